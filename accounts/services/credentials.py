@@ -1,0 +1,173 @@
+"""Service accounts, their tokens, people's API keys, and authenticating a bearer token."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import ApiKey, Membership, Organization, User
+from accounts.services.members import _org_groups, require_owner
+from accounts.tokens import API_KEY_PREFIX, SERVICE_TOKEN_PREFIX, generate_token, hash_token, looks_valid
+from permissions.audit import record_event
+from permissions.engine import invalidate_access_cache
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.models import PermissionGroup
+from permissions.services.groups import ensure_owner_remains
+
+SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.invalid"  # .invalid never routes (RFC 2606)
+
+
+def _key_state(key: ApiKey) -> dict:
+    return {
+        "name": key.name,
+        "kind": key.kind,
+        "preview_name": key.preview_name,
+        "user_id": str(key.user_id),
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+    }
+
+
+def _clean_name(name: str, what: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(f"A {what} needs a name.")
+    if len(name) > 255:
+        raise ValidationError(f"A {what} name is at most 255 characters.")
+    return name
+
+
+def _clean_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError("expires_at must be in the future.")
+    return expires_at
+
+
+@transaction.atomic
+def service_account_create(*, actor, org: Organization, name: str, group_ids: Iterable[UUID] = ()) -> User:
+    """A new service account of `org`, a member of it and of the given groups. Owners only."""
+    require_owner(actor, org, "create service accounts")
+    name = _clean_name(name, "service account")
+    groups = _org_groups(org, group_ids)
+    account = User.objects.create_user(
+        email=f"{slugify(name) or 'service-account'}-{uuid4().hex[:12]}@{SERVICE_ACCOUNT_EMAIL_DOMAIN}",
+        given_name=name,
+        kind=User.Kind.SERVICE_ACCOUNT,
+        service_account_org=org,
+    )
+    Membership.objects.create(org=org, user=account)
+    for group in groups:
+        group.auth_group.user_set.add(account)
+    record_event(
+        actor=actor, org=org, action="service_account.create", target_type="service_account", target_id=account.pk, target_name=name,
+        after={"name": name, "groups": sorted(str(g.pk) for g in groups)},
+    )
+    invalidate_access_cache()
+    return account
+
+
+def _service_account(org: Organization, account_id: UUID) -> User:
+    account = User.objects.filter(pk=account_id, kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org).first()
+    if account is None:
+        raise NotFound("service_account", account_id)
+    return account
+
+
+@transaction.atomic
+def service_account_rename(*, actor, org: Organization, account_id: UUID, name: str) -> User:
+    require_owner(actor, org, "edit service accounts")
+    account = _service_account(org, account_id)
+    before = {"name": account.given_name}
+    account.given_name = _clean_name(name, "service account")
+    account.save(update_fields=["given_name"])
+    record_event(actor=actor, org=org, action="service_account.update", target_type="service_account", target_id=account.pk, target_name=account.given_name, before=before, after={"name": account.given_name})
+    return account
+
+
+@transaction.atomic
+def service_account_delete(*, actor, org: Organization, account_id: UUID) -> None:
+    require_owner(actor, org, "delete service accounts")
+    account = _service_account(org, account_id)
+    if account.groups.filter(permission_group__org=org, permission_group__builtin=PermissionGroup.Builtin.OWNERS).exists():
+        ensure_owner_remains(org, removing_user_ids=[account.pk])
+    record_event(actor=actor, org=org, action="service_account.delete", target_type="service_account", target_id=account.pk, target_name=account.given_name, before={"name": account.given_name})
+    account.delete()  # its membership, group memberships, grants and tokens go with it
+    invalidate_access_cache()
+
+
+@transaction.atomic
+def service_token_create(*, actor, org: Organization, account_id: UUID, name: str, expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    """A new token for a service account; the raw value is returned here and never again. Owners only."""
+    require_owner(actor, org, "create service tokens")
+    account = _service_account(org, account_id)
+    token = generate_token(SERVICE_TOKEN_PREFIX)
+    key = ApiKey.objects.create(
+        kind=ApiKey.Kind.SERVICE_TOKEN, name=_clean_name(name, "service token"), user=account, org=org,
+        key_hash=token.hash, preview_name=token.preview, created_by=actor, expires_at=_clean_expiry(expires_at),
+    )
+    record_event(actor=actor, org=org, action="service_token.create", target_type="service_token", target_id=key.pk, target_name=key.name, after=_key_state(key))
+    return key, token.raw
+
+
+@transaction.atomic
+def service_token_revoke(*, actor, org: Organization, token_id: UUID) -> ApiKey:
+    require_owner(actor, org, "revoke service tokens")
+    key = ApiKey.objects.select_for_update().filter(pk=token_id, org=org, kind=ApiKey.Kind.SERVICE_TOKEN).first()
+    if key is None:
+        raise NotFound("service_token", token_id)
+    key.delete()
+    record_event(actor=actor, org=org, action="service_token.delete", target_type="service_token", target_id=token_id, target_name=key.name, before=_key_state(key))
+    return key
+
+
+@transaction.atomic
+def api_key_create(*, actor: User, org: Organization, name: str, expires_at: datetime | None = None, via_api_key: bool = False) -> tuple[ApiKey, str]:
+    """A person's own API key in one of their organizations; the raw value is returned once.
+
+    A request that is itself authenticated by an API key may not mint another one.
+    """
+    if via_api_key:
+        raise AccessDenied("create", "api_key", "API keys cannot create API keys")
+    if actor.is_service_account:
+        raise AccessDenied("create", "api_key", "Service accounts use service tokens, not API keys.")
+    if not Membership.objects.filter(org=org, user=actor).exists():
+        raise NotFound("organization", org.pk)
+    token = generate_token(API_KEY_PREFIX)
+    key = ApiKey.objects.create(
+        kind=ApiKey.Kind.API_KEY, name=_clean_name(name, "API key"), user=actor, org=org,
+        key_hash=token.hash, preview_name=token.preview, created_by=actor, expires_at=_clean_expiry(expires_at),
+    )
+    record_event(actor=actor, org=org, action="api_key.create", target_type="api_key", target_id=key.pk, target_name=key.name, after=_key_state(key))
+    return key, token.raw
+
+
+@transaction.atomic
+def api_key_delete(*, actor: User, key_id: UUID) -> ApiKey:
+    """Delete one of the actor's own API keys; anyone else's is "not found"."""
+    key = ApiKey.objects.select_for_update().filter(pk=key_id, user=actor, kind=ApiKey.Kind.API_KEY).first()
+    if key is None:
+        raise NotFound("api_key", key_id)
+    key.delete()
+    record_event(actor=actor, org=key.org, action="api_key.delete", target_type="api_key", target_id=key_id, target_name=key.name, before=_key_state(key))
+    return key
+
+
+def authenticate_token(raw: str) -> ApiKey | None:
+    """The usable key for a raw bearer token, or None; malformed tokens cost no query.
+
+    The key must be unrevoked and unexpired, its principal active and still a member of the key's
+    organization; ``last_used_at`` is recorded.
+    """
+    if not raw or not looks_valid(raw):
+        return None
+    key = ApiKey.objects.select_related("user", "org").filter(key_hash=hash_token(raw)).first()
+    if key is None or not key.is_usable() or not key.user.is_active:
+        return None
+    if not Membership.objects.filter(org_id=key.org_id, user_id=key.user_id).exists():
+        return None
+    now = timezone.now()
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
+    return key

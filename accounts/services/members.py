@@ -1,0 +1,163 @@
+"""Members of an organization: inviting, accepting, adding and removing."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import ApiKey, Invitation, Membership, Organization, User, normalize_email
+from permissions.audit import record_event
+from permissions.engine import invalidate_access_cache
+from permissions.engine.guards import require
+from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.grants import grant_records, guardian_tables
+from permissions.models import AclGrant, PermissionGroup
+from permissions.selectors import groups_containing
+from permissions.services.groups import ensure_owner_remains
+
+
+def _org_groups(org: Organization, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
+    ids = {UUID(str(g)) for g in group_ids}
+    groups = list(PermissionGroup.objects.filter(org=org, pk__in=ids))
+    if len(groups) != len(ids):
+        missing = ids - {g.pk for g in groups}
+        raise ValidationError(f"Not groups of this organization: {', '.join(sorted(map(str, missing)))}.")
+    return groups
+
+
+def _require_group_updates(actor, groups: Iterable[PermissionGroup]) -> None:
+    """Putting someone into a group is adding a member to it: it needs update on that group.
+
+    Without this, "Manage members (invite)" alone would let its holder invite anyone into Owners.
+    """
+    for group in groups:
+        require(actor, "update", group)
+
+
+@transaction.atomic
+def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[UUID] = ()) -> Invitation:
+    """Invite an email address into the organization and some of its groups (create on org_member)."""
+    require(actor, "create", Node("org_member", org.pk))
+    email = normalize_email(email or "")
+    try:
+        validate_email(email)
+    except Exception as exc:
+        raise ValidationError(f"{email!r} is not a valid email address.") from exc
+    groups = _org_groups(org, group_ids)
+    _require_group_updates(actor, groups)
+    if Membership.objects.filter(org=org, user__email=email).exists():
+        raise ValidationError(f"{email} is already a member of this organization.")
+    Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()).update(
+        revoked_at=timezone.now()
+    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                org=org, email=email, invited_by=actor, expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+            )
+    except IntegrityError as exc:
+        raise ValidationError(f"{email} already has a pending invitation.") from exc
+    invitation.groups.set(groups)
+    record_event(
+        actor=actor, org=org, action="invitation.create", target_type="invitation", target_id=invitation.pk, target_name=email,
+        after={"email": email, "groups": sorted(str(g.pk) for g in groups)},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation) -> None:
+    require(actor, "create", Node("org_member", invitation.org_id))
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("This invitation is no longer pending.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record_event(actor=actor, org=invitation.org, action="invitation.revoke", target_type="invitation", target_id=invitation.pk, target_name=invitation.email)
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
+    """The invited person joins the organization and the invited groups; the invitation authorizes it."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError("This invitation has expired or was already used or revoked.")
+    if normalize_email(user.email) != normalize_email(invitation.email):
+        raise ValidationError("This invitation was sent to another email address.")
+    membership, _ = Membership.objects.get_or_create(org=invitation.org, user=user)
+    for group in invitation.groups.select_related("auth_group"):
+        group.auth_group.user_set.add(user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    record_event(actor=user, org=invitation.org, action="member.join", target_type="user", target_id=user.pk, target_name=user.email, after={"invitation": str(invitation.pk)})
+    invalidate_access_cache()
+    return membership
+
+
+@transaction.atomic
+def member_add(*, actor, org: Organization, user: User, group_ids: Iterable[UUID] = ()) -> Membership:
+    """Add an existing person to the organization at once (create on org_member)."""
+    require(actor, "create", Node("org_member", org.pk))
+    if user.is_service_account:
+        raise ValidationError("Service accounts are created in their organization, not added to another.")
+    groups = _org_groups(org, group_ids)
+    _require_group_updates(actor, groups)
+    membership, created = Membership.objects.get_or_create(org=org, user=user)
+    for group in groups:
+        group.auth_group.user_set.add(user)
+    record_event(
+        actor=actor, org=org, action="member.add", target_type="user", target_id=user.pk, target_name=user.email,
+        after={"groups": sorted(str(g.pk) for g in groups), "new_member": created},
+    )
+    invalidate_access_cache()
+    return membership
+
+
+def is_owner(principal: User, org: Organization) -> bool:
+    """Whether `principal` is in the organization's Owners group, directly or through a member group."""
+    return groups_containing(principal, org).filter(builtin=PermissionGroup.Builtin.OWNERS).exists()
+
+
+def require_owner(actor, org: Organization, what: str) -> None:
+    if not Membership.objects.filter(org=org, user_id=actor.pk).exists():
+        raise NotFound("organization", org.pk)
+    if not is_owner(actor, org):
+        raise AccessDenied("update", "organization", f"Only Owners can {what}.")
+
+
+def _delete_grants_of(user: User, org: Organization) -> None:
+    """A departing member's grants in the organization go with the membership."""
+    AclGrant.objects.filter(org=org, user=user).delete()
+    for record in grant_records(org_id=org.pk, user_id=user.pk):
+        for table in guardian_tables():
+            if table.object_type == record.object_type and table.subject == "user":
+                table.model.objects.filter(pk=record.id).delete()
+
+
+@transaction.atomic
+def member_remove(*, actor, org: Organization, user: User) -> None:
+    """Remove a member (delete on org_member; removing an owner also needs update on Owners)."""
+    require(actor, "delete", Node("org_member", org.pk))
+    membership = Membership.objects.filter(org=org, user=user).first()
+    if membership is None:
+        raise NotFound("user", user.pk)
+    owners = PermissionGroup.objects.get(org=org, builtin=PermissionGroup.Builtin.OWNERS)
+    if is_owner(user, org):
+        require(actor, "update", owners)
+    if user.groups.filter(pk=owners.auth_group_id).exists():
+        ensure_owner_remains(org, removing_user_ids=[user.pk])
+    group_ids = list(PermissionGroup.objects.filter(org=org, auth_group__user=user).values_list("auth_group_id", flat=True))
+    user.groups.remove(*group_ids)
+    _delete_grants_of(user, org)
+    ApiKey.objects.filter(org=org, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    membership.delete()
+    record_event(actor=actor, org=org, action="member.remove", target_type="user", target_id=user.pk, target_name=user.email, before={"groups": sorted(map(str, group_ids))})
+    if user.is_service_account:
+        user.delete()
+    invalidate_access_cache()

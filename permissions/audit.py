@@ -1,0 +1,59 @@
+"""Audit events: one row per change, written by the service in the change's own transaction.
+
+Where a change came from (web page, API, command line; address and agent; which credential) is known
+to the edge of the system, not to the service, so the edge declares it once with :func:`request_origin`
+and every event written inside takes it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import transaction
+
+from permissions.models import AuditEvent
+
+_origin: ContextVar[dict[str, Any]] = ContextVar("audit_origin", default={"channel": "system"})
+
+
+@contextmanager
+def request_origin(**origin: Any) -> Iterator[None]:
+    """Declare where the changes made inside come from, e.g. ``channel="api", ip="…", api_key_id="…"``."""
+    token = _origin.set({k: v for k, v in origin.items() if v not in (None, "")})
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def current_origin() -> dict[str, Any]:
+    return dict(_origin.get())
+
+
+def record_event(
+    *,
+    actor,
+    org,
+    action: str,
+    target_type: str,
+    target_id: object = "",
+    target_name: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit event. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit events are written inside the transaction of the change they record.")
+    return AuditEvent.objects.create(
+        org=org,
+        actor=actor,
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id or ""),
+        target_name=str(target_name or "")[:255],
+        before=before,
+        after=after,
+        origin=current_origin(),
+    )

@@ -1,0 +1,60 @@
+"""The access engine: the one place that decides who may do what.
+
+Public API (everything else in the project asks these):
+
+* :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
+* :func:`restrict` to narrow any queryset of a hierarchy model in the database;
+* :func:`explain` for the reasons behind a decision;
+* :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
+"""
+
+from django.db import models
+
+from permissions.engine.cache import access_cache_scope, invalidate_access_cache
+from permissions.engine.decision import can_create, effective_permissions, restrict
+from permissions.engine.nodes import Node
+from permissions.types import ALL_PERMISSIONS
+
+
+def permissions_on(principal, node: "models.Model | Node") -> frozenset[str]:
+    """The permissions `principal` holds on `node` (a model instance or a :class:`Node`)."""
+    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
+        return frozenset()
+    return effective_permissions(principal, Node.of(node))
+
+
+def can(principal, permission: str, node: "models.Model | Node") -> bool:
+    """Does `principal` hold `permission` on `node`? See ACCESS_MODEL.md, "The decision"."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}.")
+    return permission in permissions_on(principal, node)
+
+
+def is_visible(principal, node: "models.Model | Node") -> bool:
+    """Whether the node exists for `principal`: it holds some permission on it other than create."""
+    return bool(permissions_on(principal, node) - {"create"})
+
+
+def can_create_in(principal, object_type: str, parent: "models.Model | Node") -> bool:
+    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
+        return False
+    return can_create(principal, object_type, Node.of(parent))
+
+
+def explain(principal, permission: str, node: "models.Model | Node"):
+    from permissions.engine.explain import explain_access
+
+    return explain_access(principal, permission, Node.of(node))
+
+
+__all__ = [
+    "Node",
+    "access_cache_scope",
+    "can",
+    "can_create_in",
+    "explain",
+    "invalidate_access_cache",
+    "is_visible",
+    "permissions_on",
+    "restrict",
+]

@@ -1,0 +1,21 @@
+"""Per-request setup for the access engine and the audit log."""
+
+from permissions.audit import request_origin
+from permissions.engine import access_cache_scope
+
+
+class AccessRequestMiddleware:
+    """Opens the request's decision cache and declares the request as the origin of audit events."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        channel = "api" if request.path.startswith("/v1") else "web"
+        origin = {
+            "channel": channel,
+            "ip": request.META.get("REMOTE_ADDR"),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        }
+        with access_cache_scope(), request_origin(**origin):
+            return self.get_response(request)

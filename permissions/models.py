@@ -1,0 +1,267 @@
+"""Permission groups, roles, the grants guardian cannot hold, and the audit log.
+
+Where grants live (one store per grant, never a copy):
+
+* a direct, unrestricted permission on an organization, group, role, project, experiment, dataset,
+  prompt or playground lives in that model's guardian tables (``<Model>UserObjectPermission`` and
+  ``<Model>GroupObjectPermission``);
+* everything guardian cannot express lives in :class:`AclGrant`: role grants, grants restricted to an
+  object type, and grants on the virtual nodes org_member, org_audit_logs, org_project and project_log.
+  A database constraint keeps the two stores disjoint.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Group as AuthGroup
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from permissions.grant_tables import GroupGrantTable, UserGrantTable
+from permissions.types import VIRTUAL_TYPES, ObjectType, Permission, model_permissions
+
+CONCRETE_TYPES = sorted(set(ObjectType.values) - VIRTUAL_TYPES)
+
+
+class PermissionGroup(models.Model):
+    """An organization's permission group: member users (and service accounts) and member groups.
+
+    Member users are stored in Django's user-group relation of :attr:`auth_group`, so guardian's own
+    helpers see group grants; :class:`GroupNesting` holds the member groups. A group contains every user
+    of its member groups, transitively.
+    """
+
+    acl_object_type = "group"
+    acl_parent_field = "org"
+
+    class Builtin(models.TextChoices):
+        OWNERS = "owners", "Owners"
+        ENGINEERS = "engineers", "Engineers"
+        VIEWERS = "viewers", "Viewers"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="permission_groups")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    builtin = models.CharField(max_length=20, choices=Builtin.choices, blank=True, default="")
+    auth_group = models.OneToOneField(AuthGroup, on_delete=models.CASCADE, related_name="permission_group", editable=False)
+    member_groups = models.ManyToManyField(
+        "self",
+        through="GroupNesting",
+        through_fields=("group", "member_group"),
+        symmetrical=False,
+        related_name="member_of",
+        blank=True,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        default_permissions = ()
+        permissions = model_permissions("group")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="group_name_unique_in_org"),
+            models.UniqueConstraint(fields=["org", "builtin"], condition=~Q(builtin=""), name="group_one_builtin_of_each_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_builtin(self) -> bool:
+        return bool(self.builtin)
+
+
+class GroupNesting(models.Model):
+    """``group`` contains ``member_group``: every user of the member group is a user of the group."""
+
+    group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="+")
+    member_group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member_group"], name="group_nesting_unique"),
+            models.CheckConstraint(condition=~Q(group=models.F("member_group")), name="group_nesting_not_self"),
+        ]
+
+
+class Role(models.Model):
+    """A named set of (permission, restrict_object_type) pairs, plus the roles it inherits.
+
+    A role with no organization is a system role (owner, engineer, viewer): anyone may be granted it and
+    any role may inherit it, and nobody may edit it.
+    """
+
+    acl_object_type = "role"
+    acl_parent_field = "org"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    member_roles = models.ManyToManyField(
+        "self",
+        through="RoleNesting",
+        through_fields=("role", "member_role"),
+        symmetrical=False,
+        related_name="member_of",
+        blank=True,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        default_permissions = ()
+        permissions = model_permissions("role")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], condition=Q(org__isnull=False), name="role_name_unique_in_org"),
+            models.UniqueConstraint(fields=["name"], condition=Q(org__isnull=True), name="system_role_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_system(self) -> bool:
+        return self.org_id is None
+
+
+class RolePermission(models.Model):
+    """One (permission, restrict_object_type) pair of a role; an empty restriction means none."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="member_permissions")
+    permission = models.CharField(max_length=20, choices=Permission.choices)
+    restrict_object_type = models.CharField(max_length=20, choices=ObjectType.choices, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "permission", "restrict_object_type"], name="role_permission_unique"),
+            models.CheckConstraint(condition=Q(permission__in=Permission.values), name="role_permission_valid"),
+            models.CheckConstraint(
+                condition=Q(restrict_object_type="") | Q(restrict_object_type__in=ObjectType.values),
+                name="role_permission_restriction_valid",
+            ),
+        ]
+
+
+class RoleNesting(models.Model):
+    """``role`` inherits every pair of ``member_role``, transitively."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
+    member_role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "member_role"], name="role_nesting_unique"),
+            models.CheckConstraint(condition=~Q(role=models.F("member_role")), name="role_nesting_not_self"),
+        ]
+
+
+class AclGrant(models.Model):
+    """A grant that guardian's tables cannot express: a role, a restriction, or a virtual node.
+
+    ``object_id`` names the node (for a virtual node, the organization or project it hangs on), so it is
+    not a foreign key: the services that delete objects delete these rows in the same transaction.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
+    object_id = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PermissionGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    permission = models.CharField(max_length=20, choices=Permission.choices, null=True, blank=True)
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    restrict_object_type = models.CharField(max_length=20, choices=ObjectType.choices, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="aclgrant_node")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False),
+                name="aclgrant_exactly_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(permission__isnull=False, role__isnull=True) | Q(permission__isnull=True, role__isnull=False),
+                name="aclgrant_exactly_one_of_permission_and_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__isnull=True) | Q(restrict_object_type=""),
+                name="aclgrant_no_restriction_with_role",
+            ),
+            models.CheckConstraint(condition=Q(object_type__in=ObjectType.values), name="aclgrant_object_type_valid"),
+            models.CheckConstraint(
+                condition=Q(permission__isnull=True) | Q(permission__in=Permission.values),
+                name="aclgrant_permission_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(restrict_object_type="") | Q(restrict_object_type__in=ObjectType.values),
+                name="aclgrant_restriction_valid",
+            ),
+            # A plain permission on a concrete object belongs in guardian's tables, never here.
+            models.CheckConstraint(
+                condition=~Q(object_type__in=CONCRETE_TYPES, permission__isnull=False, restrict_object_type=""),
+                name="aclgrant_not_a_guardian_grant",
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["object_type", "object_id", subject, what, "restrict_object_type"],
+                    condition=Q(**{f"{subject}__isnull": False, f"{what}__isnull": False}),
+                    name=f"aclgrant_unique_{subject}_{what}",
+                )
+                for subject in ("user", "group")
+                for what in ("permission", "role")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        what = self.permission or f"role {self.role_id}"
+        return f"{what} on {self.object_type} {self.object_id}"
+
+
+class AuditEvent(models.Model):
+    """One change, written in the same transaction as the change itself."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True, help_text="The actor's email when the event was written.")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=255, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    origin = models.JSONField(default=dict, blank=True, help_text="Where the request came from: channel, address, agent, credential.")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["org", "-created"], name="audit_org_created"),
+            models.Index(fields=["org", "action", "-created"], name="audit_org_action_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_name or self.target_id}"
+
+
+class PermissionGroupUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE)
+
+
+class PermissionGroupGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE)
+
+
+class RoleUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(Role, on_delete=models.CASCADE)
+
+
+class RoleGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(Role, on_delete=models.CASCADE)

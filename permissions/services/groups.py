@@ -1,0 +1,196 @@
+"""Permission groups: creation, renaming, deletion and membership, including the built-in three."""
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group as AuthGroup
+from django.db import IntegrityError, transaction
+from guardian.shortcuts import assign_perm
+
+from permissions.audit import record_event
+from permissions.engine import invalidate_access_cache
+from permissions.engine.guards import require, require_create
+from permissions.engine.nodes import Node
+from permissions.exceptions import ValidationError
+from permissions.models import AclGrant, GroupNesting, PermissionGroup
+from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
+
+Builtin = PermissionGroup.Builtin
+
+# What the built-in groups are granted (ACCESS_MODEL.md, "Built-in groups").
+_ORG_READ_RESTRICTIONS = ("organization", "org_member", "group", "role")
+
+
+def group_state(group: PermissionGroup) -> dict:
+    return {
+        "name": group.name,
+        "description": group.description,
+        "member_users": sorted(str(u) for u in member_user_ids(group)),
+        "member_groups": sorted(str(g) for g in group.member_groups.values_list("id", flat=True)),
+    }
+
+
+def member_user_ids(group: PermissionGroup) -> list[UUID]:
+    return list(get_user_model().objects.filter(groups=group.auth_group_id).values_list("id", flat=True))
+
+
+def _new_group(*, org, name: str, description: str, actor, builtin: str = "") -> PermissionGroup:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("A group needs a name.")
+    if PermissionGroup.objects.filter(org=org, name=name).exists():
+        raise ValidationError(f"A group named {name!r} already exists in this organization.")
+    group = PermissionGroup(org=org, name=name, description=description or "", builtin=builtin, created_by=actor)
+    group.auth_group = AuthGroup.objects.create(name=f"permission-group:{group.id}")
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError as exc:
+        raise ValidationError(f"A group named {name!r} already exists in this organization.") from exc
+    return group
+
+
+def create_builtin_groups(*, org, actor) -> dict[str, PermissionGroup]:
+    """Owners, Engineers and Viewers with exactly their grants; part of creating an organization."""
+    groups = {kind: _new_group(org=org, name=kind.label, description="", actor=actor, builtin=kind.value) for kind in Builtin}
+    for permission in ALL_PERMISSIONS:
+        assign_perm(codename(permission, "organization"), groups[Builtin.OWNERS].auth_group, org)
+    for kind, project_permissions in ((Builtin.ENGINEERS, CRUD_PERMISSIONS), (Builtin.VIEWERS, ("read",))):
+        grants = [AclGrant(org=org, object_type="org_project", object_id=org.id, group=groups[kind], permission=p) for p in project_permissions]
+        grants += [
+            AclGrant(org=org, object_type="organization", object_id=org.id, group=groups[kind], permission="read", restrict_object_type=t)
+            for t in _ORG_READ_RESTRICTIONS
+        ]
+        AclGrant.objects.bulk_create(grants)
+    return groups
+
+
+def _users_of_org(org, user_ids: Iterable[UUID]) -> list:
+    user_ids = {UUID(str(u)) for u in user_ids}
+    users = list(get_user_model().objects.filter(pk__in=user_ids, memberships__org=org))
+    missing = user_ids - {u.pk for u in users}
+    if missing:
+        raise ValidationError(f"Not members of this organization: {', '.join(sorted(map(str, missing)))}.")
+    return users
+
+
+def _groups_of_org(org, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
+    group_ids = {UUID(str(g)) for g in group_ids}
+    groups = list(PermissionGroup.objects.filter(pk__in=group_ids, org=org))
+    missing = group_ids - {g.pk for g in groups}
+    if missing:
+        raise ValidationError(f"Not groups of this organization: {', '.join(sorted(map(str, missing)))}.")
+    return groups
+
+
+def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[PermissionGroup] | None:
+    """If `member` already contains `group` (directly or not), the chain member → … → group."""
+    if member.pk == group.pk:
+        return [group, group]
+    edges: dict[UUID, list[UUID]] = {}
+    for parent, child in GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id"):
+        edges.setdefault(parent, []).append(child)
+    paths = {member.pk: [member.pk]}
+    frontier = [member.pk]
+    while frontier:
+        current = frontier.pop()
+        for child in edges.get(current, ()):
+            if child not in paths:
+                paths[child] = paths[current] + [child]
+                frontier.append(child)
+    if group.pk not in paths:
+        return None
+    names = dict(PermissionGroup.objects.filter(pk__in=paths[group.pk]).values_list("id", "name"))
+    return [names[i] for i in paths[group.pk]] + [member.name]
+
+
+def _lock_owners(org) -> PermissionGroup:
+    return PermissionGroup.objects.select_for_update().get(org=org, builtin=Builtin.OWNERS)
+
+
+def ensure_owner_remains(org, *, removing_user_ids: Iterable[UUID]) -> None:
+    """Refuse a change that would leave the organization without a direct member of Owners.
+
+    The Owners row is locked first, so two changes that each remove a different owner serialize and the
+    second one sees the first one's result.
+    """
+    owners = _lock_owners(org)
+    remaining = get_user_model().objects.filter(groups=owners.auth_group_id, memberships__org=org).exclude(pk__in=list(removing_user_ids))
+    if not remaining.exists():
+        raise ValidationError("An organization must keep at least one member in Owners.")
+
+
+@transaction.atomic
+def group_create(*, actor, org, name: str, description: str = "", member_users: Iterable[UUID] = (), member_groups: Iterable[UUID] = ()) -> PermissionGroup:
+    require_create(actor, "group", Node("organization", org.pk))
+    group = _new_group(org=org, name=name, description=description, actor=actor)
+    users = _users_of_org(org, member_users)
+    members = _groups_of_org(org, member_groups)
+    group.auth_group.user_set.add(*users)
+    GroupNesting.objects.bulk_create([GroupNesting(group=group, member_group=m) for m in members])
+    record_event(actor=actor, org=org, action="group.create", target_type="group", target_id=group.pk, target_name=group.name, after=group_state(group))
+    invalidate_access_cache()
+    return group
+
+
+@transaction.atomic
+def group_update(
+    *,
+    actor,
+    group: PermissionGroup,
+    name: str | None = None,
+    description: str | None = None,
+    add_member_users: Iterable[UUID] = (),
+    remove_member_users: Iterable[UUID] = (),
+    add_member_groups: Iterable[UUID] = (),
+    remove_member_groups: Iterable[UUID] = (),
+) -> PermissionGroup:
+    """Rename, describe, and add or remove members: all of it is "update" on the group."""
+    require(actor, "update", group)
+    group = PermissionGroup.objects.select_for_update().get(pk=group.pk)
+    before = group_state(group)
+    if name is not None and name.strip() != group.name:
+        if group.is_builtin:
+            raise ValidationError(f"The built-in group {group.name} cannot be renamed.")
+        name = name.strip()
+        if not name:
+            raise ValidationError("A group needs a name.")
+        if PermissionGroup.objects.filter(org_id=group.org_id, name=name).exclude(pk=group.pk).exists():
+            raise ValidationError(f"A group named {name!r} already exists in this organization.")
+        group.name = name
+    if description is not None:
+        group.description = description
+    group.save(update_fields=["name", "description"])
+
+    add_users = _users_of_org(group.org, add_member_users)
+    remove_users = {UUID(str(u)) for u in remove_member_users}
+    if group.builtin == Builtin.OWNERS and remove_users:
+        ensure_owner_remains(group.org, removing_user_ids=remove_users)
+    group.auth_group.user_set.add(*add_users)
+    group.auth_group.user_set.remove(*get_user_model().objects.filter(pk__in=remove_users))
+
+    for member in _groups_of_org(group.org, add_member_groups):
+        cycle = _cycle_path(group, member)
+        if cycle:
+            raise ValidationError(f"Adding {member.name} to {group.name} would make a cycle: {' → '.join(cycle)}.")
+        GroupNesting.objects.get_or_create(group=group, member_group=member)
+    GroupNesting.objects.filter(group=group, member_group_id__in=[UUID(str(g)) for g in remove_member_groups]).delete()
+
+    after = group_state(group)
+    if after != before:
+        record_event(actor=actor, org=group.org, action="group.update", target_type="group", target_id=group.pk, target_name=group.name, before=before, after=after)
+    invalidate_access_cache()
+    return group
+
+
+@transaction.atomic
+def group_delete(*, actor, group: PermissionGroup) -> None:
+    require(actor, "delete", group)
+    if group.is_builtin:
+        raise ValidationError(f"The built-in group {group.name} cannot be deleted.")
+    before = group_state(group)
+    AclGrant.objects.filter(object_type="group", object_id=group.pk).delete()
+    record_event(actor=actor, org=group.org, action="group.delete", target_type="group", target_id=group.pk, target_name=group.name, before=before)
+    group.auth_group.delete()  # cascades to the group, its nesting rows and every grant to or on it
+    invalidate_access_cache()

@@ -1,0 +1,173 @@
+"""Projects and the objects they contain, as far as access control needs them.
+
+Each model declares its place in the access hierarchy with two class attributes that the engine reads:
+``acl_object_type`` (its AclObjectType) and ``acl_parent_field`` (the foreign key to the model whose id
+names its parent node). Deletion is soft (``deleted_at``): grants and contents stay stored.
+"""
+
+import uuid
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from permissions.grant_tables import GroupGrantTable, UserGrantTable
+from permissions.types import model_permissions
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class Project(models.Model):
+    """A project of an organization: it holds logs, experiments, datasets, prompts and playgrounds."""
+
+    acl_object_type = "project"
+    acl_parent_field = "org"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    settings = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        default_permissions = ()
+        permissions = model_permissions("project")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], condition=Q(deleted_at__isnull=True), name="project_name_unique_in_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectObject(models.Model):
+    """What every object inside a project has: a name, a description, a creator and soft deletion."""
+
+    acl_parent_field = "project"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _unique_name_in_project(model_name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["project", "name"], condition=Q(deleted_at__isnull=True), name=f"{model_name}_name_unique_in_project"
+    )
+
+
+class Experiment(ProjectObject):
+    """An evaluation run in a project."""
+
+    acl_object_type = "experiment"
+
+    class Meta(ProjectObject.Meta):
+        permissions = model_permissions("experiment")
+        constraints = [_unique_name_in_project("experiment")]
+
+
+class Dataset(ProjectObject):
+    """A versioned collection of test cases in a project."""
+
+    acl_object_type = "dataset"
+
+    class Meta(ProjectObject.Meta):
+        permissions = model_permissions("dataset")
+        constraints = [_unique_name_in_project("dataset")]
+
+
+class Prompt(ProjectObject):
+    """A prompt or a function (scorer, task, tool), addressed by its slug within the project."""
+
+    acl_object_type = "prompt"
+
+    class FunctionType(models.TextChoices):
+        LLM = "llm"
+        SCORER = "scorer"
+        TASK = "task"
+        TOOL = "tool"
+
+    slug = models.SlugField(max_length=255)
+    function_type = models.CharField(max_length=20, choices=FunctionType.choices, null=True, blank=True)
+
+    class Meta(ProjectObject.Meta):
+        permissions = model_permissions("prompt")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "slug"], condition=Q(deleted_at__isnull=True), name="prompt_slug_unique_in_project"
+            ),
+        ]
+
+
+class PromptSession(ProjectObject):
+    """A playground: a place to try prompts side by side (``prompt_session`` in the access model)."""
+
+    acl_object_type = "prompt_session"
+
+    class Meta(ProjectObject.Meta):
+        permissions = model_permissions("prompt_session")
+        constraints = [_unique_name_in_project("prompt_session")]
+
+
+class ProjectUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class ProjectGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class ExperimentUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(Experiment, on_delete=models.CASCADE)
+
+
+class ExperimentGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(Experiment, on_delete=models.CASCADE)
+
+
+class DatasetUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
+
+
+class DatasetGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
+
+
+class PromptUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
+
+
+class PromptGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
+
+
+class PromptSessionUserObjectPermission(UserGrantTable):
+    content_object = models.ForeignKey(PromptSession, on_delete=models.CASCADE)
+
+
+class PromptSessionGroupObjectPermission(GroupGrantTable):
+    content_object = models.ForeignKey(PromptSession, on_delete=models.CASCADE)
