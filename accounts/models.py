@@ -11,6 +11,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
 from permissions.grant_tables import GroupGrantTable, UserGrantTable
 from permissions.types import model_permissions
 
@@ -208,7 +209,7 @@ class ApiKey(models.Model):
 
     class Kind(models.TextChoices):
         API_KEY = "api_key"
-        SERVICE_TOKEN = "service_token"
+        SERVICE_TOKEN = "service_token"  # noqa: S105 (a kind, not a secret)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)

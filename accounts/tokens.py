@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 
 API_KEY_PREFIX = "sk-"
-SERVICE_TOKEN_PREFIX = "bt-st-"
+SERVICE_TOKEN_PREFIX = "bt-st-"  # noqa: S105 (a public prefix)
 PREFIXES = (API_KEY_PREFIX, SERVICE_TOKEN_PREFIX)
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from permissions.models import AuditEvent
 
-_origin: ContextVar[dict[str, Any]] = ContextVar("audit_origin", default={"channel": "system"})
+_origin: ContextVar[dict[str, Any] | None] = ContextVar("audit_origin", default=None)
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def request_origin(**origin: Any) -> Iterator[None]:
 
 
 def current_origin() -> dict[str, Any]:
-    return dict(_origin.get())
+    return dict(_origin.get() or {"channel": "system"})
 
 
 def record_event(

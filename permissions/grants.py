@@ -19,7 +19,18 @@ from permissions.engine.nodes import Node, chain_plan, is_concrete, model_for_ty
 from permissions.models import AclGrant
 from permissions.types import ObjectType, parse_codename
 
-_COLUMNS = ("r_id", "r_object_type", "r_object_id", "r_user_id", "r_group_id", "r_permission", "r_role_id", "r_restrict", "r_org_id", "r_created")
+_COLUMNS = (
+    "r_id",
+    "r_object_type",
+    "r_object_id",
+    "r_user_id",
+    "r_group_id",
+    "r_permission",
+    "r_role_id",
+    "r_restrict",
+    "r_org_id",
+    "r_created",
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
         return None
     if where.get("restricted") or where.get("role_id") or where.get("with_role"):
         return None
-    if where.get("user_id") and table.subject != "user" or where.get("group_id") and table.subject != "group":
+    if (where.get("user_id") and table.subject != "user") or (where.get("group_id") and table.subject != "group"):
         return None
     org_lookup = chain_plan(table.object_type).org_lookup
     org_path = "content_object_id" if org_lookup == "pk" else f"content_object__{org_lookup}"
@@ -92,18 +103,22 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
     if where.get("permission"):
         qs = qs.filter(permission__codename=f"{where['permission']}_{table.object_type}")
     is_user = table.subject == "user"
-    return qs.annotate(
-        r_id=F("id"),
-        r_object_type=Value(table.object_type, output_field=CharField()),
-        r_object_id=F("content_object_id"),
-        r_user_id=F("user_id") if is_user else _null_uuid(),
-        r_group_id=_null_uuid() if is_user else F("group__permission_group__id"),
-        r_permission=F("permission__codename"),
-        r_role_id=_null_uuid(),
-        r_restrict=Value("", output_field=CharField()),
-        r_org_id=F(org_path),
-        r_created=F("created"),
-    ).order_by().values_list(*_COLUMNS)
+    return (
+        qs.annotate(
+            r_id=F("id"),
+            r_object_type=Value(table.object_type, output_field=CharField()),
+            r_object_id=F("content_object_id"),
+            r_user_id=F("user_id") if is_user else _null_uuid(),
+            r_group_id=_null_uuid() if is_user else F("group__permission_group__id"),
+            r_permission=F("permission__codename"),
+            r_role_id=_null_uuid(),
+            r_restrict=Value("", output_field=CharField()),
+            r_org_id=F(org_path),
+            r_created=F("created"),
+        )
+        .order_by()
+        .values_list(*_COLUMNS)
+    )
 
 
 def _acl_part(where: dict) -> models.QuerySet:
@@ -121,18 +136,22 @@ def _acl_part(where: dict) -> models.QuerySet:
         qs = qs.filter(pk__in=where["ids"])
     if where.get("restrict_object_type"):
         qs = qs.filter(restrict_object_type=where["restrict_object_type"])
-    return qs.annotate(
-        r_id=F("id"),
-        r_object_type=F("object_type"),
-        r_object_id=F("object_id"),
-        r_user_id=F("user_id"),
-        r_group_id=F("group_id"),
-        r_permission=F("permission"),
-        r_role_id=F("role_id"),
-        r_restrict=F("restrict_object_type"),
-        r_org_id=F("org_id"),
-        r_created=F("created"),
-    ).order_by().values_list(*_COLUMNS)
+    return (
+        qs.annotate(
+            r_id=F("id"),
+            r_object_type=F("object_type"),
+            r_object_id=F("object_id"),
+            r_user_id=F("user_id"),
+            r_group_id=F("group_id"),
+            r_permission=F("permission"),
+            r_role_id=F("role_id"),
+            r_restrict=F("restrict_object_type"),
+            r_org_id=F("org_id"),
+            r_created=F("created"),
+        )
+        .order_by()
+        .values_list(*_COLUMNS)
+    )
 
 
 def _nodes_q(nodes: Iterable[Node]) -> Q:
@@ -211,8 +230,6 @@ def _as_uuid(value) -> UUID | None:
     if value is None or isinstance(value, UUID):
         return value
     return UUID(str(value))
-
-
 
 
 def resolve_chain(node: Node) -> list[Node] | None:

@@ -86,6 +86,9 @@ class GroupNesting(models.Model):
             models.CheckConstraint(condition=~Q(group=models.F("member_group")), name="group_nesting_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_group_id} in {self.group_id}"
+
 
 class Role(models.Model):
     """A named set of (permission, restrict_object_type) pairs, plus the roles it inherits.
@@ -146,6 +149,9 @@ class RolePermission(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.permission} on {self.restrict_object_type or 'any type'}"
+
 
 class RoleNesting(models.Model):
     """``role`` inherits every pair of ``member_role``, transitively."""
@@ -158,6 +164,9 @@ class RoleNesting(models.Model):
             models.UniqueConstraint(fields=["role", "member_role"], name="role_nesting_unique"),
             models.CheckConstraint(condition=~Q(role=models.F("member_role")), name="role_nesting_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member_role_id} in {self.role_id}"
 
 
 class AclGrant(models.Model):

@@ -117,9 +117,7 @@ class Prompt(ProjectObject):
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("prompt")
         constraints = [
-            models.UniqueConstraint(
-                fields=["project", "slug"], condition=Q(deleted_at__isnull=True), name="prompt_slug_unique_in_project"
-            ),
+            models.UniqueConstraint(fields=["project", "slug"], condition=Q(deleted_at__isnull=True), name="prompt_slug_unique_in_project"),
         ]
 
 

@@ -56,7 +56,15 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
     except IntegrityError as exc:
         raise ValidationError(f"A project named {name!r} already exists.") from exc
     _grant_creator_ownership(actor=actor, org=org, node=Node("project", project.pk))
-    record_event(actor=actor, org=org, action="project.create", target_type="project", target_id=project.pk, target_name=name, after=_state(project, ("name", "description")))
+    record_event(
+        actor=actor,
+        org=org,
+        action="project.create",
+        target_type="project",
+        target_id=project.pk,
+        target_name=name,
+        after=_state(project, ("name", "description")),
+    )
     invalidate_access_cache()
     return project
 
@@ -76,7 +84,16 @@ def project_update(*, actor, project: Project, name: str | None = None, descript
     project.save(update_fields=["name", "description"])
     after = _state(project, ("name", "description"))
     if after != before:
-        record_event(actor=actor, org=project.org, action="project.update", target_type="project", target_id=project.pk, target_name=project.name, before=before, after=after)
+        record_event(
+            actor=actor,
+            org=project.org,
+            action="project.update",
+            target_type="project",
+            target_id=project.pk,
+            target_name=project.name,
+            before=before,
+            after=after,
+        )
     return project
 
 
@@ -88,7 +105,15 @@ def project_delete(*, actor, project: Project) -> Project:
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
         project.save(update_fields=["deleted_at"])
-        record_event(actor=actor, org=project.org, action="project.delete", target_type="project", target_id=project.pk, target_name=project.name, before=_state(project, ("name",)))
+        record_event(
+            actor=actor,
+            org=project.org,
+            action="project.delete",
+            target_type="project",
+            target_id=project.pk,
+            target_name=project.name,
+            before=_state(project, ("name",)),
+        )
     return project
 
 
@@ -112,7 +137,15 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     except IntegrityError as exc:
         raise ValidationError(f"A {object_type} with that name already exists in this project.") from exc
     _grant_creator_ownership(actor=actor, org=project.org, node=Node(object_type, obj.pk))
-    record_event(actor=actor, org=project.org, action=f"{object_type}.create", target_type=object_type, target_id=obj.pk, target_name=name, after=_state(obj, ("name", "description")))
+    record_event(
+        actor=actor,
+        org=project.org,
+        action=f"{object_type}.create",
+        target_type=object_type,
+        target_id=obj.pk,
+        target_name=name,
+        after=_state(obj, ("name", "description")),
+    )
     invalidate_access_cache()
     return obj
 
@@ -125,5 +158,13 @@ def object_delete(*, actor, obj: ProjectObject) -> ProjectObject:
     if obj.deleted_at is None:
         obj.deleted_at = timezone.now()
         obj.save(update_fields=["deleted_at"])
-        record_event(actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.delete", target_type=obj.acl_object_type, target_id=obj.pk, target_name=obj.name, before=_state(obj, ("name",)))
+        record_event(
+            actor=actor,
+            org=obj.project.org,
+            action=f"{obj.acl_object_type}.delete",
+            target_type=obj.acl_object_type,
+            target_id=obj.pk,
+            target_name=obj.name,
+            before=_state(obj, ("name",)),
+        )
     return obj

@@ -61,7 +61,12 @@ def service_account_create(*, actor, org: Organization, name: str, group_ids: It
     for group in groups:
         group.auth_group.user_set.add(account)
     record_event(
-        actor=actor, org=org, action="service_account.create", target_type="service_account", target_id=account.pk, target_name=name,
+        actor=actor,
+        org=org,
+        action="service_account.create",
+        target_type="service_account",
+        target_id=account.pk,
+        target_name=name,
         after={"name": name, "groups": sorted(str(g.pk) for g in groups)},
     )
     invalidate_access_cache()
@@ -82,7 +87,16 @@ def service_account_rename(*, actor, org: Organization, account_id: UUID, name: 
     before = {"name": account.given_name}
     account.given_name = _clean_name(name, "service account")
     account.save(update_fields=["given_name"])
-    record_event(actor=actor, org=org, action="service_account.update", target_type="service_account", target_id=account.pk, target_name=account.given_name, before=before, after={"name": account.given_name})
+    record_event(
+        actor=actor,
+        org=org,
+        action="service_account.update",
+        target_type="service_account",
+        target_id=account.pk,
+        target_name=account.given_name,
+        before=before,
+        after={"name": account.given_name},
+    )
     return account
 
 
@@ -92,22 +106,46 @@ def service_account_delete(*, actor, org: Organization, account_id: UUID) -> Non
     account = _service_account(org, account_id)
     if account.groups.filter(permission_group__org=org, permission_group__builtin=PermissionGroup.Builtin.OWNERS).exists():
         ensure_owner_remains(org, removing_user_ids=[account.pk])
-    record_event(actor=actor, org=org, action="service_account.delete", target_type="service_account", target_id=account.pk, target_name=account.given_name, before={"name": account.given_name})
+    record_event(
+        actor=actor,
+        org=org,
+        action="service_account.delete",
+        target_type="service_account",
+        target_id=account.pk,
+        target_name=account.given_name,
+        before={"name": account.given_name},
+    )
     account.delete()  # its membership, group memberships, grants and tokens go with it
     invalidate_access_cache()
 
 
 @transaction.atomic
-def service_token_create(*, actor, org: Organization, account_id: UUID, name: str, expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+def service_token_create(
+    *, actor, org: Organization, account_id: UUID, name: str, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
     """A new token for a service account; the raw value is returned here and never again. Owners only."""
     require_owner(actor, org, "create service tokens")
     account = _service_account(org, account_id)
     token = generate_token(SERVICE_TOKEN_PREFIX)
     key = ApiKey.objects.create(
-        kind=ApiKey.Kind.SERVICE_TOKEN, name=_clean_name(name, "service token"), user=account, org=org,
-        key_hash=token.hash, preview_name=token.preview, created_by=actor, expires_at=_clean_expiry(expires_at),
+        kind=ApiKey.Kind.SERVICE_TOKEN,
+        name=_clean_name(name, "service token"),
+        user=account,
+        org=org,
+        key_hash=token.hash,
+        preview_name=token.preview,
+        created_by=actor,
+        expires_at=_clean_expiry(expires_at),
     )
-    record_event(actor=actor, org=org, action="service_token.create", target_type="service_token", target_id=key.pk, target_name=key.name, after=_key_state(key))
+    record_event(
+        actor=actor,
+        org=org,
+        action="service_token.create",
+        target_type="service_token",
+        target_id=key.pk,
+        target_name=key.name,
+        after=_key_state(key),
+    )
     return key, token.raw
 
 
@@ -118,12 +156,22 @@ def service_token_revoke(*, actor, org: Organization, token_id: UUID) -> ApiKey:
     if key is None:
         raise NotFound("service_token", token_id)
     key.delete()
-    record_event(actor=actor, org=org, action="service_token.delete", target_type="service_token", target_id=token_id, target_name=key.name, before=_key_state(key))
+    record_event(
+        actor=actor,
+        org=org,
+        action="service_token.delete",
+        target_type="service_token",
+        target_id=token_id,
+        target_name=key.name,
+        before=_key_state(key),
+    )
     return key
 
 
 @transaction.atomic
-def api_key_create(*, actor: User, org: Organization, name: str, expires_at: datetime | None = None, via_api_key: bool = False) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, actor: User, org: Organization, name: str, expires_at: datetime | None = None, via_api_key: bool = False
+) -> tuple[ApiKey, str]:
     """A person's own API key in one of their organizations; the raw value is returned once.
 
     A request that is itself authenticated by an API key may not mint another one.
@@ -136,10 +184,18 @@ def api_key_create(*, actor: User, org: Organization, name: str, expires_at: dat
         raise NotFound("organization", org.pk)
     token = generate_token(API_KEY_PREFIX)
     key = ApiKey.objects.create(
-        kind=ApiKey.Kind.API_KEY, name=_clean_name(name, "API key"), user=actor, org=org,
-        key_hash=token.hash, preview_name=token.preview, created_by=actor, expires_at=_clean_expiry(expires_at),
+        kind=ApiKey.Kind.API_KEY,
+        name=_clean_name(name, "API key"),
+        user=actor,
+        org=org,
+        key_hash=token.hash,
+        preview_name=token.preview,
+        created_by=actor,
+        expires_at=_clean_expiry(expires_at),
     )
-    record_event(actor=actor, org=org, action="api_key.create", target_type="api_key", target_id=key.pk, target_name=key.name, after=_key_state(key))
+    record_event(
+        actor=actor, org=org, action="api_key.create", target_type="api_key", target_id=key.pk, target_name=key.name, after=_key_state(key)
+    )
     return key, token.raw
 
 
@@ -150,7 +206,15 @@ def api_key_delete(*, actor: User, key_id: UUID) -> ApiKey:
     if key is None:
         raise NotFound("api_key", key_id)
     key.delete()
-    record_event(actor=actor, org=key.org, action="api_key.delete", target_type="api_key", target_id=key_id, target_name=key.name, before=_key_state(key))
+    record_event(
+        actor=actor,
+        org=key.org,
+        action="api_key.delete",
+        target_type="api_key",
+        target_id=key_id,
+        target_name=key.name,
+        before=_key_state(key),
+    )
     return key
 
 

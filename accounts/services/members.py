@@ -52,9 +52,9 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
     _require_group_updates(actor, groups)
     if Membership.objects.filter(org=org, user__email=email).exists():
         raise ValidationError(f"{email} is already a member of this organization.")
-    Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.filter(
+        org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()
+    ).update(revoked_at=timezone.now())
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
@@ -64,7 +64,12 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
         raise ValidationError(f"{email} already has a pending invitation.") from exc
     invitation.groups.set(groups)
     record_event(
-        actor=actor, org=org, action="invitation.create", target_type="invitation", target_id=invitation.pk, target_name=email,
+        actor=actor,
+        org=org,
+        action="invitation.create",
+        target_type="invitation",
+        target_id=invitation.pk,
+        target_name=email,
         after={"email": email, "groups": sorted(str(g.pk) for g in groups)},
     )
     return invitation
@@ -78,7 +83,14 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
         raise ValidationError("This invitation is no longer pending.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record_event(actor=actor, org=invitation.org, action="invitation.revoke", target_type="invitation", target_id=invitation.pk, target_name=invitation.email)
+    record_event(
+        actor=actor,
+        org=invitation.org,
+        action="invitation.revoke",
+        target_type="invitation",
+        target_id=invitation.pk,
+        target_name=invitation.email,
+    )
 
 
 @transaction.atomic
@@ -95,7 +107,15 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    record_event(actor=user, org=invitation.org, action="member.join", target_type="user", target_id=user.pk, target_name=user.email, after={"invitation": str(invitation.pk)})
+    record_event(
+        actor=user,
+        org=invitation.org,
+        action="member.join",
+        target_type="user",
+        target_id=user.pk,
+        target_name=user.email,
+        after={"invitation": str(invitation.pk)},
+    )
     invalidate_access_cache()
     return membership
 
@@ -112,7 +132,12 @@ def member_add(*, actor, org: Organization, user: User, group_ids: Iterable[UUID
     for group in groups:
         group.auth_group.user_set.add(user)
     record_event(
-        actor=actor, org=org, action="member.add", target_type="user", target_id=user.pk, target_name=user.email,
+        actor=actor,
+        org=org,
+        action="member.add",
+        target_type="user",
+        target_id=user.pk,
+        target_name=user.email,
         after={"groups": sorted(str(g.pk) for g in groups), "new_member": created},
     )
     invalidate_access_cache()
@@ -157,7 +182,15 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
     _delete_grants_of(user, org)
     ApiKey.objects.filter(org=org, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     membership.delete()
-    record_event(actor=actor, org=org, action="member.remove", target_type="user", target_id=user.pk, target_name=user.email, before={"groups": sorted(map(str, group_ids))})
+    record_event(
+        actor=actor,
+        org=org,
+        action="member.remove",
+        target_type="user",
+        target_id=user.pk,
+        target_name=user.email,
+        before={"groups": sorted(map(str, group_ids))},
+    )
     if user.is_service_account:
         user.delete()
     invalidate_access_cache()

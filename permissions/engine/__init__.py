@@ -12,6 +12,7 @@ from django.db import models
 
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.decision import can_create, effective_permissions, restrict
+from permissions.engine.explain import Explanation, explain_access
 from permissions.engine.nodes import Node
 from permissions.types import ALL_PERMISSIONS
 
@@ -41,13 +42,15 @@ def can_create_in(principal, object_type: str, parent: "models.Model | Node") ->
     return can_create(principal, object_type, Node.of(parent))
 
 
-def explain(principal, permission: str, node: "models.Model | Node"):
-    from permissions.engine.explain import explain_access
-
+def explain(principal, permission: str, node: "models.Model | Node") -> Explanation:
+    """Why `principal` may (or may not) do `permission` on `node`: see :mod:`permissions.engine.explain`."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}.")
     return explain_access(principal, permission, Node.of(node))
 
 
 __all__ = [
+    "Explanation",
     "Node",
     "access_cache_scope",
     "can",

@@ -37,7 +37,11 @@ def permission_filter(principal_id: UUID, permission: str, node_type: str, plan:
             model = model_for_type(level.type)
             perm = codename(permission, level.type)
             reasons.append(
-                Exists(get_user_obj_perms_model(model).objects.filter(content_object_id=node_id, user_id=principal_id, permission__codename=perm))
+                Exists(
+                    get_user_obj_perms_model(model).objects.filter(
+                        content_object_id=node_id, user_id=principal_id, permission__codename=perm
+                    )
+                )
             )
             reasons.append(
                 Exists(

@@ -87,7 +87,10 @@ def _resolve_subjects(spec: GrantSpec, org_id: UUID):
         if group is None:
             raise ValidationError(f"group_id {spec.group_id} is not a group of this organization.")
     if spec.role_id is not None:
-        role = Role.objects.filter(pk=spec.role_id).filter(org_id__isnull=True).first() or Role.objects.filter(pk=spec.role_id, org_id=org_id).first()
+        role = (
+            Role.objects.filter(pk=spec.role_id).filter(org_id__isnull=True).first()
+            or Role.objects.filter(pk=spec.role_id, org_id=org_id).first()
+        )
         if role is None:
             raise ValidationError(f"role_id {spec.role_id} is not a role of this organization.")
     return user, group, role
@@ -141,7 +144,8 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> GrantRecord:
         except IntegrityError:
             pass  # A concurrent identical grant won: the grant exists, which is what was asked.
     record = _existing(spec)
-    assert record is not None
+    if record is None:
+        raise RuntimeError("A grant just written could not be read back.")
     return record
 
 
@@ -191,7 +195,9 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
                 table.model.objects.filter(pk=record.id).delete()
     else:
         AclGrant.objects.filter(pk=record.id).delete()
-    record_event(actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=_audit_state(record))
+    record_event(
+        actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=_audit_state(record)
+    )
     return record
 
 

@@ -57,7 +57,9 @@ def create_builtin_groups(*, org, actor) -> dict[str, PermissionGroup]:
     for permission in ALL_PERMISSIONS:
         assign_perm(codename(permission, "organization"), groups[Builtin.OWNERS].auth_group, org)
     for kind, project_permissions in ((Builtin.ENGINEERS, CRUD_PERMISSIONS), (Builtin.VIEWERS, ("read",))):
-        grants = [AclGrant(org=org, object_type="org_project", object_id=org.id, group=groups[kind], permission=p) for p in project_permissions]
+        grants = [
+            AclGrant(org=org, object_type="org_project", object_id=org.id, group=groups[kind], permission=p) for p in project_permissions
+        ]
         grants += [
             AclGrant(org=org, object_type="organization", object_id=org.id, group=groups[kind], permission="read", restrict_object_type=t)
             for t in _ORG_READ_RESTRICTIONS
@@ -122,14 +124,24 @@ def ensure_owner_remains(org, *, removing_user_ids: Iterable[UUID]) -> None:
 
 
 @transaction.atomic
-def group_create(*, actor, org, name: str, description: str = "", member_users: Iterable[UUID] = (), member_groups: Iterable[UUID] = ()) -> PermissionGroup:
+def group_create(
+    *, actor, org, name: str, description: str = "", member_users: Iterable[UUID] = (), member_groups: Iterable[UUID] = ()
+) -> PermissionGroup:
     require_create(actor, "group", Node("organization", org.pk))
     group = _new_group(org=org, name=name, description=description, actor=actor)
     users = _users_of_org(org, member_users)
     members = _groups_of_org(org, member_groups)
     group.auth_group.user_set.add(*users)
     GroupNesting.objects.bulk_create([GroupNesting(group=group, member_group=m) for m in members])
-    record_event(actor=actor, org=org, action="group.create", target_type="group", target_id=group.pk, target_name=group.name, after=group_state(group))
+    record_event(
+        actor=actor,
+        org=org,
+        action="group.create",
+        target_type="group",
+        target_id=group.pk,
+        target_name=group.name,
+        after=group_state(group),
+    )
     invalidate_access_cache()
     return group
 
@@ -179,7 +191,16 @@ def group_update(
 
     after = group_state(group)
     if after != before:
-        record_event(actor=actor, org=group.org, action="group.update", target_type="group", target_id=group.pk, target_name=group.name, before=before, after=after)
+        record_event(
+            actor=actor,
+            org=group.org,
+            action="group.update",
+            target_type="group",
+            target_id=group.pk,
+            target_name=group.name,
+            before=before,
+            after=after,
+        )
     invalidate_access_cache()
     return group
 
@@ -191,6 +212,8 @@ def group_delete(*, actor, group: PermissionGroup) -> None:
         raise ValidationError(f"The built-in group {group.name} cannot be deleted.")
     before = group_state(group)
     AclGrant.objects.filter(object_type="group", object_id=group.pk).delete()
-    record_event(actor=actor, org=group.org, action="group.delete", target_type="group", target_id=group.pk, target_name=group.name, before=before)
+    record_event(
+        actor=actor, org=group.org, action="group.delete", target_type="group", target_id=group.pk, target_name=group.name, before=before
+    )
     group.auth_group.delete()  # cascades to the group, its nesting rows and every grant to or on it
     invalidate_access_cache()

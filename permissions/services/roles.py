@@ -38,9 +38,7 @@ def role_state(role: Role) -> dict:
     return {
         "name": role.name,
         "description": role.description,
-        "member_permissions": sorted(
-            [p, r or None] for p, r in role.member_permissions.values_list("permission", "restrict_object_type")
-        ),
+        "member_permissions": sorted([p, r or None] for p, r in role.member_permissions.values_list("permission", "restrict_object_type")),
         "member_roles": sorted(str(r) for r in role.member_roles.values_list("id", flat=True)),
     }
 
@@ -98,7 +96,9 @@ def _add_member_roles(role: Role, members: list[Role]) -> None:
 
 
 @transaction.atomic
-def role_create(*, actor, org, name: str, description: str = "", member_permissions: Iterable = (), member_roles: Iterable[UUID] = ()) -> Role:
+def role_create(
+    *, actor, org, name: str, description: str = "", member_permissions: Iterable = (), member_roles: Iterable[UUID] = ()
+) -> Role:
     require_create(actor, "role", Node("organization", org.pk))
     name = (name or "").strip()
     if not name:
@@ -114,7 +114,9 @@ def role_create(*, actor, org, name: str, description: str = "", member_permissi
         raise ValidationError(f"A role named {name!r} already exists in this organization.") from exc
     RolePermission.objects.bulk_create([RolePermission(role=role, permission=p, restrict_object_type=r) for p, r in pairs])
     _add_member_roles(role, members)
-    record_event(actor=actor, org=org, action="role.create", target_type="role", target_id=role.pk, target_name=role.name, after=role_state(role))
+    record_event(
+        actor=actor, org=org, action="role.create", target_type="role", target_id=role.pk, target_name=role.name, after=role_state(role)
+    )
     invalidate_access_cache()
     return role
 
@@ -154,7 +156,16 @@ def role_update(
     RoleNesting.objects.filter(role=role, member_role_id__in=[UUID(str(r)) for r in remove_member_roles]).delete()
     after = role_state(role)
     if after != before:
-        record_event(actor=actor, org=role.org, action="role.update", target_type="role", target_id=role.pk, target_name=role.name, before=before, after=after)
+        record_event(
+            actor=actor,
+            org=role.org,
+            action="role.update",
+            target_type="role",
+            target_id=role.pk,
+            target_name=role.name,
+            before=before,
+            after=after,
+        )
     invalidate_access_cache()
     return role
 
@@ -166,6 +177,8 @@ def role_delete(*, actor, role: Role) -> None:
     require(actor, "delete", role)
     before = role_state(role)
     AclGrant.objects.filter(object_type="role", object_id=role.pk).delete()
-    record_event(actor=actor, org=role.org, action="role.delete", target_type="role", target_id=role.pk, target_name=role.name, before=before)
+    record_event(
+        actor=actor, org=role.org, action="role.delete", target_type="role", target_id=role.pk, target_name=role.name, before=before
+    )
     role.delete()  # cascades to its pairs, nesting rows and every grant of it
     invalidate_access_cache()

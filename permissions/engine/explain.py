@@ -1,0 +1,173 @@
+"""Why a principal may or may not do something: the grants that allow it, and the way each one reaches.
+
+A reason names the grant, the node of the chain that carries it (the node itself or an ancestor), the
+groups through which it reaches the principal (from the principal's own group outwards), and the roles
+through which it yields the permission (from the granted role inwards). When nothing allows it, the
+explanation lists who could grant it: the members holding create_acls on the node.
+
+This is a support tool, so it loads the organization's group and role graphs and walks them in Python;
+the property tests hold it to the same answers as :func:`permissions.engine.can`.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+
+from permissions.engine.nodes import Node
+from permissions.exceptions import NotFound
+from permissions.grants import GrantRecord, grant_records, resolve_chain
+from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A group, role or principal, by id and a name people recognize."""
+
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    grant: GrantRecord
+    node: Node
+    via_groups: tuple[Ref, ...]
+    via_roles: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    principal: Ref
+    permission: str
+    node: Node
+    is_member: bool
+    reasons: tuple[Reason, ...]
+    grantors: tuple[Ref, ...] = field(default=())
+
+    @property
+    def allowed(self) -> bool:
+        return self.is_member and bool(self.reasons)
+
+
+class _OrgGraph:
+    """The organization's groups, group nesting, direct memberships and roles, loaded once."""
+
+    def __init__(self, org_id: UUID) -> None:
+        self.group_names = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("id", "name"))
+        self.containers: dict[UUID, list[UUID]] = {}
+        for group_id, member_id in GroupNesting.objects.filter(group__org_id=org_id).values_list("group_id", "member_group_id"):
+            self.containers.setdefault(member_id, []).append(group_id)
+        self.direct_groups: dict[UUID, list[UUID]] = {}
+        auth_to_group = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("auth_group_id", "id"))
+        through = get_user_model().groups.through
+        for user_id, auth_group_id in through.objects.filter(group_id__in=list(auth_to_group)).values_list("user_id", "group_id"):
+            self.direct_groups.setdefault(user_id, []).append(auth_to_group[auth_group_id])
+        roles = Role.objects.filter(org_id=org_id) | Role.objects.filter(org_id__isnull=True)
+        self.role_names = dict(roles.values_list("id", "name"))
+        self.member_roles: dict[UUID, list[UUID]] = {}
+        for role_id, member_id in RoleNesting.objects.filter(role_id__in=list(self.role_names)).values_list("role_id", "member_role_id"):
+            self.member_roles.setdefault(role_id, []).append(member_id)
+        self.pairs: dict[UUID, set[tuple[str, str]]] = {}
+        for role_id, permission, restrict in RolePermission.objects.filter(role_id__in=list(self.role_names)).values_list(
+            "role_id", "permission", "restrict_object_type"
+        ):
+            self.pairs.setdefault(role_id, set()).add((permission, restrict))
+        memberships = get_user_model()._meta.get_field("memberships").related_model
+        self.members = {
+            row[0]: row
+            for row in memberships.objects.filter(org_id=org_id).values_list("user_id", "user__email", "user__given_name", "user__kind")
+        }
+
+    def group_paths(self, principal_id: UUID) -> dict[UUID, tuple[UUID, ...]]:
+        """Each group containing the principal, with the shortest chain of groups that leads to it."""
+        paths: dict[UUID, tuple[UUID, ...]] = {}
+        queue = deque()
+        for group_id in self.direct_groups.get(principal_id, ()):
+            paths[group_id] = (group_id,)
+            queue.append(group_id)
+        while queue:
+            current = queue.popleft()
+            for container in self.containers.get(current, ()):
+                if container not in paths:
+                    paths[container] = (*paths[current], container)
+                    queue.append(container)
+        return paths
+
+    def role_path(self, role_id: UUID, permission: str, node_type: str) -> tuple[UUID, ...] | None:
+        """The shortest chain from `role_id` through member roles to a role holding a matching pair."""
+        paths = {role_id: (role_id,)}
+        queue = deque([role_id])
+        while queue:
+            current = queue.popleft()
+            if any(p == permission and r in ("", node_type) for p, r in self.pairs.get(current, ())):
+                return paths[current]
+            for member in self.member_roles.get(current, ()):
+                if member not in paths:
+                    paths[member] = (*paths[current], member)
+                    queue.append(member)
+        return None
+
+    def principal_ref(self, principal_id: UUID, fallback: str = "") -> Ref:
+        row = self.members.get(principal_id)
+        if row is None:
+            return Ref(principal_id, fallback)
+        _, email, given_name, kind = row
+        return Ref(principal_id, given_name if kind == "service_account" and given_name else email)
+
+
+def _reasons(graph: _OrgGraph, records: list[GrantRecord], principal_id: UUID, permission: str, node: Node) -> list[Reason]:
+    group_paths = graph.group_paths(principal_id)
+    reasons = []
+    for record in records:
+        if record.user_id == principal_id:
+            via_groups: tuple[UUID, ...] = ()
+        elif record.group_id in group_paths:
+            via_groups = group_paths[record.group_id]
+        else:
+            continue
+        if record.permission is not None:
+            if record.permission != permission or record.restrict_object_type not in (None, node.type):
+                continue
+            via_roles: tuple[UUID, ...] = ()
+        else:
+            via_roles = graph.role_path(record.role_id, permission, node.type)
+            if via_roles is None:
+                continue
+        reasons.append(
+            Reason(
+                grant=record,
+                node=record.node,
+                via_groups=tuple(Ref(g, graph.group_names.get(g, "")) for g in via_groups),
+                via_roles=tuple(Ref(r, graph.role_names.get(r, "")) for r in via_roles),
+            )
+        )
+    return reasons
+
+
+def explain_access(principal, permission: str, node: Node) -> Explanation:
+    chain = resolve_chain(node)
+    if chain is None:
+        raise NotFound(node.type, node.id)
+    org_id = chain[-1].id
+    graph = _OrgGraph(org_id)
+    records = grant_records(nodes=chain, org_id=org_id)
+    is_member = principal.pk in graph.members
+    reasons = tuple(_reasons(graph, records, principal.pk, permission, node)) if is_member else ()
+    grantors: tuple[Ref, ...] = ()
+    if not (is_member and reasons):
+        grantors = tuple(
+            sorted(
+                (graph.principal_ref(member_id) for member_id in graph.members if _reasons(graph, records, member_id, "create_acls", node)),
+                key=lambda ref: ref.name,
+            )
+        )
+    return Explanation(
+        principal=graph.principal_ref(principal.pk, getattr(principal, "email", "")),
+        permission=permission,
+        node=node,
+        is_member=is_member,
+        reasons=reasons,
+        grantors=grantors,
+    )

@@ -1,0 +1,29 @@
+"""Shared fixtures and test-run policy."""
+
+import os
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, settings
+
+from permissions.engine import access_cache_scope
+
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("default"), print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `postgres` skip on other databases, except under CI=true, where they fail."""
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        message = "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def request_scope():
+    """The per-request decision cache, as the middleware opens it around every request."""
+    with access_cache_scope():
+        yield

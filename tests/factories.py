@@ -1,0 +1,135 @@
+"""factory-boy factories for the models tests need.
+
+Organizations are built through the real service so that every one has its built-in groups and grants,
+exactly as in production.
+"""
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, User
+from accounts.services.organizations import organization_create
+from permissions.models import PermissionGroup
+from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganizationFactory(factory.Factory):
+    """An organization created by `organization_create`, owned by a new person (or `owner`)."""
+
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    owner = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, name, owner):
+        return organization_create(name=name, owner=owner)
+
+    @classmethod
+    def _build(cls, model_class, name, owner):
+        return model_class(name=name)
+
+
+def owner_of(org: Organization) -> User:
+    """The person the organization was created for (its first direct member of Owners)."""
+    return User.objects.filter(groups__permission_group__org=org, groups__permission_group__builtin="owners").earliest("created")
+
+
+def builtin_group(org: Organization, kind: str) -> PermissionGroup:
+    return PermissionGroup.objects.get(org=org, builtin=kind)
+
+
+def add_member(org: Organization, user: User | None = None, *groups: PermissionGroup | str) -> User:
+    """Make `user` (or a new person) a member of `org` and of `groups` (objects or built-in kinds)."""
+    user = user or UserFactory()
+    Membership.objects.get_or_create(org=org, user=user)
+    for group in groups:
+        group = builtin_group(org, group) if isinstance(group, str) else group
+        group.auth_group.user_set.add(user)
+    return user
+
+
+class ServiceAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"robot{n}@service-accounts.invalid")
+    given_name = factory.Sequence(lambda n: f"robot {n}")
+    kind = User.Kind.SERVICE_ACCOUNT
+    service_account_org = factory.SubFactory(OrganizationFactory)
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        if create:
+            Membership.objects.get_or_create(org=obj.service_account_org, user=obj)
+
+
+class PermissionGroupFactory(factory.django.DjangoModelFactory):
+    """A custom group, written directly (the services are tested on their own)."""
+
+    class Meta:
+        model = PermissionGroup
+
+    org = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+    auth_group = factory.SubFactory("tests.factories.AuthGroupFactory")
+
+
+class AuthGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.Group"
+
+    name = factory.Sequence(lambda n: f"permission-group:test-{n}")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    org = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"project-{n}")
+    created = factory.LazyFunction(timezone.now)
+
+
+class _ProjectObjectFactory(factory.django.DjangoModelFactory):
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"object-{n}")
+
+
+class ExperimentFactory(_ProjectObjectFactory):
+    class Meta:
+        model = Experiment
+
+
+class DatasetFactory(_ProjectObjectFactory):
+    class Meta:
+        model = Dataset
+
+
+class PromptFactory(_ProjectObjectFactory):
+    class Meta:
+        model = Prompt
+
+    slug = factory.Sequence(lambda n: f"prompt-{n}")
+
+
+class PromptSessionFactory(_ProjectObjectFactory):
+    class Meta:
+        model = PromptSession
