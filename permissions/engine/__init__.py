@@ -11,7 +11,7 @@ Public API (everything else in the project asks these):
 from django.db import models
 
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
-from permissions.engine.decision import can_create, effective_permissions, restrict
+from permissions.engine.decision import can_create, effective_permissions, is_acting_principal, restrict
 from permissions.engine.explain import Explanation, explain_access
 from permissions.engine.nodes import Node
 from permissions.types import ALL_PERMISSIONS
@@ -19,7 +19,7 @@ from permissions.types import ALL_PERMISSIONS
 
 def permissions_on(principal, node: "models.Model | Node") -> frozenset[str]:
     """The permissions `principal` holds on `node` (a model instance or a :class:`Node`)."""
-    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
+    if not is_acting_principal(principal):
         return frozenset()
     return effective_permissions(principal, Node.of(node))
 
@@ -37,7 +37,8 @@ def is_visible(principal, node: "models.Model | Node") -> bool:
 
 
 def can_create_in(principal, object_type: str, parent: "models.Model | Node") -> bool:
-    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
+    """May `principal` create a `object_type` under `parent`? The create check on a not-yet-existing node."""
+    if not is_acting_principal(principal):
         return False
     return can_create(principal, object_type, Node.of(parent))
 

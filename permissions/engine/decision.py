@@ -64,8 +64,15 @@ def permission_filter(principal_id: UUID, permission: str, node_type: str, plan:
     return Q(member) & reduce(or_, (Q(reason) for reason in reasons))
 
 
+def is_acting_principal(principal) -> bool:
+    """Anonymous visitors and deactivated accounts hold nothing, whatever grants name them."""
+    return principal is not None and getattr(principal, "is_authenticated", False) and principal.is_active
+
+
 def restrict(queryset: QuerySet, principal, permission: str = "read") -> QuerySet:
     """`queryset` narrowed, in the database, to the rows on which `principal` holds `permission`."""
+    if not is_acting_principal(principal):
+        return queryset.none()
     object_type = queryset.model.acl_object_type
     return queryset.filter(permission_filter(principal.pk, permission, object_type, chain_plan(object_type)))
 
