@@ -13,8 +13,12 @@ PROJECT = Path(__file__).resolve().parent.parent
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
     environment.update(env, DJANGO_SETTINGS_MODULE="braintrust_site.settings")
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], settings.ALLOWED_HOSTS)"
-    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=60)
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], settings.ALLOWED_HOSTS)"
+    )
+    command = [sys.executable, "-c", code]
+    return subprocess.run(command, cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=60)  # noqa: S603
 
 
 def test_production_mode_refuses_to_start_without_secret_key():
