@@ -13,9 +13,8 @@ from uuid import UUID
 from django.db import models
 from django.db.models import CharField, F, Q, UUIDField, Value
 from django.db.models.functions import Cast
-from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from permissions.engine.nodes import Node, chain_plan, is_concrete, model_for_type
+from permissions.engine.nodes import Node, chain_plan, grant_tables, is_concrete
 from permissions.models import AclGrant
 from permissions.types import ObjectType, parse_codename
 
@@ -69,9 +68,9 @@ def guardian_tables() -> tuple[GuardianTable, ...]:
     tables = []
     for object_type in ObjectType.values:
         if is_concrete(object_type):
-            target = model_for_type(object_type)
-            tables.append(GuardianTable(object_type, get_user_obj_perms_model(target), "user"))
-            tables.append(GuardianTable(object_type, get_group_obj_perms_model(target), "group"))
+            direct = grant_tables(object_type)
+            tables.append(GuardianTable(object_type, direct.user, "user"))
+            tables.append(GuardianTable(object_type, direct.group, "group"))
     return tuple(tables)
 
 

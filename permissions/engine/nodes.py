@@ -101,3 +101,34 @@ def chain_plan(object_type: str) -> ChainPlan:
 
 def parent_of(node_type: str) -> str | None:
     return PARENT_TYPE[node_type]
+
+
+@dataclass(frozen=True)
+class GrantTables:
+    """Guardian's two direct grant tables for one model: grants to users and grants to groups."""
+
+    user: type[models.Model]
+    group: type[models.Model]
+
+
+@cache
+def grant_tables(object_type: str) -> GrantTables:
+    """The direct grant tables of the model of a concrete `object_type`.
+
+    Found through the app registry rather than guardian's lookup helpers, which consult content types
+    (a query each, the first time) on every call.
+    """
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    target = model_for_type(object_type)
+    found: dict[str, type[models.Model]] = {}
+    for model in apps.get_models():
+        fields = {f.name: f for f in model._meta.local_fields}
+        if "content_object" in fields and fields["content_object"].related_model is target:
+            if issubclass(model, UserObjectPermissionBase):
+                found["user"] = model
+            elif issubclass(model, GroupObjectPermissionBase):
+                found["group"] = model
+    if set(found) != {"user", "group"}:
+        raise LookupError(f"{target.__name__} needs a direct user and group grant table.")
+    return GrantTables(user=found["user"], group=found["group"])

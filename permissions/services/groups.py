@@ -86,10 +86,10 @@ def _groups_of_org(org, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
     return groups
 
 
-def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[PermissionGroup] | None:
-    """If `member` already contains `group` (directly or not), the chain member → … → group."""
+def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[str] | None:
+    """If `member` already contains `group` (directly or not), the names along member → … → group → member."""
     if member.pk == group.pk:
-        return [group, group]
+        return [group.name, group.name]
     edges: dict[UUID, list[UUID]] = {}
     for parent, child in GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id"):
         edges.setdefault(parent, []).append(child)

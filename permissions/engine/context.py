@@ -1,0 +1,102 @@
+"""What the engine needs to know about a principal, loaded in one query and kept for the request.
+
+* the organizations it is a member of (grants count only there);
+* every permission group that contains it, directly or through member groups, with the group's
+  organization;
+* the expanded pairs of every role it could be granted (its organizations' roles and the system roles),
+  member roles unfolded.
+
+Nested groups and nested roles are unfolded by recursive common table expressions inside that one
+statement, so the cost does not grow with the nesting depth.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import UUIDField
+
+from permissions.engine.cache import cache_get, cache_set
+from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+
+Pair = tuple[str, str]  # (permission, restrict_object_type or "")
+
+
+@dataclass(frozen=True)
+class PrincipalContext:
+    principal_id: UUID
+    member_org_ids: frozenset[UUID]
+    group_org: dict[UUID, UUID]  # permission group id -> its organization
+    auth_group_org: dict[int, UUID]  # the group's auth.Group id -> its organization
+    role_pairs: dict[UUID, frozenset[Pair]]  # role id -> every pair it yields, member roles included
+
+    def roles_yielding(self, permission: str, node_type: str) -> list[UUID]:
+        return [role for role, pairs in self.role_pairs.items() if any(p == permission and r in ("", node_type) for p, r in pairs)]
+
+
+def _as_uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _sql() -> str:
+    user_model = get_user_model()
+    membership = user_model._meta.get_field("memberships").related_model._meta.db_table
+    user_groups = user_model.groups.through._meta.db_table
+    uuid_type = UUIDField().db_type(connection)
+    groups, nesting = PermissionGroup._meta.db_table, GroupNesting._meta.db_table
+    roles, role_nesting, role_pairs = Role._meta.db_table, RoleNesting._meta.db_table, RolePermission._meta.db_table
+    # Only table names from model metadata are formatted in; the principal's id is a parameter.
+    return f"""
+        WITH RECURSIVE
+          orgs(id) AS (SELECT m.org_id FROM {membership} m WHERE m.user_id = %s),
+          closure(id) AS (
+            SELECT pg.id FROM {groups} pg JOIN {user_groups} ug ON ug.group_id = pg.auth_group_id
+             WHERE ug.user_id = %s AND pg.org_id IN (SELECT id FROM orgs)
+            UNION
+            SELECT n.group_id FROM {nesting} n JOIN closure c ON n.member_group_id = c.id
+          ),
+          role_closure(root_id, id) AS (
+            SELECT r.id, r.id FROM {roles} r WHERE r.org_id IS NULL OR r.org_id IN (SELECT id FROM orgs)
+            UNION
+            SELECT rc.root_id, n.member_role_id FROM {role_nesting} n JOIN role_closure rc ON n.role_id = rc.id
+          )
+        SELECT 'org', o.id, CAST(NULL AS {uuid_type}), CAST(NULL AS integer), NULL, NULL FROM orgs o
+        UNION ALL
+        SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
+        UNION ALL
+        SELECT 'pair', rc.root_id, CAST(NULL AS {uuid_type}), CAST(NULL AS integer), rp.permission, rp.restrict_object_type
+          FROM role_closure rc JOIN {role_pairs} rp ON rp.role_id = rc.id
+    """  # noqa: S608
+
+
+def load_context(principal) -> PrincipalContext:
+    """The principal's context: from the request's cache, or one query."""
+    key = ("context", principal.pk)
+    cached = cache_get(key)
+    if cached is not None:
+        return cached
+    param = get_user_model()._meta.pk.get_db_prep_value(principal.pk, connection)
+    orgs: set[UUID] = set()
+    group_org: dict[UUID, UUID] = {}
+    auth_group_org: dict[int, UUID] = {}
+    pairs: dict[UUID, set[Pair]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(), [param, param])
+        for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
+            if kind == "org":
+                orgs.add(_as_uuid(ident))
+            elif kind == "group":
+                group_org[_as_uuid(ident)] = _as_uuid(org)
+                auth_group_org[int(auth_group)] = _as_uuid(org)
+            else:
+                pairs.setdefault(_as_uuid(ident), set()).add((permission, restrict or ""))
+    context = PrincipalContext(
+        principal_id=principal.pk,
+        member_org_ids=frozenset(orgs),
+        group_org=group_org,
+        auth_group_org=auth_group_org,
+        role_pairs={role: frozenset(p) for role, p in pairs.items()},
+    )
+    cache_set(key, context)
+    return context
