@@ -6,6 +6,7 @@ Whoever creates a project or an object receives the system role ``owner`` on it 
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Organization
 from permissions.audit import record_event
@@ -126,7 +127,9 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     require_create(actor, object_type, project)
     name = _clean_name(name, object_type)
     if object_type == "prompt":
-        fields.setdefault("slug", name)
+        fields["slug"] = slugify(fields.get("slug") or name)
+        if not fields["slug"]:
+            raise ValidationError("A prompt needs a slug made of letters, digits, hyphens or underscores.")
         if model.objects.alive().filter(project=project, slug=fields["slug"]).exists():
             raise ValidationError(f"A prompt with slug {fields['slug']!r} already exists in this project.")
     elif model.objects.alive().filter(project=project, name=name).exists():
