@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check install clean
+.PHONY: run test bench lint format check install clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Access-engine timings and query counts on generated data (rolled back afterwards).
+BENCH_ARGS ?= --objects 10000 --depth 10
+bench: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ Nested groups and nested roles are unfolded by recursive common table expression
 statement, so the cost does not grow with the nesting depth.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -30,6 +30,7 @@ class PrincipalContext:
     group_org: dict[UUID, UUID]  # permission group id -> its organization
     auth_group_org: dict[int, UUID]  # the group's auth.Group id -> its organization
     role_pairs: dict[UUID, frozenset[Pair]]  # role id -> every pair it yields, member roles included
+    role_org: dict[UUID, UUID | None] = field(default_factory=dict)  # role id -> its organization (None: system)
 
     def roles_yielding(self, permission: str, node_type: str) -> list[UUID]:
         return [role for role, pairs in self.role_pairs.items() if any(p == permission and r in ("", node_type) for p, r in pairs)]
@@ -65,8 +66,8 @@ def _sql() -> str:
         UNION ALL
         SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
         UNION ALL
-        SELECT 'pair', rc.root_id, CAST(NULL AS {uuid_type}), CAST(NULL AS integer), rp.permission, rp.restrict_object_type
-          FROM role_closure rc JOIN {role_pairs} rp ON rp.role_id = rc.id
+        SELECT 'pair', rc.root_id, r.org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type
+          FROM role_closure rc JOIN {roles} r ON r.id = rc.root_id JOIN {role_pairs} rp ON rp.role_id = rc.id
     """  # noqa: S608
 
 
@@ -81,6 +82,7 @@ def load_context(principal) -> PrincipalContext:
     group_org: dict[UUID, UUID] = {}
     auth_group_org: dict[int, UUID] = {}
     pairs: dict[UUID, set[Pair]] = {}
+    role_org: dict[UUID, UUID | None] = {}
     with connection.cursor() as cursor:
         cursor.execute(_sql(), [param, param])
         for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
@@ -91,12 +93,14 @@ def load_context(principal) -> PrincipalContext:
                 auth_group_org[int(auth_group)] = _as_uuid(org)
             else:
                 pairs.setdefault(_as_uuid(ident), set()).add((permission, restrict or ""))
+                role_org[_as_uuid(ident)] = None if org is None else _as_uuid(org)
     context = PrincipalContext(
         principal_id=principal.pk,
         member_org_ids=frozenset(orgs),
         group_org=group_org,
         auth_group_org=auth_group_org,
         role_pairs={role: frozenset(p) for role, p in pairs.items()},
+        role_org=role_org,
     )
     cache_set(key, context)
     return context

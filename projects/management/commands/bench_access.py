@@ -1,0 +1,102 @@
+"""Measure the access engine at scale: checks, lists and explanations, with their query counts.
+
+Builds a throwaway organization inside a transaction that is rolled back at the end, so it can run
+against any database without leaving anything behind:
+
+    python manage.py bench_access --objects 10000 --depth 10
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+
+from django.contrib.auth.models import Group as AuthGroup
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Membership, User
+from accounts.services.organizations import organization_create
+from permissions.engine import Node, access_cache_scope, can, explain, restrict
+from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from projects.models import Experiment, Project
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Measure access checks, restricted lists and explanations on a generated organization (rolled back)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--objects", type=int, default=5000, help="experiments in the project")
+        parser.add_argument("--depth", type=int, default=10, help="nesting depth of groups and of roles")
+        parser.add_argument("--repeat", type=int, default=30, help="timed repetitions of each measurement")
+
+    def handle(self, *args, objects: int, depth: int, repeat: int, **options):
+        try:
+            with transaction.atomic():
+                self._run(objects, depth, repeat)
+                raise _Rollback
+        except _Rollback:
+            pass
+
+    def _world(self, objects: int, depth: int):
+        owner = User.objects.create_user(email="bench-owner@example.com")
+        org = organization_create(name="Access benchmark", owner=owner)
+        reader = User.objects.create_user(email="bench-reader@example.com")
+        Membership.objects.create(org=org, user=reader)
+        # reader ∈ G1 ⊂ G2 ⊂ … ⊂ Gdepth; the grant goes to the outermost group.
+        groups = []
+        for level in range(depth):
+            group = PermissionGroup(org=org, name=f"bench group {level}")
+            group.auth_group = AuthGroup.objects.create(name=f"bench-{group.id}")
+            group.save()
+            groups.append(group)
+        groups[0].auth_group.user_set.add(reader)
+        GroupNesting.objects.bulk_create([GroupNesting(group=outer, member_group=inner) for inner, outer in zip(groups, groups[1:])])
+        # R1 ⊃ R2 ⊃ … ⊃ Rdepth; only the innermost holds (read, experiment).
+        roles = [Role.objects.create(org=org, name=f"bench role {level}") for level in range(depth)]
+        RoleNesting.objects.bulk_create([RoleNesting(role=outer, member_role=inner) for outer, inner in zip(roles, roles[1:])])
+        RolePermission.objects.create(role=roles[-1], permission="read", restrict_object_type="experiment")
+        project = Project.objects.create(org=org, name="bench project")
+        Experiment.objects.bulk_create([Experiment(project=project, name=f"experiment {i}") for i in range(objects)])
+        experiments = list(Experiment.objects.filter(project=project).order_by("created", "name")[:3])
+        AclGrant.objects.create(org=org, object_type="project", object_id=project.pk, group=groups[-1], role=roles[0])
+        for experiment in Experiment.objects.filter(project=project)[: objects // 10]:
+            assign_perm("update_experiment", reader, experiment)
+        return org, reader, project, experiments
+
+    def _measure(self, label: str, repeat: int, action: Callable[[], object], setup: Callable[[], object] | None = None) -> None:
+        timings, queries = [], 0
+        for _ in range(repeat):
+            connection.queries_log.clear()  # the log is bounded; a full one would hide new queries
+            with access_cache_scope():
+                if setup:
+                    setup()
+                with CaptureQueriesContext(connection) as captured:
+                    start = time.perf_counter()
+                    action()
+                    timings.append((time.perf_counter() - start) * 1000)
+                queries = len(captured.captured_queries)
+        self.stdout.write(f"{label:<58} {statistics.median(timings):>9.2f} ms  {queries:>3} queries")
+
+    def _run(self, objects: int, depth: int, repeat: int) -> None:
+        org, reader, project, (first, second, _) = self._world(objects, depth)
+        vendor = connection.vendor
+        self.stdout.write(f"{vendor}: {objects} experiments, groups and roles nested {depth} deep, {repeat} runs each (median)\n")
+        if not can(reader, "read", first):
+            raise RuntimeError("The benchmark world does not grant what it should.")
+        self._measure("check, first in a request (context + chain)", repeat, lambda: can(reader, "read", first))
+        self._measure(
+            "check, another node in the same request", repeat, lambda: can(reader, "read", second), lambda: can(reader, "read", first)
+        )
+        self._measure("check, repeated in the same request", repeat, lambda: can(reader, "read", first), lambda: can(reader, "read", first))
+        self._measure("check, virtual node (org_member)", repeat, lambda: can(reader, "read", Node("org_member", org.pk)))
+        readable = Experiment.objects.filter(project=project).order_by("-created", "pk")
+        self._measure(f"list: first page of 50 of {objects} readable", repeat, lambda: list(restrict(readable, reader)[:50]))
+        self._measure(f"list: count of {objects} readable", repeat, lambda: restrict(readable, reader).count())
+        self._measure(f"list: count of {objects // 10} updatable", repeat, lambda: restrict(readable, reader, "update").count())
+        self._measure("explain one decision", max(3, repeat // 5), lambda: explain(reader, "read", first))
