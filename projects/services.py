@@ -31,7 +31,8 @@ def _state(obj: models.Model, fields: tuple[str, ...]) -> dict:
 
 
 def _grant_creator_ownership(*, actor, org: Organization, node: Node) -> None:
-    if org.create_direct_ownership_grants:
+    # The stored setting decides: the caller's copy of the organization may predate a change to it.
+    if Organization.objects.filter(pk=org.pk, create_direct_ownership_grants=True).exists():
         AclGrant.objects.get_or_create(org=org, object_type=node.type, object_id=node.id, user=actor, role=system_role("owner"))
 
 

@@ -69,6 +69,7 @@ def add_member(org: Organization, user: User | None = None, *groups: PermissionG
 class ServiceAccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"robot{n}@service-accounts.invalid")
     given_name = factory.Sequence(lambda n: f"robot {n}")

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from guardian.shortcuts import assign_perm
 
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require
-from permissions.engine.nodes import Node, is_concrete, model_for_type
+from permissions.engine.nodes import Node, grant_tables, is_concrete, model_for_type
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records, guardian_tables, resolve_chain
 from permissions.models import AclGrant, PermissionGroup, Role
@@ -124,10 +125,18 @@ def _node_org(node: Node) -> UUID:
     return chain[-1].id
 
 
-def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> GrantRecord:
+def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecord, bool]:
+    """Write the grant; also say whether this call made it (False when a concurrent identical grant won)."""
     if is_concrete(spec.object_type) and spec.permission is not None and spec.restrict_object_type is None:
         target = model_for_type(spec.object_type)._base_manager.get(pk=spec.object_id)
-        assign_perm(codename(spec.permission, spec.object_type), user or group.auth_group, target)
+        tables = grant_tables(spec.object_type)
+        permission = Permission.objects.get(
+            content_type=ContentType.objects.get_for_model(target), codename=codename(spec.permission, spec.object_type)
+        )
+        subject = {"user": user} if user is not None else {"group": group.auth_group}
+        table = tables.user if user is not None else tables.group
+        # The same write guardian's assign_perm makes, keeping get_or_create's answer to "was it new?".
+        _, created = table.objects.get_or_create(permission=permission, content_object=target, **subject)
     else:
         try:
             with transaction.atomic():
@@ -141,12 +150,13 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> GrantRecord:
                     role=role,
                     restrict_object_type=spec.restrict_object_type or "",
                 )
+            created = True
         except IntegrityError:
-            pass  # A concurrent identical grant won: the grant exists, which is what was asked.
+            created = False  # A concurrent identical grant won: the grant exists, which is what was asked.
     record = _existing(spec)
     if record is None:
         raise RuntimeError("A grant just written could not be read back.")
-    return record
+    return record, created
 
 
 def _audit_state(record: GrantRecord) -> dict:
@@ -170,8 +180,9 @@ def _add(actor, spec: GrantSpec) -> GrantRecord:
     existing = _existing(spec)
     if existing is not None:
         return existing
-    record = _write(spec, org_id, user, group, role)
-    record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=_audit_state(record))
+    record, created = _write(spec, org_id, user, group, role)
+    if created:  # an identical grant made meanwhile by someone else was their change, audited there
+        record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=_audit_state(record))
     return record
 
 

@@ -107,6 +107,17 @@ def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[str] | 
     return [names[i] for i in paths[group.pk]] + [member.name]
 
 
+def lock_organization(org_id: UUID) -> None:
+    """Serialize changes to an organization's groups (and roles) by locking its row first.
+
+    Two changes that each add one half of a cycle (A into B, B into A) would otherwise each lock their
+    own group and wait for the other's: a deadlock instead of a clear refusal. Locked in one order
+    (organization, then group, then Owners), the second change sees the first and names the cycle.
+    """
+    organization = PermissionGroup._meta.get_field("org").related_model
+    organization.objects.select_for_update().only("pk").get(pk=org_id)
+
+
 def _lock_owners(org) -> PermissionGroup:
     return PermissionGroup.objects.select_for_update().get(org=org, builtin=Builtin.OWNERS)
 
@@ -160,6 +171,7 @@ def group_update(
 ) -> PermissionGroup:
     """Rename, describe, and add or remove members: all of it is "update" on the group."""
     require(actor, "update", group)
+    lock_organization(group.org_id)
     group = PermissionGroup.objects.select_for_update().get(pk=group.pk)
     before = group_state(group)
     if name is not None and name.strip() != group.name:

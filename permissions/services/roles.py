@@ -11,6 +11,7 @@ from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.models import AclGrant, Role, RoleNesting, RolePermission
+from permissions.services.groups import lock_organization
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, ObjectType
 
 SYSTEM_ROLES: dict[str, tuple[str, ...]] = {
@@ -136,6 +137,7 @@ def role_update(
     if role.is_system:
         raise ValidationError(f"The system role {role.name} cannot be edited.")
     require(actor, "update", role)
+    lock_organization(role.org_id)
     role = Role.objects.select_for_update().get(pk=role.pk)
     before = role_state(role)
     if name is not None and name.strip() != role.name:

@@ -9,6 +9,7 @@ against any database without leaving anything behind:
 import statistics
 import time
 from collections.abc import Callable
+from itertools import pairwise
 
 from django.contrib.auth.models import Group as AuthGroup
 from django.core.management.base import BaseCommand
@@ -56,10 +57,10 @@ class Command(BaseCommand):
             group.save()
             groups.append(group)
         groups[0].auth_group.user_set.add(reader)
-        GroupNesting.objects.bulk_create([GroupNesting(group=outer, member_group=inner) for inner, outer in zip(groups, groups[1:])])
+        GroupNesting.objects.bulk_create([GroupNesting(group=outer, member_group=inner) for inner, outer in pairwise(groups)])
         # R1 ⊃ R2 ⊃ … ⊃ Rdepth; only the innermost holds (read, experiment).
         roles = [Role.objects.create(org=org, name=f"bench role {level}") for level in range(depth)]
-        RoleNesting.objects.bulk_create([RoleNesting(role=outer, member_role=inner) for outer, inner in zip(roles, roles[1:])])
+        RoleNesting.objects.bulk_create([RoleNesting(role=outer, member_role=inner) for outer, inner in pairwise(roles)])
         RolePermission.objects.create(role=roles[-1], permission="read", restrict_object_type="experiment")
         project = Project.objects.create(org=org, name="bench project")
         Experiment.objects.bulk_create([Experiment(project=project, name=f"experiment {i}") for i in range(objects)])

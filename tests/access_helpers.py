@@ -1,0 +1,154 @@
+"""Helpers shared by the access-model tests: granting, custom groups and roles, and row counts.
+
+Grants made for a test's setup go through `acl_grant` as the organization's first owner, so they land in
+the store production uses. Tests that need rows the services would refuse (a grant to a non-member, a
+grant of one organization's group on another's object) write them with `raw_acl_grant` and
+`raw_guardian_grant`.
+"""
+
+from uuid import UUID
+
+import pytest
+from django.contrib.auth.models import Group as AuthGroup
+from guardian.shortcuts import assign_perm
+
+from accounts.models import ApiKey, Invitation, Membership, Organization, User
+from permissions.engine.nodes import Node, is_concrete
+from permissions.grants import GrantRecord, guardian_tables
+from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.services.grants import GrantSpec, acl_grant
+from permissions.services.roles import system_role
+from permissions.types import codename
+from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from tests.factories import PermissionGroupFactory, owner_of
+
+ACL_PERMISSIONS = ("create_acls", "read_acls", "update_acls", "delete_acls")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Password hashing at production strength costs ~0.4 s per user; these tests do not need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def spec_for(
+    node,
+    *,
+    user: User | None = None,
+    group: PermissionGroup | None = None,
+    permission: str | None = None,
+    role: Role | str | None = None,
+    restrict: str | None = None,
+) -> GrantSpec:
+    """A `GrantSpec` on `node` (a model or a `Node`); `role` may be a system role's name."""
+    node = Node.of(node)
+    if isinstance(role, str):
+        role = system_role(role)
+    return GrantSpec(
+        object_type=node.type,
+        object_id=node.id,
+        user_id=user.pk if user else None,
+        group_id=group.pk if group else None,
+        permission=permission,
+        role_id=role.pk if role else None,
+        restrict_object_type=restrict,
+    )
+
+
+def grant(
+    org: Organization,
+    node,
+    *,
+    user: User | None = None,
+    group: PermissionGroup | None = None,
+    permission: str | None = None,
+    role: Role | str | None = None,
+    restrict: str | None = None,
+) -> GrantRecord:
+    """Grant through the service, as the organization's first owner."""
+    spec = spec_for(node, user=user, group=group, permission=permission, role=role, restrict=restrict)
+    return acl_grant(actor=owner_of(org), spec=spec)
+
+
+def grant_many(org: Organization, node, permissions, **subject) -> list[GrantRecord]:
+    return [grant(org, node, permission=p, **subject) for p in permissions]
+
+
+def raw_acl_grant(org: Organization, node, *, user=None, group=None, permission=None, role=None, restrict="") -> AclGrant:
+    """An `AclGrant` row written directly, bypassing every check of the service."""
+    node = Node.of(node)
+    return AclGrant.objects.create(
+        org=org,
+        object_type=node.type,
+        object_id=node.id,
+        user=user,
+        group=group,
+        permission=permission,
+        role=role,
+        restrict_object_type=restrict,
+    )
+
+
+def raw_guardian_grant(obj, permission: str, *, user=None, group: PermissionGroup | None = None):
+    """A guardian row written directly, bypassing every check of the service."""
+    assert is_concrete(obj.acl_object_type)
+    return assign_perm(codename(permission, obj.acl_object_type), user or group.auth_group, obj)
+
+
+def custom_group(org: Organization, *members: User, name: str | None = None) -> PermissionGroup:
+    """A plain (not built-in) group of `org` with these direct member users."""
+    group = PermissionGroupFactory(org=org, **({"name": name} if name else {}))
+    group.auth_group.user_set.add(*members)
+    return group
+
+
+def nest(group: PermissionGroup, member_group: PermissionGroup) -> None:
+    """`group` contains `member_group`, written directly."""
+    GroupNesting.objects.create(group=group, member_group=member_group)
+
+
+def custom_role(org: Organization | None, name: str, pairs=(), member_roles=()) -> Role:
+    """A role written directly: `pairs` are (permission, restrict_object_type or "")."""
+    role = Role.objects.create(org=org, name=name)
+    RolePermission.objects.bulk_create([RolePermission(role=role, permission=p, restrict_object_type=r or "") for p, r in pairs])
+    RoleNesting.objects.bulk_create([RoleNesting(role=role, member_role=m) for m in member_roles])
+    return role
+
+
+def counted_models() -> list:
+    return [
+        Organization,
+        Membership,
+        Invitation,
+        Invitation.groups.through,
+        ApiKey,
+        User,
+        User.groups.through,
+        AuthGroup,
+        PermissionGroup,
+        GroupNesting,
+        Role,
+        RolePermission,
+        RoleNesting,
+        AclGrant,
+        AuditEvent,
+        Project,
+        Experiment,
+        Dataset,
+        Prompt,
+        PromptSession,
+        *[table.model for table in guardian_tables()],
+    ]
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows every table the services write holds: equal before and after a refused change."""
+    return {model._meta.label: model._base_manager.count() for model in counted_models()}
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("created", "id").values_list("action", flat=True))
+
+
+def as_uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

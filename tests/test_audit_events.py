@@ -1,0 +1,374 @@
+"""ACCESS_MODEL.md, "Audit": one event per change, in the change's transaction, with who, what, and from where."""
+
+import importlib
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.services.credentials import (
+    api_key_create,
+    api_key_delete,
+    service_account_create,
+    service_account_delete,
+    service_account_rename,
+    service_token_create,
+    service_token_revoke,
+)
+from accounts.services.members import invitation_accept, invitation_revoke, member_add, member_invite, member_remove
+from accounts.services.organizations import organization_create, organization_update
+from permissions.audit import request_origin
+from permissions.engine import can
+from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.models import AuditEvent, PermissionGroup
+from permissions.services.grants import acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
+from permissions.services.groups import group_create, group_delete, group_update
+from permissions.services.roles import role_create, role_delete, role_update
+from projects.models import Project
+from projects.services import object_create, object_delete, project_create, project_delete, project_update
+from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+    custom_group,
+    custom_role,
+    fast_password_hashing,
+    grant,
+    row_counts,
+    spec_for,
+)
+from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = {"channel": "api", "ip": "1.2.3.4"}
+
+
+@pytest.fixture
+def ctx():
+    org = OrganizationFactory()
+    owner = owner_of(org)
+    project = ProjectFactory(org=org, name="P")
+    robot = service_account_create(actor=owner, org=org, name="robot")
+    token, _ = service_token_create(actor=owner, org=org, account_id=robot.pk, name="t")
+    key, _ = api_key_create(actor=owner, org=org, name="k")
+    member = add_member(org, None, "engineers")
+    return SimpleNamespace(
+        org=org,
+        owner=owner,
+        member=member,
+        newcomer=UserFactory(email="newcomer@example.com"),
+        project=project,
+        experiment=ExperimentFactory(project=project, name="E"),
+        group=custom_group(org, name="Team"),
+        role=custom_role(org, "Reviewer", [("read", "")]),
+        robot=robot,
+        token=token,
+        key=key,
+        invitation=member_invite(actor=owner, org=org, email="newcomer@example.com"),
+        record=grant(org, project, user=member, permission="read"),
+    )
+
+
+def case(call, action, target_type, target, *, actor=None, before=False, after=True, count=1):
+    return {
+        "call": call,
+        "action": action,
+        "target_type": target_type,
+        "target": target,
+        "actor": actor,
+        "before": before,
+        "after": after,
+        "count": count,
+    }
+
+
+CASES = {
+    "organization_create": lambda c: case(
+        lambda: organization_create(name="New org", owner=c.member), "organization.create", "organization", lambda r: r.pk, actor=c.member
+    ),
+    "organization_update": lambda c: case(
+        lambda: organization_update(actor=c.owner, org=c.org, api_url="https://api.example.com"),
+        "organization.update",
+        "organization",
+        c.org.pk,
+        before=True,
+    ),
+    "member_invite": lambda c: case(
+        lambda: member_invite(actor=c.owner, org=c.org, email="someone@example.com"), "invitation.create", "invitation", lambda r: r.pk
+    ),
+    "invitation_revoke": lambda c: case(
+        lambda: invitation_revoke(actor=c.owner, invitation=c.invitation), "invitation.revoke", "invitation", c.invitation.pk, after=False
+    ),
+    "invitation_accept": lambda c: case(
+        lambda: invitation_accept(user=c.newcomer, invitation=c.invitation), "member.join", "user", c.newcomer.pk, actor=c.newcomer
+    ),
+    "member_add": lambda c: case(lambda: member_add(actor=c.owner, org=c.org, user=c.newcomer), "member.add", "user", c.newcomer.pk),
+    "member_remove": lambda c: case(
+        lambda: member_remove(actor=c.owner, org=c.org, user=c.member), "member.remove", "user", c.member.pk, before=True, after=False
+    ),
+    "service_account_create": lambda c: case(
+        lambda: service_account_create(actor=c.owner, org=c.org, name="r2"), "service_account.create", "service_account", lambda r: r.pk
+    ),
+    "service_account_rename": lambda c: case(
+        lambda: service_account_rename(actor=c.owner, org=c.org, account_id=c.robot.pk, name="r3"),
+        "service_account.update",
+        "service_account",
+        c.robot.pk,
+        before=True,
+    ),
+    "service_account_delete": lambda c: case(
+        lambda: service_account_delete(actor=c.owner, org=c.org, account_id=c.robot.pk),
+        "service_account.delete",
+        "service_account",
+        c.robot.pk,
+        before=True,
+        after=False,
+    ),
+    "service_token_create": lambda c: case(
+        lambda: service_token_create(actor=c.owner, org=c.org, account_id=c.robot.pk, name="t2"),
+        "service_token.create",
+        "service_token",
+        lambda r: r[0].pk,
+    ),
+    "service_token_revoke": lambda c: case(
+        lambda: service_token_revoke(actor=c.owner, org=c.org, token_id=c.token.pk),
+        "service_token.delete",
+        "service_token",
+        c.token.pk,
+        before=True,
+        after=False,
+    ),
+    "api_key_create": lambda c: case(
+        lambda: api_key_create(actor=c.owner, org=c.org, name="k2"), "api_key.create", "api_key", lambda r: r[0].pk
+    ),
+    "api_key_delete": lambda c: case(
+        lambda: api_key_delete(actor=c.owner, key_id=c.key.pk), "api_key.delete", "api_key", c.key.pk, before=True, after=False
+    ),
+    "group_create": lambda c: case(lambda: group_create(actor=c.owner, org=c.org, name="Crew"), "group.create", "group", lambda r: r.pk),
+    "group_update": lambda c: case(
+        lambda: group_update(actor=c.owner, group=c.group, add_member_users=[c.member.pk]), "group.update", "group", c.group.pk, before=True
+    ),
+    "group_delete": lambda c: case(
+        lambda: group_delete(actor=c.owner, group=c.group), "group.delete", "group", c.group.pk, before=True, after=False
+    ),
+    "role_create": lambda c: case(lambda: role_create(actor=c.owner, org=c.org, name="Auditor"), "role.create", "role", lambda r: r.pk),
+    "role_update": lambda c: case(
+        lambda: role_update(actor=c.owner, role=c.role, add_member_permissions=[("update", "dataset")]),
+        "role.update",
+        "role",
+        c.role.pk,
+        before=True,
+    ),
+    "role_delete": lambda c: case(
+        lambda: role_delete(actor=c.owner, role=c.role), "role.delete", "role", c.role.pk, before=True, after=False
+    ),
+    "acl_grant": lambda c: case(
+        lambda: acl_grant(actor=c.owner, spec=spec_for(c.project, user=c.member, role="viewer")), "acl.create", "acl", lambda r: r.id
+    ),
+    "acl_revoke": lambda c: case(
+        lambda: acl_revoke(actor=c.owner, grant_id=c.record.id), "acl.delete", "acl", c.record.id, before=True, after=False
+    ),
+    "acl_revoke_matching": lambda c: case(
+        lambda: acl_revoke_matching(actor=c.owner, spec=spec_for(c.project, user=c.member, permission="read")),
+        "acl.delete",
+        "acl",
+        c.record.id,
+        before=True,
+        after=False,
+    ),
+    "acl_batch_update": lambda c: case(
+        lambda: acl_batch_update(
+            actor=c.owner,
+            add=[spec_for(c.project, user=c.member, permission="update"), spec_for(c.experiment, user=c.member, permission="delete")],
+            remove=[spec_for(c.project, user=c.member, permission="read")],
+        ),
+        "acl.create",
+        "acl",
+        lambda r: r[0][0].id,
+        count=3,
+    ),
+    "project_create": lambda c: case(
+        lambda: project_create(actor=c.owner, org=c.org, name="Q"), "project.create", "project", lambda r: r.pk
+    ),
+    "project_update": lambda c: case(
+        lambda: project_update(actor=c.owner, project=c.project, name="P2"), "project.update", "project", c.project.pk, before=True
+    ),
+    "project_delete": lambda c: case(
+        lambda: project_delete(actor=c.owner, project=c.project), "project.delete", "project", c.project.pk, before=True, after=False
+    ),
+    "object_create": lambda c: case(
+        lambda: object_create(actor=c.owner, project=c.project, object_type="dataset", name="D"),
+        "dataset.create",
+        "dataset",
+        lambda r: r.pk,
+    ),
+    "object_delete": lambda c: case(
+        lambda: object_delete(actor=c.owner, obj=c.experiment),
+        "experiment.delete",
+        "experiment",
+        c.experiment.pk,
+        before=True,
+        after=False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_service_writes_one_audit_event_with_actor_action_target_change_and_origin(ctx, name):
+    expected = CASES[name](ctx)
+    actor = expected["actor"] or ctx.owner
+    actor_email = actor.email
+    existing = set(AuditEvent.objects.values_list("id", flat=True))
+    with request_origin(channel="api", ip="1.2.3.4"):
+        result = expected["call"]()
+    events = list(AuditEvent.objects.exclude(id__in=existing).order_by("created", "id"))
+    assert len(events) == expected["count"]
+    event = events[0]
+    target = expected["target"]  # an id known beforehand, or how to read it from the result
+    target_id = str(target(result) if callable(target) else target)
+    assert event.action == expected["action"]
+    assert (event.actor_id, event.actor_email) == (actor.pk, actor_email)
+    assert (event.target_type, event.target_id) == (expected["target_type"], target_id)
+    assert event.org_id == (result.pk if name == "organization_create" else ctx.org.pk)
+    assert event.origin == ORIGIN
+    assert event.created is not None
+    assert bool(event.before) == expected["before"]
+    assert bool(event.after) == expected["after"]
+    assert all(e.origin == ORIGIN and e.actor_id == actor.pk for e in events)
+
+
+SERVICE_MODULES = (
+    "accounts.services.organizations",
+    "accounts.services.members",
+    "accounts.services.credentials",
+    "permissions.services.groups",
+    "permissions.services.roles",
+    "permissions.services.grants",
+    "projects.services",
+)
+
+
+def test_every_transactional_service_has_an_audit_case():
+    services = set()
+    for module_name in SERVICE_MODULES:
+        module = importlib.import_module(module_name)
+        for name, value in vars(module).items():
+            is_atomic_service = callable(value) and hasattr(value, "__wrapped__") and getattr(value, "__module__", None) == module_name
+            if is_atomic_service and not name.startswith("_"):
+                services.add(name)
+    assert services == set(CASES)
+
+
+def test_update_event_records_the_state_before_and_after():
+    org = OrganizationFactory()
+    group = custom_group(org, name="Team")
+    member = add_member(org)
+    group_update(actor=owner_of(org), group=group, name="Crew", add_member_users=[member.pk])
+    event = AuditEvent.objects.get(action="group.update")
+    assert (event.before["name"], event.before["member_users"]) == ("Team", [])
+    assert (event.after["name"], event.after["member_users"]) == ("Crew", [str(member.pk)])
+    assert event.target_name == "Crew"
+
+
+def test_grant_event_records_the_grant():
+    org = OrganizationFactory()
+    project, member = ProjectFactory(org=org), add_member(org)
+    record = grant(org, project, user=member, permission="read", restrict="experiment")
+    event = AuditEvent.objects.get(action="acl.create", target_id=str(record.id))
+    assert event.after == {
+        "object_type": "project",
+        "object_id": str(project.pk),
+        "user_id": str(member.pk),
+        "group_id": None,
+        "permission": "read",
+        "role_id": None,
+        "restrict_object_type": "experiment",
+    }
+
+
+def test_event_outside_a_declared_origin_is_marked_as_system():
+    org = OrganizationFactory()
+    group_create(actor=owner_of(org), org=org, name="Crew")
+    assert AuditEvent.objects.get(action="group.create").origin == {"channel": "system"}
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda c: group_create(actor=c.member, org=c.org, name="Crew"),
+        lambda c: group_update(actor=c.owner, group=c.group, add_member_groups=[c.group.pk]),
+        lambda c: group_delete(actor=c.owner, group=builtin_group(c.org, "owners")),
+        lambda c: role_update(actor=c.member, role=c.role, name="x"),
+        lambda c: acl_grant(actor=c.member, spec=spec_for(c.project, user=c.member, permission="delete")),
+        lambda c: acl_batch_update(
+            actor=c.owner,
+            add=[spec_for(c.project, user=c.member, permission="update")],
+            remove=[spec_for(c.org, user=c.member, permission="delete")],
+        ),
+        lambda c: member_remove(actor=c.owner, org=c.org, user=c.owner),
+        lambda c: member_invite(actor=c.member, org=c.org, email="x@example.com"),
+        lambda c: organization_update(actor=c.member, org=c.org, api_url="https://x.example.com"),
+        lambda c: service_account_create(actor=c.member, org=c.org, name="r"),
+        lambda c: api_key_create(actor=c.member, org=c.org, name="k", via_api_key=True),
+        lambda c: project_update(actor=c.member, project=c.project, name=""),
+        lambda c: object_create(actor=c.owner, project=c.project, object_type="experiment", name="E"),
+    ],
+    ids=[
+        "group_create-denied",
+        "group_update-cycle",
+        "group_delete-builtin",
+        "role_update-denied",
+        "acl_grant-denied",
+        "acl_batch_update-missing-removal",
+        "member_remove-last-owner",
+        "member_invite-denied",
+        "organization_update-denied",
+        "service_account_create-not-owner",
+        "api_key_create-via-api-key",
+        "project_update-invalid",
+        "object_create-duplicate",
+    ],
+)
+def test_refused_change_writes_no_audit_event(ctx, refused):
+    before = row_counts()
+    with pytest.raises((AccessDenied, NotFound, ValidationError)), request_origin(**ORIGIN):
+        refused(ctx)
+    assert row_counts() == before
+
+
+def _failing_audit(monkeypatch):
+    def refuse(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: group_create(actor=c.owner, org=c.org, name="Crew", member_users=[c.member.pk]),
+        lambda c: acl_grant(actor=c.owner, spec=spec_for(c.project, user=c.member, role="owner")),
+        lambda c: member_remove(actor=c.owner, org=c.org, user=c.member),
+        lambda c: project_create(actor=c.owner, org=c.org, name="Q"),
+        lambda c: organization_update(actor=c.owner, org=c.org, api_url="https://x.example.com"),
+    ],
+    ids=["group_create", "acl_grant", "member_remove", "project_create", "organization_update"],
+)
+def test_change_is_undone_when_its_audit_event_cannot_be_written(ctx, monkeypatch, change):
+    before = row_counts()
+    _failing_audit(monkeypatch)
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
+        change(ctx)
+    monkeypatch.undo()
+    assert row_counts() == before
+    assert not PermissionGroup.objects.filter(name="Crew").exists()
+    assert not Project.objects.filter(name="Q").exists()
+    assert can(ctx.member, "read", ctx.project)
+
+
+def test_reading_the_audit_log_needs_read_on_org_audit_logs():
+    org = OrganizationFactory()
+    log = Node("org_audit_logs", org.pk)
+    engineer, viewer, auditor = add_member(org, None, "engineers"), add_member(org, None, "viewers"), add_member(org)
+    grant(org, log, user=auditor, permission="read")
+    assert can(owner_of(org), "read", log)
+    assert can(auditor, "read", log)
+    assert not can(engineer, "read", log) and not can(viewer, "read", log)
