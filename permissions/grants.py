@@ -238,9 +238,3 @@ def resolve_chain(node: Node) -> list[Node] | None:
     if row is None:
         return None
     return [Node(level.type, value) for level, value in zip(plan.levels, row, strict=True)]
-
-
-def node_org_id(node: Node) -> UUID | None:
-    """The organization that owns the node, or None if the node does not exist."""
-    chain = resolve_chain(node)
-    return chain[-1].id if chain else None

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ApiKey, Membership, Organization, User
-from accounts.services.members import _org_groups, require_owner
+from accounts.services.members import organization_groups, require_owner
 from accounts.tokens import API_KEY_PREFIX, SERVICE_TOKEN_PREFIX, generate_token, hash_token, looks_valid
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
@@ -50,7 +50,7 @@ def service_account_create(*, actor, org: Organization, name: str, group_ids: It
     """A new service account of `org`, a member of it and of the given groups. Owners only."""
     require_owner(actor, org, "create service accounts")
     name = _clean_name(name, "service account")
-    groups = _org_groups(org, group_ids)
+    groups = organization_groups(org, group_ids)
     account = User.objects.create_user(
         email=f"{slugify(name) or 'service-account'}-{uuid4().hex[:12]}@{SERVICE_ACCOUNT_EMAIL_DOMAIN}",
         given_name=name,

@@ -21,7 +21,7 @@ from permissions.selectors import groups_containing
 from permissions.services.groups import ensure_owner_remains
 
 
-def _org_groups(org: Organization, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
+def organization_groups(org: Organization, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
     ids = {UUID(str(g)) for g in group_ids}
     groups = list(PermissionGroup.objects.filter(org=org, pk__in=ids))
     if len(groups) != len(ids):
@@ -48,7 +48,7 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
         validate_email(email)
     except Exception as exc:
         raise ValidationError(f"{email!r} is not a valid email address.") from exc
-    groups = _org_groups(org, group_ids)
+    groups = organization_groups(org, group_ids)
     _require_group_updates(actor, groups)
     if Membership.objects.filter(org=org, user__email=email).exists():
         raise ValidationError(f"{email} is already a member of this organization.")
@@ -126,7 +126,7 @@ def member_add(*, actor, org: Organization, user: User, group_ids: Iterable[UUID
     require(actor, "create", Node("org_member", org.pk))
     if user.is_service_account:
         raise ValidationError("Service accounts are created in their organization, not added to another.")
-    groups = _org_groups(org, group_ids)
+    groups = organization_groups(org, group_ids)
     _require_group_updates(actor, groups)
     membership, created = Membership.objects.get_or_create(org=org, user=user)
     for group in groups:
