@@ -232,9 +232,10 @@ def _as_uuid(value) -> UUID | None:
 
 
 def resolve_chain(node: Node) -> list[Node] | None:
-    """The nodes of chain(node), node first; None if the node does not exist. One query."""
+    """The nodes of chain(node), node first; None if the node does not exist or no organization owns it
+    (a system role). One query."""
     plan = chain_plan(node.type)
     row = plan.anchor._base_manager.filter(pk=node.id).values_list(*(level.lookup for level in plan.levels)).first()
-    if row is None:
+    if row is None or None in row:
         return None
     return [Node(level.type, value) for level, value in zip(plan.levels, row, strict=True)]

@@ -74,7 +74,7 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
 @transaction.atomic
 def project_update(*, actor, project: Project, name: str | None = None, description: str | None = None) -> Project:
     require(actor, "update", project)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     before = _state(project, ("name", "description"))
     if name is not None:
         name = _clean_name(name, "project")
@@ -103,7 +103,7 @@ def project_update(*, actor, project: Project, name: str | None = None, descript
 def project_delete(*, actor, project: Project) -> Project:
     """Soft delete: the project leaves lists; its contents and grants stay stored."""
     require(actor, "delete", project)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
         project.save(update_fields=["deleted_at"])
@@ -158,7 +158,7 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
 def object_delete(*, actor, obj: ProjectObject) -> ProjectObject:
     """Soft delete an experiment, dataset, prompt or playground."""
     require(actor, "delete", obj)
-    obj = type(obj).objects.select_for_update().select_related("project__org").get(pk=obj.pk)
+    obj = type(obj).objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=obj.pk)
     if obj.deleted_at is None:
         obj.deleted_at = timezone.now()
         obj.save(update_fields=["deleted_at"])

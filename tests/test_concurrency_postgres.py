@@ -18,7 +18,7 @@ from django.db import connections
 from accounts.models import Membership
 from accounts.services.members import member_remove
 from permissions.engine.nodes import Node
-from permissions.exceptions import ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AclGrant, AuditEvent, GroupNesting, RoleNesting
 from permissions.services import grants as grant_services
@@ -121,8 +121,13 @@ def test_racing_removals_of_the_last_two_direct_owners_leave_one(monkeypatch, wa
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["error", "ok"], outcomes
     [error] = [value for kind, value in outcomes if kind == "error"]
-    assert isinstance(error, ValidationError), error
-    assert "at least one member in Owners" in str(error)
+    if isinstance(error, NotFound):
+        # group_update races from its start, so the member removal may commit before it checks its actor,
+        # who is then no longer a member of the organization at all: refused as for any outsider.
+        assert ways == ("member_remove", "group_update"), error
+    else:
+        assert isinstance(error, ValidationError), error
+        assert "at least one member in Owners" in str(error)
     remaining = member_user_ids(builtin_group(org, "owners"))
     assert len(remaining) == 1 and remaining[0] in (first.pk, second.pk)
     assert Membership.objects.filter(org=org, user_id=remaining[0]).exists()

@@ -78,7 +78,7 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
 @transaction.atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
     require(actor, "create", Node("org_member", invitation.org_id))
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(no_key=True).get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("This invitation is no longer pending.")
     invitation.revoked_at = timezone.now()
@@ -96,7 +96,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
     """The invited person joins the organization and the invited groups; the invitation authorizes it."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(no_key=True).get(pk=invitation.pk)
     if not invitation.is_pending:
         raise ValidationError("This invitation has expired or was already used or revoked.")
     if normalize_email(user.email) != normalize_email(invitation.email):

@@ -66,7 +66,7 @@ def organization_update(*, actor, org: Organization, **changes) -> Organization:
     if unknown:
         raise ValidationError(f"Unknown organization settings: {', '.join(sorted(unknown))}.")
     require(actor, "update", org)
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
     before = organization_state(org)
     if "name" in changes:
         name = (changes["name"] or "").strip()

@@ -110,16 +110,18 @@ def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[str] | 
 def lock_organization(org_id: UUID) -> None:
     """Serialize changes to an organization's groups (and roles) by locking its row first.
 
-    Two changes that each add one half of a cycle (A into B, B into A) would otherwise each lock their
-    own group and wait for the other's: a deadlock instead of a clear refusal. Locked in one order
-    (organization, then group, then Owners), the second change sees the first and names the cycle.
+    Two changes that each add one half of a cycle (A into B, B into A) would otherwise both pass their
+    cycle checks; serialized, the second sees the first and names the cycle. The locks are FOR NO KEY
+    UPDATE: they order the changes without blocking the inserts (audit events, grants) whose foreign
+    keys only need the row to stay, which is what keeps a remover of owners and a group editor from
+    deadlocking on each other.
     """
     organization = PermissionGroup._meta.get_field("org").related_model
-    organization.objects.select_for_update().only("pk").get(pk=org_id)
+    organization.objects.select_for_update(no_key=True).only("pk").get(pk=org_id)
 
 
 def _lock_owners(org) -> PermissionGroup:
-    return PermissionGroup.objects.select_for_update().get(org=org, builtin=Builtin.OWNERS)
+    return PermissionGroup.objects.select_for_update(no_key=True).get(org=org, builtin=Builtin.OWNERS)
 
 
 def ensure_owner_remains(org, *, removing_user_ids: Iterable[UUID]) -> None:
@@ -172,7 +174,7 @@ def group_update(
     """Rename, describe, and add or remove members: all of it is "update" on the group."""
     require(actor, "update", group)
     lock_organization(group.org_id)
-    group = PermissionGroup.objects.select_for_update().get(pk=group.pk)
+    group = PermissionGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
     before = group_state(group)
     if name is not None and name.strip() != group.name:
         if group.is_builtin:

@@ -138,7 +138,7 @@ def role_update(
         raise ValidationError(f"The system role {role.name} cannot be edited.")
     require(actor, "update", role)
     lock_organization(role.org_id)
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = Role.objects.select_for_update(no_key=True).get(pk=role.pk)
     before = role_state(role)
     if name is not None and name.strip() != role.name:
         name = name.strip()
