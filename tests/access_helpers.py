@@ -8,7 +8,6 @@ grant of one organization's group on another's object) write them with `raw_acl_
 
 from uuid import UUID
 
-import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from guardian.shortcuts import assign_perm
 
@@ -23,12 +22,6 @@ from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
 from tests.factories import PermissionGroupFactory, owner_of
 
 ACL_PERMISSIONS = ("create_acls", "read_acls", "update_acls", "delete_acls")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Password hashing at production strength costs ~0.4 s per user; these tests do not need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def spec_for(

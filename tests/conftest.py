@@ -22,6 +22,12 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production-strength hashing costs ~0.4 s per user; what the tests prove does not depend on it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def request_scope():
     """The per-request decision cache, as the middleware opens it around every request."""

@@ -26,10 +26,9 @@ from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_delete, role_update
 from projects.models import Project
 from projects.services import object_create, object_delete, project_create, project_delete, project_update
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     custom_group,
     custom_role,
-    fast_password_hashing,
     grant,
     row_counts,
     spec_for,

@@ -14,7 +14,7 @@ from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS
 from projects.services import object_create, project_create, project_delete, project_update
-from tests.access_helpers import fast_password_hashing, grant, row_counts, spec_for  # noqa: F401 (autouse fixture)
+from tests.access_helpers import grant, row_counts, spec_for
 from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,9 @@ from permissions.services.grants import acl_grant
 from permissions.services.groups import group_delete, group_update
 from permissions.types import ALL_PERMISSIONS
 from projects.services import object_create, project_create, project_delete, project_update
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     ACL_PERMISSIONS,
     custom_group,
-    fast_password_hashing,
     grant,
     grant_many,
     spec_for,

@@ -25,12 +25,6 @@ from tests.factories import UserFactory
 STRONG_PASSWORD = "violet-Kettle-42-orbit"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The commands hash several passwords; a fast hasher keeps these tests quick (hashing is not under test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(command: str, **options) -> str:
     out = StringIO()
     call_command(command, stdout=out, stderr=StringIO(), **options)

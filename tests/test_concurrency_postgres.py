@@ -27,7 +27,7 @@ from permissions.services import roles as role_services
 from permissions.services.grants import acl_grant
 from permissions.services.groups import group_update, member_user_ids
 from permissions.services.roles import role_update
-from tests.access_helpers import custom_group, custom_role, fast_password_hashing, spec_for  # noqa: F401 (autouse fixture)
+from tests.access_helpers import custom_group, custom_role, spec_for
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

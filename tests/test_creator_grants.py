@@ -9,7 +9,7 @@ from permissions.grants import grant_records
 from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS
 from projects.services import object_create, project_create
-from tests.access_helpers import fast_password_hashing, grant  # noqa: F401 (autouse fixture)
+from tests.access_helpers import grant
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, owner_of
 
 pytestmark = pytest.mark.django_db

@@ -29,10 +29,9 @@ from permissions.engine import can
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import AuditEvent
 from permissions.services.grants import acl_revoke
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     ACL_PERMISSIONS,
     custom_group,
-    fast_password_hashing,
     grant,
     grant_many,
     nest,

@@ -21,11 +21,10 @@ from permissions.services.groups import group_update
 from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, ObjectType
 from projects.models import Experiment
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     ACL_PERMISSIONS,
     custom_group,
     custom_role,
-    fast_password_hashing,
     grant,
     grant_many,
     nest,

@@ -20,11 +20,10 @@ from permissions.models import AclGrant, AuditEvent
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     ACL_PERMISSIONS,
     custom_group,
     custom_role,
-    fast_password_hashing,
     grant,
     grant_many,
     raw_acl_grant,

@@ -10,9 +10,8 @@ from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AuditEvent, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     custom_group,
-    fast_password_hashing,
     grant,
     nest,
     row_counts,

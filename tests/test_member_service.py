@@ -18,9 +18,8 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.services.groups import member_user_ids
-from tests.access_helpers import (  # noqa: F401 (fast_password_hashing is an autouse fixture)
+from tests.access_helpers import (
     custom_group,
-    fast_password_hashing,
     grant,
     nest,
     row_counts,

@@ -9,7 +9,7 @@ from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import AuditEvent
 from permissions.services.groups import group_update
 from projects.services import project_update
-from tests.access_helpers import custom_group, fast_password_hashing, grant, grant_many, row_counts  # noqa: F401 (autouse fixture)
+from tests.access_helpers import grant, grant_many, row_counts
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from permissions.grants import grant_records
 from permissions.models import AuditEvent, Role, RoleNesting
 from permissions.services.roles import ensure_system_roles, role_create, role_delete, role_state, role_update, system_role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS
-from tests.access_helpers import custom_role, fast_password_hashing, grant, row_counts  # noqa: F401 (autouse fixture)
+from tests.access_helpers import custom_role, grant, row_counts
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@
 
 * the organizations it is a member of (grants count only there);
 * every permission group that contains it, directly or through member groups, with the group's
-  organization;
+  organization (nesting counts only inside one organization);
 * the expanded pairs of every role it could be granted (its organizations' roles and the system roles),
-  member roles unfolded.
+  member roles unfolded (a member role counts if it is a system role or of the same organization).
 
 Nested groups and nested roles are unfolded by recursive common table expressions inside that one
 statement, so the cost does not grow with the nesting depth.
@@ -51,23 +51,28 @@ def _sql() -> str:
     return f"""
         WITH RECURSIVE
           orgs(id) AS (SELECT m.org_id FROM {membership} m WHERE m.user_id = %s),
-          closure(id) AS (
-            SELECT pg.id FROM {groups} pg JOIN {user_groups} ug ON ug.group_id = pg.auth_group_id
+          closure(id, org_id) AS (
+            SELECT pg.id, pg.org_id FROM {groups} pg JOIN {user_groups} ug ON ug.group_id = pg.auth_group_id
              WHERE ug.user_id = %s AND pg.org_id IN (SELECT id FROM orgs)
             UNION
-            SELECT n.group_id FROM {nesting} n JOIN closure c ON n.member_group_id = c.id
+            SELECT n.group_id, c.org_id FROM {nesting} n
+              JOIN closure c ON n.member_group_id = c.id
+              JOIN {groups} outer_group ON outer_group.id = n.group_id AND outer_group.org_id = c.org_id
           ),
-          role_closure(root_id, id) AS (
-            SELECT r.id, r.id FROM {roles} r WHERE r.org_id IS NULL OR r.org_id IN (SELECT id FROM orgs)
+          role_closure(root_id, root_org_id, id) AS (
+            SELECT r.id, r.org_id, r.id FROM {roles} r WHERE r.org_id IS NULL OR r.org_id IN (SELECT id FROM orgs)
             UNION
-            SELECT rc.root_id, n.member_role_id FROM {role_nesting} n JOIN role_closure rc ON n.role_id = rc.id
+            SELECT rc.root_id, rc.root_org_id, n.member_role_id FROM {role_nesting} n
+              JOIN role_closure rc ON n.role_id = rc.id
+              JOIN {roles} member ON member.id = n.member_role_id
+             WHERE member.org_id IS NULL OR member.org_id = rc.root_org_id
           )
         SELECT 'org', o.id, CAST(NULL AS {uuid_type}), CAST(NULL AS integer), NULL, NULL FROM orgs o
         UNION ALL
         SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
         UNION ALL
-        SELECT 'pair', rc.root_id, r.org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type
-          FROM role_closure rc JOIN {roles} r ON r.id = rc.root_id JOIN {role_pairs} rp ON rp.role_id = rc.id
+        SELECT 'pair', rc.root_id, rc.root_org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type
+          FROM role_closure rc JOIN {role_pairs} rp ON rp.role_id = rc.id
     """  # noqa: S608
 
 
