@@ -13,6 +13,7 @@ from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
+from permissions.graphs import shortest_path
 from permissions.models import AclGrant, GroupNesting, PermissionGroup
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
 
@@ -90,21 +91,12 @@ def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[str] | 
     """If `member` already contains `group` (directly or not), the names along member → … → group → member."""
     if member.pk == group.pk:
         return [group.name, group.name]
-    edges: dict[UUID, list[UUID]] = {}
-    for parent, child in GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id"):
-        edges.setdefault(parent, []).append(child)
-    paths = {member.pk: [member.pk]}
-    frontier = [member.pk]
-    while frontier:
-        current = frontier.pop()
-        for child in edges.get(current, ()):
-            if child not in paths:
-                paths[child] = paths[current] + [child]
-                frontier.append(child)
-    if group.pk not in paths:
+    edges = GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id")
+    path = shortest_path(edges, member.pk, group.pk)
+    if path is None:
         return None
-    names = dict(PermissionGroup.objects.filter(pk__in=paths[group.pk]).values_list("id", "name"))
-    return [names[i] for i in paths[group.pk]] + [member.name]
+    names = dict(PermissionGroup.objects.filter(pk__in=path).values_list("id", "name"))
+    return [names[i] for i in path] + [member.name]
 
 
 def lock_organization(org_id: UUID) -> None:

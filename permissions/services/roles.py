@@ -4,12 +4,14 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
+from permissions.graphs import shortest_path
 from permissions.models import AclGrant, Role, RoleNesting, RolePermission
 from permissions.services.groups import lock_organization
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, ObjectType
@@ -69,23 +71,15 @@ def _roles_for(org, role_ids: Iterable[UUID]) -> list[Role]:
 
 
 def _cycle_path(role: Role, member: Role) -> list[str] | None:
+    """If `member` already inherits `role` (directly or not), the names along member → … → role → member."""
     if member.pk == role.pk:
         return [role.name, role.name]
-    edges: dict[UUID, list[UUID]] = {}
-    for parent, child in RoleNesting.objects.values_list("role_id", "member_role_id"):
-        edges.setdefault(parent, []).append(child)
-    paths = {member.pk: [member.pk]}
-    frontier = [member.pk]
-    while frontier:
-        current = frontier.pop()
-        for child in edges.get(current, ()):
-            if child not in paths:
-                paths[child] = paths[current] + [child]
-                frontier.append(child)
-    if role.pk not in paths:
+    edges = RoleNesting.objects.filter(Q(role__org_id=role.org_id) | Q(role__org__isnull=True)).values_list("role_id", "member_role_id")
+    path = shortest_path(edges, member.pk, role.pk)
+    if path is None:
         return None
-    names = dict(Role.objects.filter(pk__in=paths[role.pk]).values_list("id", "name"))
-    return [names[i] for i in paths[role.pk]] + [member.name]
+    names = dict(Role.objects.filter(pk__in=path).values_list("id", "name"))
+    return [names[i] for i in path] + [member.name]
 
 
 def _add_member_roles(role: Role, members: list[Role]) -> None:
