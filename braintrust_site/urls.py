@@ -1,8 +1,9 @@
 """Top-level URLs."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

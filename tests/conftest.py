@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
@@ -26,6 +27,14 @@ def pytest_runtest_setup(item):
 def fast_password_hashing(settings):
     """Production-strength hashing costs ~0.4 s per user; what the tests prove does not depend on it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters kept in the cache (failed authentications) start at zero in every test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from permissions.types import ALL_PERMISSIONS, ObjectType, codename
 
 @dataclass(frozen=True)
 class GrantSpec:
-    """What a grant says, as given by a caller: validated by :func:`_validate_spec`."""
+    """What a grant says, as given by a caller: validated by :func:`validate_spec`."""
 
     object_type: str
     object_id: UUID
@@ -58,7 +58,7 @@ def _uuid_or_none(value, field: str) -> UUID | None:
         raise ValidationError(f"{field} must be a UUID, not {value!r}.") from exc
 
 
-def _validate_spec(spec: GrantSpec) -> None:
+def validate_spec(spec: GrantSpec) -> None:
     if spec.object_type not in ObjectType.values:
         raise ValidationError(f"object_type must be one of {', '.join(ObjectType.values)}, not {spec.object_type!r}.")
     if spec.object_id is None:
@@ -172,7 +172,7 @@ def _audit_state(record: GrantRecord) -> dict:
 
 
 def _add(actor, spec: GrantSpec) -> GrantRecord:
-    _validate_spec(spec)
+    validate_spec(spec)
     node = Node(spec.object_type, spec.object_id)
     org_id = _node_org(node)
     require(actor, "create_acls", node)
@@ -213,7 +213,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
 
 
 def _find(spec: GrantSpec) -> GrantRecord:
-    _validate_spec(spec)
+    validate_spec(spec)
     record = _existing(spec)
     if record is None:
         raise NotFound("acl")
@@ -254,8 +254,18 @@ def acl_revoke_matching(*, actor, spec: GrantSpec) -> GrantRecord:
 
 @transaction.atomic
 def acl_batch_update(*, actor, add: list[GrantSpec], remove: list[GrantSpec]) -> tuple[list[GrantRecord], list[GrantRecord]]:
-    """Add and remove grants all together: one refused item refuses the whole batch and writes nothing."""
+    """Add and remove grants all together: one refused item refuses the whole batch and writes nothing.
+
+    Adding a grant that exists, or removing one that does not, has no effect (the permission to do so is
+    still required).
+    """
     added = [_add(actor, spec) for spec in add]
-    removed = [_remove(actor, _find(spec)) for spec in remove]
+    removed = []
+    for spec in remove:
+        validate_spec(spec)
+        require(actor, "delete_acls", Node(spec.object_type, spec.object_id))
+        record = _existing(spec)
+        if record is not None:  # removing a grant that does not exist has no effect
+            removed.append(_remove(actor, record))
     invalidate_access_cache()
     return added, removed

@@ -1,0 +1,42 @@
+"""Helpers for API tests: clients authenticated with a bearer token or a browser session."""
+
+import json
+
+from django.test import Client
+
+from accounts.models import Organization, User
+from accounts.services.credentials import api_key_create
+
+
+class ApiClient:
+    """A JSON client for /v1 that sends a bearer token (or nothing) on every request."""
+
+    def __init__(self, token: str | None = None, **defaults) -> None:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        self.client = Client(**headers, **defaults)
+
+    def get(self, path: str, params: dict | None = None):
+        return self.client.get(path, params or {})
+
+    def post(self, path: str, body=None):
+        return self.client.post(path, json.dumps(body if body is not None else {}), content_type="application/json")
+
+    def put(self, path: str, body=None):
+        return self.client.put(path, json.dumps(body if body is not None else {}), content_type="application/json")
+
+    def patch(self, path: str, body=None):
+        return self.client.patch(path, json.dumps(body if body is not None else {}), content_type="application/json")
+
+    def delete(self, path: str, body=None):
+        if body is None:
+            return self.client.delete(path)
+        return self.client.delete(path, json.dumps(body), content_type="application/json")
+
+    def raw_post(self, path: str, data: str, content_type: str = "application/json"):
+        return self.client.post(path, data, content_type=content_type)
+
+
+def api_client_for(user: User, org: Organization) -> ApiClient:
+    """A client authenticated with a fresh API key of `user` in `org`."""
+    _, raw = api_key_create(actor=user, org=org, name="test key")
+    return ApiClient(raw)
