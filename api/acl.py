@@ -1,11 +1,20 @@
-"""``/v1/acl``: grants, one at a time, in batches, per object and per organization, and explanations."""
+"""``/v1/acl``: grants, one at a time, in batches, per object and per organization, and explanations.
+
+The serializers here describe Braintrust's shapes (``Acl``, ``AclItem``, ``AclBatchUpdateRequest``,
+``AclBatchUpdateResponse``) for the OpenAPI schema; requests are parsed by ``GrantSpec`` and the services'
+validation, so that every refusal carries the same message whichever way a grant arrives.
+"""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import ApiView, node_in_caller_org
 from api.pagination import paginate_list, parse_ids, parse_uuid
+from api.schema import ORG_NAME_PARAMETER, ApiSchema, error_responses, id_parameter, pagination_parameters
 from permissions.engine import Node, explain
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
@@ -64,15 +73,159 @@ def _filters(request: Request) -> dict:
     return filters
 
 
+# Braintrust's shapes, for the schema.
+
+_OBJECT_TYPE_HELP = "The object type that the ACL applies to"
+_PERMISSION_HELP = (
+    "Each permission permits a certain type of operation on an object in the system\n\n"
+    "Permissions can be assigned to to objects on an individual basis, or grouped into roles"
+)
+_USER_HELP = "Id of the user the ACL applies to. Exactly one of `user_id` and `group_id` will be provided"
+_GROUP_HELP = "Id of the group the ACL applies to. Exactly one of `user_id` and `group_id` will be provided"
+_ROLE_HELP = "Id of the role the ACL grants. Exactly one of `permission` and `role_id` will be provided"
+_ACL_PERMISSION_HELP = "Permission the ACL grants. Exactly one of `permission` and `role_id` will be provided"
+_RESTRICT_HELP = (
+    "When setting a permission directly, optionally restricts the permission grant to just the specified object type. "
+    "Cannot be set alongside a `role_id`."
+)
+
+
+@extend_schema_field({"type": "string", "enum": list(ObjectType.values), "description": _OBJECT_TYPE_HELP}, component_name="AclObjectType")
+class AclObjectTypeField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=ObjectType.values, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": list(ALL_PERMISSIONS), "description": _PERMISSION_HELP}, component_name="Permission")
+class PermissionField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=ALL_PERMISSIONS, **kwargs)
+
+
+@extend_schema_serializer(component_name="AclItem")
+class AclItemSerializer(serializers.Serializer):
+    """An ACL grants a certain permission or role to a certain user or group on an object.
+
+    ACLs are inherited across the object hierarchy. To restrict a grant to a particular sub-object, specify
+    `restrict_object_type`, as part of a direct permission grant."""
+
+    object_type = AclObjectTypeField()
+    object_id = serializers.UUIDField(help_text="The id of the object the ACL applies to")
+    user_id = serializers.UUIDField(required=False, allow_null=True, help_text=_USER_HELP)
+    group_id = serializers.UUIDField(required=False, allow_null=True, help_text=_GROUP_HELP)
+    permission = PermissionField(required=False, allow_null=True, help_text=_ACL_PERMISSION_HELP)
+    restrict_object_type = AclObjectTypeField(required=False, allow_null=True, help_text=_RESTRICT_HELP)
+    role_id = serializers.UUIDField(required=False, allow_null=True, help_text=_ROLE_HELP)
+
+
+@extend_schema_serializer(component_name="Acl")
+class AclSerializer(serializers.Serializer):
+    """An ACL grants a certain permission or role to a certain user or group on an object. Every field is
+    present in an answer; the ones that do not apply are null."""
+
+    id = serializers.UUIDField(help_text="Unique identifier for the acl")
+    object_type = AclObjectTypeField()
+    object_id = serializers.UUIDField(help_text="The id of the object the ACL applies to")
+    user_id = serializers.UUIDField(allow_null=True, help_text=_USER_HELP)
+    group_id = serializers.UUIDField(allow_null=True, help_text=_GROUP_HELP)
+    permission = PermissionField(allow_null=True, help_text=_ACL_PERMISSION_HELP)
+    restrict_object_type = AclObjectTypeField(allow_null=True, help_text=_RESTRICT_HELP)
+    role_id = serializers.UUIDField(allow_null=True, help_text=_ROLE_HELP)
+    _object_org_id = serializers.UUIDField(label="_object_org_id", help_text="The organization the ACL's referred object belongs to")
+    created = serializers.DateTimeField(allow_null=True, help_text="Date of acl creation")
+
+
+@extend_schema_serializer(component_name="AclBatchUpdateRequest")
+class AclBatchUpdateRequestSerializer(serializers.Serializer):
+    add_acls = AclItemSerializer(many=True, required=False, allow_null=True, help_text="ACLs to add; existing ones are left as they are")
+    remove_acls = AclItemSerializer(many=True, required=False, allow_null=True, help_text="ACLs to remove; missing ones are ignored")
+
+
+@extend_schema_serializer(component_name="AclBatchUpdateResponse")
+class AclBatchUpdateResponseSerializer(serializers.Serializer):
+    added_acls = AclSerializer(many=True, help_text="The ACLs added (or already present)")
+    removed_acls = AclSerializer(many=True, help_text="The ACLs removed")
+
+
+class AclExplanationRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class AclExplanationReasonSerializer(serializers.Serializer):
+    acl = AclSerializer(help_text="A grant that yields the permission")
+    via_groups = AclExplanationRefSerializer(many=True, help_text="The groups from the principal outwards to the grant's group")
+    via_roles = AclExplanationRefSerializer(
+        many=True, help_text="The roles from the granted role inwards to the one holding the permission"
+    )
+
+
+class AclExplanationSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    is_member = serializers.BooleanField(help_text="Whether the principal is a member of the object's organization")
+    permission = PermissionField()
+    object_type = AclObjectTypeField()
+    object_id = serializers.UUIDField()
+    principal = AclExplanationRefSerializer()
+    reasons = AclExplanationReasonSerializer(many=True)
+    could_grant = AclExplanationRefSerializer(many=True, help_text="When denied: the members who hold create_acls on the object")
+
+
+_ACL_LIST = inline_serializer("AclList", {"objects": AclSerializer(many=True, help_text="A list of acl objects")})
+
+_ACL_ID = [id_parameter("acl_id", "Acl")]
+
+
+def _uuid_query(name: str, description: str, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.UUID, description=description, **kwargs)
+
+
+def _object_parameters(*, required: bool) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("object_type", OpenApiTypes.STR, required=required, enum=ObjectType.values, description=_OBJECT_TYPE_HELP),
+        _uuid_query("object_id", "The id of the object the ACL applies to", required=required),
+    ]
+
+
+_FILTER_PARAMETERS = [
+    _uuid_query("user_id", _USER_HELP),
+    _uuid_query("group_id", _GROUP_HELP),
+    OpenApiParameter("permission", OpenApiTypes.STR, enum=ALL_PERMISSIONS, description=_PERMISSION_HELP),
+    OpenApiParameter("restrict_object_type", OpenApiTypes.STR, enum=ObjectType.values, description=_OBJECT_TYPE_HELP),
+    _uuid_query("role_id", _ROLE_HELP),
+]
+
+
 class AclCollectionView(ApiView):
     """POST adds a grant (an identical one is returned as it is); GET lists a node's grants; DELETE
     removes the grant the body describes."""
 
+    schema = ApiSchema()
+    delete_has_body = True
+
+    @extend_schema(
+        operation_id="postAcl",
+        summary="Create acl",
+        description="Create a new acl. If there is an existing acl with the same contents as the one specified in the request, "
+        "will return the existing acl unmodified. Needs create_acls on the object.",
+        tags=["Acls"],
+        parameters=[ORG_NAME_PARAMETER],
+        request=AclItemSerializer,
+        responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request: Request) -> Response:
         spec = _spec(_body(request))
         self._in_org(request, spec)
         return Response(acl_json(acl_grant(actor=request.user, spec=spec)))
 
+    @extend_schema(
+        operation_id="getAcl",
+        summary="List acls",
+        description="List out the acls on one object, most recently created first. Needs read_acls on the object.",
+        tags=["Acls"],
+        parameters=[*pagination_parameters(), *_object_parameters(required=True), *_FILTER_PARAMETERS, ORG_NAME_PARAMETER],
+        responses={200: _ACL_LIST, **error_responses(400, 401, 403, 404)},
+    )
     def get(self, request: Request) -> Response:
         object_type = _choice(request, "object_type", ObjectType.values)
         if object_type is None:
@@ -85,9 +238,21 @@ class AclCollectionView(ApiView):
             records = [r for r in records if r.id in set(ids)]
         return Response({"objects": [acl_json(r) for r in paginate_list(records, request.query_params)]})
 
+    @extend_schema(
+        operation_id="deleteAcl",
+        summary="Delete single acl",
+        description="Delete the acl the body describes, and answer it. Needs delete_acls on the object.",
+        tags=["Acls"],
+        parameters=[ORG_NAME_PARAMETER],
+        request=AclItemSerializer,
+        responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def delete(self, request: Request) -> Response:
         spec = _spec(_body(request))
-        self._in_org(request, spec)
+        validate_spec(spec)
+        # Checked before looking the grant up, so that a caller who may not see the object cannot tell
+        # whether a grant exists on it.
+        self.require(request, "delete_acls", Node(spec.object_type, spec.object_id))
         return Response(acl_json(acl_revoke_matching(actor=request.user, spec=spec)))
 
     @staticmethod
@@ -97,21 +262,44 @@ class AclCollectionView(ApiView):
 
 
 class AclDetailView(ApiView):
-    def get(self, request: Request, acl_id: str) -> Response:
-        record = self._record(request, acl_id)
-        self.require(request, "read_acls", record.node)
-        return Response(acl_json(record))
+    """One grant by id. A grant on an object the caller holds nothing on is answered exactly like a
+    missing id, so its answer never tells which object it is on."""
 
+    schema = ApiSchema()
+
+    @extend_schema(
+        operation_id="getAclId",
+        summary="Get acl",
+        description="Get an acl object by its id. Needs read_acls on the acl's object.",
+        tags=["Acls"],
+        parameters=[*_ACL_ID, ORG_NAME_PARAMETER],
+        responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, acl_id: str) -> Response:
+        return Response(acl_json(self._record(request, acl_id, "read_acls")))
+
+    @extend_schema(
+        operation_id="deleteAclId",
+        summary="Delete acl",
+        description="Delete an acl object by its id, and answer it. Needs delete_acls on the acl's object.",
+        tags=["Acls"],
+        parameters=[*_ACL_ID, ORG_NAME_PARAMETER],
+        request=None,
+        responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def delete(self, request: Request, acl_id: str) -> Response:
-        record = self._record(request, acl_id)
+        record = self._record(request, acl_id, "delete_acls")
         return Response(acl_json(acl_revoke(actor=request.user, grant_id=record.id)))
 
-    @staticmethod
-    def _record(request: Request, acl_id: str) -> GrantRecord:
-        record = get_grant(parse_uuid(acl_id, "acl_id"))
-        if record is None:
-            raise NotFound("acl", acl_id)
-        node_in_caller_org(request, record.node)
+    def _record(self, request: Request, acl_id: str, permission: str) -> GrantRecord:
+        grant_id = parse_uuid(acl_id, "acl_id")
+        record = get_grant(grant_id)
+        try:
+            if record is None:
+                raise NotFound("acl", grant_id)
+            self.require(request, permission, record.node)
+        except NotFound:
+            raise NotFound("acl", grant_id) from None
         return record
 
 
@@ -119,6 +307,20 @@ class AclBatchUpdateView(ApiView):
     """Adds and removes grants in one transaction: one refused item refuses all, and nothing is written.
     Adding an existing grant or removing a missing one has no effect."""
 
+    schema = ApiSchema()
+    operation_ids = {"/v1/acl/batch_update": "aclBatchUpdate", "/v1/acl/batch-update": "aclBatchUpdateAlias"}
+
+    @extend_schema(
+        summary="Batch update acls",
+        description="Batch update acls. This operation is idempotent, so adding acls which already exist will have no effect, "
+        "and removing acls which do not exist will have no effect. It is atomic: if one item is refused, nothing is written. "
+        "Needs create_acls on the objects of the added acls and delete_acls on those of the removed ones. "
+        "`/v1/acl/batch-update` is an alias.",
+        tags=["Acls"],
+        parameters=[ORG_NAME_PARAMETER],
+        request=AclBatchUpdateRequestSerializer,
+        responses={200: AclBatchUpdateResponseSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request: Request) -> Response:
         body = _body(request)
         unknown = set(body) - {"add_acls", "remove_acls"}
@@ -139,6 +341,17 @@ class AclBatchUpdateView(ApiView):
 class AclListOrgView(ApiView):
     """Every grant in the caller's organization (needs read_acls on the organization)."""
 
+    schema = ApiSchema()
+
+    @extend_schema(
+        operation_id="aclListOrg",
+        summary="List org acls",
+        description="List all acls in the org, most recently created first. This query requires the caller to have "
+        "`read_acls` permission at the organization level.",
+        tags=["Acls"],
+        parameters=[*pagination_parameters(), *_object_parameters(required=False), *_FILTER_PARAMETERS, ORG_NAME_PARAMETER],
+        responses={200: AclSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    )
     def get(self, request: Request) -> Response:
         org = self.org(request)
         self.require(request, "read_acls", Node("organization", org.pk))
@@ -153,13 +366,31 @@ class AclListOrgView(ApiView):
         ids = parse_ids(request.query_params)
         if ids is not None:
             records = [r for r in records if r.id in set(ids)]
-        return Response({"objects": [acl_json(r) for r in paginate_list(records, request.query_params)]})
+        # Braintrust's shape for this endpoint is a bare list of acls, not {"objects": [...]}.
+        return Response([acl_json(r) for r in paginate_list(records, request.query_params)])
 
 
 class AclExplainView(ApiView):
     """Why a principal may or may not do something: the engine's explanation. Needs read_acls on the
     node, except that everyone may explain their own access."""
 
+    schema = ApiSchema()
+
+    @extend_schema(
+        operation_id="getAclExplain",
+        summary="Explain access",
+        description="Whether a principal holds a permission on an object, and why: each grant that yields it, with the groups "
+        "and roles it comes through; when denied, who could grant it. Explaining someone else's access needs read_acls on "
+        "the object; anyone may explain their own.",
+        tags=["Acls"],
+        parameters=[
+            *_object_parameters(required=True),
+            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description=_PERMISSION_HELP),
+            _uuid_query("user_id", "The principal (a user or service account) whose access to explain; the caller by default"),
+            ORG_NAME_PARAMETER,
+        ],
+        responses={200: AclExplanationSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def get(self, request: Request) -> Response:
         object_type = _choice(request, "object_type", ObjectType.values)
         permission = _choice(request, "permission", ALL_PERMISSIONS)

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import acl
+from api import acl, credentials, groups, organizations, roles, users
 from api.index import index
 
 urlpatterns = [
@@ -14,6 +14,19 @@ urlpatterns = [
     path("v1/acl/list_org", acl.AclListOrgView.as_view(), name="api-acl-list-org"),
     path("v1/acl/explain", acl.AclExplainView.as_view(), name="api-acl-explain"),
     path("v1/acl/<str:acl_id>", acl.AclDetailView.as_view(), name="api-acl-detail"),
+    path("v1/api_key", credentials.ApiKeyCollectionView.as_view(), name="api-api-key"),
+    path("v1/api_key/<str:api_key_id>", credentials.ApiKeyDetailView.as_view(), name="api-api-key-detail"),
+    path("v1/service_token", credentials.ServiceTokenCollectionView.as_view(), name="api-service-token"),
+    path("v1/service_token/<str:service_token_id>", credentials.ServiceTokenDetailView.as_view(), name="api-service-token-detail"),
+    path("v1/group", groups.GroupCollectionView.as_view(), name="api-group"),
+    path("v1/group/<str:group_id>", groups.GroupDetailView.as_view(), name="api-group-detail"),
+    path("v1/role", roles.RoleCollectionView.as_view(), name="api-role"),
+    path("v1/role/<str:role_id>", roles.RoleDetailView.as_view(), name="api-role-detail"),
+    path("v1/organization", organizations.OrganizationCollectionView.as_view(), name="api-organization"),
+    path("v1/organization/members", organizations.OrganizationMembersView.as_view(), name="api-organization-members"),
+    path("v1/organization/<str:organization_id>", organizations.OrganizationDetailView.as_view(), name="api-organization-detail"),
+    path("v1/user", users.UserCollectionView.as_view(), name="api-user"),
+    path("v1/user/<str:user_id>", users.UserDetailView.as_view(), name="api-user-detail"),
     path("v1/openapi.json", SpectacularAPIView.as_view(), name="api-schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

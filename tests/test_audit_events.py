@@ -21,7 +21,7 @@ from permissions.engine import can
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import AuditEvent, PermissionGroup
-from permissions.services.grants import acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
+from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_delete, role_update
 from projects.models import Project
@@ -300,7 +300,7 @@ def test_event_outside_a_declared_origin_is_marked_as_system():
         lambda c: acl_batch_update(
             actor=c.owner,
             add=[spec_for(c.project, user=c.member, permission="update")],
-            remove=[spec_for(c.org, user=c.member, permission="delete")],
+            remove=[GrantSpec(object_type="organization", object_id=c.org.pk, user_id=c.member.pk, permission="own")],
         ),
         lambda c: member_remove(actor=c.owner, org=c.org, user=c.owner),
         lambda c: member_invite(actor=c.member, org=c.org, email="x@example.com"),
@@ -316,7 +316,7 @@ def test_event_outside_a_declared_origin_is_marked_as_system():
         "group_delete-builtin",
         "role_update-denied",
         "acl_grant-denied",
-        "acl_batch_update-missing-removal",
+        "acl_batch_update-invalid-removal",
         "member_remove-last-owner",
         "member_invite-denied",
         "organization_update-denied",

@@ -374,7 +374,7 @@ def test_batch_adds_and_removes_together():
     assert AuditEvent.objects.count() == events + 3
 
 
-@pytest.mark.parametrize("bad", ["invalid item", "foreign subject", "missing node", "missing removal", "no permission"])
+@pytest.mark.parametrize("bad", ["invalid item", "foreign subject", "missing node", "invalid removal", "no permission"])
 def test_batch_with_one_bad_item_writes_nothing(bad):
     org, other = OrganizationFactory(), OrganizationFactory()
     project, user = ProjectFactory(org=org), add_member(org)
@@ -389,8 +389,8 @@ def test_batch_with_one_bad_item_writes_nothing(bad):
         add.append(spec_for(project, user=owner_of(other), permission="read"))
     elif bad == "missing node":
         add.append(spec_for(Node("experiment", uuid.uuid4()), user=user, permission="read"))
-    elif bad == "missing removal":
-        remove.append(spec_for(project, user=user, permission="delete"))
+    elif bad == "invalid removal":
+        remove.append(GrantSpec(object_type="project", object_id=project.pk, user_id=user.pk, permission="own"))
     else:
         add.append(spec_for(foreign_project, user=user, permission="read"))
     before = row_counts()

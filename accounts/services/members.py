@@ -172,6 +172,8 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
     membership = Membership.objects.filter(org=org, user=user).first()
     if membership is None:
         raise NotFound("user", user.pk)
+    if user.is_service_account:  # removing one deletes it, which only Owners may do
+        require_owner(actor, org, "remove service accounts")
     owners = PermissionGroup.objects.get(org=org, builtin=PermissionGroup.Builtin.OWNERS)
     if is_owner(user, org):
         require(actor, "update", owners)

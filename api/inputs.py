@@ -1,0 +1,59 @@
+"""Request bodies, validated strictly: an unknown field or a value of the wrong type is a 400 that names
+it, before anything is written.
+
+DRF's own fields are lenient (a number is accepted as a string, an integer as a UUID); these are not,
+so a client that sends the wrong shape learns it at once instead of storing something it did not mean.
+"""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from permissions.exceptions import ValidationError
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as a string (not an integer)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def uuid_list(help_text: str) -> serializers.ListField:
+    """An optional, nullable list of UUIDs."""
+    return serializers.ListField(child=StrictUUIDField(), required=False, allow_null=True, help_text=help_text)
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not declare."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def validated_body(request: Request, serializer_class: type[StrictSerializer]) -> dict:
+    """The request's JSON object, validated by `serializer_class` (a 400 naming each problem otherwise).
+
+    Fields the body leaves out are absent from the result; fields sent as null are present as None.
+    """
+    if not isinstance(request.data, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

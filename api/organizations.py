@@ -1,0 +1,355 @@
+"""``/v1/organization``: the caller's organizations, their settings, and their members.
+
+* ``GET /v1/organization`` lists the organizations the caller may read (read on the organization node,
+  which every built-in group holds): an API key or service token sees only its own organization, a
+  browser session every organization of the person. A member with no grant on the organization does
+  not see it, exactly as ``GET /v1/organization/{id}`` answers it 404 (ACCESS_MODEL.md's 404/403 rule).
+* ``PATCH /v1/organization/{id}`` is "Manage settings" (update on the organization, restricted to
+  organization) through ``organization_update``. A field sent as null is left as it is (Braintrust does
+  not support setting fields to null); an empty string clears a URL. ``is_universal_api``,
+  ``is_dataplane_private`` and ``image_rendering_mode`` are not settings of this server: null is
+  accepted and ignored, any other value is refused.
+* ``PATCH /v1/organization/members`` invites, adds and removes members and creates service accounts,
+  all in one transaction: one refused part refuses the whole request and nothing is written.
+
+  - ``invite_users.ids``: existing people, added at once (``member_add``).
+  - ``invite_users.emails``: always an invitation (``member_invite``), even when a person with that
+    address already has an account, so that nobody joins an organization without accepting and the
+    answer never tells whether an address is registered. Invitations are not users and are not listed
+    in ``added_users``. This server sends no email: when ``send_invite_emails`` is true and invitations
+    were made, ``send_email_error`` says so.
+  - ``invite_users.group_ids`` / ``group_id`` / ``group_names`` / ``group_name``: the groups every
+    added, invited or created principal joins. Putting someone into a group needs update on it; a
+    group named by name that does not exist, or that the caller cannot see, is refused alike (400).
+  - ``invite_users.service_accounts``: Owners only, whatever the credential (``service_account_create``);
+    with ``token_name``, a first service token, whose raw value is in ``added_users[].api_key`` and is
+    never shown again.
+  - ``remove_users.ids`` / ``emails``: members removed with ``member_remove`` (the last-owner rule
+    answers 400); an email that names no member but a pending invitation revokes that invitation.
+"""
+
+from uuid import UUID
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Invitation, Membership, Organization, User, normalize_email
+from accounts.services.credentials import service_account_create, service_token_create
+from accounts.services.members import invitation_revoke, member_add, member_invite, member_remove, organization_groups, require_owner
+from accounts.services.organizations import organization_update
+from api.authentication import is_api_key_request
+from api.base import ApiView
+from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField, uuid_list, validated_body
+from api.pagination import paginate, parse_ids, parse_uuid
+from api.schema import error_responses, id_parameter
+from permissions.engine import Node, is_visible, restrict
+from permissions.engine.guards import require
+from permissions.exceptions import NotFound, ValidationError
+from permissions.models import PermissionGroup
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, and only those (DRF's own field also takes "yes", 1 and "on")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+def _body(request: Request, serializer_class: type[StrictSerializer]) -> dict:
+    """The validated body, fields sent as null left out (null leaves a setting as it is)."""
+    return {name: value for name, value in validated_body(request, serializer_class).items() if value is not None}
+
+
+def _string_list(description: str):
+    return serializers.ListField(child=StrictCharField(), required=False, allow_null=True, help_text=description)
+
+
+# Shapes (Braintrust's field names)
+
+IMAGE_RENDERING_MODES = ("auto", "click_to_load", "blocked")
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="Unique identifier for the organization")
+    name = serializers.CharField(help_text="Name of the organization")
+    api_url = serializers.CharField(allow_null=True)
+    is_universal_api = serializers.BooleanField(allow_null=True)
+    is_dataplane_private = serializers.BooleanField(allow_null=True)
+    proxy_url = serializers.CharField(allow_null=True)
+    realtime_url = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField(allow_null=True, help_text="Date of organization creation")
+    image_rendering_mode = serializers.ChoiceField(choices=IMAGE_RENDERING_MODES, allow_null=True)
+    create_direct_ownership_grants = serializers.BooleanField(
+        help_text="Whoever creates a project or an object in one receives the owner role on it (this server's setting)."
+    )
+
+
+def organization_json(org: Organization) -> dict:
+    return {
+        "id": str(org.pk),
+        "name": org.name,
+        "api_url": org.api_url,
+        "is_universal_api": None,
+        "is_dataplane_private": None,
+        "proxy_url": org.proxy_url,
+        "realtime_url": org.realtime_url,
+        "created": org.created.isoformat(),
+        "image_rendering_mode": None,
+        "create_direct_ownership_grants": org.create_direct_ownership_grants,
+    }
+
+
+class PatchOrganizationSerializer(StrictSerializer):
+    """Settings to change; a field left out or sent as null stays as it is, "" clears a URL."""
+
+    name = StrictCharField(required=False, allow_null=True, help_text="Name of the organization")
+    api_url = StrictCharField(required=False, allow_null=True, allow_blank=True)
+    is_universal_api = StrictBooleanField(required=False, allow_null=True, help_text="Not supported here: only null.")
+    is_dataplane_private = StrictBooleanField(required=False, allow_null=True, help_text="Not supported here: only null.")
+    proxy_url = StrictCharField(required=False, allow_null=True, allow_blank=True)
+    realtime_url = StrictCharField(required=False, allow_null=True, allow_blank=True)
+    image_rendering_mode = serializers.ChoiceField(
+        choices=IMAGE_RENDERING_MODES, required=False, allow_null=True, help_text="Not supported here: only null."
+    )
+    create_direct_ownership_grants = StrictBooleanField(required=False, allow_null=True)
+
+
+_UNSUPPORTED_SETTINGS = ("is_universal_api", "is_dataplane_private", "image_rendering_mode")
+
+
+class ServiceAccountSpecSerializer(StrictSerializer):
+    """A service account to create, with a first token if token_name is given."""
+
+    name = StrictCharField()
+    token_name = StrictCharField(
+        required=False, allow_null=True, help_text="Name of a first service token; its raw value is returned once in added_users."
+    )
+
+
+class InviteUsersSerializer(StrictSerializer):
+    """Users to add or invite, service accounts to create, and the groups they all join."""
+
+    ids = uuid_list("Ids of existing users to add at once")
+    emails = _string_list("Emails of people to invite (always an invitation)")
+    service_accounts = serializers.ListField(
+        child=ServiceAccountSpecSerializer(), required=False, allow_null=True, help_text="Service accounts to create (Owners only)"
+    )
+    send_invite_emails = StrictBooleanField(required=False, allow_null=True)
+    group_ids = uuid_list("Groups every added user joins")
+    group_names = _string_list("Groups every added user joins, by name")
+    group_id = StrictUUIDField(required=False, allow_null=True, help_text="Singular form of group_ids")
+    group_name = StrictCharField(required=False, allow_null=True, help_text="Singular form of group_names")
+
+
+class RemoveUsersSerializer(StrictSerializer):
+    """Members to remove from the organization."""
+
+    ids = uuid_list("Ids of members to remove")
+    emails = _string_list("Emails of members to remove (or of pending invitations to revoke)")
+
+
+class PatchOrganizationMembersSerializer(StrictSerializer):
+    """Members to add and remove, in one transaction."""
+
+    invite_users = InviteUsersSerializer(required=False, allow_null=True)
+    remove_users = RemoveUsersSerializer(required=False, allow_null=True)
+    org_name = StrictCharField(required=False, allow_null=True)
+    org_id = StrictUUIDField(required=False, allow_null=True)
+
+
+class AddedUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.CharField(allow_null=True)
+    api_key = serializers.CharField(allow_null=True, help_text="A new service token, shown once")
+    token_name = serializers.CharField(allow_null=True)
+
+
+class PatchOrganizationMembersOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["success"])
+    org_id = serializers.UUIDField(help_text="The id of the org that was modified.")
+    send_email_error = serializers.CharField(allow_null=True)
+    added_users = AddedUserSerializer(many=True, allow_null=True)
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Limit the number of objects to return"),
+    OpenApiParameter("starting_after", OpenApiTypes.UUID, description="Pagination cursor id (an object id)"),
+    OpenApiParameter("ending_before", OpenApiTypes.UUID, description="Pagination cursor id (an object id)"),
+    OpenApiParameter("ids", OpenApiTypes.UUID, many=True, description="Filter to these ids (repeat the parameter)"),
+]
+_ORG_ID_PARAMETER = id_parameter("organization_id", "Organization")
+
+
+# Views
+
+
+def path_org(request: Request, organization_id: str) -> Organization:
+    """The organization a path names, if the credential acts in it; any other is "not found"."""
+    org_id = parse_uuid(organization_id, "organization_id")
+    if is_api_key_request(request):
+        org = request.auth.org
+        if org.pk != org_id:
+            raise NotFound("organization", org_id)
+        return org
+    org = Organization.objects.filter(pk=org_id, memberships__user=request.user).first()
+    if org is None:
+        raise NotFound("organization", org_id)
+    return org
+
+
+class OrganizationCollectionView(ApiView):
+    @extend_schema(
+        operation_id="getOrganization",
+        tags=["Organizations"],
+        summary="List organizations",
+        description="The caller's organizations it may read, newest first. An API key or service token sees only its own.",
+        parameters=[*LIST_PARAMETERS, OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],
+        responses={200: inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}), **error_responses(400, 401)},
+    )
+    def get(self, request: Request) -> Response:
+        orgs = restrict(Organization.objects.all(), request.user, "read")
+        if is_api_key_request(request):
+            orgs = orgs.filter(pk=request.auth.org_id)
+        ids = parse_ids(request.query_params)
+        if ids is not None:
+            orgs = orgs.filter(pk__in=ids)
+        org_name = request.query_params.get("org_name")
+        if org_name:
+            orgs = orgs.filter(name=org_name)
+        return Response({"objects": [organization_json(org) for org in paginate(orgs, request.query_params)]})
+
+
+class OrganizationDetailView(ApiView):
+    @extend_schema(
+        operation_id="getOrganizationId",
+        tags=["Organizations"],
+        summary="Get organization",
+        parameters=[_ORG_ID_PARAMETER],
+        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, organization_id: str) -> Response:
+        org = path_org(request, organization_id)
+        require(request.user, "read", org)
+        return Response(organization_json(org))
+
+    @extend_schema(
+        operation_id="patchOrganizationId",
+        tags=["Organizations"],
+        summary="Partially update organization",
+        description='"Manage settings": update on the organization. Null leaves a field as it is; "" clears a URL.',
+        parameters=[_ORG_ID_PARAMETER],
+        request=PatchOrganizationSerializer,
+        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, organization_id: str) -> Response:
+        changes = _body(request, PatchOrganizationSerializer)
+        org = path_org(request, organization_id)
+        unsupported = [name for name in _UNSUPPORTED_SETTINGS if name in changes]
+        if unsupported:
+            raise ValidationError(f"Not settings of this server (only null is accepted): {', '.join(unsupported)}.")
+        org = organization_update(actor=request.user, org=org, **changes)
+        return Response(organization_json(org))
+
+
+class OrganizationMembersView(ApiView):
+    @extend_schema(
+        operation_id="patchOrganizationMembers",
+        tags=["Organizations"],
+        summary="Modify organization membership",
+        description=(
+            "Add existing users, invite emails, create service accounts (Owners only) and remove members, in one "
+            "transaction: a refused part refuses the whole request."
+        ),
+        request=PatchOrganizationMembersSerializer,
+        responses={200: PatchOrganizationMembersOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request) -> Response:
+        body = _body(request, PatchOrganizationMembersSerializer)
+        org = self.org(request)
+        invite, remove = body.get("invite_users") or {}, body.get("remove_users") or {}
+        with transaction.atomic():
+            added, invitations = self._invite(request, org, invite)
+            self._remove(request, org, remove)
+        send_email_error = None
+        if invite.get("send_invite_emails") and invitations:
+            send_email_error = "This server does not send invitation emails; the invitations were recorded."
+        return Response({"status": "success", "org_id": str(org.pk), "send_email_error": send_email_error, "added_users": added})
+
+    def _invite(self, request: Request, org: Organization, invite: dict) -> tuple[list[dict], list[Invitation]]:
+        actor = request.user
+        ids = list(dict.fromkeys(invite.get("ids") or []))
+        emails = list(dict.fromkeys(normalize_email(e) for e in invite.get("emails") or []))
+        accounts = invite.get("service_accounts") or []
+        if not (ids or emails or accounts):
+            return [], []
+        if ids or emails:
+            self.require(request, "create", Node("org_member", org.pk))
+        if accounts:
+            require_owner(actor, org, "create service accounts")
+        group_ids = self._group_ids(request, org, invite)
+        added: list[dict] = []
+        people = {user.pk: user for user in User.objects.filter(pk__in=ids)}
+        missing = [str(i) for i in ids if i not in people]
+        if missing:
+            raise ValidationError(f"No users with these ids: {', '.join(missing)}.")
+        for user_id in ids:
+            member_add(actor=actor, org=org, user=people[user_id], group_ids=group_ids)
+            added.append({"id": str(user_id), "email": people[user_id].email, "api_key": None, "token_name": None})
+        invitations = [member_invite(actor=actor, org=org, email=email, group_ids=group_ids) for email in emails]
+        for spec in accounts:
+            account = service_account_create(actor=actor, org=org, name=spec["name"], group_ids=group_ids)
+            token_name, raw = spec.get("token_name"), None
+            if token_name is not None:
+                _, raw = service_token_create(actor=actor, org=org, account_id=account.pk, name=token_name)
+            added.append({"id": str(account.pk), "email": account.email, "api_key": raw, "token_name": token_name})
+        return added, invitations
+
+    @staticmethod
+    def _group_ids(request: Request, org: Organization, invite: dict) -> list[UUID]:
+        """Every group the body names, by id or by name; a name the caller cannot see counts as unknown."""
+        ids = list(invite.get("group_ids") or [])
+        if invite.get("group_id"):
+            ids.append(invite["group_id"])
+        names = list(invite.get("group_names") or [])
+        if invite.get("group_name"):
+            names.append(invite["group_name"])
+        if names:
+            by_name = {g.name: g for g in PermissionGroup.objects.filter(org=org, name__in=names)}
+            unknown = [n for n in dict.fromkeys(names) if n not in by_name or not is_visible(request.user, by_name[n])]
+            if unknown:
+                raise ValidationError(f"No groups with these names in this organization: {', '.join(unknown)}.")
+            ids += [by_name[n].pk for n in names]
+        ids = list(dict.fromkeys(ids))
+        organization_groups(org, ids)  # unknown ids: 400 before anything is written
+        return ids
+
+    def _remove(self, request: Request, org: Organization, remove: dict) -> None:
+        ids = list(dict.fromkeys(remove.get("ids") or []))
+        emails = list(dict.fromkeys(normalize_email(e) for e in remove.get("emails") or []))
+        if not (ids or emails):
+            return
+        self.require(request, "delete", Node("org_member", org.pk))
+        members = {m.user.pk: m.user for m in Membership.objects.filter(org=org, user_id__in=ids).select_related("user")}
+        by_email = {m.user.email: m.user for m in Membership.objects.filter(org=org, user__email__in=emails).select_related("user")}
+        missing = [str(i) for i in ids if i not in members]
+        if missing:
+            raise ValidationError(f"Not members of this organization: {', '.join(missing)}.")
+        pending = {}
+        for email in emails:
+            if email in by_email:
+                continue
+            invitation = Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True).first()
+            if invitation is None:
+                raise ValidationError(f"Neither a member nor invited to this organization: {email}.")
+            pending[email] = invitation
+        users = {**members, **{u.pk: u for u in by_email.values()}}
+        for user in users.values():
+            member_remove(actor=request.user, org=org, user=user)
+        for invitation in pending.values():
+            invitation_revoke(actor=request.user, invitation=invitation)

@@ -1,0 +1,306 @@
+"""``/v1/role``: the caller's organization's roles and the system roles, in Braintrust's shapes.
+
+System roles (``org_id`` null: owner, engineer, viewer) belong to no organization: every member of the
+caller's organization may read them, and nobody may edit or delete them (400). An organization's own
+roles are read through the engine (``restrict`` for the list, ``ApiView.require`` for one role) and
+written through ``permissions.services.roles``, which check, write and audit in one transaction.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.acl import AclObjectTypeField, PermissionField
+from api.base import ApiView, caller_org, node_in_caller_org
+from api.inputs import StrictCharField, StrictSerializer, uuid_list, validated_body
+from api.pagination import paginate, parse_ids, parse_uuid
+from api.schema import ApiSchema, error_responses, id_parameter, list_parameters
+from permissions.engine import Node, is_visible, restrict
+from permissions.exceptions import NotFound, ValidationError
+from permissions.models import Role, RoleNesting, RolePermission
+from permissions.services.groups import lock_organization
+from permissions.services.roles import role_create, role_delete, role_update
+
+_MEMBER_ROLES_HELP = (
+    "Ids of the roles this role inherits from. An inheriting role has all the permissions contained in its member roles, "
+    "as well as all of their inherited permissions"
+)
+
+
+class MemberPermissionSerializer(StrictSerializer):
+    """One (permission, restrict_object_type) pair of a role."""
+
+    permission = PermissionField(help_text="The permission the pair yields")
+    restrict_object_type = AclObjectTypeField(required=False, allow_null=True, help_text="The only object type the pair applies to, if any")
+
+
+def _permission_list(help_text: str) -> MemberPermissionSerializer:
+    return MemberPermissionSerializer(many=True, required=False, allow_null=True, help_text=help_text)
+
+
+# The output shapes read ``member_permission_pairs`` and ``member_role_ids``, which :func:`with_members` sets.
+@extend_schema_serializer(component_name="Role")
+class RoleSerializer(serializers.Serializer):
+    """A role is a collection of permissions which can be granted as part of an ACL. Roles can consist of individual
+    permissions, as well as a set of roles they inherit from."""
+
+    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the role")
+    org_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="Unique id for the organization that the role belongs under. A null org_id indicates a system role, which may "
+        "be assigned to anybody and inherited by any other role, but cannot be edited.",
+    )
+    user_id = serializers.UUIDField(
+        source="created_by_id", read_only=True, allow_null=True, help_text="Identifies the user who created the role"
+    )
+    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of role creation")
+    name = serializers.CharField(read_only=True, help_text="Name of the role")
+    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the role")
+    deleted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Date of role deletion, or null if the role is still active"
+    )
+    member_permissions = MemberPermissionSerializer(
+        source="member_permission_pairs",
+        many=True,
+        read_only=True,
+        help_text="(permission, restrict_object_type) tuples which belong to this role",
+    )
+    member_roles = serializers.ListField(
+        child=serializers.UUIDField(), source="member_role_ids", read_only=True, help_text=_MEMBER_ROLES_HELP
+    )
+
+
+@extend_schema_serializer(component_name="CreateRole")
+class CreateRoleSerializer(StrictSerializer):
+    """A new role, or the new contents of the role with that name. Unknown fields are refused."""
+
+    name = StrictCharField(min_length=1, max_length=255, help_text="Name of the role")
+    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the role")
+    member_permissions = _permission_list("(permission, restrict_object_type) tuples which belong to this role")
+    member_roles = uuid_list(_MEMBER_ROLES_HELP)
+    org_name = StrictCharField(
+        required=False, allow_null=True, help_text="The organization the role belongs in, for a caller that belongs to several"
+    )
+
+
+@extend_schema_serializer(component_name="PatchRole")
+class PatchRoleSerializer(StrictSerializer):
+    """The changes to make to a role; fields left out or null are left as they are. Unknown fields are refused."""
+
+    name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Name of the role")
+    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the role")
+    add_member_permissions = _permission_list("A list of permissions to add to the role")
+    remove_member_permissions = _permission_list("A list of permissions to remove from the role")
+    add_member_roles = uuid_list("A list of role IDs to add to the role's inheriting-from set")
+    remove_member_roles = uuid_list("A list of role IDs to remove from the role's inheriting-from set")
+
+
+RoleList = inline_serializer(name="RoleList", fields={"objects": RoleSerializer(many=True, help_text="A list of role objects")})
+
+Pair = tuple[str, str]  # (permission, restriction or "")
+
+
+def _pairs(items) -> set[Pair]:
+    return {(item["permission"], item.get("restrict_object_type") or "") for item in items or ()}
+
+
+def with_members(roles: list[Role]) -> list[Role]:
+    """`roles`, each with its sorted pairs and member role ids: two queries for the whole list."""
+    pairs, nested = defaultdict(set), defaultdict(list)
+    if roles:
+        ids = [r.pk for r in roles]
+        for role_id, permission, restriction in RolePermission.objects.filter(role_id__in=ids).values_list(
+            "role_id", "permission", "restrict_object_type"
+        ):
+            pairs[role_id].add((permission, restriction))
+        for role_id, member_role_id in RoleNesting.objects.filter(role_id__in=ids).values_list("role_id", "member_role_id"):
+            nested[role_id].append(member_role_id)
+    for role in roles:
+        role.pair_set = pairs[role.pk]
+        role.member_permission_pairs = [{"permission": p, "restrict_object_type": r or None} for p, r in sorted(role.pair_set)]
+        role.member_role_ids = sorted(nested[role.pk], key=str)
+    return roles
+
+
+def role_json(role: Role) -> dict:
+    return RoleSerializer(with_members([role])[0]).data
+
+
+def _role(request: Request, role_id: str) -> Role:
+    """The role with this id, if it is a system role or one of the caller's organization; a malformed id is
+    a 400, any other a 404."""
+    pk = parse_uuid(role_id, "role_id")
+    role = Role.objects.filter(pk=pk).first()
+    if role is None:
+        raise NotFound("role", pk)
+    if role.is_system:
+        caller_org(request)  # every member of the caller's organization may read them
+    else:
+        node_in_caller_org(request, Node.of(role))
+    return role
+
+
+def _visible_by_name(request: Request, org, name: str) -> Role | None:
+    """The role of that name in `org`, if the caller sees it. One it cannot see is not revealed: creating
+    it is refused as "taken", as for anyone who may create roles."""
+    role = Role.objects.filter(org=org, name=name.strip()).first()
+    return role if role is not None and is_visible(request.user, role) else None
+
+
+class RoleCollectionView(ApiView):
+    schema = ApiSchema()
+
+    @extend_schema(
+        operation_id="postRole",
+        summary="Create role",
+        description="Create a new role. If there is an existing role with the same name as the one specified in the request, "
+        "returns the existing role unmodified.",
+        tags=["Roles"],
+        request=CreateRoleSerializer,
+        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        data = validated_body(request, CreateRoleSerializer)
+        org = self.org(request)
+        self.require_create(request, "role", org)
+        existing = _visible_by_name(request, org, data["name"])
+        if existing is None:
+            try:
+                return Response(role_json(self._create(request, org, data)))
+            except ValidationError:
+                existing = _visible_by_name(request, org, data["name"])  # made meanwhile by a concurrent request?
+                if existing is None:
+                    raise
+        self.require(request, "read", existing)
+        return Response(role_json(existing))
+
+    @extend_schema(
+        operation_id="putRole",
+        summary="Create or replace role",
+        description="Create or replace role. If there is an existing role with the same name as the one specified in the "
+        "request, replaces its description, member permissions and member roles with the ones provided.",
+        tags=["Roles"],
+        request=CreateRoleSerializer,
+        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def put(self, request: Request) -> Response:
+        data = validated_body(request, CreateRoleSerializer)
+        org = self.org(request)
+        with transaction.atomic():
+            existing = _visible_by_name(request, org, data["name"])
+            if existing is None:
+                role = self._create(request, org, data)
+            else:
+                lock_organization(org.pk)  # the members read here are the ones replaced
+                role = self._replace(request, with_members([existing])[0], data)
+        return Response(role_json(role))
+
+    @extend_schema(
+        operation_id="getRole",
+        summary="List roles",
+        description="List the system roles and the roles of the organization the caller may read, most recently created first.",
+        tags=["Roles"],
+        parameters=list_parameters("role_name", "role"),
+        responses={200: RoleList, **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        ids = parse_ids(params)
+        roles = Role.objects.filter(org__isnull=True) | restrict(Role.objects.filter(org=self.org(request)), request.user, "read")
+        if params.get("role_name"):
+            roles = roles.filter(name=params["role_name"])
+        if ids is not None:
+            roles = roles.filter(pk__in=ids)
+        page = with_members(paginate(roles, params))
+        return Response({"objects": RoleSerializer(page, many=True).data})
+
+    @staticmethod
+    def _create(request: Request, org, data: dict) -> Role:
+        return role_create(
+            actor=request.user,
+            org=org,
+            name=data["name"],
+            description=data.get("description") or "",
+            member_permissions=_pairs(data.get("member_permissions")),
+            member_roles=data.get("member_roles") or (),
+        )
+
+    @staticmethod
+    def _replace(request: Request, role: Role, data: dict) -> Role:
+        pairs, roles = _pairs(data.get("member_permissions")), set(data.get("member_roles") or ())
+        return role_update(
+            actor=request.user,
+            role=role,
+            description=data.get("description") or "",
+            add_member_permissions=pairs - role.pair_set,
+            remove_member_permissions=role.pair_set - pairs,
+            add_member_roles=roles - set(role.member_role_ids),
+            remove_member_roles=set(role.member_role_ids) - roles,
+        )
+
+
+_ROLE_ID = [id_parameter("role_id", "Role")]
+
+
+class RoleDetailView(ApiView):
+    schema = ApiSchema()
+
+    @extend_schema(
+        operation_id="getRoleId",
+        summary="Get role",
+        description="Get a role object by its id.",
+        tags=["Roles"],
+        parameters=_ROLE_ID,
+        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, role_id: str) -> Response:
+        role = _role(request, role_id)
+        if not role.is_system:
+            self.require(request, "read", role)
+        return Response(role_json(role))
+
+    @extend_schema(
+        operation_id="patchRoleId",
+        summary="Partially update role",
+        description="Rename, describe, and add or remove member permissions and member roles. System roles cannot be edited.",
+        tags=["Roles"],
+        parameters=_ROLE_ID,
+        request=PatchRoleSerializer,
+        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, role_id: str) -> Response:
+        role = _role(request, role_id)
+        data = validated_body(request, PatchRoleSerializer)
+        role = role_update(
+            actor=request.user,
+            role=role,
+            name=data.get("name"),
+            description=data.get("description"),
+            add_member_permissions=_pairs(data.get("add_member_permissions")),
+            remove_member_permissions=_pairs(data.get("remove_member_permissions")),
+            add_member_roles=data.get("add_member_roles") or (),
+            remove_member_roles=data.get("remove_member_roles") or (),
+        )
+        return Response(role_json(role))
+
+    @extend_schema(
+        operation_id="deleteRoleId",
+        summary="Delete role",
+        description="Delete a role object by its id; answers the deleted role. System roles cannot be deleted.",
+        tags=["Roles"],
+        parameters=_ROLE_ID,
+        request=None,
+        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def delete(self, request: Request, role_id: str) -> Response:
+        role = with_members([_role(request, role_id)])[0]
+        role.deleted_at = timezone.now()
+        deleted = RoleSerializer(role).data  # before the row goes (and the instance loses its id)
+        role_delete(actor=request.user, role=role)
+        return Response(deleted)

@@ -1,0 +1,159 @@
+"""What the OpenAPI schema (``/v1/openapi.json``) needs beyond each view's own annotations.
+
+* How the API authenticates, for drf-spectacular: ``bearerAuth`` (an ``sk-`` API key or a ``bt-st-``
+  service token, the name Braintrust's spec uses) and ``cookieAuth`` (the web pages' login session). The
+  extensions register themselves when this module is imported, which ``api.urls`` does.
+* ``ApiSchema``: a schema class for /v1 views that keeps Braintrust's component names for request shapes
+  and lets one view served at two paths have one operation id per path.
+* Shared pieces of the views' annotations: the error body (``error_responses``), a path id
+  (``id_parameter``) and the list parameters (``list_parameters``).
+"""
+
+from django.conf import settings
+from drf_spectacular.drainage import get_override, has_override
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from api.pagination import MAX_LIMIT
+
+# Authentication
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "API key (sk-...) or service token (bt-st-...)",
+            "description": "`Authorization: Bearer <token>`: a person's API key or a service account's token. "
+            "A token acts in the organization it was made in, with exactly its principal's permissions.",
+        }
+
+
+class BrowserSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BrowserSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The web pages' login session; unsafe methods also need the CSRF token. Never a service account.",
+        }
+
+
+# Schema class
+
+
+class ApiSchema(AutoSchema):
+    """The schema of a /v1 view that opts in (``schema = ApiSchema()``).
+
+    * A serializer that names its component (``@extend_schema_serializer(component_name=...)``) keeps that
+      name as a request body too, so that Braintrust's ``AclItem`` is not renamed ``AclItemRequest``.
+    * A view may set ``operation_ids`` (path to operation id) when it serves several paths, such as an
+      alias, so that every operation keeps an id of its own.
+    * A view that reads a body on DELETE (as Braintrust's ``DELETE /v1/acl`` does) sets ``delete_has_body``,
+      so that the body its ``extend_schema(request=...)`` names is described.
+    """
+
+    def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
+        if has_override(serializer, "component_name"):
+            return get_override(serializer, "component_name")
+        return super()._get_serializer_name(serializer, direction, bypass_extensions)
+
+    def get_operation_id(self) -> str:
+        by_path = getattr(self.view, "operation_ids", None) or {}
+        return by_path.get(self.path) or super().get_operation_id()
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE" or not getattr(self.view, "delete_has_body", False):
+            return super()._get_request_body(direction)
+        # drf-spectacular describes bodies of PUT, PATCH and POST only; describe this one as a POST's.
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
+# Errors
+
+
+class ApiErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status, repeated")
+    message = serializers.CharField(help_text="What went wrong; on a 403, names the missing permission")
+    missing_permission = serializers.CharField(required=False, help_text="On a 403: the permission the caller lacks")
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = ApiErrorDetailSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The request was refused (bad parameters or body); nothing was written",
+    401: "No valid credential: missing, malformed, expired or revoked",
+    403: "The caller sees the object but lacks the permission the message names",
+    404: "No such object, or the caller holds no permission on it (the same body either way)",
+    429: "Too many failed authentication attempts from this address; try again later",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The error answers of an operation, for ``responses={200: ..., **error_responses(400, 401, 404)}``."""
+    return {status: OpenApiResponse(ApiErrorSerializer, description=_ERROR_DESCRIPTIONS[status]) for status in statuses}
+
+
+# Parameters
+
+
+def id_parameter(name: str, label: str) -> OpenApiParameter:
+    """The object id in the path, e.g. ``id_parameter("group_id", "Group")``."""
+    return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH, description=f"{label} id")
+
+
+ORG_NAME_PARAMETER = OpenApiParameter(
+    "org_name", OpenApiTypes.STR, description="The organization to act in; a credential acts in its own organization only"
+)
+
+
+def pagination_parameters() -> list[OpenApiParameter]:
+    """Braintrust's list conventions (``api.pagination``): limit, one cursor, ids."""
+    return [
+        OpenApiParameter(
+            "limit",
+            {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT},
+            description="Limit the number of objects to return",
+        ),
+        OpenApiParameter(
+            "starting_after",
+            OpenApiTypes.UUID,
+            description="Pagination cursor id: the page after this object. Pass only one of starting_after and ending_before",
+        ),
+        OpenApiParameter(
+            "ending_before",
+            OpenApiTypes.UUID,
+            description="Pagination cursor id: the page before this object. Pass only one of starting_after and ending_before",
+        ),
+        OpenApiParameter(
+            "ids",
+            OpenApiTypes.UUID,
+            many=True,
+            description="Filter search results to a particular set of object ids. Repeat the parameter, or separate ids with commas",
+        ),
+    ]
+
+
+def list_parameters(name_parameter: str, kind: str) -> list[OpenApiParameter]:
+    """The parameters of a list of `kind` objects filtered by name, e.g. ``list_parameters("group_name", "group")``."""
+    return [
+        *pagination_parameters(),
+        OpenApiParameter(name_parameter, OpenApiTypes.STR, description=f"Name of the {kind} to search for"),
+        ORG_NAME_PARAMETER,
+    ]
