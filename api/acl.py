@@ -5,19 +5,23 @@ The serializers here describe Braintrust's shapes (``Acl``, ``AclItem``, ``AclBa
 validation, so that every refusal carries the same message whichever way a grant arrives.
 """
 
-from django.contrib.auth import get_user_model
+from functools import cached_property
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import ApiView, node_in_caller_org
-from api.pagination import paginate_list, parse_ids, parse_uuid
-from api.schema import ORG_NAME_PARAMETER, ApiSchema, error_responses, id_parameter, pagination_parameters
-from permissions.engine import Node, explain
+from accounts.models import User
+from api.base import OrgScopedView
+from api.pagination import paginate_list, parse_ids
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from permissions.drf import Needs, NeedsSight
+from permissions.engine import Node, can, explain
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
+from permissions.models import PermissionGroup
 from permissions.services.grants import (
     GrantSpec,
     acl_batch_update,
@@ -66,10 +70,10 @@ def _choice(request: Request, name: str, choices) -> str | None:
     return value
 
 
-def _filters(request: Request) -> dict:
-    filters = {name: ApiView.uuid_param(request, name) for name in _LIST_FILTERS}
-    filters["permission"] = _choice(request, "permission", ALL_PERMISSIONS)
-    filters["restrict_object_type"] = _choice(request, "restrict_object_type", ObjectType.values)
+def _filters(view: OrgScopedView) -> dict:
+    filters = {name: view.uuid_param(name) for name in _LIST_FILTERS}
+    filters["permission"] = _choice(view.request, "permission", ALL_PERMISSIONS)
+    filters["restrict_object_type"] = _choice(view.request, "restrict_object_type", ObjectType.values)
     return filters
 
 
@@ -196,12 +200,39 @@ _FILTER_PARAMETERS = [
 ]
 
 
-class AclCollectionView(ApiView):
+def _object_node(view: OrgScopedView) -> Node:
+    """The node the query names with object_type and object_id (both required)."""
+    object_type = _choice(view.request, "object_type", ObjectType.values)
+    if object_type is None:
+        raise ValidationError("object_type is required.")
+    return Node(object_type, view.uuid_param("object_id", required=True))
+
+
+def _spec_node(spec: GrantSpec) -> Node:
+    validate_spec(spec)
+    return Node(spec.object_type, spec.object_id)
+
+
+class AclCollectionView(OrgScopedView):
     """POST adds a grant (an identical one is returned as it is); GET lists a node's grants; DELETE
     removes the grant the body describes."""
 
-    schema = ApiSchema()
     delete_has_body = True
+
+    def requirements_get(self):
+        return [Needs("read_acls", _object_node(self))]
+
+    def requirements_post(self):
+        return [Needs("create_acls", _spec_node(self.spec))]
+
+    def requirements_delete(self):
+        # Checked before looking the grant up, so that a caller who may not see the object cannot tell
+        # whether a grant exists on it.
+        return [Needs("delete_acls", _spec_node(self.spec))]
+
+    @cached_property
+    def spec(self) -> GrantSpec:
+        return _spec(_body(self.request))
 
     @extend_schema(
         operation_id="postAcl",
@@ -214,9 +245,7 @@ class AclCollectionView(ApiView):
         responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
-        spec = _spec(_body(request))
-        self._in_org(request, spec)
-        return Response(acl_json(acl_grant(actor=request.user, spec=spec)))
+        return Response(acl_json(acl_grant(actor=request.user, spec=self.spec)))
 
     @extend_schema(
         operation_id="getAcl",
@@ -227,12 +256,7 @@ class AclCollectionView(ApiView):
         responses={200: _ACL_LIST, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        object_type = _choice(request, "object_type", ObjectType.values)
-        if object_type is None:
-            raise ValidationError("object_type is required.")
-        node = Node(object_type, self.uuid_param(request, "object_id", required=True))
-        self.require(request, "read_acls", node)
-        records = grant_records(nodes=[node], **_filters(request))
+        records = grant_records(nodes=[_object_node(self)], **_filters(self))
         ids = parse_ids(request.query_params)
         if ids is not None:
             records = [r for r in records if r.id in set(ids)]
@@ -248,24 +272,23 @@ class AclCollectionView(ApiView):
         responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
     )
     def delete(self, request: Request) -> Response:
-        spec = _spec(_body(request))
-        validate_spec(spec)
-        # Checked before looking the grant up, so that a caller who may not see the object cannot tell
-        # whether a grant exists on it.
-        self.require(request, "delete_acls", Node(spec.object_type, spec.object_id))
-        return Response(acl_json(acl_revoke_matching(actor=request.user, spec=spec)))
-
-    @staticmethod
-    def _in_org(request: Request, spec: GrantSpec) -> None:
-        validate_spec(spec)
-        node_in_caller_org(request, Node(spec.object_type, spec.object_id))
+        return Response(acl_json(acl_revoke_matching(actor=request.user, spec=self.spec)))
 
 
-class AclDetailView(ApiView):
+class AclDetailView(OrgScopedView):
     """One grant by id. A grant on an object the caller holds nothing on is answered exactly like a
     missing id, so its answer never tells which object it is on."""
 
-    schema = ApiSchema()
+    object_type = "acl"
+    lookup_url_kwarg = "acl_id"
+    object_permissions = {"GET": "read_acls", "DELETE": "delete_acls"}
+
+    def find_object(self, pk) -> GrantRecord | None:
+        record = get_grant(pk)
+        return record if record is not None and record.org_id == self.org.pk else None
+
+    def object_node(self, record: GrantRecord) -> Node:
+        return record.node
 
     @extend_schema(
         operation_id="getAclId",
@@ -276,7 +299,7 @@ class AclDetailView(ApiView):
         responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, acl_id: str) -> Response:
-        return Response(acl_json(self._record(request, acl_id, "read_acls")))
+        return Response(acl_json(self.get_object()))
 
     @extend_schema(
         operation_id="deleteAclId",
@@ -288,27 +311,35 @@ class AclDetailView(ApiView):
         responses={200: AclSerializer, **error_responses(400, 401, 403, 404)},
     )
     def delete(self, request: Request, acl_id: str) -> Response:
-        record = self._record(request, acl_id, "delete_acls")
+        record = self.get_object()
         return Response(acl_json(acl_revoke(actor=request.user, grant_id=record.id)))
 
-    def _record(self, request: Request, acl_id: str, permission: str) -> GrantRecord:
-        grant_id = parse_uuid(acl_id, "acl_id")
-        record = get_grant(grant_id)
-        try:
-            if record is None:
-                raise NotFound("acl", grant_id)
-            self.require(request, permission, record.node)
-        except NotFound:
-            raise NotFound("acl", grant_id) from None
-        return record
 
-
-class AclBatchUpdateView(ApiView):
+class AclBatchUpdateView(OrgScopedView):
     """Adds and removes grants in one transaction: one refused item refuses all, and nothing is written.
     Adding an existing grant or removing a missing one has no effect."""
 
-    schema = ApiSchema()
     operation_ids = {"/v1/acl/batch_update": "aclBatchUpdate", "/v1/acl/batch-update": "aclBatchUpdateAlias"}
+
+    @cached_property
+    def specs(self) -> dict[str, list[GrantSpec]]:
+        body = _body(self.request)
+        unknown = set(body) - {"add_acls", "remove_acls"}
+        if unknown:
+            raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        specs = {}
+        for field in ("add_acls", "remove_acls"):
+            items = body.get(field) or []
+            if not isinstance(items, list):
+                raise ValidationError(f"{field} must be a list.")
+            specs[field] = [_spec(item) for item in items]
+        return specs
+
+    def requirements_post(self):
+        return [
+            *(Needs("create_acls", _spec_node(spec)) for spec in self.specs["add_acls"]),
+            *(Needs("delete_acls", _spec_node(spec)) for spec in self.specs["remove_acls"]),
+        ]
 
     @extend_schema(
         summary="Batch update acls",
@@ -322,26 +353,15 @@ class AclBatchUpdateView(ApiView):
         responses={200: AclBatchUpdateResponseSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
-        body = _body(request)
-        unknown = set(body) - {"add_acls", "remove_acls"}
-        if unknown:
-            raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-        specs = {}
-        for field in ("add_acls", "remove_acls"):
-            items = body.get(field) or []
-            if not isinstance(items, list):
-                raise ValidationError(f"{field} must be a list.")
-            specs[field] = [_spec(item) for item in items]
-            for spec in specs[field]:
-                AclCollectionView._in_org(request, spec)
-        added, removed = acl_batch_update(actor=request.user, add=specs["add_acls"], remove=specs["remove_acls"])
+        added, removed = acl_batch_update(actor=request.user, add=self.specs["add_acls"], remove=self.specs["remove_acls"])
         return Response({"added_acls": [acl_json(r) for r in added], "removed_acls": [acl_json(r) for r in removed]})
 
 
-class AclListOrgView(ApiView):
+class AclListOrgView(OrgScopedView):
     """Every grant in the caller's organization (needs read_acls on the organization)."""
 
-    schema = ApiSchema()
+    def requirements_get(self):
+        return [Needs("read_acls", Node("organization", self.org.pk))]
 
     @extend_schema(
         operation_id="aclListOrg",
@@ -353,12 +373,9 @@ class AclListOrgView(ApiView):
         responses={200: AclSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        org = self.org(request)
-        self.require(request, "read_acls", Node("organization", org.pk))
-        filters = _filters(request)
+        records = grant_records(org_id=self.org.pk, **_filters(self))
         object_type = _choice(request, "object_type", ObjectType.values)
-        object_id = self.uuid_param(request, "object_id")
-        records = grant_records(org_id=org.pk, **filters)
+        object_id = self.uuid_param("object_id")
         if object_type:
             records = [r for r in records if r.object_type == object_type]
         if object_id:
@@ -370,40 +387,68 @@ class AclListOrgView(ApiView):
         return Response([acl_json(r) for r in paginate_list(records, request.query_params)])
 
 
-class AclExplainView(ApiView):
-    """Why a principal may or may not do something: the engine's explanation. Needs read_acls on the
-    node, except that everyone may explain their own access."""
+class AclExplainView(OrgScopedView):
+    """Why a principal (a user, a service account or a group) may or may not do something: the engine's
+    explanation.
 
-    schema = ApiSchema()
+    Explaining anyone else's access needs read_acls on the node. Everyone may explain their own access
+    to a node they see (hold some permission on); a node they see nothing on stays "not found", so that
+    the endpoint tells nobody that an object exists. Who could grant a missing permission is listed only
+    to a caller who may read the organization's members.
+    """
+
+    @cached_property
+    def node(self) -> Node:
+        permission = _choice(self.request, "permission", ALL_PERMISSIONS)
+        if permission is None or self.request.query_params.get("object_type") in (None, ""):
+            raise ValidationError("object_type, object_id and permission are required.")
+        return _object_node(self)
+
+    @cached_property
+    def subject(self) -> PermissionGroup | User:
+        user_id, group_id = self.uuid_param("user_id"), self.uuid_param("group_id")
+        if user_id and group_id:
+            raise ValidationError("Pass only one of user_id and group_id.")
+        if group_id:
+            group = PermissionGroup.objects.filter(pk=group_id, org=self.org).first()
+            if group is None:
+                raise NotFound("group", group_id)
+            return group
+        user_id = user_id or self.request.user.pk
+        principal = User.objects.filter(pk=user_id, memberships__org=self.org).first()
+        if principal is None:
+            raise NotFound("user", user_id)
+        return principal
+
+    def requirements_get(self):
+        node = self.node
+        explains_self = self.uuid_param("group_id") is None and self.uuid_param("user_id") in (None, self.request.user.pk)
+        if explains_self:
+            return [NeedsSight(node)]
+        return [Needs("read_acls", node)]
 
     @extend_schema(
         operation_id="getAclExplain",
         summary="Explain access",
-        description="Whether a principal holds a permission on an object, and why: each grant that yields it, with the groups "
-        "and roles it comes through; when denied, who could grant it. Explaining someone else's access needs read_acls on "
-        "the object; anyone may explain their own.",
+        description="Whether a principal (user, service account or group) holds a permission on an object, and why: each "
+        "grant that yields it, with the groups and roles it comes through; when denied, who could grant it. Explaining "
+        "anyone else's access needs read_acls on the object; anyone may explain their own access to an object they see.",
         tags=["Acls"],
         parameters=[
             *_object_parameters(required=True),
             OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description=_PERMISSION_HELP),
             _uuid_query("user_id", "The principal (a user or service account) whose access to explain; the caller by default"),
+            _uuid_query("group_id", "A group whose access to explain: what its membership alone carries"),
             ORG_NAME_PARAMETER,
         ],
         responses={200: AclExplanationSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        object_type = _choice(request, "object_type", ObjectType.values)
-        permission = _choice(request, "permission", ALL_PERMISSIONS)
-        if object_type is None or permission is None:
-            raise ValidationError("object_type, object_id and permission are required.")
-        node = node_in_caller_org(request, Node(object_type, self.uuid_param(request, "object_id", required=True)))
-        user_id = self.uuid_param(request, "user_id") or request.user.pk
-        if user_id != request.user.pk:
-            self.require(request, "read_acls", node)
-        principal = get_user_model().objects.filter(pk=user_id, memberships__org=self.org(request)).first()
-        if principal is None:
-            raise NotFound("user", user_id)
-        return Response(explanation_json(explain(principal, permission, node)))
+        explanation = explain(self.subject, _choice(request, "permission", ALL_PERMISSIONS), self.node)
+        body = explanation_json(explanation)
+        if not can(request.user, "read", Node("org_member", self.org.pk)):
+            body["could_grant"] = []
+        return Response(body)
 
 
 def _ref(ref) -> dict:

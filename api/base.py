@@ -1,23 +1,34 @@
-"""The base of every /v1 view: who is calling, in which organization, and the access checks.
+"""The base of every /v1 view: who is calling, in which organization, and where access is decided.
 
 A credential acts in its own organization only: an API key or service token is bound to the
 organization it was made in, and a browser session acts in the organization the request names (or the
 person's only one). Every node a request touches must belong to that organization; one of another
 organization is answered exactly like a missing one.
+
+Access is decided in one place, :class:`permissions.drf.EngineAccess`, from what each view declares
+(``requirements_<method>()`` and ``object_permissions``). The querysets a view reads come from
+:class:`OrgScopedView`, which subclasses cannot override: ``get_queryset`` scopes to the caller's
+organization and ``visible_queryset`` restricts a list in the database through the engine. A subclass
+shapes its rows in ``safely_get_queryset`` and finds an object that is not a model row in
+``find_object``; the rare view that must read outside the organization overrides
+``dangerously_get_unscoped_queryset``, a name meant to stand out in review.
 """
 
+from collections.abc import Iterable
+from typing import Any, ClassVar
 from uuid import UUID
 
-from django.db.models import Model
+from django.db.models import QuerySet
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from accounts.models import ApiKey, Membership, Organization
+from api.inputs import StrictSerializer, validated_body
 from api.pagination import parse_uuid
-from permissions.engine import Node
-from permissions.engine.guards import require, require_create
+from api.schema import ApiSchema
+from permissions.drf import EngineAccess, Requirement
+from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
-from permissions.grants import resolve_chain
 
 
 def _param(request: Request, name: str):
@@ -52,32 +63,118 @@ def caller_org(request: Request) -> Organization:
     return org
 
 
-def node_in_caller_org(request: Request, node: Node) -> Node:
-    """`node`, if it exists in the caller's organization; otherwise "not found"."""
-    chain = resolve_chain(node)
-    if chain is None or chain[-1].id != caller_org(request).pk:
-        raise NotFound(node.type, node.id)
-    return node
+_SEALED = ("permission_classes", "get_queryset", "get_object", "check_permissions", "check_object_permissions", "get_permissions")
 
 
-class ApiView(APIView):
-    """A /v1 view. Subclasses stay thin: parse, ask the engine through these helpers, call a service."""
+class OrgScopedView(GenericAPIView):
+    """A /v1 view whose access the engine decides before the handler runs.
 
-    def org(self, request: Request) -> Organization:
-        return caller_org(request)
+    Subclasses declare:
 
-    def require(self, request: Request, permission: str, target: "Model | Node") -> None:
-        """The caller holds `permission` on `target` in its organization (404 if it sees nothing there)."""
-        node = node_in_caller_org(request, Node.of(target))
-        require(request.user, permission, node)
+    * ``queryset`` (every organization's rows) and ``org_field`` (the lookup to the owning
+      organization, or None for rows that are scoped otherwise, in ``safely_get_queryset``);
+    * ``object_type``: the name a missing object is reported under;
+    * ``requirements_<method>()``: what the request needs before anything is read (see
+      :mod:`permissions.drf`);
+    * ``object_permissions``: the permission each method needs on the object ``get_object`` loads
+      (None: the queryset's scoping is the whole rule), and ``object_node`` if the object is not itself
+      a node of the hierarchy;
+    * ``list_permission``: the permission ``visible_queryset`` restricts lists to (None: the
+      requirements cover the whole list).
+    """
 
-    def require_create(self, request: Request, object_type: str, parent: "Model | Node") -> None:
-        node = node_in_caller_org(request, Node.of(parent))
-        require_create(request.user, object_type, node)
+    permission_classes = [EngineAccess]
+    schema = ApiSchema()
+    queryset: QuerySet | None = None
+    org_field: ClassVar[str | None] = "org"
+    object_type: ClassVar[str] = "object"
+    lookup_url_kwarg: ClassVar[str | None] = None
+    object_permissions: ClassVar[dict[str, str | None]] = {}
+    list_permission: ClassVar[str | None] = "read"
 
-    @staticmethod
-    def uuid_param(request: Request, name: str, *, required: bool = False) -> UUID | None:
-        value = request.query_params.get(name)
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _SEALED:
+            if name in vars(cls):
+                raise TypeError(
+                    f"{cls.__qualname__} overrides {name}: access is decided by OrgScopedView and EngineAccess. "
+                    "Shape rows in safely_get_queryset, load non-row objects in find_object, and declare "
+                    "requirements_<method>() and object_permissions."
+                )
+
+    # What the permission class reads
+
+    @property
+    def org(self) -> Organization:
+        """The organization the request acts in."""
+        return caller_org(self.request)
+
+    def requirements(self) -> Iterable[Requirement]:
+        declared = getattr(self, f"requirements_{self.request.method.lower()}", None)
+        return declared() if declared is not None else ()
+
+    def object_node(self, obj: Any) -> Node | None:
+        """The node of the hierarchy that `obj` stands for (None: no node, the queryset scopes it)."""
+        return Node.of(obj)
+
+    # Querysets and objects (sealed)
+
+    def get_queryset(self) -> QuerySet:
+        """The view's rows in the caller's organization, shaped by ``safely_get_queryset``."""
+        queryset = self.dangerously_get_unscoped_queryset()
+        if self.org_field is not None:
+            queryset = queryset.filter(**{self.org_field: self.org})
+        return self.safely_get_queryset(queryset)
+
+    def dangerously_get_unscoped_queryset(self) -> QuerySet:
+        """Every organization's rows. Override only with a reason a reviewer will accept."""
+        return self.queryset.all()
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Hook: filter or prefetch the organization's rows."""
+        return queryset
+
+    def visible_queryset(self) -> QuerySet:
+        """The rows the caller may see, restricted by the engine in the database."""
+        queryset = self.get_queryset()
+        if self.list_permission is None:
+            return queryset
+        return restrict(queryset, self.request.user, self.list_permission)
+
+    def find_object(self, pk: UUID) -> Any:
+        """Hook: the object with this id among the view's rows, or None."""
+        return self.get_queryset().filter(pk=pk).first()
+
+    def get_object(self) -> Any:
+        """The object the URL names, checked for the request's method; "not found" names only the object."""
+        pk = parse_uuid(self.kwargs[self.lookup_url_kwarg], self.lookup_url_kwarg)
+        return self.checked(self.find_object(pk), pk)
+
+    def checked(self, obj: Any, pk: UUID | None = None) -> Any:
+        """`obj` once the permission class has allowed the request's method on it.
+
+        A refusal because the caller sees nothing is reported as this view's object, never as the node
+        behind it (a grant's answer must not tell which object it is on).
+        """
+        if obj is None:
+            raise NotFound(self.object_type, pk)
+        try:
+            self.check_object_permissions(self.request, obj)
+        except NotFound:
+            raise NotFound(self.object_type, pk or getattr(obj, "pk", None)) from None
+        return obj
+
+    # Helpers for handlers
+
+    def body(self, serializer_class: type[StrictSerializer]) -> dict:
+        """The request's JSON object validated by `serializer_class`, parsed once per request."""
+        cache = self.__dict__.setdefault("_bodies", {})
+        if serializer_class not in cache:
+            cache[serializer_class] = validated_body(self.request, serializer_class)
+        return cache[serializer_class]
+
+    def uuid_param(self, name: str, *, required: bool = False) -> UUID | None:
+        value = self.request.query_params.get(name)
         if value in (None, ""):
             if required:
                 raise ValidationError(f"{name} is required.")

@@ -17,12 +17,11 @@ accept an optional ``expires_at`` (ISO 8601; a time without an offset is read as
 in the future.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -31,11 +30,13 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
 from accounts.services.credentials import api_key_create, api_key_delete, service_token_create, service_token_revoke
-from accounts.services.members import require_owner
 from api.authentication import is_api_key_request
-from api.base import ApiView, caller_org
-from api.pagination import paginate, parse_ids, parse_uuid
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from api.base import OrgScopedView
+from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
+from api.pagination import paginate, parse_ids
+from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
+from permissions.drf import NeedsOwner, NeedsSession
+from permissions.exceptions import NotFound
 
 API_KEYS_CANNOT_CREATE = "API keys cannot create API keys"
 
@@ -77,59 +78,28 @@ def service_token_json(key: ApiKey, *, key_id: UUID | None = None) -> dict:
     }
 
 
-# Request bodies
+# Request bodies (unknown fields and wrong types are refused with a 400 naming them)
 
 
-def _body(request: Request, *, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
-    data = request.data
-    if not isinstance(data, dict):
-        raise ValidationError("The request body must be a JSON object.")
-    unknown = set(data) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    missing = [name for name in required if data.get(name) in (None, "")]
-    if missing:
-        raise ValidationError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required.")
-    return data
+class CreateApiKeySerializer(StrictSerializer):
+    name = StrictCharField(help_text="Name of the API key. Does not have to be unique.")
+    org_name = StrictCharField(required=False, allow_null=True, help_text="The organization the key acts in")
+    expires_at = FutureDateTimeField(required=False, allow_null=True, help_text="When the key stops working (in the future).")
 
 
-def _string(data: dict, name: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string.")
-    return value
+class CreateServiceTokenSerializer(StrictSerializer):
+    name = StrictCharField(help_text="Name of the service token. Does not have to be unique.")
+    service_account_id = StrictUUIDField(help_text="The service account the token authenticates as")
+    org_name = StrictCharField(required=False, allow_null=True)
+    expires_at = FutureDateTimeField(required=False, allow_null=True, help_text="When the token stops working (in the future).")
 
 
-def _expires_at(data: dict) -> datetime | None:
-    raw = data.get("expires_at")
-    if raw is None:
-        return None
-    parsed = parse_datetime(raw) if isinstance(raw, str) else None
-    if parsed is None:
-        raise ValidationError(f"expires_at must be an ISO 8601 date and time, not {raw!r}.")
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    if parsed <= timezone.now():
-        raise ValidationError("expires_at must be in the future.")
-    return parsed
+class DeleteServiceTokenSerializer(StrictSerializer):
+    id = StrictUUIDField(help_text="Unique identifier for the service token.")
+    org_name = StrictCharField(required=False, allow_null=True)
 
 
-# API keys
-
-
-def _own_api_keys(request: Request):
-    """The caller's own API keys; those of the credential's organization only when called with one."""
-    keys = ApiKey.objects.filter(user=request.user, kind=ApiKey.Kind.API_KEY).select_related("user")
-    if is_api_key_request(request) or request.query_params.get("org_name") or request.query_params.get("org_id"):
-        keys = keys.filter(org=caller_org(request))
-    return keys
-
-
-def _own_api_key(request: Request, api_key_id: str) -> ApiKey:
-    key = _own_api_keys(request).filter(pk=parse_uuid(api_key_id, "api_key_id")).first()
-    if key is None:
-        raise NotFound("api_key", api_key_id)
-    return key
+# Output shapes, for the schema
 
 
 class ApiKeySerializer(serializers.Serializer):
@@ -148,96 +118,8 @@ class CreateApiKeyOutputSerializer(ApiKeySerializer):
     key = serializers.CharField(help_text="The raw API key. It is shown this one time only.")
 
 
-class CreateApiKeySerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="Name of the API key. Does not have to be unique.")
-    org_name = serializers.CharField(required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the key stops working.")
-
-
 class ApiKeyListSerializer(serializers.Serializer):
     objects = ApiKeySerializer(many=True)
-
-
-_LIST_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Limit the number of objects to return"),
-    OpenApiParameter("starting_after", OpenApiTypes.UUID, description="Pagination cursor: the page after this id"),
-    OpenApiParameter("ending_before", OpenApiTypes.UUID, description="Pagination cursor: the page before this id"),
-    OpenApiParameter("ids", OpenApiTypes.UUID, many=True, description="Filter to these ids (repeat the parameter)"),
-    OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter to one organization"),
-]
-
-
-_API_KEY_ID = OpenApiParameter("api_key_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ApiKey id")
-_SERVICE_TOKEN_ID = OpenApiParameter("service_token_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ServiceToken id")
-
-
-class ApiKeyCollectionView(ApiView):
-    @extend_schema(
-        operation_id="getApiKey",
-        tags=["ApiKeys"],
-        summary="List api_keys",
-        description="The caller's own API keys, most recently created first.",
-        parameters=[*_LIST_PARAMETERS, OpenApiParameter("api_key_name", OpenApiTypes.STR, description="Name of the api_key to search for")],
-        responses=ApiKeyListSerializer,
-    )
-    def get(self, request: Request) -> Response:
-        keys = _own_api_keys(request)
-        name = request.query_params.get("api_key_name")
-        if name:
-            keys = keys.filter(name=name)
-        ids = parse_ids(request.query_params)
-        if ids is not None:
-            keys = keys.filter(pk__in=ids)
-        return Response({"objects": [api_key_json(k) for k in paginate(keys, request.query_params)]})
-
-    @extend_schema(
-        operation_id="postApiKey",
-        tags=["ApiKeys"],
-        summary="Create api_key",
-        description=(
-            "Create an API key for the signed-in person. Only through the browser session (with CSRF): "
-            "a request authenticated with an API key or service token is refused with 403. The response "
-            "holds the raw key, the only time it is shown."
-        ),
-        request=CreateApiKeySerializer,
-        responses=CreateApiKeyOutputSerializer,
-    )
-    def post(self, request: Request) -> Response:
-        if is_api_key_request(request):
-            raise AccessDenied("create", "api_key", API_KEYS_CANNOT_CREATE)
-        data = _body(request, allowed={"name", "org_name", "expires_at"}, required=("name",))
-        name, expires_at = _string(data, "name"), _expires_at(data)
-        key, raw = api_key_create(actor=request.user, org=caller_org(request), name=name, expires_at=expires_at)
-        return Response({**api_key_json(key), "key": raw})
-
-
-class ApiKeyDetailView(ApiView):
-    @extend_schema(
-        operation_id="getApiKeyId",
-        tags=["ApiKeys"],
-        summary="Get api_key",
-        description="One of the caller's own API keys; anyone else's is not found.",
-        parameters=[_API_KEY_ID],
-        responses=ApiKeySerializer,
-    )
-    def get(self, request: Request, api_key_id: str) -> Response:
-        return Response(api_key_json(_own_api_key(request, api_key_id)))
-
-    @extend_schema(
-        operation_id="deleteApiKeyId",
-        tags=["ApiKeys"],
-        summary="Delete api_key",
-        description="Delete one of the caller's own API keys; it stops working at once.",
-        parameters=[_API_KEY_ID],
-        responses={200: ApiKeySerializer},
-    )
-    def delete(self, request: Request, api_key_id: str) -> Response:
-        key = _own_api_key(request, api_key_id)
-        deleted = api_key_delete(actor=request.user, key_id=key.pk)
-        return Response(api_key_json(deleted, key_id=key.pk))
-
-
-# Service tokens
 
 
 class ServiceTokenSerializer(serializers.Serializer):
@@ -255,58 +137,162 @@ class CreateServiceTokenOutputSerializer(ServiceTokenSerializer):
     key = serializers.CharField(help_text="The raw service token. It is shown this one time only.")
 
 
-class CreateServiceTokenSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="Name of the service token. Does not have to be unique.")
-    service_account_id = serializers.UUIDField()
-    org_name = serializers.CharField(required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the token stops working.")
-
-
-class DeleteServiceTokenSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="Unique identifier for the service token.")
-
-
 class ServiceTokenListSerializer(serializers.Serializer):
     objects = ServiceTokenSerializer(many=True)
 
 
-def _owner_org(request: Request, what: str):
-    """The caller's organization, if the caller is one of its Owners (403 naming the reason otherwise)."""
-    org = caller_org(request)
-    require_owner(request.user, org, what)
-    return org
+_API_KEY_ID = OpenApiParameter("api_key_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ApiKey id")
+_SERVICE_TOKEN_ID = OpenApiParameter("service_token_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ServiceToken id")
+_ERRORS = error_responses(400, 401, 403, 404)
 
 
-def _org_service_tokens(org):
-    return ApiKey.objects.filter(org=org, kind=ApiKey.Kind.SERVICE_TOKEN).select_related("user")
+def _named_list(view: OrgScopedView, name_parameter: str, to_json) -> Response:
+    """A page of the view's credentials, filtered by name and ids."""
+    params = view.request.query_params
+    keys = view.visible_queryset()
+    if params.get(name_parameter):
+        keys = keys.filter(name=params[name_parameter])
+    ids = parse_ids(params)
+    if ids is not None:
+        keys = keys.filter(pk__in=ids)
+    return Response({"objects": [to_json(key) for key in paginate(keys, params)]})
 
 
-def _create_body(request: Request) -> tuple[str, UUID, datetime | None]:
-    data = _body(request, allowed={"name", "service_account_id", "org_name", "expires_at"}, required=("name", "service_account_id"))
-    return _string(data, "name"), parse_uuid(data["service_account_id"], "service_account_id"), _expires_at(data)
+# API keys
 
 
-class ServiceTokenCollectionView(ApiView):
+class _OwnApiKeys:
+    """The caller's own API keys: every organization's through the browser session, the credential's
+    organization's only when called with one (or when the query names an organization). Nobody else's
+    key is ever in the queryset, so another person's key is "not found"."""
+
+    queryset = ApiKey.objects.filter(kind=ApiKey.Kind.API_KEY)
+    org_field = None
+    object_type = "api_key"
+    list_permission = None
+    object_permissions = {"GET": None, "DELETE": None}
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        keys = queryset.filter(user=self.request.user).select_related("user")
+        params = self.request.query_params
+        if is_api_key_request(self.request) or params.get("org_name") or params.get("org_id"):
+            keys = keys.filter(org=self.org)
+        return keys
+
+    def object_node(self, key: ApiKey) -> None:
+        return None
+
+
+class ApiKeyCollectionView(_OwnApiKeys, OrgScopedView):
+    def requirements_post(self):
+        return [NeedsSession(API_KEYS_CANNOT_CREATE, "api_key")]
+
+    @extend_schema(
+        operation_id="getApiKey",
+        tags=["ApiKeys"],
+        summary="List api_keys",
+        description="The caller's own API keys, most recently created first.",
+        parameters=[
+            *pagination_parameters(),
+            OpenApiParameter("api_key_name", OpenApiTypes.STR, description="Name of the api_key to search for"),
+            ORG_NAME_PARAMETER,
+        ],
+        responses={200: ApiKeyListSerializer, **_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return _named_list(self, "api_key_name", api_key_json)
+
+    @extend_schema(
+        operation_id="postApiKey",
+        tags=["ApiKeys"],
+        summary="Create api_key",
+        description=(
+            "Create an API key for the signed-in person. Only through the browser session (with CSRF): "
+            "a request authenticated with an API key or service token is refused with 403. The response "
+            "holds the raw key, the only time it is shown."
+        ),
+        request=CreateApiKeySerializer,
+        responses={200: CreateApiKeyOutputSerializer, **_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.body(CreateApiKeySerializer)
+        key, raw = api_key_create(actor=request.user, org=self.org, name=data["name"], expires_at=data.get("expires_at"))
+        return Response({**api_key_json(key), "key": raw})
+
+
+class ApiKeyDetailView(_OwnApiKeys, OrgScopedView):
+    lookup_url_kwarg = "api_key_id"
+
+    @extend_schema(
+        operation_id="getApiKeyId",
+        tags=["ApiKeys"],
+        summary="Get api_key",
+        description="One of the caller's own API keys; anyone else's is not found.",
+        parameters=[_API_KEY_ID],
+        responses={200: ApiKeySerializer, **_ERRORS},
+    )
+    def get(self, request: Request, api_key_id: str) -> Response:
+        return Response(api_key_json(self.get_object()))
+
+    @extend_schema(
+        operation_id="deleteApiKeyId",
+        tags=["ApiKeys"],
+        summary="Delete api_key",
+        description="Delete one of the caller's own API keys; it stops working at once.",
+        parameters=[_API_KEY_ID],
+        responses={200: ApiKeySerializer, **_ERRORS},
+    )
+    def delete(self, request: Request, api_key_id: str) -> Response:
+        key = self.get_object()
+        deleted = api_key_delete(actor=request.user, key_id=key.pk)
+        return Response(api_key_json(deleted, key_id=key.pk))
+
+
+# Service tokens
+
+
+class _OrgServiceTokens:
+    """The organization's service tokens, for its Owners only (whatever credential they call with)."""
+
+    queryset = ApiKey.objects.filter(kind=ApiKey.Kind.SERVICE_TOKEN).select_related("user")
+    object_type = "service_token"
+    list_permission = None
+    object_permissions = {"GET": None, "DELETE": None}
+    owner_needs = {
+        "GET": "read service tokens",
+        "POST": "create service tokens",
+        "PUT": "create service tokens",
+        "DELETE": "revoke service tokens",
+    }
+
+    def requirements(self):
+        return [NeedsOwner(self.owner_needs[self.request.method])]
+
+    def object_node(self, key: ApiKey) -> None:
+        return None
+
+    def revoke(self, token_id: UUID) -> Response:
+        key = service_token_revoke(actor=self.request.user, org=self.org, token_id=token_id)
+        return Response(service_token_json(key, key_id=token_id))
+
+
+class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
+    owner_needs = {**_OrgServiceTokens.owner_needs, "GET": "list service tokens"}
+
     @extend_schema(
         operation_id="getServiceToken",
         tags=["ServiceTokens"],
         summary="List service_tokens",
         description="The organization's service tokens, most recently created first. Owners only.",
         parameters=[
-            *_LIST_PARAMETERS,
+            *pagination_parameters(),
             OpenApiParameter("service_token_name", OpenApiTypes.STR, description="Name of the service_token to search for"),
+            ORG_NAME_PARAMETER,
         ],
-        responses=ServiceTokenListSerializer,
+        responses={200: ServiceTokenListSerializer, **_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        tokens = _org_service_tokens(_owner_org(request, "list service tokens"))
-        name = request.query_params.get("service_token_name")
-        if name:
-            tokens = tokens.filter(name=name)
-        ids = parse_ids(request.query_params)
-        if ids is not None:
-            tokens = tokens.filter(pk__in=ids)
-        return Response({"objects": [service_token_json(t) for t in paginate(tokens, request.query_params)]})
+        return _named_list(self, "service_token_name", service_token_json)
 
     @extend_schema(
         operation_id="postServiceToken",
@@ -317,12 +303,13 @@ class ServiceTokenCollectionView(ApiView):
             "The response holds the raw token, the only time it is shown."
         ),
         request=CreateServiceTokenSerializer,
-        responses=CreateServiceTokenOutputSerializer,
+        responses={200: CreateServiceTokenOutputSerializer, **_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        org = _owner_org(request, "create service tokens")
-        name, account_id, expires_at = _create_body(request)
-        key, raw = service_token_create(actor=request.user, org=org, account_id=account_id, name=name, expires_at=expires_at)
+        data = self.body(CreateServiceTokenSerializer)
+        key, raw = service_token_create(
+            actor=request.user, org=self.org, account_id=data["service_account_id"], name=data["name"], expires_at=data.get("expires_at")
+        )
         return Response({**service_token_json(key), "key": raw})
 
     @extend_schema(
@@ -334,11 +321,11 @@ class ServiceTokenCollectionView(ApiView):
             "are deleted and stop working at once, and the new token has a new id and key. Owners only."
         ),
         request=CreateServiceTokenSerializer,
-        responses=CreateServiceTokenOutputSerializer,
+        responses={200: CreateServiceTokenOutputSerializer, **_ERRORS},
     )
     def put(self, request: Request) -> Response:
-        org = _owner_org(request, "create service tokens")
-        name, account_id, expires_at = _create_body(request)
+        data = self.body(CreateServiceTokenSerializer)
+        org, account_id, name = self.org, data["service_account_id"], data["name"]
         with transaction.atomic():
             # Locking the service account serializes two replacements of its tokens.
             account = (
@@ -346,8 +333,10 @@ class ServiceTokenCollectionView(ApiView):
             )
             if account is None:
                 raise NotFound("service_account", account_id)
-            replaced = list(_org_service_tokens(org).filter(user=account, name=name.strip()).values_list("pk", flat=True))
-            key, raw = service_token_create(actor=request.user, org=org, account_id=account.pk, name=name, expires_at=expires_at)
+            replaced = list(self.get_queryset().filter(user=account, name=name.strip()).values_list("pk", flat=True))
+            key, raw = service_token_create(
+                actor=request.user, org=org, account_id=account.pk, name=name, expires_at=data.get("expires_at")
+            )
             for token_id in replaced:
                 service_token_revoke(actor=request.user, org=org, token_id=token_id)
         return Response({**service_token_json(key), "key": raw})
@@ -358,35 +347,25 @@ class ServiceTokenCollectionView(ApiView):
         summary="Delete single service_token",
         description='Delete the token the JSON body names (DeleteServiceToken: {"id": ...}); it stops working at once. Owners only.',
         request=DeleteServiceTokenSerializer,
-        responses={200: ServiceTokenSerializer},
+        responses={200: ServiceTokenSerializer, **_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        org = _owner_org(request, "revoke service tokens")
-        data = _body(request, allowed={"id", "org_name"}, required=("id",))
-        return _revoke(request, org, parse_uuid(data["id"], "id"))
+        return self.revoke(self.body(DeleteServiceTokenSerializer)["id"])
 
 
-def _revoke(request: Request, org, token_id: UUID) -> Response:
-    key = service_token_revoke(actor=request.user, org=org, token_id=token_id)
-    return Response(service_token_json(key, key_id=token_id))
+class ServiceTokenDetailView(_OrgServiceTokens, OrgScopedView):
+    lookup_url_kwarg = "service_token_id"
 
-
-class ServiceTokenDetailView(ApiView):
     @extend_schema(
         operation_id="getServiceTokenId",
         tags=["ServiceTokens"],
         summary="Get service_token",
         description="One service token of the organization. Owners only.",
         parameters=[_SERVICE_TOKEN_ID],
-        responses=ServiceTokenSerializer,
+        responses={200: ServiceTokenSerializer, **_ERRORS},
     )
     def get(self, request: Request, service_token_id: str) -> Response:
-        org = _owner_org(request, "read service tokens")
-        token_id = parse_uuid(service_token_id, "service_token_id")
-        key = _org_service_tokens(org).filter(pk=token_id).first()
-        if key is None:
-            raise NotFound("service_token", service_token_id)
-        return Response(service_token_json(key))
+        return Response(service_token_json(self.get_object()))
 
     @extend_schema(
         operation_id="deleteServiceTokenId",
@@ -394,8 +373,7 @@ class ServiceTokenDetailView(ApiView):
         summary="Delete service_token",
         description="Delete one service token of the organization; it stops working at once. Owners only.",
         parameters=[_SERVICE_TOKEN_ID],
-        responses={200: ServiceTokenSerializer},
+        responses={200: ServiceTokenSerializer, **_ERRORS},
     )
     def delete(self, request: Request, service_token_id: str) -> Response:
-        org = _owner_org(request, "revoke service tokens")
-        return _revoke(request, org, parse_uuid(service_token_id, "service_token_id"))
+        return self.revoke(self.get_object().pk)

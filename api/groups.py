@@ -1,27 +1,21 @@
 """``/v1/group``: the caller's organization's permission groups, in Braintrust's shapes.
 
-Reads go through the engine (``restrict`` for the list, ``ApiView.require`` for one group); writes go
-through ``permissions.services.groups``, which check, write and audit in one transaction.
+The views are :mod:`api.named_objects`'s, given the group's shapes and services; writes go through
+``permissions.services.groups``, which check, write and audit in one transaction.
 """
 
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
-from api.base import ApiView, node_in_caller_org
-from api.inputs import StrictCharField, StrictSerializer, uuid_list, validated_body
-from api.pagination import paginate, parse_ids, parse_uuid
-from api.schema import ApiSchema, error_responses, id_parameter, list_parameters
-from permissions.engine import Node, is_visible, restrict
-from permissions.exceptions import NotFound, ValidationError
+from api.inputs import StrictCharField, StrictSerializer, uuid_list
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectKind
+from api.schema import error_responses, id_parameter, list_parameters
 from permissions.models import GroupNesting, PermissionGroup
-from permissions.services.groups import group_create, group_delete, group_update, lock_organization
+from permissions.services.groups import group_create, group_delete, group_update
 
 _MEMBER_GROUPS_HELP = (
     "Ids of the groups this group inherits from. An inheriting group has all the users contained in its member groups, "
@@ -99,31 +93,61 @@ def with_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
     return groups
 
 
-def group_json(group: PermissionGroup) -> dict:
-    return GroupSerializer(with_members([group])[0]).data
+def _create(request: Request, org, data: dict) -> PermissionGroup:
+    return group_create(
+        actor=request.user,
+        org=org,
+        name=data["name"],
+        description=data.get("description") or "",
+        member_users=data.get("member_users") or (),
+        member_groups=data.get("member_groups") or (),
+    )
 
 
-def _group(request: Request, group_id: str) -> PermissionGroup:
-    """The group with this id in the caller's organization; a malformed id is a 400, any other a 404."""
-    pk = parse_uuid(group_id, "group_id")
-    group = PermissionGroup.objects.filter(pk=pk).first()
-    if group is None:
-        raise NotFound("group", pk)
-    node_in_caller_org(request, Node.of(group))
-    return group
+def _replace(request: Request, group: PermissionGroup, data: dict) -> PermissionGroup:
+    users, groups = set(data.get("member_users") or ()), set(data.get("member_groups") or ())
+    return group_update(
+        actor=request.user,
+        group=group,
+        description=data.get("description") or "",
+        add_member_users=users - set(group.member_user_ids),
+        remove_member_users=set(group.member_user_ids) - users,
+        add_member_groups=groups - set(group.member_group_ids),
+        remove_member_groups=set(group.member_group_ids) - groups,
+    )
 
 
-def _visible_by_name(request: Request, org, name: str) -> PermissionGroup | None:
-    """The group of that name in `org`, if the caller sees it. One it cannot see is not revealed: creating
-    it is refused as "taken", as for anyone who may create groups."""
-    group = PermissionGroup.objects.filter(org=org, name=name.strip()).first()
-    return group if group is not None and is_visible(request.user, group) else None
+def _update(request: Request, group: PermissionGroup, data: dict) -> PermissionGroup:
+    return group_update(
+        actor=request.user,
+        group=group,
+        name=data.get("name"),
+        description=data.get("description"),
+        add_member_users=data.get("add_member_users") or (),
+        remove_member_users=data.get("remove_member_users") or (),
+        add_member_groups=data.get("add_member_groups") or (),
+        remove_member_groups=data.get("remove_member_groups") or (),
+    )
 
 
-class GroupCollectionView(ApiView):
-    schema = ApiSchema()
+GROUPS = NamedObjectKind(
+    object_type="group",
+    model=PermissionGroup,
+    output=GroupSerializer,
+    create_input=CreateGroupSerializer,
+    patch_input=PatchGroupSerializer,
+    with_members=with_members,
+    create=_create,
+    replace=_replace,
+    update=_update,
+    delete=lambda request, group: group_delete(actor=request.user, group=group),
+)
 
-    @extend_schema(
+_GROUP_ID = [id_parameter("group_id", "Group")]
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="postGroup",
         summary="Create group",
         description="Create a new group. If there is an existing group with the same name as the one specified in the request, "
@@ -131,23 +155,8 @@ class GroupCollectionView(ApiView):
         tags=["Groups"],
         request=CreateGroupSerializer,
         responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def post(self, request: Request) -> Response:
-        data = validated_body(request, CreateGroupSerializer)
-        org = self.org(request)
-        self.require_create(request, "group", org)
-        existing = _visible_by_name(request, org, data["name"])
-        if existing is None:
-            try:
-                return Response(group_json(self._create(request, org, data)))
-            except ValidationError:
-                existing = _visible_by_name(request, org, data["name"])  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        self.require(request, "read", existing)
-        return Response(group_json(existing))
-
-    @extend_schema(
+    ),
+    put=extend_schema(
         operation_id="putGroup",
         summary="Create or replace group",
         description="Create or replace group. If there is an existing group with the same name as the one specified in the "
@@ -155,83 +164,32 @@ class GroupCollectionView(ApiView):
         tags=["Groups"],
         request=CreateGroupSerializer,
         responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def put(self, request: Request) -> Response:
-        data = validated_body(request, CreateGroupSerializer)
-        org = self.org(request)
-        with transaction.atomic():
-            existing = _visible_by_name(request, org, data["name"])
-            if existing is None:
-                group = self._create(request, org, data)
-            else:
-                lock_organization(org.pk)  # the members read here are the ones replaced
-                group = self._replace(request, with_members([existing])[0], data)
-        return Response(group_json(group))
-
-    @extend_schema(
+    ),
+    get=extend_schema(
         operation_id="getGroup",
         summary="List groups",
         description="List the groups the caller may read, most recently created first.",
         tags=["Groups"],
         parameters=list_parameters("group_name", "group"),
         responses={200: GroupList, **error_responses(400, 401, 404)},
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        ids = parse_ids(params)
-        groups = restrict(PermissionGroup.objects.filter(org=self.org(request)), request.user, "read")
-        if params.get("group_name"):
-            groups = groups.filter(name=params["group_name"])
-        if ids is not None:
-            groups = groups.filter(pk__in=ids)
-        page = with_members(paginate(groups, params))
-        return Response({"objects": GroupSerializer(page, many=True).data})
-
-    @staticmethod
-    def _create(request: Request, org, data: dict) -> PermissionGroup:
-        return group_create(
-            actor=request.user,
-            org=org,
-            name=data["name"],
-            description=data.get("description") or "",
-            member_users=data.get("member_users") or (),
-            member_groups=data.get("member_groups") or (),
-        )
-
-    @staticmethod
-    def _replace(request: Request, group: PermissionGroup, data: dict) -> PermissionGroup:
-        users, groups = set(data.get("member_users") or ()), set(data.get("member_groups") or ())
-        return group_update(
-            actor=request.user,
-            group=group,
-            description=data.get("description") or "",
-            add_member_users=users - set(group.member_user_ids),
-            remove_member_users=set(group.member_user_ids) - users,
-            add_member_groups=groups - set(group.member_group_ids),
-            remove_member_groups=set(group.member_group_ids) - groups,
-        )
+    ),
+)
+class GroupCollectionView(NamedObjectCollectionView):
+    kind = GROUPS
+    queryset = PermissionGroup.objects.all()
+    object_type = "group"
 
 
-_GROUP_ID = [id_parameter("group_id", "Group")]
-
-
-class GroupDetailView(ApiView):
-    schema = ApiSchema()
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="getGroupId",
         summary="Get group",
         description="Get a group object by its id.",
         tags=["Groups"],
         parameters=_GROUP_ID,
         responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def get(self, request: Request, group_id: str) -> Response:
-        group = _group(request, group_id)
-        self.require(request, "read", group)
-        return Response(group_json(group))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="patchGroupId",
         summary="Partially update group",
         description="Rename, describe, and add or remove member users and member groups. Built-in groups cannot be renamed.",
@@ -239,23 +197,8 @@ class GroupDetailView(ApiView):
         parameters=_GROUP_ID,
         request=PatchGroupSerializer,
         responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def patch(self, request: Request, group_id: str) -> Response:
-        group = _group(request, group_id)
-        data = validated_body(request, PatchGroupSerializer)
-        group = group_update(
-            actor=request.user,
-            group=group,
-            name=data.get("name"),
-            description=data.get("description"),
-            add_member_users=data.get("add_member_users") or (),
-            remove_member_users=data.get("remove_member_users") or (),
-            add_member_groups=data.get("add_member_groups") or (),
-            remove_member_groups=data.get("remove_member_groups") or (),
-        )
-        return Response(group_json(group))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="deleteGroupId",
         summary="Delete group",
         description="Delete a group object by its id; answers the deleted group. Built-in groups cannot be deleted.",
@@ -263,10 +206,10 @@ class GroupDetailView(ApiView):
         parameters=_GROUP_ID,
         request=None,
         responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def delete(self, request: Request, group_id: str) -> Response:
-        group = with_members([_group(request, group_id)])[0]
-        group.deleted_at = timezone.now()
-        deleted = GroupSerializer(group).data  # before the row goes
-        group_delete(actor=request.user, group=group)
-        return Response(deleted)
+    ),
+)
+class GroupDetailView(NamedObjectDetailView):
+    kind = GROUPS
+    queryset = PermissionGroup.objects.all()
+    object_type = "group"
+    lookup_url_kwarg = "group_id"

@@ -6,7 +6,12 @@ so a client that sends the wrong shape learns it at once instead of storing some
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -29,6 +34,38 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, and only those (DRF's own field also takes "yes", 1 and "on")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class FutureDateTimeField(serializers.Field):
+    """An ISO 8601 date and time in the future (an expiry); one without an offset is read as UTC."""
+
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date and time, not {value!r}.",
+        "past": "Must be in the future.",
+    }
+
+    def to_internal_value(self, data) -> datetime:
+        parsed = parse_datetime(data) if isinstance(data, str) else None
+        if parsed is None:
+            self.fail("invalid", value=data)
+        if timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=UTC)
+        if parsed <= timezone.now():
+            self.fail("past")
+        return parsed
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
 
 
 def uuid_list(help_text: str) -> serializers.ListField:

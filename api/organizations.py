@@ -28,6 +28,7 @@
     answers 400); an email that names no member but a pending invitation revokes that invitation.
 """
 
+from functools import cached_property
 from uuid import UUID
 
 from django.db import transaction
@@ -39,31 +40,22 @@ from rest_framework.response import Response
 
 from accounts.models import Invitation, Membership, Organization, User, normalize_email
 from accounts.services.credentials import service_account_create, service_token_create
-from accounts.services.members import invitation_revoke, member_add, member_invite, member_remove, organization_groups, require_owner
+from accounts.services.members import invitation_revoke, member_add, member_invite, member_remove, organization_groups
 from accounts.services.organizations import organization_update
 from api.authentication import is_api_key_request
-from api.base import ApiView
-from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField, uuid_list, validated_body
+from api.base import OrgScopedView, caller_org
+from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
 from api.pagination import paginate, parse_ids, parse_uuid
-from api.schema import error_responses, id_parameter
-from permissions.engine import Node, is_visible, restrict
-from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
+from api.schema import error_responses, id_parameter, pagination_parameters
+from permissions.drf import Needs, NeedsOwner
+from permissions.engine import Node, is_visible
+from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
 
 
-class StrictBooleanField(serializers.BooleanField):
-    """true or false, and only those (DRF's own field also takes "yes", 1 and "on")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-def _body(request: Request, serializer_class: type[StrictSerializer]) -> dict:
-    """The validated body, fields sent as null left out (null leaves a setting as it is)."""
-    return {name: value for name, value in validated_body(request, serializer_class).items() if value is not None}
+def _without_nulls(data: dict) -> dict:
+    """A validated body without the fields sent as null (null leaves a setting as it is)."""
+    return {name: value for name, value in data.items() if value is not None}
 
 
 def _string_list(description: str):
@@ -177,45 +169,39 @@ class PatchOrganizationMembersOutputSerializer(serializers.Serializer):
     added_users = AddedUserSerializer(many=True, allow_null=True)
 
 
-LIST_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Limit the number of objects to return"),
-    OpenApiParameter("starting_after", OpenApiTypes.UUID, description="Pagination cursor id (an object id)"),
-    OpenApiParameter("ending_before", OpenApiTypes.UUID, description="Pagination cursor id (an object id)"),
-    OpenApiParameter("ids", OpenApiTypes.UUID, many=True, description="Filter to these ids (repeat the parameter)"),
-]
 _ORG_ID_PARAMETER = id_parameter("organization_id", "Organization")
 
 
 # Views
 
 
-def path_org(request: Request, organization_id: str) -> Organization:
-    """The organization a path names, if the credential acts in it; any other is "not found"."""
-    org_id = parse_uuid(organization_id, "organization_id")
-    if is_api_key_request(request):
-        org = request.auth.org
-        if org.pk != org_id:
-            raise NotFound("organization", org_id)
-        return org
-    org = Organization.objects.filter(pk=org_id, memberships__user=request.user).first()
-    if org is None:
-        raise NotFound("organization", org_id)
-    return org
+class _CallerOrganizations:
+    """The organizations the credential may act in: an API key's or service token's own, a browser
+    session's every organization of the person. Any other is "not found" (not a node of the caller's
+    organization, whatever grants exist)."""
+
+    queryset = Organization.objects.all()
+    org_field = None
+    object_type = "organization"
+    object_permissions = {"GET": "read", "PATCH": "update"}
+
+    def safely_get_queryset(self, queryset):
+        if is_api_key_request(self.request):
+            return queryset.filter(pk=self.request.auth.org_id)
+        return queryset.filter(memberships__user=self.request.user)
 
 
-class OrganizationCollectionView(ApiView):
+class OrganizationCollectionView(_CallerOrganizations, OrgScopedView):
     @extend_schema(
         operation_id="getOrganization",
         tags=["Organizations"],
         summary="List organizations",
         description="The caller's organizations it may read, newest first. An API key or service token sees only its own.",
-        parameters=[*LIST_PARAMETERS, OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],
+        parameters=[*pagination_parameters(), OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],
         responses={200: inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}), **error_responses(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        orgs = restrict(Organization.objects.all(), request.user, "read")
-        if is_api_key_request(request):
-            orgs = orgs.filter(pk=request.auth.org_id)
+        orgs = self.visible_queryset()
         ids = parse_ids(request.query_params)
         if ids is not None:
             orgs = orgs.filter(pk__in=ids)
@@ -225,7 +211,14 @@ class OrganizationCollectionView(ApiView):
         return Response({"objects": [organization_json(org) for org in paginate(orgs, request.query_params)]})
 
 
-class OrganizationDetailView(ApiView):
+class OrganizationDetailView(_CallerOrganizations, OrgScopedView):
+    lookup_url_kwarg = "organization_id"
+
+    @property
+    def org(self) -> Organization:
+        """The organization the path names, so that its own node is checked inside itself."""
+        return self.find_object(parse_uuid(self.kwargs["organization_id"], "organization_id")) or caller_org(self.request)
+
     @extend_schema(
         operation_id="getOrganizationId",
         tags=["Organizations"],
@@ -234,9 +227,7 @@ class OrganizationDetailView(ApiView):
         responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, organization_id: str) -> Response:
-        org = path_org(request, organization_id)
-        require(request.user, "read", org)
-        return Response(organization_json(org))
+        return Response(organization_json(self.get_object()))
 
     @extend_schema(
         operation_id="patchOrganizationId",
@@ -248,8 +239,8 @@ class OrganizationDetailView(ApiView):
         responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request, organization_id: str) -> Response:
-        changes = _body(request, PatchOrganizationSerializer)
-        org = path_org(request, organization_id)
+        changes = _without_nulls(self.body(PatchOrganizationSerializer))
+        org = self.get_object()
         unsupported = [name for name in _UNSUPPORTED_SETTINGS if name in changes]
         if unsupported:
             raise ValidationError(f"Not settings of this server (only null is accepted): {', '.join(unsupported)}.")
@@ -257,7 +248,24 @@ class OrganizationDetailView(ApiView):
         return Response(organization_json(org))
 
 
-class OrganizationMembersView(ApiView):
+class OrganizationMembersView(OrgScopedView):
+    """``PATCH /v1/organization/members``: what the body asks decides what the caller needs."""
+
+    @cached_property
+    def changes(self) -> dict:
+        return _without_nulls(self.body(PatchOrganizationMembersSerializer))
+
+    def requirements_patch(self):
+        invite, remove = self.changes.get("invite_users") or {}, self.changes.get("remove_users") or {}
+        needs = []
+        if invite.get("ids") or invite.get("emails"):
+            needs.append(Needs("create", Node("org_member", self.org.pk)))
+        if invite.get("service_accounts"):
+            needs.append(NeedsOwner("create service accounts"))
+        if remove.get("ids") or remove.get("emails"):
+            needs.append(Needs("delete", Node("org_member", self.org.pk)))
+        return needs
+
     @extend_schema(
         operation_id="patchOrganizationMembers",
         tags=["Organizations"],
@@ -270,9 +278,8 @@ class OrganizationMembersView(ApiView):
         responses={200: PatchOrganizationMembersOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request) -> Response:
-        body = _body(request, PatchOrganizationMembersSerializer)
-        org = self.org(request)
-        invite, remove = body.get("invite_users") or {}, body.get("remove_users") or {}
+        org = self.org
+        invite, remove = self.changes.get("invite_users") or {}, self.changes.get("remove_users") or {}
         with transaction.atomic():
             added, invitations = self._invite(request, org, invite)
             self._remove(request, org, remove)
@@ -288,10 +295,6 @@ class OrganizationMembersView(ApiView):
         accounts = invite.get("service_accounts") or []
         if not (ids or emails or accounts):
             return [], []
-        if ids or emails:
-            self.require(request, "create", Node("org_member", org.pk))
-        if accounts:
-            require_owner(actor, org, "create service accounts")
         group_ids = self._group_ids(request, org, invite)
         added: list[dict] = []
         people = {user.pk: user for user in User.objects.filter(pk__in=ids)}
@@ -334,7 +337,6 @@ class OrganizationMembersView(ApiView):
         emails = list(dict.fromkeys(normalize_email(e) for e in remove.get("emails") or []))
         if not (ids or emails):
             return
-        self.require(request, "delete", Node("org_member", org.pk))
         members = {m.user.pk: m.user for m in Membership.objects.filter(org=org, user_id__in=ids).select_related("user")}
         by_email = {m.user.email: m.user for m in Membership.objects.filter(org=org, user__email__in=emails).select_related("user")}
         missing = [str(i) for i in ids if i not in members]

@@ -2,28 +2,23 @@
 
 System roles (``org_id`` null: owner, engineer, viewer) belong to no organization: every member of the
 caller's organization may read them, and nobody may edit or delete them (400). An organization's own
-roles are read through the engine (``restrict`` for the list, ``ApiView.require`` for one role) and
-written through ``permissions.services.roles``, which check, write and audit in one transaction.
+roles are served by :mod:`api.named_objects`'s views and written through ``permissions.services.roles``,
+which check, write and audit in one transaction.
 """
 
 from collections import defaultdict
 
-from django.db import transaction
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from api.acl import AclObjectTypeField, PermissionField
-from api.base import ApiView, caller_org, node_in_caller_org
-from api.inputs import StrictCharField, StrictSerializer, uuid_list, validated_body
-from api.pagination import paginate, parse_ids, parse_uuid
-from api.schema import ApiSchema, error_responses, id_parameter, list_parameters
-from permissions.engine import Node, is_visible, restrict
-from permissions.exceptions import NotFound, ValidationError
+from api.inputs import StrictCharField, StrictSerializer, uuid_list
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectKind
+from api.schema import error_responses, id_parameter, list_parameters
+from permissions.engine import Node
 from permissions.models import Role, RoleNesting, RolePermission
-from permissions.services.groups import lock_organization
 from permissions.services.roles import role_create, role_delete, role_update
 
 _MEMBER_ROLES_HELP = (
@@ -128,35 +123,80 @@ def with_members(roles: list[Role]) -> list[Role]:
     return roles
 
 
-def role_json(role: Role) -> dict:
-    return RoleSerializer(with_members([role])[0]).data
+def _create(request: Request, org, data: dict) -> Role:
+    return role_create(
+        actor=request.user,
+        org=org,
+        name=data["name"],
+        description=data.get("description") or "",
+        member_permissions=_pairs(data.get("member_permissions")),
+        member_roles=data.get("member_roles") or (),
+    )
 
 
-def _role(request: Request, role_id: str) -> Role:
-    """The role with this id, if it is a system role or one of the caller's organization; a malformed id is
-    a 400, any other a 404."""
-    pk = parse_uuid(role_id, "role_id")
-    role = Role.objects.filter(pk=pk).first()
-    if role is None:
-        raise NotFound("role", pk)
-    if role.is_system:
-        caller_org(request)  # every member of the caller's organization may read them
-    else:
-        node_in_caller_org(request, Node.of(role))
-    return role
+def _replace(request: Request, role: Role, data: dict) -> Role:
+    pairs, roles = _pairs(data.get("member_permissions")), set(data.get("member_roles") or ())
+    return role_update(
+        actor=request.user,
+        role=role,
+        description=data.get("description") or "",
+        add_member_permissions=pairs - role.pair_set,
+        remove_member_permissions=role.pair_set - pairs,
+        add_member_roles=roles - set(role.member_role_ids),
+        remove_member_roles=set(role.member_role_ids) - roles,
+    )
 
 
-def _visible_by_name(request: Request, org, name: str) -> Role | None:
-    """The role of that name in `org`, if the caller sees it. One it cannot see is not revealed: creating
-    it is refused as "taken", as for anyone who may create roles."""
-    role = Role.objects.filter(org=org, name=name.strip()).first()
-    return role if role is not None and is_visible(request.user, role) else None
+def _update(request: Request, role: Role, data: dict) -> Role:
+    return role_update(
+        actor=request.user,
+        role=role,
+        name=data.get("name"),
+        description=data.get("description"),
+        add_member_permissions=_pairs(data.get("add_member_permissions")),
+        remove_member_permissions=_pairs(data.get("remove_member_permissions")),
+        add_member_roles=data.get("add_member_roles") or (),
+        remove_member_roles=data.get("remove_member_roles") or (),
+    )
 
 
-class RoleCollectionView(ApiView):
-    schema = ApiSchema()
+ROLES = NamedObjectKind(
+    object_type="role",
+    model=Role,
+    output=RoleSerializer,
+    create_input=CreateRoleSerializer,
+    patch_input=PatchRoleSerializer,
+    with_members=with_members,
+    create=_create,
+    replace=_replace,
+    update=_update,
+    delete=lambda request, role: role_delete(actor=request.user, role=role),
+)
 
-    @extend_schema(
+
+class _RoleScope:
+    """The organization's roles and the system roles. System roles are no node of the organization:
+    every member reads them, and the services refuse to change them (400)."""
+
+    queryset = Role.objects.all()
+    object_type = "role"
+    org_field = None
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(Q(org=self.org) | Q(org__isnull=True))
+
+    def visible_queryset(self) -> QuerySet:
+        return super().visible_queryset() | self.get_queryset().filter(org__isnull=True)
+
+    def object_node(self, role: Role) -> Node | None:
+        return None if role.is_system else Node.of(role)
+
+
+_ROLE_ID = [id_parameter("role_id", "Role")]
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="postRole",
         summary="Create role",
         description="Create a new role. If there is an existing role with the same name as the one specified in the request, "
@@ -164,23 +204,8 @@ class RoleCollectionView(ApiView):
         tags=["Roles"],
         request=CreateRoleSerializer,
         responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def post(self, request: Request) -> Response:
-        data = validated_body(request, CreateRoleSerializer)
-        org = self.org(request)
-        self.require_create(request, "role", org)
-        existing = _visible_by_name(request, org, data["name"])
-        if existing is None:
-            try:
-                return Response(role_json(self._create(request, org, data)))
-            except ValidationError:
-                existing = _visible_by_name(request, org, data["name"])  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        self.require(request, "read", existing)
-        return Response(role_json(existing))
-
-    @extend_schema(
+    ),
+    put=extend_schema(
         operation_id="putRole",
         summary="Create or replace role",
         description="Create or replace role. If there is an existing role with the same name as the one specified in the "
@@ -188,84 +213,30 @@ class RoleCollectionView(ApiView):
         tags=["Roles"],
         request=CreateRoleSerializer,
         responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def put(self, request: Request) -> Response:
-        data = validated_body(request, CreateRoleSerializer)
-        org = self.org(request)
-        with transaction.atomic():
-            existing = _visible_by_name(request, org, data["name"])
-            if existing is None:
-                role = self._create(request, org, data)
-            else:
-                lock_organization(org.pk)  # the members read here are the ones replaced
-                role = self._replace(request, with_members([existing])[0], data)
-        return Response(role_json(role))
-
-    @extend_schema(
+    ),
+    get=extend_schema(
         operation_id="getRole",
         summary="List roles",
         description="List the system roles and the roles of the organization the caller may read, most recently created first.",
         tags=["Roles"],
         parameters=list_parameters("role_name", "role"),
         responses={200: RoleList, **error_responses(400, 401, 404)},
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        ids = parse_ids(params)
-        roles = Role.objects.filter(org__isnull=True) | restrict(Role.objects.filter(org=self.org(request)), request.user, "read")
-        if params.get("role_name"):
-            roles = roles.filter(name=params["role_name"])
-        if ids is not None:
-            roles = roles.filter(pk__in=ids)
-        page = with_members(paginate(roles, params))
-        return Response({"objects": RoleSerializer(page, many=True).data})
-
-    @staticmethod
-    def _create(request: Request, org, data: dict) -> Role:
-        return role_create(
-            actor=request.user,
-            org=org,
-            name=data["name"],
-            description=data.get("description") or "",
-            member_permissions=_pairs(data.get("member_permissions")),
-            member_roles=data.get("member_roles") or (),
-        )
-
-    @staticmethod
-    def _replace(request: Request, role: Role, data: dict) -> Role:
-        pairs, roles = _pairs(data.get("member_permissions")), set(data.get("member_roles") or ())
-        return role_update(
-            actor=request.user,
-            role=role,
-            description=data.get("description") or "",
-            add_member_permissions=pairs - role.pair_set,
-            remove_member_permissions=role.pair_set - pairs,
-            add_member_roles=roles - set(role.member_role_ids),
-            remove_member_roles=set(role.member_role_ids) - roles,
-        )
+    ),
+)
+class RoleCollectionView(_RoleScope, NamedObjectCollectionView):
+    kind = ROLES
 
 
-_ROLE_ID = [id_parameter("role_id", "Role")]
-
-
-class RoleDetailView(ApiView):
-    schema = ApiSchema()
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="getRoleId",
         summary="Get role",
         description="Get a role object by its id.",
         tags=["Roles"],
         parameters=_ROLE_ID,
         responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def get(self, request: Request, role_id: str) -> Response:
-        role = _role(request, role_id)
-        if not role.is_system:
-            self.require(request, "read", role)
-        return Response(role_json(role))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="patchRoleId",
         summary="Partially update role",
         description="Rename, describe, and add or remove member permissions and member roles. System roles cannot be edited.",
@@ -273,23 +244,8 @@ class RoleDetailView(ApiView):
         parameters=_ROLE_ID,
         request=PatchRoleSerializer,
         responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def patch(self, request: Request, role_id: str) -> Response:
-        role = _role(request, role_id)
-        data = validated_body(request, PatchRoleSerializer)
-        role = role_update(
-            actor=request.user,
-            role=role,
-            name=data.get("name"),
-            description=data.get("description"),
-            add_member_permissions=_pairs(data.get("add_member_permissions")),
-            remove_member_permissions=_pairs(data.get("remove_member_permissions")),
-            add_member_roles=data.get("add_member_roles") or (),
-            remove_member_roles=data.get("remove_member_roles") or (),
-        )
-        return Response(role_json(role))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="deleteRoleId",
         summary="Delete role",
         description="Delete a role object by its id; answers the deleted role. System roles cannot be deleted.",
@@ -297,10 +253,8 @@ class RoleDetailView(ApiView):
         parameters=_ROLE_ID,
         request=None,
         responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def delete(self, request: Request, role_id: str) -> Response:
-        role = with_members([_role(request, role_id)])[0]
-        role.deleted_at = timezone.now()
-        deleted = RoleSerializer(role).data  # before the row goes (and the instance loses its id)
-        role_delete(actor=request.user, role=role)
-        return Response(deleted)
+    ),
+)
+class RoleDetailView(_RoleScope, NamedObjectDetailView):
+    kind = ROLES
+    lookup_url_kwarg = "role_id"

@@ -16,12 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User, normalize_email
-from api.base import ApiView
-from api.organizations import LIST_PARAMETERS
-from api.pagination import paginate, parse_ids, parse_uuid
-from api.schema import error_responses, id_parameter
+from api.base import OrgScopedView
+from api.pagination import paginate, parse_ids
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from permissions.drf import Needs
 from permissions.engine import Node
-from permissions.exceptions import NotFound
 
 
 class UserSerializer(serializers.Serializer):
@@ -48,22 +47,35 @@ _FILTERS = [
     OpenApiParameter(name, OpenApiTypes.STR, many=True, description=f"Exact {name} to match; repeat the parameter for several")
     for name in ("given_name", "family_name", "email")
 ]
-_ORG_NAME = OpenApiParameter("org_name", OpenApiTypes.STR, description="The organization, for a person who belongs to several")
 
 
-class UserCollectionView(ApiView):
+class _MemberScope:
+    """The members of the caller's organization; reading any of them is read on its org_member node."""
+
+    queryset = User.objects.all()
+    org_field = "memberships__org"
+    object_type = "user"
+    list_permission = None  # the requirement below covers the whole list
+    object_permissions = {"GET": "read"}
+
+    def requirements_get(self):
+        return [Needs("read", Node("org_member", self.org.pk))]
+
+    def object_node(self, user: User) -> Node:
+        return Node("org_member", self.org.pk)
+
+
+class UserCollectionView(_MemberScope, OrgScopedView):
     @extend_schema(
         operation_id="getUser",
         tags=["Users"],
         summary="List users",
         description="Members of the caller's organization (people and service accounts), newest first. Needs read on org_member.",
-        parameters=[*LIST_PARAMETERS, *_FILTERS, _ORG_NAME],
+        parameters=[*pagination_parameters(), *_FILTERS, ORG_NAME_PARAMETER],
         responses={200: inline_serializer("UserList", {"objects": UserSerializer(many=True)}), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        org = self.org(request)
-        self.require(request, "read", Node("org_member", org.pk))
-        users = User.objects.filter(memberships__org=org)
+        users = self.visible_queryset()
         ids = parse_ids(request.query_params)
         if ids is not None:
             users = users.filter(pk__in=ids)
@@ -76,19 +88,15 @@ class UserCollectionView(ApiView):
         return Response({"objects": [user_json(user) for user in paginate(users, params)]})
 
 
-class UserDetailView(ApiView):
+class UserDetailView(_MemberScope, OrgScopedView):
+    lookup_url_kwarg = "user_id"
+
     @extend_schema(
         operation_id="getUserId",
         tags=["Users"],
         summary="Get user",
-        parameters=[id_parameter("user_id", "User"), _ORG_NAME],
+        parameters=[id_parameter("user_id", "User"), ORG_NAME_PARAMETER],
         responses={200: UserSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, user_id: str) -> Response:
-        user_id = parse_uuid(user_id, "user_id")
-        org = self.org(request)
-        self.require(request, "read", Node("org_member", org.pk))
-        user = User.objects.filter(pk=user_id, memberships__org=org).first()
-        if user is None:
-            raise NotFound("user", user_id)
-        return Response(user_json(user))
+        return Response(user_json(self.get_object()))

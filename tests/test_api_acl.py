@@ -715,14 +715,85 @@ def test_explaining_someone_elses_access_needs_read_acls(world, target, actor, s
         assert_like_missing(response, again, node.id, missing)
 
 
-@pytest.mark.parametrize("actor", [a for a in ACTORS if a != "outsider"])
-def test_anyone_may_explain_their_own_access(world, actor):
+SEES_THE_PROJECT = ("owner", "engineer", "viewer", "group_member", "nested_member")
+
+
+@pytest.mark.parametrize("actor", SEES_THE_PROJECT)
+def test_anyone_may_explain_their_own_access_to_what_they_see(world, actor):
     node = world.node("project")
     response = world.client(actor).get("/v1/acl/explain", {"object_type": node.type, "object_id": node.id, "permission": "read_acls"})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["principal"]["id"] == str(world.people[actor].pk)
     assert body["allowed"] is (MANAGE_ACLS["project"][actor] == 200)
+
+
+@pytest.mark.parametrize("actor", ["object_holder", "no_grant"])
+def test_explaining_own_access_to_an_object_one_sees_nothing_of_looks_missing(world, actor):
+    node, client = world.node("project"), world.client(actor)
+    params = {"object_type": node.type, "permission": "read"}
+    response = client.get("/v1/acl/explain", {**params, "object_id": node.id})
+    missing = uuid.uuid4()
+    assert_like_missing(response, client.get("/v1/acl/explain", {**params, "object_id": missing}), node.id, missing)
+
+
+def test_who_could_grant_is_hidden_from_a_caller_who_may_not_read_the_members(world):
+    reader = add_member(world.org)
+    grant(world.org, world.experiment, user=reader, permission="read")
+    node = world.node("experiment")
+    body = (
+        api_client_for(reader, world.org)
+        .get("/v1/acl/explain", {"object_type": node.type, "object_id": node.id, "permission": "update"})
+        .json()
+    )
+    assert body["allowed"] is False
+    assert body["could_grant"] == []
+
+
+def _explain_group(client: ApiClient, node: Node, group, permission: str):
+    return client.get("/v1/acl/explain", {"object_type": node.type, "object_id": node.id, "permission": permission, "group_id": group.pk})
+
+
+def test_explaining_a_group_names_its_grant_and_the_groups_it_comes_through(world):
+    node = world.node("experiment")
+    direct = _explain_group(world.client("owner"), node, world.admins, "delete_acls").json()
+    assert direct["allowed"] is True and direct["principal"] == {"id": str(world.admins.pk), "name": "ACL admins"}
+    assert [g["name"] for g in direct["reasons"][0]["via_groups"]] == ["ACL admins"]
+
+    nested = _explain_group(world.client("owner"), node, world.inner, "delete_acls").json()
+    assert nested["allowed"] is True
+    [reason] = nested["reasons"]
+    assert reason["acl"]["group_id"] == str(world.admins.pk)
+    assert [g["name"] for g in reason["via_groups"]] == ["Inner circle", "ACL admins"]
+
+
+def test_explaining_a_group_ignores_the_grants_of_its_members(world):
+    node = world.node("experiment")
+    lonely = custom_group(world.org, world.people["object_holder"], name="Lonely")
+    body = _explain_group(world.client("owner"), node, lonely, "update").json()
+    assert body["allowed"] is False and body["reasons"] == []
+    assert str(world.people["owner"].pk) in {ref["id"] for ref in body["could_grant"]}
+
+
+def test_explaining_a_group_needs_read_acls(world):
+    node = world.node("project")
+    assert_refused(_explain_group(world.client("engineer"), node, world.admins, "read"), 403, "read_acls")
+    assert_refused(_explain_group(world.client("no_grant"), node, world.admins, "read"), 404, "read_acls")
+
+
+def test_explaining_a_group_of_another_organization_answers_404(world):
+    foreign = custom_group(world.other_org, name="Elsewhere")
+    response = _explain_group(world.client("owner"), world.node("project"), foreign, "read")
+    assert response.status_code == 404
+    assert "group" in response.json()["error"]["message"]
+
+
+def test_explain_refuses_both_a_user_and_a_group_with_400(world):
+    node = world.node("project")
+    params = {"object_type": node.type, "object_id": node.id, "permission": "read"}
+    response = world.client("owner").get("/v1/acl/explain", {**params, "user_id": world.grantee.pk, "group_id": world.admins.pk})
+    assert response.status_code == 400
+    assert "only one of user_id and group_id" in response.json()["error"]["message"]
 
 
 def test_explaining_own_access_in_another_organization_looks_missing(world):
@@ -757,7 +828,7 @@ def test_explain_names_the_role_and_who_could_grant_when_denied(world):
     assert [r["name"] for r in reason["via_roles"]] == ["owner"]
     assert reason["acl"]["role_id"] == str(system_role("owner").pk)
 
-    denied = world.client("no_grant").get("/v1/acl/explain", {"object_type": node.type, "object_id": node.id, "permission": "read"}).json()
+    denied = world.client("viewer").get("/v1/acl/explain", {"object_type": node.type, "object_id": node.id, "permission": "update"}).json()
     assert denied["allowed"] is False and denied["reasons"] == []
     grantors = {ref["id"] for ref in denied["could_grant"]}
     managers = ("owner", "group_member", "nested_member", "object_holder")

@@ -12,12 +12,13 @@ from django.utils import timezone
 from accounts.models import ApiKey, Invitation, Membership, Organization, User, normalize_email
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
+from permissions.engine.guards import is_owner as engine_is_owner
 from permissions.engine.guards import require
+from permissions.engine.guards import require_owner as engine_require_owner
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records, guardian_tables
 from permissions.models import AclGrant, PermissionGroup
-from permissions.selectors import groups_containing
 from permissions.services.groups import ensure_owner_remains
 
 
@@ -146,14 +147,12 @@ def member_add(*, actor, org: Organization, user: User, group_ids: Iterable[UUID
 
 def is_owner(principal: User, org: Organization) -> bool:
     """Whether `principal` is in the organization's Owners group, directly or through a member group."""
-    return groups_containing(principal, org).filter(builtin=PermissionGroup.Builtin.OWNERS).exists()
+    return engine_is_owner(principal, org.pk)
 
 
 def require_owner(actor, org: Organization, what: str) -> None:
-    if not Membership.objects.filter(org=org, user_id=actor.pk).exists():
-        raise NotFound("organization", org.pk)
-    if not is_owner(actor, org):
-        raise AccessDenied("update", "organization", f"Only Owners can {what}.")
+    """Only Owners manage service accounts and their tokens; see :func:`permissions.engine.guards.require_owner`."""
+    engine_require_owner(actor, org.pk, what)
 
 
 def _delete_grants_of(user: User, org: Organization) -> None:

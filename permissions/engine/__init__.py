@@ -12,8 +12,9 @@ from django.db import models
 
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal, restrict
-from permissions.engine.explain import Explanation, explain_access
+from permissions.engine.explain import Explanation, explain_access, explain_group_access
 from permissions.engine.nodes import Node
+from permissions.models import PermissionGroup
 from permissions.types import ALL_PERMISSIONS
 
 
@@ -44,9 +45,12 @@ def can_create_in(principal, object_type: str, parent: "models.Model | Node") ->
 
 
 def explain(principal, permission: str, node: "models.Model | Node") -> Explanation:
-    """Why `principal` may (or may not) do `permission` on `node`: see :mod:`permissions.engine.explain`."""
+    """Why `principal` (a user, a service account or a permission group) may (or may not) do
+    `permission` on `node`: see :mod:`permissions.engine.explain`."""
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"Unknown permission {permission!r}.")
+    if isinstance(principal, PermissionGroup):
+        return explain_group_access(principal, permission, Node.of(node))
     return explain_access(principal, permission, Node.of(node))
 
 

@@ -48,6 +48,7 @@ class Explanation:
 
     @property
     def allowed(self) -> bool:
+        """Whether the principal holds the permission (for a group: whether the group alone carries it)."""
         return self.is_member and bool(self.reasons)
 
 
@@ -82,9 +83,13 @@ class _OrgGraph:
 
     def group_paths(self, principal_id: UUID) -> dict[UUID, tuple[UUID, ...]]:
         """Each group containing the principal, with the shortest chain of groups that leads to it."""
+        return self.outwards(self.direct_groups.get(principal_id, ()))
+
+    def outwards(self, start: "tuple[UUID, ...] | list[UUID]") -> dict[UUID, tuple[UUID, ...]]:
+        """Each group containing one of `start` (or being one), with the shortest chain of groups to it."""
         paths: dict[UUID, tuple[UUID, ...]] = {}
         queue = deque()
-        for group_id in self.direct_groups.get(principal_id, ()):
+        for group_id in start:
             paths[group_id] = (group_id,)
             queue.append(group_id)
         while queue:
@@ -118,10 +123,22 @@ class _OrgGraph:
 
 
 def _reasons(graph: _OrgGraph, records: list[GrantRecord], principal_id: UUID, permission: str, node: Node) -> list[Reason]:
-    group_paths = graph.group_paths(principal_id)
+    return _reasons_through(graph, records, graph.group_paths(principal_id), principal_id, permission, node)
+
+
+def _reasons_through(
+    graph: _OrgGraph,
+    records: list[GrantRecord],
+    group_paths: dict[UUID, tuple[UUID, ...]],
+    user_id: UUID | None,
+    permission: str,
+    node: Node,
+) -> list[Reason]:
+    """The grants among `records` that yield `permission` on `node` to the user `user_id` (if any) or
+    to anyone in the groups of `group_paths`."""
     reasons = []
     for record in records:
-        if record.user_id == principal_id:
+        if user_id is not None and record.user_id == user_id:
             via_groups: tuple[UUID, ...] = ()
         elif record.group_id in group_paths:
             via_groups = group_paths[record.group_id]
@@ -146,28 +163,51 @@ def _reasons(graph: _OrgGraph, records: list[GrantRecord], principal_id: UUID, p
     return reasons
 
 
-def explain_access(principal, permission: str, node: Node) -> Explanation:
+def _grantors(graph: _OrgGraph, records: list[GrantRecord], node: Node) -> tuple[Ref, ...]:
+    """The members who hold create_acls on `node`: who could grant what is missing."""
+    holders = (graph.principal_ref(member_id) for member_id in graph.members if _reasons(graph, records, member_id, "create_acls", node))
+    return tuple(sorted(holders, key=lambda ref: ref.name))
+
+
+def _chain_and_graph(node: Node) -> tuple[UUID, _OrgGraph, list[GrantRecord]]:
     chain = resolve_chain(node)
     if chain is None:
         raise NotFound(node.type, node.id)
     org_id = chain[-1].id
-    graph = _OrgGraph(org_id)
-    records = grant_records(nodes=chain, org_id=org_id)
+    return org_id, _OrgGraph(org_id), grant_records(nodes=chain, org_id=org_id)
+
+
+def explain_access(principal, permission: str, node: Node) -> Explanation:
+    """Why the user or service account `principal` may or may not do `permission` on `node`."""
+    _, graph, records = _chain_and_graph(node)
     is_member = principal.pk in graph.members
     reasons = tuple(_reasons(graph, records, principal.pk, permission, node)) if is_member else ()
-    grantors: tuple[Ref, ...] = ()
-    if not (is_member and reasons):
-        grantors = tuple(
-            sorted(
-                (graph.principal_ref(member_id) for member_id in graph.members if _reasons(graph, records, member_id, "create_acls", node)),
-                key=lambda ref: ref.name,
-            )
-        )
     return Explanation(
         principal=graph.principal_ref(principal.pk, getattr(principal, "email", "")),
         permission=permission,
         node=node,
         is_member=is_member,
         reasons=reasons,
-        grantors=grantors,
+        grantors=() if reasons else _grantors(graph, records, node),
+    )
+
+
+def explain_group_access(group: PermissionGroup, permission: str, node: Node) -> Explanation:
+    """Why every member of `group` may (or why its membership alone does not let them) do `permission`
+    on `node`: the grants to the group and to every group that contains it, transitively. A member may
+    hold more through its own grants and other groups; this explains what the group itself carries.
+
+    A group of another organization carries nothing here (``is_member`` is false), as grants count only
+    inside the organization that owns the node.
+    """
+    org_id, graph, records = _chain_and_graph(node)
+    is_member = group.org_id == org_id
+    reasons = tuple(_reasons_through(graph, records, graph.outwards([group.pk]), None, permission, node)) if is_member else ()
+    return Explanation(
+        principal=Ref(group.pk, group.name),
+        permission=permission,
+        node=node,
+        is_member=is_member,
+        reasons=reasons,
+        grantors=() if reasons else _grantors(graph, records, node),
     )

@@ -1,4 +1,4 @@
-"""Projects and the objects they contain, as far as access control needs them.
+"""Projects and the objects they contain: experiments, datasets, prompts and functions, playgrounds.
 
 Each model declares its place in the access hierarchy with two class attributes that the engine reads:
 ``acl_object_type`` (its AclObjectType) and ``acl_parent_field`` (the foreign key to the model whose id
@@ -81,9 +81,22 @@ def _unique_name_in_project(model_name: str) -> models.UniqueConstraint:
 
 
 class Experiment(ProjectObject):
-    """An evaluation run in a project."""
+    """An evaluation run in a project.
+
+    It may be linked to a dataset (and the dataset version it ran against) and to a base experiment to
+    compare with; either may live in another project of the same organization, if whoever links it can
+    read it (ACCESS_MODEL.md, references across projects).
+    """
 
     acl_object_type = "experiment"
+
+    dataset = models.ForeignKey("projects.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dataset_version = models.CharField(max_length=40, null=True, blank=True)
+    base_exp = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    public = models.BooleanField(default=False)
+    metadata = models.JSONField(null=True, blank=True)
+    tags = models.JSONField(null=True, blank=True)
+    repo_info = models.JSONField(null=True, blank=True)
 
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("experiment")
@@ -95,13 +108,19 @@ class Dataset(ProjectObject):
 
     acl_object_type = "dataset"
 
+    metadata = models.JSONField(null=True, blank=True)
+    tags = models.JSONField(null=True, blank=True)
+
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("dataset")
         constraints = [_unique_name_in_project("dataset")]
 
 
 class Prompt(ProjectObject):
-    """A prompt or a function (scorer, task, tool), addressed by its slug within the project."""
+    """A prompt or a function (scorer, task, tool), addressed by its slug within the project.
+
+    Every change is kept as a :class:`PromptVersion`; ``xact_id`` is the current one's.
+    """
 
     acl_object_type = "prompt"
 
@@ -113,6 +132,14 @@ class Prompt(ProjectObject):
 
     slug = models.SlugField(max_length=255)
     function_type = models.CharField(max_length=20, choices=FunctionType.choices, null=True, blank=True)
+    is_function = models.BooleanField(default=False, help_text="Made through /v1/function (it has function_data)")
+    prompt_data = models.JSONField(null=True, blank=True)
+    function_data = models.JSONField(null=True, blank=True)
+    function_schema = models.JSONField(null=True, blank=True)
+    origin = models.JSONField(null=True, blank=True)
+    tags = models.JSONField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+    xact_id = models.BigIntegerField(null=True, blank=True, help_text="The transaction of the current version")
 
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("prompt")
@@ -122,13 +149,36 @@ class Prompt(ProjectObject):
 
 
 class PromptSession(ProjectObject):
-    """A playground: a place to try prompts side by side (``prompt_session`` in the access model)."""
+    """A playground: a place to try prompts side by side (``prompt_session`` in the access model).
+
+    The prompts it uses may be of other projects of the organization, if whoever adds them can read them.
+    """
 
     acl_object_type = "prompt_session"
+
+    prompts = models.ManyToManyField(Prompt, blank=True, related_name="playgrounds")
 
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("prompt_session")
         constraints = [_unique_name_in_project("prompt_session")]
+
+
+class PromptVersion(models.Model):
+    """One saved state of a prompt or function: every change is kept and can be fetched again."""
+
+    id = models.BigAutoField(primary_key=True)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
+    xact_id = models.BigIntegerField()
+    snapshot = models.JSONField(help_text="The prompt's fields as they were at this version")
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["prompt", "xact_id"], name="prompt_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_id}@{self.xact_id}"
 
 
 class ProjectUserObjectPermission(UserGrantTable):

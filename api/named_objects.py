@@ -1,0 +1,124 @@
+"""What ``/v1/group`` and ``/v1/role`` share: an organization's objects addressed by name, with members.
+
+Both follow the same Braintrust conventions, so one pair of views serves both, parameterised by a
+:class:`NamedObjectKind` (the model, its serializers, its services and how its members are loaded):
+
+* ``POST``: get or create by name. An existing object the caller can read is returned unmodified; one
+  it cannot read is not revealed, and creating it is refused as "taken", as for anyone who may create.
+* ``PUT``: create, or replace the description and members of the object with that name.
+* ``GET`` (list): the objects the caller may read, restricted in the database, with name and ids filters.
+* ``GET``, ``PATCH`` and ``DELETE`` on ``/{id}``: read, update and delete on the object.
+
+Access is declared here and decided by :class:`permissions.drf.EngineAccess`; the services check again
+as they write, in the same transaction as the audit event.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import OrgScopedView
+from api.inputs import StrictSerializer
+from api.pagination import paginate, parse_ids
+from permissions.drf import NeedsCreate
+from permissions.engine import Node
+from permissions.exceptions import ValidationError
+from permissions.services.groups import lock_organization
+
+
+@dataclass(frozen=True)
+class NamedObjectKind:
+    """How one kind of named object is read and written."""
+
+    object_type: str  # "group" or "role": the AclObjectType, and the name used in messages and parameters
+    model: type[Model]
+    output: type[serializers.Serializer]
+    create_input: type[StrictSerializer]
+    patch_input: type[StrictSerializer]
+    with_members: Callable[[list], list]  # loads the members of a page in a fixed number of queries
+    create: Callable[..., Model]  # (request, org, validated create body) -> the new object
+    replace: Callable[..., Model]  # (request, object with members, validated create body) -> the object
+    update: Callable[..., Model]  # (request, object, validated patch body) -> the object
+    delete: Callable[..., None]  # (request, object) -> None
+
+    def json(self, obj: Model) -> dict:
+        return self.output(self.with_members([obj])[0]).data
+
+
+class NamedObjectCollectionView(OrgScopedView):
+    """``/v1/<kind>``: POST (get or create by name), PUT (create or replace), GET (list)."""
+
+    kind: ClassVar[NamedObjectKind]
+    object_permissions = {"POST": "read", "PUT": "update"}
+
+    def requirements_post(self):
+        self.body(self.kind.create_input)  # bad input is a 400 whoever asks
+        return [NeedsCreate(self.kind.object_type, Node("organization", self.org.pk))]
+
+    def _readable_by_name(self, name: str) -> Any:
+        """The organization's object of that name, if the caller may read it (never a system role: creating
+        a role named "owner" makes the organization's own)."""
+        return self.visible_queryset().filter(org=self.org, name=name.strip()).first()
+
+    def post(self, request: Request) -> Response:
+        data = self.body(self.kind.create_input)
+        existing = self._readable_by_name(data["name"])
+        if existing is None:
+            try:
+                return Response(self.kind.json(self.kind.create(request, self.org, data)))
+            except ValidationError:
+                existing = self._readable_by_name(data["name"])  # made meanwhile by a concurrent request?
+                if existing is None:
+                    raise
+        return Response(self.kind.json(self.checked(existing)))
+
+    def put(self, request: Request) -> Response:
+        data = self.body(self.kind.create_input)
+        with transaction.atomic():
+            existing = self._readable_by_name(data["name"])
+            if existing is None:
+                obj = self.kind.create(request, self.org, data)
+            else:
+                lock_organization(self.org.pk)  # the members read here are the ones replaced
+                obj = self.kind.replace(request, self.kind.with_members([self.checked(existing)])[0], data)
+        return Response(self.kind.json(obj))
+
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        rows: QuerySet = self.visible_queryset()
+        name = params.get(f"{self.kind.object_type}_name")
+        if name:
+            rows = rows.filter(name=name)
+        ids = parse_ids(params)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids)
+        page = self.kind.with_members(paginate(rows, params))
+        return Response({"objects": self.kind.output(page, many=True).data})
+
+
+class NamedObjectDetailView(OrgScopedView):
+    """``/v1/<kind>/{id}``: GET, PATCH and DELETE."""
+
+    kind: ClassVar[NamedObjectKind]
+    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
+
+    def get(self, request: Request, **_path) -> Response:
+        return Response(self.kind.json(self.get_object()))
+
+    def patch(self, request: Request, **_path) -> Response:
+        obj = self.get_object()
+        return Response(self.kind.json(self.kind.update(request, obj, self.body(self.kind.patch_input))))
+
+    def delete(self, request: Request, **_path) -> Response:
+        obj = self.kind.with_members([self.get_object()])[0]
+        obj.deleted_at = timezone.now()
+        deleted = self.kind.output(obj).data  # before the row goes (and the instance loses its id)
+        self.kind.delete(request, obj)
+        return Response(deleted)

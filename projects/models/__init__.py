@@ -1,0 +1,55 @@
+"""The projects app's models: projects and their objects, configuration, data rows and scoring jobs."""
+
+from projects.models.configuration import ProjectScore, ProjectTag
+from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
+from projects.models.objects import (
+    Dataset,
+    DatasetGroupObjectPermission,
+    DatasetUserObjectPermission,
+    Experiment,
+    ExperimentGroupObjectPermission,
+    ExperimentUserObjectPermission,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectObject,
+    ProjectUserObjectPermission,
+    Prompt,
+    PromptGroupObjectPermission,
+    PromptSession,
+    PromptSessionGroupObjectPermission,
+    PromptSessionUserObjectPermission,
+    PromptUserObjectPermission,
+    PromptVersion,
+    SoftDeleteQuerySet,
+)
+from projects.models.scoring import ScoringJob
+
+__all__ = [
+    "Dataset",
+    "DatasetGroupObjectPermission",
+    "DatasetUserObjectPermission",
+    "EventFeedback",
+    "EventRow",
+    "EventTag",
+    "EventVersion",
+    "Experiment",
+    "ExperimentGroupObjectPermission",
+    "ExperimentUserObjectPermission",
+    "ObjectKind",
+    "Project",
+    "ProjectGroupObjectPermission",
+    "ProjectObject",
+    "ProjectScore",
+    "ProjectTag",
+    "ProjectUserObjectPermission",
+    "Prompt",
+    "PromptGroupObjectPermission",
+    "PromptSession",
+    "PromptSessionGroupObjectPermission",
+    "PromptSessionUserObjectPermission",
+    "PromptUserObjectPermission",
+    "PromptVersion",
+    "ScoringJob",
+    "SoftDeleteQuerySet",
+    "Transaction",
+]

@@ -1,0 +1,79 @@
+"""A project's configuration: its tags and its scores (human review, aggregate and online scoring rules).
+
+Both belong to the project and are read and changed with the project's own permissions: read on the
+project to see them, update on the project to change them.
+"""
+
+import uuid
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.utils import timezone
+
+
+class ProjectTag(models.Model):
+    """A tag people and programs put on rows and objects of a project (name unique in the project)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    color = models.CharField(max_length=64, blank=True)
+    position = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="project_tag_name_unique_in_project")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectScore(models.Model):
+    """A score configured on a project (Braintrust's ``ProjectScore``).
+
+    * human review: ``slider`` (0 to 1), ``categorical`` (``categories``: named values from 0 to 1) and
+      ``free-form``;
+    * aggregate: ``weighted`` (``categories``: score name to weight), ``minimum`` and ``maximum``
+      (``categories``: the score names), computed on every row fetched and in experiment summaries;
+    * ``online``: a rule (``config.online``) that scores a sample of inserted spans automatically.
+    """
+
+    class ScoreType(models.TextChoices):
+        SLIDER = "slider"
+        CATEGORICAL = "categorical"
+        WEIGHTED = "weighted"
+        MINIMUM = "minimum"
+        MAXIMUM = "maximum"
+        ONLINE = "online"
+        FREE_FORM = "free-form"
+
+    AGGREGATE_TYPES = (ScoreType.WEIGHTED, ScoreType.MINIMUM, ScoreType.MAXIMUM)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    score_type = models.CharField(max_length=20, choices=ScoreType.choices)
+    categories = models.JSONField(null=True, blank=True)
+    config = models.JSONField(null=True, blank=True)
+    position = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="project_score_name_unique_in_project"),
+            models.CheckConstraint(
+                condition=models.Q(score_type__in=["slider", "categorical", "weighted", "minimum", "maximum", "online", "free-form"]),
+                name="project_score_type_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
