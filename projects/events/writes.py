@@ -1,0 +1,246 @@
+"""Writing rows: inserts (replace, deep merge, delete), feedback, and scores computed afterwards.
+
+Each write is one database transaction and one :class:`~projects.models.Transaction`: every row it
+touches gets one new version carrying that transaction's id, so a fetch "as of" any version sees either
+all of a write or none of it. Inserting needs update on the object (project_log for logs); so does
+feedback (ACCESS_MODEL.md, data inside objects).
+
+Rows are contents, not objects: their writes are not audit events (the audit log records changes to
+access and to objects; the rows' own version history records every change to a row).
+
+When a write commits, :data:`rows_written` is sent with the target and the ids of the spans it inserted,
+which is how online scoring learns of new spans without slowing the insert down.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from permissions.engine.guards import require
+from permissions.exceptions import ValidationError
+from projects.events.merge import deep_merge, delete_from_arrays
+from projects.events.targets import EventTarget
+from projects.events.validation import data_fields, parse_created, validate_events, validate_feedback
+from projects.models import EventFeedback, EventRow, EventTag, EventVersion, Transaction
+
+# Sent after commit: sender=EventTarget, target=EventTarget, row_ids=list[str] (the spans inserted or replaced).
+rows_written = Signal()
+
+_INSERT_ATTEMPTS = 3
+_STATE_FIELDS = ("xact_id", "created", "span_id", "root_span_id", "is_root", "data", "is_deleted")
+
+
+@dataclass
+class RowState:
+    """A row as a write leaves it, before it is stored."""
+
+    row_id: str
+    created: datetime
+    span_id: str
+    root_span_id: str
+    span_parents: list[str] | None
+    data: dict = field(default_factory=dict)
+    is_deleted: bool = False
+    stored: EventRow | None = None
+
+    @classmethod
+    def of(cls, row: EventRow) -> "RowState":
+        return cls(
+            row_id=row.row_id,
+            created=row.created,
+            span_id=row.span_id,
+            root_span_id=row.root_span_id,
+            span_parents=row.data.get("span_parents"),
+            data=dict(row.data),
+            is_deleted=row.is_deleted,
+            stored=row,
+        )
+
+
+def insert_events(*, actor, target: EventTarget, events: list) -> list[str]:
+    """Insert, replace, merge or delete rows; answers the row ids, one per event, in order.
+
+    Two requests inserting the same new id at once cannot both create it (a unique constraint): the
+    loser retries inside its own transaction and then finds the winner's row to replace or merge into.
+    """
+    require(actor, "update", target.node)
+    events = validate_events(target.kind, events)
+    row_ids = [event.get("id") or str(uuid.uuid4()) for event in events]
+    for attempt in range(_INSERT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                _insert(target, events, row_ids)
+            break
+        except IntegrityError:
+            if attempt == _INSERT_ATTEMPTS - 1:
+                raise
+    inserted = [row_id for row_id, event in zip(row_ids, events, strict=True) if not event.get("_object_delete")]
+    transaction.on_commit(lambda: rows_written.send(sender=EventTarget, target=target, row_ids=inserted))
+    return row_ids
+
+
+def _insert(target: EventTarget, events: list[dict], row_ids: list[str]) -> None:
+    parents = {e["_parent_id"] for e in events if e.get("_parent_id")}
+    states = _lock_rows(target, set(row_ids) | parents)
+    fields = data_fields(target.kind)
+    touched: dict[str, RowState] = {}
+    for row_id, event in zip(row_ids, events, strict=True):
+        current = states.get(row_id)
+        payload = {name: event[name] for name in fields if name in event}
+        if event.get("_object_delete"):
+            if current is None:
+                continue  # deleting a row that was never written changes nothing
+            current.is_deleted = True
+            state = current
+        elif event.get("_is_merge") and current is not None and not current.is_deleted:
+            current.data = deep_merge(current.data, payload, stop_paths=event.get("_merge_paths") or ())
+            state = current
+        else:
+            state = _new_state(row_id, event, payload, current, states)
+        if event.get("_array_delete"):
+            delete_from_arrays(state.data, event["_array_delete"])
+        states[row_id] = touched[row_id] = state
+    _store(target, list(touched.values()))
+
+
+def _new_state(row_id: str, event: dict, payload: dict, current: RowState | None, states: dict[str, RowState]) -> RowState:
+    """A row made (or replaced) by `event`, placed in its trace."""
+    span_id = event.get("span_id") or (current.span_id if current else None) or str(uuid.uuid4())
+    root_span_id, span_parents = event.get("root_span_id"), event.get("span_parents")
+    parent_id = event.get("_parent_id")
+    if parent_id:
+        parent = states.get(parent_id)
+        if parent is None or parent.is_deleted:
+            raise ValidationError(f"No row with id {parent_id!r} to be the parent of {row_id!r}.")
+        root_span_id, span_parents = parent.root_span_id, [parent.span_id]
+    created = parse_created(event.get("created"), "created") or (current.created if current else timezone.now())
+    state = RowState(
+        row_id=row_id,
+        created=created,
+        span_id=span_id,
+        root_span_id=root_span_id or span_id,
+        span_parents=span_parents or None,
+        data=payload,
+        stored=current.stored if current else None,
+    )
+    return state
+
+
+def _lock_rows(target: EventTarget, row_ids: set[str]) -> dict[str, RowState]:
+    rows = EventRow.objects.select_for_update().filter(**target.row_filter(), row_id__in=row_ids)
+    return {row.row_id: RowState.of(row) for row in rows}
+
+
+def _store(target: EventTarget, states: list[RowState]) -> int | None:
+    """Write each state as the row's current state and as a new version, in a new transaction id."""
+    if not states:
+        return None
+    xact = Transaction.objects.create()
+    new_rows, changed_rows = [], []
+    for state in states:
+        data = {**state.data, "span_parents": state.span_parents}
+        values = {
+            "xact_id": xact.pk,
+            "created": state.created,
+            "span_id": state.span_id,
+            "root_span_id": state.root_span_id,
+            "is_root": not state.span_parents,
+            "data": data,
+            "is_deleted": state.is_deleted,
+        }
+        if state.stored is None:
+            state.stored = EventRow(project=target.project, row_id=state.row_id, **target.row_filter(), **values)
+            new_rows.append(state.stored)
+        else:
+            for name, value in values.items():
+                setattr(state.stored, name, value)
+            changed_rows.append(state.stored)
+    EventRow.objects.bulk_create(new_rows)
+    EventRow.objects.bulk_update(changed_rows, list(_STATE_FIELDS))
+    EventVersion.objects.bulk_create(
+        EventVersion(
+            first_id=state.stored.pk,
+            row_id=state.row_id,
+            **target.row_filter(),
+            **{
+                name: getattr(state.stored, name)
+                for name in ("xact_id", "created", "span_id", "root_span_id", "is_root", "data", "is_deleted")
+            },
+        )
+        for state in states
+    )
+    rows = [state.stored for state in states]
+    EventTag.objects.filter(row__in=rows).delete()
+    EventTag.objects.bulk_create(
+        EventTag(row=row, tag=tag) for row in rows if not row.is_deleted for tag in dict.fromkeys(row.data.get("tags") or ())
+    )
+    return xact.pk
+
+
+@transaction.atomic
+def record_feedback(*, actor, target: EventTarget, items: list) -> None:
+    """Feedback on rows: kept as history, and applied to each row as a new version.
+
+    Scores are merged into the row's scores, ``expected`` replaces the row's, metadata is merged, tags
+    are added, and a comment is appended to the row's ``comments``. A row id that does not exist refuses
+    the whole request (400) and nothing is written.
+    """
+    require(actor, "update", target.node)
+    items = validate_feedback(items)
+    states = _lock_rows(target, {item["id"] for item in items})
+    missing = sorted({item["id"] for item in items if item["id"] not in states or states[item["id"]].is_deleted})
+    if missing:
+        raise ValidationError(f"No rows with these ids: {', '.join(missing)}.")
+    now = timezone.now()
+    for item in items:
+        state = states[item["id"]]
+        if item.get("scores"):
+            state.data["scores"] = {**(state.data.get("scores") or {}), **item["scores"]}
+        if "expected" in item:
+            state.data["expected"] = item["expected"]
+        if item.get("metadata"):
+            state.data["metadata"] = deep_merge(state.data.get("metadata") or {}, item["metadata"])
+        if item.get("tags"):
+            state.data["tags"] = list(dict.fromkeys([*(state.data.get("tags") or []), *item["tags"]]))
+        if item.get("comment"):
+            comment = {"id": str(uuid.uuid4()), "created": now.isoformat(), "comment": item["comment"], "user_id": str(actor.pk)}
+            state.data["comments"] = [*(state.data.get("comments") or []), comment]
+    xact_id = _store(target, [states[row_id] for row_id in dict.fromkeys(item["id"] for item in items)])
+    EventFeedback.objects.bulk_create(
+        EventFeedback(
+            **target.row_filter(),
+            row_id=item["id"],
+            xact_id=xact_id,
+            scores=item.get("scores"),
+            expected=item.get("expected"),
+            comment=item.get("comment") or "",
+            metadata=item.get("metadata"),
+            tags=item.get("tags"),
+            source=item.get("source") or EventFeedback.Source.EXTERNAL,
+            created_by=actor,
+            created=now,
+        )
+        for item in items
+    )
+
+
+@transaction.atomic
+def apply_computed_scores(*, target: EventTarget, row_id: str, scores: dict[str, float | None], errors: dict[str, str]) -> bool:
+    """Merge scores computed after the fact (online scoring) into a row, as a new version. Scorer errors
+    are kept under ``metadata.scoring_errors`` by scorer name. Answers whether the row still exists."""
+    states = _lock_rows(target, {row_id})
+    state = states.get(row_id)
+    if state is None or state.is_deleted:
+        return False
+    if scores:
+        state.data["scores"] = {**(state.data.get("scores") or {}), **scores}
+    if errors:
+        metadata = dict(state.data.get("metadata") or {})
+        metadata["scoring_errors"] = {**(metadata.get("scoring_errors") or {}), **errors}
+        state.data["metadata"] = metadata
+    _store(target, [state])
+    return True
