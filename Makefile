@@ -16,9 +16,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 install: $(INSTALLED)
 
+# The web server and the built-in online-scoring worker; Ctrl-C stops both.
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py run_scoring_worker & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(INSTALLED)

@@ -167,6 +167,11 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL", default="")}
 }
 
+# Online scoring runs on the built-in worker (manage.py run_scoring_worker) unless a Celery broker is set.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
+
 # How long a new invitation stays valid.
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", default=14)
 

@@ -1,6 +1,7 @@
 """Shared fixtures and test-run policy."""
 
 import os
+import socket
 
 import pytest
 from django.core.cache import cache
@@ -14,13 +15,27 @@ settings.register_profile("ci", parent=settings.get_profile("default"), print_bl
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def pytest_runtest_setup(item):
-    """Tests marked `postgres` skip on other databases, except under CI=true, where they fail."""
+    """Tests marked `postgres` skip on other databases, and tests marked `redis` without Redis; under
+    CI=true both fail instead, so that CI never passes by skipping them."""
+    message = None
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         message = "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    elif item.get_closest_marker("redis") and not _redis_reachable():
+        message = "needs Redis on 127.0.0.1:6379: start it with redis-server"
+    if message is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ When a write commits, :data:`rows_written` is sent with the target and the ids o
 which is how online scoring learns of new spans without slowing the insert down.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,8 @@ from projects.events.merge import deep_merge, delete_from_arrays
 from projects.events.targets import EventTarget
 from projects.events.validation import data_fields, parse_created, validate_events, validate_feedback
 from projects.models import EventFeedback, EventRow, EventTag, EventVersion, Transaction
+
+logger = logging.getLogger(__name__)
 
 # Sent after commit: sender=EventTarget, target=EventTarget, row_ids=list[str] (the spans inserted or replaced).
 rows_written = Signal()
@@ -79,8 +82,15 @@ def insert_events(*, actor, target: EventTarget, events: list) -> list[str]:
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise
     inserted = [row_id for row_id, event in zip(row_ids, events, strict=True) if not event.get("_object_delete")]
-    transaction.on_commit(lambda: rows_written.send(sender=EventTarget, target=target, row_ids=inserted))
+    transaction.on_commit(lambda: _announce(target, inserted))
     return row_ids
+
+
+def _announce(target: EventTarget, row_ids: list[str]) -> None:
+    """Tell listeners (online scoring) of the committed spans; a listener's failure never fails the insert."""
+    for receiver, outcome in rows_written.send_robust(sender=EventTarget, target=target, row_ids=row_ids):
+        if isinstance(outcome, Exception):
+            logger.error("A listener of rows_written failed: %r", receiver, exc_info=outcome)
 
 
 def _insert(target: EventTarget, events: list[dict], row_ids: list[str]) -> None:
