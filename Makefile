@@ -27,11 +27,14 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Access-engine timings and query counts on generated data (rolled back afterwards).
+# Access-engine timings and query counts (rolled back afterwards), then logs inserted, fetched and
+# scored per second (in a throwaway organization deleted afterwards).
 BENCH_ARGS ?= --objects 10000 --depth 10
+BENCH_LOGS_ARGS ?= --rows 20000 --batch 500
 bench: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
+	$(BIN)/python manage.py bench_logs $(BENCH_LOGS_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

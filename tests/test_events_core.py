@@ -12,7 +12,7 @@ from projects.events.merge import deep_merge, delete_from_arrays
 from projects.events.reads import decode_cursor, fetch_events
 from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
-from projects.events.writes import apply_computed_scores, insert_events, record_feedback, rows_written
+from projects.events.writes import ComputedScores, _update_rows, apply_computed_scores, insert_events, record_feedback, rows_written
 from projects.models import EventFeedback, EventRow, EventVersion, ProjectScore
 from tests.access_helpers import grant
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
@@ -296,11 +296,12 @@ def test_feedback_on_a_missing_row_refuses_everything(owner, logs):
 
 def test_computed_scores_and_scorer_errors_land_on_the_row(owner, logs):
     insert_events(actor=owner, target=logs, events=[{"id": "r", "scores": {"given": 1}}])
-    assert apply_computed_scores(target=logs, row_id="r", scores={"ExactMatch": 0}, errors={"Levenshtein": "boom"})
+    results = {"r": ComputedScores({"ExactMatch": 0}, {"Levenshtein": "boom"}), "ghost": ComputedScores({"x": 1}, {})}
+    assert apply_computed_scores(target=logs, results=results) == {"r"}
     row = _by_id(_fetch(owner, logs))["r"]
     assert row["scores"] == {"given": 1, "ExactMatch": 0}
     assert row["metadata"]["scoring_errors"] == {"Levenshtein": "boom"}
-    assert not apply_computed_scores(target=logs, row_id="ghost", scores={"x": 1}, errors={})
+    assert not EventRow.objects.filter(row_id="ghost").exists()
 
 
 def test_rows_written_is_sent_on_commit_with_the_inserted_ids(owner, logs, django_capture_on_commit_callbacks):
@@ -383,3 +384,17 @@ def test_a_dataset_summary_counts_live_records(owner, org):
     insert_events(actor=owner, target=EventTarget.of(dataset), events=[{"id": "a", "input": 1}, {"id": "b", "input": 2}])
     insert_events(actor=owner, target=EventTarget.of(dataset), events=[{"id": "b", "_object_delete": True}])
     assert summarize_dataset(actor=owner, dataset=dataset)["data_summary"] == {"total_records": 1}
+
+
+def test_the_prepared_row_update_stores_what_a_plain_save_would(owner, logs):
+    insert_events(actor=owner, target=logs, events=[{"id": "fast"}, {"id": "slow"}])
+    fast, slow = EventRow.objects.get(row_id="fast"), EventRow.objects.get(row_id="slow")
+    state = {"data": {"input": {"ü": [1, None, "x"]}, "scores": {"a": 0.25}}, "is_deleted": True, "xact_id": 99, "trace_order": 7}
+    for row in (fast, slow):
+        for name, value in state.items():
+            setattr(row, name, value)
+    _update_rows([fast])
+    slow.save(update_fields=list(state))
+    fast.refresh_from_db()
+    slow.refresh_from_db()
+    assert {name: getattr(fast, name) for name in state} == {name: getattr(slow, name) for name in state} == state

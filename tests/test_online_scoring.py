@@ -11,7 +11,7 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import ProjectScore, ScoringJob
 from projects.scoring import queue
-from projects.scoring.runner import STALE_AFTER, claim, requeue_stale, run_job, run_pending
+from projects.scoring.runner import STALE_AFTER, claim, claim_batch, requeue_stale, run_job, run_pending
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, PromptFactory, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -137,14 +137,14 @@ def test_a_job_runs_once_however_many_workers_ask(project, owner, logs, django_c
     job = ScoringJob.objects.get()
     assert run_job(job.pk) == ScoringJob.Status.DONE
     assert run_job(job.pk) is None
-    assert not claim(job.pk)
+    assert claim(job.pk) is None
 
 
 def test_a_job_whose_worker_died_is_handed_back_then_given_up(project, owner, logs, django_capture_on_commit_callbacks):
     rule(project)
     insert(owner, logs, [{"id": "r"}], django_capture_on_commit_callbacks)
     job = ScoringJob.objects.get()
-    assert claim(job.pk)
+    assert claim(job.pk) is not None
     ScoringJob.objects.filter(pk=job.pk).update(started_at=job.created - STALE_AFTER)
     assert requeue_stale() == 1
     job.refresh_from_db()
@@ -174,3 +174,21 @@ def test_queueing_costs_the_same_queries_for_one_span_and_for_many(project, owne
         queue.enqueue_online_scoring(None, target=logs, row_ids=["a"])
     with django_assert_num_queries(3):
         queue.enqueue_online_scoring(None, target=logs, row_ids=[f"m{i}" for i in range(50)])
+
+
+def test_batches_claimed_by_two_workers_never_share_a_job(project, owner, logs, django_capture_on_commit_callbacks):
+    rule(project)
+    insert(owner, logs, [{"id": f"r{i}"} for i in range(5)], django_capture_on_commit_callbacks)
+    first, second = claim_batch(3), claim_batch(3)
+    assert ScoringJob.objects.filter(claim=first).count() == 3
+    assert ScoringJob.objects.filter(claim=second).count() == 2
+    assert claim_batch(3) is None
+
+
+def test_a_row_deleted_before_scoring_is_left_deleted(project, owner, logs, django_capture_on_commit_callbacks):
+    rule(project)
+    insert(owner, logs, [{"id": "r", "output": "x", "expected": "x"}], django_capture_on_commit_callbacks)
+    insert_events(actor=owner, target=logs, events=[{"id": "r", "_object_delete": True}])
+    assert run_pending() == 1
+    assert fetch_events(actor=owner, target=logs).events == []
+    assert ScoringJob.objects.get().error == "The row was deleted before it was scored."

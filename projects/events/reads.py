@@ -1,9 +1,10 @@
 """Reading rows: a page of whole traces, newest first, now or as of a past version, optionally by tag.
 
 ``limit`` counts traces, not rows: a page holds every live row of each of its traces. Traces are ordered
-by when their first row was written, newest first; the cursor is where the last page stopped, so pages
-never repeat or skip a trace, whatever is written meanwhile. A page costs three queries (traces, their
-rows, the project's aggregate scores), whatever its size.
+by when they began (``trace_order``, fixed by the write that started them), newest first; the cursor is
+where the last page stopped, so pages never repeat or skip a trace, whatever is written meanwhile. A page
+costs three queries (the page's trace orders, their rows, the project's aggregate scores) whatever its
+size, and the first one walks an index.
 
 Fetching needs read on the object (project_log for logs).
 """
@@ -13,7 +14,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from permissions.engine.guards import require
 from permissions.exceptions import ValidationError
@@ -74,15 +75,14 @@ def parse_fetch_limit(value) -> int | None:
     return limit
 
 
-def _live_rows(target: EventTarget, version: int | None) -> tuple[QuerySet, str]:
-    """The target's live rows (now, or as of `version`) and the field that orders their traces."""
+def _live_rows(target: EventTarget, version: int | None) -> QuerySet:
+    """The target's live rows, now or as of `version`."""
     if version is None:
-        return EventRow.objects.filter(**target.row_filter(), is_deleted=False), "id"
+        return EventRow.objects.filter(**target.row_filter(), is_deleted=False)
     newer = EventVersion.objects.filter(
         **target.row_filter(), row_id=OuterRef("row_id"), xact_id__gt=OuterRef("xact_id"), xact_id__lte=version
     )
-    rows = EventVersion.objects.filter(**target.row_filter(), xact_id__lte=version).exclude(Exists(newer)).filter(is_deleted=False)
-    return rows, "first_id"
+    return EventVersion.objects.filter(**target.row_filter(), xact_id__lte=version).exclude(Exists(newer)).filter(is_deleted=False)
 
 
 def fetch_events(
@@ -95,22 +95,20 @@ def fetch_events(
     if cursor:
         after, cursor_version = decode_cursor(cursor)
         version = cursor_version if version is None else version
-    rows, order = _live_rows(target, version)
-    traces = rows
+    rows = _live_rows(target, version)
     if tags:
-        traces = _tagged(rows, tags, version)
-    keys = traces.values("root_span_id").annotate(trace_key=Min(order))
+        rows = _tagged(rows, tags, version)
     if after is not None:
-        keys = keys.filter(trace_key__lt=after)
-    keys = keys.order_by("-trace_key")
-    key_rows = list(keys if limit is None else keys[:limit])
-    if not key_rows:
-        return FetchPage([], None)
-    trace_order = {row["root_span_id"]: row["trace_key"] for row in key_rows}
-    if limit is not None or after is not None or tags:
-        rows = rows.filter(root_span_id__in=list(trace_order))
-    next_cursor = encode_cursor(key_rows[-1]["trace_key"], version) if limit is not None and len(key_rows) == limit else None
-    fetched = sorted(rows, key=lambda row: (-trace_order[row.root_span_id], getattr(row, order)))
+        rows = rows.filter(trace_order__lt=after)
+    next_cursor = None
+    if limit is not None:
+        orders = list(rows.order_by("-trace_order").values_list("trace_order", flat=True).distinct()[:limit])
+        if not orders:
+            return FetchPage([], None)
+        rows = rows.filter(trace_order__gte=orders[-1])
+        if len(orders) == limit:
+            next_cursor = encode_cursor(orders[-1], version)
+    fetched = list(rows.order_by("-trace_order", "-id"))
     aggregates = aggregate_scores_of(target.project.pk)
     return FetchPage([row_json(target, row, aggregates) for row in fetched], next_cursor)
 

@@ -17,13 +17,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
 from permissions.engine.guards import require
 from permissions.exceptions import ValidationError
 from projects.events.merge import deep_merge, delete_from_arrays
+from projects.events.references import check_references
 from projects.events.targets import EventTarget
 from projects.events.validation import data_fields, parse_created, validate_events, validate_feedback
 from projects.models import EventFeedback, EventRow, EventTag, EventVersion, Transaction
@@ -34,7 +35,10 @@ logger = logging.getLogger(__name__)
 rows_written = Signal()
 
 _INSERT_ATTEMPTS = 3
-_STATE_FIELDS = ("xact_id", "created", "span_id", "root_span_id", "is_root", "data", "is_deleted")
+_STATE_FIELDS = ("xact_id", "created", "span_id", "root_span_id", "is_root", "data", "is_deleted", "trace_order")
+# A trace's order is fixed when it begins: the transaction's id and the position of its first row in the
+# batch, so that traces sort newest first without grouping rows at read time.
+_TRACE_ORDER_STRIDE = 100_000
 
 
 @dataclass
@@ -72,6 +76,7 @@ def insert_events(*, actor, target: EventTarget, events: list) -> list[str]:
     """
     require(actor, "update", target.node)
     events = validate_events(target.kind, events)
+    check_references(actor, target, events)
     row_ids = [event.get("id") or str(uuid.uuid4()) for event in events]
     for attempt in range(_INSERT_ATTEMPTS):
         try:
@@ -145,11 +150,42 @@ def _lock_rows(target: EventTarget, row_ids: set[str]) -> dict[str, RowState]:
     return {row.row_id: RowState.of(row) for row in rows}
 
 
+def _trace_orders(target: EventTarget, states: list[RowState], xact_id: int) -> dict[str, int]:
+    """The order of each trace the states belong to: the stored one for a trace that exists, a new one
+    (this transaction, the position of its first row here) for a trace that begins now."""
+    roots = {state.root_span_id for state in states}
+    moving = [state.row_id for state in states if state.stored is not None and state.stored.root_span_id != state.root_span_id]
+    stored = EventRow.objects.filter(**target.row_filter(), root_span_id__in=roots).exclude(row_id__in=moving)
+    orders = dict(stored.values_list("root_span_id", "trace_order").distinct())
+    for position, state in enumerate(states):
+        orders.setdefault(state.root_span_id, xact_id * _TRACE_ORDER_STRIDE + position)
+    return orders
+
+
+def _update_rows(rows: list[EventRow]) -> None:
+    """Save the state fields of existing rows with one prepared UPDATE run for every row.
+
+    ``bulk_update`` builds one CASE expression per field over the whole batch, which costs more than the
+    write itself at the batch sizes clients send; the values go through each field's own preparation,
+    exactly as ``save(update_fields=...)`` would.
+    """
+    if not rows:
+        return
+    fields = [EventRow._meta.get_field(name) for name in _STATE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(EventRow._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (names from model metadata)
+    params = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _store(target: EventTarget, states: list[RowState]) -> int | None:
     """Write each state as the row's current state and as a new version, in a new transaction id."""
     if not states:
         return None
     xact = Transaction.objects.create()
+    orders = _trace_orders(target, states, xact.pk)
     new_rows, changed_rows = [], []
     for state in states:
         data = {**state.data, "span_parents": state.span_parents}
@@ -161,6 +197,7 @@ def _store(target: EventTarget, states: list[RowState]) -> int | None:
             "is_root": not state.span_parents,
             "data": data,
             "is_deleted": state.is_deleted,
+            "trace_order": orders[state.root_span_id],
         }
         if state.stored is None:
             state.stored = EventRow(project=target.project, row_id=state.row_id, **target.row_filter(), **values)
@@ -170,7 +207,7 @@ def _store(target: EventTarget, states: list[RowState]) -> int | None:
                 setattr(state.stored, name, value)
             changed_rows.append(state.stored)
     EventRow.objects.bulk_create(new_rows)
-    EventRow.objects.bulk_update(changed_rows, list(_STATE_FIELDS))
+    _update_rows(changed_rows)
     EventVersion.objects.bulk_create(
         EventVersion(
             first_id=state.stored.pk,
@@ -238,19 +275,27 @@ def record_feedback(*, actor, target: EventTarget, items: list) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ComputedScores:
+    """What scorers produced for one row: scores by name, and errors by scorer name."""
+
+    scores: dict[str, float | None]
+    errors: dict[str, str]
+
+
 @transaction.atomic
-def apply_computed_scores(*, target: EventTarget, row_id: str, scores: dict[str, float | None], errors: dict[str, str]) -> bool:
-    """Merge scores computed after the fact (online scoring) into a row, as a new version. Scorer errors
-    are kept under ``metadata.scoring_errors`` by scorer name. Answers whether the row still exists."""
-    states = _lock_rows(target, {row_id})
-    state = states.get(row_id)
-    if state is None or state.is_deleted:
-        return False
-    if scores:
-        state.data["scores"] = {**(state.data.get("scores") or {}), **scores}
-    if errors:
-        metadata = dict(state.data.get("metadata") or {})
-        metadata["scoring_errors"] = {**(metadata.get("scoring_errors") or {}), **errors}
-        state.data["metadata"] = metadata
-    _store(target, [state])
-    return True
+def apply_computed_scores(*, target: EventTarget, results: dict[str, ComputedScores]) -> set[str]:
+    """Merge scores computed after the fact (online scoring) into rows, as one new version. Scorer errors
+    are kept under ``metadata.scoring_errors`` by scorer name. Answers the ids of the rows that still
+    existed (a row deleted meanwhile is left deleted)."""
+    states = {row_id: state for row_id, state in _lock_rows(target, set(results)).items() if not state.is_deleted}
+    for row_id, state in states.items():
+        outcome = results[row_id]
+        if outcome.scores:
+            state.data["scores"] = {**(state.data.get("scores") or {}), **outcome.scores}
+        if outcome.errors:
+            metadata = dict(state.data.get("metadata") or {})
+            metadata["scoring_errors"] = {**(metadata.get("scoring_errors") or {}), **outcome.errors}
+            state.data["metadata"] = metadata
+    _store(target, list(states.values()))
+    return set(states)

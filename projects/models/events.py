@@ -52,6 +52,9 @@ class _RowState(models.Model):
     is_root = models.BooleanField(default=True)
     data = models.JSONField(default=dict, help_text="input, output, expected, scores, metadata, tags, metrics and the other fields")
     is_deleted = models.BooleanField(default=False)
+    trace_order = models.BigIntegerField(
+        default=0, help_text="Orders traces, newest first: every row of a trace has its trace's value, fixed when the trace began"
+    )
 
     class Meta:
         abstract = True
@@ -71,7 +74,7 @@ class EventRow(_RowState):
         constraints = [models.UniqueConstraint(fields=["kind", "object_id", "row_id"], name="event_row_unique_id_in_object")]
         indexes = [
             models.Index(fields=["kind", "object_id", "root_span_id"], name="event_row_trace"),
-            models.Index(fields=["kind", "object_id", "-id"], name="event_row_order"),
+            models.Index(fields=["kind", "object_id", "-trace_order"], name="event_row_trace_order"),
         ]
 
 

@@ -2,7 +2,8 @@
 
 The queue is a table, so that the built-in worker needs no other service; with a broker configured, each
 job's id is also sent to Celery, whose task runs the same code. A job is claimed by moving it from
-``pending`` to ``running`` in one conditional update, so two workers never run the same job.
+``pending`` to ``running`` in one conditional update that stamps the worker's claim, so two workers never
+run the same job.
 """
 
 from django.db import models
@@ -24,6 +25,7 @@ class ScoringJob(models.Model):
     object_id = models.UUIDField()
     row_id = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    claim = models.UUIDField(null=True, blank=True, help_text="Which worker's batch holds the job while it runs")
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now)
