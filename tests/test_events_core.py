@@ -15,7 +15,7 @@ from projects.events.targets import EventTarget
 from projects.events.writes import ComputedScores, _update_rows, apply_computed_scores, insert_events, record_feedback, rows_written
 from projects.models import EventFeedback, EventRow, EventVersion, ProjectScore
 from tests.access_helpers import grant
-from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, PromptFactory, add_member, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -398,3 +398,50 @@ def test_the_prepared_row_update_stores_what_a_plain_save_would(owner, logs):
     fast.refresh_from_db()
     slow.refresh_from_db()
     assert {name: getattr(fast, name) for name in state} == {name: getattr(slow, name) for name in state} == state
+
+
+# References across projects
+
+
+def test_logs_may_name_a_prompt_of_another_project_only_with_read_on_it(org, owner):
+    production, staging = ProjectFactory(org=org, name="production"), ProjectFactory(org=org, name="staging")
+    prompt = PromptFactory(project=production)
+    staging_logger = add_member(org)
+    grant(org, EventTarget.of(staging).node, user=staging_logger, permission="update")
+    event = {"input": "hi", "metadata": {"prompt": {"id": str(prompt.pk), "version": "1"}}}
+    with pytest.raises(ValidationError, match=r"metadata\.prompt\.id: no prompt"):
+        insert_events(actor=staging_logger, target=EventTarget.of(staging), events=[event])
+    grant(org, prompt, user=staging_logger, permission="update")
+    with pytest.raises(AccessDenied, match="'read'"):
+        insert_events(actor=staging_logger, target=EventTarget.of(staging), events=[event])
+    grant(org, prompt, user=staging_logger, permission="read")
+    insert_events(actor=staging_logger, target=EventTarget.of(staging), events=[event])
+    assert EventRow.objects.filter(project=staging).count() == 1
+
+
+def test_a_reference_to_another_organizations_object_is_refused_as_missing(org, owner, logs):
+    foreign = DatasetFactory(project=ProjectFactory(org=OrganizationFactory()))
+    origin = {"object_type": "dataset", "object_id": str(foreign.pk), "id": "row-1"}
+    with pytest.raises(ValidationError, match="origin: no dataset"):
+        insert_events(actor=owner, target=logs, events=[{"input": 1, "origin": origin}])
+    assert not EventRow.objects.exists()
+
+
+def test_a_row_copied_from_a_readable_dataset_keeps_its_origin(org, owner, logs):
+    dataset = DatasetFactory(project=ProjectFactory(org=org))
+    origin = {"object_type": "dataset", "object_id": str(dataset.pk), "id": "row-1"}
+    insert_events(actor=owner, target=logs, events=[{"id": "r", "origin": origin}])
+    assert _by_id(_fetch(owner, logs))["r"]["origin"] == origin
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        {"object_type": "folder", "object_id": "x", "id": "1"},
+        {"object_type": "dataset", "object_id": "nope", "id": "1"},
+        {"object_type": "dataset"},
+    ],
+)
+def test_a_malformed_origin_is_refused(owner, logs, origin):
+    with pytest.raises(ValidationError, match="origin"):
+        insert_events(actor=owner, target=logs, events=[{"origin": origin}])
