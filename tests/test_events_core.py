@@ -445,3 +445,14 @@ def test_a_row_copied_from_a_readable_dataset_keeps_its_origin(org, owner, logs)
 def test_a_malformed_origin_is_refused(owner, logs, origin):
     with pytest.raises(ValidationError, match="origin"):
         insert_events(actor=owner, target=logs, events=[{"origin": origin}])
+
+
+def test_dataset_feedback_takes_no_scores_or_expected(owner, org):
+    dataset = DatasetFactory(project=ProjectFactory(org=org))
+    target = EventTarget.of(dataset)
+    insert_events(actor=owner, target=target, events=[{"id": "r", "input": 1}])
+    for field, value in (("scores", {"a": 1}), ("expected", 2)):
+        with pytest.raises(ValidationError, match=field):
+            record_feedback(actor=owner, target=target, items=[{"id": "r", field: value}])
+    record_feedback(actor=owner, target=target, items=[{"id": "r", "comment": "typo in the input", "tags": ["fix"]}])
+    assert EventFeedback.objects.count() == 1

@@ -33,6 +33,7 @@ SPAN_DATA_FIELDS = frozenset(
 )
 DATASET_DATA_FIELDS = frozenset({"input", "expected", "metadata", "tags", "origin", "facets"})
 FEEDBACK_FIELDS = frozenset({"id", "scores", "expected", "comment", "metadata", "source", "tags"})
+DATASET_FEEDBACK_FIELDS = frozenset({"id", "comment", "metadata", "source", "tags"})  # test cases carry no scores
 FEEDBACK_SOURCES = ("app", "api", "external")
 MAX_ID_LENGTH = 255
 MAX_EVENTS = 10_000
@@ -157,15 +158,15 @@ def _check_merge_controls(item: _Item) -> None:
             item.fail(f"_array_delete[{position}]", 'must be {"path": [field, ...], "delete": [value, ...]}.')
 
 
-def validate_feedback(items: Any) -> list[dict]:
-    """The items of a feedback request, checked."""
+def validate_feedback(kind: str, items: Any) -> list[dict]:
+    """The items of a feedback request on rows of `kind`, checked."""
     if not isinstance(items, list):
         raise ValidationError("feedback must be a list.")
     if len(items) > MAX_EVENTS:
         raise ValidationError(f"Send at most {MAX_EVENTS} feedback items at a time.")
     for index, feedback in enumerate(items):
         item = _Item(index, feedback, "feedback")
-        unknown = sorted(set(feedback) - FEEDBACK_FIELDS)
+        unknown = sorted(set(feedback) - (DATASET_FEEDBACK_FIELDS if kind == ObjectKind.DATASET else FEEDBACK_FIELDS))
         if unknown:
             item.fail(unknown[0], "unknown field.")
         if not feedback.get("id"):

@@ -237,7 +237,7 @@ def record_feedback(*, actor, target: EventTarget, items: list) -> None:
     the whole request (400) and nothing is written.
     """
     require(actor, "update", target.node)
-    items = validate_feedback(items)
+    items = validate_feedback(target.kind, items)
     states = _lock_rows(target, {item["id"] for item in items})
     missing = sorted({item["id"] for item in items if item["id"] not in states or states[item["id"]].is_deleted})
     if missing:
