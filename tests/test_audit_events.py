@@ -24,8 +24,17 @@ from permissions.models import AuditEvent, PermissionGroup
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_delete, role_update
-from projects.models import Project
-from projects.services import object_create, object_delete, project_create, project_delete, project_update
+from projects.models import Project, ProjectScore, ProjectTag
+from projects.services.configuration import (
+    project_score_create,
+    project_score_delete,
+    project_score_update,
+    project_tag_create,
+    project_tag_delete,
+    project_tag_update,
+)
+from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
+from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
 from tests.access_helpers import (
     custom_group,
     custom_role,
@@ -33,7 +42,16 @@ from tests.access_helpers import (
     row_counts,
     spec_for,
 )
-from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
+from tests.factories import (
+    DatasetFactory,
+    ExperimentFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    UserFactory,
+    add_member,
+    builtin_group,
+    owner_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +81,9 @@ def ctx():
         key=key,
         invitation=member_invite(actor=owner, org=org, email="newcomer@example.com"),
         record=grant(org, project, user=member, permission="read"),
+        dataset=DatasetFactory(project=project, name="D0"),
+        tag=ProjectTag.objects.create(project=project, name="prod"),
+        score=ProjectScore.objects.create(project=project, name="accuracy", score_type="slider"),
     )
 
 
@@ -207,6 +228,59 @@ CASES = {
         before=True,
         after=False,
     ),
+    "experiment_create": lambda c: case(
+        lambda: experiment_create(actor=c.owner, project=c.project, name="E2", dataset_id=c.dataset.pk),
+        "experiment.create",
+        "experiment",
+        lambda r: r.pk,
+    ),
+    "experiment_update": lambda c: case(
+        lambda: experiment_update(actor=c.owner, experiment=c.experiment, name="E3"),
+        "experiment.update",
+        "experiment",
+        c.experiment.pk,
+        before=True,
+    ),
+    "dataset_create": lambda c: case(
+        lambda: dataset_create(actor=c.owner, project=c.project, name="D1"), "dataset.create", "dataset", lambda r: r.pk
+    ),
+    "dataset_update": lambda c: case(
+        lambda: dataset_update(actor=c.owner, dataset=c.dataset, description="golden"),
+        "dataset.update",
+        "dataset",
+        c.dataset.pk,
+        before=True,
+    ),
+    "project_tag_create": lambda c: case(
+        lambda: project_tag_create(actor=c.owner, project=c.project, name="staging"), "project_tag.create", "project_tag", lambda r: r.pk
+    ),
+    "project_tag_update": lambda c: case(
+        lambda: project_tag_update(actor=c.owner, tag=c.tag, color="red"), "project_tag.update", "project_tag", c.tag.pk, before=True
+    ),
+    "project_tag_delete": lambda c: case(
+        lambda: project_tag_delete(actor=c.owner, tag=c.tag), "project_tag.delete", "project_tag", c.tag.pk, before=True, after=False
+    ),
+    "project_score_create": lambda c: case(
+        lambda: project_score_create(actor=c.owner, project=c.project, name="style", score_type="slider"),
+        "project_score.create",
+        "project_score",
+        lambda r: r.pk,
+    ),
+    "project_score_update": lambda c: case(
+        lambda: project_score_update(actor=c.owner, score=c.score, description="How right"),
+        "project_score.update",
+        "project_score",
+        c.score.pk,
+        before=True,
+    ),
+    "project_score_delete": lambda c: case(
+        lambda: project_score_delete(actor=c.owner, score=c.score),
+        "project_score.delete",
+        "project_score",
+        c.score.pk,
+        before=True,
+        after=False,
+    ),
 }
 
 
@@ -241,7 +315,9 @@ SERVICE_MODULES = (
     "permissions.services.groups",
     "permissions.services.roles",
     "permissions.services.grants",
-    "projects.services",
+    "projects.services.objects",
+    "projects.services.configuration",
+    "projects.services.experiments",
 )
 
 

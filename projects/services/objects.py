@@ -4,6 +4,9 @@ Whoever creates a project or an object receives the system role ``owner`` on it 
 "create direct ownership grants" setting is on (ACCESS_MODEL.md, "Creator grants").
 """
 
+from typing import Any
+
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,10 +16,19 @@ from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
-from permissions.exceptions import ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from permissions.models import AclGrant
 from permissions.services.roles import system_role
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
+from projects.services.configuration import (
+    expect_bool,
+    expect_choice,
+    expect_list,
+    expect_object,
+    expect_string,
+    invalid,
+    referenced_object,
+)
 
 OBJECT_MODELS: dict[str, type[ProjectObject]] = {
     "experiment": Experiment,
@@ -71,11 +83,86 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
     return project
 
 
+PROJECT_SETTINGS_FIELDS = (
+    "comparison_key",
+    "baseline_experiment_id",
+    "spanFieldOrder",
+    "remote_eval_sources",
+    "disable_realtime_queries",
+    "default_preprocessor",
+)
+FUNCTION_TYPES = ("llm", "scorer", "task", "tool", "custom_view", "preprocessor", "facet", "classifier", "tag", "parameters", "sandbox")
+
+
+def validate_project_settings(settings: Any, *, actor, org: Organization) -> dict | None:
+    """`settings` if it is a valid ``ProjectSettings`` object (Braintrust's fields, nothing else), else a
+    ValidationError naming the first problem. The baseline experiment and the default preprocessor are
+    references: they must be of the organization, and readable by `actor` (ACCESS_MODEL.md)."""
+    if settings is None:
+        return None
+    expect_object(settings, "settings", allowed=PROJECT_SETTINGS_FIELDS)
+    expect_string(settings.get("comparison_key"), "settings.comparison_key")
+    baseline = settings.get("baseline_experiment_id")
+    if baseline is not None:
+        expect_string(baseline, "settings.baseline_experiment_id", nullable=False)
+        referenced_object(actor=actor, org=org, model=Experiment, object_id=baseline, what="experiment")
+    for index, item in enumerate(expect_list(settings.get("spanFieldOrder"), "settings.spanFieldOrder") or ()):
+        path = f"settings.spanFieldOrder[{index}]"
+        expect_object(
+            item, path, allowed=("object_type", "column_id", "position", "layout"), required=("object_type", "column_id", "position")
+        )
+        for field in ("object_type", "column_id", "position"):
+            expect_string(item[field], f"{path}.{field}", nullable=False)
+        expect_choice(item.get("layout"), f"{path}.layout", ("full", "two_column"))
+    for index, item in enumerate(expect_list(settings.get("remote_eval_sources"), "settings.remote_eval_sources") or ()):
+        path = f"settings.remote_eval_sources[{index}]"
+        expect_object(item, path, allowed=("url", "name", "description"), required=("url",))
+        expect_string(item["url"], f"{path}.url", nullable=False)
+        try:
+            URLValidator(schemes=["http", "https"])(item["url"])
+        except ValidationError as exc:
+            raise invalid(f"{path}.url", f"must be an http or https URL, not {item['url']!r}.") from exc
+        expect_string(item.get("name"), f"{path}.name")
+        expect_string(item.get("description"), f"{path}.description")
+    expect_bool(settings.get("disable_realtime_queries"), "settings.disable_realtime_queries")
+    _validate_preprocessor(settings.get("default_preprocessor"), "settings.default_preprocessor", actor=actor, org=org)
+    return settings
+
+
+def _validate_preprocessor(value: Any, path: str, *, actor, org: Organization) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise invalid(path, "must be an object.")
+    kind = expect_choice(value.get("type"), f"{path}.type", ("function", "global"), nullable=False)
+    if kind == "global":
+        expect_object(value, path, allowed=("type", "name", "function_type"), required=("name",))
+        expect_string(value["name"], f"{path}.name", nullable=False, non_empty=True)
+        expect_choice(value.get("function_type"), f"{path}.function_type", FUNCTION_TYPES)
+    else:
+        expect_object(value, path, allowed=("type", "id", "version"), required=("id",))
+        expect_string(value["id"], f"{path}.id", nullable=False, non_empty=True)
+        expect_string(value.get("version"), f"{path}.version")
+        referenced_object(actor=actor, org=org, model=Prompt, object_id=value["id"], what="function")
+
+
+PROJECT_FIELDS = ("name", "description", "settings")
+
+
 @transaction.atomic
-def project_update(*, actor, project: Project, name: str | None = None, description: str | None = None) -> Project:
+def project_update(
+    *, actor, project: Project, name: str | None = None, description: str | None = None, settings: dict | None = None
+) -> Project:
+    """Rename, describe or configure a project (update on it).
+
+    Arguments left None are left as they are. `settings` replaces the stored settings whole (Braintrust:
+    "Patch operations replace all settings"); ``{}`` clears them.
+    """
     require(actor, "update", project)
-    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
-    before = _state(project, ("name", "description"))
+    project = Project.objects.select_for_update(of=("self",), no_key=True).select_related("org").get(pk=project.pk)
+    if project.deleted_at is not None:
+        raise NotFound("project", project.pk)
+    before = _state(project, PROJECT_FIELDS)
     if name is not None:
         name = _clean_name(name, "project")
         if Project.objects.alive().filter(org_id=project.org_id, name=name).exclude(pk=project.pk).exists():
@@ -83,9 +170,15 @@ def project_update(*, actor, project: Project, name: str | None = None, descript
         project.name = name
     if description is not None:
         project.description = description
-    project.save(update_fields=["name", "description"])
-    after = _state(project, ("name", "description"))
+    if settings is not None:
+        project.settings = validate_project_settings(settings, actor=actor, org=project.org) or None
+    after = _state(project, PROJECT_FIELDS)
     if after != before:
+        try:
+            with transaction.atomic():
+                project.save(update_fields=list(PROJECT_FIELDS))
+        except IntegrityError as exc:
+            raise ValidationError(f"A project named {project.name!r} already exists.") from exc
         record_event(
             actor=actor,
             org=project.org,
@@ -103,7 +196,7 @@ def project_update(*, actor, project: Project, name: str | None = None, descript
 def project_delete(*, actor, project: Project) -> Project:
     """Soft delete: the project leaves lists; its contents and grants stay stored."""
     require(actor, "delete", project)
-    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
+    project = Project.objects.select_for_update(of=("self",), no_key=True).select_related("org").get(pk=project.pk)
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
         project.save(update_fields=["deleted_at"])
@@ -114,7 +207,7 @@ def project_delete(*, actor, project: Project) -> Project:
             target_type="project",
             target_id=project.pk,
             target_name=project.name,
-            before=_state(project, ("name",)),
+            before=_state(project, PROJECT_FIELDS),
         )
     return project
 

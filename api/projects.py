@@ -1,0 +1,266 @@
+"""``/v1/project``: the caller's organization's projects, in Braintrust's shapes.
+
+* ``POST``: get or create by name. A project of that name the caller can read is returned unmodified (read
+  on it is all that takes); otherwise a new one is made, which needs create under org_project, and whose
+  creator receives the owner role when the organization's setting says so.
+* ``GET`` (list): the live projects the caller may read, restricted in the database.
+* ``GET``, ``PATCH`` and ``DELETE`` on ``/{project_id}``: read, update and delete on the project. Deletion is
+  soft: the project leaves lists and answers 404 from then on, while its contents and grants stay stored.
+
+Writes go through ``projects.services.objects``, which check again, write and audit in one transaction.
+"""
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import OrgScopedView
+from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
+from api.pagination import paginate, parse_ids
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from permissions.drf import NeedsCreate
+from permissions.engine import Node
+from permissions.exceptions import ValidationError
+from projects.models import Project
+from projects.services.objects import project_create, project_delete, project_update
+
+# Shapes
+
+
+class SpanFieldOrderItemSerializer(serializers.Serializer):
+    object_type = serializers.CharField()
+    column_id = serializers.CharField()
+    position = serializers.CharField()
+    layout = serializers.ChoiceField(choices=["full", "two_column"], required=False, allow_null=True)
+
+
+class RemoteEvalSourceSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    name = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True)
+
+
+@extend_schema_serializer(component_name="ProjectSettings")
+class ProjectSettingsSerializer(serializers.Serializer):
+    """The shape of a project's settings, for the schema; ``validate_project_settings`` checks bodies."""
+
+    comparison_key = serializers.CharField(
+        required=False, allow_null=True, help_text="The key used to join two experiments (defaults to `input`)"
+    )
+    baseline_experiment_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The id of the experiment to use as the default baseline for comparisons"
+    )
+    spanFieldOrder = SpanFieldOrderItemSerializer(  # Braintrust's field name
+        many=True, required=False, allow_null=True, help_text="The order of the fields to display in the trace view"
+    )
+    remote_eval_sources = RemoteEvalSourceSerializer(
+        many=True, required=False, allow_null=True, help_text="The remote eval sources to use for the project"
+    )
+    disable_realtime_queries = serializers.BooleanField(
+        required=False, allow_null=True, help_text="If true, disable real-time queries for this project"
+    )
+    default_preprocessor = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='Default preprocessor for this project: {"type": "function", "id": ...} or {"type": "global", "name": ...}',
+    )
+
+
+@extend_schema_field(ProjectSettingsSerializer)
+class ProjectSettingsField(serializers.Field):
+    """A project's settings as stored: a JSON object (or null), checked in depth by the service."""
+
+    default_error_messages = {"invalid": "Must be an object."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_serializer(component_name="Project")
+class ProjectSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project")
+    org_id = serializers.UUIDField(read_only=True, help_text="Unique id for the organization that the project belongs under")
+    name = serializers.CharField(read_only=True, help_text="Name of the project")
+    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the project")
+    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of project creation")
+    deleted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Date of project deletion, or null if the project is still active"
+    )
+    user_id = serializers.UUIDField(
+        source="created_by_id", read_only=True, allow_null=True, help_text="Identifies the user who created the project"
+    )
+    settings = ProjectSettingsField(read_only=True, allow_null=True)
+
+
+@extend_schema_serializer(component_name="CreateProject")
+class CreateProjectSerializer(StrictSerializer):
+    """A new project; if the name is taken by a project the caller can read, that project. Unknown fields are refused."""
+
+    name = StrictCharField(min_length=1, max_length=255, help_text="Name of the project")
+    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the project")
+    org_name = StrictCharField(
+        required=False, allow_null=True, help_text="The organization the project belongs in, for a caller that belongs to several"
+    )
+
+
+@extend_schema_serializer(component_name="PatchProject")
+class PatchProjectSerializer(StrictSerializer):
+    """The changes to make to a project; fields left out or null are left as they are. Unknown fields are refused."""
+
+    name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Name of the project")
+    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the project")
+    user_id = StrictUUIDField(required=False, allow_null=True, help_text="Accepted only as null: the creator of a project does not change")
+    settings = ProjectSettingsField(
+        required=False,
+        allow_null=True,
+        help_text="Project settings. Patch operations replace all settings, so make sure you include all settings you want to keep.",
+    )
+
+    def validate_user_id(self, value):
+        if value is not None:
+            raise serializers.ValidationError("The creator of a project cannot be changed.")
+        return value
+
+
+ProjectList = inline_serializer(name="ProjectList", fields={"objects": ProjectSerializer(many=True, help_text="A list of project objects")})
+
+
+def project_json(project: Project) -> dict:
+    return ProjectSerializer(project).data
+
+
+# Views
+
+
+class ProjectCollectionView(OrgScopedView):
+    """``/v1/project``: POST (get or create by name) and GET (list)."""
+
+    queryset = Project.objects.alive()
+    object_type = "project"
+    object_permissions = {"POST": "read"}
+
+    def _readable_by_name(self, name: str) -> Project | None:
+        return self.visible_queryset().filter(name=name.strip()).first()
+
+    def requirements_post(self):
+        data = self.body(CreateProjectSerializer)  # bad input is a 400 whoever asks
+        if self._readable_by_name(data["name"]) is not None:
+            return []  # returned as it is, to whoever may read it
+        return [NeedsCreate("project", Node("org_project", self.org.pk))]
+
+    @extend_schema(
+        operation_id="postProject",
+        summary="Create project",
+        description="Create a new project. If there is an existing project with the same name as the one specified in the request, "
+        "will return the existing project unmodified",
+        tags=["Projects"],
+        request=CreateProjectSerializer,
+        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.body(CreateProjectSerializer)
+        existing = self._readable_by_name(data["name"])
+        if existing is None:
+            try:
+                project = project_create(actor=request.user, org=self.org, name=data["name"], description=data.get("description") or "")
+                return Response(project_json(project))
+            except ValidationError:
+                existing = self._readable_by_name(data["name"])  # made meanwhile by a concurrent request?
+                if existing is None:
+                    raise
+        return Response(project_json(self.checked(existing)))
+
+    @extend_schema(
+        operation_id="getProject",
+        summary="List projects",
+        description="List out all projects the caller may read. The projects are sorted by creation date, with the most "
+        "recently-created projects coming first",
+        tags=["Projects"],
+        parameters=[
+            *pagination_parameters(),
+            OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
+            ORG_NAME_PARAMETER,
+        ],
+        responses={200: ProjectList, **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        projects = self.visible_queryset()
+        if params.get("project_name"):
+            projects = projects.filter(name=params["project_name"])
+        ids = parse_ids(params)
+        if ids is not None:
+            projects = projects.filter(pk__in=ids)
+        return Response({"objects": ProjectSerializer(paginate(projects, params), many=True).data})
+
+
+_PROJECT_ID = [id_parameter("project_id", "Project")]
+
+
+class ProjectDetailView(OrgScopedView):
+    """``/v1/project/{project_id}``: GET, PATCH and DELETE (soft)."""
+
+    queryset = Project.objects.alive()
+    object_type = "project"
+    lookup_url_kwarg = "project_id"
+    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
+
+    @extend_schema(
+        operation_id="getProjectId",
+        summary="Get project",
+        description="Get a project object by its id",
+        tags=["Projects"],
+        parameters=_PROJECT_ID,
+        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        return Response(project_json(self.get_object()))
+
+    @extend_schema(
+        operation_id="patchProjectId",
+        summary="Partially update project",
+        description="Partially update a project object: name, description and settings. Fields left out or null are left as "
+        "they are; settings, when given, replace all the stored settings.",
+        tags=["Projects"],
+        parameters=_PROJECT_ID,
+        request=PatchProjectSerializer,
+        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, project_id: str) -> Response:
+        project = self.get_object()
+        data = self.body(PatchProjectSerializer)
+        project = project_update(
+            actor=request.user,
+            project=project,
+            name=data.get("name"),
+            description=data.get("description"),
+            settings=data.get("settings"),
+        )
+        return Response(project_json(project))
+
+    @extend_schema(
+        operation_id="deleteProjectId",
+        summary="Delete project",
+        description="Delete a project object by its id; answers the deleted project. Its experiments, datasets, prompts and "
+        "logs stay stored but are no longer reachable.",
+        tags=["Projects"],
+        parameters=_PROJECT_ID,
+        request=None,
+        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def delete(self, request: Request, project_id: str) -> Response:
+        return Response(project_json(project_delete(actor=request.user, project=self.get_object())))
+
+
+urlpatterns = [
+    path("v1/project", ProjectCollectionView.as_view(), name="api-project"),
+    path("v1/project/<str:project_id>", ProjectDetailView.as_view(), name="api-project-detail"),
+]

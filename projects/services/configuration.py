@@ -1,0 +1,578 @@
+"""A project's configuration: its tags and its scores, and the rules a score definition must follow.
+
+Tags and scores are not nodes of the access hierarchy: reading them is read on their project, changing
+them is update on their project. Every service here checks that, writes atomically and records one audit
+event in the same transaction.
+
+The score definition rules (:func:`validate_score_definition`, one function per score type) and the JSON
+shape checks they are built on are public, so that the pages and the admin refuse exactly what the API
+refuses, with the same messages. A message names the offending value by its path in the request, e.g.
+``config.online.scorers[0].name``.
+"""
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, models, transaction
+
+from accounts.models import Organization
+from permissions.audit import record_event
+from permissions.engine import permissions_on
+from permissions.engine.guards import require
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from projects.models import Project, ProjectObject, ProjectScore, ProjectTag, Prompt
+from projects.scoring.scorers import GLOBAL_SCORERS as BUILT_IN_SCORERS
+
+# JSON shape checks
+
+
+def invalid(path: str, message: str) -> ValidationError:
+    return ValidationError(f"{path}: {message}")
+
+
+def expect_object(value: Any, path: str, *, allowed: Iterable[str], required: Iterable[str] = ()) -> dict:
+    """`value`, a JSON object whose keys are among `allowed` and include every one of `required`."""
+    if not isinstance(value, dict):
+        raise invalid(path, "must be an object.")
+    allowed = set(allowed)
+    unknown = sorted(key for key in value if key not in allowed)
+    if unknown:
+        raise invalid(path, f"unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))}).")
+    for key in required:
+        if value.get(key) is None:
+            raise invalid(f"{path}.{key}", "is required.")
+    return value
+
+
+def expect_string(value: Any, path: str, *, nullable: bool = True, non_empty: bool = False, max_length: int | None = None) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise invalid(path, "must be a string.")
+    if non_empty and not value.strip():
+        raise invalid(path, "must not be empty.")
+    if max_length is not None and len(value) > max_length:
+        raise invalid(path, f"must be at most {max_length} characters.")
+    return value
+
+
+def expect_bool(value: Any, path: str, *, nullable: bool = True) -> bool | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, bool):
+        raise invalid(path, "must be true or false.")
+    return value
+
+
+def expect_number(
+    value: Any,
+    path: str,
+    *,
+    nullable: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    positive: bool = False,
+    integer: bool = False,
+) -> float | int | None:
+    """A JSON number (never a boolean, never NaN or infinite) within the bounds given."""
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise invalid(path, "must be a number.")
+    if integer and not float(value).is_integer():
+        raise invalid(path, "must be a whole number.")
+    if positive and value <= 0:
+        raise invalid(path, "must be greater than 0.")
+    too_low, too_high = minimum is not None and value < minimum, maximum is not None and value > maximum
+    if (too_low or too_high) and minimum is not None and maximum is not None:
+        raise invalid(path, f"must be from {minimum:g} to {maximum:g}.")
+    if too_low:
+        raise invalid(path, f"must be at least {minimum:g}.")
+    if too_high:
+        raise invalid(path, f"must be at most {maximum:g}.")
+    return value
+
+
+def expect_choice(value: Any, path: str, choices: Iterable[str], *, nullable: bool = True) -> str | None:
+    if value is None and nullable:
+        return None
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise invalid(path, f"must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def expect_list(value: Any, path: str, *, nullable: bool = True, non_empty: bool = False) -> list | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, list):
+        raise invalid(path, "must be a list.")
+    if non_empty and not value:
+        raise invalid(path, "must not be empty.")
+    return value
+
+
+def expect_string_list(value: Any, path: str, *, nullable: bool = True, non_empty: bool = False, unique: bool = False) -> list | None:
+    items = expect_list(value, path, nullable=nullable, non_empty=non_empty)
+    if items is None:
+        return None
+    for index, item in enumerate(items):
+        expect_string(item, f"{path}[{index}]", nullable=False, non_empty=non_empty)
+    if unique:
+        duplicates = sorted({item for item in items if items.count(item) > 1})
+        if duplicates:
+            raise invalid(path, f"{duplicates[0]!r} is listed more than once.")
+    return items
+
+
+# References to objects of other projects (ACCESS_MODEL.md, "References across projects")
+
+
+def referenced_object(*, actor, org: Organization, model: type[ProjectObject], object_id: Any, what: str) -> ProjectObject:
+    """The live `model` row `object_id` of `org` that `actor` may read, for a configuration that names it.
+
+    A reference may cross projects inside the organization. A missing or deleted object, one of another
+    organization and one the actor holds no permission on are all the same 400 ("no such ..."), so that
+    the answer tells nothing about objects the actor cannot see; one it sees but may not read is a 403
+    naming read.
+    """
+    try:
+        pk = UUID(str(object_id)) if isinstance(object_id, str | UUID) else None
+    except ValueError:
+        pk = None
+    obj = None
+    if pk is not None:
+        obj = model.objects.alive().filter(pk=pk, project__org=org, project__deleted_at__isnull=True).first()
+    if obj is not None:
+        held = permissions_on(actor, obj)
+        if "read" in held:
+            return obj
+        if held - {"create"}:
+            raise AccessDenied("read", obj.acl_object_type, f"You need the 'read' permission on the {what} {pk} to use it here.")
+    raise ValidationError(f"No such {what}: {object_id}.")
+
+
+# Score definitions
+
+GLOBAL_SCORERS = tuple(BUILT_IN_SCORERS)  # the ones the online-scoring worker runs
+CONFIG_FIELDS = ("multi_select", "destination", "visibility", "online", "condition", "object_types")
+ONLINE_FIELDS = ("sampling_rate", "scorers", "btql_filter", "apply_to_root_span", "apply_to_span_names", "skip_logging", "scope")
+SCORED_OBJECT_TYPES = ("project_logs", "dataset", "experiment")
+
+
+def _no_categories(score_type: str, categories: Any) -> None:
+    if categories is not None:
+        raise invalid("categories", f"a {score_type} score takes no categories.")
+
+
+def validate_slider(categories: Any, config: dict | None, *, actor, org: Organization) -> None:
+    """A human-review score from 0 to 1, set with a slider: nothing to define."""
+    _no_categories("slider", categories)
+
+
+def validate_free_form(categories: Any, config: dict | None, *, actor, org: Organization) -> None:
+    """A human-review score typed in freely: nothing to define."""
+    _no_categories("free-form", categories)
+
+
+def validate_categorical(categories: Any, config: dict | None, *, actor, org: Organization) -> list:
+    """Named values from 0 to 1, each name once: ``[{"name": "good", "value": 1}, ...]``."""
+    items = expect_list(categories, "categories", nullable=False, non_empty=True)
+    names = set()
+    for index, item in enumerate(items):
+        path = f"categories[{index}]"
+        expect_object(item, path, allowed=("name", "value"), required=("name", "value"))
+        name = expect_string(item["name"], f"{path}.name", nullable=False, non_empty=True)
+        expect_number(item["value"], f"{path}.value", minimum=0, maximum=1)
+        if name in names:
+            raise invalid(f"{path}.name", f"{name!r} is used by another category.")
+        names.add(name)
+    return items
+
+
+def validate_weighted(categories: Any, config: dict | None, *, actor, org: Organization) -> dict:
+    """The weighted mean of other scores: ``{"accuracy": 2, "fluency": 1}`` (score name to positive weight)."""
+    if not isinstance(categories, dict):
+        raise invalid("categories", "a weighted score needs an object of score name to weight.")
+    if not categories:
+        raise invalid("categories", "must name at least one score.")
+    for name, weight in categories.items():
+        if not name.strip():
+            raise invalid("categories", "a score name must not be empty.")
+        expect_number(weight, f"categories.{name}", positive=True)
+    return categories
+
+
+def _validate_score_names(score_type: str, categories: Any) -> list:
+    if not isinstance(categories, list):
+        raise invalid("categories", f"a {score_type} score needs a list of the score names it takes the {score_type} of.")
+    return expect_string_list(categories, "categories", nullable=False, non_empty=True, unique=True)
+
+
+def validate_minimum(categories: Any, config: dict | None, *, actor, org: Organization) -> list:
+    """The lowest of the scores named: ``["accuracy", "fluency"]``."""
+    return _validate_score_names("minimum", categories)
+
+
+def validate_maximum(categories: Any, config: dict | None, *, actor, org: Organization) -> list:
+    """The highest of the scores named: ``["accuracy", "fluency"]``."""
+    return _validate_score_names("maximum", categories)
+
+
+def validate_online(categories: Any, config: dict | None, *, actor, org: Organization) -> None:
+    """A rule that scores a sample of new spans: ``config.online`` names the sampling rate and scorers."""
+    _no_categories("online", categories)
+    if config is None or config.get("online") is None:
+        raise invalid("config.online", "an online score needs its rule (sampling_rate and scorers).")
+    online = expect_object(config["online"], "config.online", allowed=ONLINE_FIELDS, required=("sampling_rate", "scorers"))
+    expect_number(online["sampling_rate"], "config.online.sampling_rate", minimum=0, maximum=1)
+    scorers = expect_list(online["scorers"], "config.online.scorers", nullable=False, non_empty=True)
+    for index, scorer in enumerate(scorers):
+        validate_scorer(scorer, f"config.online.scorers[{index}]", actor=actor, org=org)
+    expect_string(online.get("btql_filter"), "config.online.btql_filter")
+    expect_bool(online.get("apply_to_root_span"), "config.online.apply_to_root_span")
+    expect_string_list(online.get("apply_to_span_names"), "config.online.apply_to_span_names")
+    expect_bool(online.get("skip_logging"), "config.online.skip_logging")
+    _validate_scope(online.get("scope"), "config.online.scope")
+
+
+def validate_scorer(scorer: Any, path: str, *, actor, org: Organization) -> None:
+    """A built-in scorer by name, or a function of the organization whose ``function_type`` is scorer,
+    which the actor may read (it may live in another project)."""
+    if not isinstance(scorer, dict):
+        raise invalid(path, "must be an object.")
+    kind = expect_choice(scorer.get("type"), f"{path}.type", ("global", "function"), nullable=False)
+    if kind == "global":
+        expect_object(scorer, path, allowed=("type", "name", "function_type"), required=("name",))
+        expect_choice(scorer["name"], f"{path}.name", GLOBAL_SCORERS, nullable=False)
+        expect_choice(scorer.get("function_type"), f"{path}.function_type", ("scorer",))
+        return
+    expect_object(scorer, path, allowed=("type", "id", "version"), required=("id",))
+    expect_string(scorer["id"], f"{path}.id", nullable=False, non_empty=True)
+    expect_string(scorer.get("version"), f"{path}.version")
+    function = referenced_object(actor=actor, org=org, model=Prompt, object_id=scorer["id"], what="function")
+    if function.function_type != Prompt.FunctionType.SCORER:
+        raise invalid(f"{path}.id", f"the function {function.pk} is not a scorer (its function_type is {function.function_type!r}).")
+
+
+def _validate_scope(scope: Any, path: str) -> None:
+    if scope is None:
+        return
+    if not isinstance(scope, dict):
+        raise invalid(path, "must be an object.")
+    kind = expect_choice(scope.get("type"), f"{path}.type", ("span", "trace", "group"), nullable=False)
+    if kind == "span":
+        expect_object(scope, path, allowed=("type",))
+    elif kind == "trace":
+        expect_object(scope, path, allowed=("type", "idle_seconds"))
+        expect_number(scope.get("idle_seconds"), f"{path}.idle_seconds", nullable=True, minimum=0)
+    else:
+        fields = ("type", "group_by", "placement", "interval_seconds", "max_traces", "idle_seconds")
+        expect_object(scope, path, allowed=fields, required=("group_by", "placement"))
+        expect_string(scope["group_by"], f"{path}.group_by", nullable=False, non_empty=True)
+        expect_choice(scope["placement"], f"{path}.placement", ("first", "each"), nullable=False)
+        expect_number(scope.get("interval_seconds"), f"{path}.interval_seconds", nullable=True, minimum=1)
+        expect_number(scope.get("max_traces"), f"{path}.max_traces", nullable=True, minimum=1, maximum=64, integer=True)
+        expect_number(scope.get("idle_seconds"), f"{path}.idle_seconds", nullable=True, minimum=0)
+
+
+def validate_score_config(score_type: str, config: Any) -> dict | None:
+    """The keys every score's ``config`` may have, type-checked; ``online`` is checked by the online rule."""
+    if config is None:
+        return None
+    expect_object(config, "config", allowed=CONFIG_FIELDS)
+    expect_bool(config.get("multi_select"), "config.multi_select")
+    expect_string(config.get("destination"), "config.destination")
+    visibility = config.get("visibility")
+    if visibility is not None:
+        expect_object(visibility, "config.visibility", allowed=("users", "groups"))
+        expect_string_list(visibility.get("users"), "config.visibility.users")
+        expect_string_list(visibility.get("groups"), "config.visibility.groups")
+    condition = config.get("condition")
+    if condition is not None:
+        expect_object(condition, "config.condition", allowed=("when", "behavior"), required=("when",))
+        clauses = ("clauses", "subspan_clauses", "trace_clauses")
+        when = expect_object(condition["when"], "config.condition.when", allowed=clauses)
+        for name in clauses:
+            expect_string_list(when.get(name), f"config.condition.when.{name}")
+        expect_choice(condition.get("behavior"), "config.condition.behavior", ("hidden",))
+    object_types = expect_list(config.get("object_types"), "config.object_types")
+    for index, object_type in enumerate(object_types or ()):
+        expect_choice(object_type, f"config.object_types[{index}]", SCORED_OBJECT_TYPES, nullable=False)
+    if config.get("online") is not None and score_type != ProjectScore.ScoreType.ONLINE:
+        raise invalid("config.online", f"only an online score has an online rule, not a {score_type} score.")
+    return config
+
+
+SCORE_TYPE_RULES: dict[str, Callable[..., Any]] = {
+    ProjectScore.ScoreType.SLIDER: validate_slider,
+    ProjectScore.ScoreType.CATEGORICAL: validate_categorical,
+    ProjectScore.ScoreType.WEIGHTED: validate_weighted,
+    ProjectScore.ScoreType.MINIMUM: validate_minimum,
+    ProjectScore.ScoreType.MAXIMUM: validate_maximum,
+    ProjectScore.ScoreType.ONLINE: validate_online,
+    ProjectScore.ScoreType.FREE_FORM: validate_free_form,
+}
+
+
+def validate_score_definition(*, actor, org: Organization, score_type: Any, categories: Any, config: Any) -> tuple[Any, dict | None]:
+    """The ``(categories, config)`` of a valid score of `score_type`, or a ValidationError naming what is wrong.
+
+    Functions named as online scorers must be readable by `actor` (a 403 otherwise, when it sees them).
+    """
+    rule = SCORE_TYPE_RULES.get(score_type) if isinstance(score_type, str) else None
+    if rule is None:
+        raise invalid("score_type", f"must be one of {', '.join(SCORE_TYPE_RULES)}, not {score_type!r}.")
+    config = validate_score_config(score_type, config)
+    categories = rule(categories, config, actor=actor, org=org)
+    return categories, config
+
+
+# Tags and scores
+
+
+def _state(obj: models.Model, fields: tuple[str, ...]) -> dict:
+    return {field: getattr(obj, field) for field in fields}
+
+
+def _live_project(project: Project) -> Project:
+    """The project, re-read: a deleted one takes no more configuration."""
+    live = Project.objects.filter(pk=project.pk, deleted_at__isnull=True).select_related("org").first()
+    if live is None:
+        raise NotFound("project", project.pk)
+    return live
+
+
+def _text(value: Any, field: str, *, max_length: int | None = None) -> str:
+    return expect_string(value, field, max_length=max_length) or ""
+
+
+def _name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"A {what} needs a name.")
+    value = value.strip()
+    if len(value) > 255:
+        raise ValidationError(f"A {what} name is at most 255 characters.")
+    return value
+
+
+def _save_unique(obj: models.Model, what: str, *, update_fields: list[str] | None = None) -> None:
+    """Save `obj`; the database's uniqueness constraint decides a race for the same name."""
+    try:
+        with transaction.atomic():
+            if update_fields:
+                obj.save(update_fields=update_fields)
+            else:
+                obj.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ValidationError(f"A {what} named {obj.name!r} already exists in this project.") from exc
+
+
+TAG_FIELDS = ("name", "description", "color", "position")
+SCORE_FIELDS = ("name", "description", "score_type", "categories", "config", "position")
+
+
+@transaction.atomic
+def project_tag_create(*, actor, project: Project, name: str, description: str = "", color: str = "", position: str = "") -> ProjectTag:
+    """Add a tag to a project (update on the project)."""
+    project = _live_project(project)
+    require(actor, "update", project)
+    tag = ProjectTag(
+        project=project,
+        name=_name(name, "project tag"),
+        description=_text(description, "description"),
+        color=_text(color, "color", max_length=64),
+        position=_text(position, "position", max_length=255),
+        created_by=actor,
+    )
+    if ProjectTag.objects.filter(project=project, name=tag.name).exists():
+        raise ValidationError(f"A project tag named {tag.name!r} already exists in this project.")
+    _save_unique(tag, "project tag")
+    record_event(
+        actor=actor,
+        org=project.org,
+        action="project_tag.create",
+        target_type="project_tag",
+        target_id=tag.pk,
+        target_name=tag.name,
+        after=_state(tag, TAG_FIELDS),
+    )
+    return tag
+
+
+@transaction.atomic
+def project_tag_update(
+    *,
+    actor,
+    tag: ProjectTag,
+    name: str | None = None,
+    description: str | None = None,
+    color: str | None = None,
+    position: str | None = None,
+) -> ProjectTag:
+    """Change a tag (update on its project); arguments left None are left as they are."""
+    require(actor, "update", _live_project(tag.project))
+    tag = ProjectTag.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=tag.pk)
+    before = _state(tag, TAG_FIELDS)
+    if name is not None:
+        tag.name = _name(name, "project tag")
+        if ProjectTag.objects.filter(project_id=tag.project_id, name=tag.name).exclude(pk=tag.pk).exists():
+            raise ValidationError(f"A project tag named {tag.name!r} already exists in this project.")
+    if description is not None:
+        tag.description = _text(description, "description")
+    if color is not None:
+        tag.color = _text(color, "color", max_length=64)
+    if position is not None:
+        tag.position = _text(position, "position", max_length=255)
+    after = _state(tag, TAG_FIELDS)
+    if after != before:
+        _save_unique(tag, "project tag", update_fields=list(TAG_FIELDS))
+        record_event(
+            actor=actor,
+            org=tag.project.org,
+            action="project_tag.update",
+            target_type="project_tag",
+            target_id=tag.pk,
+            target_name=tag.name,
+            before=before,
+            after=after,
+        )
+    return tag
+
+
+@transaction.atomic
+def project_tag_delete(*, actor, tag: ProjectTag) -> None:
+    """Remove a tag from its project (update on the project). Rows already tagged keep the tag's name."""
+    require(actor, "update", _live_project(tag.project))
+    tag = ProjectTag.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=tag.pk)
+    record_event(
+        actor=actor,
+        org=tag.project.org,
+        action="project_tag.delete",
+        target_type="project_tag",
+        target_id=tag.pk,
+        target_name=tag.name,
+        before=_state(tag, TAG_FIELDS),
+    )
+    tag.delete()
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def project_score_create(
+    *,
+    actor,
+    project: Project,
+    name: str,
+    score_type: str,
+    description: str = "",
+    categories: Any = None,
+    config: Any = None,
+    position: str = "",
+) -> ProjectScore:
+    """Configure a score on a project (update on the project); the definition is validated whole first."""
+    project = _live_project(project)
+    require(actor, "update", project)
+    name = _name(name, "project score")
+    categories, config = validate_score_definition(
+        actor=actor, org=project.org, score_type=score_type, categories=categories, config=config
+    )
+    score = ProjectScore(
+        project=project,
+        name=name,
+        description=_text(description, "description"),
+        score_type=score_type,
+        categories=categories,
+        config=config,
+        position=_text(position, "position", max_length=255),
+        created_by=actor,
+    )
+    if ProjectScore.objects.filter(project=project, name=name).exists():
+        raise ValidationError(f"A project score named {name!r} already exists in this project.")
+    _save_unique(score, "project score")
+    record_event(
+        actor=actor,
+        org=project.org,
+        action="project_score.create",
+        target_type="project_score",
+        target_id=score.pk,
+        target_name=score.name,
+        after=_state(score, SCORE_FIELDS),
+    )
+    return score
+
+
+@transaction.atomic
+def project_score_update(
+    *,
+    actor,
+    score: ProjectScore,
+    name: str | None = None,
+    description: str | None = None,
+    score_type: str | None = None,
+    categories: Any = _UNCHANGED,
+    config: Any = _UNCHANGED,
+    position: str | None = None,
+) -> ProjectScore:
+    """Change a score (update on its project).
+
+    `name`, `description`, `score_type` and `position` left None are left as they are; `categories` and
+    `config` left out are kept, and given (None included) replace the stored value whole. When the type,
+    categories or config change, the resulting definition is validated whole, online scorers included.
+    """
+    require(actor, "update", _live_project(score.project))
+    score = ProjectScore.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=score.pk)
+    before = _state(score, SCORE_FIELDS)
+    if name is not None:
+        score.name = _name(name, "project score")
+        if ProjectScore.objects.filter(project_id=score.project_id, name=score.name).exclude(pk=score.pk).exists():
+            raise ValidationError(f"A project score named {score.name!r} already exists in this project.")
+    if description is not None:
+        score.description = _text(description, "description")
+    if position is not None:
+        score.position = _text(position, "position", max_length=255)
+    if score_type is not None or categories is not _UNCHANGED or config is not _UNCHANGED:
+        score.categories, score.config = validate_score_definition(
+            actor=actor,
+            org=score.project.org,
+            score_type=score.score_type if score_type is None else score_type,
+            categories=score.categories if categories is _UNCHANGED else categories,
+            config=score.config if config is _UNCHANGED else config,
+        )
+        if score_type is not None:
+            score.score_type = score_type
+    after = _state(score, SCORE_FIELDS)
+    if after != before:
+        _save_unique(score, "project score", update_fields=list(SCORE_FIELDS))
+        record_event(
+            actor=actor,
+            org=score.project.org,
+            action="project_score.update",
+            target_type="project_score",
+            target_id=score.pk,
+            target_name=score.name,
+            before=before,
+            after=after,
+        )
+    return score
+
+
+@transaction.atomic
+def project_score_delete(*, actor, score: ProjectScore) -> None:
+    """Remove a score from its project (update on the project); values already given to rows stay."""
+    require(actor, "update", _live_project(score.project))
+    score = ProjectScore.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=score.pk)
+    record_event(
+        actor=actor,
+        org=score.project.org,
+        action="project_score.delete",
+        target_type="project_score",
+        target_id=score.pk,
+        target_name=score.name,
+        before=_state(score, SCORE_FIELDS),
+    )
+    score.delete()
