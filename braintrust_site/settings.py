@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "accounts",
     "permissions",
     "projects",
+    "django_htmx",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "permissions.middleware.AccessRequestMiddleware",
 ]
@@ -88,6 +91,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 AUTHENTICATION_BACKENDS = [
     # Logs people in by email and password; service accounts never log in.
     "accounts.backends.EmailBackend",

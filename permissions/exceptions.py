@@ -17,7 +17,8 @@ class NotFound(Exception):
 class AccessDenied(PermissionDenied):
     """The actor sees the object but lacks the permission it needs; the message names that permission."""
 
-    def __init__(self, permission: str, object_type: str, message: str | None = None) -> None:
+    def __init__(self, permission: str, object_type: str, message: str | None = None, *, node=None) -> None:
         self.permission = permission
         self.object_type = object_type
+        self.node = node  # the node refused, when known: the pages explain the refusal with it
         super().__init__(message or f"You need the '{permission}' permission on this {object_type}.")

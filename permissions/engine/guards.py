@@ -22,7 +22,7 @@ def require(actor, permission: str, node: "models.Model | Node") -> None:
     if permission in held:
         return
     if held - {"create"}:
-        raise AccessDenied(permission, node.type)
+        raise AccessDenied(permission, node.type, node=node)
     raise NotFound(node.type, node.id)
 
 
@@ -31,7 +31,7 @@ def require_create(actor, object_type: str, parent: "models.Model | Node") -> No
     if can_create_in(actor, object_type, parent):
         return
     if is_visible(actor, parent):
-        raise AccessDenied("create", parent.type, f"You need the 'create' permission to add a {object_type} here.")
+        raise AccessDenied("create", parent.type, f"You need the 'create' permission to add a {object_type} here.", node=parent)
     raise NotFound(parent.type, parent.id)
 
 

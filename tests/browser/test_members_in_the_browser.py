@@ -1,0 +1,52 @@
+"""Settings → Members in a real browser: logging in, inviting through the dialog, regrouping a member."""
+
+import pytest
+
+from accounts.models import Invitation
+from permissions.services.groups import member_user_ids
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def org_with_owner():
+    org = OrganizationFactory(name="Acme")
+    owner = owner_of(org)
+    owner.set_password(PASSWORD)
+    owner.save(update_fields=["password"])
+    return org, owner
+
+
+def test_an_owner_invites_people_through_the_invite_dialog(page, org_with_owner):
+    org, owner = org_with_owner
+    log_in(page, owner.email, PASSWORD)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("button", name="Invite").click()
+    dialog = page.get_by_role("dialog", name="Invite members")
+    dialog.get_by_label("Emails").fill("ada@example.com\ngrace@example.com")
+    dialog.get_by_label("Permission group").select_option(label="Engineers")
+    dialog.get_by_role("button", name="Invite").click()
+    page.get_by_text("Invited 2 people.").wait_for()
+    assert sorted(Invitation.objects.filter(org=org).values_list("email", flat=True)) == ["ada@example.com", "grace@example.com"]
+    assert page.get_by_role("table", name="Pending invitations").get_by_text("grace@example.com").is_visible()
+    screenshot(page, "settings-members")
+
+
+def test_an_owner_moves_a_member_into_engineers(page, org_with_owner):
+    org, owner = org_with_owner
+    viewer = add_member(org, None, "viewers")
+    log_in(page, owner.email, PASSWORD)
+    page.goto(f"/app/{org.name}/settings/members/")
+    row = page.locator(f'tr[data-member="{viewer.email}"]')
+    row.get_by_role("button", name="Groups").click()
+    dialog = page.get_by_role("dialog", name=f"Groups of {viewer.email}")
+    dialog.get_by_label("Engineers").check()
+    dialog.get_by_label("Viewers").uncheck()
+    dialog.get_by_role("button", name="Save").click()
+    page.get_by_text(f"Updated the groups of {viewer.email}.").wait_for()
+    assert viewer.pk in member_user_ids(builtin_group(org, "engineers"))
+    assert viewer.pk not in member_user_ids(builtin_group(org, "viewers"))

@@ -1,0 +1,46 @@
+"""What a person may do in an organization, computed by the engine for the pages.
+
+Templates never decide access: they read these flags (``can_invite``), which come from the engine's
+answers for the organization's nodes. The engine memoizes per request, so a page that reads every flag
+costs one query per node it touches.
+"""
+
+from dataclasses import dataclass
+
+from accounts.models import Organization
+from permissions.engine import can_create_in, permissions_on
+from permissions.engine.guards import is_owner
+from permissions.engine.nodes import Node
+
+
+@dataclass(frozen=True)
+class OrgFlags:
+    can_read_members: bool
+    can_invite: bool
+    can_remove_members: bool
+    can_manage_settings: bool
+    can_manage_access: bool
+    can_read_audit_log: bool
+    can_create_group: bool
+    can_create_project: bool
+    is_owner: bool
+
+    @property
+    def sees_settings(self) -> bool:
+        return self.can_read_members or self.can_manage_settings or self.can_read_audit_log or self.is_owner
+
+
+def org_flags(user, org: Organization) -> OrgFlags:
+    organization = permissions_on(user, Node("organization", org.pk))
+    members = permissions_on(user, Node("org_member", org.pk))
+    return OrgFlags(
+        can_read_members="read" in members,
+        can_invite="create" in members,
+        can_remove_members="delete" in members,
+        can_manage_settings="update" in organization,
+        can_manage_access="create_acls" in organization,
+        can_read_audit_log="read" in permissions_on(user, Node("org_audit_logs", org.pk)),
+        can_create_group=can_create_in(user, "group", Node("organization", org.pk)),
+        can_create_project=can_create_in(user, "project", Node("org_project", org.pk)),
+        is_owner=is_owner(user, org.pk),
+    )

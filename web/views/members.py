@@ -1,0 +1,190 @@
+"""Settings → Members: who is in the organization, in which groups, and inviting, regrouping and removing.
+
+Reading the page needs read on org_member (every built-in group holds it). The Invite form shows with
+create on org_member, Remove with delete on org_member, and a member's groups are editable for the groups
+on which the person holds update. The services check all of it again and write the audit events.
+"""
+
+from collections import defaultdict
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.models import Invitation, Membership, User
+from accounts.services.members import invitation_revoke, member_invite, member_remove
+from permissions.engine import restrict
+from permissions.engine.guards import require
+from permissions.engine.nodes import Node
+from permissions.exceptions import ValidationError
+from permissions.models import PermissionGroup
+from permissions.services.groups import group_update
+from web.context import OrgPage
+from web.forms import InviteForm, MemberGroupsForm
+
+
+def _groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[PermissionGroup]]:
+    """The groups each user is directly in, among `groups` (one query)."""
+    by_auth_group = {group.auth_group_id: group for group in groups}
+    through = get_user_model().groups.through
+    members: dict[UUID, list[PermissionGroup]] = defaultdict(list)
+    for user_id, auth_group_id in through.objects.filter(group_id__in=list(by_auth_group)).values_list("user_id", "group_id"):
+        members[user_id].append(by_auth_group[auth_group_id])
+    for user_groups in members.values():
+        user_groups.sort(key=lambda group: group.name.lower())
+    return members
+
+
+class MembersPage(OrgPage):
+    template_name = "web/settings/members.html"
+    section = "members"
+
+    def get(self, request, *args, **kwargs):
+        require(request.user, "read", Node("org_member", self.org.pk))
+        return super().get(request, *args, **kwargs)
+
+    def groups(self) -> list[PermissionGroup]:
+        return list(PermissionGroup.objects.filter(org=self.org).order_by("-builtin", "name"))
+
+    def editable_groups(self, groups: list[PermissionGroup]) -> list[PermissionGroup]:
+        """The groups whose members the person may change (update on the group), restricted in the database."""
+        editable = set(restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "update").values_list("pk", flat=True))
+        return [group for group in groups if group.pk in editable]
+
+    def get_context_data(self, invite_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = self.groups()
+        editable = self.editable_groups(groups)
+        memberships = list(
+            Membership.objects.filter(org=self.org, user__kind=User.Kind.PERSON).select_related("user").order_by("user__email")
+        )
+        by_member = _groups_by_member(groups)
+        members = [
+            {
+                "user": membership.user,
+                "groups": by_member.get(membership.user_id, []),
+                "form": MemberGroupsForm(
+                    groups=editable,
+                    initial={"groups": [str(g.pk) for g in by_member.get(membership.user_id, []) if g in editable]},
+                    prefix=f"m{membership.user_id.hex}",
+                ),
+            }
+            for membership in memberships
+        ]
+        invitations = []
+        if self.flags.can_invite:
+            invitations = list(
+                Invitation.objects.filter(org=self.org, accepted_at__isnull=True, revoked_at__isnull=True)
+                .select_related("invited_by")
+                .prefetch_related("groups")
+                .order_by("-created")
+            )
+        context.update(
+            members=members,
+            invitations=invitations,
+            can_edit_groups=bool(editable),
+            invite_form=invite_form or InviteForm(groups=groups, initial={"group": _default_group(groups)}),
+        )
+        return context
+
+
+def _default_group(groups: list[PermissionGroup]) -> str | None:
+    viewers = next((g for g in groups if g.builtin == PermissionGroup.Builtin.VIEWERS), None)
+    return str(viewers.pk) if viewers else None
+
+
+class InviteMembers(MembersPage):
+    """POST: invite every address into the chosen group, all or none."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        groups = self.groups()
+        form = InviteForm(request.POST, groups=groups)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    for email in form.cleaned_data["emails"]:
+                        member_invite(actor=request.user, org=self.org, email=email, group_ids=[UUID(form.cleaned_data["group"])])
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                count = len(form.cleaned_data["emails"])
+                messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
+                return redirect(_members_url(self.org))
+        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+
+
+class ChangeMemberGroups(MembersPage):
+    """POST: set a member's groups among those the person may edit, in one transaction."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        member = Membership.objects.filter(org=self.org, user_id=kwargs["user_id"]).select_related("user").first()
+        if member is None:
+            raise Http404("No such member.")
+        groups = self.groups()
+        editable = self.editable_groups(groups)
+        form = MemberGroupsForm(request.POST, groups=editable, prefix=f"m{member.user_id.hex}")
+        if not form.is_valid():
+            messages.error(request, "Choose groups from the list.")
+            return redirect(_members_url(self.org))
+        wanted = {UUID(value) for value in form.cleaned_data["groups"]}
+        current = {g.pk for g in _groups_by_member(editable).get(member.user_id, [])}
+        try:
+            with transaction.atomic():
+                for group in editable:
+                    if group.pk in wanted - current:
+                        group_update(actor=request.user, group=group, add_member_users=[member.user_id])
+                    elif group.pk in current - wanted:
+                        group_update(actor=request.user, group=group, remove_member_users=[member.user_id])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Updated the groups of {member.user.email}.")
+        return redirect(_members_url(self.org))
+
+
+class RemoveMember(MembersPage):
+    """POST: remove a member from the organization (the last-owner rule answers with a clear message)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        member = Membership.objects.filter(org=self.org, user_id=kwargs["user_id"]).select_related("user").first()
+        if member is None:
+            raise Http404("No such member.")
+        try:
+            member_remove(actor=request.user, org=self.org, user=member.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Removed {member.user.email} from {self.org.name}.")
+        return redirect(_members_url(self.org))
+
+
+class RevokeInvitation(MembersPage):
+    """POST: revoke a pending invitation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = Invitation.objects.filter(org=self.org, pk=kwargs["invitation_id"]).first()
+        if invitation is None:
+            raise Http404("No such invitation.")
+        try:
+            invitation_revoke(actor=request.user, invitation=invitation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Revoked the invitation of {invitation.email}.")
+        return redirect(_members_url(self.org))
+
+
+def _members_url(org) -> str:
+    return reverse("web:members", kwargs={"org_name": org.name})

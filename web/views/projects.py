@@ -1,0 +1,42 @@
+"""Projects: the list of the projects a person may read, and "Create project" when they may create one."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from permissions.engine import restrict
+from permissions.exceptions import ValidationError
+from projects.models import Project
+from projects.services.objects import project_create
+from web.context import OrgPage
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label="Project name", max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProjectsPage(OrgPage):
+    template_name = "web/projects.html"
+    section = "projects"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visible = restrict(Project.objects.alive().filter(org=self.org), self.request.user, "read")
+        context.update(projects=list(visible.select_related("created_by").order_by("name")), form=form or ProjectForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            try:
+                project = project_create(
+                    actor=request.user, org=self.org, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                )
+            except ValidationError as exc:
+                form.add_error("name", " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the project {project.name}.")
+                return redirect(reverse("web:projects", kwargs={"org_name": self.org.name}))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
