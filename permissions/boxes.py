@@ -1,0 +1,183 @@
+"""The permission boxes of the settings pages, and the canonical grants each one writes (ACCESS_MODEL.md,
+"What the pages write"), so that the pages and the API always agree.
+
+A dialog is a :class:`BoxSet` (organization level, project, object, group access). A box stands for one or
+more grants to one subject (a user, a service account or a group) on nodes named from the dialog's
+target. A box is ticked when every one of its grants exists, as a direct grant to that subject; saving a
+dialog adds the grants of newly ticked boxes and removes those of newly cleared ones, in one atomic
+batch through :func:`permissions.services.grants.acl_batch_update`, which checks Manage access on every
+node and writes the audit events.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from permissions.engine.nodes import Node
+from permissions.grants import grant_records
+from permissions.services.grants import GrantSpec, acl_batch_update
+
+ACLS = ("create_acls", "read_acls", "update_acls", "delete_acls")
+
+
+@dataclass(frozen=True)
+class BoxGrant:
+    """One grant of a box: on the node of type `node_type` whose id is the dialog's target id."""
+
+    node_type: str
+    permission: str
+    restrict: str | None = None
+
+
+@dataclass(frozen=True)
+class Box:
+    key: str  # stable form field name
+    section: str
+    label: str
+    grants: tuple[BoxGrant, ...]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class BoxSet:
+    name: str
+    boxes: tuple[Box, ...]
+
+    def box(self, key: str) -> Box:
+        return next(box for box in self.boxes if box.key == key)
+
+    @property
+    def sections(self) -> list[tuple[str, list[Box]]]:
+        grouped: dict[str, list[Box]] = {}
+        for box in self.boxes:
+            grouped.setdefault(box.section, []).append(box)
+        return list(grouped.items())
+
+
+def _acls(node_type: str) -> tuple[BoxGrant, ...]:
+    return tuple(BoxGrant(node_type, permission) for permission in ACLS)
+
+
+MANAGE_ACCESS_HELP = "A super-user ability: whoever holds Manage access here can grant themselves anything here, including every other box."
+
+ORGANIZATION_BOXES = BoxSet(
+    "organization",
+    (
+        Box(
+            "org_settings",
+            "Organization",
+            "Manage settings",
+            (BoxGrant("organization", "update", "organization"),),
+            "Organization settings such as the name, the API URL and the proxy URL.",
+        ),
+        Box("org_invite", "Organization", "Manage members (invite)", (BoxGrant("org_member", "create"),)),
+        Box("org_remove", "Organization", "Remove members", (BoxGrant("org_member", "delete"),)),
+        Box("org_acls", "Organization", "Manage access", _acls("organization"), MANAGE_ACCESS_HELP),
+        Box("org_audit", "Organization", "Read audit logs", (BoxGrant("org_audit_logs", "read"),)),
+        *(
+            Box(f"projects_{permission}", "All projects", permission.capitalize(), (BoxGrant("org_project", permission),))
+            for permission in ("read", "create", "update", "delete")
+        ),
+        Box("projects_acls", "All projects", "Manage access", _acls("org_project"), MANAGE_ACCESS_HELP),
+    ),
+)
+
+_PROJECT_TYPES = (
+    ("experiment", "Experiments"),
+    ("dataset", "Datasets"),
+    ("project_log", "Logs"),
+    ("prompt", "Prompts"),
+    ("prompt_session", "Playgrounds"),
+)
+_CRUD = ("read", "create", "update", "delete")
+
+PROJECT_BOXES = BoxSet(
+    "project",
+    (
+        *(Box(f"project_{p}", "Project", p.capitalize(), (BoxGrant("project", p),)) for p in _CRUD),
+        Box("project_acls", "Project", "Manage access", _acls("project"), MANAGE_ACCESS_HELP),
+        *(
+            box
+            for object_type, section in _PROJECT_TYPES
+            for box in (
+                *(Box(f"{object_type}_{p}", section, p.capitalize(), (BoxGrant("project", p, object_type),)) for p in _CRUD),
+                Box(
+                    f"{object_type}_acls",
+                    section,
+                    "Manage access",
+                    tuple(BoxGrant("project", permission, object_type) for permission in ACLS),
+                    MANAGE_ACCESS_HELP,
+                ),
+            )
+        ),
+    ),
+)
+
+
+def object_boxes(object_type: str) -> BoxSet:
+    """An experiment's, dataset's, prompt's or playground's own Permissions dialog."""
+    return BoxSet(
+        object_type,
+        (
+            *(Box(p, "Permissions", p.capitalize(), (BoxGrant(object_type, p),)) for p in ("read", "update", "delete")),
+            Box("acls", "Permissions", "Manage access", _acls(object_type), MANAGE_ACCESS_HELP),
+        ),
+    )
+
+
+GROUP_ACCESS_BOXES = BoxSet(
+    "group",
+    (
+        Box("read", "Group access", "Read", (BoxGrant("group", "read"),)),
+        Box("update", "Group access", "Update", (BoxGrant("group", "update"),), "Edit the group and add or remove its members."),
+        Box("delete", "Group access", "Delete", (BoxGrant("group", "delete"),)),
+        Box("acls", "Group access", "Manage access", _acls("group"), MANAGE_ACCESS_HELP),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who the boxes are for: a user (person or service account) or a permission group."""
+
+    user_id: UUID | None = None
+    group_id: UUID | None = None
+
+    def spec(self, grant: BoxGrant, target_id: UUID) -> GrantSpec:
+        return GrantSpec(
+            object_type=grant.node_type,
+            object_id=target_id,
+            user_id=self.user_id,
+            group_id=self.group_id,
+            permission=grant.permission,
+            restrict_object_type=grant.restrict,
+        )
+
+
+def _key(object_type: str, permission: str | None, restrict: str | None) -> tuple:
+    return (object_type, permission, restrict or None)
+
+
+def ticked_boxes(box_set: BoxSet, subject: Subject, target_id: UUID) -> set[str]:
+    """The boxes whose every grant the subject holds directly (one query)."""
+    node_types = {grant.node_type for box in box_set.boxes for grant in box.grants}
+    records = grant_records(
+        nodes=[Node(node_type, target_id) for node_type in node_types], user_id=subject.user_id, group_id=subject.group_id
+    )
+    held = {_key(r.object_type, r.permission, r.restrict_object_type) for r in records if r.role_id is None}
+    return {box.key for box in box_set.boxes if all(_key(g.node_type, g.permission, g.restrict) in held for g in box.grants)}
+
+
+def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str]) -> tuple[list, list]:
+    """Make the subject's boxes on the target exactly `ticked`: grants of newly ticked boxes are added,
+    those of newly cleared boxes removed, all in one atomic, checked and audited batch."""
+    wanted = set(ticked)
+    unknown = wanted - {box.key for box in box_set.boxes}
+    if unknown:
+        raise ValueError(f"Unknown boxes: {', '.join(sorted(unknown))}.")
+    before = ticked_boxes(box_set, subject, target_id)
+    add = [subject.spec(grant, target_id) for key in sorted(wanted - before) for grant in box_set.box(key).grants]
+    remove = [subject.spec(grant, target_id) for key in sorted(before - wanted) for grant in box_set.box(key).grants]
+    if not add and not remove:
+        return [], []
+    return acl_batch_update(actor=actor, add=add, remove=remove)
