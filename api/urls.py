@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import acl, credentials, groups, organizations, roles, users
+from api import acl, credentials, events, experiments, groups, organizations, playgrounds, project_config, projects, prompts, roles, users
 from api.index import index
 
 urlpatterns = [
@@ -27,6 +27,12 @@ urlpatterns = [
     path("v1/organization/<str:organization_id>", organizations.OrganizationDetailView.as_view(), name="api-organization-detail"),
     path("v1/user", users.UserCollectionView.as_view(), name="api-user"),
     path("v1/user/<str:user_id>", users.UserDetailView.as_view(), name="api-user-detail"),
+    *projects.urlpatterns,
+    *project_config.urlpatterns,
+    *experiments.urlpatterns,
+    *events.urlpatterns,
+    *prompts.urlpatterns,
+    *playgrounds.urlpatterns,
     path("v1/openapi.json", SpectacularAPIView.as_view(), name="api-schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -19,7 +19,7 @@ from permissions.grants import grant_records
 from permissions.models import AuditEvent, GroupNesting, PermissionGroup, Role
 from permissions.services.roles import system_role
 from projects.management.commands.seed_demo import DEMO_ORG, PEOPLE
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from projects.models import Dataset, EventRow, Experiment, Project, ProjectScore, ProjectTag, Prompt, PromptSession
 from tests.factories import UserFactory
 
 STRONG_PASSWORD = "violet-Kettle-42-orbit"
@@ -229,7 +229,7 @@ def test_seed_demo_prints_each_password_once_and_it_logs_the_person_in(demo):
         assert demo.out.count(password) == 1
         assert authenticate(username=email, password=password) == User.objects.get(email=email)
     assert "the site" in demo.out
-    assert "http://127.0.0.1:8000/admin/" in demo.out.splitlines()[-1]
+    assert "http://127.0.0.1:8000/login/" in demo.out.splitlines()[-1]
 
 
 @pytest.mark.django_db
@@ -435,3 +435,16 @@ def test_seed_demo_second_run_changes_nothing(demo):
     assert row_counts() == before
     assert "already exists" in out
     assert "password" not in out
+
+
+def test_seed_demo_fills_the_projects_with_configuration_and_rows(demo):
+    production = Project.objects.get(org=demo.org, name="Support bot (production)")
+    assert EventRow.objects.filter(project=production, kind="project_logs").count() == 3
+    assert EventRow.objects.filter(project__org=demo.org, kind="experiment").count() == 6
+    assert ProjectTag.objects.filter(project=production, name="needs-review").exists()
+    assert set(ProjectScore.objects.filter(project__org=demo.org).values_list("score_type", flat=True)) == {
+        "slider",
+        "categorical",
+        "weighted",
+        "online",
+    }

@@ -42,11 +42,14 @@ from permissions.models import PermissionGroup
 from permissions.services.grants import GrantSpec, acl_grant
 from permissions.services.groups import group_create
 from permissions.services.roles import role_create, system_role
+from projects.events.targets import EventTarget
+from projects.events.writes import insert_events
 from projects.models import Project, ProjectObject
-from projects.services import object_create, project_create
+from projects.services.configuration import project_score_create, project_tag_create
+from projects.services.objects import object_create, project_create
 
 DEMO_ORG = "Acme AI"
-LOGIN_URL = "http://127.0.0.1:8000/admin/"
+LOGIN_URL = "http://127.0.0.1:8000/login/"
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ class _Seeder:
         self._projects()
         logger, raw_token = self._service_account()
         self._grants(curator, logger)
+        self._contents()
 
         lines = [f"Created the demo organization {DEMO_ORG!r}.", "", "People (passwords are shown only now):"]
         for person in PEOPLE:
@@ -181,9 +185,78 @@ class _Seeder:
             f"Its service token {SERVICE_TOKEN_NAME!r} is shown only now:",
             f"  {raw_token}",
             "",
+            "Contents: tags, human review and aggregate scores, an online-scoring rule on the production logs,",
+            "          experiment and dataset rows, and production logs (scored by the worker that make run starts).",
+            "",
             f"Log in to the site at {LOGIN_URL} with one of the emails and passwords above.",
         ]
         return lines
+
+    def _contents(self) -> None:
+        """Configuration and rows, so that every page has something to show."""
+        owner, projects, objects = self.owner, self.projects, self.objects
+        support_bot, production = projects["Customer support bot"], projects["Support bot (production)"]
+        for project in (support_bot, production):
+            project_tag_create(
+                actor=owner, project=project, name="needs-review", color="#b3261e", description="A person should look at it."
+            )
+            project_tag_create(actor=owner, project=project, name="production", color="#1e6b34")
+            project_tag_create(actor=owner, project=project, name="staging", color="#1f5fd6")
+        project_score_create(actor=owner, project=support_bot, name="Helpfulness", score_type="slider", description="How much it helped.")
+        project_score_create(
+            actor=owner,
+            project=support_bot,
+            name="Tone",
+            score_type="categorical",
+            categories=[{"name": "Rude", "value": 0}, {"name": "Neutral", "value": 0.5}, {"name": "Warm", "value": 1}],
+        )
+        project_score_create(
+            actor=owner, project=support_bot, name="Overall", score_type="weighted", categories={"Factuality": 3, "Helpfulness": 1}
+        )
+        project_score_create(
+            actor=owner,
+            project=production,
+            name="Reply quality",
+            score_type="online",
+            config={"online": {"sampling_rate": 1, "scorers": [{"type": "global", "name": "Levenshtein"}], "apply_to_root_span": True}},
+        )
+        tickets = [
+            ("Where is my order #1234?", "It shipped yesterday and arrives Friday.", "It shipped yesterday; it arrives on Friday."),
+            (
+                "How do I reset my password?",
+                "Use the 'Forgot password' link on the login page.",
+                "Click 'Forgot password' on the login page.",
+            ),
+            ("Can I get a refund?", "Refunds are possible within 30 days.", "Yes, within 30 days of purchase."),
+        ]
+        insert_events(
+            actor=owner,
+            target=EventTarget.of(objects["Golden support tickets"]),
+            events=[{"input": question, "expected": expected} for question, _, expected in tickets],
+        )
+        for name, factuality in (("gpt-4o-mini baseline", (0.6, 0.8, 0.7)), ("RAG v2 with reranker", (0.9, 0.85, 0.95))):
+            insert_events(
+                actor=owner,
+                target=EventTarget.of(objects[name]),
+                events=[
+                    {
+                        "input": q,
+                        "output": a,
+                        "expected": e,
+                        "scores": {"Factuality": f},
+                        "metrics": {"start": 0, "end": 1.2, "tokens": 180},
+                    }
+                    for (q, a, e), f in zip(tickets, factuality, strict=True)
+                ],
+            )
+        insert_events(
+            actor=owner,
+            target=EventTarget.of(production),
+            events=[
+                {"input": q, "output": a, "expected": e, "tags": ["production"] if i else ["production", "needs-review"]}
+                for i, (q, a, e) in enumerate(tickets)
+            ],
+        )
 
     def _people(self) -> dict[str, str]:
         """Create the demo people (or reuse existing accounts, leaving their passwords alone)."""
@@ -196,14 +269,13 @@ class _Seeder:
                 credentials[person.key] = "(existing account; password unchanged)"
             else:
                 password = self.password or secrets.token_urlsafe(16)
-                # Staff so that the admin, which is the site's login for now, lets them in; what they
-                # see there is still decided by the access engine.
+                # Maya also operates the site, so she may use the Django admin too.
                 user = User.objects.create_user(
                     email=person.email,
                     password=password,
                     given_name=person.given_name,
                     family_name=person.family_name,
-                    is_staff=True,
+                    is_staff=person is OWNER,
                 )
                 credentials[person.key] = password
             self.people[person.key] = user
