@@ -35,6 +35,8 @@ from projects.services.configuration import (
 )
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
+from projects.services.playgrounds import playground_create, playground_update
+from projects.services.prompts import prompt_create, prompt_replace, prompt_update
 from tests.access_helpers import (
     custom_group,
     custom_role,
@@ -84,6 +86,8 @@ def ctx():
         dataset=DatasetFactory(project=project, name="D0"),
         tag=ProjectTag.objects.create(project=project, name="prod"),
         score=ProjectScore.objects.create(project=project, name="accuracy", score_type="slider"),
+        prompt=prompt_create(actor=owner, project=project, name="Reply", slug="reply"),
+        playground=playground_create(actor=owner, project=project, name="Tries"),
     )
 
 
@@ -273,6 +277,29 @@ CASES = {
         c.score.pk,
         before=True,
     ),
+    "prompt_create": lambda c: case(
+        lambda: prompt_create(actor=c.owner, project=c.project, name="Summary", slug="summary"), "prompt.create", "prompt", lambda r: r.pk
+    ),
+    "prompt_replace": lambda c: case(
+        lambda: prompt_replace(actor=c.owner, prompt=c.prompt, name="Reply v2"), "prompt.update", "prompt", c.prompt.pk, before=True
+    ),
+    "prompt_update": lambda c: case(
+        lambda: prompt_update(actor=c.owner, prompt=c.prompt, description="Drafts replies"),
+        "prompt.update",
+        "prompt",
+        c.prompt.pk,
+        before=True,
+    ),
+    "playground_create": lambda c: case(
+        lambda: playground_create(actor=c.owner, project=c.project, name="Ideas"), "prompt_session.create", "prompt_session", lambda r: r.pk
+    ),
+    "playground_update": lambda c: case(
+        lambda: playground_update(actor=c.owner, playground=c.playground, prompt_ids=[c.prompt.pk]),
+        "prompt_session.update",
+        "prompt_session",
+        c.playground.pk,
+        before=True,
+    ),
     "project_score_delete": lambda c: case(
         lambda: project_score_delete(actor=c.owner, score=c.score),
         "project_score.delete",
@@ -318,6 +345,8 @@ SERVICE_MODULES = (
     "projects.services.objects",
     "projects.services.configuration",
     "projects.services.experiments",
+    "projects.services.prompts",
+    "projects.services.playgrounds",
 )
 
 
