@@ -9,11 +9,10 @@ as if it did not exist (400); one the writer sees but may not read is refused wi
 
 from uuid import UUID
 
-from permissions.engine import permissions_on
-from permissions.engine.nodes import Node, model_for_type
-from permissions.exceptions import AccessDenied, ValidationError
-from permissions.grants import resolve_chain
+from permissions.engine.nodes import Node
+from permissions.exceptions import ValidationError
 from projects.events.targets import EventTarget
+from projects.references import require_readable_reference
 
 ORIGIN_TYPES = {
     "project_logs": "project_log",
@@ -50,22 +49,9 @@ def referenced_nodes(events: list[dict]) -> dict[Node, str]:
     return nodes
 
 
-def _alive(node: Node) -> bool:
-    """Soft-deleted objects (and the logs of a deleted project) are gone for new references."""
-    anchor = "project" if node.type == "project_log" else node.type
-    model = model_for_type(anchor)
-    return model._base_manager.filter(pk=node.id, deleted_at__isnull=True).exists()
-
-
 def check_references(actor, target: EventTarget, events: list[dict]) -> None:
-    """Refuse the batch if a row names an object its writer may not reference (see the module docstring)."""
+    """Refuse the batch if a row names an object its writer may not refer to (see the module docstring)."""
     for node, where in referenced_nodes(events).items():
-        chain = resolve_chain(node)
-        missing = ValidationError(f"{where}: no {node.type} with id {node.id}.")
-        if chain is None or chain[-1].id != target.org_id or not _alive(node):
-            raise missing
-        held = permissions_on(actor, node)
-        if "read" not in held:
-            if held - {"create"}:
-                raise AccessDenied("read", node.type, f"{where}: you need the 'read' permission on this {node.type} to reference it.")
-            raise missing
+        require_readable_reference(
+            actor=actor, org_id=target.org_id, node=node, missing_message=f"{where}: no {node.type} with id {node.id}."
+        )

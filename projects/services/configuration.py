@@ -13,16 +13,15 @@ refuses, with the same messages. A message names the offending value by its path
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
-from uuid import UUID
 
 from django.db import IntegrityError, models, transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
-from permissions.engine import permissions_on
 from permissions.engine.guards import require
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from projects.models import Project, ProjectObject, ProjectScore, ProjectTag, Prompt
+from projects.references import readable_object
 from projects.scoring.scorers import GLOBAL_SCORERS as BUILT_IN_SCORERS
 
 # JSON shape checks
@@ -131,27 +130,9 @@ def expect_string_list(value: Any, path: str, *, nullable: bool = True, non_empt
 
 
 def referenced_object(*, actor, org: Organization, model: type[ProjectObject], object_id: Any, what: str) -> ProjectObject:
-    """The live `model` row `object_id` of `org` that `actor` may read, for a configuration that names it.
-
-    A reference may cross projects inside the organization. A missing or deleted object, one of another
-    organization and one the actor holds no permission on are all the same 400 ("no such ..."), so that
-    the answer tells nothing about objects the actor cannot see; one it sees but may not read is a 403
-    naming read.
-    """
-    try:
-        pk = UUID(str(object_id)) if isinstance(object_id, str | UUID) else None
-    except ValueError:
-        pk = None
-    obj = None
-    if pk is not None:
-        obj = model.objects.alive().filter(pk=pk, project__org=org, project__deleted_at__isnull=True).first()
-    if obj is not None:
-        held = permissions_on(actor, obj)
-        if "read" in held:
-            return obj
-        if held - {"create"}:
-            raise AccessDenied("read", obj.acl_object_type, f"You need the 'read' permission on the {what} {pk} to use it here.")
-    raise ValidationError(f"No such {what}: {object_id}.")
+    """The live `model` row `object_id` of `org` that a configuration names, once `actor` may refer to it
+    (:func:`projects.references.require_readable_reference`)."""
+    return readable_object(actor=actor, org_id=org.pk, model=model, object_id=object_id, missing_message=f"No such {what}: {object_id}.")
 
 
 # Score definitions

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 
 from permissions.audit import record_event
 from permissions.engine.guards import require, require_create
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from projects.models import Dataset, Experiment, Project, ProjectObject
+from projects.references import readable_object
 from projects.services.objects import object_create
 
 NAME_MAX_LENGTH = 255
@@ -27,24 +28,10 @@ FRESH_NAME_ATTEMPTS = 10
 
 
 def linked_object(*, actor, model: type[ProjectObject], object_id: UUID, org_id: UUID, field: str) -> ProjectObject:
-    """The live `model` row `object_id` that `field` links to, once `actor` is known to be able to read it.
-
-    The row may be in any live project of the organization `org_id`. A row of another organization, a
-    deleted one (or one in a deleted project) and one the actor holds no permission on are refused with
-    the same 400, so that the answer tells nothing about what the actor cannot see. One the actor sees but
-    cannot read is refused with a 403 naming read.
-    """
-    object_type = model.acl_object_type
-    target = model.objects.alive().filter(pk=object_id, project__org_id=org_id, project__deleted_at__isnull=True).first()
-    try:
-        if target is None:
-            raise NotFound(object_type, object_id)
-        require(actor, "read", target)
-    except NotFound:
-        raise ValidationError(f"{field}: No such {object_type} with id {object_id}.") from None
-    except AccessDenied:
-        raise AccessDenied("read", object_type, f"You need the 'read' permission on the {object_type} that {field} names.") from None
-    return target
+    """The live `model` row `object_id` that `field` links to, once `actor` may refer to it
+    (:func:`projects.references.require_readable_reference`: any live project of the organization)."""
+    missing = f"{field}: No such {model.acl_object_type} with id {object_id}."
+    return readable_object(actor=actor, org_id=org_id, model=model, object_id=object_id, where=field, missing_message=missing)
 
 
 def _require_live(project: Project) -> None:

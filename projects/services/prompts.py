@@ -27,9 +27,9 @@ from permissions.audit import record_event
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
-from permissions.grants import resolve_chain
 from permissions.types import PARENT_TYPE
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession, PromptVersion, Transaction
+from projects.models import Project, Prompt, PromptVersion, Transaction
+from projects.references import require_readable_reference as require_organization_reference
 from projects.services.objects import object_create, object_delete
 
 # What a version keeps: every field a client can set or read, never the id, project or creation date.
@@ -288,27 +288,9 @@ def validate_tags(value: Any) -> list[str] | None:
 # References
 
 
-_ALIVE_MODELS = {"project": Project, "experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
-
-
 def require_readable_reference(*, actor, org: Organization, node: Node) -> None:
-    """The actor may refer to `node` from an object of `org` (ACCESS_MODEL.md, references across projects).
-
-    A node of another organization, a deleted one, or one the actor holds no permission on is refused
-    as if it did not exist (a 400 about the body, not a 404 about the URL); one the actor sees but may
-    not read is refused naming read.
-    """
-    missing = ValidationError(f"No {node.type} with id {node.id} was found.")
-    chain = resolve_chain(node)
-    if chain is None or chain[-1].id != org.pk:
-        raise missing
-    model = _ALIVE_MODELS.get(node.type)
-    if model is not None and not model._base_manager.filter(pk=node.id, deleted_at__isnull=True).exists():
-        raise missing
-    try:
-        require(actor, "read", node)
-    except NotFound:
-        raise missing from None
+    """The actor may refer to `node` from an object of `org`: :func:`projects.references.require_readable_reference`."""
+    require_organization_reference(actor=actor, org_id=org.pk, node=node)
 
 
 def _check_origin(*, actor, org: Organization, origin: dict | None) -> None:
