@@ -275,3 +275,10 @@ def test_deleting_a_role_needs_delete_on_it():
         role_delete(actor=viewer, role=role)
     assert denied.value.permission == "delete"
     assert row_counts() == before
+
+
+def test_a_role_may_hold_a_permission_both_unrestricted_and_restricted():
+    org = OrganizationFactory()
+    role = role_create(actor=owner_of(org), org=org, name="Readers", member_permissions=[("read", ""), ("read", "project")])
+    event = AuditEvent.objects.get(action="role.create", target_id=str(role.pk))
+    assert event.after["member_permissions"] == [["read", None], ["read", "project"]]

@@ -41,7 +41,10 @@ def role_state(role: Role) -> dict:
     return {
         "name": role.name,
         "description": role.description,
-        "member_permissions": sorted([p, r or None] for p, r in role.member_permissions.values_list("permission", "restrict_object_type")),
+        "member_permissions": [
+            [permission, restriction or None]
+            for permission, restriction in sorted(role.member_permissions.values_list("permission", "restrict_object_type"))
+        ],
         "member_roles": sorted(str(r) for r in role.member_roles.values_list("id", flat=True)),
     }
 

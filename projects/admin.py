@@ -1,0 +1,365 @@
+"""The Django admin of projects, the objects in them, their configuration and their data.
+
+Projects, experiments, datasets, prompts, playgrounds, tags and scores are created, changed and deleted
+through the project services with the operator as the actor (see :mod:`permissions.admin`); deletion
+of a project or an object is soft, as everywhere else. Prompt versions, data rows, feedback,
+transactions and scoring jobs are history or derived data: read-only.
+"""
+
+from django import forms
+from django.contrib import admin
+
+from permissions.admin import GuardedServiceAdmin, ReadOnlyAdmin, ServiceAdmin, changed, organization_display
+from projects.models import (
+    Dataset,
+    EventFeedback,
+    EventRow,
+    EventTag,
+    EventVersion,
+    Experiment,
+    Project,
+    ProjectScore,
+    ProjectTag,
+    Prompt,
+    PromptSession,
+    PromptVersion,
+    ScoringJob,
+    Transaction,
+)
+from projects.services.configuration import (
+    project_score_create,
+    project_score_delete,
+    project_score_update,
+    project_tag_create,
+    project_tag_delete,
+    project_tag_update,
+)
+from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
+from projects.services.objects import object_delete, project_create, project_delete, project_update
+from projects.services.playgrounds import playground_create, playground_delete, playground_update
+from projects.services.prompts import prompt_create, prompt_delete, prompt_update
+
+_DELETED_FILTER = ("deleted_at", admin.EmptyFieldListFilter)
+
+
+class _ProjectScopedAdmin:
+    """Columns shared by the rows that belong to a project."""
+
+    @admin.display(description="organization", ordering="project__org__name")
+    def organization(self, obj) -> str:
+        return organization_display(obj)
+
+
+@admin.register(Project)
+class ProjectAdmin(GuardedServiceAdmin):
+    list_display = ("name", "org", "created_by", "created", "deleted_at")
+    list_select_related = ("org", "created_by")
+    list_filter = (_DELETED_FILTER, "org")
+    search_fields = ("name", "description", "org__name")
+    autocomplete_fields = ("org",)
+    soft_delete = True
+    add_fields = ("org", "name", "description")
+    fields = ("id", "org", "name", "description", "settings", "created_by", "created", "deleted_at")
+    readonly_fields = ("id", "org", "created_by", "created", "deleted_at")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return project_create(actor=request.user, org=data["org"], name=data["name"], description=data["description"])
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "description", "settings")
+        if "settings" in changes and changes["settings"] is None:
+            changes["settings"] = {}  # the service's way to clear them
+        return project_update(actor=request.user, project=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        project_delete(actor=request.user, project=obj)
+
+
+class _ProjectObjectAdmin(_ProjectScopedAdmin, GuardedServiceAdmin):
+    list_display = ("name", "project", "organization", "created_by", "created", "deleted_at")
+    list_select_related = ("project__org", "created_by")
+    list_filter = (_DELETED_FILTER, "project__org")
+    search_fields = ("name", "description", "project__name", "project__org__name")
+    soft_delete = True
+    readonly_fields = ("id", "project", "created_by", "created", "deleted_at")
+
+    def delete_through_service(self, request, obj):
+        object_delete(actor=request.user, obj=obj)
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(_ProjectObjectAdmin):
+    list_display = (*_ProjectObjectAdmin.list_display[:3], "public", *_ProjectObjectAdmin.list_display[3:])
+    list_filter = (*_ProjectObjectAdmin.list_filter, "public")
+    autocomplete_fields = ("project", "dataset", "base_exp")
+    add_fields = ("project", "name", "description", "dataset", "dataset_version", "base_exp", "public", "metadata", "tags")
+    fields = ("id", *add_fields, "repo_info", "created_by", "created", "deleted_at")
+    readonly_fields = (*_ProjectObjectAdmin.readonly_fields, "repo_info")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return experiment_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            description=data["description"],
+            dataset_id=data["dataset"].pk if data["dataset"] else None,
+            dataset_version=data["dataset_version"] or None,
+            base_exp_id=data["base_exp"].pk if data["base_exp"] else None,
+            public=data["public"],
+            metadata=data["metadata"],
+            tags=data["tags"],
+        )
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "description", "dataset_version", "public", "metadata", "tags")
+        for field in ("dataset", "base_exp"):
+            if field in form.changed_data and form.cleaned_data[field] is not None:
+                changes[f"{field}_id"] = form.cleaned_data[field].pk
+        return experiment_update(actor=request.user, experiment=obj, **changes)
+
+
+@admin.register(Dataset)
+class DatasetAdmin(_ProjectObjectAdmin):
+    autocomplete_fields = ("project",)
+    add_fields = ("project", "name", "description", "metadata", "tags")
+    fields = ("id", *add_fields, "created_by", "created", "deleted_at")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return dataset_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            description=data["description"],
+            metadata=data["metadata"],
+            tags=data["tags"],
+        )
+
+    def update_through_service(self, request, obj, form):
+        return dataset_update(actor=request.user, dataset=obj, **changed(form, "name", "description", "metadata", "tags"))
+
+
+@admin.register(Prompt)
+class PromptAdmin(_ProjectObjectAdmin):
+    """Prompts and functions. The admin creates prompts; functions, whose code comes with them, are made
+    through ``/v1/function``. Every change keeps a new version."""
+
+    list_display = ("name", "slug", "function_type", "is_function", "project", "organization", "created", "deleted_at")
+    list_filter = (*_ProjectObjectAdmin.list_filter, "is_function", "function_type")
+    search_fields = (*_ProjectObjectAdmin.search_fields, "slug")
+    autocomplete_fields = ("project",)
+    add_fields = ("project", "name", "slug", "description", "function_type", "prompt_data", "tags")
+    fields = (
+        "id",
+        *add_fields,
+        "function_data",
+        "is_function",
+        "function_schema",
+        "origin",
+        "xact_id",
+        "created_by",
+        "created",
+        "deleted_at",
+    )
+    readonly_fields = (*_ProjectObjectAdmin.readonly_fields, "is_function", "function_schema", "origin", "xact_id")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return prompt_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            slug=data["slug"],
+            description=data["description"],
+            prompt_data=data["prompt_data"],
+            tags=data["tags"],
+            function_type=data["function_type"] or None,
+        )
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "slug", "description", "function_type", "prompt_data", "tags", "function_data")
+        return prompt_update(actor=request.user, prompt=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        prompt_delete(actor=request.user, prompt=obj)
+
+
+@admin.register(PromptSession)
+class PromptSessionAdmin(_ProjectObjectAdmin):
+    """Playgrounds; each prompt added must be readable by the operator, whatever its project."""
+
+    autocomplete_fields = ("project", "prompts")
+    add_fields = ("project", "name", "description", "prompts")
+    fields = ("id", *add_fields, "created_by", "created", "deleted_at")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return playground_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            description=data["description"],
+            prompt_ids=[prompt.pk for prompt in data["prompts"]],
+        )
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "description")
+        if "prompts" in form.changed_data:
+            changes["prompt_ids"] = [prompt.pk for prompt in form.cleaned_data["prompts"]]
+        return playground_update(actor=request.user, playground=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        playground_delete(actor=request.user, playground=obj)
+
+
+@admin.register(PromptVersion)
+class PromptVersionAdmin(ReadOnlyAdmin):
+    list_display = ("prompt", "xact_id", "project", "created_by", "created")
+    list_select_related = ("prompt__project", "created_by")
+    search_fields = ("prompt__name", "prompt__slug", "prompt__project__name")
+    fields = ("id", "prompt", "xact_id", "snapshot", "created_by", "created")
+
+    @admin.display(description="project", ordering="prompt__project__name")
+    def project(self, obj) -> str:
+        return obj.prompt.project.name
+
+
+# Configuration
+
+
+@admin.register(ProjectTag)
+class ProjectTagAdmin(_ProjectScopedAdmin, ServiceAdmin):
+    list_display = ("name", "project", "organization", "color", "description", "created_by", "created")
+    list_select_related = ("project__org", "created_by")
+    list_filter = ("project__org",)
+    search_fields = ("name", "description", "project__name")
+    autocomplete_fields = ("project",)
+    add_fields = ("project", "name", "description", "color", "position")
+    fields = ("id", *add_fields, "created_by", "created")
+    readonly_fields = ("id", "project", "created_by", "created")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return project_tag_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            description=data["description"],
+            color=data["color"],
+            position=data["position"],
+        )
+
+    def update_through_service(self, request, obj, form):
+        return project_tag_update(actor=request.user, tag=obj, **changed(form, "name", "description", "color", "position"))
+
+    def delete_through_service(self, request, obj):
+        project_tag_delete(actor=request.user, tag=obj)
+
+
+class ProjectScoreForm(forms.ModelForm):
+    class Meta:
+        model = ProjectScore
+        fields = ("project", "name", "score_type", "description", "categories", "config", "position")
+        help_texts = {
+            "categories": "Categorical: [{name, value}]; weighted: {score name: weight}; minimum and maximum: [score names].",
+            "config": "Online scoring rules go in config.online.",
+        }
+
+
+@admin.register(ProjectScore)
+class ProjectScoreAdmin(_ProjectScopedAdmin, ServiceAdmin):
+    list_display = ("name", "score_type", "project", "organization", "created_by", "created")
+    list_select_related = ("project__org", "created_by")
+    list_filter = ("score_type", "project__org")
+    search_fields = ("name", "description", "project__name")
+    autocomplete_fields = ("project",)
+    form = ProjectScoreForm
+    add_fields = ("project", "name", "score_type", "description", "categories", "config", "position")
+    fields = ("id", *add_fields, "created_by", "created")
+    readonly_fields = ("id", "project", "created_by", "created")
+
+    def create_through_service(self, request, form):
+        data = form.cleaned_data
+        return project_score_create(
+            actor=request.user,
+            project=data["project"],
+            name=data["name"],
+            score_type=data["score_type"],
+            description=data["description"],
+            categories=data["categories"],
+            config=data["config"],
+            position=data["position"],
+        )
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "score_type", "description", "categories", "config", "position")
+        return project_score_update(actor=request.user, score=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        project_score_delete(actor=request.user, score=obj)
+
+
+# Data rows and the work derived from them
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created")
+    date_hierarchy = "created"
+
+
+_ROW_FIELDS = (
+    "kind",
+    "object_id",
+    "row_id",
+    "xact_id",
+    "span_id",
+    "root_span_id",
+    "is_root",
+    "is_deleted",
+    "trace_order",
+    "created",
+    "data",
+)
+
+
+@admin.register(EventRow)
+class EventRowAdmin(_ProjectScopedAdmin, ReadOnlyAdmin):
+    list_display = ("id", "kind", "object_id", "row_id", "xact_id", "project", "organization", "is_deleted", "created")
+    list_select_related = ("project__org",)
+    list_filter = ("kind", "is_deleted", "project__org")
+    search_fields = ("row_id", "span_id", "root_span_id", "object_id")
+    fields = ("id", "project", *_ROW_FIELDS)
+
+
+@admin.register(EventVersion)
+class EventVersionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "object_id", "row_id", "xact_id", "first_id", "is_deleted", "created")
+    list_filter = ("kind", "is_deleted")
+    search_fields = ("row_id", "span_id", "root_span_id", "object_id")
+    fields = ("id", "first_id", *_ROW_FIELDS)
+
+
+@admin.register(EventTag)
+class EventTagAdmin(ReadOnlyAdmin):
+    list_display = ("tag", "row")
+    list_select_related = ("row",)
+    search_fields = ("tag", "row__row_id")
+
+
+@admin.register(EventFeedback)
+class EventFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "object_id", "row_id", "xact_id", "source", "created_by", "created")
+    list_select_related = ("created_by",)
+    list_filter = ("kind", "source")
+    search_fields = ("row_id", "object_id", "comment")
+
+
+@admin.register(ScoringJob)
+class ScoringJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "rule", "kind", "object_id", "row_id", "status", "attempts", "created", "started_at", "finished_at")
+    list_select_related = ("rule",)
+    list_filter = ("status", "kind")
+    search_fields = ("row_id", "object_id", "rule__name", "error")
