@@ -14,7 +14,7 @@ from permissions.engine.nodes import Node
 from permissions.services.groups import member_user_ids
 from projects.models import Project
 from tests.access_helpers import custom_group, grant, row_counts
-from tests.factories import OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
+from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,11 @@ def test_home_sends_a_person_to_the_organization_the_switcher_names(org, people)
     assert client.get(reverse("web:home"))["Location"] == members_url(org, "projects")
     assert client.get(reverse("web:home"), {"org": "Beta"})["Location"] == reverse("web:projects", kwargs={"org_name": "Beta"})
     assert client.get(reverse("web:home"), {"org": "Elsewhere"})["Location"] == members_url(org, "projects")
+
+
+def test_a_project_where_one_reads_a_single_experiment_is_listed(org, people):
+    project = ProjectFactory(org=org, name="evals")
+    experiment = ExperimentFactory(project=project)
+    grant(org, experiment, user=people["custom"], permission="read")
+    html = client_for(people["custom"]).get(members_url(org, "projects")).content.decode()
+    assert "evals" in html

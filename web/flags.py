@@ -8,14 +8,16 @@ costs one query per node it touches.
 from dataclasses import dataclass
 
 from accounts.models import Organization
-from permissions.engine import can_create_in, permissions_on
+from permissions.engine import can_create_in, permissions_on, restrict
 from permissions.engine.guards import is_owner
 from permissions.engine.nodes import Node
+from permissions.models import PermissionGroup
 
 
 @dataclass(frozen=True)
 class OrgFlags:
     can_read_members: bool
+    can_read_groups: bool
     can_invite: bool
     can_remove_members: bool
     can_manage_settings: bool
@@ -24,10 +26,16 @@ class OrgFlags:
     can_create_group: bool
     can_create_project: bool
     is_owner: bool
+    can_check_access: bool = False  # read_acls on the organization or on all projects: "Check access" in the top bar
 
     @property
     def sees_settings(self) -> bool:
-        return self.can_read_members or self.can_manage_settings or self.can_read_audit_log or self.is_owner
+        return True  # every member has their own API keys there
+
+
+def restrict_groups_readable(user, org: Organization) -> bool:
+    """Whether the person may read some permission group of the organization (the Permission groups page)."""
+    return restrict(PermissionGroup.objects.filter(org=org), user, "read").exists()
 
 
 def org_flags(user, org: Organization) -> OrgFlags:
@@ -35,6 +43,7 @@ def org_flags(user, org: Organization) -> OrgFlags:
     members = permissions_on(user, Node("org_member", org.pk))
     return OrgFlags(
         can_read_members="read" in members,
+        can_read_groups=bool(restrict_groups_readable(user, org)),
         can_invite="create" in members,
         can_remove_members="delete" in members,
         can_manage_settings="update" in organization,
@@ -43,4 +52,5 @@ def org_flags(user, org: Organization) -> OrgFlags:
         can_create_group=can_create_in(user, "group", Node("organization", org.pk)),
         can_create_project=can_create_in(user, "project", Node("org_project", org.pk)),
         is_owner=is_owner(user, org.pk),
+        can_check_access="read_acls" in organization or "read_acls" in permissions_on(user, Node("org_project", org.pk)),
     )

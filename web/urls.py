@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web.views import home, members, projects
+from web.views import (
+    audit,
+    check_access,
+    credentials,
+    groups,
+    home,
+    invitations,
+    members,
+    organization,
+    project_configuration,
+    project_pages,
+    projects,
+)
 
 app_name = "web"
 
@@ -14,6 +26,14 @@ org_patterns = [
     path("settings/members/<uuid:user_id>/groups/", members.ChangeMemberGroups.as_view(), name="member-groups"),
     path("settings/members/<uuid:user_id>/remove/", members.RemoveMember.as_view(), name="member-remove"),
     path("settings/members/invitations/<uuid:invitation_id>/revoke/", members.RevokeInvitation.as_view(), name="invitation-revoke"),
+    path("settings/members/invitations/<uuid:invitation_id>/resend/", members.ResendInvitation.as_view(), name="invitation-resend"),
+    *groups.urlpatterns,
+    *credentials.urlpatterns,
+    *organization.urlpatterns,
+    *audit.urlpatterns,
+    *project_pages.urlpatterns,
+    *project_configuration.urlpatterns,
+    *check_access.urlpatterns,
 ]
 
 urlpatterns = [
@@ -28,5 +48,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    *invitations.urlpatterns,
     path("app/<str:org_name>/", include(org_patterns)),
 ]

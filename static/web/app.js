@@ -6,11 +6,19 @@
       dialog.showModal();
       var first = dialog.querySelector("input, select, textarea, button[type=submit]");
       if (first) first.focus();
+      return true;
     }
+    return false;
   }
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");
-    if (opener) { openDialog(opener.getAttribute("data-open-dialog")); return; }
+    if (opener) {
+      // A link that opens a dialog is the page's no-JavaScript fallback: with JavaScript, the dialog instead.
+      if (openDialog(opener.getAttribute("data-open-dialog")) && opener.tagName === "A") event.preventDefault();
+      var menu = opener.closest("details");
+      if (menu) menu.open = false;
+      return;
+    }
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) { var dialog = closer.closest("dialog"); if (dialog) dialog.close(); }
     var copier = event.target.closest("[data-copy]");
@@ -30,5 +38,13 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { openDialog(dialog.id); });
+  });
+  // A page shown once (a new token) puts the list's address back, so reloading shows the list, not the form again.
+  document.querySelectorAll("[data-replace-url]").forEach(function (element) {
+    if (window.history && history.replaceState) history.replaceState(null, "", element.getAttribute("data-replace-url"));
+  });
+  // A dialog fetched with htmx (hx-get into the page) opens as soon as it arrives.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    event.detail.target.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { openDialog(dialog.id); });
   });
 })();

@@ -16,7 +16,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, User
-from accounts.services.members import invitation_revoke, member_invite, member_remove
+from accounts.services.invitations import invitation_resend, member_invite_with_link
+from accounts.services.members import invitation_revoke, member_remove
 from permissions.engine import restrict
 from permissions.engine.guards import require
 from permissions.engine.nodes import Node
@@ -109,7 +110,13 @@ class InviteMembers(MembersPage):
             try:
                 with transaction.atomic():
                     for email in form.cleaned_data["emails"]:
-                        member_invite(actor=request.user, org=self.org, email=email, group_ids=[UUID(form.cleaned_data["group"])])
+                        member_invite_with_link(
+                            actor=request.user,
+                            org=self.org,
+                            email=email,
+                            group_ids=[UUID(form.cleaned_data["group"])],
+                            site_url=request.build_absolute_uri("/"),
+                        )
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
@@ -183,6 +190,24 @@ class RevokeInvitation(MembersPage):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"Revoked the invitation of {invitation.email}.")
+        return redirect(_members_url(self.org))
+
+
+class ResendInvitation(MembersPage):
+    """POST: email a pending invitation again with a new link; the previous link stops working."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = Invitation.objects.filter(org=self.org, pk=kwargs["invitation_id"]).first()
+        if invitation is None:
+            raise Http404("No such invitation.")
+        try:
+            invitation_resend(actor=request.user, invitation=invitation, site_url=request.build_absolute_uri("/"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Sent the invitation to {invitation.email} again.")
         return redirect(_members_url(self.org))
 
 

@@ -1,13 +1,15 @@
-"""Projects: the list of the projects a person may read, and "Create project" when they may create one."""
+"""Projects: the list of the projects a person may read or read something in, and "Create project" when they
+may create one."""
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from permissions.engine import restrict
 from permissions.exceptions import ValidationError
-from projects.models import Project
+from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
 from projects.services.objects import project_create
 from web.context import OrgPage
 
@@ -23,9 +25,18 @@ class ProjectsPage(OrgPage):
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        visible = restrict(Project.objects.alive().filter(org=self.org), self.request.user, "read")
-        context.update(projects=list(visible.select_related("created_by").order_by("name")), form=form or ProjectForm())
+        context.update(projects=list(self.visible_projects().select_related("created_by").order_by("name")), form=form or ProjectForm())
         return context
+
+    def visible_projects(self):
+        """The live projects the person reads, or reads something in (an experiment, a dataset, a prompt or a
+        playground granted on its own): one query, every part restricted by the engine in the database."""
+        user, projects = self.request.user, Project.objects.alive().filter(org=self.org)
+        inside = Q(pk__in=restrict(projects, user, "read").values("pk"))
+        for model in (Experiment, Dataset, Prompt, PromptSession):
+            readable = restrict(model.objects.alive().filter(project__org=self.org), user, "read")
+            inside |= Q(pk__in=readable.values("project_id"))
+        return projects.filter(inside)
 
     def post(self, request, *args, **kwargs):
         form = ProjectForm(request.POST)

@@ -1,0 +1,236 @@
+"""Check access: may this person, service account or group do this on that object, and why?
+
+The answer is the engine's own explanation (``permissions.engine.explain``): each grant that allows it,
+the node that carries it, the groups and roles it comes through; when nothing allows it, who could grant
+it (named only to those who may read the organization's members). The rule is that of
+``/v1/acl/explain``: anyone may check their own access to what they see (the object list offers only
+that), and explaining anyone else's access needs read_acls on the object.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django import forms
+from django.db.models import QuerySet
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from accounts.models import Organization, User
+from permissions.engine import can, explain, is_visible, restrict
+from permissions.engine.explain import Explanation, Reason
+from permissions.engine.nodes import Node
+from permissions.grants import resolve_chain
+from permissions.models import PermissionGroup, Role
+from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from web.context import OrgPage
+from web.views.project_pages import Principal, find_principal, principal_choices
+
+OBJECT_TYPES = (
+    ("organization", "Organization"),
+    ("org_member", "Members (org_member)"),
+    ("org_audit_logs", "Audit logs (org_audit_logs)"),
+    ("org_project", "All projects (org_project)"),
+    ("group", "Permission group"),
+    ("role", "Role"),
+    ("project", "Project"),
+    ("project_log", "Project logs (project_log)"),
+    ("experiment", "Experiment"),
+    ("dataset", "Dataset"),
+    ("prompt", "Prompt"),
+    ("prompt_session", "Playground (prompt_session)"),
+)
+TYPE_LABELS = dict(OBJECT_TYPES)
+PERMISSIONS = (
+    ("read", "Read"),
+    ("create", "Create"),
+    ("update", "Update"),
+    ("delete", "Delete"),
+    ("create_acls", "Create ACLs (create_acls)"),
+    ("read_acls", "Read ACLs (read_acls)"),
+    ("update_acls", "Update ACLs (update_acls)"),
+    ("delete_acls", "Delete ACLs (delete_acls)"),
+)
+ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
+PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
+DEFAULT_TYPE = "project"
+
+
+def _project_objects(model, org: Organization) -> QuerySet:
+    return model.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
+
+
+def object_choices(actor, org: Organization, object_type: str) -> list[tuple[str, str]]:
+    """The organization's objects of `object_type` that `actor` may read, as (id, label): one query."""
+    if object_type in ORG_LEVEL_TYPES:
+        return [(str(org.pk), org.name)] if is_visible(actor, Node(object_type, org.pk)) else []
+    if object_type == "group":
+        found = restrict(PermissionGroup.objects.filter(org=org), actor, "read").order_by("name")
+        return [(str(group.pk), group.name) for group in found]
+    if object_type == "role":
+        return [(str(role.pk), role.name) for role in restrict(Role.objects.filter(org=org), actor, "read").order_by("name")]
+    if object_type in ("project", "project_log"):
+        projects = restrict(Project.objects.alive().filter(org=org), actor, "read").order_by("name")
+        return [(str(project.pk), project.name) for project in projects]
+    found = restrict(_project_objects(PROJECT_OBJECT_MODELS[object_type], org), actor, "read").select_related("project")
+    return [(str(obj.pk), f"{obj.project.name} / {obj.name}") for obj in found.order_by("project__name", "name")]
+
+
+class CheckAccessForm(forms.Form):
+    principal = forms.ChoiceField(label="Person, service account or group")
+    object_type = forms.ChoiceField(label="Object type", choices=OBJECT_TYPES)
+    object_id = forms.ChoiceField(label="Object", help_text="Among the objects you may see.")
+    permission = forms.ChoiceField(label="Permission", choices=PERMISSIONS)
+
+    def __init__(self, *args, principals: list[Principal], objects: list[tuple[str, str]], objects_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["principal"].choices = [(p.key, f"{p.name} ({p.kind})") for p in principals]
+        self.fields["object_id"].choices = objects
+        if objects_url:
+            self.fields["object_type"].widget.attrs.update(
+                {"hx-get": objects_url, "hx-target": "#object-field", "hx-swap": "outerHTML", "hx-trigger": "change"}
+            )
+
+
+def node_names(org: Organization, nodes: list[Node]) -> dict[Node, str]:
+    """A name people recognize for each node: one query per type of object among them."""
+    names: dict[Node, str] = {}
+    ids_by_type: dict[str, set[UUID]] = {}
+    for node in nodes:
+        if node.type in ORG_LEVEL_TYPES:
+            names[node] = org.name
+        else:
+            anchor = "project" if node.type == "project_log" else node.type
+            ids_by_type.setdefault(anchor, set()).add(node.id)
+    models = {"project": Project, "group": PermissionGroup, "role": Role, **PROJECT_OBJECT_MODELS}
+    found = {
+        (object_type, pk): name
+        for object_type, ids in ids_by_type.items()
+        for pk, name in models[object_type].objects.filter(pk__in=ids).values_list("pk", "name")
+    }
+    for node in nodes:
+        if node not in names:
+            names[node] = found.get(("project" if node.type == "project_log" else node.type, node.id), str(node.id))
+    return names
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    """One grant that allows it, in words."""
+
+    grant: str
+    node_type: str
+    node_name: str
+    groups: str
+    roles: str
+
+
+def reason_views(org: Organization, explanation: Explanation) -> list[ReasonView]:
+    names = node_names(org, [reason.node for reason in explanation.reasons])
+    return [_reason_view(reason, names) for reason in explanation.reasons]
+
+
+def _reason_view(reason: Reason, names: dict[Node, str]) -> ReasonView:
+    record = reason.grant
+    if record.permission:
+        grant = record.permission + (f", restricted to {record.restrict_object_type}" if record.restrict_object_type else "")
+    else:
+        grant = f"role {reason.via_roles[0].name}" if reason.via_roles else "a role"
+    return ReasonView(
+        grant=grant,
+        node_type=TYPE_LABELS.get(reason.node.type, reason.node.type),
+        node_name=names[reason.node],
+        groups=" → ".join(group.name for group in reason.via_groups),
+        roles=" → ".join(role.name for role in reason.via_roles),
+    )
+
+
+class CheckAccessPage(OrgPage):
+    """GET: the form, and with a complete query the answer (400 for a choice not offered, 403 for someone
+    else's access to an object without read_acls on it)."""
+
+    template_name = "web/check_access.html"
+    section = "check_access"
+
+    def principals(self) -> list[Principal]:
+        me = self.request.user
+        you = Principal(f"user:{me.pk}", f"You, {me.email}", "Service account" if me.is_service_account else "Member")
+        return [you, *(p for p in principal_choices(me, self.org, limit=None) if p.key != you.key)]
+
+    def object_type(self) -> str:
+        chosen = self.request.GET.get("object_type")
+        return chosen if chosen in TYPE_LABELS else DEFAULT_TYPE
+
+    def form(self) -> CheckAccessForm:
+        """Bound to the query once it is submitted; "Show objects" (without JavaScript) only refreshes the
+        object list for the chosen type, keeping the other choices."""
+        query = self.request.GET
+        initial = {"principal": f"user:{self.request.user.pk}", "object_type": DEFAULT_TYPE, "permission": "read"}
+        if "show_objects" in query:
+            initial.update({key: query[key] for key in ("principal", "object_type", "permission") if query.get(key)})
+        return CheckAccessForm(
+            query if "permission" in query and "show_objects" not in query else None,
+            principals=self.principals(),
+            objects=object_choices(self.request.user, self.org, self.object_type()),
+            objects_url=reverse("web:check-access-objects", kwargs={"org_name": self.org.name}),
+            initial=initial,
+        )
+
+    def get(self, request, *args, **kwargs):
+        form = self.form()
+        context = self.get_context_data(form=form)
+        status = 200
+        if form.is_bound:
+            status = self.answer(form, context) if form.is_valid() else 400
+        return self.render_to_response(context, status=status)
+
+    def subject(self, key: str) -> "User | PermissionGroup":
+        if key == f"user:{self.request.user.pk}":
+            return self.request.user
+        principal = find_principal(self.request.user, self.org, key)
+        subject = principal.subject
+        if subject.group_id:
+            return PermissionGroup.objects.get(pk=subject.group_id, org=self.org)
+        return User.objects.get(pk=subject.user_id, memberships__org=self.org)
+
+    def answer(self, form: CheckAccessForm, context: dict) -> int:
+        data = form.cleaned_data
+        node = Node(data["object_type"], data["object_id"])
+        chain = resolve_chain(node)
+        if chain is None or chain[-1].id != self.org.pk:
+            form.add_error("object_id", "Choose an object from the list.")
+            return 400
+        subject = self.subject(data["principal"])
+        if subject != self.request.user and not can(self.request.user, "read_acls", node):
+            context["refusal"] = (
+                "You need the 'read_acls' permission on this object to see someone else's access to it. You may check your own."
+            )
+            return 403
+        explanation = explain(subject, data["permission"], node)
+        names = node_names(self.org, chain)
+        context.update(
+            explanation=explanation,
+            is_group=isinstance(subject, PermissionGroup),
+            is_self=subject == self.request.user,
+            object_label=f"{TYPE_LABELS[node.type]} {names[node]}",
+            reasons=reason_views(self.org, explanation),
+            grantors=explanation.grantors if self.flags.can_read_members else (),
+        )
+        return 200
+
+
+class CheckAccessObjects(CheckAccessPage):
+    """GET (htmx): the Object field for the chosen object type."""
+
+    def get(self, request, *args, **kwargs):
+        form = CheckAccessForm(
+            initial={"object_type": self.object_type()},
+            principals=[],
+            objects=object_choices(request.user, self.org, self.object_type()),
+        )
+        return render(request, "web/check_access_object_field.html", {"field": form["object_id"]})
+
+
+urlpatterns = [
+    path("check-access/", CheckAccessPage.as_view(), name="check-access"),
+    path("check-access/objects/", CheckAccessObjects.as_view(), name="check-access-objects"),
+]

@@ -1,0 +1,373 @@
+"""Settings → Service accounts and Settings → API keys.
+
+Service accounts exist for Owners only (ACCESS_MODEL.md, "Principals"): for anyone else these pages are
+"not found", as the accounts themselves are. API keys are each person's own, in this organization or in
+all of theirs.
+
+A new token's raw value is shown exactly once: it is rendered into the response of the POST that made it
+(status 200, never cached), not redirected to, so it never passes through the session, a message or the
+database. Every later page shows only ``preview_name``.
+"""
+
+from datetime import UTC, date, datetime, time
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.models import Group as AuthGroup
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+
+from accounts.models import ApiKey, User
+from accounts.services.credentials import (
+    api_key_create,
+    api_key_delete,
+    service_account_create,
+    service_account_delete,
+    service_account_rename,
+    service_token_create,
+    service_token_revoke,
+)
+from permissions.engine import restrict
+from permissions.exceptions import ValidationError
+from permissions.models import PermissionGroup
+from permissions.services.groups import group_update
+from web.context import OrgPage
+
+# Forms
+
+
+class ServiceAccountForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    groups = forms.MultipleChoiceField(
+        label="Permission groups", required=False, widget=forms.CheckboxSelectMultiple, help_text="The groups the account acts through."
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = [(str(group.pk), group.name) for group in groups]
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+
+
+class AccountGroupsForm(forms.Form):
+    groups = forms.MultipleChoiceField(label="Permission groups", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = [(str(group.pk), group.name) for group in groups]
+
+
+class NewTokenForm(forms.Form):
+    """A name and an optional last day: the token stops working when that day ends (UTC)."""
+
+    name = forms.CharField(label="Name", max_length=255)
+    expires_on = forms.DateField(
+        label="Expires after",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The last day it works (until midnight UTC). Leave empty for no expiry.",
+    )
+
+    def clean_expires_on(self) -> date | None:
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < timezone.now().date():
+            raise forms.ValidationError("Choose today or a later day.")
+        return day
+
+    def expires_at(self) -> datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def token_created_response(page: OrgPage, *, key: ApiKey, raw: str, kind: str, back_url: str):
+    """The one response that ever contains `raw`. Never cached; the address bar is set back to `back_url`
+    so that reloading shows the list again instead of posting the form a second time."""
+    context = page.get_base_context()
+    context.update(key=key, raw_token=raw, kind=kind, back_url=back_url)
+    response = page.response_class(request=page.request, template=["web/settings/token_created.html"], context=context, status=200)
+    add_never_cache_headers(response)
+    return response
+
+
+class CredentialsPage(OrgPage):
+    def get_base_context(self) -> dict:
+        """The context every page of the organization needs (top bar, sidebar), without this page's own data."""
+        return OrgPage.get_context_data(self)
+
+
+# Service accounts
+
+
+class ServiceAccountsBase(CredentialsPage):
+    section = "service-accounts"
+
+    def owners_only(self) -> None:
+        if not self.flags.is_owner:
+            raise Http404("No such page.")
+
+    def editable_groups(self) -> list[PermissionGroup]:
+        """The groups whose members the person may change, restricted in the database (Owners: all of them)."""
+        groups = restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "update")
+        return list(groups.order_by("-builtin", "name"))
+
+
+def _with_permission_groups(accounts):
+    """Prefetch each account's permission groups of its organization (one query for the whole list)."""
+    groups = AuthGroup.objects.filter(permission_group__isnull=False).select_related("permission_group").order_by("permission_group__name")
+    return accounts.prefetch_related(Prefetch("groups", queryset=groups, to_attr="auth_groups"))
+
+
+class ServiceAccountsPage(ServiceAccountsBase):
+    """The list, and "Create service account"."""
+
+    template_name = "web/settings/service_accounts.html"
+
+    def get(self, request, *args, **kwargs):
+        self.owners_only()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        accounts = User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org).annotate(
+            token_count=Count("api_keys", filter=Q(api_keys__kind=ApiKey.Kind.SERVICE_TOKEN))
+        )
+        accounts = list(_with_permission_groups(accounts).order_by("given_name", "created"))
+        for account in accounts:
+            account.permission_groups = [g.permission_group for g in account.auth_groups if g.permission_group.org_id == self.org.pk]
+        context.update(accounts=accounts, form=form or ServiceAccountForm(groups=self.editable_groups()))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        form = ServiceAccountForm(request.POST, groups=self.editable_groups())
+        if form.is_valid():
+            try:
+                account = service_account_create(
+                    actor=request.user,
+                    org=self.org,
+                    name=form.cleaned_data["name"],
+                    group_ids=[UUID(value) for value in form.cleaned_data["groups"]],
+                )
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the service account {account.given_name}. Create a token for it below.")
+                return redirect(_account_url(self.org, account))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ServiceAccountPage(ServiceAccountsBase):
+    """One service account: its groups, its tokens, rename and delete."""
+
+    template_name = "web/settings/service_account.html"
+
+    def get(self, request, *args, **kwargs):
+        self.owners_only()
+        return super().get(request, *args, **kwargs)
+
+    @property
+    def account(self) -> User:
+        if not hasattr(self, "_account"):
+            self.owners_only()
+            account = User.objects.filter(
+                pk=self.kwargs["account_id"], kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org
+            ).first()
+            if account is None:
+                raise Http404("No such service account.")
+            self._account = account
+        return self._account
+
+    def account_groups(self) -> list[PermissionGroup]:
+        return list(PermissionGroup.objects.filter(org=self.org, auth_group__user=self.account).order_by("name"))
+
+    def get_context_data(self, token_form=None, rename_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        account = self.account
+        current = self.account_groups()
+        editable = self.editable_groups()
+        tokens = list(ApiKey.objects.filter(user=account, kind=ApiKey.Kind.SERVICE_TOKEN).order_by("-created"))
+        context.update(
+            account=account,
+            account_groups=current,
+            tokens=tokens,
+            now=timezone.now(),
+            can_edit_groups=bool(editable),
+            groups_form=AccountGroupsForm(
+                groups=editable, initial={"groups": [str(g.pk) for g in current if g in editable]}, auto_id="groups_%s"
+            ),
+            rename_form=rename_form or RenameForm(initial={"name": account.given_name}, auto_id="rename_%s"),
+            token_form=token_form or NewTokenForm(auto_id="token_%s"),
+        )
+        return context
+
+
+class RenameServiceAccount(ServiceAccountPage):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        form = RenameForm(request.POST, auto_id="rename_%s")
+        if form.is_valid():
+            try:
+                service_account_rename(actor=request.user, org=self.org, account_id=self.account.pk, name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                form.add_error("name", " ".join(exc.messages))
+            else:
+                messages.success(request, f"Renamed the service account to {form.cleaned_data['name'].strip()}.")
+                return redirect(_account_url(self.org, self.account))
+        return self.render_to_response(self.get_context_data(rename_form=form), status=400)
+
+
+class ServiceAccountGroups(ServiceAccountPage):
+    """Put the account into groups and take it out of others, in one transaction."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        editable = self.editable_groups()
+        form = AccountGroupsForm(request.POST, groups=editable, auto_id="groups_%s")
+        if not form.is_valid():
+            messages.error(request, "Choose groups from the list.")
+            return redirect(_account_url(self.org, self.account))
+        wanted = {UUID(value) for value in form.cleaned_data["groups"]}
+        current = {group.pk for group in self.account_groups()}
+        try:
+            with transaction.atomic():
+                for group in editable:
+                    if group.pk in wanted - current:
+                        group_update(actor=request.user, group=group, add_member_users=[self.account.pk])
+                    elif group.pk in current - wanted:
+                        group_update(actor=request.user, group=group, remove_member_users=[self.account.pk])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Updated the groups of {self.account.given_name}.")
+        return redirect(_account_url(self.org, self.account))
+
+
+class DeleteServiceAccount(ServiceAccountPage):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        account = self.account
+        try:
+            service_account_delete(actor=request.user, org=self.org, account_id=account.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_account_url(self.org, account))
+        messages.success(request, f"Deleted the service account {account.given_name} and its tokens.")
+        return redirect(reverse("web:service-accounts", kwargs={"org_name": self.org.name}))
+
+
+class CreateServiceToken(ServiceAccountPage):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        form = NewTokenForm(request.POST, auto_id="token_%s")
+        if form.is_valid():
+            try:
+                key, raw = service_token_create(
+                    actor=request.user,
+                    org=self.org,
+                    account_id=self.account.pk,
+                    name=form.cleaned_data["name"],
+                    expires_at=form.expires_at(),
+                )
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                return token_created_response(self, key=key, raw=raw, kind="service token", back_url=_account_url(self.org, self.account))
+        return self.render_to_response(self.get_context_data(token_form=form), status=400)
+
+
+class RevokeServiceToken(ServiceAccountPage):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.owners_only()
+        token = ApiKey.objects.filter(pk=kwargs["token_id"], user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
+        if token is None:
+            raise Http404("No such token.")
+        service_token_revoke(actor=request.user, org=self.org, token_id=token.pk)
+        messages.success(request, f"Revoked the token {token.name} ({token.preview_name}).")
+        return redirect(_account_url(self.org, self.account))
+
+
+def _account_url(org, account) -> str:
+    return reverse("web:service-account", kwargs={"org_name": org.name, "account_id": account.pk})
+
+
+# API keys
+
+
+class ApiKeysPage(CredentialsPage):
+    """The person's own API keys, in this organization or in all of theirs, and "Create API key"."""
+
+    template_name = "web/settings/api_keys.html"
+    section = "api-keys"
+
+    def all_organizations(self) -> bool:
+        return (self.request.GET.get("scope") or self.request.POST.get("scope")) == "all"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        keys = ApiKey.objects.filter(user=self.request.user, kind=ApiKey.Kind.API_KEY).select_related("org").order_by("-created")
+        if not self.all_organizations():
+            keys = keys.filter(org=self.org)
+        context.update(keys=list(keys), all_organizations=self.all_organizations(), now=timezone.now(), form=form or NewTokenForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = NewTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                key, raw = api_key_create(actor=request.user, org=self.org, name=form.cleaned_data["name"], expires_at=form.expires_at())
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                return token_created_response(self, key=key, raw=raw, kind="API key", back_url=_api_keys_url(self.org))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DeleteApiKey(ApiKeysPage):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        key = api_key_delete(actor=request.user, key_id=kwargs["key_id"])
+        messages.success(request, f"Deleted the API key {key.name} ({key.preview_name}).")
+        return redirect(_api_keys_url(self.org, all_organizations=self.all_organizations()))
+
+
+def _api_keys_url(org, *, all_organizations: bool = False) -> str:
+    url = reverse("web:api-keys", kwargs={"org_name": org.name})
+    return f"{url}?scope=all" if all_organizations else url
+
+
+urlpatterns = [
+    path("settings/service-accounts/", ServiceAccountsPage.as_view(), name="service-accounts"),
+    path("settings/service-accounts/<uuid:account_id>/", ServiceAccountPage.as_view(), name="service-account"),
+    path("settings/service-accounts/<uuid:account_id>/rename/", RenameServiceAccount.as_view(), name="service-account-rename"),
+    path("settings/service-accounts/<uuid:account_id>/groups/", ServiceAccountGroups.as_view(), name="service-account-groups"),
+    path("settings/service-accounts/<uuid:account_id>/delete/", DeleteServiceAccount.as_view(), name="service-account-delete"),
+    path("settings/service-accounts/<uuid:account_id>/tokens/", CreateServiceToken.as_view(), name="service-token-create"),
+    path(
+        "settings/service-accounts/<uuid:account_id>/tokens/<uuid:token_id>/revoke/",
+        RevokeServiceToken.as_view(),
+        name="service-token-revoke",
+    ),
+    path("settings/api-keys/", ApiKeysPage.as_view(), name="api-keys"),
+    path("settings/api-keys/<uuid:key_id>/delete/", DeleteApiKey.as_view(), name="api-key-delete"),
+]

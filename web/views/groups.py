@@ -1,0 +1,672 @@
+"""Settings → Permission groups: the groups a person may read, and creating, editing, granting and deleting them.
+
+The list is restricted in the database to the groups the person may read. Each row offers what the
+person may do to that group, from the engine: "Permissions" (what the group may do in the organization)
+with create_acls on the organization, "Group access" (who may read, change, delete or manage the group)
+with create_acls or read_acls on the group, "Edit" (name, description and members) with update on it, and
+"Delete" with delete on it. Each dialog is also a page of its own, so everything works without
+JavaScript; with htmx the page fetches the dialog and opens it in place. The services check every write
+again and record the audit events; the permission dialogs read and write through ``permissions.boxes``.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
+
+from accounts.models import User
+from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, BoxSet, Subject, save_boxes, ticked_boxes
+from permissions.engine import permissions_on, restrict
+from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.grants import grant_records
+from permissions.models import GroupNesting, PermissionGroup, Role
+from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
+from web.context import OrgPage
+
+Builtin = PermissionGroup.Builtin
+_BUILTIN_ORDER = Case(
+    When(builtin=Builtin.OWNERS, then=Value(0)),
+    When(builtin=Builtin.ENGINEERS, then=Value(1)),
+    When(builtin=Builtin.VIEWERS, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+# Forms
+
+
+class GroupCreateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GroupEditForm(forms.Form):
+    """A group's name, description and members; a built-in group keeps its name and description."""
+
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    member_people = forms.MultipleChoiceField(label="People", required=False, widget=forms.CheckboxSelectMultiple)
+    member_service_accounts = forms.MultipleChoiceField(label="Service accounts", required=False, widget=forms.CheckboxSelectMultiple)
+    member_groups = forms.MultipleChoiceField(
+        label="Member groups",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone in a member group is in this group too.",
+    )
+
+    def __init__(self, *args, builtin: bool, people=(), service_accounts=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if builtin:
+            del self.fields["name"], self.fields["description"]
+        self.fields["member_people"].choices = [(str(u.pk), _person_label(u)) for u in people]
+        self.fields["member_service_accounts"].choices = [(str(u.pk), u.get_full_name()) for u in service_accounts]
+        self.fields["member_groups"].choices = [(str(g.pk), g.name) for g in groups]
+
+
+class BoxesForm(forms.Form):
+    """The boxes ticked in a permission dialog, among those of its box set."""
+
+    boxes = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, box_set: BoxSet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["boxes"].choices = [(box.key, box.label) for box in box_set.boxes]
+
+
+class GroupAccessForm(forms.Form):
+    """The Group access boxes of every principal listed in the dialog, and one principal to add."""
+
+    listed = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    new_subject = forms.ChoiceField(label="Add a group, member or service account", required=False)
+    new_boxes = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, holders: list["Principal"], candidates: list["Principal"], **kwargs):
+        super().__init__(*args, **kwargs)
+        box_choices = [(box.key, box.label) for box in GROUP_ACCESS_BOXES.boxes]
+        known = {p.token: p for p in [*candidates, *holders]}
+        self.principals = known
+        self.fields["listed"].choices = [(token, p.name) for token, p in known.items()]
+        self.fields["new_boxes"].choices = box_choices
+        grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for principal in candidates:
+            grouped[principal.kind_label_plural].append((principal.token, principal.name))
+        self.fields["new_subject"].choices = [("", "Choose…"), *[(kind, choices) for kind, choices in grouped.items()]]
+        for principal in known.values():
+            self.fields[f"boxes-{principal.token}"] = forms.MultipleChoiceField(choices=box_choices, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_boxes") and not cleaned.get("new_subject"):
+            self.add_error("new_subject", "Choose who to give access to.")
+        return cleaned
+
+    def wanted(self) -> dict[str, set[str]]:
+        """The boxes wanted for each principal the form speaks for (listed ones, and the one added)."""
+        wanted = {token: set(self.cleaned_data.get(f"boxes-{token}") or ()) for token in self.cleaned_data["listed"]}
+        new = self.cleaned_data.get("new_subject")
+        if new:
+            wanted[new] = wanted.get(new, set()) | set(self.cleaned_data["new_boxes"])
+        return wanted
+
+
+def _person_label(user: User) -> str:
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+# Principals and their boxes
+
+
+@dataclass
+class Principal:
+    """A group, person or service account, as the Group access dialog lists and offers it."""
+
+    subject: Subject
+    name: str
+    kind: str  # "group", "person" or "service_account"
+    ticked: set[str] = field(default_factory=set)
+    other_grants: list[str] = field(default_factory=list)
+
+    @property
+    def token(self) -> str:
+        return f"g{self.subject.group_id.hex}" if self.subject.group_id else f"u{self.subject.user_id.hex}"
+
+    @property
+    def kind_label(self) -> str:
+        return {"group": "Group", "person": "Member", "service_account": "Service account"}[self.kind]
+
+    @property
+    def kind_label_plural(self) -> str:
+        return {"group": "Groups", "person": "Members", "service_account": "Service accounts"}[self.kind]
+
+
+def _user_principal(user: User) -> Principal:
+    if user.is_service_account:
+        return Principal(Subject(user_id=user.pk), user.get_full_name(), "service_account")
+    return Principal(Subject(user_id=user.pk), _person_label(user), "person")
+
+
+def _group_principal(group: PermissionGroup) -> Principal:
+    return Principal(Subject(group_id=group.pk), group.name, "group")
+
+
+@dataclass
+class HeldBoxes:
+    ticked: set[str]
+    other_grants: list[str]
+
+
+def ticked_boxes_by_subject(box_set: BoxSet, target_id: UUID) -> dict[Subject, HeldBoxes]:
+    """Every subject's ticked boxes on the target, and its direct grants there that no box stands for,
+    in one query: :func:`permissions.boxes.ticked_boxes` for all subjects at once (a test holds the two
+    in agreement)."""
+    node_types = {grant.node_type for box in box_set.boxes for grant in box.grants}
+    records = grant_records(nodes=[Node(node_type, target_id) for node_type in node_types])
+    held: dict[Subject, set[tuple]] = defaultdict(set)
+    roles: dict[Subject, list[UUID]] = defaultdict(list)
+    for record in records:
+        subject = Subject(user_id=record.user_id, group_id=record.group_id)
+        if record.role_id is None:
+            held[subject].add((record.object_type, record.permission, record.restrict_object_type))
+        else:
+            roles[subject].append(record.role_id)
+    role_names = dict(Role.objects.filter(pk__in={r for ids in roles.values() for r in ids}).values_list("pk", "name")) if roles else {}
+    result = {}
+    for subject in {*held, *roles}:
+        keys = held.get(subject, set())
+        ticked = {box.key for box in box_set.boxes if all((g.node_type, g.permission, g.restrict) in keys for g in box.grants)}
+        covered = {(g.node_type, g.permission, g.restrict) for key in ticked for g in box_set.box(key).grants}
+        other = sorted(f"{permission} on this {node_type}" for node_type, permission, _ in keys - covered)
+        other += sorted(f"the role {role_names.get(role_id, 'unknown')}" for role_id in roles.get(subject, ()))
+        result[subject] = HeldBoxes(ticked, other)
+    return result
+
+
+def _principals(org, subjects) -> dict[Subject, Principal]:
+    """The organization's users and groups among `subjects` (two queries at most)."""
+    user_ids = {s.user_id for s in subjects if s.user_id}
+    group_ids = {s.group_id for s in subjects if s.group_id}
+    found: dict[Subject, Principal] = {}
+    if user_ids:
+        for user in User.objects.filter(pk__in=user_ids, memberships__org=org):
+            found[Subject(user_id=user.pk)] = _user_principal(user)
+    if group_ids:
+        for group in PermissionGroup.objects.filter(pk__in=group_ids, org=org):
+            found[Subject(group_id=group.pk)] = _group_principal(group)
+    return found
+
+
+def _principal_order(principal: Principal) -> tuple:
+    return ({"group": 0, "person": 1, "service_account": 2}[principal.kind], principal.name.lower())
+
+
+# The list
+
+
+class GroupsPage(OrgPage):
+    template_name = "web/settings/groups.html"
+    section = "groups"
+
+    def readable_groups(self):
+        return restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read")
+
+    def require_page(self) -> None:
+        """The page exists for whoever may read some group or create one, like a node they hold something on."""
+        if not (self.flags.can_read_groups or self.flags.can_create_group):
+            raise Http404("No such page.")
+
+    def get(self, request, *args, **kwargs):
+        self.require_page()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        through = User.groups.through
+        user_counts = (
+            through.objects.filter(group_id=OuterRef("auth_group_id")).order_by().values("group_id").annotate(n=Count("pk")).values("n")
+        )
+        group_counts = (
+            GroupNesting.objects.filter(group_id=OuterRef("pk")).order_by().values("group_id").annotate(n=Count("pk")).values("n")
+        )
+        groups = list(
+            self.readable_groups()
+            .annotate(
+                member_user_count=Coalesce(Subquery(user_counts), 0),
+                member_group_count=Coalesce(Subquery(group_counts), 0),
+                builtin_order=_BUILTIN_ORDER,
+            )
+            .order_by("builtin_order", Lower("name"))
+        )
+        user = self.request.user
+        base = PermissionGroup.objects.filter(org=self.org)
+
+        def ids(permission: str) -> set[UUID]:
+            return set(restrict(base, user, permission).values_list("pk", flat=True))
+
+        may_see_access, may_update, may_delete = ids("create_acls") | ids("read_acls"), ids("update"), ids("delete")
+        context["groups"] = [
+            {
+                "group": group,
+                "can_edit_permissions": self.flags.can_manage_access,
+                "can_see_access": group.pk in may_see_access,
+                "can_edit": group.pk in may_update,
+                "can_delete": group.pk in may_delete and not group.is_builtin,
+            }
+            for group in groups
+        ]
+        return context
+
+
+# The dialogs: each is a page of its own, and a <dialog> fetched with htmx
+
+
+class GroupDialogPage(OrgPage):
+    """A form about one permission group (or creating one): a dialog when fetched with htmx, else a page."""
+
+    section = "groups"
+    form_template = ""
+    dialog_id = "group-dialog"
+    wide = False
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["web/settings/group_dialog.html"]
+        return ["web/settings/group_page.html"]
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def action_url(self) -> str:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=self.title(),
+            form_template=self.form_template,
+            dialog_id=self.dialog_id,
+            in_dialog=bool(self.request.htmx),
+            wide=self.wide,
+            action=self.action_url(),
+            groups_url=_groups_url(self.org),
+        )
+        return context
+
+    def invalid(self, **context):
+        """Bad input: the form again, with its errors, as a page (it works with or without JavaScript)."""
+        return self.render_to_response(self.get_context_data(**context), status=400)
+
+
+class GroupDialogOnGroup(GroupDialogPage):
+    """A dialog about an existing group, which must be visible to the person (else "not found")."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.group_id = kwargs["group_id"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def load_group(self) -> PermissionGroup:
+        group = PermissionGroup.objects.filter(org=self.org, pk=self.group_id).select_related("auth_group").first()
+        if group is None:
+            raise NotFound("group", self.group_id)
+        self.held = permissions_on(self.request.user, group)
+        if not self.held - {"create"}:
+            raise NotFound("group", self.group_id)
+        self.group = group
+        return group
+
+    def require_any(self, *permissions: str) -> None:
+        """Refuse, naming the first permission, unless the person holds one of `permissions` on the group."""
+        if not self.held & set(permissions):
+            raise AccessDenied(permissions[0], "group", node=Node.of(self.group))
+
+    def get(self, request, *args, **kwargs):
+        self.load_group()
+        self.check_access()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.load_group()
+        self.check_access()
+        return self.save(request)
+
+    def check_access(self) -> None:
+        raise NotImplementedError
+
+    def save(self, request):
+        raise NotImplementedError
+
+    def url_name(self) -> str:
+        raise NotImplementedError
+
+    def action_url(self) -> str:
+        return reverse(self.url_name(), kwargs={"org_name": self.org.name, "group_id": self.group.pk})
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["group"] = self.group
+        return context
+
+
+class CreateGroup(GroupDialogPage):
+    """ "Create permission group": a name and a description."""
+
+    form_template = "web/settings/group_create_form.html"
+    dialog_id = "create-group-dialog"
+
+    def title(self) -> str:
+        return "Create permission group"
+
+    def action_url(self) -> str:
+        return reverse("web:group-create", kwargs={"org_name": self.org.name})
+
+    def get(self, request, *args, **kwargs):
+        self._require_create()
+        return super().get(request, *args, **kwargs)
+
+    def _require_create(self) -> None:
+        if not self.flags.can_create_group:
+            if self.flags.can_read_groups:
+                raise AccessDenied(
+                    "create", "group", "You need the 'create' permission to add a group here.", node=Node("organization", self.org.pk)
+                )
+            raise Http404("No such page.")
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = form or GroupCreateForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self._require_create()
+        form = GroupCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                group = group_create(
+                    actor=request.user, org=self.org, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                )
+            except ValidationError as exc:
+                form.add_error("name", " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the permission group {group.name}.")
+                return redirect(_groups_url(self.org))
+        return self.invalid(form=form)
+
+
+class GroupPermissions(GroupDialogOnGroup):
+    """The group's "Permissions": what it may do in the organization and in all its projects."""
+
+    form_template = "web/settings/group_permissions_form.html"
+    dialog_id = "permissions-dialog"
+
+    def title(self) -> str:
+        return f"Permissions of {self.group.name}"
+
+    def url_name(self) -> str:
+        return "web:group-permissions"
+
+    def check_access(self) -> None:
+        if not self.flags.can_manage_access:
+            raise AccessDenied("create_acls", "organization", node=Node("organization", self.org.pk))
+
+    @property
+    def read_only(self) -> bool:
+        """The Owners group holds every permission on the organization, and those grants cannot be removed."""
+        return self.group.builtin == Builtin.OWNERS
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.read_only:
+            ticked = {box.key for box in ORGANIZATION_BOXES.boxes}
+        elif form is not None and form.is_bound:
+            ticked = set(form.data.getlist("boxes"))
+        else:
+            ticked = ticked_boxes(ORGANIZATION_BOXES, Subject(group_id=self.group.pk), self.org.pk)
+        context.update(
+            form=form,
+            read_only=self.read_only,
+            can_save=not self.read_only,
+            sections=[
+                (section, [{"box": box, "ticked": box.key in ticked} for box in boxes]) for section, boxes in ORGANIZATION_BOXES.sections
+            ],
+        )
+        return context
+
+    def save(self, request):
+        form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
+        if self.read_only:
+            form.is_valid()
+            form.add_error(None, "The Owners group holds every permission on the organization; its grants cannot be changed.")
+            return self.invalid(form=form)
+        if not form.is_valid():
+            return self.invalid(form=form)
+        try:
+            save_boxes(
+                actor=request.user,
+                box_set=ORGANIZATION_BOXES,
+                subject=Subject(group_id=self.group.pk),
+                target_id=self.org.pk,
+                ticked=form.cleaned_data["boxes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+            return self.invalid(form=form)
+        messages.success(request, f"Saved the permissions of {self.group.name}.")
+        return redirect(_groups_url(self.org))
+
+
+class GroupAccess(GroupDialogOnGroup):
+    """ "Group access": who may read, update, delete and manage access to this group, per principal."""
+
+    form_template = "web/settings/group_access_form.html"
+    dialog_id = "access-dialog"
+    wide = True
+
+    def title(self) -> str:
+        return f"Access to {self.group.name}"
+
+    def url_name(self) -> str:
+        return "web:group-access"
+
+    def check_access(self) -> None:
+        self.require_any("read_acls", "create_acls")
+
+    @property
+    def can_change(self) -> bool:
+        return bool(self.held & {"create_acls", "delete_acls"})
+
+    def holders(self) -> list[Principal]:
+        """Who holds some grant directly on the group, each with its boxes (a fixed number of queries)."""
+        held = ticked_boxes_by_subject(GROUP_ACCESS_BOXES, self.group.pk)
+        principals = _principals(self.org, held)
+        holders = []
+        for subject, boxes in held.items():
+            principal = principals.get(subject)
+            if principal is not None:
+                principal.ticked, principal.other_grants = boxes.ticked, boxes.other_grants
+                holders.append(principal)
+        return sorted(holders, key=_principal_order)
+
+    def candidates(self) -> list[Principal]:
+        """Whom the person may choose to give access to: the groups they may read, and the organization's
+        members and service accounts if they may read the members."""
+        found = [_group_principal(g) for g in restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read")]
+        if self.flags.can_read_members:
+            users = User.objects.filter(memberships__org=self.org)
+            found += [_user_principal(u) for u in users]
+        return sorted(found, key=_principal_order)
+
+    def get_context_data(self, form=None, holders=None, candidates=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        holders = holders if holders is not None else self.holders()
+        candidates = candidates if candidates is not None else self.candidates()
+        form = form or GroupAccessForm(holders=holders, candidates=candidates, initial={"listed": [p.token for p in holders]})
+        boxes = GROUP_ACCESS_BOXES.boxes
+        if form.is_bound:
+            for principal in holders:
+                principal.ticked = set(form.data.getlist(f"boxes-{principal.token}"))
+        new_ticked = set(form.data.getlist("new_boxes")) if form.is_bound else set()
+        context.update(
+            form=form,
+            rows=[{"principal": p, "boxes": [{"box": b, "ticked": b.key in p.ticked} for b in boxes]} for p in holders],
+            new_boxes=[{"box": b, "ticked": b.key in new_ticked} for b in boxes],
+            boxes=boxes,
+            box_errors=[
+                e for name, errors in form.errors.items() if name.startswith("boxes-") or name in ("listed", "new_boxes") for e in errors
+            ],
+            read_only=not self.can_change,
+            can_save=self.can_change,
+        )
+        return context
+
+    def save(self, request):
+        holders, candidates = self.holders(), self.candidates()
+        form = GroupAccessForm(request.POST, holders=holders, candidates=candidates)
+        if not self.can_change:
+            self.require_any("create_acls", "delete_acls")
+        if not form.is_valid():
+            return self.invalid(form=form, holders=holders, candidates=candidates)
+        before = {p.token: p.ticked for p in holders}
+        changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
+        try:
+            with transaction.atomic():
+                for principal, boxes in changed:
+                    save_boxes(
+                        actor=request.user, box_set=GROUP_ACCESS_BOXES, subject=principal.subject, target_id=self.group.pk, ticked=boxes
+                    )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+            return self.invalid(form=form, holders=holders, candidates=candidates)
+        if changed:
+            messages.success(request, f"Saved who has access to {self.group.name}.")
+        else:
+            messages.info(request, f"Nothing changed in the access to {self.group.name}.")
+        return redirect(_groups_url(self.org))
+
+
+class EditGroup(GroupDialogOnGroup):
+    """Edit a group: its name and description (not for built-in groups) and its members."""
+
+    form_template = "web/settings/group_edit_form.html"
+    dialog_id = "edit-dialog"
+
+    def title(self) -> str:
+        return f"Edit {self.group.name}"
+
+    def url_name(self) -> str:
+        return "web:group-edit"
+
+    def check_access(self) -> None:
+        self.require_any("update")
+
+    def build_form(self, data=None) -> GroupEditForm:
+        """The form, offering the members the person may see: the organization's people and service
+        accounts if they may read the members (else only the current ones), and the groups they may read."""
+        group = self.group
+        current_users = set(member_user_ids(group))
+        current_groups = set(GroupNesting.objects.filter(group=group).values_list("member_group_id", flat=True))
+        users = User.objects.filter(memberships__org=self.org)
+        if not self.flags.can_read_members:
+            users = users.filter(pk__in=current_users)
+        users = list(users.order_by(Lower("email")))
+        readable = restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read").values("pk")
+        groups = PermissionGroup.objects.filter(org=self.org).exclude(pk=group.pk)
+        groups = list(groups.filter(pk__in=readable) | groups.filter(pk__in=current_groups))
+        groups.sort(key=lambda g: g.name.lower())
+        initial = {
+            "name": group.name,
+            "description": group.description,
+            "member_people": [str(u.pk) for u in users if u.pk in current_users and not u.is_service_account],
+            "member_service_accounts": [str(u.pk) for u in users if u.pk in current_users and u.is_service_account],
+            "member_groups": [str(g.pk) for g in groups if g.pk in current_groups],
+        }
+        self.current_users, self.current_groups = current_users, current_groups
+        return GroupEditForm(
+            data,
+            initial=initial,
+            builtin=group.is_builtin,
+            people=[u for u in users if not u.is_service_account],
+            service_accounts=[u for u in users if u.is_service_account],
+            groups=groups,
+        )
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = form or self.build_form()
+        context.update(
+            form=form,
+            member_fields=[form["member_people"], form["member_service_accounts"], form["member_groups"]],
+            can_save=True,
+        )
+        return context
+
+    def save(self, request):
+        form = self.build_form(request.POST)
+        if not form.is_valid():
+            return self.invalid(form=form)
+        data = form.cleaned_data
+        wanted_users = {UUID(u) for u in [*data["member_people"], *data["member_service_accounts"]]}
+        offered_users = {UUID(value) for name in ("member_people", "member_service_accounts") for value, _ in form.fields[name].choices}
+        wanted_groups = {UUID(g) for g in data["member_groups"]}
+        changes = {
+            "add_member_users": sorted(wanted_users - self.current_users, key=str),
+            "remove_member_users": sorted((self.current_users & offered_users) - wanted_users, key=str),
+            "add_member_groups": sorted(wanted_groups - self.current_groups, key=str),
+            "remove_member_groups": sorted(self.current_groups - wanted_groups, key=str),
+        }
+        if not self.group.is_builtin:
+            changes.update(name=data["name"], description=data["description"])
+        try:
+            group = group_update(actor=request.user, group=self.group, **changes)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+            return self.invalid(form=form)
+        messages.success(request, f"Saved the group {group.name}.")
+        return redirect(_groups_url(self.org))
+
+
+class DeleteGroup(GroupDialogOnGroup):
+    """POST: delete a group (never a built-in one); its members lose what it granted."""
+
+    http_method_names = ["post"]
+
+    def check_access(self) -> None:
+        self.require_any("delete")
+
+    def save(self, request):
+        name = self.group.name
+        try:
+            group_delete(actor=request.user, group=self.group)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Deleted the permission group {name}.")
+        return redirect(_groups_url(self.org))
+
+
+def _groups_url(org) -> str:
+    return reverse("web:groups", kwargs={"org_name": org.name})
+
+
+urlpatterns = [
+    path("settings/groups/", GroupsPage.as_view(), name="groups"),
+    path("settings/groups/create/", CreateGroup.as_view(), name="group-create"),
+    path("settings/groups/<uuid:group_id>/permissions/", GroupPermissions.as_view(), name="group-permissions"),
+    path("settings/groups/<uuid:group_id>/access/", GroupAccess.as_view(), name="group-access"),
+    path("settings/groups/<uuid:group_id>/edit/", EditGroup.as_view(), name="group-edit"),
+    path("settings/groups/<uuid:group_id>/delete/", DeleteGroup.as_view(), name="group-delete"),
+]

@@ -1,0 +1,82 @@
+"""Settings → Organization: the organization's name, API URLs and the creator-grants setting.
+
+Reading the page needs read on the organization (every built-in group holds it); the form is shown with
+"Manage settings" (update on the organization), which `organization_update` checks again. Without it the
+page is a read-only summary.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import path, reverse
+
+from accounts.services.organizations import organization_update
+from permissions.engine.guards import require
+from permissions.exceptions import ValidationError
+from web.context import OrgPage
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label="Organization name", max_length=255)
+    api_url = forms.URLField(
+        label="API URL", required=False, max_length=2048, assume_scheme="https", help_text="Where SDKs send requests for this organization."
+    )
+    proxy_url = forms.URLField(label="Proxy URL", required=False, max_length=2048, assume_scheme="https")
+    realtime_url = forms.URLField(label="Realtime URL", required=False, max_length=2048, assume_scheme="https")
+    create_direct_ownership_grants = forms.BooleanField(
+        label="Create direct ownership grants",
+        required=False,
+        help_text="Whoever creates a project, experiment, dataset, prompt or playground receives the owner role on it.",
+    )
+
+
+class OrganizationPage(OrgPage):
+    template_name = "web/settings/organization.html"
+    section = "organization"
+
+    def get(self, request, *args, **kwargs):
+        if not self.flags.can_manage_settings:
+            require(request.user, "read", self.org)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.flags.can_manage_settings and form is None:
+            form = OrganizationForm(
+                initial={
+                    "name": self.org.name,
+                    "api_url": self.org.api_url or "",
+                    "proxy_url": self.org.proxy_url or "",
+                    "realtime_url": self.org.realtime_url or "",
+                    "create_direct_ownership_grants": self.org.create_direct_ownership_grants,
+                }
+            )
+        context.update(form=form)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.flags.can_manage_settings:
+            require(request.user, "update", self.org)  # the explained refusal, or "not found" without read
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            changes = {field: form.cleaned_data[field] or None for field in ("api_url", "proxy_url", "realtime_url")}
+            try:
+                org = organization_update(
+                    actor=request.user,
+                    org=self.org,
+                    name=form.cleaned_data["name"],
+                    create_direct_ownership_grants=form.cleaned_data["create_direct_ownership_grants"],
+                    **changes,
+                )
+            except ValidationError as exc:
+                message = " ".join(exc.messages)
+                form.add_error(next((field for field in changes if message.startswith(field)), "name"), message)
+            else:
+                messages.success(request, "Saved the organization's settings.")
+                return redirect(reverse("web:organization", kwargs={"org_name": org.name}))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+urlpatterns = [
+    path("settings/organization/", OrganizationPage.as_view(), name="organization"),
+]

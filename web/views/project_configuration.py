@@ -1,0 +1,826 @@
+"""A project's Configuration page: Tags, Human review, Aggregate scores, Online scoring and Permissions.
+
+Reading the page needs read on the project (a project the person sees nothing of is 404). Tags and
+scores change with update on the project; the forms and buttons show only then, and the services in
+:mod:`projects.services.configuration` check it again, validate score definitions and write the audit
+events. The Permissions section shows to people holding create_acls or read_acls on the project: the
+principals holding grants on it, each with the project dialog's boxes (``PROJECT_BOXES``), read and saved
+through :mod:`permissions.boxes`.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.forms import formset_factory
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from accounts.models import User
+from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, save_boxes
+from permissions.engine import is_visible, permissions_on, restrict
+from permissions.engine.guards import require
+from permissions.engine.nodes import Node
+from permissions.exceptions import ValidationError
+from permissions.grants import GrantRecord, grant_records
+from permissions.models import PermissionGroup, Role
+from projects.models import Project, ProjectScore, ProjectTag, Prompt
+from projects.services.configuration import (
+    GLOBAL_SCORERS,
+    project_score_create,
+    project_score_delete,
+    project_score_update,
+    project_tag_create,
+    project_tag_delete,
+    project_tag_update,
+)
+from web.context import OrgPage
+
+ScoreType = ProjectScore.ScoreType
+HUMAN_REVIEW_TYPES = (ScoreType.SLIDER, ScoreType.CATEGORICAL, ScoreType.FREE_FORM)
+AGGREGATE_TYPES = (ScoreType.WEIGHTED, ScoreType.MINIMUM, ScoreType.MAXIMUM)
+SCORE_TYPE_LABELS = {
+    ScoreType.SLIDER: "Slider",
+    ScoreType.CATEGORICAL: "Categorical",
+    ScoreType.FREE_FORM: "Free-form text",
+    ScoreType.WEIGHTED: "Weighted average",
+    ScoreType.MINIMUM: "Minimum",
+    ScoreType.MAXIMUM: "Maximum",
+    ScoreType.ONLINE: "Online scoring rule",
+}
+# A color is put into a style attribute, so only plain CSS color values are drawn as a swatch.
+SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([0-9.,%\s]+\))$")
+SEARCH_LIMIT = 10
+
+
+# Forms: they parse and validate what was typed; the services decide and validate the definitions.
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    color = forms.CharField(
+        label="Color",
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "#1f77b4"}),
+        help_text="A CSS color: #1f77b4, teal, rgb(31, 119, 180).",
+    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_color(self) -> str:
+        color = self.cleaned_data["color"].strip()
+        if color and not SAFE_COLOR.match(color):
+            raise forms.ValidationError("Enter a CSS color such as #1f77b4 or teal.")
+        return color
+
+
+class RowForm(forms.Form):
+    """One row of a score's definition: a category (name and value) or a score name and its weight."""
+
+    name = forms.CharField(max_length=255, required=False)
+    value = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+
+    row_label = "Row"
+    name_label = "name"
+    value_label = "value"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        number = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
+        self.fields["name"].label = f"{self.row_label} {number} {self.name_label}"
+        self.fields["value"].label = f"{self.row_label} {number} {self.value_label}"
+
+
+class CategoryRowForm(RowForm):
+    row_label, name_label, value_label = "Category", "name", "value"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update(min="0", max="1")
+
+    def clean(self):
+        data = super().clean()
+        name, value = (data.get("name") or "").strip(), data.get("value")
+        if name and value is None and "value" not in self.errors:
+            self.add_error("value", "Give this category a value from 0 to 1.")
+        if value is not None and not name:
+            self.add_error("name", "Give this category a name.")
+        return data
+
+
+class WeightRowForm(RowForm):
+    row_label, name_label, value_label = "Score", "name", "weight"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update(min="0", placeholder="1")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and not (data.get("name") or "").strip():
+            self.add_error("name", "Name the score this weight is for.")
+        return data
+
+
+CategoryRows = formset_factory(CategoryRowForm, extra=3)
+WeightRows = formset_factory(WeightRowForm, extra=3)
+
+
+class ScoreForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HumanReviewForm(ScoreForm):
+    score_type = forms.ChoiceField(
+        label="Score type",
+        choices=[(t.value, SCORE_TYPE_LABELS[t]) for t in HUMAN_REVIEW_TYPES],
+        help_text="Slider: a value from 0 to 1. Categorical: one of the categories below. Free-form text: a comment.",
+    )
+    multi_select = forms.BooleanField(label="Allow multiple choice", required=False, help_text="Categorical scores only.")
+
+
+class AggregateForm(ScoreForm):
+    score_type = forms.ChoiceField(
+        label="Aggregate",
+        choices=[(t.value, SCORE_TYPE_LABELS[t]) for t in AGGREGATE_TYPES],
+        help_text="The weighted average, the lowest or the highest of the scores named below.",
+    )
+
+
+class OnlineScoringForm(ScoreForm):
+    scorers = forms.MultipleChoiceField(
+        label="Scorers",
+        help_text="Built-in scorers, and the organization's scorer functions you may read. Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    sampling_rate = forms.DecimalField(
+        label="Sampling rate (%)",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=4,
+        initial=Decimal(10),
+        help_text="The share of new spans scored, from 0 to 100%.",
+    )
+    apply_to_root_span = forms.BooleanField(label="Apply to root span", required=False, initial=True)
+    span_names = forms.CharField(
+        label="Apply to spans named",
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated span names, scored besides the root span.",
+    )
+
+    def __init__(self, *args, scorer_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorers"].choices = scorer_choices
+
+    def clean_span_names(self) -> list[str]:
+        return list(dict.fromkeys(name.strip() for name in self.cleaned_data["span_names"].split(",") if name.strip()))
+
+
+# What the page shows
+
+
+@dataclass(frozen=True)
+class ConfigurationFlags:
+    """What the person may do on this project's Configuration page, from the engine."""
+
+    can_update: bool
+    sees_permissions: bool
+    can_edit_access: bool
+
+    @classmethod
+    def of(cls, held: frozenset[str]) -> "ConfigurationFlags":
+        return cls(
+            can_update="update" in held,
+            sees_permissions=bool({"create_acls", "read_acls"} & held),
+            can_edit_access="create_acls" in held,
+        )
+
+
+@dataclass
+class Editor:
+    """One create or edit dialog: its form (and rows), where it posts, and whether it failed last time."""
+
+    key: str
+    title: str
+    action: str
+    form: forms.Form
+    rows: Any = None
+    kind: str = ""
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.form.errors) or (self.rows is not None and (self.rows.non_form_errors() or any(self.rows.errors)))
+
+
+@dataclass
+class PrincipalAccess:
+    """A group, member or service account holding grants on the project, with its ticked boxes."""
+
+    kind: str  # "user" or "group"
+    id: UUID
+    name: str
+    detail: str
+    ticked: frozenset[str]
+    roles: list[str] = field(default_factory=list)
+    new: bool = False
+
+    @property
+    def labels(self) -> list[str]:
+        return box_labels(PROJECT_BOXES, self.ticked)
+
+    @property
+    def key(self) -> str:
+        return f"access-{self.kind}-{self.id.hex}"
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(user_id=self.id) if self.kind == "user" else Subject(group_id=self.id)
+
+
+def ticked_by_subject(box_set: BoxSet, records: list[GrantRecord]) -> dict[tuple[str, UUID], set[str]]:
+    """The boxes each subject of `records` has ticked: the same rule as :func:`permissions.boxes.ticked_boxes`,
+    for every subject at once, from grants already read in one query."""
+    held: dict[tuple[str, UUID], set[tuple]] = {}
+    for record in records:
+        subject = ("user", record.user_id) if record.user_id else ("group", record.group_id)
+        grants = held.setdefault(subject, set())  # a subject holding only role grants is listed too
+        if record.role_id is None:
+            grants.add((record.object_type, record.permission, record.restrict_object_type or None))
+    return {
+        subject: {box.key for box in box_set.boxes if all((g.node_type, g.permission, g.restrict or None) in grants for g in box.grants)}
+        for subject, grants in held.items()
+    }
+
+
+def box_grid(box_set: BoxSet) -> tuple[list[str], list[tuple[str, list]]]:
+    """The dialog's table: column labels (Read ... Manage access) and one row of boxes per section."""
+    sections = box_set.sections
+    return [box.label for box in sections[0][1]], sections
+
+
+def box_labels(box_set: BoxSet, keys) -> list[str]:
+    return [f"{box.section}: {box.label}" for box in box_set.boxes if box.key in keys]
+
+
+def humane(message: str) -> str:
+    """A service message with API paths such as ``categories[0].value`` named as the form names them."""
+    return re.sub(r"categories\[(\d+)\]\.(\w+)", lambda m: f"Category {int(m.group(1)) + 1} {m.group(2)}", message)
+
+
+def swatch(color: str) -> str:
+    return color if color and SAFE_COLOR.match(color) else ""
+
+
+# Pages
+
+
+class ProjectConfigurationPage(OrgPage):
+    template_name = "web/project/configuration.html"
+    section = "projects"
+
+    def load_project(self) -> Project:
+        """The project of this organization the person may read; seen but unreadable is the explained 403."""
+        project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
+        if project is None or not is_visible(self.request.user, project):
+            raise Http404("No such project.")
+        require(self.request.user, "read", project)
+        self.project = project
+        self.config_flags = ConfigurationFlags.of(permissions_on(self.request.user, project))
+        return project
+
+    def get(self, request, *args, **kwargs):
+        self.load_project()
+        return self.render_to_response(self.get_context_data())
+
+    def url(self, name: str = "project-configuration", anchor: str = "", **kwargs) -> str:
+        url = reverse(f"web:{name}", kwargs={"org_name": self.org.name, "project_id": self.project.pk, **kwargs})
+        return f"{url}#{anchor}" if anchor else url
+
+    # Scorers of online rules
+
+    def readable_scorer_functions(self) -> list[Prompt]:
+        functions = Prompt.objects.alive().filter(
+            project__org=self.org, project__deleted_at__isnull=True, function_type=Prompt.FunctionType.SCORER
+        )
+        return list(restrict(functions, self.request.user, "read").select_related("project").order_by("name"))
+
+    def scorer_choices(self, functions: list[Prompt], extra: list[dict] = ()) -> list:
+        built_in = [(f"global:{name}", name) for name in GLOBAL_SCORERS]
+        own = [(f"function:{f.pk}", f"{f.name} ({f.project.name})") for f in functions]
+        known = {value for value, _ in own}
+        for scorer in extra:  # scorers already on a rule that the person cannot read: kept, named by id
+            value = scorer_value(scorer)
+            if value.startswith("function:") and value not in known:
+                own.append((value, f"Function {scorer.get('id')}"))
+                known.add(value)
+        return [("Built-in", built_in), ("Functions", own)] if own else [("Built-in", built_in)]
+
+    # Editors
+
+    def tag_editor(self, tag: ProjectTag | None = None, data=None) -> Editor:
+        if tag is None:
+            return Editor("tag-new", "Create tag", self.url("project-tag-create"), TagForm(data, prefix="tag-new"), kind="tag")
+        initial = {"name": tag.name, "color": tag.color, "description": tag.description}
+        form = TagForm(data, initial=initial, prefix=f"tag-{tag.pk.hex}")
+        return Editor(f"tag-{tag.pk.hex}", f"Edit tag {tag.name}", self.url("project-tag-update", tag_id=tag.pk), form, kind="tag")
+
+    def score_editor(self, kind: str, score: ProjectScore | None = None, data=None, functions=None) -> Editor:
+        prefix = f"score-{score.pk.hex}" if score else f"{kind}-new"
+        action = self.url("project-score-update", score_id=score.pk) if score else self.url("project-score-create", kind=kind)
+        initial: dict[str, Any] = {"name": score.name, "description": score.description} if score else {}
+        if kind == "human-review":
+            if score:
+                initial.update(score_type=score.score_type, multi_select=bool((score.config or {}).get("multi_select")))
+            rows = [{"name": c.get("name"), "value": c.get("value")} for c in (score.categories or [])] if score else []
+            title = f"Edit {score.name}" if score else "Create human review score"
+            return Editor(
+                prefix,
+                title,
+                action,
+                HumanReviewForm(data, initial=initial, prefix=prefix),
+                CategoryRows(data, initial=rows, prefix=f"{prefix}-rows"),
+                kind,
+            )
+        if kind == "aggregate":
+            rows = []
+            if score:
+                initial["score_type"] = score.score_type
+                categories = score.categories or ()
+                if isinstance(categories, dict):
+                    rows = [{"name": name, "value": weight} for name, weight in categories.items()]
+                else:
+                    rows = [{"name": name} for name in categories]
+            title = f"Edit {score.name}" if score else "Create aggregate score"
+            return Editor(
+                prefix,
+                title,
+                action,
+                AggregateForm(data, initial=initial, prefix=prefix),
+                WeightRows(data, initial=rows, prefix=f"{prefix}-rows"),
+                kind,
+            )
+        online = ((score.config or {}).get("online") or {}) if score else {}
+        if score:
+            initial.update(
+                scorers=[scorer_value(s) for s in online.get("scorers") or ()],
+                sampling_rate=f"{online.get('sampling_rate', 0) * 100:g}",
+                apply_to_root_span=bool(online.get("apply_to_root_span", True)),
+                span_names=", ".join(online.get("apply_to_span_names") or ()),
+            )
+        choices = self.scorer_choices(functions if functions is not None else self.readable_scorer_functions(), online.get("scorers") or [])
+        form = OnlineScoringForm(data, initial=initial, prefix=prefix, scorer_choices=choices)
+        return Editor(prefix, f"Edit {score.name}" if score else "Create online scoring rule", action, form, kind=kind)
+
+    # Context
+
+    def get_context_data(self, failed: Editor | None = None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        flags = self.config_flags
+        tags = list(ProjectTag.objects.filter(project=self.project).order_by("position", "name"))
+        scores = list(ProjectScore.objects.filter(project=self.project).order_by("position", "name"))
+        functions = self.readable_scorer_functions()
+        function_names = {str(f.pk): f.name for f in functions}
+
+        def editor_or_failed(editor: Editor) -> Editor:
+            return failed if failed is not None and failed.key == editor.key else editor
+
+        def entries(items, make):
+            return [{"item": item, "editor": editor_or_failed(make(item)) if flags.can_update else None} for item in items]
+
+        tag_entries = entries(tags, self.tag_editor)
+        for entry in tag_entries:
+            entry["swatch"] = swatch(entry["item"].color)
+        human = entries([s for s in scores if s.score_type in HUMAN_REVIEW_TYPES], lambda s: self.score_editor("human-review", s))
+        aggregate = entries([s for s in scores if s.score_type in AGGREGATE_TYPES], lambda s: self.score_editor("aggregate", s))
+        online = entries(
+            [s for s in scores if s.score_type == ScoreType.ONLINE], lambda s: self.score_editor("online", s, functions=functions)
+        )
+        for entry in online:
+            entry["rule"] = describe_rule(entry["item"], function_names)
+        for entry in human + aggregate:
+            entry["definition"] = describe_score(entry["item"])
+            entry["type_label"] = SCORE_TYPE_LABELS[entry["item"].score_type]
+        context.update(
+            project=self.project,
+            config_flags=flags,
+            tags=tag_entries,
+            human_review=human,
+            aggregate=aggregate,
+            online=online,
+        )
+        if flags.can_update:
+            context.update(
+                new_tag=editor_or_failed(self.tag_editor()),
+                new_human_review=editor_or_failed(self.score_editor("human-review")),
+                new_aggregate=editor_or_failed(self.score_editor("aggregate")),
+                new_online=editor_or_failed(self.score_editor("online", functions=functions)),
+            )
+        if flags.sees_permissions:
+            context.update(self.permissions_context())
+        return context
+
+    def permissions_context(self) -> dict:
+        records = grant_records(nodes=[Node("project", self.project.pk)])
+        ticked = ticked_by_subject(PROJECT_BOXES, records)
+        role_ids = {r.role_id for r in records if r.role_id}
+        role_names = dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
+        roles: dict[tuple[str, UUID], list[str]] = defaultdict(list)
+        for record in records:
+            if record.role_id:
+                subject = ("user", record.user_id) if record.user_id else ("group", record.group_id)
+                roles[subject].append(role_names.get(record.role_id, "role"))
+        user_ids = [subject_id for kind, subject_id in ticked if kind == "user"]
+        group_ids = [subject_id for kind, subject_id in ticked if kind == "group"]
+        principals = [
+            PrincipalAccess("group", g.pk, g.name, "Permission group", frozenset(ticked[("group", g.pk)]), sorted(roles[("group", g.pk)]))
+            for g in (PermissionGroup.objects.filter(org=self.org, pk__in=group_ids).order_by("name") if group_ids else ())
+        ]
+        principals += [
+            PrincipalAccess(
+                "user", u.pk, u.get_full_name(), user_detail(u), frozenset(ticked[("user", u.pk)]), sorted(roles[("user", u.pk)])
+            )
+            for u in (User.objects.filter(memberships__org=self.org, pk__in=user_ids).order_by("kind", "email") if user_ids else ())
+        ]
+        picked = self.picked_principal({(p.kind, p.id) for p in principals})
+        if picked is not None:
+            principals.append(picked)
+        query = self.request.GET.get("q", "").strip()[:100]
+        columns, rows = box_grid(PROJECT_BOXES)
+        return {
+            "principals": principals,
+            "box_columns": columns,
+            "box_rows": rows,
+            "manage_access_help": PROJECT_BOXES.box("project_acls").help,
+            "query": query,
+            "results": self.search(query) if query and self.config_flags.can_edit_access else None,
+            "search_url": self.url("project-access-search"),
+        }
+
+    def picked_principal(self, listed: set) -> PrincipalAccess | None:
+        """The principal chosen from the search (``?principal=user:<id>``), listed with no boxes yet."""
+        kind, _, raw_id = self.request.GET.get("principal", "").partition(":")
+        try:
+            subject_id = UUID(raw_id)
+        except ValueError:
+            return None
+        if kind not in ("user", "group") or (kind, subject_id) in listed or not self.config_flags.can_edit_access:
+            return None
+        principal = resolve_principal(self.org, kind, subject_id)
+        if principal is not None:
+            principal.new = True
+        return principal
+
+    def search(self, query: str) -> list[dict]:
+        """Groups, members and service accounts of the organization whose name or email contains `query`."""
+        groups = PermissionGroup.objects.filter(org=self.org, name__icontains=query).order_by("name")[:SEARCH_LIMIT]
+        users = (
+            User.objects.filter(memberships__org=self.org)
+            .filter(Q(email__icontains=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query))
+            .order_by("kind", "email")[:SEARCH_LIMIT]
+        )
+        base = self.url()
+        results = [
+            {"kind": "group", "name": g.name, "detail": "Permission group", "href": f"{base}?principal=group:{g.pk}#permissions"}
+            for g in groups
+        ]
+        results += [
+            {"kind": "user", "name": u.get_full_name(), "detail": user_detail(u), "href": f"{base}?principal=user:{u.pk}#permissions"}
+            for u in users
+        ]
+        return results
+
+
+def user_detail(user: User) -> str:
+    return "Service account" if user.is_service_account else user.email
+
+
+def resolve_principal(org, kind: str, subject_id: UUID) -> PrincipalAccess | None:
+    """A group of the organization or a member (person or service account), with no boxes."""
+    if kind not in ("user", "group"):
+        return None
+    if kind == "group":
+        group = PermissionGroup.objects.filter(org=org, pk=subject_id).first()
+        return PrincipalAccess("group", group.pk, group.name, "Permission group", frozenset()) if group else None
+    user = User.objects.filter(memberships__org=org, pk=subject_id).first()
+    return PrincipalAccess("user", user.pk, user.get_full_name(), user_detail(user), frozenset()) if user else None
+
+
+def scorer_value(scorer: dict) -> str:
+    if scorer.get("type") == "function":
+        return f"function:{scorer.get('id')}"
+    return f"global:{scorer.get('name')}"
+
+
+def describe_score(score: ProjectScore) -> str:
+    categories = score.categories
+    if score.score_type == ScoreType.CATEGORICAL and isinstance(categories, list):
+        return ", ".join(f"{c.get('name')} ({c.get('value'):g})" for c in categories if isinstance(c, dict))
+    if score.score_type == ScoreType.WEIGHTED and isinstance(categories, dict):
+        return ", ".join(f"{name} (weight {weight:g})" for name, weight in categories.items())
+    if isinstance(categories, list):
+        return ", ".join(str(name) for name in categories)
+    return {ScoreType.SLIDER: "From 0 to 1", ScoreType.FREE_FORM: "Text"}.get(score.score_type, "")
+
+
+def describe_rule(score: ProjectScore, function_names: dict[str, str]) -> dict:
+    online = (score.config or {}).get("online") or {}
+    names = []
+    for scorer in online.get("scorers") or ():
+        if scorer.get("type") == "function":
+            names.append(function_names.get(str(scorer.get("id")), f"Function {scorer.get('id')}"))
+        else:
+            names.append(str(scorer.get("name")))
+    rate = online.get("sampling_rate")
+    spans = ["Root span"] if online.get("apply_to_root_span", True) else []
+    spans += list(online.get("apply_to_span_names") or ())
+    return {"scorers": names, "rate": f"{rate * 100:g}%" if isinstance(rate, int | float) else "—", "spans": spans}
+
+
+# Tags
+
+
+class TagCreate(ProjectConfigurationPage):
+    """POST: add a tag to the project."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.load_project()
+        require(request.user, "update", self.project)
+        editor = self.tag_editor(data=request.POST)
+        if editor.form.is_valid():
+            data = editor.form.cleaned_data
+            try:
+                tag = project_tag_create(
+                    actor=request.user, project=self.project, name=data["name"], description=data["description"], color=data["color"]
+                )
+            except ValidationError as exc:
+                editor.form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the tag {tag.name}.")
+                return redirect(self.url(anchor="tags"))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class TagUpdate(ProjectConfigurationPage):
+    """POST: change a tag's name, color or description."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.load_project()
+        require(request.user, "update", self.project)
+        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        editor = self.tag_editor(tag, data=request.POST)
+        if editor.form.is_valid():
+            data = editor.form.cleaned_data
+            try:
+                tag = project_tag_update(
+                    actor=request.user, tag=tag, name=data["name"], description=data["description"], color=data["color"]
+                )
+            except ValidationError as exc:
+                editor.form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Saved the tag {tag.name}.")
+                return redirect(self.url(anchor="tags"))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class TagDelete(ProjectConfigurationPage):
+    """POST: remove a tag from the project (rows already tagged keep the name)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.load_project()
+        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        project_tag_delete(actor=request.user, tag=tag)
+        messages.success(request, f"Deleted the tag {tag.name}.")
+        return redirect(self.url(anchor="tags"))
+
+
+def project_tag_or_404(project: Project, tag_id: UUID) -> ProjectTag:
+    tag = ProjectTag.objects.filter(project=project, pk=tag_id).select_related("project").first()
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag
+
+
+def project_score_or_404(project: Project, score_id: UUID) -> ProjectScore:
+    score = ProjectScore.objects.filter(project=project, pk=score_id).select_related("project").first()
+    if score is None:
+        raise Http404("No such score.")
+    return score
+
+
+# Scores
+
+SECTION_OF_TYPE = {
+    **dict.fromkeys(HUMAN_REVIEW_TYPES, "human-review"),
+    **dict.fromkeys(AGGREGATE_TYPES, "aggregate"),
+    ScoreType.ONLINE: "online",
+}
+ANCHORS = {"human-review": "human-review", "aggregate": "aggregate-scores", "online": "online-scoring"}
+
+
+def definition_from(editor: Editor, score: ProjectScore | None) -> dict | None:
+    """The service arguments an editor's valid form stands for (score_type, categories, config), or None
+    after adding the form errors that stop it."""
+    data = editor.form.cleaned_data
+    config = dict((score.config or {}) if score else {})
+    if editor.kind == "human-review":
+        score_type = data["score_type"]
+        categories = None
+        if score_type == ScoreType.CATEGORICAL:
+            categories = [{"name": row["name"].strip(), "value": row["value"]} for row in editor.rows.cleaned_data if row.get("name")]
+            if data["multi_select"]:
+                config["multi_select"] = True
+            else:
+                config.pop("multi_select", None)
+        else:
+            config.pop("multi_select", None)
+        return {"score_type": score_type, "categories": categories, "config": config or None}
+    if editor.kind == "aggregate":
+        score_type = data["score_type"]
+        rows = [row for row in editor.rows.cleaned_data if (row.get("name") or "").strip()]
+        names = [row["name"].strip() for row in rows]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            editor.form.add_error(None, f"The score {repeated[0]!r} is listed more than once.")
+            return None
+        if score_type == ScoreType.WEIGHTED:
+            categories: Any = {row["name"].strip(): 1 if row.get("value") is None else row["value"] for row in rows}
+        else:
+            categories = names
+        return {"score_type": score_type, "categories": categories}
+    online = dict(config.get("online") or {})
+    online.update(
+        sampling_rate=float(data["sampling_rate"]) / 100,
+        scorers=[scorer_from_value(value, online.get("scorers") or ()) for value in data["scorers"]],
+        apply_to_root_span=data["apply_to_root_span"],
+    )
+    if data["span_names"]:
+        online["apply_to_span_names"] = data["span_names"]
+    else:
+        online.pop("apply_to_span_names", None)
+    config["online"] = online
+    return {"score_type": ScoreType.ONLINE, "categories": None, "config": config}
+
+
+def needs_rows(editor: Editor) -> bool:
+    """Whether the editor's rows are part of the definition: categories, or the scores aggregated."""
+    return editor.kind == "aggregate" or (editor.kind == "human-review" and editor.form.cleaned_data["score_type"] == ScoreType.CATEGORICAL)
+
+
+def scorer_from_value(value: str, existing) -> dict:
+    """A scorer as the rule stores it; one already on the rule keeps its other fields (a version, say)."""
+    for scorer in existing:
+        if scorer_value(scorer) == value:
+            return scorer
+    kind, _, name = value.partition(":")
+    return {"type": "function", "id": name} if kind == "function" else {"type": "global", "name": name}
+
+
+class ScoreSave(ProjectConfigurationPage):
+    """POST: create a score of a section (``kind``) or change one; the service validates the definition."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.load_project()
+        require(request.user, "update", self.project)
+        score = project_score_or_404(self.project, kwargs["score_id"]) if "score_id" in kwargs else None
+        kind = SECTION_OF_TYPE[score.score_type] if score else kwargs["kind"]
+        if kind not in ANCHORS:
+            raise Http404("No such score section.")
+        editor = self.score_editor(kind, score, data=request.POST)
+        valid = editor.form.is_valid()
+        if valid and needs_rows(editor):
+            valid = editor.rows.is_valid()
+        definition = definition_from(editor, score) if valid else None
+        if definition is not None:
+            data = editor.form.cleaned_data
+            try:
+                if score is None:
+                    score = project_score_create(
+                        actor=request.user, project=self.project, name=data["name"], description=data["description"], **definition
+                    )
+                    messages.success(request, f"Created {score.name}.")
+                else:
+                    score = project_score_update(
+                        actor=request.user, score=score, name=data["name"], description=data["description"], **definition
+                    )
+                    messages.success(request, f"Saved {score.name}.")
+            except ValidationError as exc:
+                editor.form.add_error(None, humane(" ".join(exc.messages)))
+            else:
+                return redirect(self.url(anchor=ANCHORS[kind]))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class ScoreDelete(ProjectConfigurationPage):
+    """POST: remove a score from the project (values already given to rows stay)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.load_project()
+        score = project_score_or_404(self.project, kwargs["score_id"])
+        project_score_delete(actor=request.user, score=score)
+        messages.success(request, f"Deleted {score.name}.")
+        return redirect(self.url(anchor=ANCHORS[SECTION_OF_TYPE[score.score_type]]))
+
+
+# Permissions
+
+
+class AccessSearch(ProjectConfigurationPage):
+    """GET: the groups, members and service accounts matching ``q``, as the partial list htmx swaps in;
+    without htmx, the Configuration page with the results."""
+
+    template_name = "web/project/configuration_search.html"
+
+    def get(self, request, *args, **kwargs):
+        self.load_project()
+        require(request.user, "create_acls", self.project)
+        query = request.GET.get("q", "").strip()[:100]
+        if not request.htmx:
+            return redirect(f"{self.url()}?{request.GET.urlencode()}#permissions")
+        return render(request, self.template_name, {"query": query, "results": self.search(query) if query else None})
+
+
+class ProjectAccess(ProjectConfigurationPage):
+    """A principal's project boxes: GET shows them as a page (the dialog without JavaScript), POST saves
+    them through :func:`permissions.boxes.save_boxes`, which checks Manage access and audits."""
+
+    template_name = "web/project/configuration_access.html"
+
+    def principal(self) -> PrincipalAccess:
+        self.load_project()
+        if not self.config_flags.sees_permissions:
+            require(self.request.user, "read_acls", self.project)
+        principal = resolve_principal(self.org, self.kwargs["kind"], self.kwargs["subject_id"])
+        if principal is None:
+            raise Http404("No such group, member or service account.")
+        records = grant_records(
+            nodes=[Node("project", self.project.pk)], user_id=principal.subject.user_id, group_id=principal.subject.group_id
+        )
+        principal.ticked = frozenset(ticked_by_subject(PROJECT_BOXES, records).get((principal.kind, principal.id), ()))
+        return principal
+
+    def page(self, principal: PrincipalAccess, error: str = "", status: int = 200):
+        columns, rows = box_grid(PROJECT_BOXES)
+        context = super(ProjectConfigurationPage, self).get_context_data()
+        context.update(
+            project=self.project,
+            config_flags=self.config_flags,
+            principal=principal,
+            box_columns=columns,
+            box_rows=rows,
+            manage_access_help=PROJECT_BOXES.box("project_acls").help,
+            error=error,
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.page(self.principal())
+
+    def post(self, request, *args, **kwargs):
+        principal = self.principal()
+        ticked = request.POST.getlist("boxes")
+        unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
+        if unknown:
+            return self.page(principal, f"Unknown permissions: {', '.join(unknown)}.", status=400)
+        try:
+            save_boxes(actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Saved the permissions of {principal.name} on {self.project.name}.")
+        return redirect(self.url(anchor="permissions"))
+
+
+urlpatterns = [
+    path("p/<uuid:project_id>/configuration/", ProjectConfigurationPage.as_view(), name="project-configuration"),
+    path("p/<uuid:project_id>/configuration/tags/", TagCreate.as_view(), name="project-tag-create"),
+    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagUpdate.as_view(), name="project-tag-update"),
+    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/delete/", TagDelete.as_view(), name="project-tag-delete"),
+    path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
+    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
+    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/delete/", ScoreDelete.as_view(), name="project-score-delete"),
+    path("p/<uuid:project_id>/configuration/permissions/search/", AccessSearch.as_view(), name="project-access-search"),
+    path(
+        "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/",
+        ProjectAccess.as_view(),
+        name="project-access",
+    ),
+]

@@ -1,0 +1,754 @@
+"""A project's pages: the tabs Logs, Experiments, Datasets, Prompts and Playgrounds, each object's page with
+its rows and human review, and each object's "Permissions" dialog.
+
+A project exists for someone who sees something in it: a permission on the project, on its logs, or read
+on one of its objects; anyone else gets the same 404 as a missing project. Every tab lists only what the
+person may read, filtered in the database by the engine (``restrict``), at a fixed number of queries.
+Buttons come from the engine's answers for the node they act on (``can_create_in`` for Create, update for
+human review, read_acls or create_acls for Permissions); the services check everything again.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.text import slugify
+
+from accounts.models import Organization, User
+from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
+from permissions.engine import can, can_create_in, is_visible, permissions_on, restrict
+from permissions.engine.guards import require
+from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.grants import GrantRecord, grant_records
+from permissions.models import PermissionGroup, Role
+from projects.events.reads import fetch_events
+from projects.events.summaries import summarize_dataset, summarize_experiment
+from projects.events.targets import EventTarget
+from projects.events.writes import record_feedback
+from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
+from projects.services.experiments import dataset_create, experiment_create
+from projects.services.playgrounds import playground_create
+from projects.services.prompts import prompt_create
+from web.context import OrgPage
+
+PAGE_SIZE = 25  # traces per page of rows
+PREVIEW_LENGTH = 240
+PICKER_LIMIT = 50  # principals per section of the Permissions picker; a search narrows the rest
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of project object, as the pages name it."""
+
+    slug: str  # in URLs: experiments, datasets, prompts, playgrounds
+    object_type: str  # the access model's type
+    model: type[ProjectObject]
+    singular: str  # experiment, dataset, prompt, playground
+    label: str  # the tab: Experiments, ...
+
+
+KINDS: dict[str, Kind] = {
+    kind.slug: kind
+    for kind in (
+        Kind("experiments", "experiment", Experiment, "experiment", "Experiments"),
+        Kind("datasets", "dataset", Dataset, "dataset", "Datasets"),
+        Kind("prompts", "prompt", Prompt, "prompt", "Prompts"),
+        Kind("playgrounds", "prompt_session", PromptSession, "playground", "Playgrounds"),
+    )
+}
+KIND_OF_TYPE = {kind.object_type: kind for kind in KINDS.values()}
+
+
+def object_url(org: Organization, obj: ProjectObject) -> str:
+    kind = KIND_OF_TYPE[obj.acl_object_type]
+    return reverse(
+        "web:project-object", kwargs={"org_name": org.name, "project_id": obj.project_id, "kind": kind.slug, "object_id": obj.pk}
+    )
+
+
+def tab_url(org: Organization, project_id: UUID, tab: str) -> str:
+    return reverse(f"web:project-{tab}", kwargs={"org_name": org.name, "project_id": project_id})
+
+
+def sees_project(user, project: Project) -> bool:
+    """Whether the project exists for `user`: some permission on it or its logs, or read on an object in it."""
+    if is_visible(user, project) or is_visible(user, Node("project_log", project.pk)):
+        return True
+    return any(restrict(kind.model.objects.alive().filter(project=project), user, "read").exists() for kind in KINDS.values())
+
+
+# Rows of experiments, datasets and logs
+
+
+def preview(value) -> str:
+    """A short, one-line rendering of a row's field."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+class HumanReviewForm(forms.Form):
+    """Human review of one row: a value for each of the project's slider and categorical scores, and a comment."""
+
+    row_id = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    comment = forms.CharField(label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, scores: Sequence[ProjectScore] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review_scores = list(scores)
+        for score in self.review_scores:
+            if score.score_type == ProjectScore.ScoreType.CATEGORICAL:
+                choices = [("", "No score"), *((str(c["name"]), f"{c['name']} ({percent(c['value'])})") for c in score.categories or ())]
+                field = forms.ChoiceField(label=score.name, choices=choices, required=False)
+            else:
+                field = forms.FloatField(
+                    label=score.name,
+                    min_value=0,
+                    max_value=1,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"step": "0.01"}),
+                    help_text="From 0 to 1.",
+                )
+            if score.description:
+                field.help_text = score.description
+            self.fields[self.field_name(score)] = field
+        self.order_fields([*(self.field_name(score) for score in self.review_scores), "comment"])
+
+    @staticmethod
+    def field_name(score: ProjectScore) -> str:
+        return f"score_{score.pk.hex}"
+
+    @property
+    def score_fields(self):
+        return [self[self.field_name(score)] for score in self.review_scores]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("comment") and not self.feedback_scores():
+            raise forms.ValidationError("Set a score or write a comment.")
+        return cleaned
+
+    def feedback_scores(self) -> dict[str, float]:
+        scores = {}
+        for score in self.review_scores:
+            value = self.cleaned_data.get(self.field_name(score))
+            if value in (None, ""):
+                continue
+            if score.score_type == ProjectScore.ScoreType.CATEGORICAL:
+                value = next(c["value"] for c in score.categories or () if str(c["name"]) == value)
+            scores[score.name] = value
+        return scores
+
+    def feedback_item(self) -> dict:
+        item = {"id": self.cleaned_data["row_id"], "source": "app"}
+        if scores := self.feedback_scores():
+            item["scores"] = scores
+        if self.cleaned_data.get("comment"):
+            item["comment"] = self.cleaned_data["comment"]
+        return item
+
+
+def review_scores_of(project: Project) -> list[ProjectScore]:
+    """The project's human review scores that the review form offers (one query)."""
+    types = (ProjectScore.ScoreType.SLIDER, ProjectScore.ScoreType.CATEGORICAL)
+    return list(ProjectScore.objects.filter(project=project, score_type__in=types).order_by("position", "name"))
+
+
+@dataclass
+class RowView:
+    """A trace's root row, as a table shows it."""
+
+    index: int
+    id: str
+    created: datetime
+    input: str
+    output: str
+    expected: str
+    metadata: str
+    scores: list[tuple[str, str]]
+    tags: list[str]
+    comments: list[str]
+    spans: int
+    review_form: HumanReviewForm | None = None
+
+
+def row_views(events: list[dict]) -> list[RowView]:
+    """The root row of each trace of a page, with how many spans the trace has."""
+    spans: dict[str, int] = defaultdict(int)
+    for event in events:
+        spans[event["root_span_id"]] += 1
+    rows = []
+    for event in events:
+        if not event.get("is_root"):
+            continue
+        scores = event.get("scores") or {}
+        rows.append(
+            RowView(
+                index=len(rows) + 1,
+                id=event["id"],
+                created=datetime.fromisoformat(event["created"]),
+                input=preview(event.get("input")),
+                output=preview(event.get("output")),
+                expected=preview(event.get("expected")),
+                metadata=preview(event.get("metadata")),
+                scores=[(name, percent(value)) for name, value in sorted(scores.items())],
+                tags=list(event.get("tags") or ()),
+                comments=[str(c.get("comment", "")) for c in event.get("comments") or () if isinstance(c, dict)],
+                spans=spans[event["root_span_id"]],
+            )
+        )
+    return rows
+
+
+# Principals for the Permissions dialog
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Someone access can be given to: a group, a member or a service account of the organization."""
+
+    key: str  # "group:<id>" or "user:<id>"
+    name: str
+    kind: str  # Group, Member, Service account
+    detail: str = ""
+
+    @property
+    def subject(self) -> Subject:
+        kind, raw = self.key.split(":", 1)
+        return Subject(group_id=UUID(raw)) if kind == "group" else Subject(user_id=UUID(raw))
+
+
+def _group_principal(group: PermissionGroup) -> Principal:
+    return Principal(f"group:{group.pk}", group.name, "Group", group.description)
+
+
+def _user_principal(user: User) -> Principal:
+    if user.is_service_account:
+        return Principal(f"user:{user.pk}", user.given_name or user.email, "Service account")
+    return Principal(f"user:{user.pk}", user.full_name or user.email, "Member", user.email if user.full_name else "")
+
+
+BUILTIN_ORDER = Case(
+    *(When(builtin=kind, then=Value(position)) for position, kind in enumerate(PermissionGroup.Builtin.values)),
+    default=Value(len(PermissionGroup.Builtin.values)),
+)
+
+
+def _readable_groups(actor, org: Organization) -> QuerySet:
+    """The groups `actor` may read: Owners, Engineers and Viewers first, then the others by name."""
+    return restrict(PermissionGroup.objects.filter(org=org), actor, "read").order_by(BUILTIN_ORDER, "name")
+
+
+def _org_users(org: Organization) -> QuerySet:
+    return User.objects.filter(memberships__org=org).order_by("kind", "email")
+
+
+def principal_choices(actor, org: Organization, query: str = "", *, limit: int | None = PICKER_LIMIT) -> list[Principal]:
+    """The principals `actor` may pick: the groups it may read, and the members and service accounts when it
+    may read the organization's members. Two queries at most, whatever the organization's size."""
+    groups = _readable_groups(actor, org)
+    users = _org_users(org) if can(actor, "read", Node("org_member", org.pk)) else User.objects.none()
+    query = query.strip()
+    if query:
+        groups = groups.filter(name__icontains=query)
+        users = users.filter(Q(email__icontains=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query))
+    if limit is not None:
+        groups, users = groups[:limit], users[:limit]
+    return [*(_group_principal(g) for g in groups), *(_user_principal(u) for u in users)]
+
+
+def find_principal(actor, org: Organization, key: str) -> Principal | None:
+    """The principal `key` names, if it is one `actor` may pick (see :func:`principal_choices`)."""
+    kind, _, raw = (key or "").partition(":")
+    try:
+        pk = UUID(raw)
+    except ValueError:
+        return None
+    if kind == "group":
+        group = _readable_groups(actor, org).filter(pk=pk).first()
+        return _group_principal(group) if group else None
+    if kind == "user" and can(actor, "read", Node("org_member", org.pk)):
+        user = _org_users(org).filter(pk=pk).first()
+        return _user_principal(user) if user else None
+    return None
+
+
+@dataclass
+class AccessEntry:
+    """Who holds direct grants on the object, and what they hold."""
+
+    principal: Principal
+    permissions: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+
+def access_entries(org: Organization, node: Node) -> list[AccessEntry]:
+    """The direct grants on `node`, by subject (four queries whatever their number)."""
+    records = grant_records(nodes=[node], org_id=org.pk)
+    groups = {g.pk: g for g in PermissionGroup.objects.filter(pk__in={r.group_id for r in records if r.group_id})}
+    users = {u.pk: u for u in User.objects.filter(pk__in={r.user_id for r in records if r.user_id})}
+    roles = dict(Role.objects.filter(pk__in={r.role_id for r in records if r.role_id}).values_list("pk", "name"))
+    entries: dict[str, AccessEntry] = {}
+    for record in sorted(records, key=lambda r: r.created):
+        principal = _record_principal(record, groups, users)
+        if principal is None:
+            continue
+        entry = entries.setdefault(principal.key, AccessEntry(principal))
+        if record.permission:
+            label = record.permission + (f" ({record.restrict_object_type})" if record.restrict_object_type else "")
+            if label not in entry.permissions:
+                entry.permissions.append(label)
+        elif record.role_id in roles and roles[record.role_id] not in entry.roles:
+            entry.roles.append(roles[record.role_id])
+    return sorted(entries.values(), key=lambda e: (e.principal.kind != "Group", e.principal.name.lower()))
+
+
+def _record_principal(record: GrantRecord, groups: dict, users: dict) -> Principal | None:
+    if record.group_id in groups:
+        return _group_principal(groups[record.group_id])
+    if record.user_id in users:
+        return _user_principal(users[record.user_id])
+    return None
+
+
+@dataclass(frozen=True)
+class BoxView:
+    key: str
+    label: str
+    help: str
+    ticked: bool
+
+
+def box_sections(box_set: BoxSet, ticked: set[str]) -> list[tuple[str, list[BoxView]]]:
+    return [(section, [BoxView(b.key, b.label, b.help, b.key in ticked) for b in boxes]) for section, boxes in box_set.sections]
+
+
+# Pages
+
+
+class ProjectPage(OrgPage):
+    """A page of one project: 404 unless the person sees something in it."""
+
+    section = "projects"
+    tab = ""
+    # An object's page answers for the object itself: whoever holds some permission on it sees it there.
+    object_decides_sight = False
+
+    @cached_property
+    def project(self) -> Project:
+        project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
+        if project is None or not (self.object_decides_sight or sees_project(self.request.user, project)):
+            raise NotFound("project", self.kwargs["project_id"])
+        return project
+
+    @cached_property
+    def log_permissions(self) -> frozenset[str]:
+        return permissions_on(self.request.user, Node("project_log", self.project.pk))
+
+    def tabs(self) -> list[dict]:
+        tabs = [("logs", "Logs")] if "read" in self.log_permissions else []
+        tabs += [(kind.slug, kind.label) for kind in KINDS.values()]
+        return [
+            {"slug": slug, "label": label, "url": tab_url(self.org, self.project.pk, slug), "current": slug == self.tab}
+            for slug, label in tabs
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = self.project
+        context.update(
+            project=project,
+            tabs=self.tabs(),
+            tab=self.tab,
+            shows_configuration="read" in permissions_on(self.request.user, project),
+        )
+        return context
+
+
+class CreateObjectForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, kind: Kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = f"{kind.singular.capitalize()} name"
+
+
+class CreatePromptForm(CreateObjectForm):
+    slug = forms.SlugField(
+        label="Slug", max_length=255, required=False, help_text="How code refers to the prompt; made from the name when left empty."
+    )
+
+
+def create_object(*, actor, project: Project, kind: Kind, data: dict) -> ProjectObject:
+    """Create an object of `kind` through its service, from a valid create form's data."""
+    name, description = data["name"], data.get("description") or ""
+    if kind.object_type == "experiment":
+        return experiment_create(actor=actor, project=project, name=name, description=description)
+    if kind.object_type == "dataset":
+        return dataset_create(actor=actor, project=project, name=name, description=description)
+    if kind.object_type == "prompt":
+        slug = data.get("slug") or slugify(name)
+        return prompt_create(actor=actor, project=project, name=name, slug=slug, description=description)
+    return playground_create(actor=actor, project=project, name=name, description=description)
+
+
+class ObjectsTab(ProjectPage):
+    """The Experiments, Datasets, Prompts or Playgrounds tab: what the person may read, and Create when allowed.
+
+    ``/app/<org>/p/<project>/`` is the Experiments tab."""
+
+    template_name = "web/project/objects.html"
+
+    @property
+    def kind(self) -> Kind:
+        return KINDS[self.tab]
+
+    def objects(self) -> list[ProjectObject]:
+        readable = restrict(self.kind.model.objects.alive().filter(project=self.project), self.request.user, "read")
+        readable = readable.select_related("created_by").order_by("-created")
+        if self.kind.object_type == "prompt_session":
+            readable = readable.annotate(prompt_count=Count("prompts", filter=Q(prompts__deleted_at__isnull=True)))
+        return list(readable)
+
+    def form_class(self):
+        return CreatePromptForm if self.kind.object_type == "prompt" else CreateObjectForm
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        objects = self.objects()
+        context.update(
+            kind=self.kind,
+            objects=[(obj, object_url(self.org, obj)) for obj in objects],
+            can_create=can_create_in(self.request.user, self.kind.object_type, self.project),
+            form=form or self.form_class()(kind=self.kind),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class()(request.POST, kind=self.kind)
+        if form.is_valid():
+            try:
+                obj = create_object(actor=request.user, project=self.project, kind=self.kind, data=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the {self.kind.singular} {obj.name}.")
+                return HttpResponseRedirect(object_url(self.org, obj))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class RowsMixin:
+    """A page of rows, with its cursor and tag, and human review where the person may update the rows.
+    The review form posts to the page itself, which redirects back to the same page of rows."""
+
+    review_error: HumanReviewForm | None = None
+
+    def rows_target(self) -> EventTarget:
+        raise NotImplementedError
+
+    def page_url(self) -> str:
+        raise NotImplementedError
+
+    def can_review(self) -> bool:
+        return False
+
+    @staticmethod
+    def page_query(source) -> dict[str, str]:
+        return {key: source[key] for key in ("tag", "cursor") if source.get(key)}
+
+    def url_with(self, query: dict[str, str]) -> str:
+        return self.page_url() + (f"?{urlencode(query)}" if query else "")
+
+    def rows_context(self, query: dict[str, str]) -> dict:
+        tag = query.get("tag", "")
+        context = {"tag": tag, "rows": [], "next_url": None, "first_url": None, "review_query": query, "review_error": None}
+        try:
+            page = fetch_events(
+                actor=self.request.user,
+                target=self.rows_target(),
+                limit=PAGE_SIZE,
+                cursor=query.get("cursor"),
+                tags=[tag] if tag else None,
+            )
+        except ValidationError as exc:
+            messages.error(self.request, " ".join(exc.messages))
+            return context
+        rows = row_views(page.events)
+        can_review = self.can_review()
+        if can_review:
+            scores = review_scores_of(self.project)
+            for row in rows:
+                if self.review_error is not None and self.review_error.data.get("row_id") == row.id:
+                    row.review_form = self.review_error
+                else:
+                    row.review_form = HumanReviewForm(scores=scores, initial={"row_id": row.id}, auto_id=f"id_r{row.index}_%s")
+        shown = any(row.review_form is self.review_error for row in rows)
+        base = {"tag": tag} if tag else {}
+        context.update(
+            rows=rows,
+            can_review=can_review,
+            review_error=self.review_error if self.review_error is not None and not shown else None,
+            next_url=self.url_with({**base, "cursor": page.cursor}) if page.cursor else None,
+            first_url=self.url_with(base) if query.get("cursor") else None,
+        )
+        return context
+
+    def review(self, request):
+        """POST: record a human review on one row (feedback with source "app"), or re-render with the errors."""
+        target = self.rows_target()
+        require(request.user, "update", target.node)
+        form = HumanReviewForm(request.POST, scores=review_scores_of(self.project))
+        if form.is_valid():
+            try:
+                record_feedback(actor=request.user, target=target, items=[form.feedback_item()])
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, "Saved the review.")
+                return HttpResponseRedirect(self.url_with(self.page_query(request.POST)))
+        self.review_error = form
+        return self.render_to_response(self.get_context_data(query=self.page_query(request.POST)), status=400)
+
+
+class LogsTab(RowsMixin, ProjectPage):
+    """The Logs tab: the project's log rows (read on project_log), filtered by tag, with human review
+    for those who may update the logs."""
+
+    template_name = "web/project/logs.html"
+    tab = "logs"
+
+    def rows_target(self) -> EventTarget:
+        return EventTarget.of(self.project)
+
+    def page_url(self) -> str:
+        return tab_url(self.org, self.project.pk, "logs")
+
+    def can_review(self) -> bool:
+        return "update" in self.log_permissions
+
+    def get_context_data(self, query=None, **kwargs):
+        require(self.request.user, "read", Node("project_log", self.project.pk))
+        context = super().get_context_data(**kwargs)
+        context.update(
+            self.rows_context(self.page_query(self.request.GET) if query is None else query),
+            project_tags=list(self.project.tags.order_by("name").values_list("name", flat=True)),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        return self.review(request)
+
+
+class ObjectPage(ProjectPage):
+    """A page of one experiment, dataset, prompt or playground of the project: the object's own
+    permissions decide whether it exists for the person (404) or refuses them (403)."""
+
+    object_decides_sight = True
+
+    @cached_property
+    def kind(self) -> Kind:
+        kind = KINDS.get(self.kwargs["kind"])
+        if kind is None:
+            raise NotFound("page")
+        return kind
+
+    @cached_property
+    def obj(self) -> ProjectObject:
+        obj = self.kind.model.objects.alive().filter(project=self.project, pk=self.kwargs["object_id"]).first()
+        if obj is None:
+            raise NotFound(self.kind.object_type, self.kwargs["object_id"])
+        obj.project = self.project
+        return obj
+
+    @cached_property
+    def object_permissions(self) -> frozenset[str]:
+        return permissions_on(self.request.user, self.obj)
+
+    @property
+    def tab(self) -> str:
+        return self.kind.slug
+
+    def object_kwargs(self) -> dict:
+        return {"org_name": self.org.name, "project_id": self.project.pk, "kind": self.kind.slug, "object_id": self.obj.pk}
+
+    def permissions_url(self) -> str:
+        return reverse("web:object-permissions", kwargs=self.object_kwargs())
+
+    def access_context(self, principal: Principal | None = None, query: str = "") -> dict:
+        """What the Permissions dialog shows: the picker, who has access, and the chosen principal's boxes."""
+        held = self.object_permissions
+        if not held & {"read_acls", "create_acls"}:
+            return {"can_manage_access": False}
+        context = {
+            "can_manage_access": True,
+            "can_edit_access": bool(held & {"create_acls", "delete_acls"}),
+            "permissions_url": self.permissions_url(),
+            "principals_url": reverse("web:object-principals", kwargs=self.object_kwargs()),
+            "principals": principal_choices(self.request.user, self.org, query),
+            "query": query,
+            "access": access_entries(self.org, Node.of(self.obj)) if "read_acls" in held else None,
+            "chosen": principal,
+        }
+        if principal is not None:
+            box_set = object_boxes(self.kind.object_type)
+            context["box_sections"] = box_sections(box_set, ticked_boxes(box_set, principal.subject, self.obj.pk))
+        return context
+
+
+class ObjectDetail(RowsMixin, ObjectPage):
+    """An experiment's, dataset's, prompt's or playground's page (read on it), with a context menu whose
+    "Permissions" opens the object's Permissions dialog."""
+
+    def get_template_names(self):
+        return [f"web/project/{self.kind.singular}.html"]
+
+    def rows_target(self) -> EventTarget:
+        return EventTarget.of(self.obj)
+
+    def page_url(self) -> str:
+        return object_url(self.org, self.obj)
+
+    def can_review(self) -> bool:
+        return self.kind.object_type == "experiment" and "update" in self.object_permissions
+
+    def get_context_data(self, query=None, **kwargs):
+        require(self.request.user, "read", self.obj)
+        context = super().get_context_data(**kwargs)
+        obj, user = self.obj, self.request.user
+        query = self.page_query(self.request.GET) if query is None else query
+        context.update(obj=obj, kind=self.kind, object_type=self.kind.object_type, **self.access_context())
+        if self.kind.object_type == "experiment":
+            context.update(self.rows_context(query), **self.experiment_context(obj))
+        elif self.kind.object_type == "dataset":
+            context.update(self.rows_context(query), summary=summarize_dataset(actor=user, dataset=obj))
+        elif self.kind.object_type == "prompt":
+            context.update(prompt_data=json.dumps(obj.prompt_data, indent=2, ensure_ascii=False) if obj.prompt_data else "")
+        else:
+            prompts = restrict(obj.prompts.alive().filter(project__deleted_at__isnull=True), user, "read").select_related("project")
+            context.update(prompts=[(prompt, object_url(self.org, prompt)) for prompt in prompts.order_by("name")])
+        return context
+
+    def experiment_context(self, experiment: Experiment) -> dict:
+        user = self.request.user
+        links = {}
+        for name, linked in (("dataset", experiment.dataset), ("base_experiment", experiment.base_exp)):
+            if linked is not None and linked.deleted_at is None and can(user, "read", linked):
+                links[name] = (linked, object_url(self.org, linked))
+        comparison = links["base_experiment"][0] if "base_experiment" in links else None
+        summary = summarize_experiment(actor=user, experiment=experiment, comparison=comparison)
+        return {
+            "links": links,
+            "summary": summary,
+            "summary_scores": [{**entry, "percent": percent(entry["score"])} for entry in (summary["scores"] or {}).values()],
+            "summary_metrics": list((summary["metrics"] or {}).values()),
+            "metadata": preview(experiment.metadata),
+        }
+
+    def post(self, request, *args, **kwargs):
+        if self.kind.object_type != "experiment":
+            raise NotFound("page")
+        return self.review(request)
+
+
+class ObjectPermissions(ObjectPage):
+    """The object's Permissions: the dialog's content as a page of its own (it works without JavaScript),
+    the chosen principal's boxes as a partial for htmx, and Save through ``save_boxes``.
+
+    It needs read_acls or create_acls on the object; someone who sees the object without them gets the
+    explained refusal, anyone else a 404."""
+
+    template_name = "web/project/permissions.html"
+
+    def require_access(self) -> None:
+        held = self.object_permissions
+        if held & {"read_acls", "create_acls"}:
+            return
+        node = Node.of(self.obj)
+        if held - {"create"}:
+            raise AccessDenied("read_acls", node.type, node=node)
+        raise NotFound(node.type, node.id)
+
+    def chosen_principal(self, key: str | None) -> Principal | None:
+        if not key:
+            return None
+        principal = find_principal(self.request.user, self.org, key)
+        if principal is None:
+            raise NotFound("principal", key)
+        return principal
+
+    def get(self, request, *args, **kwargs):
+        self.require_access()
+        principal = self.chosen_principal(request.GET.get("principal"))
+        if request.htmx and principal is not None:
+            return render(request, "web/project/_permission_boxes.html", {**self.base_context(), **self.access_context(principal)})
+        return super().get(request, *args, **kwargs)
+
+    def base_context(self) -> dict:
+        return {"org": self.org, "project": self.project, "obj": self.obj, "kind": self.kind}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        principal = self.chosen_principal(self.request.GET.get("principal"))
+        context.update(obj=self.obj, kind=self.kind, **self.access_context(principal, self.request.GET.get("q", "")))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.require_access()
+        principal = find_principal(request.user, self.org, request.POST.get("principal", ""))
+        box_set = object_boxes(self.kind.object_type)
+        ticked = request.POST.getlist("boxes")
+        if principal is None or set(ticked) - {box.key for box in box_set.boxes}:
+            messages.error(request, "Choose a group, member or service account, and permissions from the list.")
+            return self.render_to_response(self.get_context_data(), status=400)
+        try:
+            save_boxes(actor=request.user, box_set=box_set, subject=principal.subject, target_id=self.obj.pk, ticked=ticked)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.render_to_response(self.get_context_data(), status=400)
+        messages.success(request, f"Saved the permissions of {principal.name} on the {self.kind.singular} {self.obj.name}.")
+        return HttpResponseRedirect(object_url(self.org, self.obj))
+
+
+class ObjectPrincipals(ObjectPermissions):
+    """GET (htmx): the Permissions picker's list of principals matching ``q``, as a partial."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        self.require_access()
+        context = {**self.base_context(), **self.access_context(query=request.GET.get("q", ""))}
+        return render(request, "web/project/_principals.html", context)
+
+
+def tab_view(tab: str):
+    return ObjectsTab.as_view(tab=tab)
+
+
+project = "p/<uuid:project_id>/"
+
+urlpatterns = [
+    path(project, tab_view("experiments"), name="project"),
+    path(f"{project}logs/", LogsTab.as_view(), name="project-logs"),
+    *(path(f"{project}{slug}/", tab_view(slug), name=f"project-{slug}") for slug in KINDS),
+    path(f"{project}<str:kind>/<uuid:object_id>/", ObjectDetail.as_view(), name="project-object"),
+    path(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions.as_view(), name="object-permissions"),
+    path(f"{project}<str:kind>/<uuid:object_id>/permissions/principals/", ObjectPrincipals.as_view(), name="object-principals"),
+]
