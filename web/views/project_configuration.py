@@ -42,6 +42,7 @@ from projects.services.configuration import (
     project_tag_update,
 )
 from web.context import OrgPage
+from web.views.project_pages import project_layout
 
 ScoreType = ProjectScore.ScoreType
 HUMAN_REVIEW_TYPES = (ScoreType.SLIDER, ScoreType.CATEGORICAL, ScoreType.FREE_FORM)
@@ -384,6 +385,7 @@ class ProjectConfigurationPage(OrgPage):
 
     def get_context_data(self, failed: Editor | None = None, **kwargs):
         context = super().get_context_data(**kwargs)
+        context.update(project_layout(self.request.user, self.org, self.project, "configuration"))
         flags = self.config_flags
         tags = list(ProjectTag.objects.filter(project=self.project).order_by("position", "name"))
         scores = list(ProjectScore.objects.filter(project=self.project).order_by("position", "name"))

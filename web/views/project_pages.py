@@ -82,6 +82,19 @@ def tab_url(org: Organization, project_id: UUID, tab: str) -> str:
     return reverse(f"web:project-{tab}", kwargs={"org_name": org.name, "project_id": project_id})
 
 
+def project_layout(user, org: Organization, project: Project, current: str) -> dict:
+    """What the project layout (``web/project/base.html``) shows around every project page: the tabs the
+    person may open (Logs only with read on the project's logs), and Configuration with read on the project."""
+    tabs = [("logs", "Logs")] if "read" in permissions_on(user, Node("project_log", project.pk)) else []
+    tabs += [(kind.slug, kind.label) for kind in KINDS.values()]
+    return {
+        "project": project,
+        "tab": current,
+        "tabs": [{"slug": slug, "label": label, "url": tab_url(org, project.pk, slug), "current": slug == current} for slug, label in tabs],
+        "shows_configuration": "read" in permissions_on(user, project),
+    }
+
+
 def sees_project(user, project: Project) -> bool:
     """Whether the project exists for `user`: some permission on it or its logs, or read on an object in it."""
     if is_visible(user, project) or is_visible(user, Node("project_log", project.pk)):
@@ -362,23 +375,9 @@ class ProjectPage(OrgPage):
     def log_permissions(self) -> frozenset[str]:
         return permissions_on(self.request.user, Node("project_log", self.project.pk))
 
-    def tabs(self) -> list[dict]:
-        tabs = [("logs", "Logs")] if "read" in self.log_permissions else []
-        tabs += [(kind.slug, kind.label) for kind in KINDS.values()]
-        return [
-            {"slug": slug, "label": label, "url": tab_url(self.org, self.project.pk, slug), "current": slug == self.tab}
-            for slug, label in tabs
-        ]
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = self.project
-        context.update(
-            project=project,
-            tabs=self.tabs(),
-            tab=self.tab,
-            shows_configuration="read" in permissions_on(self.request.user, project),
-        )
+        context.update(project_layout(self.request.user, self.org, self.project, self.tab))
         return context
 
 
