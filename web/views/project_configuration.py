@@ -357,7 +357,8 @@ class ProjectConfigurationPage(OrgPage):
                 initial["score_type"] = score.score_type
                 categories = score.categories or ()
                 if isinstance(categories, dict):
-                    rows = [{"name": name, "value": weight} for name, weight in categories.items()]
+                    # A JSON object keeps no order (PostgreSQL's jsonb sorts keys its own way): show weights by name.
+                    rows = [{"name": name, "value": weight} for name, weight in sorted(categories.items())]
                 else:
                     rows = [{"name": name} for name in categories]
             title = f"Edit {score.name}" if score else "Create aggregate score"
@@ -527,7 +528,7 @@ def describe_score(score: ProjectScore) -> str:
     if score.score_type == ScoreType.CATEGORICAL and isinstance(categories, list):
         return ", ".join(f"{c.get('name')} ({c.get('value'):g})" for c in categories if isinstance(c, dict))
     if score.score_type == ScoreType.WEIGHTED and isinstance(categories, dict):
-        return ", ".join(f"{name} (weight {weight:g})" for name, weight in categories.items())
+        return ", ".join(f"{name} (weight {weight:g})" for name, weight in sorted(categories.items()))
     if isinstance(categories, list):
         return ", ".join(str(name) for name in categories)
     return {ScoreType.SLIDER: "From 0 to 1", ScoreType.FREE_FORM: "Text"}.get(score.score_type, "")
