@@ -30,6 +30,7 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events, record_feedback
 from projects.models import Dataset, Experiment, ObjectKind, Project
+from projects.selectors import comparison_experiment
 
 # Schema shapes.
 #
@@ -654,20 +655,9 @@ class ExperimentSummarizeView(_ExperimentRows, _RowsView):
             if comparison_id is not None:
                 comparison = self.checked(self.get_queryset().filter(pk=comparison_id).first(), comparison_id)
             else:
-                comparison = self._default_comparison(experiment)
+                comparison = comparison_experiment(request.user, experiment)
         summary = summarize_experiment(actor=request.user, experiment=experiment, comparison=comparison, summarize_scores=summarize_scores)
         return self._render(request, experiment, summary)
-
-    def _default_comparison(self, experiment):
-        """Braintrust's fallback: the base experiment, else the most recent experiment of the same project
-        run before this one; either only if the caller may read it."""
-        readable = self.visible_queryset()
-        if experiment.base_exp_id is not None:
-            base = readable.filter(pk=experiment.base_exp_id).first()
-            if base is not None:
-                return base
-        earlier = readable.filter(project_id=experiment.project_id, created__lt=experiment.created).exclude(pk=experiment.pk)
-        return earlier.order_by("-created", "-pk").first()
 
     @staticmethod
     def _render(request: Request, experiment, summary: dict) -> Response:

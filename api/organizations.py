@@ -1,9 +1,9 @@
 """``/v1/organization``: the caller's organizations, their settings, and their members.
 
-* ``GET /v1/organization`` lists the organizations the caller may read (read on the organization node,
-  which every built-in group holds): an API key or service token sees only its own organization, a
-  browser session every organization of the person. A member with no grant on the organization does
-  not see it, exactly as ``GET /v1/organization/{id}`` answers it 404 (ACCESS_MODEL.md's 404/403 rule).
+* ``GET /v1/organization`` lists the caller's organizations: an API key or service token sees only its
+  own organization, a browser session every organization of the person. Membership alone makes an
+  organization visible (ACCESS_MODEL.md), so a member with no grant at all still sees it, here and in
+  ``GET /v1/organization/{id}``; changing it answers such a member 403 naming update.
 * ``PATCH /v1/organization/{id}`` is "Manage settings" (update on the organization, restricted to
   organization) through ``organization_update``. A field sent as null is left as it is (Braintrust does
   not support setting fields to null); an empty string clears a URL. ``is_universal_api``,
@@ -39,6 +39,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Invitation, Membership, Organization, User, normalize_email
+from accounts.selectors import credential_organizations
 from accounts.services.credentials import service_account_create, service_token_create
 from accounts.services.members import invitation_revoke, member_add, member_invite, member_remove, organization_groups
 from accounts.services.organizations import organization_update
@@ -175,28 +176,28 @@ _ORG_ID_PARAMETER = id_parameter("organization_id", "Organization")
 # Views
 
 
-class _CallerOrganizations:
-    """The organizations the credential may act in: an API key's or service token's own, a browser
-    session's every organization of the person. Any other is "not found" (not a node of the caller's
-    organization, whatever grants exist)."""
+class CallerOrganizations:
+    """The organizations the credential may act in (:func:`accounts.selectors.credential_organizations`).
+    Any other is "not found" (not a node of the caller's organization, whatever grants exist). Membership
+    alone makes an organization visible, so reading one needs nothing more; changing it needs update."""
 
     queryset = Organization.objects.all()
     org_field = None
     object_type = "organization"
-    object_permissions = {"GET": "read", "PATCH": "update"}
+    object_permissions = {"GET": None, "PATCH": "update"}
+    list_permission = None
 
     def safely_get_queryset(self, queryset):
-        if is_api_key_request(self.request):
-            return queryset.filter(pk=self.request.auth.org_id)
-        return queryset.filter(memberships__user=self.request.user)
+        key = self.request.auth if is_api_key_request(self.request) else None
+        return queryset.filter(pk__in=credential_organizations(self.request.user, key).values("pk"))
 
 
-class OrganizationCollectionView(_CallerOrganizations, OrgScopedView):
+class OrganizationCollectionView(CallerOrganizations, OrgScopedView):
     @extend_schema(
         operation_id="getOrganization",
         tags=["Organizations"],
         summary="List organizations",
-        description="The caller's organizations it may read, newest first. An API key or service token sees only its own.",
+        description="The caller's organizations (membership is enough), newest first. An API key or service token sees only its own.",
         parameters=[*pagination_parameters(), OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],
         responses={200: inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}), **error_responses(400, 401)},
     )
@@ -211,7 +212,7 @@ class OrganizationCollectionView(_CallerOrganizations, OrgScopedView):
         return Response({"objects": [organization_json(org) for org in paginate(orgs, request.query_params)]})
 
 
-class OrganizationDetailView(_CallerOrganizations, OrgScopedView):
+class OrganizationDetailView(CallerOrganizations, OrgScopedView):
     lookup_url_kwarg = "organization_id"
 
     @property

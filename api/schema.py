@@ -101,6 +101,7 @@ _ERROR_DESCRIPTIONS = {
     401: "No valid credential: missing, malformed, expired or revoked",
     403: "The caller sees the object but lacks the permission the message names",
     404: "No such object, or the caller holds no permission on it (the same body either way)",
+    413: "The body is larger than this endpoint accepts; nothing was written",
     429: "Too many failed authentication attempts from this address; try again later",
 }
 

@@ -427,9 +427,11 @@ def test_logging_service_account_with_only_update_on_project_log_does_exactly_th
     with pytest.raises(AccessDenied) as denied:
         require(robot, "read", logs)
     assert denied.value.permission == "read"
-    for node in (world.p, world.e, Node("project_log", world.q.pk), world.org):
+    for node in (world.p, world.e, Node("project_log", world.q.pk)):
         with pytest.raises(NotFound):
             require(robot, "update", node)
+    with pytest.raises(AccessDenied):  # a member sees its organization, whatever it holds
+        require(robot, "update", world.org)
     assert {name for name, node in every_node(world).items() if permissions_on(robot, node)} == {"P logs"}
 
 

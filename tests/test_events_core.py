@@ -282,7 +282,9 @@ def test_feedback_is_kept_as_history_and_applied_to_the_row(owner, logs):
     record_feedback(actor=owner, target=logs, items=[{"id": "r", "scores": {"human": 0}, "expected": "better", "source": "app"}])
     row = _by_id(_fetch(owner, logs))["r"]
     assert row["scores"] == {"auto": 0.5, "human": 0}
-    assert row["expected"] == "better" and row["tags"] == ["a", "b"] and row["metadata"] == {"m": {"x": 1, "y": 2}}
+    assert row["expected"] == "better" and row["tags"] == ["a", "b"]
+    assert row["metadata"] == {"m": {"x": 1}}, "feedback metadata describes the feedback, not the row"
+    assert EventFeedback.objects.order_by("id").first().metadata == {"m": {"y": 2}}
     assert [c["comment"] for c in row["comments"]] == ["good"]
     assert list(EventFeedback.objects.order_by("id").values_list("source", flat=True)) == ["external", "app"]
     assert EventVersion.objects.filter(row_id="r").count() == 3

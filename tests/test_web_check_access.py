@@ -149,9 +149,8 @@ def test_the_object_list_offers_only_what_the_person_may_see(org, people, experi
     assert choices == {str(experiment.pk): "support-bot / baseline"}
     assert check(client, org, user_key(custom), hidden, "read").status_code == 400
     assert check(client, org, user_key(custom), experiment, "read").context["explanation"].allowed
-    assert (
-        client.get(check_url(org), {"object_type": "organization", "show_objects": "1"}).context["form"].fields["object_id"].choices == []
-    )
+    organizations = client.get(check_url(org), {"object_type": "organization", "show_objects": "1"}).context["form"].fields["object_id"]
+    assert organizations.choices == [(str(org.pk), org.name)]  # membership alone makes the organization visible
 
 
 def test_the_people_list_needs_read_on_members(org, people):

@@ -15,6 +15,7 @@ from web.views import (
     project_configuration,
     project_pages,
     projects,
+    sdk_links,
 )
 
 app_name = "web"
@@ -34,6 +35,7 @@ org_patterns = [
     *project_pages.urlpatterns,
     *project_configuration.urlpatterns,
     *check_access.urlpatterns,
+    *sdk_links.urlpatterns,  # after the project pages: their p/<uuid:project_id>/... routes win
 ]
 
 urlpatterns = [

@@ -11,6 +11,7 @@ Public API (everything else in the project asks these):
 from django.db import models
 
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
+from permissions.engine.context import load_context
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal, restrict
 from permissions.engine.explain import Explanation, explain_access, explain_group_access
 from permissions.engine.nodes import Node
@@ -33,8 +34,20 @@ def can(principal, permission: str, node: "models.Model | Node") -> bool:
 
 
 def is_visible(principal, node: "models.Model | Node") -> bool:
-    """Whether the node exists for `principal`: it holds some permission on it other than create."""
-    return bool(permissions_on(principal, node) - {"create"})
+    """Whether the node exists for `principal`: it holds some permission on it other than create.
+
+    An organization is also visible to every member, whatever it holds (ACCESS_MODEL.md: membership alone
+    makes the organization itself visible); nothing inside it becomes visible that way.
+    """
+    node = Node.of(node)
+    if permissions_on(principal, node) - {"create"}:
+        return True
+    return node.type == "organization" and is_member(principal, node.id)
+
+
+def is_member(principal, org_id) -> bool:
+    """Whether `principal` is an active member of the organization `org_id`."""
+    return is_acting_principal(principal) and org_id in load_context(principal).member_org_ids
 
 
 def can_create_in(principal, object_type: str, parent: "models.Model | Node") -> bool:
@@ -62,6 +75,7 @@ __all__ = [
     "can_create_in",
     "explain",
     "invalidate_access_cache",
+    "is_member",
     "is_visible",
     "permissions_on",
     "restrict",

@@ -8,9 +8,8 @@ from uuid import UUID
 
 from django.db import models
 
-from permissions.engine import can_create_in, is_visible, permissions_on
+from permissions.engine import can_create_in, is_member, is_visible, permissions_on
 from permissions.engine.context import load_context
-from permissions.engine.decision import is_acting_principal
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound
 from permissions.models import PermissionGroup
@@ -18,10 +17,9 @@ from permissions.models import PermissionGroup
 
 def require(actor, permission: str, node: "models.Model | Node") -> None:
     node = Node.of(node)
-    held = permissions_on(actor, node)
-    if permission in held:
+    if permission in permissions_on(actor, node):
         return
-    if held - {"create"}:
+    if is_visible(actor, node):
         raise AccessDenied(permission, node.type, node=node)
     raise NotFound(node.type, node.id)
 
@@ -44,7 +42,7 @@ def is_owner(principal, org_id: UUID) -> bool:
 def require_owner(actor, org_id: UUID, what: str) -> None:
     """Service accounts and their tokens are for Owners only (ACCESS_MODEL.md, "Principals"): a
     non-member is answered "not found", a member who is not an Owner "access denied"."""
-    if not is_acting_principal(actor) or org_id not in load_context(actor).member_org_ids:
+    if not is_member(actor, org_id):
         raise NotFound("organization", org_id)
     if not is_owner(actor, org_id):
         raise AccessDenied("update", "organization", f"Only Owners can {what}.")

@@ -152,3 +152,15 @@ def row_json(target: EventTarget, row, aggregates) -> dict:
         event["scores"] = with_aggregates(event["scores"], aggregates)
     event["comments"] = data.get("comments")
     return event
+
+
+def fetch_trace(*, actor, target: EventTarget, row_id: str) -> FetchPage:
+    """The whole trace of the live row `row_id` (no rows when there is none), shaped as ``fetch_events`` does:
+    what a link to one row (``?row=``) shows. Two queries; read on the target, as for every fetch."""
+    require(actor, "read", target.node)
+    live = EventRow.objects.filter(**target.row_filter(), is_deleted=False)
+    rows = list(live.filter(root_span_id__in=live.filter(row_id=row_id).values("root_span_id")).order_by("-trace_order", "-id"))
+    if not rows:
+        return FetchPage([], None)
+    aggregates = aggregate_scores_of(target.project.pk)
+    return FetchPage([row_json(target, row, aggregates) for row in rows], None)

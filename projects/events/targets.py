@@ -1,5 +1,6 @@
 """What holds rows: an experiment, a dataset, or a project's logs, and the access node that guards them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -40,3 +41,23 @@ class EventTarget:
     def row_filter(self) -> dict:
         """The lookups that select this target's rows in EventRow, EventVersion and EventFeedback."""
         return {"kind": self.kind, "object_id": self.object_id}
+
+
+def live_targets(org_id: UUID, wanted: Iterable[tuple[str, UUID]]) -> dict[tuple[str, UUID], EventTarget]:
+    """The targets among `wanted` (``(kind, object id)`` pairs) that are alive in the organization: the
+    experiment or dataset and its project not deleted, or for logs the project. Others are left out, so
+    the caller answers them "not found". One query per kind asked for."""
+    ids_by_kind: dict[str, set[UUID]] = {}
+    for kind, object_id in wanted:
+        ids_by_kind.setdefault(kind, set()).add(object_id)
+    found: dict[tuple[str, UUID], EventTarget] = {}
+    for kind, ids in ids_by_kind.items():
+        if kind == ObjectKind.PROJECT_LOGS:
+            objects = Project.objects.alive().filter(org_id=org_id, pk__in=ids)
+        else:
+            model = Experiment if kind == ObjectKind.EXPERIMENT else Dataset
+            objects = model.objects.alive().filter(project__org_id=org_id, project__deleted_at__isnull=True, pk__in=ids)
+            objects = objects.select_related("project")
+        for obj in objects:
+            found[(kind, obj.pk)] = EventTarget.of(obj)
+    return found

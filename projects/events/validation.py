@@ -110,28 +110,33 @@ def validate_events(kind: str, events: Any) -> list[dict]:
         raise ValidationError("events must be a list.")
     if len(events) > MAX_EVENTS:
         raise ValidationError(f"Insert at most {MAX_EVENTS} events at a time.")
-    allowed = data_fields(kind) | ROW_CONTROL_FIELDS
     for index, event in enumerate(events):
-        item = _Item(index, event, "events")
-        unknown = sorted(set(event) - allowed)
-        if unknown:
-            item.fail(unknown[0], "unknown field.")
-        for field in ("id", "_parent_id", "span_id", "root_span_id"):
-            item.string(field)
-        for field in ("_object_delete", "_is_merge"):
-            item.boolean(field)
-        for field in ("metadata", "context", "span_attributes", "origin"):
-            item.mapping(field)
-        item.strings("tags")
-        item.strings("span_parents")
-        item.scores()
-        item.metrics()
-        item.facets()
-        _check_merge_controls(item)
-        parse_created(event.get("created"), f"events[{index}].created")
-        if event.get("_parent_id") and (event.get("span_parents") or event.get("root_span_id")):
-            item.fail("_parent_id", "pass either _parent_id or span_parents and root_span_id, not both.")
+        validate_event(kind, event, index=index)
     return events
+
+
+def validate_event(kind: str, event: Any, *, index: int, what: str = "events") -> dict:
+    """One event to insert, checked; a refusal names it as ``what[index]`` and the field."""
+    item = _Item(index, event, what)
+    unknown = sorted(set(event) - (data_fields(kind) | ROW_CONTROL_FIELDS))
+    if unknown:
+        item.fail(unknown[0], "unknown field.")
+    for field in ("id", "_parent_id", "span_id", "root_span_id"):
+        item.string(field)
+    for field in ("_object_delete", "_is_merge"):
+        item.boolean(field)
+    for field in ("metadata", "context", "span_attributes", "origin"):
+        item.mapping(field)
+    item.strings("tags")
+    item.strings("span_parents")
+    item.scores()
+    item.metrics()
+    item.facets()
+    _check_merge_controls(item)
+    parse_created(event.get("created"), f"{what}[{index}].created")
+    if event.get("_parent_id") and (event.get("span_parents") or event.get("root_span_id")):
+        item.fail("_parent_id", "pass either _parent_id or span_parents and root_span_id, not both.")
+    return event
 
 
 def _check_merge_controls(item: _Item) -> None:
@@ -165,18 +170,24 @@ def validate_feedback(kind: str, items: Any) -> list[dict]:
     if len(items) > MAX_EVENTS:
         raise ValidationError(f"Send at most {MAX_EVENTS} feedback items at a time.")
     for index, feedback in enumerate(items):
-        item = _Item(index, feedback, "feedback")
-        unknown = sorted(set(feedback) - (DATASET_FEEDBACK_FIELDS if kind == ObjectKind.DATASET else FEEDBACK_FIELDS))
-        if unknown:
-            item.fail(unknown[0], "unknown field.")
-        if not feedback.get("id"):
-            item.fail("id", "is required: the id of the row the feedback is about.")
-        item.string("id")
-        item.scores()
-        item.mapping("metadata")
-        item.strings("tags")
-        if feedback.get("comment") is not None and not isinstance(feedback["comment"], str):
-            item.fail("comment", "must be a string or null.")
-        if feedback.get("source") is not None and feedback["source"] not in FEEDBACK_SOURCES:
-            item.fail("source", f"must be one of {', '.join(FEEDBACK_SOURCES)}.")
+        validate_feedback_item(kind, feedback, index=index)
     return items
+
+
+def validate_feedback_item(kind: str, feedback: Any, *, index: int, what: str = "feedback") -> dict:
+    """One feedback item, checked; a refusal names it as ``what[index]`` and the field."""
+    item = _Item(index, feedback, what)
+    unknown = sorted(set(feedback) - (DATASET_FEEDBACK_FIELDS if kind == ObjectKind.DATASET else FEEDBACK_FIELDS))
+    if unknown:
+        item.fail(unknown[0], "unknown field.")
+    if not feedback.get("id"):
+        item.fail("id", "is required: the id of the row the feedback is about.")
+    item.string("id")
+    item.scores()
+    item.mapping("metadata")
+    item.strings("tags")
+    if feedback.get("comment") is not None and not isinstance(feedback["comment"], str):
+        item.fail("comment", "must be a string or null.")
+    if feedback.get("source") is not None and feedback["source"] not in FEEDBACK_SOURCES:
+        item.fail("source", f"must be one of {', '.join(FEEDBACK_SOURCES)}.")
+    return feedback

@@ -232,9 +232,10 @@ def _store(target: EventTarget, states: list[RowState]) -> int | None:
 def record_feedback(*, actor, target: EventTarget, items: list) -> None:
     """Feedback on rows: kept as history, and applied to each row as a new version.
 
-    Scores are merged into the row's scores, ``expected`` replaces the row's, metadata is merged, tags
-    are added, and a comment is appended to the row's ``comments``. A row id that does not exist refuses
-    the whole request (400) and nothing is written.
+    Scores are merged into the row's scores, ``expected`` replaces the row's, tags are added, and a
+    comment is appended to the row's ``comments``. ``metadata`` describes the feedback itself (who
+    reviewed, from where), not the row, so it is kept in the history only, as Braintrust's API documents.
+    A row id that does not exist refuses the whole request (400) and nothing is written.
     """
     require(actor, "update", target.node)
     items = validate_feedback(target.kind, items)
@@ -249,8 +250,6 @@ def record_feedback(*, actor, target: EventTarget, items: list) -> None:
             state.data["scores"] = {**(state.data.get("scores") or {}), **item["scores"]}
         if "expected" in item:
             state.data["expected"] = item["expected"]
-        if item.get("metadata"):
-            state.data["metadata"] = deep_merge(state.data.get("metadata") or {}, item["metadata"])
         if item.get("tags"):
             state.data["tags"] = list(dict.fromkeys([*(state.data.get("tags") or []), *item["tags"]]))
         if item.get("comment"):
@@ -273,6 +272,32 @@ def record_feedback(*, actor, target: EventTarget, items: list) -> None:
         )
         for item in items
     )
+
+
+@dataclass
+class TargetWrites:
+    """What one request writes into one object: rows to insert (first) and feedback on rows (then)."""
+
+    target: EventTarget
+    events: list[dict] = field(default_factory=list)
+    feedback: list[dict] = field(default_factory=list)
+
+
+def write_batch(*, actor, writes: list[TargetWrites]) -> None:
+    """Rows and feedback for several objects in one transaction, through the same writes as one object's.
+
+    Every object is checked before anything is written, so a batch naming one object its writer may not
+    update is refused whole (404 or 403, as for that object alone) and writes nothing; so does a batch
+    with one invalid row.
+    """
+    for write in writes:
+        require(actor, "update", write.target.node)
+    with transaction.atomic():
+        for write in writes:
+            if write.events:
+                insert_events(actor=actor, target=write.target, events=write.events)
+            if write.feedback:
+                record_feedback(actor=actor, target=write.target, items=write.feedback)
 
 
 @dataclass(frozen=True)

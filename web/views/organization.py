@@ -1,6 +1,7 @@
 """Settings → Organization: the organization's name, API URLs and the creator-grants setting.
 
-Reading the page needs read on the organization (every built-in group holds it); the form is shown with
+Reading the page needs read on the organization (every built-in group holds it; a member without it is
+refused, since membership makes the organization visible); the form is shown with
 "Manage settings" (update on the organization), which `organization_update` checks again. Without it the
 page is a read-only summary.
 """
@@ -56,7 +57,7 @@ class OrganizationPage(OrgPage):
 
     def post(self, request, *args, **kwargs):
         if not self.flags.can_manage_settings:
-            require(request.user, "update", self.org)  # the explained refusal, or "not found" without read
+            require(request.user, "update", self.org)  # the explained refusal (members see their organization)
         form = OrganizationForm(request.POST)
         if form.is_valid():
             changes = {field: form.cleaned_data[field] or None for field in ("api_url", "proxy_url", "realtime_url")}

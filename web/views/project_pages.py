@@ -33,7 +33,7 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup, Role
-from projects.events.reads import fetch_events
+from projects.events.reads import fetch_events, fetch_trace
 from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
@@ -42,6 +42,7 @@ from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
 from web.context import OrgPage
+from web.sdk_snippets import sdk_snippet
 
 PAGE_SIZE = 25  # traces per page of rows
 PREVIEW_LENGTH = 240
@@ -439,6 +440,8 @@ class ObjectsTab(ProjectPage):
             can_create=can_create_in(self.request.user, self.kind.object_type, self.project),
             form=form or self.form_class()(kind=self.kind),
         )
+        if not objects and self.kind.object_type == "experiment":
+            context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "experiments")
         return context
 
     def post(self, request, *args, **kwargs):
@@ -456,7 +459,8 @@ class ObjectsTab(ProjectPage):
 
 class RowsMixin:
     """A page of rows, with its cursor and tag, and human review where the person may update the rows.
-    The review form posts to the page itself, which redirects back to the same page of rows."""
+    The review form posts to the page itself, which redirects back to the same page of rows. ``row`` shows
+    only the trace of that row (the links the SDK prints open it)."""
 
     review_error: HumanReviewForm | None = None
 
@@ -471,22 +475,25 @@ class RowsMixin:
 
     @staticmethod
     def page_query(source) -> dict[str, str]:
-        return {key: source[key] for key in ("tag", "cursor") if source.get(key)}
+        return {key: source[key] for key in ("tag", "cursor", "row") if source.get(key)}
 
     def url_with(self, query: dict[str, str]) -> str:
         return self.page_url() + (f"?{urlencode(query)}" if query else "")
 
     def rows_context(self, query: dict[str, str]) -> dict:
-        tag = query.get("tag", "")
-        context = {"tag": tag, "rows": [], "next_url": None, "first_url": None, "review_query": query, "review_error": None}
+        tag, row = query.get("tag", ""), query.get("row", "")
+        context = {"tag": tag, "row": row, "rows": [], "next_url": None, "first_url": None, "review_query": query, "review_error": None}
         try:
-            page = fetch_events(
-                actor=self.request.user,
-                target=self.rows_target(),
-                limit=PAGE_SIZE,
-                cursor=query.get("cursor"),
-                tags=[tag] if tag else None,
-            )
+            if row:
+                page = fetch_trace(actor=self.request.user, target=self.rows_target(), row_id=row)
+            else:
+                page = fetch_events(
+                    actor=self.request.user,
+                    target=self.rows_target(),
+                    limit=PAGE_SIZE,
+                    cursor=query.get("cursor"),
+                    tags=[tag] if tag else None,
+                )
         except ValidationError as exc:
             messages.error(self.request, " ".join(exc.messages))
             return context
@@ -506,7 +513,7 @@ class RowsMixin:
             can_review=can_review,
             review_error=self.review_error if self.review_error is not None and not shown else None,
             next_url=self.url_with({**base, "cursor": page.cursor}) if page.cursor else None,
-            first_url=self.url_with(base) if query.get("cursor") else None,
+            first_url=self.url_with(base) if query.get("cursor") or row else None,
         )
         return context
 
@@ -546,10 +553,13 @@ class LogsTab(RowsMixin, ProjectPage):
     def get_context_data(self, query=None, **kwargs):
         require(self.request.user, "read", Node("project_log", self.project.pk))
         context = super().get_context_data(**kwargs)
+        query = self.page_query(self.request.GET) if query is None else query
         context.update(
-            self.rows_context(self.page_query(self.request.GET) if query is None else query),
+            self.rows_context(query),
             project_tags=list(self.project.tags.order_by("name").values_list("name", flat=True)),
         )
+        if not context["rows"] and not query:
+            context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "logs")
         return context
 
     def post(self, request, *args, **kwargs):

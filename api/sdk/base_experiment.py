@@ -1,0 +1,54 @@
+"""``POST /api/base_experiment/get_id``: which experiment the SDK compares a new one with.
+
+Braintrust's answer: the experiment's base experiment, else the most recent earlier experiment of its
+project, whichever the caller may read (:func:`projects.selectors.comparison_experiment`, the same rule
+as ``/v1/experiment/{id}/summarize``). None is a 400, which the SDK reads as "no base experiment".
+"""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import OrgScopedView
+from api.inputs import StrictSerializer, StrictUUIDField
+from api.schema import error_responses
+from permissions.exceptions import ValidationError
+from projects.models import Experiment
+from projects.selectors import comparison_experiment
+
+
+class BaseExperimentRequestSerializer(StrictSerializer):
+    id = StrictUUIDField(help_text="The experiment whose base experiment is asked for")
+
+
+class BaseExperimentView(OrgScopedView):
+    """Needs read on the experiment; the answer names only an experiment the caller may read."""
+
+    queryset = Experiment.objects.all()
+    org_field = "project__org"
+    object_type = "experiment"
+    object_permissions = {"POST": "read"}
+
+    def safely_get_queryset(self, queryset):
+        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
+
+    @extend_schema(
+        operation_id="postBaseExperimentGetId",
+        tags=["SDK"],
+        summary="Find an experiment's base experiment",
+        request=BaseExperimentRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "BaseExperimentResponse", {"base_exp_id": serializers.UUIDField(), "base_exp_name": serializers.CharField()}
+            ),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        experiment_id = self.body(BaseExperimentRequestSerializer)["id"]
+        experiment = self.checked(self.get_queryset().filter(pk=experiment_id).first(), experiment_id)
+        base = comparison_experiment(request.user, experiment)
+        if base is None:
+            raise ValidationError("This experiment has no base experiment.")
+        return Response({"base_exp_id": str(base.pk), "base_exp_name": base.name})

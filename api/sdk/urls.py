@@ -1,0 +1,14 @@
+"""The routes of Braintrust's SDK outside /v1, at the paths the SDK calls."""
+
+from django.urls import path
+
+from api.sdk import base_experiment, login, logs3, overflow, version
+
+urlpatterns = [
+    path("api/apikey/login", login.ApiKeyLoginView.as_view(), name="sdk-login"),
+    path("api/base_experiment/get_id", base_experiment.BaseExperimentView.as_view(), name="sdk-base-experiment"),
+    path("version", version.VersionView.as_view(), name="sdk-version"),
+    path("ping", version.PingView.as_view(), name="sdk-ping"),
+    path("logs3", logs3.Logs3View.as_view(), name="sdk-logs3"),
+    *overflow.urlpatterns,
+]
