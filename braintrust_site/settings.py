@@ -85,8 +85,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock instead of failing at once when the dev server and a worker write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web server, the scoring worker and the SDK clients write to the same file at once.
+    from braintrust_site.sqlite import concurrent_writer_options
+
+    DATABASES["default"]["OPTIONS"] = {**concurrent_writer_options(), **DATABASES["default"].get("OPTIONS", {})}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,6 +187,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# This server's own public base URL (scheme and host, no path), e.g. https://braintrust.example.com: what
+# the SDK's login answers as an organization's api_url when the organization sets none, and what the pages
+# show in snippets. Empty: the request's own scheme and host.
+PUBLIC_URL = env_str("PUBLIC_URL", default="").rstrip("/")
+# Behind a reverse proxy that sets them, X-Forwarded-Host, -Port and -Proto name the request's public host
+# and scheme. They are spoofable by any client, so they count only when this says the proxy is trusted.
+if env_bool("TRUST_FORWARDED_HEADERS", default=False):
+    USE_X_FORWARDED_HOST = True
+    USE_X_FORWARDED_PORT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -193,3 +205,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+# /logs3 overflow: a batch too big for one POST /logs3 is uploaded to a signed URL first (see
+# projects.events.overflow). Largest payload accepted, how long a URL (and its key) stays usable, and
+# where payloads wait until /logs3 takes them: a local folder, or an S3-compatible bucket (django-storages,
+# which then needs boto3 installed) when LOGS3_OVERFLOW_S3_BUCKET is set.
+LOGS3_OVERFLOW_MAX_BYTES = env_int("LOGS3_OVERFLOW_MAX_BYTES", default=104_857_600)
+LOGS3_OVERFLOW_URL_TTL_SECONDS = env_int("LOGS3_OVERFLOW_URL_TTL_SECONDS", default=3600)
+if env_str("LOGS3_OVERFLOW_S3_BUCKET", default=""):
+    _s3_options = {"bucket_name": env_str("LOGS3_OVERFLOW_S3_BUCKET", default="")}
+    for _option, _variable in [
+        ("endpoint_url", "LOGS3_OVERFLOW_S3_ENDPOINT_URL"),
+        ("region_name", "LOGS3_OVERFLOW_S3_REGION"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ]:
+        if env_str(_variable, default=""):
+            _s3_options[_option] = env_str(_variable, default="")
+    STORAGES["logs3_overflow"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    STORAGES["logs3_overflow"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("LOGS3_OVERFLOW_DIR", default=str(BASE_DIR / "var" / "logs3-overflow"))},
+    }

@@ -298,6 +298,34 @@ def test_valid_token_authenticates_as_its_principal_and_records_its_use():
     assert key.last_used_at is not None and abs(key.last_used_at - timezone.now()) < timedelta(minutes=1)
 
 
+def _updates(queries) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries if query["sql"].lstrip().upper().startswith("UPDATE")]
+
+
+def test_last_use_is_written_at_most_once_a_minute_per_key():
+    org = OrganizationFactory()
+    key, raw = _token(org)
+    with CaptureQueriesContext(connection) as first:
+        assert authenticate_token(raw) == key
+    key.refresh_from_db()
+    first_use = key.last_used_at
+    assert first_use is not None and len(_updates(first)) == 1
+
+    with CaptureQueriesContext(connection) as within_the_minute:
+        assert authenticate_token(raw).last_used_at == first_use
+    assert _updates(within_the_minute) == []
+    key.refresh_from_db()
+    assert key.last_used_at == first_use
+
+    a_minute_ago = timezone.now() - timedelta(minutes=1, seconds=1)
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=a_minute_ago)
+    with CaptureQueriesContext(connection) as after_a_minute:
+        assert authenticate_token(raw) == key
+    assert len(_updates(after_a_minute)) == 1
+    key.refresh_from_db()
+    assert key.last_used_at > a_minute_ago and abs(key.last_used_at - timezone.now()) < timedelta(minutes=1)
+
+
 def test_token_acts_with_exactly_the_current_permissions_of_its_principal():
     org = OrganizationFactory()
     project = ProjectFactory(org=org)

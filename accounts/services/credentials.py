@@ -1,7 +1,7 @@
 """Service accounts, their tokens, people's API keys, and authenticating a bearer token."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from django.db import transaction
@@ -18,6 +18,8 @@ from permissions.models import PermissionGroup
 from permissions.services.groups import ensure_owner_remains
 
 SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.invalid"  # .invalid never routes (RFC 2606)
+# How stale a key's recorded last use may be before a request records it again.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def _key_state(key: ApiKey) -> dict:
@@ -222,7 +224,9 @@ def authenticate_token(raw: str) -> ApiKey | None:
     """The usable key for a raw bearer token, or None; malformed tokens cost no query.
 
     The key must be unrevoked and unexpired, its principal active and still a member of the key's
-    organization; ``last_used_at`` is recorded.
+    organization. Its ``last_used_at`` is recorded to within :data:`LAST_USE_RESOLUTION`: the column is
+    written only when the stored value is older than that, so that a busy key does not make every request
+    a write (on SQLite each write takes the whole database's write lock).
     """
     if not raw or not looks_valid(raw):
         return None
@@ -232,6 +236,7 @@ def authenticate_token(raw: str) -> ApiKey | None:
     if not Membership.objects.filter(org_id=key.org_id, user_id=key.user_id).exists():
         return None
     now = timezone.now()
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    key.last_used_at = now
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
     return key

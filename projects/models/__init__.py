@@ -1,4 +1,5 @@
-"""The projects app's models: projects and their objects, configuration, data rows and scoring jobs."""
+"""The projects app's models: projects and their objects, configuration, data rows, scoring jobs and
+logs3 overflow uploads."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
 from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
@@ -23,6 +24,7 @@ from projects.models.objects import (
     SoftDeleteQuerySet,
 )
 from projects.models.scoring import ScoringJob
+from projects.models.uploads import OverflowUpload
 
 __all__ = [
     "Dataset",
@@ -36,6 +38,7 @@ __all__ = [
     "ExperimentGroupObjectPermission",
     "ExperimentUserObjectPermission",
     "ObjectKind",
+    "OverflowUpload",
     "Project",
     "ProjectGroupObjectPermission",
     "ProjectObject",

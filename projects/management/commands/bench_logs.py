@@ -1,18 +1,29 @@
 """Measure the logs data plane: rows inserted and fetched per second, without and with an online-scoring
-rule, and how fast the built-in worker scores.
+rule, how fast the built-in worker scores, and how the SDK's ``POST /logs3`` compares with
+``POST /v1/project_logs/{id}/insert`` through the whole HTTP stack.
 
 It writes for real (online scoring starts when an insert commits), into a throwaway organization that is
 deleted at the end:
 
     python manage.py bench_logs --rows 20000 --batch 500
+
+The HTTP comparison sends the same spans (traces as Braintrust's Python SDK logs them) to both endpoints
+with a bearer API key, each into its own project without an online-scoring rule, one batch to each per
+round and alternating which goes first, so that drift on the machine affects both alike.
 """
 
+import json
+import statistics
 import time
 import uuid
+from datetime import UTC, datetime
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
 
 from accounts.models import Organization, User
+from accounts.services.credentials import api_key_create
 from accounts.services.organizations import organization_create
 from projects.events.reads import fetch_events
 from projects.events.targets import EventTarget
@@ -34,6 +45,45 @@ def _events(count: int, run: str) -> list[dict]:
         }
         for index in range(count)
     ]
+
+
+# A trace as the SDK logs it: a task span and the llm and tool spans it calls, flushed as one row each.
+_TRACE_SPANS = (("task", "answer_question"), ("llm", "Chat Completion"), ("tool", "search_docs"), ("llm", "Chat Completion"))
+
+
+def _sdk_spans(count: int) -> list[dict]:
+    """`count` spans as Braintrust's Python SDK sends them, each with a new id, in traces of a few spans."""
+    spans, now = [], time.time()
+    for index in range(count):
+        position = index % len(_TRACE_SPANS)
+        span_type, name = _TRACE_SPANS[position]
+        span_id = str(uuid.uuid4())
+        if position == 0:
+            root_span_id = span_id
+        start = now + index * 0.01
+        span = {
+            "id": str(uuid.uuid4()),
+            "span_id": span_id,
+            "root_span_id": root_span_id,
+            "span_parents": [root_span_id] if position else None,
+            "created": datetime.fromtimestamp(start, UTC).isoformat(),
+            "input": [{"role": "user", "content": f"How do I rotate API key {index}?"}],
+            "output": [{"role": "assistant", "content": f"Open Settings, then API keys, and rotate key {index}."}],
+            "metadata": {"model": "gpt-4o-mini", "temperature": 0, "user_id": f"user-{index % 97}"},
+            "metrics": {"start": start, "end": start + 0.25},
+            "context": {"caller_filename": "/app/support/agent.py", "caller_functionname": name, "caller_lineno": 40 + position},
+            "span_attributes": {"name": name, "type": span_type, "exec_counter": index + 1},
+        }
+        if span_type == "llm":
+            span["metrics"].update(prompt_tokens=42, completion_tokens=17, tokens=59)
+        spans.append(span)
+    return spans
+
+
+def _allowed_host() -> str:
+    """A host name the site answers (the test client's default, testserver, usually is not one)."""
+    host = next((host for host in settings.ALLOWED_HOSTS if host != "*"), "localhost")
+    return host.lstrip(".")
 
 
 class Command(BaseCommand):
@@ -64,6 +114,7 @@ class Command(BaseCommand):
             scored = run_pending()
             elapsed = time.perf_counter() - started
             self.stdout.write(f"built-in worker: {scored} rows scored in {elapsed:.2f} s = {scored / elapsed:,.0f} rows/s")
+            self._compare_sdk_endpoints(owner, org, rows // 2, batch)
         finally:
             EventRow.objects.filter(project__org=org).delete()
             EventVersion.objects.filter(kind="project_logs", object_id__in=Project.objects.filter(org=org).values("pk")).delete()
@@ -91,3 +142,46 @@ class Command(BaseCommand):
             cursor = result.cursor
         elapsed = time.perf_counter() - started
         self.stdout.write(f"fetch in pages of {page} traces: {fetched:,} rows in {elapsed:.2f} s = {fetched / elapsed:,.0f} rows/s")
+
+    def _compare_sdk_endpoints(self, owner, org, rows: int, batch: int) -> None:
+        """Rows per second through ``POST /logs3`` and ``POST /v1/project_logs/{id}/insert``, same spans."""
+        _, raw_key = api_key_create(actor=owner, org=org, name="bench")
+        client = Client(headers={"Authorization": f"Bearer {raw_key}"}, HTTP_HOST=_allowed_host())
+        logs3_project = Project.objects.create(org=org, name="bench-logs3", created_by=owner)
+        v1_project = Project.objects.create(org=org, name="bench-v1-insert", created_by=owner)
+        logs3_path, v1_path = "/logs3", f"/v1/project_logs/{v1_project.pk}/insert"
+
+        def bodies(spans: list[dict]) -> tuple[bytes, bytes]:
+            routed = [{**span, "project_id": str(logs3_project.pk), "log_id": "g"} for span in spans]
+            return json.dumps({"rows": routed, "api_version": 2}).encode(), json.dumps({"events": spans}).encode()
+
+        def post(path: str, body: bytes) -> float:
+            started = time.perf_counter()
+            response = client.post(path, data=body, content_type="application/json")
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise CommandError(f"POST {path} answered {response.status_code}: {response.content[:500]!r}")
+            return elapsed
+
+        for path, body in zip((logs3_path, v1_path), bodies(_sdk_spans(len(_TRACE_SPANS))), strict=True):
+            post(path, body)  # warm-up, not counted: first-request costs of each view
+        spans = _sdk_spans(rows)
+        rounds = [bodies(spans[start : start + batch]) for start in range(0, rows, batch)]
+        logs3_times, v1_times = [], []
+        for number, (logs3_body, v1_body) in enumerate(rounds):
+            if number % 2 == 0:
+                logs3_times.append(post(logs3_path, logs3_body))
+                v1_times.append(post(v1_path, v1_body))
+            else:
+                v1_times.append(post(v1_path, v1_body))
+                logs3_times.append(post(logs3_path, logs3_body))
+        logs3_total, v1_total = sum(logs3_times), sum(v1_times)
+        self.stdout.write(
+            f"SDK endpoints over HTTP (bearer API key, the same {rows:,} spans to each, "
+            f"{len(rounds)} rounds of {batch} alternating which goes first):"
+        )
+        self.stdout.write(f"  POST /v1/project_logs/{{id}}/insert: {rows:,} rows in {v1_total:.2f} s = {rows / v1_total:,.0f} rows/s")
+        self.stdout.write(f"  POST /logs3: {rows:,} rows in {logs3_total:.2f} s = {rows / logs3_total:,.0f} rows/s")
+        median = statistics.median(v1 / logs3 for v1, logs3 in zip(v1_times, logs3_times, strict=True))
+        ratio = v1_total / logs3_total
+        self.stdout.write(f"  /logs3 vs /v1 insert: {ratio:.2f}x rows/s, median of the rounds {median:.2f}x (goal: 0.90x or more)")
