@@ -17,6 +17,7 @@ from projects.models import (
     EventTag,
     EventVersion,
     Experiment,
+    OverflowUpload,
     Project,
     ProjectScore,
     ProjectTag,
@@ -363,3 +364,15 @@ class ScoringJobAdmin(ReadOnlyAdmin):
     list_select_related = ("rule",)
     list_filter = ("status", "kind")
     search_fields = ("row_id", "object_id", "rule__name", "error")
+
+
+@admin.register(OverflowUpload)
+class OverflowUploadAdmin(ReadOnlyAdmin):
+    """Uploads wait for /logs3 and are purged once used or expired. The token's hash and the storage key are
+    never shown: the signed URL and the key are the uploader's alone."""
+
+    list_display = ("id", "org", "created_by", "size_bytes", "created", "expires_at", "uploaded_at", "consumed_at")
+    list_select_related = ("org", "created_by")
+    list_filter = ("org",)
+    search_fields = ("id", "created_by__email")
+    fields = ("id", "org", "created_by", "content_type", "size_bytes", "created", "expires_at", "uploaded_at", "consumed_at")

@@ -26,6 +26,7 @@ from permissions.grant_tables import GroupGrantTable, UserGrantTable
 from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS, ObjectType
+from projects.events.overflow import overflow_upload_create
 from projects.models import (
     Dataset,
     EventFeedback,
@@ -33,6 +34,7 @@ from projects.models import (
     EventTag,
     EventVersion,
     Experiment,
+    OverflowUpload,
     Project,
     ProjectScore,
     ProjectTag,
@@ -78,6 +80,7 @@ READ_ONLY = [
     EventFeedback,
     Transaction,
     ScoringJob,
+    OverflowUpload,
 ]
 # Anything shaped like a bearer token: a known prefix followed by a long base62 body.
 TOKEN_PATTERN = re.compile(r"(?:sk-|bt-st-)[0-9A-Za-z]{20,}")
@@ -306,6 +309,12 @@ class Rows:
 
     def _scoringjob(self, i):
         return ScoringJob.objects.create(rule=self.score, kind="experiment", object_id=self.experiment.pk, row_id=f"row-{i}")
+
+    def _overflowupload(self, i):
+        upload, _ = overflow_upload_create(
+            actor=self.world.operator, org=self.world.org, size_bytes=100 + i, content_type="application/json"
+        )
+        return upload
 
 
 # What is registered, and how

@@ -599,6 +599,7 @@ def test_listing_api_keys_costs_the_same_for_1_and_30_rows():
     person = add_member(org, UserFactory(), "engineers")
     _, raw = api_key_create(actor=person, org=org, name="caller")
     client = ApiClient(raw)
+    client.get("/v1/api_key")  # the key's first use records last_used_at; later ones within a minute do not
     one, rows = _list_queries(client, "/v1/api_key")
     assert rows == 1
     for i in range(29):
@@ -615,6 +616,7 @@ def test_listing_service_tokens_costs_the_same_for_1_and_30_rows():
     robots = [service_account_create(actor=owner, org=org, name=f"bot {i}") for i in range(3)]
     service_token_create(actor=owner, org=org, account_id=robots[0].pk, name="t")
     client = ApiClient(raw)
+    client.get("/v1/service_token")  # the key's first use records last_used_at; later ones within a minute do not
     one, rows = _list_queries(client, "/v1/service_token")
     assert rows == 1
     for i in range(29):

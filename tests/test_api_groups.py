@@ -277,7 +277,7 @@ def test_callers_who_may_create_groups_create_one_with_members(world, who):
     assert audit_actions()[-1] == "group.create"
 
 
-@pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 404), ("no_grant", 404)])
+@pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 403), ("no_grant", 403)])
 def test_callers_who_may_not_create_groups_are_refused_and_nothing_is_written(world, who, status):
     client = world.client(who)
     _assert_refused_without_writing(lambda: client.post("/v1/group", {"name": "New"}), status)
@@ -388,10 +388,11 @@ def test_put_over_a_group_the_caller_may_only_read_is_refused(world, who, status
     assert _error(client.put("/v1/group", {"name": "Target"}))["missing_permission"] == missing
 
 
-def test_put_by_a_member_with_no_grant_is_not_found_and_writes_nothing(world):
+def test_put_by_a_member_with_no_grant_is_refused_and_writes_nothing(world):
+    # Membership makes the organization visible, so creating in it is refused (403), not "not found".
     client = world.client("no_grant")
-    _assert_refused_without_writing(lambda: client.put("/v1/group", {"name": "Target"}), 404)
-    _assert_refused_without_writing(lambda: client.put("/v1/group", {"name": "Brand new"}), 404)
+    _assert_refused_without_writing(lambda: client.put("/v1/group", {"name": "Target"}), 403)
+    _assert_refused_without_writing(lambda: client.put("/v1/group", {"name": "Brand new"}), 403)
 
 
 def test_put_by_a_principal_of_another_organization_acts_in_its_own(world):

@@ -275,7 +275,7 @@ def test_callers_who_may_create_roles_create_one_with_pairs_and_member_roles(wor
     assert audit_actions()[-1] == "role.create"
 
 
-@pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 404), ("no_grant", 404)])
+@pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 403), ("no_grant", 403)])
 def test_callers_who_may_not_create_roles_are_refused_and_nothing_is_written(world, who, status):
     client = world.client(who)
     _assert_refused_without_writing(lambda: client.post("/v1/role", {"name": "New"}), status)
@@ -384,10 +384,11 @@ def test_put_over_a_role_the_caller_may_only_read_is_refused(world, who):
     assert _error(client.put("/v1/role", {"name": "Target"}))["missing_permission"] == "update"
 
 
-def test_put_by_a_member_with_no_grant_is_not_found_and_writes_nothing(world):
+def test_put_by_a_member_with_no_grant_is_refused_and_writes_nothing(world):
+    # Membership makes the organization visible, so creating in it is refused (403), not "not found".
     client = world.client("no_grant")
-    _assert_refused_without_writing(lambda: client.put("/v1/role", {"name": "Target"}), 404)
-    _assert_refused_without_writing(lambda: client.put("/v1/role", {"name": "Brand new"}), 404)
+    _assert_refused_without_writing(lambda: client.put("/v1/role", {"name": "Target"}), 403)
+    _assert_refused_without_writing(lambda: client.put("/v1/role", {"name": "Brand new"}), 403)
 
 
 def test_put_by_a_principal_of_another_organization_acts_in_its_own(world):

@@ -150,7 +150,7 @@ def test_all_projects_manage_access_box_gives_acl_permissions_on_projects_not_th
     held = holding(w)
     assert set(held) == {"org_project", "P", "P logs", "E", "D", "prompt", "playground", "Q", "QE"}
     acl_grant(actor=w.user, spec=spec_for(w.q, user=w.other, permission="read"))
-    with pytest.raises(NotFound):
+    with pytest.raises(AccessDenied):  # the organization is visible to its members, its grants are not theirs to change
         acl_grant(actor=w.user, spec=spec_for(w.org, user=w.other, permission="read"))
 
 

@@ -60,7 +60,7 @@ def test_owner_changes_settings():
 
 @pytest.mark.parametrize(
     ("who", "refusal"),
-    [("engineer", AccessDenied), ("viewer", AccessDenied), ("manage access", AccessDenied), ("update on org_project", NotFound)],
+    [("engineer", AccessDenied), ("viewer", AccessDenied), ("manage access", AccessDenied), ("update on org_project", AccessDenied)],
 )
 def test_changing_settings_needs_update_on_the_organization(who, refusal):
     org = OrganizationFactory()

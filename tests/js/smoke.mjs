@@ -4,8 +4,11 @@
 // tests/test_sdk_typescript.py to look up in the database.
 //
 // Exits non-zero on any error, including the ones the SDK only reports: a failed background flush is
-// swallowed by flush() and surfaces only as a console.warn/console.error (with debugLogLevel "warn"),
-// so anything the SDK writes there counts as a failure.
+// swallowed by flush() (after 3 tries, "log request failed after 3 retries. Dropping batch") and
+// surfaces only as a console.warn/console.error once the SDK's debug log is at "warn", so anything
+// the SDK writes there counts as a failure. The level is set through BRAINTRUST_DEBUG_LOG_LEVEL, here
+// in the script: in braintrust 3.35.0 the `debugLogLevel` option of initLogger()/init() is lost at
+// login (the logged-in state is copied over it), and the SDK is silent again.
 //
 // usage: node --require ./loopback_only.cjs smoke.mjs [project name]
 
@@ -18,6 +21,8 @@ for (const method of ["warn", "error"]) {
   };
 }
 
+process.env.BRAINTRUST_DEBUG_LOG_LEVEL = "warn";
+
 async function main() {
   for (const name of ["BRAINTRUST_APP_URL", "BRAINTRUST_API_KEY"]) {
     if (!process.env[name]) {
@@ -28,7 +33,7 @@ async function main() {
   const { currentSpan, init, initLogger, traced, wrapTraced } = await import("braintrust");
   const projectName = process.argv[2] ?? "typescript-sdk-smoke";
 
-  const logger = initLogger({ projectName, debugLogLevel: "warn" });
+  const logger = initLogger({ projectName });
 
   const spanIds = (span) => ({ id: span.id, span_id: span.spanId, root_span_id: span.rootSpanId, span_parents: span.spanParents });
 
@@ -54,7 +59,7 @@ async function main() {
   await logger.flush();
   const projectId = await logger.id;
 
-  const experiment = init(projectName, { experiment: "typescript-sdk-smoke", debugLogLevel: "warn" });
+  const experiment = init(projectName, { experiment: "typescript-sdk-smoke" });
   const rowId = experiment.log({
     input: { question: "2 + 3" },
     output: "5",
