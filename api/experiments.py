@@ -41,10 +41,11 @@ from api.pagination import paginate, parse_ids
 from api.schema import error_responses, id_parameter, list_parameters
 from permissions.drf import NeedsCreate
 from permissions.engine import Node
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import NotFound
 from projects.models import Dataset, Experiment, Project, ProjectObject
-from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
+from projects.services.experiments import dataset_update, experiment_update
 from projects.services.objects import object_delete
+from projects.services.registration import dataset_register, experiment_register
 
 # Shapes shared by requests and answers
 
@@ -167,7 +168,7 @@ class DatasetSerializer(serializers.Serializer):
 _NOT_STORED = ("internal_metadata", "parameters_id", "parameters_version")
 
 
-class _ExperimentFieldsSerializer(StrictSerializer):
+class ExperimentFieldsSerializer(StrictSerializer):
     """What creating and changing an experiment share. Braintrust's ``internal_metadata`` and saved
     parameters are not stored here, so they are accepted only as null."""
 
@@ -198,7 +199,7 @@ class _ExperimentFieldsSerializer(StrictSerializer):
 
 
 @extend_schema_serializer(component_name="CreateExperiment")
-class CreateExperimentSerializer(_ExperimentFieldsSerializer):
+class CreateExperimentSerializer(ExperimentFieldsSerializer):
     """A new experiment. Unknown fields are refused."""
 
     project_id = StrictUUIDField(help_text="Unique identifier for the project that the experiment belongs under")
@@ -219,7 +220,7 @@ class CreateExperimentSerializer(_ExperimentFieldsSerializer):
 
 
 @extend_schema_serializer(component_name="PatchExperiment")
-class PatchExperimentSerializer(_ExperimentFieldsSerializer):
+class PatchExperimentSerializer(ExperimentFieldsSerializer):
     """The changes to make to an experiment; fields left out or null are left as they are, and object fields
     (``repo_info``, ``metadata``) are deep-merged into the stored ones. Unknown fields are refused."""
 
@@ -263,59 +264,41 @@ class PatchDatasetSerializer(StrictSerializer):
 # How each kind is written
 
 
-def _create_experiment(request: Request, project: Project, data: dict) -> Experiment:
-    return experiment_create(
-        actor=request.user,
-        project=project,
-        name=data.get("name"),
-        ensure_new=bool(data.get("ensure_new")),
-        description=data.get("description"),
-        repo_info=_plain(data.get("repo_info")),
-        base_exp_id=data.get("base_exp_id"),
-        dataset_id=data.get("dataset_id"),
-        dataset_version=data.get("dataset_version"),
-        public=data.get("public"),
-        metadata=data.get("metadata"),
-        tags=data.get("tags"),
+def experiment_fields(data: dict) -> dict:
+    """The fields of a validated experiment body that :func:`experiment_create` and :func:`experiment_update` take."""
+    return {
+        "description": data.get("description"),
+        "repo_info": _plain(data.get("repo_info")),
+        "base_exp_id": data.get("base_exp_id"),
+        "dataset_id": data.get("dataset_id"),
+        "dataset_version": data.get("dataset_version"),
+        "public": data.get("public"),
+        "metadata": data.get("metadata"),
+        "tags": data.get("tags"),
+    }
+
+
+def _register_experiment(request: Request, project: Project, data: dict) -> Experiment:
+    return experiment_register(
+        actor=request.user, project=project, name=data.get("name"), ensure_new=bool(data.get("ensure_new")), **experiment_fields(data)
     )
 
 
 def _update_experiment(request: Request, experiment: Experiment, data: dict) -> Experiment:
-    return experiment_update(
-        actor=request.user,
-        experiment=experiment,
-        name=data.get("name"),
-        description=data.get("description"),
-        repo_info=_plain(data.get("repo_info")),
-        base_exp_id=data.get("base_exp_id"),
-        dataset_id=data.get("dataset_id"),
-        dataset_version=data.get("dataset_version"),
-        public=data.get("public"),
-        metadata=data.get("metadata"),
-        tags=data.get("tags"),
-    )
+    return experiment_update(actor=request.user, experiment=experiment, name=data.get("name"), **experiment_fields(data))
 
 
-def _create_dataset(request: Request, project: Project, data: dict) -> Dataset:
-    return dataset_create(
-        actor=request.user,
-        project=project,
-        name=data["name"],
-        description=data.get("description"),
-        metadata=data.get("metadata"),
-        tags=data.get("tags"),
-    )
+def dataset_fields(data: dict) -> dict:
+    """The fields of a validated dataset body that :func:`dataset_create` and :func:`dataset_update` take."""
+    return {"description": data.get("description"), "metadata": data.get("metadata"), "tags": data.get("tags")}
+
+
+def _register_dataset(request: Request, project: Project, data: dict) -> Dataset:
+    return dataset_register(actor=request.user, project=project, name=data["name"], **dataset_fields(data))
 
 
 def _update_dataset(request: Request, dataset: Dataset, data: dict) -> Dataset:
-    return dataset_update(
-        actor=request.user,
-        dataset=dataset,
-        name=data.get("name"),
-        description=data.get("description"),
-        metadata=data.get("metadata"),
-        tags=data.get("tags"),
-    )
+    return dataset_update(actor=request.user, dataset=dataset, name=data.get("name"), **dataset_fields(data))
 
 
 def _plain(value: dict | None) -> dict | None:
@@ -330,7 +313,7 @@ class ProjectObjectKind:
     output: type[serializers.Serializer]
     create_input: type[StrictSerializer]
     patch_input: type[StrictSerializer]
-    create: Callable[[Request, Project, dict], ProjectObject]
+    register: Callable[[Request, Project, dict], ProjectObject]  # get or create by name
     update: Callable[[Request, ProjectObject, dict], ProjectObject]
 
     def json(self, obj: ProjectObject) -> dict:
@@ -342,7 +325,7 @@ EXPERIMENTS = ProjectObjectKind(
     output=ExperimentSerializer,
     create_input=CreateExperimentSerializer,
     patch_input=PatchExperimentSerializer,
-    create=_create_experiment,
+    register=_register_experiment,
     update=_update_experiment,
 )
 
@@ -351,7 +334,7 @@ DATASETS = ProjectObjectKind(
     output=DatasetSerializer,
     create_input=CreateDatasetSerializer,
     patch_input=PatchDatasetSerializer,
-    create=_create_dataset,
+    register=_register_dataset,
     update=_update_dataset,
 )
 
@@ -372,7 +355,6 @@ class ProjectObjectCollectionView(_ProjectObjectScope, OrgScopedView):
     """``/v1/<kind>``: POST (get or create by name in a project) and GET (list)."""
 
     kind: ClassVar[ProjectObjectKind]
-    object_permissions = {"POST": "read"}
 
     def requirements_post(self):
         data = self.body(self.kind.create_input)  # bad input is a 400 whoever asks
@@ -384,24 +366,9 @@ class ProjectObjectCollectionView(_ProjectObjectScope, OrgScopedView):
             raise NotFound("project", project_id)
         return project
 
-    def _readable_by_name(self, project: Project, name: str) -> ProjectObject | None:
-        return self.visible_queryset().filter(project=project, name=name).first()
-
     def post(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
-        project = self._project(data["project_id"])
-        name = data.get("name")
-        if name is None or data.get("ensure_new"):
-            return Response(self.kind.json(self.kind.create(request, project, data)))
-        existing = self._readable_by_name(project, name)
-        if existing is None:
-            try:
-                return Response(self.kind.json(self.kind.create(request, project, data)))
-            except ValidationError:
-                existing = self._readable_by_name(project, name)  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        return Response(self.kind.json(self.checked(existing)))
+        return Response(self.kind.json(self.kind.register(request, self._project(data["project_id"]), data)))
 
     def get(self, request: Request) -> Response:
         params = request.query_params

@@ -23,9 +23,10 @@ from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
 from permissions.drf import NeedsCreate
 from permissions.engine import Node
-from permissions.exceptions import ValidationError
 from projects.models import Project
-from projects.services.objects import project_create, project_delete, project_update
+from projects.selectors import readable_project_named
+from projects.services.objects import project_delete, project_update
+from projects.services.registration import project_register
 
 # Shapes
 
@@ -145,14 +146,10 @@ class ProjectCollectionView(OrgScopedView):
 
     queryset = Project.objects.alive()
     object_type = "project"
-    object_permissions = {"POST": "read"}
-
-    def _readable_by_name(self, name: str) -> Project | None:
-        return self.visible_queryset().filter(name=name.strip()).first()
 
     def requirements_post(self):
         data = self.body(CreateProjectSerializer)  # bad input is a 400 whoever asks
-        if self._readable_by_name(data["name"]) is not None:
+        if readable_project_named(self.request.user, self.org.pk, data["name"]) is not None:
             return []  # returned as it is, to whoever may read it
         return [NeedsCreate("project", Node("org_project", self.org.pk))]
 
@@ -167,16 +164,8 @@ class ProjectCollectionView(OrgScopedView):
     )
     def post(self, request: Request) -> Response:
         data = self.body(CreateProjectSerializer)
-        existing = self._readable_by_name(data["name"])
-        if existing is None:
-            try:
-                project = project_create(actor=request.user, org=self.org, name=data["name"], description=data.get("description") or "")
-                return Response(project_json(project))
-            except ValidationError:
-                existing = self._readable_by_name(data["name"])  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        return Response(project_json(self.checked(existing)))
+        project = project_register(actor=request.user, org=self.org, name=data["name"], description=data.get("description"))
+        return Response(project_json(project))
 
     @extend_schema(
         operation_id="getProject",

@@ -1,7 +1,7 @@
 """Reads about projects and their objects that the API and the SDK's endpoints share."""
 
 from permissions.engine import restrict
-from projects.models import Experiment
+from projects.models import Experiment, Project, ProjectObject
 
 
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
@@ -15,3 +15,27 @@ def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
             return base
     earlier = readable.filter(project_id=experiment.project_id, created__lt=experiment.created).exclude(pk=experiment.pk)
     return earlier.order_by("-created", "-pk").first()
+
+
+def readable_project_named(actor, org_id, name: str) -> Project | None:
+    """The live project of the organization called `name` (surrounding spaces aside), if `actor` may read it."""
+    projects = Project.objects.alive().filter(org_id=org_id, name=name.strip())
+    return restrict(projects, actor, "read").first()
+
+
+def readable_object_named(actor, model: type[ProjectObject], project: Project, name: str) -> ProjectObject | None:
+    """The live `model` object of `project` called `name`, if `actor` may read it."""
+    return restrict(model.objects.alive().filter(project=project, name=name), actor, "read").first()
+
+
+def experiment_for_commits(actor, project: Project, commits: list[str]) -> Experiment | None:
+    """The experiment of `project` run on the first of `commits` (newest first) that has one, the most
+    recent of them, if `actor` may read it: how an SDK run on a branch finds what to compare with."""
+    if not commits:
+        return None
+    candidates = restrict(Experiment.objects.alive().filter(project=project, repo_info__commit__in=commits), actor, "read")
+    newest_by_commit: dict[str, object] = {}
+    for pk, commit in candidates.order_by("-created", "-pk").values_list("pk", "repo_info__commit"):
+        newest_by_commit.setdefault(commit, pk)
+    pk = next((newest_by_commit[commit] for commit in commits if commit in newest_by_commit), None)
+    return Experiment.objects.get(pk=pk) if pk is not None else None

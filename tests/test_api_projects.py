@@ -345,15 +345,15 @@ def test_post_naming_another_organization_is_refused(world):
 
 def test_post_of_a_name_made_meanwhile_is_answered_by_the_existing_project(world, monkeypatch):
     """Between the lookup and the insert, a concurrent request made the project: the caller gets that one."""
-    from api import projects as project_views
+    from projects.services import registration
 
-    original = project_views.project_create
+    original = registration.project_create
 
     def create_concurrently(**kwargs):
         ProjectFactory(org=world.org, name=kwargs["name"])
         return original(**kwargs)
 
-    monkeypatch.setattr(project_views, "project_create", create_concurrently)
+    monkeypatch.setattr(registration, "project_create", create_concurrently)
     response = world.client("owner").post("/v1/project", {"name": "Raced"})
     assert response.status_code == 200
     assert response.json()["id"] == str(Project.objects.get(org=world.org, name="Raced").pk)

@@ -1,7 +1,8 @@
 """Braintrust's TypeScript SDK (npm ``braintrust``, pinned in tests/js/package.json), unchanged, against a live server.
 
-``tests/js/smoke.mjs`` logs a traced function with a nested span to the project logs and one scored row
-to an experiment, told only BRAINTRUST_APP_URL and BRAINTRUST_API_KEY (with HOME and the working directory
+``tests/js/smoke.mjs`` logs a traced function with a nested span to the project logs, one scored row to an
+experiment (and summarizes it), a second run of that experiment compared with the first, and a dataset
+record, told only BRAINTRUST_APP_URL and BRAINTRUST_API_KEY (with HOME and the working directory
 in the test's own folder); its Node process may connect to loopback only (``tests/js/loopback_only.cjs``).
 What it wrote is then read back through ``/v1/<kind>/{id}/fetch``.
 
@@ -90,14 +91,7 @@ def test_the_loopback_preload_refuses_connections_beyond_loopback(node):
     assert 'refused a connection to "192.0.2.1"' in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the TypeScript SDK registers its project and experiment through POST /api/project/register and "
-        "POST /api/experiment/register, app routes this server does not have (404); remove this mark once they exist"
-    ),
-)
-def test_typescript_sdk_logs_a_nested_trace_and_an_experiment_row_that_read_back_as_sent(node, live_server, tmp_path):
+def test_typescript_sdk_logs_a_trace_experiments_and_a_dataset_that_read_back_as_sent(node, live_server, tmp_path):
     org = OrganizationFactory()
     owner = owner_of(org)
     _, raw = api_key_create(actor=owner, org=org, name="typescript sdk")
@@ -154,3 +148,22 @@ def test_typescript_sdk_logs_a_nested_trace_and_an_experiment_row_that_read_back
     assert row["expected"] == "5"
     assert row["scores"] == {"exact": 1, "close": 0.5}
     assert row["metadata"] == {"sdk": "typescript"}
+
+    # Its summary, and a second run under the same name: a new experiment, compared with the first.
+    first, second = printed["summaries"]
+    assert first["experiment_id"] == str(experiment.pk)
+    assert first["comparison_experiment_name"] is None
+    assert first["scores"]["exact"]["score"] == 1
+    rerun = Experiment.objects.get(pk=second["experiment_id"])
+    assert rerun.project_id == project.pk
+    assert rerun.name == second["experiment_name"] != experiment.name
+    assert second["comparison_experiment_name"] == experiment.name
+    exact = second["scores"]["exact"]
+    assert (exact["score"], exact["diff"], exact["improvements"], exact["regressions"]) == (0, -1, 0, 1)
+    assert second["scores"]["close"]["diff"] == 0
+
+    # The dataset record.
+    records = fetched(client, f"/v1/dataset/{printed['dataset']['id']}/fetch")
+    assert [(r["id"], r["input"], r["expected"], r["metadata"]) for r in records] == [
+        (printed["dataset"]["record_id"], {"question": "2 + 3"}, "5", {"sdk": "typescript"})
+    ]

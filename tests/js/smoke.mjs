@@ -1,5 +1,6 @@
 // Braintrust's TypeScript SDK, unchanged, against this server: a traced project log with a nested span,
-// then an experiment with one scored row. The SDK finds the server from BRAINTRUST_APP_URL and
+// an experiment with one scored row and its summary, a second run of it compared with the first, and a
+// dataset record. The SDK finds the server from BRAINTRUST_APP_URL and
 // BRAINTRUST_API_KEY alone. Prints one JSON object (the ids the SDK used) on stdout for
 // tests/test_sdk_typescript.py to look up in the database.
 //
@@ -30,7 +31,7 @@ async function main() {
     }
   }
   // Imported only now, so that whatever it prints while loading is caught too.
-  const { currentSpan, init, initLogger, traced, wrapTraced } = await import("braintrust");
+  const { currentSpan, init, initDataset, initLogger, traced, wrapTraced } = await import("braintrust");
   const projectName = process.argv[2] ?? "typescript-sdk-smoke";
 
   const logger = initLogger({ projectName });
@@ -70,6 +71,23 @@ async function main() {
   await experiment.flush();
   const experimentId = await experiment.id;
   const experimentProject = await experiment.project;
+  const summary = await experiment.summarize();
+
+  // A second run under the same name starts a new experiment, compared with the first.
+  const rerun = init(projectName, { experiment: "typescript-sdk-smoke" });
+  rerun.log({
+    input: { question: "2 + 3" },
+    output: "6",
+    expected: "5",
+    scores: { exact: 0, close: 0.5 },
+    metadata: { sdk: "typescript" },
+  });
+  const rerunSummary = await rerun.summarize();
+
+  const dataset = initDataset(projectName, { dataset: "typescript-sdk-smoke" });
+  const recordId = dataset.insert({ input: { question: "2 + 3" }, expected: "5", metadata: { sdk: "typescript" } });
+  await dataset.flush();
+  const datasetId = await dataset.id;
 
   if (complaints.length) {
     throw new Error(`the SDK reported ${complaints.length} problem(s) on the console:\n${complaints.join("\n")}`);
@@ -80,6 +98,13 @@ async function main() {
       project_name: projectName,
       logs: trace,
       experiment: { id: experimentId, name: await experiment.name, project_id: experimentProject.id, row_id: rowId },
+      summaries: [summary, rerunSummary].map((s) => ({
+        experiment_id: s.experimentId,
+        experiment_name: s.experimentName,
+        comparison_experiment_name: s.comparisonExperimentName ?? null,
+        scores: s.scores,
+      })),
+      dataset: { id: datasetId, record_id: recordId },
     })}\n`,
   );
 }

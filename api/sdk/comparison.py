@@ -1,0 +1,58 @@
+"""``GET /experiment-comparison2``: the scores and metrics of Braintrust's TypeScript ``summarize()``.
+
+``experiment_id`` is the experiment summarized, ``base_experiment_id`` (optional) the one it is compared
+with; the caller needs read on both. The numbers are those of ``/v1/experiment/{id}/summarize``
+(:func:`projects.events.summaries.summarize_experiment`); the SDK has already chosen the comparison,
+through ``/api/base_experiment/get_id``, so none is chosen here.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import OrgScopedView
+from api.events import MetricSummarySerializer, ScoreSummarySerializer
+from api.schema import error_responses
+from projects.events.summaries import summarize_experiment
+from projects.models import Experiment
+
+
+class ExperimentComparisonView(OrgScopedView):
+    queryset = Experiment.objects.all()
+    org_field = "project__org"
+    object_type = "experiment"
+    object_permissions = {"GET": "read"}
+
+    def safely_get_queryset(self, queryset):
+        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
+
+    def _experiment(self, name: str, *, required: bool) -> Experiment | None:
+        pk = self.uuid_param(name, required=required)
+        return self.checked(self.find_object(pk), pk) if pk is not None else None
+
+    @extend_schema(
+        operation_id="getExperimentComparison2",
+        tags=["SDK"],
+        summary="Compare an experiment's scores and metrics with another's",
+        parameters=[
+            OpenApiParameter("experiment_id", OpenApiTypes.UUID, required=True, description="The experiment summarized"),
+            OpenApiParameter("base_experiment_id", OpenApiTypes.UUID, description="The experiment it is compared with"),
+        ],
+        responses={
+            200: inline_serializer(
+                "ExperimentComparisonResponse",
+                {
+                    "scores": serializers.DictField(child=ScoreSummarySerializer(), help_text="The experiment's scores"),
+                    "metrics": serializers.DictField(child=MetricSummarySerializer(), help_text="The experiment's metrics"),
+                },
+            ),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        experiment = self._experiment("experiment_id", required=True)
+        base = self._experiment("base_experiment_id", required=False)
+        summary = summarize_experiment(actor=request.user, experiment=experiment, comparison=base)
+        return Response({"scores": summary["scores"], "metrics": summary["metrics"]})
