@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from api.base import OrgScopedView
+from api.inputs import object_list
 from api.pagination import paginate_list, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
 from permissions.drf import Needs, NeedsSight
@@ -141,8 +142,8 @@ class AclSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="AclBatchUpdateRequest")
 class AclBatchUpdateRequestSerializer(serializers.Serializer):
-    add_acls = AclItemSerializer(many=True, required=False, allow_null=True, help_text="ACLs to add; existing ones are left as they are")
-    remove_acls = AclItemSerializer(many=True, required=False, allow_null=True, help_text="ACLs to remove; missing ones are ignored")
+    add_acls = object_list(AclItemSerializer(), "ACLs to add; existing ones are left as they are")
+    remove_acls = object_list(AclItemSerializer(), "ACLs to remove; missing ones are ignored")
 
 
 @extend_schema_serializer(component_name="AclBatchUpdateResponse")

@@ -19,14 +19,16 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from django.db.models import QuerySet
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 
 from accounts.models import ApiKey, Membership, Organization
 from api.inputs import StrictSerializer, validated_body
 from api.pagination import parse_uuid
 from api.schema import ApiSchema
-from permissions.drf import EngineAccess, Requirement
+from permissions.drf import EngineAccess, Requirement, access_method
 from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
 
@@ -63,6 +65,18 @@ def caller_org(request: Request) -> Organization:
     return org
 
 
+class DescriptionOnlyMetadata(SimpleMetadata):
+    """``OPTIONS`` answers what the view is, what it parses and renders, and (in ``Allow``) its methods.
+
+    DRF's default also describes each writable method's input by building its serializer and loading the
+    object, which these views do neither way (inputs are validated per method, objects loaded once access
+    is decided); the request shapes are in ``/v1/openapi.json``.
+    """
+
+    def determine_actions(self, request, view) -> dict:
+        return {}
+
+
 _SEALED = ("permission_classes", "get_queryset", "get_object", "check_permissions", "check_object_permissions", "get_permissions")
 
 
@@ -84,6 +98,7 @@ class OrgScopedView(GenericAPIView):
     """
 
     permission_classes = [EngineAccess]
+    metadata_class = DescriptionOnlyMetadata
     schema = ApiSchema()
     queryset: QuerySet | None = None
     org_field: ClassVar[str | None] = "org"
@@ -102,6 +117,12 @@ class OrgScopedView(GenericAPIView):
                     "requirements_<method>() and object_permissions."
                 )
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        """A method the view does not serve is a 405 before anything else: access is declared per method."""
+        if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
     # What the permission class reads
 
     @property
@@ -110,7 +131,7 @@ class OrgScopedView(GenericAPIView):
         return caller_org(self.request)
 
     def requirements(self) -> Iterable[Requirement]:
-        declared = getattr(self, f"requirements_{self.request.method.lower()}", None)
+        declared = getattr(self, f"requirements_{access_method(self.request).lower()}", None)
         return declared() if declared is not None else ()
 
     def object_node(self, obj: Any) -> Node | None:

@@ -35,7 +35,7 @@ from api.base import OrgScopedView
 from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
-from permissions.drf import NeedsOwner, NeedsSession
+from permissions.drf import NeedsOwner, NeedsSession, access_method
 from permissions.exceptions import NotFound
 
 API_KEYS_CANNOT_CREATE = "API keys cannot create API keys"
@@ -266,7 +266,7 @@ class _OrgServiceTokens:
     }
 
     def requirements(self):
-        return [NeedsOwner(self.owner_needs[self.request.method])]
+        return [NeedsOwner(self.owner_needs.get(access_method(self.request), "use service tokens"))]
 
     def object_node(self, key: ApiKey) -> None:
         return None

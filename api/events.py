@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
+from api.experiments import LiveExperiments, ProjectObjectScope
 from api.inputs import StrictCharField, StrictSerializer
 from api.schema import error_responses, id_parameter
 from permissions.engine import Node
@@ -363,22 +364,11 @@ class SummarizeDatasetResponseSerializer(serializers.Serializer):
 # Which rows a view serves
 
 
-class _ProjectObjectRows:
-    """Live experiments or datasets of live projects; their node is their own."""
-
-    org_field = "project__org"
-
-    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
-
-
-class _ExperimentRows(_ProjectObjectRows):
-    queryset = Experiment.objects.all()
-    object_type = "experiment"
+class _ExperimentRows(LiveExperiments):
     lookup_url_kwarg = "experiment_id"
 
 
-class _DatasetRows(_ProjectObjectRows):
+class _DatasetRows(ProjectObjectScope):
     queryset = Dataset.objects.all()
     object_type = "dataset"
     lookup_url_kwarg = "dataset_id"

@@ -342,16 +342,23 @@ DATASETS = ProjectObjectKind(
 # Views
 
 
-class _ProjectObjectScope:
-    """Live objects of live projects of the caller's organization."""
+class ProjectObjectScope:
+    """A view's rows are the live objects of live projects of the caller's organization (with their project)."""
 
     org_field = "project__org"
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True)
+        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
 
 
-class ProjectObjectCollectionView(_ProjectObjectScope, OrgScopedView):
+class LiveExperiments(ProjectObjectScope):
+    """A view's rows are the live experiments of live projects of the caller's organization."""
+
+    queryset = Experiment.objects.all()
+    object_type = "experiment"
+
+
+class ProjectObjectCollectionView(ProjectObjectScope, OrgScopedView):
     """``/v1/<kind>``: POST (get or create by name in a project) and GET (list)."""
 
     kind: ClassVar[ProjectObjectKind]
@@ -388,7 +395,7 @@ class ProjectObjectCollectionView(_ProjectObjectScope, OrgScopedView):
         return Response({"objects": self.kind.output(paginate(rows, params), many=True).data})
 
 
-class ProjectObjectDetailView(_ProjectObjectScope, OrgScopedView):
+class ProjectObjectDetailView(ProjectObjectScope, OrgScopedView):
     """``/v1/<kind>/{id}``: GET, PATCH and DELETE."""
 
     kind: ClassVar[ProjectObjectKind]

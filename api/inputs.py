@@ -68,6 +68,15 @@ class FutureDateTimeField(serializers.Field):
         return value.isoformat()
 
 
+def object_list(item: serializers.Serializer, help_text: str) -> serializers.ListField:
+    """An optional, nullable list of objects, each validated by `item`, none of them null.
+
+    (``Item(many=True, allow_null=True)`` would let null items through: DRF hands ``allow_null`` to the
+    item serializer too.)
+    """
+    return serializers.ListField(child=item, required=False, allow_null=True, help_text=help_text)
+
+
 def uuid_list(help_text: str) -> serializers.ListField:
     """An optional, nullable list of UUIDs."""
     return serializers.ListField(child=StrictUUIDField(), required=False, allow_null=True, help_text=help_text)

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from api.acl import AclObjectTypeField, PermissionField
-from api.inputs import StrictCharField, StrictSerializer, uuid_list
+from api.inputs import StrictCharField, StrictSerializer, object_list, uuid_list
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectKind
 from api.schema import error_responses, id_parameter, list_parameters
 from permissions.engine import Node
@@ -34,8 +34,8 @@ class MemberPermissionSerializer(StrictSerializer):
     restrict_object_type = AclObjectTypeField(required=False, allow_null=True, help_text="The only object type the pair applies to, if any")
 
 
-def _permission_list(help_text: str) -> MemberPermissionSerializer:
-    return MemberPermissionSerializer(many=True, required=False, allow_null=True, help_text=help_text)
+def _permission_list(help_text: str) -> serializers.ListField:
+    return object_list(MemberPermissionSerializer(), help_text)
 
 
 # The output shapes read ``member_permission_pairs`` and ``member_role_ids``, which :func:`with_members` sets.

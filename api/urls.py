@@ -1,6 +1,7 @@
 """The /v1 API's routes (Braintrust's paths), its OpenAPI schema and its interactive docs."""
 
 from django.urls import path
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import acl, credentials, events, experiments, groups, organizations, playgrounds, project_config, projects, prompts, roles, users
@@ -34,5 +35,6 @@ urlpatterns = [
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
     path("v1/openapi.json", SpectacularAPIView.as_view(), name="api-schema"),
-    path("v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
+    path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

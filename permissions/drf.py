@@ -30,6 +30,11 @@ from permissions.exceptions import AccessDenied, NotFound
 from permissions.grants import resolve_chain
 
 
+def access_method(request) -> str:
+    """The method whose access a request needs: a HEAD is a GET without its body, and needs what GET needs."""
+    return "GET" if request.method == "HEAD" else request.method
+
+
 def ensure_in_org(node: Node, org_id: UUID) -> Node:
     """`node`, if it exists inside the organization `org_id`; otherwise "not found"."""
     chain = resolve_chain(node)
@@ -123,9 +128,10 @@ class EngineAccess(BasePermission):
         return True
 
     def has_object_permission(self, request, view: EngineAccessView, obj) -> bool:
-        if request.method not in view.object_permissions:
-            raise ImproperlyConfigured(f"{type(view).__name__} declares no object permission for {request.method}.")
-        permission = view.object_permissions[request.method]
+        method = access_method(request)
+        if method not in view.object_permissions:
+            raise ImproperlyConfigured(f"{type(view).__name__} declares no object permission for {method}.")
+        permission = view.object_permissions[method]
         node = view.object_node(obj)
         if permission is not None and node is not None:
             Needs(permission, node).check(request, view.org.pk)

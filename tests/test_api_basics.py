@@ -31,7 +31,8 @@ def test_malformed_json_answers_400_and_says_why():
     org = OrganizationFactory()
     response = api_client_for(owner_of(org), org).raw_post("/v1/acl", "{not json")
     assert response.status_code == 400
-    assert "JSON parse error" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert "not valid JSON" in message and "line 1 column 2" in message
 
 
 def test_failed_authentications_are_throttled_per_address(settings):

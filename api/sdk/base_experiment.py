@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
+from api.experiments import LiveExperiments
 from api.inputs import StrictSerializer, StrictUUIDField
 from api.schema import error_responses
 from permissions.exceptions import ValidationError
-from projects.models import Experiment
 from projects.selectors import comparison_experiment
 
 
@@ -22,16 +22,10 @@ class BaseExperimentRequestSerializer(StrictSerializer):
     id = StrictUUIDField(help_text="The experiment whose base experiment is asked for")
 
 
-class BaseExperimentView(OrgScopedView):
+class BaseExperimentView(LiveExperiments, OrgScopedView):
     """Needs read on the experiment; the answer names only an experiment the caller may read."""
 
-    queryset = Experiment.objects.all()
-    org_field = "project__org"
-    object_type = "experiment"
     object_permissions = {"POST": "read"}
-
-    def safely_get_queryset(self, queryset):
-        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
 
     @extend_schema(
         operation_id="postBaseExperimentGetId",
@@ -47,7 +41,7 @@ class BaseExperimentView(OrgScopedView):
     )
     def post(self, request: Request) -> Response:
         experiment_id = self.body(BaseExperimentRequestSerializer)["id"]
-        experiment = self.checked(self.get_queryset().filter(pk=experiment_id).first(), experiment_id)
+        experiment = self.checked(self.find_object(experiment_id), experiment_id)
         base = comparison_experiment(request.user, experiment)
         if base is None:
             raise ValidationError("This experiment has no base experiment.")

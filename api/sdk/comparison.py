@@ -14,19 +14,14 @@ from rest_framework.response import Response
 
 from api.base import OrgScopedView
 from api.events import MetricSummarySerializer, ScoreSummarySerializer
+from api.experiments import LiveExperiments
 from api.schema import error_responses
 from projects.events.summaries import summarize_experiment
 from projects.models import Experiment
 
 
-class ExperimentComparisonView(OrgScopedView):
-    queryset = Experiment.objects.all()
-    org_field = "project__org"
-    object_type = "experiment"
+class ExperimentComparisonView(LiveExperiments, OrgScopedView):
     object_permissions = {"GET": "read"}
-
-    def safely_get_queryset(self, queryset):
-        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
 
     def _experiment(self, name: str, *, required: bool) -> Experiment | None:
         pk = self.uuid_param(name, required=required)

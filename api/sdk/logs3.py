@@ -11,19 +11,18 @@ view declares update on every object they name (so :class:`permissions.drf.Engin
 as ``/v1/.../insert`` and ``/v1/.../feedback``.
 """
 
-import json
 from functools import cached_property
-from typing import Any
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
+from api.json_bodies import parse_json_body
 from api.schema import error_responses
 from api.sdk.rows import parse_rows
 from api.sdk.version import logs3_payload_max_bytes
@@ -41,14 +40,6 @@ class PayloadTooLarge(APIException):
     default_detail = "The request body is too large."
 
 
-def parse_json(data: bytes, what: str) -> Any:
-    """`data` as JSON; malformed or too deeply nested JSON is a 400, never a server error."""
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{what} is not valid JSON.") from exc
-
-
 class AnyContentTypeJSONParser(BaseParser):
     """The body as JSON, whatever Content-Type the client sent, up to ``logs3_payload_max_bytes``.
 
@@ -63,7 +54,7 @@ class AnyContentTypeJSONParser(BaseParser):
         data = stream.read(limit + 1)
         if len(data) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes: upload it through /logs3/overflow.")
-        return parse_json(data, "The request body")
+        return parse_json_body(data, "The request body")
 
 
 class Logs3View(OrgScopedView):
@@ -86,7 +77,7 @@ class Logs3View(OrgScopedView):
         body = self._body()
         if self.overflow_key is not None:
             payload = overflow_payload_read(actor=self.request.user, org=self.org, key=self.overflow_key)
-            body = parse_json(payload, "The uploaded payload")
+            body = parse_json_body(payload, "The uploaded payload")
             if not isinstance(body, dict):
                 raise ValidationError("The uploaded payload must be a JSON object with rows.")
         return parse_rows(body.get("rows"), org_id=self.org.pk)

@@ -23,13 +23,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
-from api.experiments import DatasetSerializer, ExperimentFieldsSerializer, ExperimentSerializer, dataset_fields, experiment_fields
+from api.experiments import (
+    DatasetSerializer,
+    ExperimentFieldsSerializer,
+    ExperimentSerializer,
+    LiveExperiments,
+    dataset_fields,
+    experiment_fields,
+)
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.projects import ProjectSerializer, project_json
 from api.schema import error_responses
 from permissions.drf import NeedsCreate, Requirement
 from permissions.engine import Node
-from projects.models import Experiment, Project
+from projects.models import Project
 from projects.selectors import readable_project_named
 from projects.services.registration import dataset_register_in_project, experiment_register_in_project, project_register
 
@@ -188,11 +195,8 @@ class DatasetRegisterView(_RegistrationView):
         return Response({"project": project_json(dataset.project), "dataset": DatasetSerializer(dataset).data})
 
 
-class ExperimentGetView(OrgScopedView):
+class ExperimentGetView(LiveExperiments, OrgScopedView):
     """The live experiments of that name in the live project named, restricted to those the caller may read."""
-
-    queryset = Experiment.objects.all()
-    org_field = "project__org"
 
     @extend_schema(
         operation_id="postExperimentGet",
@@ -203,9 +207,7 @@ class ExperimentGetView(OrgScopedView):
     )
     def post(self, request: Request) -> Response:
         data = self.body(ExperimentGetSerializer)
-        experiments = self.visible_queryset().filter(
-            deleted_at__isnull=True, project__deleted_at__isnull=True, name=data["experiment_name"]
-        )
+        experiments = self.visible_queryset().filter(name=data["experiment_name"])
         if data.get("project_id") is not None:
             experiments = experiments.filter(project_id=data["project_id"])
         else:
