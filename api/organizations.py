@@ -12,14 +12,15 @@
 * ``PATCH /v1/organization/members`` invites, adds and removes members and creates service accounts,
   all in one transaction: one refused part refuses the whole request and nothing is written.
 
-  - ``invite_users.ids``: existing people, added at once (``member_add``).
+  - ``invite_users.ids``: existing people, each invited exactly as by their email (``member_invite_user``):
+    nobody joins an organization without accepting. An id that names no person (a missing id, or a
+    service account of any organization) is refused with the same message.
   - ``invite_users.emails``: always an invitation (``member_invite``), even when a person with that
-    address already has an account, so that nobody joins an organization without accepting and the
-    answer never tells whether an address is registered. Invitations are not users and are not listed
-    in ``added_users``. This server sends no email: when ``send_invite_emails`` is true and invitations
-    were made, ``send_email_error`` says so.
+    address already has an account, so that the answer never tells whether an address is registered.
+    Invitations are not users and are not listed in ``added_users``. This server sends no email: when
+    ``send_invite_emails`` is true and invitations were made, ``send_email_error`` says so.
   - ``invite_users.group_ids`` / ``group_id`` / ``group_names`` / ``group_name``: the groups every
-    added, invited or created principal joins. Putting someone into a group needs update on it; a
+    invited or created principal joins (an invited one on accepting). Putting someone into a group needs update on it; a
     group named by name that does not exist, or that the caller cannot see, is refused alike (400).
   - ``invite_users.service_accounts``: Owners only, whatever the credential (``service_account_create``);
     with ``token_name``, a first service token, whose raw value is in ``added_users[].api_key`` and is
@@ -38,10 +39,17 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Invitation, Membership, Organization, User, normalize_email
+from accounts.models import Invitation, Membership, Organization, normalize_email
 from accounts.selectors import credential_organizations
 from accounts.services.credentials import service_account_create, service_token_create
-from accounts.services.members import invitation_revoke, member_add, member_invite, member_remove, organization_groups
+from accounts.services.members import (
+    invitation_revoke,
+    member_invite,
+    member_invite_user,
+    member_remove,
+    organization_groups,
+    people_with_ids,
+)
 from accounts.services.organizations import organization_update
 from api.authentication import is_api_key_request
 from api.base import OrgScopedView, caller_org
@@ -298,14 +306,10 @@ class OrganizationMembersView(OrgScopedView):
             return [], []
         group_ids = self._group_ids(request, org, invite)
         added: list[dict] = []
-        people = {user.pk: user for user in User.objects.filter(pk__in=ids)}
-        missing = [str(i) for i in ids if i not in people]
-        if missing:
-            raise ValidationError(f"No users with these ids: {', '.join(missing)}.")
-        for user_id in ids:
-            member_add(actor=actor, org=org, user=people[user_id], group_ids=group_ids)
-            added.append({"id": str(user_id), "email": people[user_id].email, "api_key": None, "token_name": None})
-        invitations = [member_invite(actor=actor, org=org, email=email, group_ids=group_ids) for email in emails]
+        invitations = [
+            member_invite_user(actor=actor, org=org, user=person, group_ids=group_ids) for person in people_with_ids(ids).values()
+        ]
+        invitations += [member_invite(actor=actor, org=org, email=email, group_ids=group_ids) for email in emails]
         for spec in accounts:
             account = service_account_create(actor=actor, org=org, name=spec["name"], group_ids=group_ids)
             token_name, raw = spec.get("token_name"), None

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiKey, Invitation, Membership, User
 from accounts.services.credentials import service_account_create
-from accounts.services.members import member_invite
+from accounts.services.members import invitation_accept, member_invite
 from api.organizations import OrganizationSerializer, organization_json
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent
@@ -21,7 +21,7 @@ from permissions.services.groups import member_user_ids
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, nest, row_counts
 from tests.api_cast import make_cast, revoked_client, session_client
 from tests.api_helpers import ApiClient, api_client_for
-from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group
+from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_members_patch_refuses_no_credential_and_a_revoked_token(cast):
     assert not Invitation.objects.exists()
 
 
-def test_existing_users_are_added_at_once_into_the_groups_named_in_every_form(cast):
+def test_existing_people_named_by_id_are_invited_into_the_groups_named_in_every_form_and_join_only_on_accepting(cast):
     person, other = UserFactory(), UserFactory()
     team = custom_group(cast.org, name="Data team")
     body = {
@@ -305,12 +305,30 @@ def test_existing_users_are_added_at_once_into_the_groups_named_in_every_form(ca
     }
     response = cast.client("owner").patch(MEMBERS, body)
     assert response.status_code == 200
-    added = {u["id"]: u for u in response.json()["added_users"]}
-    assert added[str(person.pk)] == {"id": str(person.pk), "email": person.email, "api_key": None, "token_name": None}
+    assert response.json()["added_users"] == []
+    named = {builtin_group(cast.org, "engineers"), builtin_group(cast.org, "viewers"), team}
     for user in (person, other):
-        assert Membership.objects.filter(org=cast.org, user=user).exists()
-        for group in (builtin_group(cast.org, "engineers"), builtin_group(cast.org, "viewers"), team):
-            assert user.pk in member_user_ids(group)
+        assert not Membership.objects.filter(org=cast.org, user=user).exists()
+        invitation = Invitation.objects.get(org=cast.org, email=user.email)
+        assert set(invitation.groups.all()) == named
+        assert user.pk not in member_user_ids(team)
+    invitation_accept(user=person, invitation=Invitation.objects.get(org=cast.org, email=person.email))
+    assert Membership.objects.filter(org=cast.org, user=person).exists()
+    assert all(person.pk in member_user_ids(group) for group in named)
+    assert not Membership.objects.filter(org=cast.org, user=other).exists()
+
+
+def test_another_organizations_service_account_and_an_unknown_id_are_refused_alike(cast):
+    elsewhere = OrganizationFactory()
+    robot = service_account_create(actor=owner_of(elsewhere), org=elsewhere, name="robot")
+    unknown = "00000000-0000-4000-8000-000000000001"
+    before = row_counts()
+    answers = [cast.client("owner").patch(MEMBERS, {"invite_users": {"ids": [i]}}) for i in (str(robot.pk), unknown)]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [error(a).replace(i, "<id>") for a, i in zip(answers, (str(robot.pk), unknown), strict=True)] == [
+        "No users with these ids: <id>."
+    ] * 2
+    assert row_counts() == before
 
 
 def test_emails_become_invitations_into_the_named_groups_even_for_a_registered_person(cast):

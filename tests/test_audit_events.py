@@ -14,7 +14,7 @@ from accounts.services.credentials import (
     service_token_create,
     service_token_revoke,
 )
-from accounts.services.members import invitation_accept, invitation_revoke, member_add, member_invite, member_remove
+from accounts.services.members import invitation_accept, invitation_revoke, member_invite, member_invite_user, member_remove
 from accounts.services.organizations import organization_create, organization_update
 from permissions.audit import request_origin
 from permissions.engine import can
@@ -124,7 +124,9 @@ CASES = {
     "invitation_accept": lambda c: case(
         lambda: invitation_accept(user=c.newcomer, invitation=c.invitation), "member.join", "user", c.newcomer.pk, actor=c.newcomer
     ),
-    "member_add": lambda c: case(lambda: member_add(actor=c.owner, org=c.org, user=c.newcomer), "member.add", "user", c.newcomer.pk),
+    "member_invite_user": lambda c: case(
+        lambda: member_invite_user(actor=c.owner, org=c.org, user=UserFactory()), "invitation.create", "invitation", lambda r: r.pk
+    ),
     "member_remove": lambda c: case(
         lambda: member_remove(actor=c.owner, org=c.org, user=c.member), "member.remove", "user", c.member.pk, before=True, after=False
     ),

@@ -419,11 +419,14 @@ def test_seed_demo_owner_and_engineer_get_the_builtin_access(demo):
 def test_seed_demo_writes_audit_events_by_the_owner_with_the_command_line_origin(demo):
     events = AuditEvent.objects.filter(org=demo.org)
     actions = set(events.values_list("action", flat=True))
-    assert {"organization.create", "member.add", "group.create", "role.create", "project.create", "acl.create"} <= actions
+    assert {"organization.create", "invitation.create", "member.join", "group.create", "role.create", "project.create"} <= actions
+    assert "acl.create" in actions
     assert {"experiment.create", "dataset.create", "prompt.create", "prompt_session.create"} <= actions
     assert {"service_account.create", "service_token.create"} <= actions
     assert all(e.origin == {"channel": "cli", "command": "seed_demo"} for e in events)
-    assert set(events.values_list("actor", flat=True)) == {demo.person("maya").pk}
+    assert set(events.exclude(action="member.join").values_list("actor", flat=True)) == {demo.person("maya").pk}
+    joined = events.filter(action="member.join")
+    assert all(e.actor_id == UUID(e.target_id) for e in joined)  # each person accepted their own invitation
     granted = {UUID(e.target_id) for e in events.filter(action="acl.create")}
     assert granted <= {r.id for r in grant_records(org_id=demo.org.pk)}
 

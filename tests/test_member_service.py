@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership, User
 from accounts.services.credentials import api_key_create, authenticate_token, service_account_create, service_token_create
-from accounts.services.members import invitation_accept, invitation_revoke, member_add, member_invite, member_remove
+from accounts.services.members import (
+    invitation_accept,
+    invitation_revoke,
+    member_invite,
+    member_invite_user,
+    member_remove,
+    people_with_ids,
+)
 from permissions.engine import can, permissions_on
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
@@ -188,29 +195,38 @@ def test_revoking_an_invitation_needs_create_on_org_member():
     assert invitation.revoked_at is not None
 
 
-# Adding an existing person at once
+# Inviting an existing person by id
 
 
-def test_member_add_needs_create_on_org_member_and_update_on_each_group():
+def test_inviting_a_person_by_id_is_a_pending_invitation_to_their_email_and_adds_nothing_until_accepted():
     org = OrganizationFactory()
     person = inviter(org)
+    grant(org, builtin_group(org, "viewers"), user=person, permission="update")
     newcomer = UserFactory()
     before = row_counts()
     with pytest.raises(NotFound):
-        member_add(actor=person, org=org, user=newcomer, group_ids=[builtin_group(org, "owners").pk])
+        member_invite_user(actor=person, org=org, user=newcomer, group_ids=[builtin_group(org, "owners").pk])
     assert row_counts() == before
-    member_add(actor=person, org=org, user=newcomer)
+    invitation = member_invite_user(actor=person, org=org, user=newcomer, group_ids=[builtin_group(org, "viewers").pk])
+    assert (invitation.email, invitation.is_pending) == (newcomer.email, True)
+    assert not Membership.objects.filter(org=org, user=newcomer).exists()
+    invitation_accept(user=newcomer, invitation=invitation)
     assert Membership.objects.filter(org=org, user=newcomer).exists()
+    assert newcomer.groups.filter(permission_group=builtin_group(org, "viewers")).exists()
     with pytest.raises(AccessDenied):
-        member_add(actor=add_member(org, None, "viewers"), org=org, user=UserFactory())
+        member_invite_user(actor=add_member(org, None, "viewers"), org=org, user=UserFactory())
 
 
-def test_a_service_account_cannot_be_added_to_another_organization():
+def test_a_service_account_is_invited_nowhere_and_is_named_like_an_unknown_id():
     org, other = OrganizationFactory(), OrganizationFactory()
     robot = service_account_create(actor=owner_of(other), org=other, name="robot")
     before = row_counts()
-    with pytest.raises(ValidationError):
-        member_add(actor=owner_of(org), org=org, user=robot)
+    with pytest.raises(ValidationError) as refused:
+        member_invite_user(actor=owner_of(org), org=org, user=robot)
+    assert refused.value.messages == [f"No users with these ids: {robot.pk}."]
+    with pytest.raises(ValidationError) as unknown:
+        people_with_ids([robot.pk])
+    assert unknown.value.messages == [f"No users with these ids: {robot.pk}."]
     assert row_counts() == before
 
 
@@ -339,7 +355,7 @@ def test_a_removed_member_added_again_has_none_of_the_old_access():
     person = add_member(org, None, "engineers")
     grant(org, project, user=person, role="owner")
     member_remove(actor=owner_of(org), org=org, user=person)
-    member_add(actor=owner_of(org), org=org, user=person)
+    invitation_accept(user=person, invitation=member_invite_user(actor=owner_of(org), org=org, user=person))
     assert permissions_on(person, project) == frozenset()
 
 

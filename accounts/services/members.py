@@ -121,28 +121,27 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
     return membership
 
 
+def people_with_ids(user_ids: Iterable[UUID]) -> dict[UUID, User]:
+    """The people (not service accounts) among `user_ids`, by id; any other id is "no user with that id".
+
+    A service account is named like an unknown id, so that an invitation cannot tell whether an id is
+    another organization's service account.
+    """
+    ids = list(dict.fromkeys(user_ids))
+    people = {user.pk: user for user in User.objects.filter(pk__in=ids, kind=User.Kind.PERSON)}
+    missing = [str(i) for i in ids if i not in people]
+    if missing:
+        raise ValidationError(f"No users with these ids: {', '.join(missing)}.")
+    return people
+
+
 @transaction.atomic
-def member_add(*, actor, org: Organization, user: User, group_ids: Iterable[UUID] = ()) -> Membership:
-    """Add an existing person to the organization at once (create on org_member)."""
-    require(actor, "create", Node("org_member", org.pk))
+def member_invite_user(*, actor, org: Organization, user: User, group_ids: Iterable[UUID] = ()) -> Invitation:
+    """Invite an existing person, named by id, exactly as by their email: a pending invitation that they
+    accept, or not (ACCESS_MODEL.md: nobody becomes a member without consent)."""
     if user.is_service_account:
-        raise ValidationError("Service accounts are created in their organization, not added to another.")
-    groups = organization_groups(org, group_ids)
-    _require_group_updates(actor, groups)
-    membership, created = Membership.objects.get_or_create(org=org, user=user)
-    for group in groups:
-        group.auth_group.user_set.add(user)
-    record_event(
-        actor=actor,
-        org=org,
-        action="member.add",
-        target_type="user",
-        target_id=user.pk,
-        target_name=user.email,
-        after={"groups": sorted(str(g.pk) for g in groups), "new_member": created},
-    )
-    invalidate_access_cache()
-    return membership
+        raise ValidationError(f"No users with these ids: {user.pk}.")
+    return member_invite(actor=actor, org=org, email=user.email, group_ids=group_ids)
 
 
 def is_owner(principal: User, org: Organization) -> bool:

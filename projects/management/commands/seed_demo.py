@@ -34,7 +34,7 @@ from django.db import transaction
 
 from accounts.models import Organization, User, normalize_email
 from accounts.services.credentials import service_account_create, service_token_create
-from accounts.services.members import member_add
+from accounts.services.members import invitation_accept, member_invite_user
 from accounts.services.organizations import organization_create
 from permissions.audit import request_origin
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
@@ -155,7 +155,9 @@ class _Seeder:
         self.groups.update({g.builtin: g for g in PermissionGroup.objects.filter(org=self.org).exclude(builtin="")})
         for person in PEOPLE[1:]:
             builtin = [self.groups[person.builtin].pk] if person.builtin else []
-            member_add(actor=owner, org=self.org, user=self.people[person.key], group_ids=builtin)
+            # Each demo person is invited and accepts, as a real member would.
+            invitation = member_invite_user(actor=owner, org=self.org, user=self.people[person.key], group_ids=builtin)
+            invitation_accept(user=self.people[person.key], invitation=invitation)
         self._custom_groups()
         curator = role_create(
             actor=owner,
