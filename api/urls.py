@@ -2,7 +2,7 @@
 
 from django.urls import path
 from django.views.decorators.http import require_safe
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from api import acl, credentials, events, experiments, groups, organizations, playgrounds, project_config, projects, prompts, roles, users
 from api.index import index
@@ -34,7 +34,7 @@ urlpatterns = [
     *events.urlpatterns,
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
-    path("v1/openapi.json", SpectacularAPIView.as_view(), name="api-schema"),
+    path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

@@ -191,6 +191,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only: plain HTTP is redirected, and browsers are told to use HTTPS for a year. Behind a proxy
+    # that terminates TLS, set TRUST_FORWARDED_HEADERS so that its requests count as secure.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading asks browsers' built-in lists to hold the domain, which cannot be undone quickly: the
+    # domain's owner decides it, so it is off unless asked for, and Django's reminder about it is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # This server's own public base URL (scheme and host, no path), e.g. https://braintrust.example.com: what
 # the SDK's login answers as an organization's api_url when the organization sets none, and what the pages

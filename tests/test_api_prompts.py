@@ -491,6 +491,9 @@ BAD_BODIES = [
     ({"prompt_data": {"prompt": {"type": "chat", "messages": [{"role": "robot"}]}}}, "prompt_data.prompt.messages[0].role must be one of"),
     ({"prompt_data": {"prompt": {"type": "completion", "content": 3}}}, "prompt_data.prompt.content must be a string"),
     ({"prompt_data": {"options": {"model": 4}}}, "prompt_data.options.model must be a string"),
+    ({"prompt_data": {"options": {"position": {}}}}, "prompt_data.options.position must be a string"),
+    ({"prompt_data": {"options": {"position": [None, None]}}}, "prompt_data.options.position must be a string"),
+    ({"prompt_data": {"options": {"position": None}}}, "prompt_data.options.position must be a string"),
     ({"prompt_data": {"template_format": "jinja"}}, "prompt_data.template_format must be one of"),
     (
         {"prompt_data": {"parser": {"type": "llm_classifier", "use_cot": True, "choice_scores": {"A": 2}}}},

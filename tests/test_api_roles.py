@@ -299,11 +299,10 @@ def test_post_with_an_existing_name_returns_that_role_unchanged(world):
     assert row_counts() == before
 
 
-def test_post_with_the_name_of_a_system_role_makes_an_organization_role(world):
-    response = world.client("owner").post("/v1/role", {"name": "viewer"})
-    assert response.status_code == 200
-    assert response.json()["org_id"] == str(world.org.pk)
-    assert response.json()["id"] != str(system_role("viewer").pk)
+@pytest.mark.parametrize("name", ["viewer", "Owner"])
+def test_post_with_the_name_of_a_system_role_in_any_case_is_refused(world, name):
+    client = world.client("owner")
+    _assert_refused_without_writing(lambda: client.post("/v1/role", {"name": name}), 400, "system role")
 
 
 def test_post_with_the_name_of_a_role_the_caller_cannot_see_says_only_that_the_name_is_taken(world):

@@ -343,3 +343,14 @@ def test_update_without_changes_writes_no_audit_event():
     count = AuditEvent.objects.count()
     group_update(actor=owner_of(org), group=group, name="Team")
     assert AuditEvent.objects.count() == count
+
+
+@pytest.mark.parametrize("name", ["owners", "VIEWERS", "EngineerS", " engineers "])
+def test_no_group_takes_a_built_in_groups_name_in_another_case(name):
+    org = OrganizationFactory()
+    with pytest.raises(ValidationError, match="built-in group"):
+        group_create(actor=owner_of(org), org=org, name=name)
+    team = group_create(actor=owner_of(org), org=org, name="Owners of nothing")
+    with pytest.raises(ValidationError, match="built-in group"):
+        group_update(actor=owner_of(org), group=team, name=name)
+    assert PermissionGroup.objects.filter(org=org).count() == 4

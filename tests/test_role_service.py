@@ -88,11 +88,10 @@ def test_role_name_is_unique_in_its_organization():
     assert row_counts() == before
 
 
-def test_another_organization_may_reuse_a_role_name_and_a_system_role_name():
+def test_another_organization_may_reuse_a_role_name():
     first, second = OrganizationFactory(), OrganizationFactory()
     role_create(actor=owner_of(first), org=first, name="Reviewer")
     assert role_create(actor=owner_of(second), org=second, name="Reviewer").org == second
-    assert role_create(actor=owner_of(second), org=second, name="viewer").org == second
 
 
 @pytest.mark.parametrize(
@@ -282,3 +281,15 @@ def test_a_role_may_hold_a_permission_both_unrestricted_and_restricted():
     role = role_create(actor=owner_of(org), org=org, name="Readers", member_permissions=[("read", ""), ("read", "project")])
     event = AuditEvent.objects.get(action="role.create", target_id=str(role.pk))
     assert event.after["member_permissions"] == [["read", None], ["read", "project"]]
+
+
+@pytest.mark.parametrize("name", ["owner", "Owner", "VIEWER", " engineer "])
+def test_an_organization_role_cannot_take_a_system_roles_name_in_any_case(name):
+    org = OrganizationFactory()
+    before = row_counts()
+    with pytest.raises(ValidationError, match="system role"):
+        role_create(actor=owner_of(org), org=org, name=name)
+    role = role_create(actor=owner_of(org), org=org, name="Owner of datasets")
+    with pytest.raises(ValidationError, match="system role"):
+        role_update(actor=owner_of(org), role=role, name=name)
+    assert Role.objects.filter(org=org).count() == 1 and row_counts()["permissions.Role"] == before["permissions.Role"] + 1

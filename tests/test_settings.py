@@ -58,3 +58,23 @@ def test_malformed_boolean_is_refused_with_the_variable_name(value):
     result = load_settings(DEBUG=value)
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+def run_deploy_check(**env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    environment.update(env)
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return subprocess.run(command, cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=120)  # noqa: S603
+
+
+def test_the_production_defaults_pass_djangos_deployment_checks_without_a_warning():
+    result = run_deploy_check(DEBUG="false", SECRET_KEY="k" * 30 + "Zq8#vL2!pX5@nR7$wT1%" + "m" * 20, ALLOWED_HOSTS="example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_turning_hsts_off_in_production_is_warned_about():
+    secret = "k" * 30 + "Zq8#vL2!pX5@nR7$wT1%" + "m" * 20
+    result = run_deploy_check(DEBUG="false", SECRET_KEY=secret, ALLOWED_HOSTS="example.com", SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr

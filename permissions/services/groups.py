@@ -36,12 +36,21 @@ def member_user_ids(group: PermissionGroup) -> list[UUID]:
     return list(get_user_model().objects.filter(groups=group.auth_group_id).values_list("id", flat=True))
 
 
+def _refuse_builtin_group_name(name: str) -> None:
+    """No group may take a built-in group's name in another case ("owners" beside "Owners")."""
+    builtin = next((kind.label for kind in Builtin if kind.label.casefold() == name.casefold()), None)
+    if builtin is not None:
+        raise ValidationError(f"{name!r} is the name of the built-in group {builtin}; choose another name.")
+
+
 def _new_group(*, org, name: str, description: str, actor, builtin: str = "") -> PermissionGroup:
     name = (name or "").strip()
     if not name:
         raise ValidationError("A group needs a name.")
     if PermissionGroup.objects.filter(org=org, name=name).exists():
         raise ValidationError(f"A group named {name!r} already exists in this organization.")
+    if not builtin:
+        _refuse_builtin_group_name(name)
     group = PermissionGroup(org=org, name=name, description=description or "", builtin=builtin, created_by=actor)
     group.auth_group = AuthGroup.objects.create(name=f"permission-group:{group.id}")
     try:
@@ -176,6 +185,7 @@ def group_update(
             raise ValidationError("A group needs a name.")
         if PermissionGroup.objects.filter(org_id=group.org_id, name=name).exclude(pk=group.pk).exists():
             raise ValidationError(f"A group named {name!r} already exists in this organization.")
+        _refuse_builtin_group_name(name)
         group.name = name
     if description is not None:
         group.description = description

@@ -33,6 +33,12 @@ def ensure_system_roles(**_signal_kwargs) -> None:
             RolePermission.objects.bulk_create([RolePermission(role=role, permission=p) for p in permissions])
 
 
+def _refuse_system_role_name(name: str) -> None:
+    """An organization's role may not take a system role's name, in any case: "owner" must mean one thing."""
+    if name.casefold() in SYSTEM_ROLES:
+        raise ValidationError(f"{name!r} is the name of the system role {name.casefold()!r}; choose another name.")
+
+
 def system_role(name: str) -> Role:
     return Role.objects.get(org__isnull=True, name=name)
 
@@ -101,6 +107,7 @@ def role_create(
     name = (name or "").strip()
     if not name:
         raise ValidationError("A role needs a name.")
+    _refuse_system_role_name(name)
     pairs = _clean_pairs(member_permissions)
     members = _roles_for(org, member_roles)
     if Role.objects.filter(org=org, name=name).exists():
@@ -141,6 +148,7 @@ def role_update(
         name = name.strip()
         if not name:
             raise ValidationError("A role needs a name.")
+        _refuse_system_role_name(name)
         if Role.objects.filter(org_id=role.org_id, name=name).exclude(pk=role.pk).exists():
             raise ValidationError(f"A role named {name!r} already exists in this organization.")
         role.name = name

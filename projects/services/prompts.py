@@ -153,8 +153,9 @@ def validate_prompt_data(value: Any) -> dict | None:
         _prompt_block(_object(value["prompt"], "prompt_data.prompt"), "prompt_data.prompt")
     if value.get("options") is not None:
         options = _object(value["options"], "prompt_data.options")
-        if "model" in options:
-            _string(options["model"], "prompt_data.options.model")
+        for name in ("model", "position"):  # strings when present (the schema's answer allows no null)
+            if name in options:
+                _string(options[name], f"prompt_data.options.{name}")
         _optional_object(options.get("params"), "prompt_data.options.params")
     if value.get("parser") is not None:
         parser = _object(value["parser"], "prompt_data.parser")
