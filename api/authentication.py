@@ -1,21 +1,21 @@
 """How API requests authenticate: a bearer token (``sk-`` API key or ``bt-st-`` service token) or the
 browser session (with CSRF), and how failed attempts are slowed down.
 
-A failed bearer attempt is counted per client address; past the limit, further attempts from that
-address answer 429 until the window passes, so that keys cannot be guessed at speed.
+A failed bearer attempt is counted for the client's address (:func:`braintrust_site.client_address`) and
+for the credential presented. A valid credential is always accepted; an invalid one from an address, or
+the same invalid one from anywhere, past the limit answers 429 until the window passes. So a client that
+keeps sending a revoked key, or guesses, is slowed down without locking out anyone else behind the same
+address.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
 from accounts.models import ApiKey
 from accounts.services.credentials import authenticate_token
-
-
-def _failure_key(request) -> str:
-    return f"auth-failures:{request.META.get('REMOTE_ADDR', '')}"
+from accounts.throttles import bearer_failure_counters
+from braintrust_site.client_address import client_address
 
 
 class FailedAuthenticationThrottled(exceptions.Throttled):
@@ -31,30 +31,29 @@ class BearerTokenAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
-        limit, window = settings.AUTH_FAILURE_LIMIT, settings.AUTH_FAILURE_WINDOW_SECONDS
-        if cache.get(_failure_key(request), 0) >= limit:
-            raise FailedAuthenticationThrottled(wait=window)
+        presented = b" ".join(header[1:])
         if len(header) != 2:
-            self._fail(request, window)
-            raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+            self._refuse(request, presented, "Malformed Authorization header: expected 'Bearer <token>'.")
         try:
             raw = header[1].decode()
-        except UnicodeDecodeError as exc:
-            self._fail(request, window)
-            raise exceptions.AuthenticationFailed("The token is not valid.") from exc
+        except UnicodeDecodeError:
+            self._refuse(request, presented, "The token is not valid.")
         key = authenticate_token(raw)
         if key is None:
-            self._fail(request, window)
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            self._refuse(request, presented, "Invalid, expired or revoked token.")
         return key.user, key
 
-    def _fail(self, request, window: int) -> None:
-        key = _failure_key(request)
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=window)
+    @staticmethod
+    def _refuse(request, presented: bytes, message: str):
+        """Count the failure, then answer 401, or 429 once the address or this credential failed too often."""
+        by_address, by_credential = bearer_failure_counters()
+        address, credential = client_address(request), presented.decode(errors="replace")
+        throttled = by_address.exceeded(address) or by_credential.exceeded(credential)
+        by_address.record(address)
+        by_credential.record(credential)
+        if throttled:
+            raise FailedAuthenticationThrottled(wait=settings.AUTH_FAILURE_WINDOW_SECONDS)
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request) -> str:
         return self.keyword

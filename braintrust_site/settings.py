@@ -5,6 +5,7 @@ on an SQLite file in the project folder with DEBUG on and only loopback hosts al
 (production mode) the site refuses to start unless SECRET_KEY is set to a real secret.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -166,6 +167,21 @@ SPECTACULAR_SETTINGS = {
 
 # How deeply a JSON request body may nest (objects and arrays); deeper is a 400 naming where.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", default=64)
+
+# Proxies (addresses or networks) whose X-Forwarded-For names the client, for throttles and the audit log;
+# empty: the connection's own address is the client's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from _error
+
+# Failed password sign-ins allowed per account and per client address within the window; past either, the
+# sign-in is refused (even with the right password) until the window passes.
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 
 # Failed bearer authentications allowed per client address within the window, then 429.
 AUTH_FAILURE_LIMIT = env_int("AUTH_FAILURE_LIMIT", default=20)

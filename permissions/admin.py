@@ -30,6 +30,7 @@ from django.utils.text import capfirst
 from guardian.admin import GuardedModelAdmin
 from guardian.forms import BaseObjectPermissionsForm
 
+from braintrust_site.client_address import client_address
 from permissions.audit import request_origin
 from permissions.engine.nodes import Node, is_concrete
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
@@ -69,7 +70,7 @@ def operator_write(request) -> Iterator[None]:
     (not found, access denied, invalid) into an :class:`AdminRefusal`."""
     origin = {
         "channel": "admin",
-        "ip": request.META.get("REMOTE_ADDR"),
+        "ip": client_address(request) or None,
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
     }
     with request_origin(**origin):

@@ -1,5 +1,6 @@
 """Per-request setup for the access engine and the audit log."""
 
+from braintrust_site.client_address import client_address
 from permissions.audit import request_origin
 from permissions.engine import access_cache_scope
 
@@ -14,7 +15,7 @@ class AccessRequestMiddleware:
         channel = "api" if request.path.startswith("/v1") else "web"
         origin = {
             "channel": channel,
-            "ip": request.META.get("REMOTE_ADDR"),
+            "ip": client_address(request) or None,
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
         }
         with access_cache_scope(), request_origin(**origin):

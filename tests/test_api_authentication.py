@@ -306,7 +306,7 @@ def test_an_api_key_cannot_create_an_api_key_even_alongside_a_session():
 # Throttling failed attempts
 
 
-def test_failed_bearer_attempts_are_throttled_per_address_while_other_addresses_still_work(settings):
+def test_failed_bearer_attempts_are_throttled_per_address_and_valid_keys_still_work(settings):
     settings.AUTH_FAILURE_LIMIT = 3
     org = OrganizationFactory()
     _, good = _key(owner_of(org), org)
@@ -316,9 +316,34 @@ def test_failed_bearer_attempts_are_throttled_per_address_while_other_addresses_
     throttled = attacker.get("/v1/api_key")
     assert throttled.json()["error"]["status"] == 429
     assert int(throttled["Retry-After"]) > 0
-    # the throttled address is refused even with a good key; another address is not
-    assert ApiClient(good, REMOTE_ADDR="203.0.113.7").get("/v1/api_key").status_code == 429
+    # a valid key is never refused for others' failures, even from the throttled address
+    assert ApiClient(good, REMOTE_ADDR="203.0.113.7").get("/v1/api_key").status_code == 200
     assert ApiClient(good, REMOTE_ADDR="198.51.100.2").get("/v1/api_key").status_code == 200
+    # while any other invalid token from that address is still slowed down
+    assert ApiClient(generate_token(API_KEY_PREFIX).raw, REMOTE_ADDR="203.0.113.7").get("/v1/api_key").status_code == 429
+
+
+def test_the_same_invalid_token_is_throttled_from_any_address(settings):
+    settings.AUTH_FAILURE_LIMIT = 2
+    revoked = generate_token(API_KEY_PREFIX).raw
+    statuses = [ApiClient(revoked, REMOTE_ADDR=f"198.51.100.{n}").get("/v1/api_key").status_code for n in range(10, 14)]
+    assert statuses == [401, 401, 429, 429]
+    assert ApiClient(generate_token(API_KEY_PREFIX).raw, REMOTE_ADDR="198.51.100.20").get("/v1/api_key").status_code == 401
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own(settings):
+    settings.AUTH_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def status(forwarded_for: str, peer: str = "10.0.0.5") -> int:
+        client = ApiClient(generate_token(API_KEY_PREFIX).raw, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded_for)
+        return client.get("/v1/api_key").status_code
+
+    assert [status("203.0.113.1, 10.0.0.9") for _ in range(3)] == [401, 401, 429]
+    assert status("203.0.113.2") == 401  # another client behind the same proxy
+    assert status("203.0.113.2, 203.0.113.1, 10.0.0.9") == 429  # prepending an address does not escape
+    # from an untrusted peer the header is ignored: that peer itself is the client
+    assert [status(f"203.0.113.{n}", peer="192.0.2.50") for n in range(3, 6)] == [401, 401, 429]
 
 
 def test_successful_requests_are_not_counted_as_failures(settings):

@@ -8,8 +8,9 @@ import braintrust_api
 import pytest
 from braintrust_api import Braintrust
 
-from accounts.models import ApiKey, Membership
+from accounts.models import ApiKey, Invitation, Membership
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
+from accounts.services.members import invitation_accept
 from permissions.engine import Node, can
 from permissions.models import GroupNesting, PermissionGroup, Role, RolePermission
 from permissions.services.groups import member_user_ids
@@ -296,7 +297,9 @@ def test_a_viewer_is_refused_organization_update_with_a_403_from_the_official_cl
     assert org.api_url is None
 
 
-def test_owner_adds_an_existing_user_into_a_group_by_name_and_removes_them_with_the_official_client(live_server, org):
+def test_owner_invites_an_existing_user_into_a_group_by_name_who_joins_on_accepting_then_is_removed_with_the_official_client(
+    live_server, org
+):
     owner = owner_of(org)
     newcomer = UserFactory()
     annotators = custom_group(org, name="Annotators")
@@ -305,9 +308,11 @@ def test_owner_adds_an_existing_user_into_a_group_by_name_and_removes_them_with_
     client = client_for(live_server, owner, org)
     assert not can(newcomer, "read", project)
 
-    added = client.organizations.members.update(invite_users={"ids": [str(newcomer.pk)], "group_name": "Annotators"})
-    assert (added.status, added.org_id) == ("success", str(org.pk))
-    assert Membership.objects.filter(org=org, user=newcomer).exists()
+    invited = client.organizations.members.update(invite_users={"ids": [str(newcomer.pk)], "group_name": "Annotators"})
+    assert (invited.status, invited.org_id) == ("success", str(org.pk))
+    assert not Membership.objects.filter(org=org, user=newcomer).exists()
+    assert not can(newcomer, "read", project)
+    invitation_accept(user=newcomer, invitation=Invitation.objects.get(org=org, email=newcomer.email))
     assert member_user_ids(annotators) == [newcomer.pk]
     assert can(newcomer, "read", project)
 
