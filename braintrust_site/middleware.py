@@ -8,7 +8,8 @@ forms so that no lone surrogate reaches a view.)
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
-API_PATH_PREFIXES = ("/v1", "/api/", "/logs3", "/version", "/ping", "/experiment-comparison2")
+from braintrust_site.errors import is_api_path
+
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -35,6 +36,6 @@ class RefuseNulCharactersMiddleware:
         if where is None:
             return self.get_response(request)
         message = f"{where}: contains a NUL character, which cannot be stored or searched for."
-        if request.path.startswith(API_PATH_PREFIXES):
+        if is_api_path(request.path):
             return JsonResponse({"error": {"status": 400, "message": message}}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

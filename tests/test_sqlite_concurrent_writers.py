@@ -8,8 +8,6 @@ The test uses no pytest-django database: it touches the temporary file only thro
 """
 
 import itertools
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +20,15 @@ import pytest
 import requests
 from django.db import connection
 
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop
+
 CLIENT_THREADS = 5
 ROUNDS_PER_THREAD = 10
 ROWS_PER_INSERT = 2
 REQUEST_TIMEOUT = 30  # longer than the database's busy timeout, so a lock wait shows as its error
-COMMAND_TIMEOUT = 120
 STARTUP_TIMEOUT = 30
 SCORING_TIMEOUT = 30
 SCORER = "ExactMatch"
-
-# The variables that would point the processes elsewhere than the temporary file (or at a broker).
-_ISOLATED_VARIABLES = {"DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS"}
 
 
 @pytest.fixture(autouse=True)
@@ -60,35 +55,11 @@ class Site:
         return "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in sorted(self.logs.glob("*.log")))
 
 
-def _free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _manage(env: dict, *arguments: str) -> str:
-    result = subprocess.run(  # noqa: S603 (a fixed command line)
-        [sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(arguments)} failed:\n{result.stderr}"
-    return result.stdout
-
-
 def _start(env: dict, log: Path, *arguments: str) -> subprocess.Popen:
     with log.open("w") as output:
         return subprocess.Popen(  # noqa: S603 (a fixed command line)
             [sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _wait_until_serving(site: Site, server: subprocess.Popen) -> None:
@@ -108,11 +79,10 @@ def _wait_until_serving(site: Site, server: subprocess.Popen) -> None:
 @pytest.fixture
 def site(tmp_path) -> Iterator[Site]:
     """A migrated database file with one organization, and the live server and scoring worker on it."""
-    env = {name: value for name, value in os.environ.items() if name not in _ISOLATED_VARIABLES}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_SETTINGS_MODULE="braintrust_site.settings", PYTHONUNBUFFERED="1")
-    _manage(env, "migrate", "--noinput", "-v0")
-    api_key = _manage(env, "bootstrap_org", "--org", "Writers", "--owner-email", "owner@example.com", "--api-key-name", "load").split()[-1]
-    port = _free_loopback_port()
+    env = isolated_env(tmp_path / "db.sqlite3")
+    manage(env, "migrate", "--noinput", "-v0")
+    api_key = manage(env, "bootstrap_org", "--org", "Writers", "--owner-email", "owner@example.com", "--api-key-name", "load").split()[-1]
+    port = free_loopback_port()
     processes = []
     try:
         processes.append(_start(env, tmp_path / "worker.log", "run_scoring_worker", "--interval", "0.1"))
@@ -122,7 +92,7 @@ def site(tmp_path) -> Iterator[Site]:
         yield site
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
 
 
 def _error_summary(response: requests.Response) -> str:

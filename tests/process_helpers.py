@@ -1,0 +1,44 @@
+"""Helpers for tests that run the site as separate processes on a database file of their own."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+COMMAND_TIMEOUT = 120
+
+# The variables that would point the processes elsewhere than the test's own database (or at a broker).
+ISOLATED_VARIABLES = {"DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS", "LOG_FORMAT"}
+
+
+def isolated_env(database_file: Path, **extra: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name not in ISOLATED_VARIABLES}
+    env.update(DATABASE_URL=f"sqlite:///{database_file}", DJANGO_SETTINGS_MODULE="braintrust_site.settings", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def manage(env: dict, *arguments: str) -> str:
+    result = subprocess.run(  # noqa: S603 (a fixed command line)
+        [sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(arguments)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
