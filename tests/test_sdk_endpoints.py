@@ -353,3 +353,14 @@ def test_inserted_rows_are_identical_through_logs3_and_v1_insert(org, owner):
         }
 
     assert shape(via_sdk) == shape(via_v1) and len(shape(via_sdk)) == 2
+
+
+def test_rows_checked_by_the_sdk_parser_are_not_checked_again_but_another_kinds_are():
+    from permissions.exceptions import ValidationError
+    from projects.events.validation import CheckedEvents, validate_events
+    from projects.models import ObjectKind
+
+    checked = CheckedEvents(ObjectKind.PROJECT_LOGS, [{"id": "a", "input": 1}])
+    assert validate_events(ObjectKind.PROJECT_LOGS, checked) is checked
+    with pytest.raises(ValidationError, match=r"events\[0\]\.scores: unknown field"):  # datasets hold no scores
+        validate_events(ObjectKind.DATASET, CheckedEvents(ObjectKind.PROJECT_LOGS, [{"id": "a", "scores": {"s": 1}}]))

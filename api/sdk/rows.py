@@ -22,7 +22,7 @@ from uuid import UUID
 
 from permissions.exceptions import NotFound, ValidationError
 from projects.events.targets import live_targets
-from projects.events.validation import MAX_EVENTS, validate_event, validate_feedback_item
+from projects.events.validation import MAX_EVENTS, CheckedEvents, validate_event, validate_feedback_item
 from projects.events.writes import TargetWrites
 from projects.models import ObjectKind
 
@@ -126,6 +126,6 @@ def parse_rows(rows: Any, *, org_id: UUID) -> list[TargetWrites]:
         if target is None:
             kind, object_id = destination
             raise NotFound("project" if kind == ObjectKind.PROJECT_LOGS else kind, object_id)
-        write = writes.setdefault(destination, TargetWrites(target))
+        write = writes.setdefault(destination, TargetWrites(target, events=CheckedEvents(target.kind)))
         (write.feedback if is_feedback else write.events).append(item)
     return list(writes.values())
