@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint format check install clean
+.PHONY: run test bench fuzz lint format check install clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ bench: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
 	$(BIN)/python manage.py bench_logs $(BENCH_LOGS_ARGS)
+
+# A long schemathesis pass over every /v1 operation, on SQLite and then on PostgreSQL (FUZZ_POSTGRES_URL).
+FUZZ_EXAMPLES ?= 200
+FUZZ_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(FUZZ_POSTGRES_URL) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -4,7 +4,12 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
+import requests
 
 PROJECT = Path(__file__).resolve().parent.parent
 COMMAND_TIMEOUT = 120
@@ -42,3 +47,17 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def wait_until_serving(session: requests.Session, url: str, server: subprocess.Popen, log_tail: Callable[[], str], timeout: float) -> None:
+    """Until `url` answers 200 through `session`; fails with the server's log if it stops or takes too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"the server stopped while starting:\n{log_tail()}"
+        try:
+            if session.get(url, timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer within {timeout} s:\n{log_tail()}")

@@ -17,7 +17,7 @@ import pytest
 import requests
 from django.db import connection
 
-from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop
+from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop, wait_until_serving
 
 STARTUP_TIMEOUT = 30
 SECRET = "test-only " + "k3Y!" * 16
@@ -58,16 +58,8 @@ def server(tmp_path) -> Iterator[tuple[str, Path]]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            assert process.poll() is None, f"gunicorn stopped:\n{log.read_text()[-3000:]}"
-            try:
-                if requests.get(f"{base_url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, f"gunicorn did not answer within {STARTUP_TIMEOUT} s:\n{log.read_text()[-3000:]}"
-            time.sleep(0.2)
+        with requests.Session() as session:
+            wait_until_serving(session, f"{base_url}/healthz", process, lambda: log.read_text()[-3000:], STARTUP_TIMEOUT)
         yield base_url, log
     finally:
         stop(process)

@@ -20,7 +20,7 @@ import pytest
 import requests
 from django.db import connection
 
-from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop
+from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop, wait_until_serving
 
 CLIENT_THREADS = 5
 ROUNDS_PER_THREAD = 10
@@ -62,20 +62,6 @@ def _start(env: dict, log: Path, *arguments: str) -> subprocess.Popen:
         )
 
 
-def _wait_until_serving(site: Site, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    with site.session() as session:
-        while time.monotonic() < deadline:
-            assert server.poll() is None, f"the server stopped while starting:\n{site.log_tail()}"
-            try:
-                if session.get(f"{site.base_url}/v1/project", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-    pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT} s:\n{site.log_tail()}")
-
-
 @pytest.fixture
 def site(tmp_path) -> Iterator[Site]:
     """A migrated database file with one organization, and the live server and scoring worker on it."""
@@ -88,7 +74,8 @@ def site(tmp_path) -> Iterator[Site]:
         processes.append(_start(env, tmp_path / "worker.log", "run_scoring_worker", "--interval", "0.1"))
         processes.append(_start(env, tmp_path / "server.log", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"))
         site = Site(base_url=f"http://127.0.0.1:{port}", api_key=api_key, worker=processes[0], logs=tmp_path)
-        _wait_until_serving(site, processes[1])
+        with site.session() as session:
+            wait_until_serving(session, f"{site.base_url}/v1/project", processes[1], site.log_tail, STARTUP_TIMEOUT)
         yield site
     finally:
         for process in processes:

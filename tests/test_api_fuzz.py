@@ -1,0 +1,44 @@
+"""Schemathesis fuzzes every operation of ``/v1/openapi.json``: no request may answer a server error, and
+every answer must have the shape the schema promises.
+
+Both valid and invalid input are generated. Requests go through the site's WSGI application (the whole
+middleware chain, as a server runs it) in the test's own process and database, with an owner's API key
+in an organization with a project, an experiment and a dataset. The suite runs a bounded pass on each
+database (``FUZZ_EXAMPLES``, default 12 per operation); ``make fuzz`` runs a long one on both.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from accounts.services.credentials import api_key_create
+from braintrust_site.wsgi import application
+from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
+
+pytestmark = pytest.mark.django_db
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+
+schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])  # valid and invalid input
+
+
+@pytest.fixture
+def owner_key() -> str:
+    org = OrganizationFactory(name="Fuzzed")
+    project = ProjectFactory(org=org, name="fuzzed")
+    ExperimentFactory(project=project)
+    DatasetFactory(project=project)
+    _, raw = api_key_create(actor=owner_of(org), org=org, name="fuzz")
+    return raw
+
+
+@schema.parametrize()
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, owner_key):
+    case.call_and_validate(headers={"Authorization": f"Bearer {owner_key}"}, checks=[not_a_server_error, response_schema_conformance])
