@@ -21,7 +21,7 @@ from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import NeedsCreate
+from permissions.drf import NeedsCreate, Requirement
 from permissions.engine import Node
 from projects.models import Project
 from projects.selectors import readable_project_named
@@ -138,6 +138,14 @@ def project_json(project: Project) -> dict:
     return ProjectSerializer(project).data
 
 
+def project_registration_needs(user, org_id, name: str) -> list[Requirement]:
+    """What getting or creating the project `name` needs: nothing more if the caller may read a project of
+    that name (it is returned as it is), else create under org_project."""
+    if readable_project_named(user, org_id, name) is not None:
+        return []
+    return [NeedsCreate("project", Node("org_project", org_id))]
+
+
 # Views
 
 
@@ -149,9 +157,7 @@ class ProjectCollectionView(OrgScopedView):
 
     def requirements_post(self):
         data = self.body(CreateProjectSerializer)  # bad input is a 400 whoever asks
-        if readable_project_named(self.request.user, self.org.pk, data["name"]) is not None:
-            return []  # returned as it is, to whoever may read it
-        return [NeedsCreate("project", Node("org_project", self.org.pk))]
+        return project_registration_needs(self.request.user, self.org.pk, data["name"])
 
     @extend_schema(
         operation_id="postProject",

@@ -32,7 +32,7 @@ from api.experiments import (
     experiment_fields,
 )
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
-from api.projects import ProjectSerializer, project_json
+from api.projects import ProjectSerializer, project_json, project_registration_needs
 from api.schema import error_responses
 from permissions.drf import NeedsCreate, Requirement
 from permissions.engine import Node
@@ -106,8 +106,8 @@ class _RegistrationView(OrgScopedView):
         project_id = data.get("project_id")
         if project_id is None:
             project = readable_project_named(self.request.user, self.org.pk, data["project_name"])
-            if project is None:  # a new project: its own create service checks the object made in it
-                return [NeedsCreate("project", Node("org_project", self.org.pk))]
+            if project is None:  # a new project: the services check what is made in it as they make it
+                return project_registration_needs(self.request.user, self.org.pk, data["project_name"])
             project_id = project.pk
         return [NeedsCreate(self.object_type, Node("project", project_id))]
 
@@ -118,10 +118,7 @@ class ProjectRegisterView(OrgScopedView):
     object_type = "project"
 
     def requirements_post(self) -> list[Requirement]:
-        name = self.body(RegisterProjectSerializer)["project_name"]
-        if readable_project_named(self.request.user, self.org.pk, name) is not None:
-            return []
-        return [NeedsCreate("project", Node("org_project", self.org.pk))]
+        return project_registration_needs(self.request.user, self.org.pk, self.body(RegisterProjectSerializer)["project_name"])
 
     @extend_schema(
         operation_id="postProjectRegister",
