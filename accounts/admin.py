@@ -10,7 +10,7 @@ created here, since the admin could not show its raw value once and then never a
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
@@ -24,12 +24,23 @@ from accounts.services.credentials import (
 from accounts.services.members import invitation_revoke, member_invite
 from accounts.services.organizations import SETTINGS_FIELDS, organization_create, organization_update
 from permissions.admin import GuardedServiceAdmin, ReadOnlyAdmin, ServiceAdmin, changed, operator_write
+from permissions.engine import restrict
 from permissions.models import PermissionGroup
+
+
+def organizations_readable_as(user, node_type: str):
+    """The organizations whose `node_type` node (``org_member``: its members) `user` may read."""
+    return restrict(Organization.objects.all(), user, "read", node_type=node_type)
 
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):
     """People and service accounts. The password hash is never shown."""
+
+    def visible_to_staff(self, queryset, user):
+        # Themselves, and the members of the organizations whose members they may list.
+        member_of = Membership.objects.filter(org__in=organizations_readable_as(user, "org_member")).values("user_id")
+        return queryset.filter(Q(pk=user.pk) | Q(pk__in=member_of))
 
     list_display = ("email", "full_name", "kind", "service_account_org", "is_active", "is_staff", "is_superuser", "created", "last_login")
     list_select_related = ("service_account_org",)
@@ -82,6 +93,9 @@ class ServiceAccountChangeForm(forms.ModelForm):
 class ServiceAccountAdmin(ServiceAdmin):
     """Service accounts: Owners of their organization create, rename and delete them."""
 
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(service_account_org__in=organizations_readable_as(user, "org_member"))
+
     list_display = ("given_name", "email", "service_account_org", "is_active", "created")
     list_select_related = ("service_account_org",)
     list_filter = ("service_account_org", "is_active")
@@ -123,6 +137,9 @@ class OrganizationAdmin(GuardedServiceAdmin):
     """Organizations: created with their built-in groups, settings changed by ``organization_update``.
     No service deletes an organization, so neither does the admin."""
 
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(pk__in=Membership.objects.filter(user=user).values("org_id"))  # membership shows it
+
     list_display = ("name", "id", "member_count", "create_direct_ownership_grants", "api_url", "created")
     list_filter = ("create_direct_ownership_grants",)
     search_fields = ("name",)
@@ -149,6 +166,9 @@ class OrganizationAdmin(GuardedServiceAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(org__in=organizations_readable_as(user, "org_member"))
+
     list_display = ("user", "org", "created")
     list_select_related = ("user", "org")
     list_filter = ("org",)
@@ -159,6 +179,9 @@ class MembershipAdmin(ReadOnlyAdmin):
 class InvitationAdmin(ServiceAdmin):
     """Invitations are made by ``member_invite`` and revoked by ``invitation_revoke`` (the action);
     an invitation is never edited or deleted, it stays as the record of who was invited when."""
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(org__in=organizations_readable_as(user, "org_member"))
 
     list_display = ("email", "org", "status", "invited_by", "created", "expires_at", "accepted_at", "revoked_at")
     list_select_related = ("org", "invited_by")
@@ -198,6 +221,13 @@ class ApiKeyAdmin(ServiceAdmin):
     Deleting one revokes it through the credentials service: a service token by an Owner of its
     organization, an API key by its own holder. Creating is left to the pages and the API, which show
     the raw value once."""
+
+    def visible_to_staff(self, queryset, user):
+        # Their own keys, and the service tokens of the organizations they own (Owners manage those).
+        owned = Organization.objects.filter(
+            permission_groups__builtin=PermissionGroup.Builtin.OWNERS, permission_groups__auth_group__user=user
+        )
+        return queryset.filter(Q(user=user) | Q(kind=ApiKey.Kind.SERVICE_TOKEN, org__in=owned.values("pk")))
 
     list_display = ("preview_name", "name", "kind", "user", "org", "created", "last_used_at", "expires_at", "revoked_at")
     list_select_related = ("user", "org")

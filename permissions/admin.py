@@ -32,7 +32,8 @@ from guardian.forms import BaseObjectPermissionsForm
 
 from braintrust_site.client_address import client_address
 from permissions.audit import request_origin
-from permissions.engine.nodes import Node, is_concrete
+from permissions.engine import restrict
+from permissions.engine.nodes import Node, is_concrete, model_for_type
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records, resolve_chain
 from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
@@ -90,12 +91,39 @@ def organization_display(obj) -> str:
     return obj.project.org.name
 
 
+def _organizations():
+    return model_for_type("organization").objects.all()
+
+
+def visible_roles(queryset, user):
+    """The system roles, and the organization roles `user` may read."""
+    return queryset.filter(Q(org__isnull=True) | Q(pk__in=restrict(Role.objects.filter(org__isnull=False), user, "read")))
+
+
 class OperatorAdmin(admin.ModelAdmin):
     """Every operator may look; nobody may write unless a subclass hands the write to a service.
 
     Django's model permissions are not consulted: the models here declare none (the engine's permissions
     are about nodes, not tables), and which writes are allowed is decided by the services.
+
+    What an operator sees is restricted like everything else: a superuser (the hosting operator) sees
+    every row; any other staff member sees only the rows the engine lets them read, in changelists,
+    change pages, search and autocomplete alike (they all start from :meth:`get_queryset`). A model that
+    is a node of the hierarchy is restricted by the engine directly; any other admin says how its rows
+    map to nodes in :meth:`visible_to_staff`, and shows a staff member nothing until it does.
     """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return self.visible_to_staff(queryset, request.user)
+
+    def visible_to_staff(self, queryset, user):
+        """The rows a staff member who is not a superuser may see: those the engine lets them read."""
+        if getattr(queryset.model, "acl_object_type", None):
+            return restrict(queryset, user, "read")
+        return queryset.none()
 
     def has_module_permission(self, request) -> bool:
         return is_operator(request.user)
@@ -501,6 +529,9 @@ class PermissionGroupAdmin(GuardedServiceAdmin):
 
 @admin.register(GroupNesting)
 class GroupNestingAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(group__in=restrict(PermissionGroup.objects.all(), user, "read"))
+
     list_display = ("group", "member_group", "organization")
     list_select_related = ("group__org", "member_group")
     search_fields = ("group__name", "member_group__name", "group__org__name")
@@ -579,6 +610,9 @@ class RoleChangeForm(forms.ModelForm):
 
 @admin.register(Role)
 class RoleAdmin(GuardedServiceAdmin):
+    def visible_to_staff(self, queryset, user):
+        return visible_roles(queryset, user)
+
     list_display = ("name", "org", "kind", "description", "created_by", "created")
     list_select_related = ("org", "created_by")
     list_filter = (("org", admin.EmptyFieldListFilter), "org")
@@ -623,6 +657,9 @@ class RoleAdmin(GuardedServiceAdmin):
 
 @admin.register(RolePermission)
 class RolePermissionAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(role__in=visible_roles(Role.objects.all(), user))
+
     list_display = ("role", "permission", "restrict_object_type")
     list_select_related = ("role",)
     list_filter = ("permission", "restrict_object_type")
@@ -631,6 +668,9 @@ class RolePermissionAdmin(ReadOnlyAdmin):
 
 @admin.register(RoleNesting)
 class RoleNestingAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(role__in=visible_roles(Role.objects.all(), user))
+
     list_display = ("role", "member_role")
     list_select_related = ("role", "member_role")
     search_fields = ("role__name", "member_role__name")
@@ -672,6 +712,11 @@ class AclGrantAdmin(ServiceAdmin):
     """Grants of roles, grants restricted to a type and grants on virtual nodes; direct grants live on each
     object's 'Object permissions' page. Both are listed by ``GET /v1/acl``."""
 
+    def visible_to_staff(self, queryset, user):
+        # Listing grants needs read_acls; held on the organization, it covers every node in it. (Grants
+        # readable through read_acls on one project only are left to the pages and the API.)
+        return queryset.filter(org__in=restrict(_organizations(), user, "read_acls"))
+
     list_display = ("object_type", "object_id", "subject", "what", "restrict_object_type", "org", "created")
     list_select_related = ("org", "user", "group", "role")
     list_filter = ("object_type", "permission", "restrict_object_type", "org")
@@ -702,6 +747,9 @@ class AclGrantAdmin(ServiceAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(org__in=restrict(_organizations(), user, "read", node_type="org_audit_logs"))
+
     list_display = ("created", "action", "actor_email", "org", "target_type", "target_name", "channel")
     list_select_related = ("org",)
     list_filter = ("target_type", "org")

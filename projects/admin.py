@@ -8,8 +8,10 @@ transactions and scoring jobs are history or derived data: read-only.
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 
 from permissions.admin import GuardedServiceAdmin, ReadOnlyAdmin, ServiceAdmin, changed, organization_display
+from permissions.engine import restrict
 from projects.models import (
     Dataset,
     EventFeedback,
@@ -17,6 +19,7 @@ from projects.models import (
     EventTag,
     EventVersion,
     Experiment,
+    ObjectKind,
     OverflowUpload,
     Project,
     ProjectScore,
@@ -217,6 +220,9 @@ class PromptSessionAdmin(_ProjectObjectAdmin):
 
 @admin.register(PromptVersion)
 class PromptVersionAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(prompt__in=restrict(Prompt.objects.all(), user, "read"))
+
     list_display = ("prompt", "xact_id", "project", "created_by", "created")
     list_select_related = ("prompt__project", "created_by")
     search_fields = ("prompt__name", "prompt__slug", "prompt__project__name")
@@ -232,6 +238,9 @@ class PromptVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ProjectTag)
 class ProjectTagAdmin(_ProjectScopedAdmin, ServiceAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(project__in=restrict(Project.objects.all(), user, "read"))
+
     list_display = ("name", "project", "organization", "color", "description", "created_by", "created")
     list_select_related = ("project__org", "created_by")
     list_filter = ("project__org",)
@@ -271,6 +280,9 @@ class ProjectScoreForm(forms.ModelForm):
 
 @admin.register(ProjectScore)
 class ProjectScoreAdmin(_ProjectScopedAdmin, ServiceAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(project__in=restrict(Project.objects.all(), user, "read"))
+
     list_display = ("name", "score_type", "project", "organization", "created_by", "created")
     list_select_related = ("project__org", "created_by")
     list_filter = ("score_type", "project__org")
@@ -305,6 +317,15 @@ class ProjectScoreAdmin(_ProjectScopedAdmin, ServiceAdmin):
 # Data rows and the work derived from them
 
 
+def readable_rows(user) -> Q:
+    """The rows (by ``kind`` and ``object_id``) of the experiments, datasets and project logs `user` may read."""
+    return (
+        Q(kind=ObjectKind.EXPERIMENT, object_id__in=restrict(Experiment.objects.all(), user, "read").values("pk"))
+        | Q(kind=ObjectKind.DATASET, object_id__in=restrict(Dataset.objects.all(), user, "read").values("pk"))
+        | Q(kind=ObjectKind.PROJECT_LOGS, object_id__in=restrict(Project.objects.all(), user, node_type="project_log").values("pk"))
+    )
+
+
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyAdmin):
     list_display = ("id", "created")
@@ -328,6 +349,9 @@ _ROW_FIELDS = (
 
 @admin.register(EventRow)
 class EventRowAdmin(_ProjectScopedAdmin, ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(readable_rows(user))
+
     list_display = ("id", "kind", "object_id", "row_id", "xact_id", "project", "organization", "is_deleted", "created")
     list_select_related = ("project__org",)
     list_filter = ("kind", "is_deleted", "project__org")
@@ -337,6 +361,9 @@ class EventRowAdmin(_ProjectScopedAdmin, ReadOnlyAdmin):
 
 @admin.register(EventVersion)
 class EventVersionAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(readable_rows(user))
+
     list_display = ("id", "kind", "object_id", "row_id", "xact_id", "first_id", "is_deleted", "created")
     list_filter = ("kind", "is_deleted")
     search_fields = ("row_id", "span_id", "root_span_id", "object_id")
@@ -345,6 +372,9 @@ class EventVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(EventTag)
 class EventTagAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(row__in=EventRow.objects.filter(readable_rows(user)))
+
     list_display = ("tag", "row")
     list_select_related = ("row",)
     search_fields = ("tag", "row__row_id")
@@ -352,6 +382,9 @@ class EventTagAdmin(ReadOnlyAdmin):
 
 @admin.register(EventFeedback)
 class EventFeedbackAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(readable_rows(user))
+
     list_display = ("id", "kind", "object_id", "row_id", "xact_id", "source", "created_by", "created")
     list_select_related = ("created_by",)
     list_filter = ("kind", "source")
@@ -360,6 +393,9 @@ class EventFeedbackAdmin(ReadOnlyAdmin):
 
 @admin.register(ScoringJob)
 class ScoringJobAdmin(ReadOnlyAdmin):
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(readable_rows(user))
+
     list_display = ("id", "rule", "kind", "object_id", "row_id", "status", "attempts", "created", "started_at", "finished_at")
     list_select_related = ("rule",)
     list_filter = ("status", "kind")
@@ -370,6 +406,9 @@ class ScoringJobAdmin(ReadOnlyAdmin):
 class OverflowUploadAdmin(ReadOnlyAdmin):
     """Uploads wait for /logs3 and are purged once used or expired. The token's hash and the storage key are
     never shown: the signed URL and the key are the uploader's alone."""
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(created_by=user)  # an upload is its uploader's until /logs3 takes it
 
     list_display = ("id", "org", "created_by", "size_bytes", "created", "expires_at", "uploaded_at", "consumed_at")
     list_select_related = ("org", "created_by")

@@ -65,6 +65,8 @@ pytestmark = pytest.mark.django_db
 
 APPS = ("accounts", "permissions", "projects")
 REGISTERED = sorted((m for m in admin.site._registry if m._meta.app_label in APPS), key=lambda m: m._meta.label)
+# Rows that belong to no organization, which only superusers (the hosting operators) see.
+SUPERUSERS_ONLY = {Transaction}
 GUARDED = [Organization, PermissionGroup, Role, Project, Experiment, Dataset, Prompt, PromptSession]
 READ_ONLY = [
     User,
@@ -105,6 +107,10 @@ class World:
 
     def client(self, who: str = "operator") -> Client:
         return admin_client(getattr(self, who))
+
+    def client_seeing(self, model) -> Client:
+        """The operator's client, or the superuser's for rows that belong to no organization."""
+        return self.client("stranger_superuser" if model in SUPERUSERS_ONLY else "operator")
 
 
 def admin_client(user: User) -> Client:
@@ -206,13 +212,15 @@ class Rows:
         return ProjectScoreFactory(project=self.world.project)
 
     def _user(self, i):
-        return UserFactory()
+        return add_member(self.world.org)
 
     def _serviceaccount(self, i):
         return ServiceAccount.objects.get(pk=ServiceAccountFactory(service_account_org=self.world.org).pk)
 
     def _organization(self, i):
-        return OrganizationFactory()
+        org = OrganizationFactory()
+        add_member(org, self.world.operator)  # membership makes it visible to its member
+        return org
 
     def _membership(self, i):
         return Membership.objects.get(org=self.world.org, user=add_member(self.world.org))
@@ -380,7 +388,7 @@ def test_an_inactive_staff_user_cannot_use_the_admin(world):
 @pytest.mark.parametrize("model", REGISTERED, ids=_label)
 def test_changelist_and_change_page_answer_200_for_an_operator(world, model):
     obj = Rows(world).make(model)
-    client = world.client()
+    client = world.client_seeing(model)
     changelist = client.get(url(model, "changelist"))
     assert changelist.status_code == 200
     assert obj.pk in {row.pk for row in changelist.context["cl"].result_list}
@@ -450,7 +458,7 @@ def _changelist_queries(client: Client, model) -> tuple[int, int]:
 @pytest.mark.parametrize("model", REGISTERED, ids=_label)
 def test_changelist_costs_the_same_number_of_queries_for_one_and_thirty_rows(world, model):
     rows = Rows(world)
-    client = world.client()
+    client = world.client_seeing(model)
     rows.make(model)
     shown_before, queries_at_one = _changelist_queries(client, model)
     for _ in range(29):
@@ -466,7 +474,7 @@ def test_changelist_costs_the_same_number_of_queries_for_one_and_thirty_rows(wor
 @pytest.mark.parametrize("model", READ_ONLY, ids=_label)
 def test_read_only_admins_refuse_to_add_change_or_delete(world, model):
     obj = Rows(world).make(model)
-    client = world.client()
+    client = world.client_seeing(model)
     before = row_counts()
     assert client.get(url(model, "add")).status_code == 403
     assert client.post(url(model, "add"), {}).status_code == 403
@@ -821,7 +829,10 @@ def test_an_operator_may_delete_their_own_api_key_but_not_someone_elses(world):
     assert not ApiKey.objects.filter(pk=mine.pk).exists()
     assert_audited_from_admin("api_key.delete", world.operator)
 
-    response = client.post(url(ApiKey, "delete", theirs.pk), {"post": "yes"}, follow=True)
+    # another member's key is not shown to the operator at all; a superuser sees it, and the service refuses
+    hidden = client.post(url(ApiKey, "delete", theirs.pk), {"post": "yes"}, follow=True)
+    assert any("Perhaps it was deleted?" in message for message in messages_of(hidden))
+    response = world.client("stranger_superuser").post(url(ApiKey, "delete", theirs.pk), {"post": "yes"}, follow=True)
     assert f"No api_key with id {theirs.pk} was found." in messages_of(response)
     assert ApiKey.objects.filter(pk=theirs.pk).exists()
 
@@ -1092,3 +1103,51 @@ def test_the_object_permissions_page_picks_members_by_email_and_groups_of_the_or
 def test_the_grant_pages_warn_that_manage_access_is_a_super_user_ability(world):
     response = world.client().get(url(Project, "permissions_manage_user", world.project.pk, world.member.pk))
     assert "can grant themselves anything" in response.content.decode()
+
+
+# What a staff member who is not a superuser sees
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_label)
+def test_a_staff_member_of_another_organization_sees_none_of_its_rows_while_a_superuser_sees_them(world, model):
+    obj = Rows(world).make(model)
+    outsider = add_member(world.other_org, UserFactory(is_staff=True), "owners")  # an Owner, elsewhere
+    client = admin_client(outsider)
+    changelist = client.get(url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert obj.pk not in {row.pk for row in changelist.context["cl"].result_list}
+    assert client.get(url(model, "change", obj.pk)).status_code == 302  # "doesn't exist", as for a missing id
+    everything = world.client("stranger_superuser").get(url(model, "changelist"))
+    assert obj.pk in {row.pk for row in everything.context["cl"].result_list}
+
+
+def test_an_engineer_operator_sees_projects_and_members_but_not_the_audit_log_nor_others_keys(world):
+    rows = Rows(world)
+    project, event, membership = rows.make(Project), rows.make(AuditEvent), rows.make(Membership)
+    operators_key, _ = api_key_create(actor=world.operator, org=world.org, name="the owner's")
+    own_key, _ = api_key_create(actor=world.engineer_operator, org=world.org, name="mine")
+    client = world.client("engineer_operator")
+
+    def shown(model) -> set:
+        return {row.pk for row in client.get(url(model, "changelist")).context["cl"].result_list}
+
+    assert project.pk in shown(Project)
+    assert membership.pk in shown(Membership)  # Engineers read org_member
+    assert event.pk not in shown(AuditEvent)  # no read on org_audit_logs
+    assert shown(ApiKey) == {own_key.pk}
+    assert operators_key.pk not in shown(ApiKey)
+    grant(world.org, Node("org_audit_logs", world.org.pk), user=world.engineer_operator, permission="read")
+    assert event.pk in shown(AuditEvent)
+
+
+def test_event_rows_are_shown_only_for_objects_the_staff_member_may_read(world):
+    from projects.events.targets import EventTarget
+    from projects.events.writes import insert_events
+
+    reader = add_member(world.org, UserFactory(is_staff=True))
+    seen, hidden = ExperimentFactory(project=world.project), ExperimentFactory(project=world.project)
+    for experiment in (seen, hidden):
+        insert_events(actor=world.operator, target=EventTarget.of(experiment), events=[{"id": f"r-{experiment.pk}"}])
+    grant(world.org, seen, user=reader, permission="read")
+    rows = {row.object_id for row in admin_client(reader).get(url(EventRow, "changelist")).context["cl"].result_list}
+    assert rows == {seen.pk}

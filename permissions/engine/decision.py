@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet, UUIDField
 
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.context import PrincipalContext, load_context
-from permissions.engine.nodes import ChainPlan, Node, chain_plan, grant_tables, is_concrete
+from permissions.engine.nodes import ChainPlan, Node, chain_plan, grant_tables, is_concrete, model_for_type
 from permissions.models import AclGrant
 from permissions.types import ALL_PERMISSIONS, PARENT_TYPE, codename, parse_codename
 
@@ -198,14 +198,21 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
     return [subquery.order_by() for subquery in subqueries]
 
 
-def restrict(queryset: QuerySet, principal, permission: str = "read") -> QuerySet:
-    """`queryset` narrowed, in the database, to the rows on which `principal` holds `permission`."""
+def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None) -> QuerySet:
+    """`queryset` narrowed, in the database, to the rows on which `principal` holds `permission`.
+
+    With `node_type`, the rows stand for the nodes of that type that hang on them instead of for
+    themselves: projects as their ``project_log``, organizations as their ``org_member`` or
+    ``org_audit_logs`` node ("the projects whose logs the principal may read").
+    """
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"Unknown permission {permission!r}.")
+    object_type = node_type or queryset.model.acl_object_type
+    if node_type is not None and model_for_type(node_type) is not queryset.model:
+        raise ValueError(f"{queryset.model.__name__} rows do not stand for {node_type} nodes.")
     if not is_acting_principal(principal):
         return queryset.none()
     context = load_context(principal)
     if not context.member_org_ids:
         return queryset.none()
-    object_type = queryset.model.acl_object_type
     return queryset.filter(permission_filter(context, permission, object_type, chain_plan(object_type)))
