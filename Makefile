@@ -36,12 +36,12 @@ bench: $(INSTALLED)
 	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
 	$(BIN)/python manage.py bench_logs $(BENCH_LOGS_ARGS)
 
-# A long schemathesis pass over every /v1 operation, on SQLite and then on PostgreSQL (FUZZ_POSTGRES_URL).
+# A long schemathesis pass over every /v1 operation against a live server, on SQLite then on PostgreSQL.
 FUZZ_EXAMPLES ?= 200
 FUZZ_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 fuzz: $(INSTALLED)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(FUZZ_POSTGRES_URL) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
+	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
+	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(FUZZ_POSTGRES_URL) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -1,10 +1,11 @@
 """Schemathesis fuzzes every operation of ``/v1/openapi.json``: no request may answer a server error, and
 every answer must have the shape the schema promises.
 
-Both valid and invalid input are generated. Requests go through the site's WSGI application (the whole
-middleware chain, as a server runs it) in the test's own process and database, with an owner's API key
-in an organization with a project, an experiment and a dataset. The suite runs a bounded pass on each
-database (``FUZZ_EXAMPLES``, default 12 per operation); ``make fuzz`` runs a long one on both.
+Both valid and invalid input are generated, with an owner's API key in an organization with a project,
+an experiment and a dataset. In the suite, requests go through the site's WSGI application (the whole
+middleware chain, as a server runs it) in the test's own process, a bounded number per operation
+(``FUZZ_EXAMPLES``, default 12), on each database. With ``FUZZ_LIVE=1`` they go over HTTP to a live
+server instead; ``make fuzz`` runs a long pass that way on both databases.
 """
 
 import os
@@ -20,11 +21,14 @@ from accounts.services.credentials import api_key_create
 from braintrust_site.wsgi import application
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
 
-pytestmark = pytest.mark.django_db
-
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+FUZZ_LIVE = os.environ.get("FUZZ_LIVE", "") == "1"
+
+pytestmark = pytest.mark.django_db(transaction=FUZZ_LIVE)  # a live server sees committed rows only
 
 schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
+if FUZZ_LIVE:  # the same schema, without the application: requests go over HTTP to the base URL given
+    schema = schemathesis.openapi.from_dict(schema.raw_schema)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])  # valid and invalid input
 
 
@@ -40,5 +44,7 @@ def owner_key() -> str:
 
 @schema.parametrize()
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, owner_key):
-    case.call_and_validate(headers={"Authorization": f"Bearer {owner_key}"}, checks=[not_a_server_error, response_schema_conformance])
+def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, owner_key, request):
+    where = {"base_url": request.getfixturevalue("live_server").url} if FUZZ_LIVE else {}
+    headers = {"Authorization": f"Bearer {owner_key}"}
+    case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance], **where)
