@@ -15,7 +15,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 COMMAND_TIMEOUT = 120
 
 # The variables that would point the processes elsewhere than the test's own database (or at a broker).
-ISOLATED_VARIABLES = {"DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS", "LOG_FORMAT"}
+ISOLATED_VARIABLES = {
+    "DATABASE_URL",
+    "DATABASE_CONN_MAX_AGE",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "LOG_FORMAT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process only
+}
 
 
 def isolated_env(database_file: Path, **extra: str) -> dict[str, str]:
