@@ -93,6 +93,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     from braintrust_site.sqlite import concurrent_writer_options
 
     DATABASES["default"]["OPTIONS"] = {**concurrent_writer_options(), **DATABASES["default"].get("OPTIONS", {})}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # The access engine prepares its statements (permissions/engine/statements.py) and, their text being
+    # fixed, plans each once per connection; Django's own queries are bound on the client, never
+    # prepared, so the plan mode concerns the engine's alone. Off for a pooler that drops prepared statements.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 5
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import UUIDField
 
 from permissions.engine.cache import cache_get, cache_set
+from permissions.engine.statements import engine_cursor
 from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 
 Pair = tuple[str, str]  # (permission, restrict_object_type or "")
@@ -88,7 +89,7 @@ def load_context(principal) -> PrincipalContext:
     auth_group_org: dict[int, UUID] = {}
     pairs: dict[UUID, set[Pair]] = {}
     role_org: dict[UUID, UUID | None] = {}
-    with connection.cursor() as cursor:
+    with engine_cursor() as cursor:
         cursor.execute(_sql(), [param, param])
         for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
             if kind == "org":

@@ -17,10 +17,12 @@ from uuid import UUID
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Q, QuerySet, UUIDField
+from django.db.models.expressions import RawSQL
 
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.context import PrincipalContext, load_context
 from permissions.engine.nodes import ChainPlan, Node, chain_plan, grant_tables, is_concrete, model_for_type
+from permissions.engine.statements import any_of, engine_cursor, uses_arrays
 from permissions.models import AclGrant
 from permissions.types import ALL_PERMISSIONS, PARENT_TYPE, codename, parse_codename
 
@@ -36,7 +38,8 @@ def _level_id_sql(object_type: str, lookup: str) -> str:
     if lookup == "pk":
         return "%s"
     anchor = chain_plan(object_type).anchor
-    sql, params = anchor._base_manager.filter(pk=UUID(int=0)).values(lookup)[:1].query.sql_with_params()
+    query = anchor._base_manager.filter(pk=UUID(int=0)).order_by().values(lookup)[:1].query
+    sql, params = query.sql_with_params()
     if len(params) != 1:
         raise RuntimeError(f"Unexpected parameters resolving {lookup} of a {object_type}.")
     return f"({sql})"
@@ -46,56 +49,74 @@ def _uuid_type() -> str:
     return UUIDField().db_type(connection)
 
 
-def _in_list(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
+def _prep_uuid(value) -> object:
+    return UUIDField().get_db_prep_value(value, connection)
 
 
-def _chain_grants_sql(context: PrincipalContext, plan: ChainPlan, node_id: UUID) -> tuple[str, list]:
-    """One ``UNION ALL`` statement: the node's organization, then every grant on its chain naming the
-    principal or one of its groups, as rows (kind, permission or codename, restriction, role, group,
-    auth group, organization).
+@cache
+def _chain_statement(node_type: str, auth_group_count: int, group_count: int) -> str:
+    """The chain statement of a `node_type` for a principal in that many groups (on PostgreSQL the
+    counts are always -1: the groups are one array parameter each, and the text never changes).
 
-    Raw SQL because this runs on every check: building the same statement with the ORM costs ten times
-    the query itself. Only table and column names from model metadata are formatted in.
+    Its rows: the node's organization, then every grant on its chain naming the principal or one of its
+    groups, as (kind, permission or codename, restriction, role, group, auth group, organization).
+    Raw SQL because this runs on every check: building it with the ORM cost ten times the query itself.
+    Only table and column names from model metadata are formatted in.
     """
-    prep = UUIDField().get_db_prep_value
-    node = prep(node_id, connection)
-    principal = prep(context.principal_id, connection)
-    auth_groups = list(context.auth_group_org)
-    groups = [prep(g, connection) for g in context.group_org]
+    plan = chain_plan(node_type)
     uuid, permission_table = _uuid_type(), Permission._meta.db_table
     null_uuid, null_int = f"CAST(NULL AS {uuid})", "CAST(NULL AS integer)"
-    parts = [f"SELECT 'org', NULL, NULL, {null_uuid}, {null_uuid}, {null_int}, {_level_id_sql(plan.node_type, plan.org_lookup)}"]
-    params: list = [node]
-    acl_nodes, acl_params = [], []
+    parts = [f"SELECT 'org', NULL, NULL, {null_uuid}, {null_uuid}, {null_int}, {_level_id_sql(node_type, plan.org_lookup)}"]
+    acl_nodes = []
     for level in plan.levels:
-        level_id = _level_id_sql(plan.node_type, level.lookup)
+        level_id = _level_id_sql(node_type, level.lookup)
         if is_concrete(level.type):
             tables = grant_tables(level.type)
             for table, subject in ((tables.user, "user"), (tables.group, "group")):
-                if subject == "group" and not auth_groups:
-                    continue
                 meta = table._meta
                 content = meta.get_field("content_object").column
                 permission = meta.get_field("permission").column
-                subject_column = meta.get_field(subject).column
-                auth_group = f"t.{subject_column}" if subject == "group" else null_int
-                where = f"t.{subject_column} = %s" if subject == "user" else f"t.{subject_column} IN ({_in_list(auth_groups)})"
+                subject_column = f"t.{meta.get_field(subject).column}"
+                if subject == "user":
+                    auth_group, where = null_int, f"{subject_column} = %s"
+                else:
+                    auth_group, where = subject_column, _placeholder_any(subject_column, auth_group_count, "integer")
                 parts.append(
                     f"SELECT '{subject}', p.codename, '', {null_uuid}, {null_uuid}, {auth_group}, {null_uuid}"  # noqa: S608
                     f" FROM {meta.db_table} t JOIN {permission_table} p ON p.id = t.{permission}"
                     f" WHERE t.{content} = {level_id} AND {where}"
                 )
-                params += [node, principal] if subject == "user" else [node, *auth_groups]
         acl_nodes.append(f"(a.object_type = %s AND a.object_id = {level_id})")
-        acl_params += [level.type, node]
-    subjects = "a.user_id = %s" + (f" OR a.group_id IN ({_in_list(groups)})" if groups else "")
     parts.append(
         f"SELECT 'acl', a.permission, a.restrict_object_type, a.role_id, a.group_id, {null_int}, a.org_id"  # noqa: S608
-        f" FROM {AclGrant._meta.db_table} a WHERE ({' OR '.join(acl_nodes)}) AND ({subjects})"
+        f" FROM {AclGrant._meta.db_table} a WHERE ({' OR '.join(acl_nodes)})"
+        f" AND (a.user_id = %s OR {_placeholder_any('a.group_id', group_count, uuid)})"
     )
-    params += [*acl_params, principal, *groups]
-    return " UNION ALL ".join(parts), params
+    return " UNION ALL ".join(parts)
+
+
+def _placeholder_any(column: str, count: int, sql_type: str) -> str:
+    """The text of :func:`any_of` for `count` values (-1: an array parameter)."""
+    return any_of(column, [None] * max(count, 0), sql_type)[0]
+
+
+def _chain_grants_sql(context: PrincipalContext, plan: ChainPlan, node_id: UUID) -> tuple[str, list]:
+    """The chain statement for this principal and node, with its parameters (see :func:`_chain_statement`)."""
+    node, principal = _prep_uuid(node_id), _prep_uuid(context.principal_id)
+    auth_groups = list(context.auth_group_org)
+    groups = [_prep_uuid(g) for g in context.group_org]
+    _, auth_group_params = any_of("", auth_groups, "integer")
+    _, group_params = any_of("", groups, "uuid")
+    params: list = [node]
+    acl_params: list = []
+    for level in plan.levels:
+        if is_concrete(level.type):
+            params += [node, principal, node, *auth_group_params]
+        acl_params += [level.type, node]
+    params += [*acl_params, principal, *group_params]
+    if uses_arrays():
+        return _chain_statement(plan.node_type, -1, -1), params
+    return _chain_statement(plan.node_type, len(auth_groups), len(groups)), params
 
 
 def held_on_chain(principal, plan: ChainPlan, node_id: UUID, node_type: str) -> frozenset[str]:
@@ -104,7 +125,7 @@ def held_on_chain(principal, plan: ChainPlan, node_id: UUID, node_type: str) -> 
     if not context.member_org_ids:
         return frozenset()
     sql, params = _chain_grants_sql(context, plan, node_id)
-    with connection.cursor() as cursor:
+    with engine_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     node_org = next((_uuid(row[6]) for row in rows if row[0] == "org"), None)
@@ -163,39 +184,55 @@ def permission_filter(context: PrincipalContext, permission: str, node_type: str
     For each organization the principal belongs to: the row is in that organization, and the id of some
     node of its chain is among the ids that carry a matching grant there. Each of those id sets is an
     uncorrelated subquery, which the database computes once per statement rather than once per row.
+    The subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with
+    the ORM, building and compiling them cost several times what the database spends running them.
     """
     per_org = []
     for org_id in sorted(context.member_org_ids, key=str):
-        reasons = [
-            Q(**{f"{level.lookup}__in": ids})
-            for level in plan.levels
-            for ids in _granted_ids(context, permission, node_type, level.type, org_id)
-        ]
-        if reasons:
-            per_org.append(Q(**{plan.org_lookup: org_id}) & reduce(or_, reasons))
+        reasons = [Q(**{f"{level.lookup}__in": _granted_ids(context, permission, node_type, level.type, org_id)}) for level in plan.levels]
+        per_org.append(Q(**{plan.org_lookup: org_id}) & reduce(or_, reasons))
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
 
 
-def _granted_ids(context: PrincipalContext, permission: str, node_type: str, level_type: str, org_id: UUID) -> list[QuerySet]:
-    """Subqueries of the ids of `level_type` nodes of the organization on which a grant yields
-    `permission` for a `node_type` to the principal or one of its groups there."""
-    groups = [g for g, org in context.group_org.items() if org == org_id]
-    auth_groups = [g for g, org in context.auth_group_org.items() if org == org_id]
-    roles = [r for r in context.roles_yielding(permission, node_type) if context.role_org.get(r) in (None, org_id)]
-    subqueries = []
+@cache
+def _granted_ids_statement(level_type: str, auth_group_count: int, group_count: int, role_count: int) -> str:
+    """The text of :func:`_granted_ids` (the counts are -1 on PostgreSQL, where lists are arrays)."""
+    uuid, permission_table = _uuid_type(), Permission._meta.db_table
+    parts = []
     if is_concrete(level_type):
         tables = grant_tables(level_type)
+        for table, subject in ((tables.user, "user"), (tables.group, "group")):
+            meta = table._meta
+            subject_column = f"t.{meta.get_field(subject).column}"
+            where = f"{subject_column} = %s" if subject == "user" else _placeholder_any(subject_column, auth_group_count, "integer")
+            parts.append(
+                f"SELECT t.{meta.get_field('content_object').column} FROM {meta.db_table} t"  # noqa: S608
+                f" JOIN {permission_table} p ON p.id = t.{meta.get_field('permission').column} WHERE {where} AND p.codename = %s"
+            )
+    parts.append(
+        f"SELECT a.object_id FROM {AclGrant._meta.db_table} a WHERE a.org_id = %s AND a.object_type = %s"  # noqa: S608
+        f" AND (a.user_id = %s OR {_placeholder_any('a.group_id', group_count, uuid)})"
+        f" AND ((a.permission = %s AND a.restrict_object_type IN ('', %s)) OR {_placeholder_any('a.role_id', role_count, uuid)})"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _granted_ids(context: PrincipalContext, permission: str, node_type: str, level_type: str, org_id: UUID) -> RawSQL:
+    """A subquery of the ids of `level_type` nodes of the organization on which a grant yields
+    `permission` for a `node_type` to the principal or one of its groups there."""
+    groups = [_prep_uuid(g) for g, org in context.group_org.items() if org == org_id]
+    auth_groups = [g for g, org in context.auth_group_org.items() if org == org_id]
+    roles = [_prep_uuid(r) for r in context.roles_yielding(permission, node_type) if context.role_org.get(r) in (None, org_id)]
+    principal = _prep_uuid(context.principal_id)
+    params: list = []
+    if is_concrete(level_type):
         perm = codename(permission, level_type)
-        subqueries.append(tables.user.objects.filter(user_id=context.principal_id, permission__codename=perm).values("content_object_id"))
-        if auth_groups:
-            subqueries.append(tables.group.objects.filter(group_id__in=auth_groups, permission__codename=perm).values("content_object_id"))
-    subjects = Q(user_id=context.principal_id) | Q(group_id__in=groups) if groups else Q(user_id=context.principal_id)
-    yields = Q(permission=permission, restrict_object_type__in=["", node_type])
-    if roles:
-        yields |= Q(role_id__in=roles)
-    acl = AclGrant.objects.filter(org_id=org_id, object_type=level_type).filter(subjects).filter(yields)
-    subqueries.append(acl.values("object_id"))
-    return [subquery.order_by() for subquery in subqueries]
+        params += [principal, perm, *any_of("", auth_groups, "integer")[1], perm]
+    params += [_prep_uuid(org_id), level_type, principal, *any_of("", groups, "uuid")[1], permission, node_type]
+    params += any_of("", roles, "uuid")[1]
+    counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
+    # Only table and column names from model metadata are in the text; every value is a parameter.
+    return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
 
 
 def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None) -> QuerySet:

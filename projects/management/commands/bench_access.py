@@ -3,7 +3,11 @@
 Builds a throwaway organization inside a transaction that is rolled back at the end, so it can run
 against any database without leaving anything behind:
 
-    python manage.py bench_access --objects 10000 --depth 10
+    python manage.py bench_access --objects 10000 --depth 10 --grants 10000 --grants 1000000
+
+With ``--grants N`` it also builds an organization of about N grant rows and compares the engine with
+django-guardian on the same rows (see :mod:`benchmarks.guardian_comparison`), as ratios measured in one
+interleaved run.
 """
 
 import statistics
@@ -18,6 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Membership, User
+from benchmarks.access_world import build_access_world
+from benchmarks.guardian_comparison import compare_with_guardian
 from accounts.services.organizations import organization_create
 from permissions.engine import Node, access_cache_scope, can, explain, restrict
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
@@ -35,14 +41,33 @@ class Command(BaseCommand):
         parser.add_argument("--objects", type=int, default=5000, help="experiments in the project")
         parser.add_argument("--depth", type=int, default=10, help="nesting depth of groups and of roles")
         parser.add_argument("--repeat", type=int, default=30, help="timed repetitions of each measurement")
+        parser.add_argument(
+            "--grants", type=int, action="append", default=[], help="compare with guardian on a world of this many grants (repeatable)"
+        )
+        parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds of each comparison with guardian")
 
-    def handle(self, *args, objects: int, depth: int, repeat: int, **options):
+    def handle(self, *args, objects: int, depth: int, repeat: int, grants: list[int], rounds: int, **options):
+        self._rolled_back(lambda: self._run(objects, depth, repeat))
+        for count in grants:
+            self._rolled_back(lambda count=count: self._compare(count, rounds))
+
+    def _rolled_back(self, action: Callable[[], None]) -> None:
         try:
             with transaction.atomic():
-                self._run(objects, depth, repeat)
+                action()
                 raise _Rollback
         except _Rollback:
             pass
+
+    def _compare(self, grants: int, rounds: int) -> None:
+        start = time.perf_counter()
+        world = build_access_world(grants=grants)
+        self.stdout.write(
+            f"\n{connection.vendor}: engine vs django-guardian, {world.grants} grants on {world.experiments} experiments"
+            f" (built in {time.perf_counter() - start:.0f} s), median of {rounds} interleaved rounds (engine ÷ guardian)"
+        )
+        for comparison in compare_with_guardian(world, rounds):
+            self.stdout.write(comparison.line())
 
     def _world(self, objects: int, depth: int):
         owner = User.objects.create_user(email="bench-owner@example.com")
