@@ -137,6 +137,11 @@ class Organization(models.Model):
         help_text="Whoever creates a project or an object in one receives the owner role on it.",
     )
     created = models.DateTimeField(default=timezone.now)
+    # A new value whenever anything the access engine keeps about a principal changes in this
+    # organization (memberships, groups and their members, roles and their pairs). Database triggers set
+    # it, in the same transaction as the change (migration 0004), so no write path can forget it; it is
+    # random rather than counted so that a value seen inside a rolled-back transaction never comes back.
+    access_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -17,7 +17,8 @@ from guardian.shortcuts import get_objects_for_user
 
 from benchmarks.access_world import AccessWorld
 from permissions.engine import access_cache_scope, can, restrict
-from projects.models import Experiment
+from permissions.models import AclGrant
+from projects.models import Experiment, ExperimentGroupObjectPermission, ExperimentUserObjectPermission
 
 CHECKS_PER_ROUND = 20
 PAGE = 50
@@ -147,3 +148,24 @@ def _same_pages(world: AccessWorld, ordered) -> None:
         raise RuntimeError("The engine and guardian list different pages of the same world.")
     if connection.queries_log:
         connection.queries_log.clear()
+
+
+GRANT_TABLES = (
+    AclGrant._meta.db_table,
+    ExperimentUserObjectPermission._meta.db_table,
+    ExperimentGroupObjectPermission._meta.db_table,
+)
+
+
+def explain_first_page(world: AccessWorld) -> tuple[str, list[str]]:
+    """The database's plan of the engine's first page for the nested reader, and the grant tables it
+    reads by sequential scan (there should be none: each is reached through an index)."""
+    with access_cache_scope():
+        page = restrict(Experiment.objects.order_by("-created", "pk"), world.nested_reader)[:PAGE]
+        sql, params = page.query.sql_with_params()
+    prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        lines = [" ".join(str(column) for column in row) for row in cursor.fetchall()]
+    scanned = sorted({table for table in GRANT_TABLES for line in lines if f"Seq Scan on {table}" in line or f"SCAN {table}" in line})
+    return "\n".join(lines), scanned

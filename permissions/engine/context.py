@@ -1,4 +1,4 @@
-"""What the engine needs to know about a principal, loaded in one query and kept for the request.
+"""What the engine needs to know about a principal, loaded in one query and kept across requests.
 
 * the organizations it is a member of (grants count only there);
 * every permission group that contains it, directly or through member groups, with the group's
@@ -8,14 +8,22 @@
 
 Nested groups and nested roles are unfolded by recursive common table expressions inside that one
 statement, so the cost does not grow with the nesting depth.
+
+A context is kept for the request (the request's memo) and across requests in the shared cache (Redis
+when configured, else each process's memory), stored with the ``access_version`` of each organization
+the principal belongs to, read by the same statement. Triggers give an organization a new version in
+the same transaction as any change a context depends on (accounts migration 0004), so a later request
+first reads the principal's memberships with their versions (one small query, which replaces the
+context's) and takes the cached context only if they are exactly those it was stored with: a revoked
+membership, group membership or role pair takes effect on the very next request, in every process.
 """
 
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache as shared_cache
 from django.db import connection
-from django.db.models import UUIDField
 
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.statements import engine_cursor
@@ -43,9 +51,10 @@ def _as_uuid(value) -> UUID:
 
 def _sql() -> str:
     user_model = get_user_model()
-    membership = user_model._meta.get_field("memberships").related_model._meta.db_table
+    membership_model = user_model._meta.get_field("memberships").related_model
+    membership = membership_model._meta.db_table
+    organizations = membership_model._meta.get_field("org").related_model._meta.db_table
     user_groups = user_model.groups.through._meta.db_table
-    uuid_type = UUIDField().db_type(connection)
     groups, nesting = PermissionGroup._meta.db_table, GroupNesting._meta.db_table
     roles, role_nesting, role_pairs = Role._meta.db_table, RoleNesting._meta.db_table, RolePermission._meta.db_table
     # Only table names from model metadata are formatted in; the principal's id is a parameter.
@@ -68,7 +77,7 @@ def _sql() -> str:
               JOIN {roles} member ON member.id = n.member_role_id
              WHERE member.org_id IS NULL OR member.org_id = rc.root_org_id
           )
-        SELECT 'org', o.id, CAST(NULL AS {uuid_type}), CAST(NULL AS integer), NULL, NULL FROM orgs o
+        SELECT 'org', o.id, org.access_version, CAST(NULL AS integer), NULL, NULL FROM orgs o JOIN {organizations} org ON org.id = o.id
         UNION ALL
         SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
         UNION ALL
@@ -77,14 +86,50 @@ def _sql() -> str:
     """  # noqa: S608
 
 
+def _versions_sql() -> str:
+    membership_model = get_user_model()._meta.get_field("memberships").related_model
+    organizations = membership_model._meta.get_field("org").related_model._meta.db_table
+    return (
+        f"SELECT m.org_id, org.access_version FROM {membership_model._meta.db_table} m"  # noqa: S608
+        f" JOIN {organizations} org ON org.id = m.org_id WHERE m.user_id = %s"
+    )
+
+
+Versions = frozenset[tuple[UUID, UUID]]  # (organization, its access_version) for each membership
+SHARED_CACHE_SECONDS = 600
+
+
 def load_context(principal) -> PrincipalContext:
-    """The principal's context: from the request's cache, or one query."""
+    """The principal's context: from the request's memo, else from the shared cache if no organization
+    it belongs to has changed since (one query), else from the database (one query)."""
     key = ("context", principal.pk)
-    cached = cache_get(key)
-    if cached is not None:
-        return cached
+    context = cache_get(key)
+    if context is None:
+        context = _shared_context(principal)
+        cache_set(key, context)
+    return context
+
+
+def _shared_key(principal) -> str:
+    return f"access-context:{principal.pk}"
+
+
+def _shared_context(principal) -> PrincipalContext:
     param = get_user_model()._meta.pk.get_db_prep_value(principal.pk, connection)
-    orgs: set[UUID] = set()
+    stored = shared_cache.get(_shared_key(principal))
+    if stored is not None:
+        versions, context = stored
+        with engine_cursor() as cursor:
+            cursor.execute(_versions_sql(), [param])
+            if frozenset((_as_uuid(org), _as_uuid(version)) for org, version in cursor.fetchall()) == versions:
+                return context
+    versions, context = _load(principal, param)
+    shared_cache.set(_shared_key(principal), (versions, context), SHARED_CACHE_SECONDS)
+    return context
+
+
+def _load(principal, param) -> tuple[Versions, PrincipalContext]:
+    versions: set[tuple[UUID, UUID]] = set()
     group_org: dict[UUID, UUID] = {}
     auth_group_org: dict[int, UUID] = {}
     pairs: dict[UUID, set[Pair]] = {}
@@ -93,7 +138,7 @@ def load_context(principal) -> PrincipalContext:
         cursor.execute(_sql(), [param, param])
         for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
             if kind == "org":
-                orgs.add(_as_uuid(ident))
+                versions.add((_as_uuid(ident), _as_uuid(org)))
             elif kind == "group":
                 group_org[_as_uuid(ident)] = _as_uuid(org)
                 auth_group_org[int(auth_group)] = _as_uuid(org)
@@ -102,11 +147,10 @@ def load_context(principal) -> PrincipalContext:
                 role_org[_as_uuid(ident)] = None if org is None else _as_uuid(org)
     context = PrincipalContext(
         principal_id=principal.pk,
-        member_org_ids=frozenset(orgs),
+        member_org_ids=frozenset(org for org, _ in versions),
         group_org=group_org,
         auth_group_org=auth_group_org,
         role_pairs={role: frozenset(p) for role, p in pairs.items()},
         role_org=role_org,
     )
-    cache_set(key, context)
-    return context
+    return frozenset(versions), context

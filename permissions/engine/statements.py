@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -41,7 +40,7 @@ def any_of(column: str, values: Sequence, sql_type: str) -> tuple[str, list]:
 
 
 def _prepares() -> bool:
-    return uses_arrays() and settings.DATABASES[connection.alias].get("OPTIONS", {}).get("prepare_threshold") is not None
+    return uses_arrays() and connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None
 
 
 @cache

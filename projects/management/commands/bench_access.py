@@ -22,9 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Membership, User
-from benchmarks.access_world import build_access_world
-from benchmarks.guardian_comparison import compare_with_guardian
 from accounts.services.organizations import organization_create
+from benchmarks.access_world import build_access_world
+from benchmarks.guardian_comparison import compare_with_guardian, explain_first_page
 from permissions.engine import Node, access_cache_scope, can, explain, restrict
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from projects.models import Experiment, Project
@@ -68,6 +68,10 @@ class Command(BaseCommand):
         )
         for comparison in compare_with_guardian(world, rounds):
             self.stdout.write(comparison.line())
+        plan, scanned = explain_first_page(world)
+        verdict = f"sequential scans on {', '.join(scanned)}" if scanned else "no sequential scan on a grant table"
+        self.stdout.write(f"plan of the engine's first page ({verdict}):")
+        self.stdout.write("    " + plan.replace("\n", "\n    "))
 
     def _world(self, objects: int, depth: int):
         owner = User.objects.create_user(email="bench-owner@example.com")
