@@ -99,3 +99,15 @@ def test_a_change_rolled_back_leaves_no_version_that_a_later_change_could_match(
         versions.add(Organization.objects.get(pk=org.pk).access_version)
         assert outer.pk not in _context_of_next_request(user).group_org
     assert len(versions) == 6
+
+
+def test_an_unreachable_shared_cache_falls_back_to_the_database(member, monkeypatch):
+    _org, user, _inner, outer, *_ = member
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr("permissions.engine.context.shared_cache.get", unreachable)
+    monkeypatch.setattr("permissions.engine.context.shared_cache.set", unreachable)
+    outer.auth_group.user_set.add(user)
+    assert _context_of_next_request(user) == _fresh(user)

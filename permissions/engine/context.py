@@ -18,6 +18,7 @@ context's) and takes the cached context only if they are exactly those it was st
 membership, group membership or role pair takes effect on the very next request, in every process.
 """
 
+import logging
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -28,6 +29,8 @@ from django.db import connection
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.statements import engine_cursor
 from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+
+logger = logging.getLogger(__name__)
 
 Pair = tuple[str, str]  # (permission, restrict_object_type or "")
 
@@ -116,7 +119,7 @@ def _shared_key(principal) -> str:
 
 def _shared_context(principal) -> PrincipalContext:
     param = get_user_model()._meta.pk.get_db_prep_value(principal.pk, connection)
-    stored = shared_cache.get(_shared_key(principal))
+    stored = _from_shared_cache(principal)
     if stored is not None:
         versions, context = stored
         with engine_cursor() as cursor:
@@ -124,8 +127,24 @@ def _shared_context(principal) -> PrincipalContext:
             if frozenset((_as_uuid(org), _as_uuid(version)) for org, version in cursor.fetchall()) == versions:
                 return context
     versions, context = _load(principal, param)
-    shared_cache.set(_shared_key(principal), (versions, context), SHARED_CACHE_SECONDS)
+    _to_shared_cache(principal, versions, context)
     return context
+
+
+def _from_shared_cache(principal):
+    """The stored (versions, context), or None; an unreachable cache is a miss, never a failed request."""
+    try:
+        return shared_cache.get(_shared_key(principal))
+    except Exception:
+        logger.warning("The shared cache could not be read; loading the access context from the database.", exc_info=True)
+        return None
+
+
+def _to_shared_cache(principal, versions: Versions, context: PrincipalContext) -> None:
+    try:
+        shared_cache.set(_shared_key(principal), (versions, context), SHARED_CACHE_SECONDS)
+    except Exception:
+        logger.warning("The shared cache could not be written; the access context is kept for this request only.", exc_info=True)
 
 
 def _load(principal, param) -> tuple[Versions, PrincipalContext]:
