@@ -9,16 +9,22 @@ import uuid
 
 from django.db import migrations, models
 
-# For each table: the organizations a row concerns, as a query on ``{row}`` (NEW or OLD). A NULL
-# organization (a system role) concerns every organization.
+# For each table: the columns a row names, and the organizations a set of its rows ``{rows}`` concerns.
+# A NULL organization (a system role) concerns every organization.
 ORGANIZATIONS_OF = {
-    "accounts.Membership": "SELECT {row}.org_id AS org_id",
-    "accounts.User.groups": "SELECT org_id FROM {groups} WHERE auth_group_id = {row}.group_id",
-    "permissions.PermissionGroup": "SELECT {row}.org_id AS org_id",
-    "permissions.GroupNesting": "SELECT org_id FROM {groups} WHERE id IN ({row}.group_id, {row}.member_group_id)",
-    "permissions.Role": "SELECT {row}.org_id AS org_id",
-    "permissions.RoleNesting": "SELECT org_id FROM {roles} WHERE id IN ({row}.role_id, {row}.member_role_id)",
-    "permissions.RolePermission": "SELECT org_id FROM {roles} WHERE id = {row}.role_id",
+    "accounts.Membership": (("org_id",), "SELECT r.org_id AS org_id FROM {rows} r"),
+    "accounts.User.groups": (("group_id",), "SELECT g.org_id AS org_id FROM {groups} g JOIN {rows} r ON g.auth_group_id = r.group_id"),
+    "permissions.PermissionGroup": (("org_id",), "SELECT r.org_id AS org_id FROM {rows} r"),
+    "permissions.GroupNesting": (
+        ("group_id", "member_group_id"),
+        "SELECT g.org_id AS org_id FROM {groups} g JOIN {rows} r ON g.id IN (r.group_id, r.member_group_id)",
+    ),
+    "permissions.Role": (("org_id",), "SELECT r.org_id AS org_id FROM {rows} r"),
+    "permissions.RoleNesting": (
+        ("role_id", "member_role_id"),
+        "SELECT o.org_id AS org_id FROM {roles} o JOIN {rows} r ON o.id IN (r.role_id, r.member_role_id)",
+    ),
+    "permissions.RolePermission": (("role_id",), "SELECT o.org_id AS org_id FROM {roles} o JOIN {rows} r ON o.id = r.role_id"),
 }
 
 
@@ -33,18 +39,24 @@ def _tables(apps) -> dict[str, str]:
     return tables
 
 
-def _bump(apps, label: str, row: str, new_value: str) -> str:
+def _bump(apps, label: str, rows: str, new_value: str) -> str:
     organizations = apps.get_model("accounts", "Organization")._meta.db_table
     names = {
         "groups": apps.get_model("permissions", "PermissionGroup")._meta.db_table,
         "roles": apps.get_model("permissions", "Role")._meta.db_table,
     }
-    concerned = ORGANIZATIONS_OF[label].format(row=row, **names)
+    concerned = ORGANIZATIONS_OF[label][1].format(rows=rows, **names)
     # Only table names from the models and the fixed texts above are formatted in.
     return (
         f"UPDATE {organizations} SET access_version = {new_value}"  # noqa: S608
         f" WHERE id IN ({concerned}) OR EXISTS (SELECT 1 FROM ({concerned}) AS concerned WHERE concerned.org_id IS NULL);"
     )
+
+
+def _row(label: str, row: str) -> str:
+    """A row trigger's NEW or OLD row as a one-row table (SQLite has no statement triggers)."""
+    columns = ", ".join(f"{row}.{column} AS {column}" for column in ORGANIZATIONS_OF[label][0])
+    return f"(SELECT {columns})"
 
 
 def _name(label: str) -> str:
@@ -56,23 +68,31 @@ def create_triggers(apps, schema_editor):
     for label, table in _tables(apps).items():
         name = _name(label)
         if vendor == "postgresql":
+            # One trigger per statement, over its transition tables: a bulk write moves the version once,
+            # not once per row (each update of the organization's row leaves a row version behind).
             schema_editor.execute(
                 f"""
                 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                  IF TG_OP IN ('INSERT', 'UPDATE') THEN {_bump(apps, label, "NEW", "gen_random_uuid()")} END IF;
-                  IF TG_OP IN ('UPDATE', 'DELETE') THEN {_bump(apps, label, "OLD", "gen_random_uuid()")} END IF;
+                  IF TG_OP IN ('INSERT', 'UPDATE') THEN {_bump(apps, label, "new_rows", "gen_random_uuid()")} END IF;
+                  IF TG_OP IN ('UPDATE', 'DELETE') THEN {_bump(apps, label, "old_rows", "gen_random_uuid()")} END IF;
                   RETURN NULL;
                 END $$
                 """
             )
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
-            )
+            for event, tables in (
+                ("INSERT", "NEW TABLE AS new_rows"),
+                ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                ("DELETE", "OLD TABLE AS old_rows"),
+            ):
+                schema_editor.execute(
+                    f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} REFERENCING {tables}"
+                    f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+                )
         elif vendor == "sqlite":
             new_value = "lower(hex(randomblob(16)))"
             for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"])):
-                body = " ".join(_bump(apps, label, row, new_value) for row in rows)
+                body = " ".join(_bump(apps, label, _row(label, row), new_value) for row in rows)
                 schema_editor.execute(f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} BEGIN {body} END")
         else:
             raise NotImplementedError(f"No access-version triggers for {vendor}.")
@@ -82,12 +102,11 @@ def drop_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for label, table in _tables(apps).items():
         name = _name(label)
+        for event in ("insert", "update", "delete"):
+            on_table = f" ON {table}" if vendor == "postgresql" else ""
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event}{on_table}")
         if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            for event in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event};")
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}() CASCADE")
 
 
 class Migration(migrations.Migration):

@@ -189,7 +189,12 @@ def permission_filter(context: PrincipalContext, permission: str, node_type: str
     """
     per_org = []
     for org_id in sorted(context.member_org_ids, key=str):
-        reasons = [Q(**{f"{level.lookup}__in": _granted_ids(context, permission, node_type, level.type, org_id)}) for level in plan.levels]
+        # Levels named by the same column (org_project and organization both by the organization's id)
+        # share one subquery, so that each row is tested against as few id sets as its chain has columns.
+        by_column: dict[str, list[RawSQL]] = {}
+        for level in plan.levels:
+            by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
+        reasons = [Q(**{f"{lookup}__in": _union(subqueries)}) for lookup, subqueries in by_column.items()]
         per_org.append(Q(**{plan.org_lookup: org_id}) & reduce(or_, reasons))
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
 
@@ -233,6 +238,13 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
     counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
     # Only table and column names from model metadata are in the text; every value is a parameter.
     return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
+
+
+def _union(subqueries: list[RawSQL]) -> RawSQL:
+    if len(subqueries) == 1:
+        return subqueries[0]
+    sql = " UNION ALL ".join(subquery.sql for subquery in subqueries)
+    return RawSQL(sql, [param for subquery in subqueries for param in subquery.params], output_field=UUIDField())  # noqa: S611
 
 
 def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None) -> QuerySet:
