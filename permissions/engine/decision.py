@@ -16,7 +16,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q, QuerySet, UUIDField
+from django.db.models import BooleanField, Q, QuerySet, UUIDField
 from django.db.models.expressions import RawSQL
 
 from permissions.engine.cache import cache_get, cache_set
@@ -189,14 +189,23 @@ def permission_filter(context: PrincipalContext, permission: str, node_type: str
     """
     per_org = []
     for org_id in sorted(context.member_org_ids, key=str):
-        # Levels named by the same column (org_project and organization both by the organization's id)
-        # share one subquery, so that each row is tested against as few id sets as its chain has columns.
         by_column: dict[str, list[RawSQL]] = {}
         for level in plan.levels:
             by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
-        reasons = [Q(**{f"{lookup}__in": _union(subqueries)}) for lookup, subqueries in by_column.items()]
-        per_org.append(Q(**{plan.org_lookup: org_id}) & reduce(or_, reasons))
+        # A grant on the organization or on all its projects covers every row of the organization: that
+        # test is made once per statement, not per row. Below it, the rows are found from the grants
+        # (a few ids, by index), not by testing every row of the organization against each id set.
+        organization_wide = _org_among(org_id, _union(by_column.pop(plan.org_lookup)))
+        reasons = Q(organization_wide)
+        if by_column:
+            reasons |= Q(pk__in=_union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()]))
+        per_org.append(Q(**{plan.org_lookup: org_id}) & reasons)
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
+
+
+def _org_among(org_id: UUID, granted: RawSQL) -> RawSQL:
+    """Whether the organization is among the `granted` ids: a condition on no row, computed once."""
+    return RawSQL(f"%s IN ({granted.sql})", [_prep_uuid(org_id), *granted.params], output_field=BooleanField())  # noqa: S611
 
 
 @cache
@@ -238,6 +247,33 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
     counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
     # Only table and column names from model metadata are in the text; every value is a parameter.
     return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
+
+
+_GRANTED = "SELECT granted_ids_placeholder"
+
+
+@cache
+def _rows_under_statement(node_type: str, lookup: str) -> str:
+    """The text selecting the anchor rows whose `lookup` column is in ``{granted}``."""
+    anchor = chain_plan(node_type).anchor
+    marker = RawSQL(_GRANTED, [], output_field=UUIDField())  # noqa: S611 (a fixed text)
+    sql, params = anchor._base_manager.order_by().filter(**{f"{lookup}__in": marker}).values("pk").query.sql_with_params()
+    if params or _GRANTED not in sql:
+        raise RuntimeError(f"Unexpected statement selecting {node_type} rows by {lookup}.")
+    return sql.replace(_GRANTED, "{granted}")
+
+
+def _rows_under(plan: ChainPlan, lookup: str, granted: RawSQL) -> RawSQL:
+    """The ids of the anchor rows whose chain has, at `lookup`, one of the `granted` ids.
+
+    Driving the list from the grants (a few ids, looked up by index) rather than testing every row of
+    the anchor against each id set keeps a list of what a principal was granted here and there fast
+    however many rows the organization holds.
+    """
+    if lookup == "pk":
+        return granted
+    sql = _rows_under_statement(plan.node_type, lookup).format(granted=granted.sql)
+    return RawSQL(sql, list(granted.params), output_field=UUIDField())  # noqa: S611
 
 
 def _union(subqueries: list[RawSQL]) -> RawSQL:
