@@ -1,15 +1,17 @@
 """The principal context kept across requests agrees with one loaded afresh after every kind of change
-it depends on, whatever wrote the change (services, the ORM, bulk writes, raw SQL)."""
+it depends on (memberships, groups, roles, grants on the organization's own nodes), whatever wrote the
+change (services, the ORM, bulk writes, raw SQL)."""
 
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm
 
 from accounts.models import Membership, Organization
 from permissions.engine import access_cache_scope
 from permissions.engine.context import _load, load_context
-from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from tests.factories import OrganizationFactory, PermissionGroupFactory, add_member
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,12 @@ def _changes(org, user, inner, outer, role, member_role):
         lambda: AuthGroup.user_set.through.objects.bulk_create([AuthGroup.user_set.through(user_id=user.pk, group_id=outer.auth_group_id)]),
     )
     yield "group member removed", lambda: outer.auth_group.user_set.remove(user)
+    yield (
+        "grant on all projects",
+        lambda: AclGrant.objects.create(org=org, object_type="org_project", object_id=org.pk, group=inner, permission="read"),
+    )
+    yield "grant on all projects revoked", lambda: AclGrant.objects.filter(object_type="org_project", group=inner).delete()
+    yield "grant on the organization", lambda: assign_perm("read_organization", user, org)
     yield "role nesting", lambda: RoleNesting.objects.create(role=role, member_role=member_role)
     yield "role pair added", lambda: RolePermission.objects.create(role=member_role, permission="update")
     yield "role pair removed by raw SQL", lambda: _raw_delete_pair(member_role.pk, "update")

@@ -1,5 +1,6 @@
 """Organization.access_version, and the triggers that give it a new value on every change the access
-engine's cached principal contexts depend on.
+engine's cached principal contexts depend on: memberships, groups and their members, roles and their
+pairs, and grants on the organization's own nodes.
 
 Triggers rather than calls in the services: every write path (services, the admin, bulk writes, raw SQL)
 moves the version in the same transaction as its change, so a cached context can never outlive one.
@@ -25,6 +26,15 @@ ORGANIZATIONS_OF = {
         "SELECT o.org_id AS org_id FROM {roles} o JOIN {rows} r ON o.id IN (r.role_id, r.member_role_id)",
     ),
     "permissions.RolePermission": (("role_id",), "SELECT o.org_id AS org_id FROM {roles} o JOIN {rows} r ON o.id = r.role_id"),
+    # Grants on the organization's own nodes, which contexts hold too (grants further down are read anew
+    # on every request and concern no context).
+    "permissions.AclGrant": (
+        ("org_id", "object_type", "object_id"),
+        "SELECT r.org_id AS org_id FROM {rows} r"
+        " WHERE r.object_type IN ('organization', 'org_member', 'org_audit_logs', 'org_project') AND r.object_id = r.org_id",
+    ),
+    "accounts.OrganizationUserObjectPermission": (("content_object_id",), "SELECT r.content_object_id AS org_id FROM {rows} r"),
+    "accounts.OrganizationGroupObjectPermission": (("content_object_id",), "SELECT r.content_object_id AS org_id FROM {rows} r"),
 }
 
 

@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache as shared_cache
 from django.db import connection
 
 from permissions.engine.cache import cache_get, cache_set
+from permissions.engine.nodes import grant_tables
 from permissions.engine.statements import engine_cursor
-from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.types import parse_codename
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,13 @@ class PrincipalContext:
     auth_group_org: dict[int, UUID]  # the group's auth.Group id -> its organization
     role_pairs: dict[UUID, frozenset[Pair]]  # role id -> every pair it yields, member roles included
     role_org: dict[UUID, UUID | None] = field(default_factory=dict)  # role id -> its organization (None: system)
+    # (organization, level type, pair) for every grant on a node of the organization itself (the
+    # organization, all its projects, its members, its audit log) to the principal or its groups there.
+    organization_wide: frozenset[tuple[UUID, str, Pair]] = frozenset()
+
+    def holds_organization_wide(self, org_id: UUID, level_type: str, permission: str, node_type: str) -> bool:
+        """Whether a grant on the organization's `level_type` node yields `permission` for a `node_type`."""
+        return any(o == org_id and t == level_type and p == permission and r in ("", node_type) for o, t, (p, r) in self.organization_wide)
 
     def roles_yielding(self, permission: str, node_type: str) -> list[UUID]:
         return [role for role, pairs in self.role_pairs.items() if any(p == permission and r in ("", node_type) for p, r in pairs)]
@@ -60,6 +70,14 @@ def _sql() -> str:
     user_groups = user_model.groups.through._meta.db_table
     groups, nesting = PermissionGroup._meta.db_table, GroupNesting._meta.db_table
     roles, role_nesting, role_pairs = Role._meta.db_table, RoleNesting._meta.db_table, RolePermission._meta.db_table
+    acl, permission_table = AclGrant._meta.db_table, Permission._meta.db_table
+    wide_types = ", ".join(f"'{t}'" for t in ORGANIZATION_WIDE_TYPES)
+    tables = grant_tables("organization")
+    org_users, org_groups = tables.user._meta, tables.group._meta
+    org_user, org_group = org_users.get_field("user").column, org_groups.get_field("group").column
+    org_content, org_group_content = org_users.get_field("content_object").column, org_groups.get_field("content_object").column
+    org_user_permission, org_group_permission = org_users.get_field("permission").column, org_groups.get_field("permission").column
+    org_users, org_groups = org_users.db_table, org_groups.db_table
     # Only table names from model metadata are formatted in; the principal's id is a parameter.
     return f"""
         WITH RECURSIVE
@@ -86,6 +104,20 @@ def _sql() -> str:
         UNION ALL
         SELECT 'pair', rc.root_id, rc.root_org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type
           FROM role_closure rc JOIN {role_pairs} rp ON rp.role_id = rc.id
+        UNION ALL
+        SELECT 'wide:' || a.object_type, a.role_id, a.org_id, CAST(NULL AS integer), a.permission, a.restrict_object_type
+          FROM {acl} a
+         WHERE a.object_type IN ({wide_types}) AND a.object_id = a.org_id AND a.org_id IN (SELECT id FROM orgs)
+           AND (a.user_id = %s OR a.group_id IN (SELECT c.id FROM closure c WHERE c.org_id = a.org_id))
+        UNION ALL
+        SELECT 'wide-guardian:organization', NULL, t.{org_content}, CAST(NULL AS integer), p.codename, ''
+          FROM {org_users} t JOIN {permission_table} p ON p.id = t.{org_user_permission}
+         WHERE t.{org_user} = %s AND t.{org_content} IN (SELECT id FROM orgs)
+        UNION ALL
+        SELECT 'wide-guardian:organization', NULL, t.{org_group_content}, CAST(NULL AS integer), p.codename, ''
+          FROM {org_groups} t JOIN {permission_table} p ON p.id = t.{org_group_permission}
+         WHERE t.{org_group} IN (SELECT pg.auth_group_id FROM {groups} pg JOIN closure c ON c.id = pg.id AND c.org_id = pg.org_id
+                                  WHERE pg.org_id = t.{org_group_content})
     """  # noqa: S608
 
 
@@ -100,6 +132,8 @@ def _versions_sql() -> str:
 
 Versions = frozenset[tuple[UUID, UUID]]  # (organization, its access_version) for each membership
 SHARED_CACHE_SECONDS = 600
+# The nodes named by the organization's own id, whose grants cover every row of the organization.
+ORGANIZATION_WIDE_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 
 
 def load_context(principal) -> PrincipalContext:
@@ -153,14 +187,20 @@ def _load(principal, param) -> tuple[Versions, PrincipalContext]:
     auth_group_org: dict[int, UUID] = {}
     pairs: dict[UUID, set[Pair]] = {}
     role_org: dict[UUID, UUID | None] = {}
+    wide: list[tuple[UUID, str, str | None, str, UUID | None]] = []
     with engine_cursor() as cursor:
-        cursor.execute(_sql(), [param, param])
+        cursor.execute(_sql(), [param, param, param, param])
         for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
             if kind == "org":
                 versions.add((_as_uuid(ident), _as_uuid(org)))
             elif kind == "group":
                 group_org[_as_uuid(ident)] = _as_uuid(org)
                 auth_group_org[int(auth_group)] = _as_uuid(org)
+            elif kind.startswith("wide"):
+                level_type = kind.partition(":")[2]
+                if kind.startswith("wide-guardian"):
+                    permission = parse_codename(permission)[0]  # guardian's rows name a codename
+                wide.append((_as_uuid(org), level_type, permission, restrict or "", None if ident is None else _as_uuid(ident)))
             else:
                 pairs.setdefault(_as_uuid(ident), set()).add((permission, restrict or ""))
                 role_org[_as_uuid(ident)] = None if org is None else _as_uuid(org)
@@ -171,5 +211,11 @@ def _load(principal, param) -> tuple[Versions, PrincipalContext]:
         auth_group_org=auth_group_org,
         role_pairs={role: frozenset(p) for role, p in pairs.items()},
         role_org=role_org,
+        organization_wide=frozenset(
+            (org, level_type, pair)
+            for org, level_type, permission, restrict, role in wide
+            if role is None or role_org.get(role, org) in (None, org)
+            for pair in ([(permission, restrict)] if role is None else pairs.get(role, ()))
+        ),
     )
     return frozenset(versions), context

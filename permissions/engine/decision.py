@@ -16,7 +16,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet, UUIDField
+from django.db.models import Q, QuerySet, UUIDField
 from django.db.models.expressions import RawSQL
 
 from permissions.engine.cache import cache_get, cache_set
@@ -181,31 +181,30 @@ def can_create(principal, object_type: str, parent: Node) -> bool:
 def permission_filter(context: PrincipalContext, permission: str, node_type: str, plan: ChainPlan) -> Q:
     """A filter on ``plan.anchor`` rows: does the principal hold `permission` on a `node_type` there?
 
-    For each organization the principal belongs to: the row is in that organization, and the id of some
-    node of its chain is among the ids that carry a matching grant there. Each of those id sets is an
-    uncorrelated subquery, which the database computes once per statement rather than once per row.
-    The subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with
+    For each organization the principal belongs to: the row is in that organization, and either a grant
+    on the organization's own nodes (held in the principal's context) yields the permission, or the id
+    of some node of its chain below them is among the ids that carry a matching grant there. The
+    subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with
     the ORM, building and compiling them cost several times what the database spends running them.
     """
     per_org = []
     for org_id in sorted(context.member_org_ids, key=str):
+        organization = Q(**{plan.org_lookup: org_id})
+        # A grant on the organization's own nodes covers every row of it; the context holds those.
+        levels_of_the_organization = [level for level in plan.levels if level.lookup == plan.org_lookup]
+        if any(context.holds_organization_wide(org_id, level.type, permission, node_type) for level in levels_of_the_organization):
+            per_org.append(organization)
+            continue
+        # Below them, the rows are found from their grants (a few ids, by index) rather than by testing
+        # every row of the organization against each level's id set.
         by_column: dict[str, list[RawSQL]] = {}
         for level in plan.levels:
-            by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
-        # A grant on the organization or on all its projects covers every row of the organization: that
-        # test is made once per statement, not per row. Below it, the rows are found from the grants
-        # (a few ids, by index), not by testing every row of the organization against each id set.
-        organization_wide = _org_among(org_id, _union(by_column.pop(plan.org_lookup)))
-        reasons = Q(organization_wide)
+            if level.lookup != plan.org_lookup:
+                by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
         if by_column:
-            reasons |= Q(pk__in=_union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()]))
-        per_org.append(Q(**{plan.org_lookup: org_id}) & reasons)
+            rows = _union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()])
+            per_org.append(organization & Q(pk__in=rows))
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
-
-
-def _org_among(org_id: UUID, granted: RawSQL) -> RawSQL:
-    """Whether the organization is among the `granted` ids: a condition on no row, computed once."""
-    return RawSQL(f"%s IN ({granted.sql})", [_prep_uuid(org_id), *granted.params], output_field=BooleanField())  # noqa: S611
 
 
 @cache
