@@ -9,6 +9,8 @@ from django.db import connection
 from hypothesis import HealthCheck, settings
 
 from permissions.engine import access_cache_scope
+from projects.events.targets import EventTarget
+from tests.factories import OrganizationFactory, ProjectFactory, owner_of
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("default"), print_blob=True)
@@ -57,3 +59,21 @@ def request_scope():
     """The per-request decision cache, as the middleware opens it around every request."""
     with access_cache_scope():
         yield
+
+
+# A project with its logs, for the logs and online-scoring tests.
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory(org=OrganizationFactory())
+
+
+@pytest.fixture
+def owner(project):
+    return owner_of(project.org)
+
+
+@pytest.fixture
+def logs(project):
+    return EventTarget.of(project)

@@ -91,6 +91,9 @@ def insert(project_or_object, events):
 
 
 def _queries(client, address) -> int:
+    """The queries of a request in the steady state: after one that reloads what a change made stale
+    (the caller's access context after memberships and groups changed)."""
+    client.get(address)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(address)
         assert response.status_code == 200, response.content.decode()[:500]

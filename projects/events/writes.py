@@ -8,8 +8,9 @@ feedback (ACCESS_MODEL.md, data inside objects).
 Rows are contents, not objects: their writes are not audit events (the audit log records changes to
 access and to objects; the rows' own version history records every change to a row).
 
-When a write commits, :data:`rows_written` is sent with the target and the ids of the spans it inserted,
-which is how online scoring learns of new spans without slowing the insert down.
+When an insert commits, :data:`rows_written` is sent with the target, the ids of the spans it inserted and
+a :class:`WrittenSpan` for each span it left in place, which is how online scoring learns of new spans
+without slowing the insert down or reading them back.
 """
 
 import logging
@@ -31,7 +32,8 @@ from projects.models import EventFeedback, EventRow, EventTag, EventVersion, Tra
 
 logger = logging.getLogger(__name__)
 
-# Sent after commit: sender=EventTarget, target=EventTarget, row_ids=list[str] (the spans inserted or replaced).
+# Sent after commit: sender=EventTarget, target=EventTarget, row_ids=list[str] (the ids of the events that
+# insert, replace or merge, in order), spans=tuple[WrittenSpan, ...] (each row the insert left in place).
 rows_written = Signal()
 
 _INSERT_ATTEMPTS = 3
@@ -68,6 +70,23 @@ class RowState:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenSpan:
+    """A row as an insert left it, after every merge, replacement and deletion in its batch: what listeners
+    of :data:`rows_written` decide on (online scoring matches rules on it) without reading the row back.
+    Rules name spans by strings, so a ``span_attributes.name`` that is not one names no span."""
+
+    row_id: str
+    is_root: bool
+    span_name: str | None
+
+    @classmethod
+    def of(cls, state: "RowState") -> "WrittenSpan":
+        attributes = state.data.get("span_attributes")
+        name = attributes.get("name") if isinstance(attributes, dict) else None
+        return cls(row_id=state.row_id, is_root=state.stored.is_root, span_name=name if isinstance(name, str) else None)
+
+
 def insert_events(*, actor, target: EventTarget, events: list) -> list[str]:
     """Insert, replace, merge or delete rows; answers the row ids, one per event, in order.
 
@@ -81,24 +100,25 @@ def insert_events(*, actor, target: EventTarget, events: list) -> list[str]:
     for attempt in range(_INSERT_ATTEMPTS):
         try:
             with transaction.atomic():
-                _insert(target, events, row_ids)
+                spans = _insert(target, events, row_ids)
             break
         except IntegrityError:
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise
     inserted = [row_id for row_id, event in zip(row_ids, events, strict=True) if not event.get("_object_delete")]
-    transaction.on_commit(lambda: _announce(target, inserted))
+    transaction.on_commit(lambda: _announce(target, inserted, spans))
     return row_ids
 
 
-def _announce(target: EventTarget, row_ids: list[str]) -> None:
+def _announce(target: EventTarget, row_ids: list[str], spans: tuple[WrittenSpan, ...]) -> None:
     """Tell listeners (online scoring) of the committed spans; a listener's failure never fails the insert."""
-    for receiver, outcome in rows_written.send_robust(sender=EventTarget, target=target, row_ids=row_ids):
+    for receiver, outcome in rows_written.send_robust(sender=EventTarget, target=target, row_ids=row_ids, spans=spans):
         if isinstance(outcome, Exception):
             logger.error("A listener of rows_written failed: %r", receiver, exc_info=outcome)
 
 
-def _insert(target: EventTarget, events: list[dict], row_ids: list[str]) -> None:
+def _insert(target: EventTarget, events: list[dict], row_ids: list[str]) -> tuple[WrittenSpan, ...]:
+    """Write the events; answers each row the batch leaves in place (not deleted), in its final state."""
     parents = {e["_parent_id"] for e in events if e.get("_parent_id")}
     states = _lock_rows(target, set(row_ids) | parents)
     fields = data_fields(target.kind)
@@ -120,6 +140,7 @@ def _insert(target: EventTarget, events: list[dict], row_ids: list[str]) -> None
             delete_from_arrays(state.data, event["_array_delete"])
         states[row_id] = touched[row_id] = state
     _store(target, list(touched.values()))
+    return tuple(WrittenSpan.of(state) for state in touched.values() if not state.is_deleted)
 
 
 def _new_state(row_id: str, event: dict, payload: dict, current: RowState | None, states: dict[str, RowState]) -> RowState:
