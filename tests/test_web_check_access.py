@@ -2,9 +2,7 @@
 explanation in words (grants, groups, roles, who could grant), refusals, and a fixed number of queries."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from permissions.engine.nodes import Node
@@ -19,6 +17,7 @@ from tests.factories import (
     builtin_group,
     owner_of,
 )
+from tests.query_helpers import steady_state_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -187,17 +186,11 @@ def test_the_organization_level_nodes_are_offered_by_name(org, people):
     assert response.context["explanation"].allowed and response.context["reasons"][0].grant == "read, restricted to org_member"
 
 
-def _queries(client, address, data) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address, data).status_code == 200
-    return len(queries)
-
-
 def test_check_access_costs_the_same_queries_for_few_and_many_objects_and_people(org, people, experiment):
     client = client_for(people["owner"])
     data = {"principal": user_key(people["custom"]), "object_type": "experiment", "object_id": str(experiment.pk), "permission": "read"}
-    few = _queries(client, check_url(org), data)
+    few = steady_state_queries(client, check_url(org), data)
     for index in range(15):
         ExperimentFactory(project=experiment.project)
         add_member(org, None, custom_group(org, name=f"team-{index}"))
-    assert _queries(client, check_url(org), data) == few
+    assert steady_state_queries(client, check_url(org), data) == few

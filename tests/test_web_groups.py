@@ -5,9 +5,7 @@ is refused, and a fixed number of queries whatever the number of groups, members
 import random
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, PROJECT_BOXES, Subject, save_boxes, ticked_boxes
@@ -17,6 +15,7 @@ from permissions.models import AuditEvent, GroupNesting, PermissionGroup
 from permissions.services.groups import member_user_ids
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, nest, row_counts
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, builtin_group, owner_of
+from tests.query_helpers import steady_state_queries
 from web.views.groups import ticked_boxes_by_subject
 
 pytestmark = pytest.mark.django_db
@@ -66,12 +65,6 @@ def checked(html: str, name: str | None = None) -> set[str]:
         if 'type="checkbox"' in tag and " checked" in tag and (name is None or f'name="{name}"' in tag):
             values.add(tag.split('value="')[1].split('"')[0])
     return values
-
-
-def _queries(client, address, **extra) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address, **extra).status_code == 200
-    return len(queries)
 
 
 # The list
@@ -142,21 +135,21 @@ def test_an_anonymous_visitor_is_sent_to_log_in(org):
 def test_the_list_costs_the_same_queries_for_one_and_many_groups(org, people):
     client = client_for(people["owner"])
     first = custom_group(org, add_member(org), name="Group 0")
-    few = _queries(client, url(org))
+    few = steady_state_queries(client, url(org))
     for index in range(1, 25):
         group = custom_group(org, add_member(org), add_member(org), name=f"Group {index}")
         nest(group, first)
         grant(org, group, user=people["engineer"], permission="update")
-    assert _queries(client, url(org)) == few
+    assert steady_state_queries(client, url(org)) == few
 
 
 def test_the_list_costs_the_same_queries_for_a_person_reading_one_group_or_many(org, people, annotators):
     grant(org, annotators, user=people["custom"], permission="read")
     client = client_for(people["custom"])
-    few = _queries(client, url(org))
+    few = steady_state_queries(client, url(org))
     for index in range(25):
         grant(org, custom_group(org, name=f"Readable {index}"), user=people["custom"], permission="read")
-    assert _queries(client, url(org)) == few
+    assert steady_state_queries(client, url(org)) == few
 
 
 # Create permission group
@@ -323,11 +316,11 @@ def test_the_group_access_dialog_costs_the_same_queries_for_one_and_many_holders
     client = client_for(people["owner"])
     grant(org, annotators, user=add_member(org), permission="read")
     grant(org, annotators, group=custom_group(org, name="Holder"), role="viewer")
-    few = _queries(client, url(org, "group-access", annotators), **HTMX)
+    few = steady_state_queries(client, url(org, "group-access", annotators), **HTMX)
     for index in range(12):
         grant(org, annotators, user=add_member(org), permission="update")
         grant(org, annotators, group=custom_group(org, name=f"Holder {index}"), role="viewer")
-    assert _queries(client, url(org, "group-access", annotators), **HTMX) == few
+    assert steady_state_queries(client, url(org, "group-access", annotators), **HTMX) == few
 
 
 def test_all_principals_boxes_read_in_one_query_agree_with_ticked_boxes_one_by_one(org, people, annotators):
@@ -436,11 +429,11 @@ def test_only_those_who_may_update_the_group_edit_it(org, people, annotators, wh
 
 def test_the_edit_dialog_costs_the_same_queries_for_few_and_many_members(org, people, annotators):
     client = client_for(people["owner"])
-    few = _queries(client, url(org, "group-edit", annotators), **HTMX)
+    few = steady_state_queries(client, url(org, "group-edit", annotators), **HTMX)
     for index in range(20):
         add_member(org, None, annotators)
         nest(annotators, custom_group(org, name=f"Nested {index}"))
-    assert _queries(client, url(org, "group-edit", annotators), **HTMX) == few
+    assert steady_state_queries(client, url(org, "group-edit", annotators), **HTMX) == few
 
 
 # Delete

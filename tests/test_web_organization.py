@@ -2,15 +2,14 @@
 with read only, nothing for those who hold neither; what saving writes, and bad input writing nothing."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization
 from permissions.models import AuditEvent
 from tests.access_helpers import custom_group, grant, row_counts
 from tests.factories import OrganizationFactory, add_member, owner_of
+from tests.query_helpers import steady_state_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -134,10 +133,7 @@ def test_posting_without_manage_settings_is_refused_to_members_and_not_found_to_
 
 def test_the_organization_page_costs_a_fixed_number_of_queries(org, people):
     client = client_for(people["viewer"])
-    with CaptureQueriesContext(connection) as few:
-        client.get(settings_url(org))
+    few = steady_state_queries(client, settings_url(org))
     for _ in range(10):
         add_member(org, None, "viewers")
-    with CaptureQueriesContext(connection) as many:
-        client.get(settings_url(org))
-    assert len(many) == len(few)
+    assert steady_state_queries(client, settings_url(org)) == few

@@ -3,9 +3,7 @@ writes (tags, human review, aggregate and online scores, project Permissions), t
 nothing, and a fixed number of queries whatever the number of rows."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from projects.models import ProjectScore, ProjectTag
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, row_counts
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
+from tests.query_helpers import steady_state_queries
 from web.views.project_configuration import ticked_by_subject
 
 pytestmark = pytest.mark.django_db
@@ -575,14 +574,6 @@ def test_a_picked_principal_is_listed_with_no_permissions_yet(org, project, peop
 # Query counts
 
 
-def queries_for(client, path) -> int:
-    client.get(path)  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(queries)
-
-
 def fill(org, project, count: int) -> None:
     for index in range(count):
         ProjectTagFactory(project=project, name=f"tag-{index}", color="teal")
@@ -611,22 +602,18 @@ def fill(org, project, count: int) -> None:
 def test_the_configuration_page_costs_the_same_queries_for_one_row_of_each_kind_and_many(org, project, people, who):
     client = client_for(people[who])
     fill(org, project, 1)
-    one = queries_for(client, url(project))
+    one = steady_state_queries(client, url(project))
     crowded = ProjectFactory(org=org, name="Crowded")
     fill(org, crowded, 12)
-    assert queries_for(client, url(crowded)) == one
+    assert steady_state_queries(client, url(crowded)) == one
 
 
 def test_the_search_costs_the_same_queries_for_one_match_and_many(org, project, people):
     client = client_for(people["owner"])
     custom_group(org, name="match 0")
     path = url(project, "project-access-search") + "?q=match"
-    client.get(path, headers={"HX-Request": "true"})
-    with CaptureQueriesContext(connection) as one:
-        client.get(path, headers={"HX-Request": "true"})
+    one = steady_state_queries(client, path, headers={"HX-Request": "true"})
     for index in range(1, 9):
         custom_group(org, name=f"match {index}")
         add_member(org, UserFactory(email=f"match{index}@example.com"))
-    with CaptureQueriesContext(connection) as many:
-        client.get(path, headers={"HX-Request": "true"})
-    assert len(many) == len(one)
+    assert steady_state_queries(client, path, headers={"HX-Request": "true"}) == one

@@ -3,9 +3,7 @@ rows, human review, and each object's Permissions dialog; what is refused, that 
 write nothing, and a fixed number of queries whatever the number of rows."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +26,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
+from tests.query_helpers import steady_state_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -88,16 +87,6 @@ def object_url(obj, name="project-object") -> str:
 def insert(project_or_object, events):
     target = EventTarget.of(project_or_object)
     return insert_events(actor=owner_of(target.project.org), target=target, events=events)
-
-
-def _queries(client, address) -> int:
-    """The queries of a request in the steady state: after one that reloads what a change made stale
-    (the caller's access context after memberships and groups changed)."""
-    client.get(address)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(address)
-        assert response.status_code == 200, response.content.decode()[:500]
-    return len(queries)
 
 
 # The project page and its tabs
@@ -589,18 +578,18 @@ def test_each_tab_costs_the_same_queries_for_one_and_many_objects(org, people, p
     client = client_for(people["custom"])
     grant(org, project, group=custom_group_of(org), permission="read")
     factory(project=project)
-    one = _queries(client, project_url(org, project, tab))
+    one = steady_state_queries(client, project_url(org, project, tab))
     for _ in range(20):
         factory(project=project)
-    assert _queries(client, project_url(org, project, tab)) == one
+    assert steady_state_queries(client, project_url(org, project, tab)) == one
 
 
 def test_the_logs_tab_costs_the_same_queries_for_one_and_many_rows(org, people, project, review_scores):
     client = client_for(people["engineer"])
     insert(project, [{"id": "first", "input": 0}])
-    one = _queries(client, project_url(org, project, "logs"))
+    one = steady_state_queries(client, project_url(org, project, "logs"))
     insert(project, [{"id": f"row-{n}", "input": n, "scores": {"x": 0.5}} for n in range(24)])
-    assert _queries(client, project_url(org, project, "logs")) == one
+    assert steady_state_queries(client, project_url(org, project, "logs")) == one
 
 
 def test_an_experiment_page_costs_the_same_queries_for_one_and_many_rows_and_principals(org, people, objects, review_scores):
@@ -609,30 +598,30 @@ def test_an_experiment_page_costs_the_same_queries_for_one_and_many_rows_and_pri
     insert(experiment, [{"id": "first", "input": 0, "scores": {"accuracy": 1}}])
     grant(org, experiment, user=people["viewer"], role="owner")
     grant(org, experiment, group=custom_group_of(org), permission="update")
-    one = _queries(client, object_url(experiment))
+    one = steady_state_queries(client, object_url(experiment))
     insert(experiment, [{"id": f"row-{n}", "input": n, "scores": {"accuracy": n / 30}} for n in range(24)])
     for index in range(10):
         add_member(org)
         group = custom_group(org, name=f"team-{index}")
         grant(org, experiment, group=group, permission="read")
-    assert _queries(client, object_url(experiment)) == one
+    assert steady_state_queries(client, object_url(experiment)) == one
 
 
 def test_a_dataset_page_costs_the_same_queries_for_one_and_many_records(org, people, objects):
     dataset = objects["dataset"]
     client = client_for(people["viewer"])
     insert(dataset, [{"id": "first", "input": 0}])
-    one = _queries(client, object_url(dataset))
+    one = steady_state_queries(client, object_url(dataset))
     insert(dataset, [{"id": f"case-{n}", "input": n} for n in range(24)])
-    assert _queries(client, object_url(dataset)) == one
+    assert steady_state_queries(client, object_url(dataset)) == one
 
 
 def test_the_principal_search_costs_the_same_queries_for_few_and_many_principals(org, people, objects):
     client = client_for(people["owner"])
     address = object_url(objects["experiment"], "object-principals")
-    few = _queries(client, address)
+    few = steady_state_queries(client, address)
     for index in range(15):
         add_member(org)
         custom_group(org, name=f"crew-{index}")
         ServiceAccountFactory(service_account_org=org)
-    assert _queries(client, address) == few
+    assert steady_state_queries(client, address) == few
