@@ -27,14 +27,18 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Access-engine timings and query counts (rolled back afterwards), then logs inserted, fetched and
-# scored per second (in a throwaway organization deleted afterwards).
-BENCH_ARGS ?= --objects 10000 --depth 10
+# Access-engine timings and query counts, then the engine against django-guardian on worlds of 10k and
+# 1M grants (rolled back afterwards); logs inserted, fetched and scored per second, with and without an
+# online-scoring rule; GET /v1/project and /v1/experiment under gunicorn with and without access control
+# (each in a throwaway organization deleted afterwards). Every comparison is a ratio from one run.
+BENCH_ARGS ?= --objects 10000 --depth 10 --grants 10000 --grants 1000000
 BENCH_LOGS_ARGS ?= --rows 20000 --batch 500
+BENCH_API_ARGS ?= --projects 200 --experiments 2000 --rounds 10 --requests 400 --concurrency 4
 bench: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
 	$(BIN)/python manage.py bench_logs $(BENCH_LOGS_ARGS)
+	$(BIN)/python manage.py bench_api $(BENCH_API_ARGS)
 
 # A long schemathesis pass over every /v1 operation against a live server, on SQLite then on PostgreSQL.
 FUZZ_EXAMPLES ?= 200
