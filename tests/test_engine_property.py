@@ -24,6 +24,7 @@ from hypothesis.extra.django import TestCase
 
 from accounts.models import Membership, Organization
 from permissions.engine import access_cache_scope, can, can_create_in, explain, permissions_on, restrict
+from permissions.engine.context import _from_shared_cache, _load
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
@@ -565,6 +566,10 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
     or load whole graphs, so each example checks restrict for every principal and concrete model with a
     drawn permission, and explain on a drawn sample of (principal, permission, node); the explicit
     examples explain every (principal, node) pair.
+
+    The fast paths are the ones checked: answers in a scope come from the request's memo, answers outside
+    one from the context kept in the shared cache (checked against a fresh load), and on PostgreSQL every
+    engine statement runs prepared, with its arrays bound as single parameters.
     """
 
     maxDiff = None
@@ -600,6 +605,12 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
         self.assertEqual(
             differences(uncached, {k: v for k, v in expected.items() if k[0] == "create"}), [], "can_create_in outside a scope"
         )
+        # Those reads found each principal's context in the shared cache, current: the one a fresh load gives.
+        for p, user in enumerate(m.users):
+            stored = _from_shared_cache(user)
+            self.assertIsNotNone(stored, f"principal {p}'s context is not in the shared cache")
+            fresh = _load(user, type(user)._meta.pk.get_db_prep_value(user.pk, connection))[1]
+            self.assertEqual(stored[1], fresh, f"principal {p}'s context in the shared cache is not the fresh one")
 
     def check_restrict_returns_exactly_the_allowed_objects(self, m: Materialized, picks: random.Random, thorough: bool) -> None:
         world = m.world
