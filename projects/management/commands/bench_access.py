@@ -24,6 +24,7 @@ from guardian.shortcuts import assign_perm
 from accounts.models import Membership, User
 from accounts.services.organizations import organization_create
 from benchmarks.access_world import build_access_world
+from benchmarks.database import vacuum
 from benchmarks.guardian_comparison import compare_with_guardian, explain_first_page
 from permissions.engine import Node, access_cache_scope, can, explain, restrict
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             self._rolled_back(lambda count=count: self._compare(count, rounds))
 
     def _rolled_back(self, action: Callable[[], None]) -> None:
+        vacuum()  # each world on tables of its own size, not bloated by the worlds rolled back before it
         try:
             with transaction.atomic():
                 action()

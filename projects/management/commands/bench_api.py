@@ -54,6 +54,7 @@ from accounts.models import Organization, User
 from accounts.services.credentials import api_key_create
 from accounts.services.members import invitation_accept, member_invite
 from accounts.services.organizations import organization_create
+from benchmarks.database import analyze, vacuum
 from benchmarks.urls import UNRESTRICTED_PREFIX
 from permissions.engine import Node
 from permissions.models import PermissionGroup
@@ -160,6 +161,7 @@ class Command(BaseCommand):
         if options["limit"] > min(projects, experiments):
             raise CommandError("--limit must not exceed --projects or --experiments: a page must be full.")
         started = time.perf_counter()
+        vacuum()
         world = self._build_world(projects, experiments, direct_grants)
         self.stdout.write(
             f"{connection.vendor}: organization of {projects} projects and {experiments} experiments; a reader through a group "
@@ -229,19 +231,11 @@ class Command(BaseCommand):
                 "per-project reader": api_key_create(actor=project_reader, org=org, name="bench-api")[1],
             }
             _, stranger_key = api_key_create(actor=stranger, org=org, name="bench-api")
-            self._analyze()
+            analyze()  # planned against an empty table's statistics, a list of rows found from grants can loop
         except BaseException:
             self._delete_world(BenchWorld(org, people, self._auth_group_ids(org), {}, "", 0))
             raise
         return BenchWorld(org, people, self._auth_group_ids(org), reader_keys, stranger_key, granted)
-
-    @staticmethod
-    def _analyze() -> None:
-        """Give PostgreSQL's planner the world's real sizes, as autovacuum would within a minute of the load:
-        planned against an empty table's statistics, a list of rows found from their grants can loop."""
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
 
     @staticmethod
     def _member(owner: User, org: Organization, email: str, people: list[User]) -> User:

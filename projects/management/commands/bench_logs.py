@@ -31,6 +31,7 @@ from django.test import Client
 from accounts.models import Organization, User
 from accounts.services.credentials import api_key_create
 from accounts.services.organizations import organization_create
+from benchmarks.database import vacuum
 from projects.events.reads import fetch_events
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
@@ -101,6 +102,7 @@ class Command(BaseCommand):
         parser.add_argument("--page", type=int, default=100, help="traces per fetched page")
 
     def handle(self, *args, rows: int, batch: int, page: int, **options):
+        vacuum()  # on tables of their own size, not bloated by earlier runs' deleted organizations
         suffix = uuid.uuid4().hex[:8]
         owner = User.objects.create_user(email=f"bench-logs-{suffix}@example.com")
         org = organization_create(name=f"Logs benchmark {suffix}", owner=owner)
