@@ -157,19 +157,31 @@ GRANT_TABLES = (
 )
 
 
+def explain_guardian_first_page(world: AccessWorld) -> str:
+    """The database's plan of guardian's first page for the flattened reader: what its ratio is against."""
+    page = get_objects_for_user(
+        world.flat_reader, "projects.read_experiment", Experiment.objects.order_by("-created", "pk"), accept_global_perms=False
+    )[:PAGE]
+    return _plan(*page.query.sql_with_params())
+
+
+def _plan(sql: str, params) -> str:
+    prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        return "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
+
+
 def explain_first_page(world: AccessWorld) -> tuple[str, list[str]]:
     """The database's plan of the engine's first page for the nested reader, and the grant tables it
     reads by sequential scan, with their sizes (there should be none beyond a few thousand rows, where
     an index is cheaper than reading the table)."""
     with access_cache_scope():
         page = restrict(Experiment.objects.order_by("-created", "pk"), world.nested_reader)[:PAGE]
-        sql, params = page.query.sql_with_params()
-    prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-    with connection.cursor() as cursor:
-        cursor.execute(prefix + sql, params)
-        lines = [" ".join(str(column) for column in row) for row in cursor.fetchall()]
+        plan = _plan(*page.query.sql_with_params())
+    lines = plan.split("\n")
     scanned = sorted({table for table in GRANT_TABLES for line in lines if f"Seq Scan on {table}" in line or f"SCAN {table}" in line})
-    return "\n".join(lines), [f"{table} ({_rows(table):,} rows)" for table in scanned]
+    return plan, [f"{table} ({_rows(table):,} rows)" for table in scanned]
 
 
 def _rows(table: str) -> int:

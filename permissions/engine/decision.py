@@ -7,8 +7,8 @@ to a group containing X (in that organization), yields (p, r) with r empty or N'
   in one ``UNION ALL`` query (the chain's ids are resolved inside it), then applies the rule in Python
   with the principal's context. With the context, a first check costs two queries, and a repeated one none.
 * For a list, :func:`restrict` states the same rule as a ``Q`` over the model (per organization: the whole
-  organization when the context holds an organization-wide grant, else the rows whose chain has a
-  granted node, found by index), so the database filters, counts and paginates.
+  organization when the context holds an organization-wide grant, else the rows found from the grants on
+  their chain), so the database filters, counts and paginates.
 """
 
 from functools import cache, reduce
@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.context import PrincipalContext, load_context
 from permissions.engine.nodes import ChainPlan, Node, chain_plan, grant_tables, is_concrete, model_for_type
-from permissions.engine.statements import AmongIds, any_of, engine_cursor, in_subquery, uses_arrays
+from permissions.engine.statements import any_of, engine_cursor, in_subquery, uses_arrays
 from permissions.models import AclGrant
 from permissions.types import ALL_PERMISSIONS, PARENT_TYPE, codename, parse_codename
 
@@ -184,10 +184,9 @@ def permission_filter(context: PrincipalContext, permission: str, node_type: str
 
     For each organization the principal belongs to: the row is in that organization, and either a grant
     on the organization's own nodes (held in the principal's context) yields the permission, or the id
-    of some node of its chain below them is among the ids that carry a matching grant there (one
-    :class:`AmongIds` condition per column of the chain, ORed). The subqueries are raw SQL of a fixed
-    text (see :mod:`permissions.engine.statements`): stated with the ORM, building and compiling them
-    cost several times what the database spends running them.
+    of some node of its chain below them is among the ids that carry a matching grant there. The
+    subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with
+    the ORM, building and compiling them cost several times what the database spends running them.
     """
     per_org = []
     for org_id in sorted(context.member_org_ids, key=str):
@@ -197,15 +196,15 @@ def permission_filter(context: PrincipalContext, permission: str, node_type: str
         if any(context.holds_organization_wide(org_id, level.type, permission, node_type) for level in levels_of_the_organization):
             per_org.append(organization)
             continue
-        # Below them, the rows are found from their grants, by index (see AmongIds), rather than by
-        # testing every row of the organization against each level's id set.
+        # Below them, the rows are found from their grants (a few ids, by index) rather than by testing
+        # every row of the organization against each level's id set.
         by_column: dict[str, list[RawSQL]] = {}
         for level in plan.levels:
             if level.lookup != plan.org_lookup:
                 by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
         if by_column:
-            granted = [Q(AmongIds(lookup, _union(subqueries))) for lookup, subqueries in by_column.items()]
-            per_org.append(organization & reduce(or_, granted))
+            rows = _union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()])
+            per_org.append(organization & Q(pk__in=rows))
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
 
 
@@ -250,6 +249,33 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
     counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
     # Only table and column names from model metadata are in the text; every value is a parameter.
     return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
+
+
+_GRANTED = "SELECT granted_ids_placeholder"
+
+
+@cache
+def _rows_under_statement(node_type: str, lookup: str) -> str:
+    """The text selecting the anchor rows whose `lookup` column is in ``{granted}``."""
+    anchor = chain_plan(node_type).anchor
+    marker = RawSQL(_GRANTED, [], output_field=UUIDField())  # noqa: S611 (a fixed text)
+    sql, params = anchor._base_manager.order_by().filter(**{f"{lookup}__in": marker}).values("pk").query.sql_with_params()
+    if params or _GRANTED not in sql:
+        raise RuntimeError(f"Unexpected statement selecting {node_type} rows by {lookup}.")
+    return sql.replace(_GRANTED, "{granted}")
+
+
+def _rows_under(plan: ChainPlan, lookup: str, granted: RawSQL) -> RawSQL:
+    """The ids of the anchor rows whose chain has, at `lookup`, one of the `granted` ids.
+
+    Driving the list from the grants (a few ids, looked up by index) rather than testing every row of
+    the anchor against each id set keeps a list of what a principal was granted here and there fast
+    however many rows the organization holds.
+    """
+    if lookup == "pk":
+        return granted
+    sql = _rows_under_statement(plan.node_type, lookup).format(granted=granted.sql)
+    return RawSQL(sql, list(granted.params), output_field=UUIDField())  # noqa: S611
 
 
 def _union(subqueries: list[RawSQL]) -> RawSQL:

@@ -19,8 +19,6 @@ from contextlib import contextmanager
 from functools import cache
 
 from django.db import connection
-from django.db.models import BooleanField, F
-from django.db.models.expressions import Expression, RawSQL
 
 
 def uses_arrays() -> bool:
@@ -83,35 +81,3 @@ def engine_cursor() -> Iterator:
     connection.ensure_connection()
     with connection._prepare_cursor(_preparing_cursor_class()(connection.connection)) as cursor:
         yield cursor
-
-
-class AmongIds(Expression):
-    """A condition on a queryset: the column `lookup` names is among the ids a raw, non-correlated
-    subquery selects (the ids of the nodes granted at one level of a chain).
-
-    On PostgreSQL it reads ``column = ANY(ARRAY(subquery))``: the subquery runs once, before the scan,
-    and the condition is an index condition. Several of them ORed (one per level of the chain) become
-    a BitmapOr of index scans, so a list finds its rows from their grants, by index, whether they are a
-    few rows of a large organization or thousands under a granted project, with no hash of their ids
-    to build. As ``column IN (subquery)`` the planner chose between a hashed filter over every row of
-    the organization and, for a union of the levels, a hash of every visible row: each slow in one of
-    those cases. SQLite reads ``column IN (subquery)``, which it runs once and probes by index.
-    """
-
-    conditional = True
-
-    def __init__(self, lookup: str, subquery: RawSQL) -> None:
-        super().__init__(output_field=BooleanField())
-        self.column = F(lookup)
-        self.subquery = subquery
-
-    def get_source_expressions(self) -> list:
-        return [self.column]
-
-    def set_source_expressions(self, expressions: list) -> None:
-        (self.column,) = expressions
-
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        column, params = compiler.compile(self.column)
-        among = f"= ANY(ARRAY({self.subquery.sql}))" if connection.vendor == "postgresql" else f"IN ({self.subquery.sql})"
-        return f"{column} {among}", [*params, *self.subquery.params]
