@@ -10,7 +10,7 @@ def credential_organizations(user, api_key: ApiKey | None) -> QuerySet[Organizat
 
     An API key or service token acts in the organization it was made in only; a browser session (no key)
     in every organization of the person. Membership alone is enough to see an organization
-    (ACCESS_MODEL.md), so this is also what ``GET /v1/organization`` and the SDK's login list.
+    (docs/access-model.md), so this is also what ``GET /v1/organization`` and the SDK's login list.
     """
     orgs = Organization.objects.filter(memberships__user=user)
     if api_key is not None:

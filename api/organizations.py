@@ -2,7 +2,7 @@
 
 * ``GET /v1/organization`` lists the caller's organizations: an API key or service token sees only its
   own organization, a browser session every organization of the person. Membership alone makes an
-  organization visible (ACCESS_MODEL.md), so a member with no grant at all still sees it, here and in
+  organization visible (docs/access-model.md), so a member with no grant at all still sees it, here and in
   ``GET /v1/organization/{id}``; changing it answers such a member 403 naming update.
 * ``PATCH /v1/organization/{id}`` is "Manage settings" (update on the organization, restricted to
   organization) through ``organization_update``. A field sent as null is left as it is (Braintrust does

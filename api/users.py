@@ -2,7 +2,7 @@
 
 Listing members is read on org_member of the organization, which Owners, Engineers and Viewers hold.
 A caller with no permission on org_member is answered 404, one with some other permission there (say
-"Remove members" alone) 403 naming read, as ACCESS_MODEL.md prescribes.
+"Remove members" alone) 403 naming read, as docs/access-model.md prescribes.
 
 Service accounts are members and principals like people (grants and groups name them by user id), so
 they are listed too, as Braintrust lists them among users; their email is the placeholder address of

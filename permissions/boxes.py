@@ -1,4 +1,4 @@
-"""The permission boxes of the settings pages, and the canonical grants each one writes (ACCESS_MODEL.md,
+"""The permission boxes of the settings pages, and the canonical grants each one writes (docs/access-model.md,
 "What the pages write"), so that the pages and the API always agree.
 
 A dialog is a :class:`BoxSet` (organization level, project, object, group access). A box stands for one or

@@ -8,7 +8,7 @@ A view never calls the engine's guards itself. It declares, as data:
 * ``object_permissions``: the permission each HTTP method needs on the object the view loads, and
   ``object_node(obj)``: the node that object stands for in the hierarchy.
 
-:class:`EngineAccess` checks both and answers as ACCESS_MODEL.md prescribes: "not found" when the
+:class:`EngineAccess` checks both and answers as docs/access-model.md prescribes: "not found" when the
 caller holds no permission on the node (the same answer as a missing id), "access denied" naming the
 permission when it holds some other one. Every node is first checked to belong to the organization the
 request acts in (``view.org``): a node of another organization is "not found", whatever grants exist.

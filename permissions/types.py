@@ -1,7 +1,7 @@
 """The vocabulary of the access model: object types, permissions and the fixed type hierarchy.
 
 Names and values are Braintrust's (`AclObjectType` and `Permission` in its OpenAPI spec). The hierarchy
-is part of the contract (ACCESS_MODEL.md, "Objects and their hierarchy"), so it lives here as data
+is part of the contract (docs/access-model.md, "Objects and their hierarchy"), so it lives here as data
 rather than being inferred from models.
 """
 

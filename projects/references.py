@@ -1,6 +1,6 @@
 """References across projects: the one rule for an object (or a row) that names another object.
 
-ACCESS_MODEL.md: references are allowed across projects inside one organization; whoever creates or
+docs/access-model.md: references are allowed across projects inside one organization; whoever creates or
 changes the referencing object must be able to read the referenced one; a reference to another
 organization's object is refused as if the object did not exist. Deleted objects (and the contents of
 deleted projects) are gone for new references too.

@@ -1,6 +1,6 @@
 """The /v1/acl endpoints: who may list, add and remove grants through the API, and what a refusal looks like.
 
-ACCESS_MODEL.md, "Grants" and "The decision": managing grants on a node needs create_acls, read_acls or
+docs/access-model.md, "Grants" and "The decision": managing grants on a node needs create_acls, read_acls or
 delete_acls there (inherited from above); a principal holding nothing on the node gets 404 with the same
 body as a missing id, one holding something else gets 403 naming the missing permission. A credential acts
 in its own organization only. Refused input answers 400 and writes nothing. Shapes and field names are

@@ -1,4 +1,4 @@
-"""How /v1 requests authenticate: ACCESS_MODEL.md, "Tokens" (bearer keys and service tokens, the browser
+"""How /v1 requests authenticate: docs/access-model.md, "Tokens" (bearer keys and service tokens, the browser
 session with CSRF, expiry, revocation on the next request, throttled failures, last use)."""
 
 import json

@@ -1,4 +1,4 @@
-"""``/v1/api_key`` and ``/v1/service_token``: ACCESS_MODEL.md, "Tokens" (own API keys for everyone, service
+"""``/v1/api_key`` and ``/v1/service_token``: docs/access-model.md, "Tokens" (own API keys for everyone, service
 tokens for Owners only, the raw key shown once, bad input refused with nothing written)."""
 
 import json

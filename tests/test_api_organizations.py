@@ -1,7 +1,7 @@
 """/v1/organization: listing and reading the caller's organizations, "Manage settings", and
 PATCH /v1/organization/members (invite, add, remove, service accounts), for every kind of principal.
 
-ACCESS_MODEL.md: no permission on a node answers 404 like a missing id, some other permission 403 naming
+docs/access-model.md: no permission on a node answers 404 like a missing id, some other permission 403 naming
 the missing one; "Manage settings" is update on the organization; "Manage members (invite)" is create on
 org_member and putting someone in a group is update on it; "Remove members" is delete on org_member;
 only Owners create service accounts; an organization keeps at least one direct member of Owners.

@@ -1,6 +1,6 @@
 """/v1/user: the members of the caller's organization, for every kind of principal.
 
-Listing members is read on org_member (which Owners, Engineers and Viewers hold). ACCESS_MODEL.md: no
+Listing members is read on org_member (which Owners, Engineers and Viewers hold). docs/access-model.md: no
 permission at all on org_member answers 404, some other permission there 403 naming read.
 """
 

@@ -1,4 +1,4 @@
-"""ACCESS_MODEL.md, "Audit": one event per change, in the change's transaction, with who, what, and from where."""
+"""docs/access-model.md, "Audit": one event per change, in the change's transaction, with who, what, and from where."""
 
 import importlib
 from types import SimpleNamespace

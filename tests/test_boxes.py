@@ -1,4 +1,4 @@
-"""The settings pages' permission boxes write exactly ACCESS_MODEL.md's canonical grants, read back grants
+"""The settings pages' permission boxes write exactly docs/access-model.md's canonical grants, read back grants
 however they were made, and save atomically through the checked, audited grant service."""
 
 import pytest
@@ -29,7 +29,7 @@ def _grants_of(subject_group):
     return {(r.object_type, r.permission, r.restrict_object_type) for r in grant_records(group_id=subject_group.pk)}
 
 
-# ACCESS_MODEL.md, "What the pages write": each box and the grants it must write.
+# docs/access-model.md, "What the pages write": each box and the grants it must write.
 ORGANIZATION_TABLE = {
     "org_settings": {("organization", "update", "organization")},
     "org_invite": {("org_member", "create", None)},

@@ -1,4 +1,4 @@
-"""ACCESS_MODEL.md, "Built-in groups": what a new organization gets and what each built-in group may do."""
+"""docs/access-model.md, "Built-in groups": what a new organization gets and what each built-in group may do."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""ACCESS_MODEL.md, "What the pages write": each settings box's canonical grants give what the box says.
+"""docs/access-model.md, "What the pages write": each settings box's canonical grants give what the box says.
 
 The grants are made through `acl_grant` to a custom group, as the pages would write them, and the test
 checks the ability the box names and that nothing beyond it comes with them.

@@ -1,6 +1,6 @@
 """Rules that must hold when two transactions race (PostgreSQL: real row locks, one connection per thread).
 
-ACCESS_MODEL.md: "An organization always keeps at least one direct member of Owners ... also when two such
+docs/access-model.md: "An organization always keeps at least one direct member of Owners ... also when two such
 changes race"; an identical grant is one grant, however many requests ask for it at once; and no cycle
 of member groups or member roles is ever stored, even when the two halves of it are added at once.
 

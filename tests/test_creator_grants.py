@@ -1,4 +1,4 @@
-"""ACCESS_MODEL.md, "Creator grants": the owner role on what one creates, while the org setting is on."""
+"""docs/access-model.md, "Creator grants": the owner role on what one creates, while the org setting is on."""
 
 import pytest
 

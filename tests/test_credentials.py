@@ -1,4 +1,4 @@
-"""accounts.services.credentials and accounts.tokens: ACCESS_MODEL.md, "Principals" and "Tokens"."""
+"""accounts.services.credentials and accounts.tokens: docs/access-model.md, "Principals" and "Tokens"."""
 
 import hashlib
 import logging

@@ -1,4 +1,4 @@
-"""ACCESS_MODEL.md, "Grants" and "The decision", in small hand-written cases.
+"""docs/access-model.md, "Grants" and "The decision", in small hand-written cases.
 
 Objects are written with factories (no creator grants), so every permission a test sees comes from the
 grants that test makes.

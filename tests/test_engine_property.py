@@ -1,4 +1,4 @@
-"""The access engine against a naive reading of ACCESS_MODEL.md, on small random worlds.
+"""The access engine against a naive reading of docs/access-model.md, on small random worlds.
 
 Hypothesis generates a *world description* (plain data, no database): two organizations, people and
 service accounts with their memberships, custom and built-in groups with member users and acyclic member
@@ -48,11 +48,11 @@ OBJECT_TYPES = tuple(ObjectType.values)
 ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 PROJECT_OBJECT_TYPES = ("experiment", "dataset", "prompt", "prompt_session")
 
-# The contract's system roles and built-in groups (ACCESS_MODEL.md, "Principals" and "Built-in groups").
+# The contract's system roles and built-in groups (docs/access-model.md, "Principals" and "Built-in groups").
 SYSTEM_ROLES = {"owner": ALL_PERMISSIONS, "engineer": CRUD_PERMISSIONS, "viewer": ("read",)}
 BUILTIN_KINDS = ("owners", "engineers", "viewers")
 BUILTIN_ORG_READ_RESTRICTIONS = ("organization", "org_member", "group", "role")
-# The hierarchy (ACCESS_MODEL.md, "Objects and their hierarchy"): the types whose parent is each type.
+# The hierarchy (docs/access-model.md, "Objects and their hierarchy"): the types whose parent is each type.
 CHILD_TYPES = {
     "organization": ("org_member", "org_audit_logs", "group", "role", "org_project"),
     "org_project": ("project",),
@@ -152,7 +152,7 @@ class World:
     def members_of(self, org: int) -> list[int]:
         return [p for p, principal in enumerate(self.principals) if org in principal.orgs]
 
-    # The oracle: ACCESS_MODEL.md, "Grants" and "The decision".
+    # The oracle: docs/access-model.md, "Grants" and "The decision".
 
     def groups_containing(self, principal: int) -> set[int]:
         """groups*(principal): groups with the principal as a member user, then their containers, transitively."""
@@ -233,7 +233,7 @@ class World:
 
 
 def builtin_grants(groups: list[Group]) -> list[Grant]:
-    """What organization_create grants the built-in groups (ACCESS_MODEL.md, "Built-in groups")."""
+    """What organization_create grants the built-in groups (docs/access-model.md, "Built-in groups")."""
     grants = []
     for org in ORGS:
         owners, engineers, viewers = (

@@ -1,4 +1,4 @@
-"""permissions.services.grants and the AclGrant table: ACCESS_MODEL.md, "Grants".
+"""permissions.services.grants and the AclGrant table: docs/access-model.md, "Grants".
 
 Where a grant lives is the engine's business (docs/access-engine.md, "Where a grant lives"): a plain
 permission on a concrete object in that model's guardian tables, everything else in AclGrant.

@@ -1,4 +1,4 @@
-"""permissions.services.groups: ACCESS_MODEL.md, "Principals" (groups) and the group rows of the settings pages."""
+"""permissions.services.groups: docs/access-model.md, "Principals" (groups) and the group rows of the settings pages."""
 
 import uuid
 

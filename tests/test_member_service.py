@@ -1,6 +1,6 @@
 """accounts.services.members: inviting, accepting, adding and removing members.
 
-ACCESS_MODEL.md: "Manage members (invite)" is create on org_member, "Remove members" is delete on
+docs/access-model.md: "Manage members (invite)" is create on org_member, "Remove members" is delete on
 org_member; putting someone in a group is updating that group; removing someone in Owners also needs
 update on Owners; an organization always keeps a direct member of Owners.
 """

@@ -1,4 +1,4 @@
-"""permissions.services.roles: ACCESS_MODEL.md, "Principals" (roles)."""
+"""permissions.services.roles: docs/access-model.md, "Principals" (roles)."""
 
 import uuid
 

@@ -124,7 +124,7 @@ def test_an_engineer_posting_the_form_gets_the_explained_refusal(org, people):
 
 @pytest.mark.parametrize(("who", "status"), [("custom", 403), ("outsider", 404)])
 def test_posting_without_manage_settings_is_refused_to_members_and_not_found_to_others(org, people, who, status):
-    # Membership alone makes the organization visible (ACCESS_MODEL.md), so a member is refused, not told
+    # Membership alone makes the organization visible (docs/access-model.md), so a member is refused, not told
     # that it does not exist; anyone else is.
     before = row_counts()
     assert client_for(people[who]).post(settings_url(org), {"name": ""}).status_code == status

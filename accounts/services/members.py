@@ -138,7 +138,7 @@ def people_with_ids(user_ids: Iterable[UUID]) -> dict[UUID, User]:
 @transaction.atomic
 def member_invite_user(*, actor, org: Organization, user: User, group_ids: Iterable[UUID] = ()) -> Invitation:
     """Invite an existing person, named by id, exactly as by their email: a pending invitation that they
-    accept, or not (ACCESS_MODEL.md: nobody becomes a member without consent)."""
+    accept, or not (docs/access-model.md: nobody becomes a member without consent)."""
     if user.is_service_account:
         raise ValidationError(f"No users with these ids: {user.pk}.")
     return member_invite(actor=actor, org=org, email=user.email, group_ids=group_ids)

@@ -3,7 +3,7 @@
 The SDK sends its ``sk-`` API key or ``bt-st-`` service token and reads back the organizations it acts in,
 each with the URLs of its API. An organization that sets no API URL ("Manage settings") is served by this
 server itself, at its public base URL (``PUBLIC_URL``, else the request's own scheme and host). Membership
-alone is enough to be answered (ACCESS_MODEL.md); a bad, expired or revoked credential is a JSON 401.
+alone is enough to be answered (docs/access-model.md); a bad, expired or revoked credential is a JSON 401.
 """
 
 from drf_spectacular.utils import extend_schema, inline_serializer

@@ -6,7 +6,7 @@ raw bytes), or ``{"rows": {"type": "logs3_overflow", "key": ...}}`` naming a pay
 
 The view is a parser and nothing more: :mod:`api.sdk.rows` turns the rows into each object's writes, the
 view declares update on every object they name (so :class:`permissions.drf.EngineAccess` answers 404 or
-403 before anything is written, as ACCESS_MODEL.md says for that object alone), and
+403 before anything is written, as docs/access-model.md says for that object alone), and
 :func:`projects.events.writes.write_batch` writes them atomically through the same inserts and feedback
 as ``/v1/.../insert`` and ``/v1/.../feedback``.
 """

@@ -27,7 +27,7 @@ def permissions_on(principal, node: "models.Model | Node") -> frozenset[str]:
 
 
 def can(principal, permission: str, node: "models.Model | Node") -> bool:
-    """Does `principal` hold `permission` on `node`? See ACCESS_MODEL.md, "The decision"."""
+    """Does `principal` hold `permission` on `node`? See docs/access-model.md, "The decision"."""
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"Unknown permission {permission!r}.")
     return permission in permissions_on(principal, node)
@@ -36,7 +36,7 @@ def can(principal, permission: str, node: "models.Model | Node") -> bool:
 def is_visible(principal, node: "models.Model | Node") -> bool:
     """Whether the node exists for `principal`: it holds some permission on it other than create.
 
-    An organization is also visible to every member, whatever it holds (ACCESS_MODEL.md: membership alone
+    An organization is also visible to every member, whatever it holds (docs/access-model.md: membership alone
     makes the organization itself visible); nothing inside it becomes visible that way.
     """
     node = Node.of(node)

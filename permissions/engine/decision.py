@@ -1,4 +1,4 @@
-"""The decision rule of ACCESS_MODEL.md, for one node and for whole lists.
+"""The decision rule of docs/access-model.md, for one node and for whole lists.
 
 ``can(X, p, N)`` holds iff X is a member of N's organization and some grant on a node of chain(N), to X or
 to a group containing X (in that organization), yields (p, r) with r empty or N's type.

@@ -40,7 +40,7 @@ def is_owner(principal, org_id: UUID) -> bool:
 
 
 def require_owner(actor, org_id: UUID, what: str) -> None:
-    """Service accounts and their tokens are for Owners only (ACCESS_MODEL.md, "Principals"): a
+    """Service accounts and their tokens are for Owners only (docs/access-model.md, "Principals"): a
     non-member is answered "not found", a member who is not an Owner "access denied"."""
     if not is_member(actor, org_id):
         raise NotFound("organization", org_id)

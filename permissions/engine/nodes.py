@@ -25,7 +25,7 @@ VIRTUAL_ANCHOR: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Node:
-    """A node of the hierarchy: an object type and the id that names it (see ACCESS_MODEL.md)."""
+    """A node of the hierarchy: an object type and the id that names it (see docs/access-model.md)."""
 
     type: str
     id: UUID

@@ -19,7 +19,7 @@ from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
 
 Builtin = PermissionGroup.Builtin
 
-# What the built-in groups are granted (ACCESS_MODEL.md, "Built-in groups").
+# What the built-in groups are granted (docs/access-model.md, "Built-in groups").
 _ORG_READ_RESTRICTIONS = ("organization", "org_member", "group", "role")
 
 

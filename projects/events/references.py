@@ -2,7 +2,7 @@
 used (``metadata.prompt.id``, where Braintrust's SDKs record it).
 
 A reference may cross projects inside the organization (production logs naming a prompt kept in another
-project), but whoever writes it must be able to read what it names (ACCESS_MODEL.md, references across
+project), but whoever writes it must be able to read what it names (docs/access-model.md, references across
 projects). An object of another organization, a deleted one, or one the writer sees nothing of is refused
 as if it did not exist (400); one the writer sees but may not read is refused with 403 naming read.
 """

@@ -11,7 +11,7 @@ from projects.models import Dataset, Experiment, ObjectKind, Project
 @dataclass(frozen=True)
 class EventTarget:
     """The object whose rows are read or written. For logs, ``object_id`` is the project's id and the
-    access node is the project's ``project_log`` node (ACCESS_MODEL.md, data inside objects)."""
+    access node is the project's ``project_log`` node (docs/access-model.md, data inside objects)."""
 
     kind: str
     object_id: UUID

@@ -3,7 +3,7 @@
 Each write is one database transaction and one :class:`~projects.models.Transaction`: every row it
 touches gets one new version carrying that transaction's id, so a fetch "as of" any version sees either
 all of a write or none of it. Inserting needs update on the object (project_log for logs); so does
-feedback (ACCESS_MODEL.md, data inside objects).
+feedback (docs/access-model.md, data inside objects).
 
 Rows are contents, not objects: their writes are not audit events (the audit log records changes to
 access and to objects; the rows' own version history records every change to a row).

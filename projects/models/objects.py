@@ -85,7 +85,7 @@ class Experiment(ProjectObject):
 
     It may be linked to a dataset (and the dataset version it ran against) and to a base experiment to
     compare with; either may live in another project of the same organization, if whoever links it can
-    read it (ACCESS_MODEL.md, references across projects).
+    read it (docs/access-model.md, references across projects).
     """
 
     acl_object_type = "experiment"

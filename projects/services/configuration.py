@@ -126,7 +126,7 @@ def expect_string_list(value: Any, path: str, *, nullable: bool = True, non_empt
     return items
 
 
-# References to objects of other projects (ACCESS_MODEL.md, "References across projects")
+# References to objects of other projects (docs/access-model.md, "References across projects")
 
 
 def referenced_object(*, actor, org: Organization, model: type[ProjectObject], object_id: Any, what: str) -> ProjectObject:

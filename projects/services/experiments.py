@@ -5,7 +5,7 @@ ownership grant and the audit event); deletion is :func:`projects.services.objec
 
 An experiment may link a dataset and a base experiment of another project of the same organization.
 Whoever makes or changes the link must be able to read the linked object; one of another organization
-is refused exactly as a missing one (ACCESS_MODEL.md, "References across projects"). One function,
+is refused exactly as a missing one (docs/access-model.md, "References across projects"). One function,
 :func:`linked_object`, decides that for every link, on create and on update alike.
 """
 

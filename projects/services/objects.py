@@ -1,7 +1,7 @@
 """Creating, changing and deleting projects and the objects in them.
 
 Whoever creates a project or an object receives the system role ``owner`` on it when the organization's
-"create direct ownership grants" setting is on (ACCESS_MODEL.md, "Creator grants").
+"create direct ownership grants" setting is on (docs/access-model.md, "Creator grants").
 """
 
 from typing import Any
@@ -97,7 +97,7 @@ FUNCTION_TYPES = ("llm", "scorer", "task", "tool", "custom_view", "preprocessor"
 def validate_project_settings(settings: Any, *, actor, org: Organization) -> dict | None:
     """`settings` if it is a valid ``ProjectSettings`` object (Braintrust's fields, nothing else), else a
     ValidationError naming the first problem. The baseline experiment and the default preprocessor are
-    references: they must be of the organization, and readable by `actor` (ACCESS_MODEL.md)."""
+    references: they must be of the organization, and readable by `actor` (docs/access-model.md)."""
     if settings is None:
         return None
     expect_object(settings, "settings", allowed=PROJECT_SETTINGS_FIELDS)

@@ -1,6 +1,6 @@
 """Playgrounds (``prompt_session`` in the access model): creating, changing and deleting them.
 
-A playground uses prompts, which may belong to other projects of its organization (ACCESS_MODEL.md,
+A playground uses prompts, which may belong to other projects of its organization (docs/access-model.md,
 references across projects): whoever adds a prompt must be able to read it. A prompt of another
 organization, a deleted one, or one the actor sees nothing of is refused as if it did not exist; one the
 actor sees but may not read is refused naming read. Removing a prompt needs only update on the playground.

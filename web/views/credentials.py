@@ -1,6 +1,6 @@
 """Settings → Service accounts and Settings → API keys.
 
-Service accounts exist for Owners only (ACCESS_MODEL.md, "Principals"): for anyone else these pages are
+Service accounts exist for Owners only (docs/access-model.md, "Principals"): for anyone else these pages are
 "not found", as the accounts themselves are. API keys are each person's own, in this organization or in
 all of theirs.
 
