@@ -24,8 +24,12 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py run_scoring_worker & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in parallel (pytest-xdist), each worker on a test database of its own; a test module
+# stays on one worker, with its module fixtures, its Redis database and the processes it starts.
+# TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Access-engine timings and query counts, then the engine against django-guardian on worlds of 10k and
 # 1M grants (rolled back afterwards); logs inserted, fetched and scored per second, with and without an
@@ -44,8 +48,8 @@ bench: $(INSTALLED)
 FUZZ_EXAMPLES ?= 200
 FUZZ_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 fuzz: $(INSTALLED)
-	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
-	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(FUZZ_POSTGRES_URL) $(BIN)/python -m pytest tests/test_api_fuzz.py -q
+	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_fuzz.py -q
+	FUZZ_LIVE=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(FUZZ_POSTGRES_URL) $(BIN)/python -m pytest tests/api/test_fuzz.py -q
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -95,13 +95,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**concurrent_writer_options(), **DATABASES["default"].get("OPTIONS", {})}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # The access engine prepares its statements (permissions/engine/statements.py) and, their text being
-    # fixed, plans each once per connection. Django's own queries are bound on the client and never
-    # prepared, but the plan mode is the connection's: it also fixes PostgreSQL's internal plans, such as
-    # the foreign-key checks run at COMMIT, which keep whatever plan they got first (docs/performance.md,
-    # "What is left"). Off for a pooler that drops prepared statements.
+    # fixed, plans each once per connection, on a generic plan it asks for statement by statement (the
+    # connection keeps PostgreSQL's own plan mode). Django's own queries are bound on the client and never
+    # prepared. Off for a pooler that drops prepared statements.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 5
-    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

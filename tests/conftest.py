@@ -2,6 +2,7 @@
 
 import os
 import socket
+from collections import Counter
 
 import pytest
 from django.core.cache import cache
@@ -23,6 +24,23 @@ def _redis_reachable() -> bool:
             return True
     except OSError:
         return False
+
+
+def pytest_collection_modifyitems(items):
+    """Every test has its own id, or pytest-xdist, which hands tests to its workers by id, runs one of
+    those that share it and drops the rest without a word.
+
+    Schemathesis names a test per API operation (``test_x[GET /v1/project]``) but, under this pytest,
+    gives them all the function's id (pytest 9 builds an id from the function's name and its parameters only);
+    the operation is put back into the id here.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.id.params is None:
+            item._id = item.id.with_params(label)
+    repeated = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if repeated:
+        raise pytest.UsageError(f"these test ids name more than one test each: {repeated[:10]}")
 
 
 def pytest_runtest_setup(item):

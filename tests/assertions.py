@@ -1,0 +1,44 @@
+"""What the API's answers say, and the assertion every refusal test makes: refused, and nothing written."""
+
+from collections.abc import Callable, Iterable
+
+from tests.access_helpers import row_counts
+
+
+def error(response) -> dict:
+    return response.json()["error"]
+
+
+def not_found(object_type: str, object_id) -> dict:
+    return {"error": {"status": 404, "message": f"No {object_type} with id {object_id} was found."}}
+
+
+def names(response) -> set[str]:
+    return {o["name"] for o in response.json()["objects"]}
+
+
+def ids(response) -> set[str]:
+    return {o["id"] for o in response.json()["objects"]}
+
+
+def assert_refused_without_writing(
+    call: Callable,
+    status: int,
+    message: str | None = None,
+    *,
+    ignore_case: bool = False,
+    counts: Callable[[], object] = row_counts,
+    also_unchanged: Iterable[Callable[[], object]] = (),
+):
+    """`call()` answers `status`, its error message containing `message`, and writes nothing: `counts()`
+    (the rows of every table the services write, by default) and each reader in `also_unchanged` read
+    the same after the call as before it. Returns the response."""
+    readers = list(also_unchanged)
+    before = counts(), [read() for read in readers]
+    response = call()
+    assert response.status_code == status, response.content
+    if message is not None:
+        said = error(response)["message"]
+        assert (message.lower() in said.lower()) if ignore_case else (message in said), said
+    assert (counts(), [read() for read in readers]) == before
+    return response

@@ -1,0 +1,179 @@
+"""The casts of callers the tests run every request as.
+
+`make_cast`, for the organization and user endpoints: one organization with an owner, an engineer, a
+viewer, a member of a custom group, a member through a group nested in that custom group, a member with
+no grant at all, and the owner of another organization. The custom group holds, on the organization:
+read and "Manage settings" (both restricted to organization), "Manage members (invite)" and read on
+org_member, so that each endpoint has something to allow it.
+
+`project_world`, for the experiment and dataset endpoints: two projects, an object of the kind under
+test, and a caller of each kind of grant on it.
+
+`people_of`, for the pages: the built-in groups' members, a custom group's, and an outsider.
+"""
+
+from dataclasses import dataclass, field
+
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import ApiKey, Organization, User
+from accounts.services.credentials import api_key_create
+from permissions.engine.nodes import Node
+from permissions.models import PermissionGroup
+from projects.models import Project, ProjectObject
+from tests.access_helpers import custom_group, grant, grant_many, nest
+from tests.api_helpers import ApiClient, api_client_for
+from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
+
+PRINCIPALS = ("owner", "engineer", "viewer", "custom", "nested", "nobody", "outsider")
+
+
+@dataclass
+class Cast:
+    org: Organization
+    other_org: Organization
+    owner: User
+    engineer: User
+    viewer: User
+    custom: User
+    nested: User
+    nobody: User
+    outsider: User
+    custom_group: PermissionGroup
+    inner_group: PermissionGroup
+    clients: dict[str, ApiClient] = field(default_factory=dict)
+
+    def user(self, who: str) -> User:
+        return getattr(self, who)
+
+    def client(self, who: str) -> ApiClient:
+        """A client with an API key of `who` in its own organization (made with the cast, so that
+        using it writes no row a test counts)."""
+        if who not in self.clients:
+            org = self.other_org if who == "outsider" else self.org
+            _, raw = api_key_create(actor=self.user(who), org=org, name=f"{who} key")
+            self.clients[who] = ApiClient(raw)
+        return self.clients[who]
+
+
+def make_cast() -> Cast:
+    org, other_org = OrganizationFactory(), OrganizationFactory()
+    custom = add_member(org, UserFactory(given_name="Custom"))
+    nested = add_member(org, UserFactory(given_name="Nested"))
+    team = custom_group(org, custom, name="Team")
+    inner = custom_group(org, nested, name="Inner")
+    nest(team, inner)  # Team contains Inner, so Inner's members hold Team's grants
+    organization, members = Node("organization", org.pk), Node("org_member", org.pk)
+    grant(org, organization, group=team, permission="read", restrict="organization")
+    grant(org, organization, group=team, permission="update", restrict="organization")
+    grant(org, members, group=team, permission="read")
+    grant(org, members, group=team, permission="create")
+    cast = Cast(
+        org=org,
+        other_org=other_org,
+        owner=owner_of(org),
+        engineer=add_member(org, None, "engineers"),
+        viewer=add_member(org, None, "viewers"),
+        custom=custom,
+        nested=nested,
+        nobody=add_member(org),
+        outsider=owner_of(other_org),
+        custom_group=team,
+        inner_group=inner,
+    )
+    for who in PRINCIPALS:
+        cast.client(who)
+    return cast
+
+
+def revoked_client(user: User, org: Organization) -> ApiClient:
+    key, raw = api_key_create(actor=user, org=org, name="revoked")
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    return ApiClient(raw)
+
+
+def session_client(user: User) -> ApiClient:
+    """A client logged in as `user` through the browser session (no bearer token)."""
+    client = ApiClient()
+    client.client.force_login(user)
+    return client
+
+
+def people_of(org: Organization, custom: PermissionGroup) -> dict[str, User]:
+    """The people the page tests run as: an owner, an engineer and a viewer (the built-in groups), a
+    member of `custom`, and the owner of another organization."""
+    return {
+        "owner": owner_of(org),
+        "engineer": add_member(org, None, "engineers"),
+        "viewer": add_member(org, None, "viewers"),
+        "custom": add_member(org, None, custom),
+        "outsider": owner_of(OrganizationFactory(name="Elsewhere")),
+    }
+
+
+def client_for(user: User) -> Client:
+    """A browser's client, logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+FACTORIES = {"experiment": ExperimentFactory, "dataset": DatasetFactory}
+
+CREATORS = ("owner", "engineer", "group_grant", "nested_group")
+READERS = ("owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant")
+UPDATERS = ("owner", "engineer", "group_grant", "nested_group", "object_grant")
+DELETERS = ("owner", "engineer", "group_grant", "nested_group")
+
+
+@dataclass
+class ProjectWorld:
+    """An organization with two projects, one object (``target``) of the kind under test in the first, one
+    caller of each kind, and a second organization with a project of its own.
+
+    ``group_grant`` holds create, read, update and delete on objects of the kind in ``project`` through a
+    custom group; ``nested_group`` the same through a group nested in it; ``object_grant`` read and update
+    on ``target`` alone.
+    """
+
+    object_type: str
+    org: Organization
+    other_org: Organization
+    project: Project
+    other_project: Project
+    foreign_project: Project
+    managers: PermissionGroup
+    target: ProjectObject
+    callers: dict[str, User]
+
+    def client(self, who: str) -> ApiClient:
+        return api_client_for(self.callers[who], self.other_org if who == "outsider" else self.org)
+
+    def make(self, project: Project | None = None, **fields) -> ProjectObject:
+        return FACTORIES[self.object_type](project=project or self.project, **fields)
+
+
+def project_world(object_type: str) -> ProjectWorld:
+    org, other_org = OrganizationFactory(), OrganizationFactory()
+    project = ProjectFactory(org=org, name="Project P")
+    other_project = ProjectFactory(org=org, name="Project Q")
+    foreign_project = ProjectFactory(org=other_org, name="Project P")
+    managers = custom_group(org, name="Managers")
+    grant_many(org, project, ("create", "read", "update", "delete"), group=managers, restrict=object_type)
+    inner = custom_group(org, name="Inner")
+    nest(managers, inner)
+    target = FACTORIES[object_type](project=project, name="Target")
+    object_grant = add_member(org)
+    grant_many(org, target, ("read", "update"), user=object_grant)
+    callers = {
+        "owner": owner_of(org),
+        "engineer": add_member(org, None, "engineers"),
+        "viewer": add_member(org, None, "viewers"),
+        "group_grant": add_member(org, None, managers),
+        "nested_group": add_member(org, None, inner),
+        "object_grant": object_grant,
+        "no_grant": add_member(org),
+        "outsider": owner_of(other_org),
+    }
+    return ProjectWorld(object_type, org, other_org, project, other_project, foreign_project, managers, target, callers)
