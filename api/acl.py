@@ -18,11 +18,11 @@ from api.base import OrgScopedView
 from api.inputs import object_list
 from api.pagination import paginate_list, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import Needs, NeedsSight
 from permissions.engine import Node, can, explain
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup
+from permissions.requirements import Needs, NeedsSight
 from permissions.services.grants import (
     GrantSpec,
     acl_batch_update,

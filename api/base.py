@@ -28,9 +28,10 @@ from accounts.models import ApiKey, Membership, Organization
 from api.inputs import StrictSerializer, validated_body
 from api.pagination import parse_uuid
 from api.schema import ApiSchema
-from permissions.drf import EngineAccess, Requirement, access_method
+from permissions.drf import EngineAccess
 from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
+from permissions.requirements import Requirement, access_method
 
 
 def _param(request: Request, name: str):

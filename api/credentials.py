@@ -35,8 +35,8 @@ from api.base import OrgScopedView
 from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
-from permissions.drf import NeedsOwner, NeedsSession, access_method
 from permissions.exceptions import NotFound
+from permissions.requirements import NeedsOwner, NeedsSession, access_method
 
 API_KEYS_CANNOT_CREATE = "API keys cannot create API keys"
 

@@ -39,9 +39,9 @@ from api.base import OrgScopedView
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import error_responses, id_parameter, list_parameters
-from permissions.drf import NeedsCreate
 from permissions.engine import Node
 from permissions.exceptions import NotFound
+from permissions.requirements import NeedsCreate
 from projects.models import Dataset, Experiment, Project, ProjectObject
 from projects.services.experiments import dataset_update, experiment_update
 from projects.services.objects import object_delete

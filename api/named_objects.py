@@ -27,9 +27,9 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
-from permissions.drf import NeedsCreate
 from permissions.engine import Node
 from permissions.exceptions import ValidationError
+from permissions.requirements import NeedsCreate
 from permissions.services.groups import lock_organization
 
 

@@ -56,10 +56,10 @@ from api.base import OrgScopedView, caller_org
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
 from api.pagination import paginate, parse_ids, parse_uuid
 from api.schema import error_responses, id_parameter, pagination_parameters
-from permissions.drf import Needs, NeedsOwner
 from permissions.engine import Node, is_visible
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
+from permissions.requirements import Needs, NeedsOwner
 
 
 def _without_nulls(data: dict) -> dict:

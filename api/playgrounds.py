@@ -21,9 +21,9 @@ from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import NeedsCreate
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
+from permissions.requirements import NeedsCreate
 from projects.models import Project, PromptSession
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
 

@@ -40,9 +40,9 @@ from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import Needs
 from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
+from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag
 from projects.services.configuration import (
     GLOBAL_SCORERS,

@@ -21,8 +21,8 @@ from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import NeedsCreate, Requirement
 from permissions.engine import Node
+from permissions.requirements import NeedsCreate, Requirement
 from projects.models import Project
 from projects.selectors import readable_project_named
 from projects.services.objects import project_delete, project_update

@@ -41,9 +41,9 @@ from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import NeedsCreate
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
+from permissions.requirements import NeedsCreate
 from permissions.types import PARENT_TYPE
 from projects.models import Project, Prompt, PromptVersion
 from projects.services.prompts import (

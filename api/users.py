@@ -19,8 +19,8 @@ from accounts.models import User, normalize_email
 from api.base import OrgScopedView
 from api.pagination import paginate, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.drf import Needs
 from permissions.engine import Node
+from permissions.requirements import Needs
 
 
 class UserSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 """The organization a page acts in, and what every page of it shows around its content."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import render
@@ -9,6 +11,7 @@ from accounts.models import Membership, Organization
 from permissions.engine import can, explain
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound
+from permissions.requirements import Requirement, access_method
 from web.flags import org_flags
 
 
@@ -21,11 +24,14 @@ def member_org_or_404(user, org_name: str) -> Organization:
 
 
 class OrgPage(LoginRequiredMixin, TemplateView):
-    """A page inside one organization (``/app/<org_name>/...``).
+    """A page inside one organization (``/app/<org_name>/...``), which declares what it needs as the API's
+    views do.
 
-    It answers 404 to anyone who is not a member. A service refusal raised while handling the request
-    becomes the 403 page, which explains the refusal with the engine's explanation; "not found" from a
-    service becomes a 404, the same as a missing page.
+    It answers 404 to anyone who is not a member. Then it finds what the path names (:meth:`load`) and
+    checks what the request needs (``requirements_<method>()``, a list of :mod:`permissions.requirements`
+    values) before the handler runs, so that no handler asks the engine itself. A refusal, from the
+    requirements or from a service, becomes the 403 page, which explains it with the engine's
+    explanation; "not found" becomes a 404, the same as a missing page.
     """
 
     section = ""
@@ -36,11 +42,24 @@ class OrgPage(LoginRequiredMixin, TemplateView):
         self.org = member_org_or_404(request.user, kwargs["org_name"])
         self.flags = org_flags(request.user, self.org)
         try:
+            self.load()
+            for requirement in self.requirements():
+                requirement.check(request, self.org.pk)
             return super().dispatch(request, *args, **kwargs)
         except AccessDenied as refusal:
             return refused_page(request, self.org, refusal)
         except NotFound as exc:
             raise Http404(str(exc)) from exc
+
+    def load(self) -> None:
+        """Finds the objects the path names (a project, a group), as attributes of the page; a missing one
+        raises Http404. The organization's own pages name nothing more."""
+
+    def requirements(self) -> Iterable[Requirement]:
+        """What the request needs: ``requirements_<method>()`` (a HEAD needs what a GET needs); a page that
+        declares nothing for its method needs membership alone."""
+        declared = getattr(self, f"requirements_{access_method(self.request).lower()}", None)
+        return declared() if declared is not None else ()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,10 +8,10 @@ costs one query per node it touches.
 from dataclasses import dataclass
 
 from accounts.models import Organization
-from permissions.engine import can_create_in, permissions_on, restrict
+from permissions.engine import can_create_in, permissions_on
 from permissions.engine.guards import is_owner
 from permissions.engine.nodes import Node
-from permissions.models import PermissionGroup
+from permissions.selectors import groups_visible_to
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class OrgFlags:
 
 def restrict_groups_readable(user, org: Organization) -> bool:
     """Whether the person may read some permission group of the organization (the Permission groups page)."""
-    return restrict(PermissionGroup.objects.filter(org=org), user, "read").exists()
+    return groups_visible_to(user, org).exists()
 
 
 def org_flags(user, org: Organization) -> OrgFlags:
@@ -54,3 +54,32 @@ def org_flags(user, org: Organization) -> OrgFlags:
         is_owner=is_owner(user, org.pk),
         can_check_access="read_acls" in organization or "read_acls" in permissions_on(user, Node("org_project", org.pk)),
     )
+
+
+@dataclass(frozen=True)
+class ConfigurationFlags:
+    """What the person may do on this project's Configuration page, from the engine."""
+
+    can_update: bool
+    sees_permissions: bool
+    can_edit_access: bool
+
+    @classmethod
+    def of(cls, user, project) -> "ConfigurationFlags":
+        held = permissions_on(user, project)
+        return cls(
+            can_update="update" in held,
+            sees_permissions=bool({"create_acls", "read_acls"} & held),
+            can_edit_access="create_acls" in held,
+        )
+
+
+@dataclass(frozen=True)
+class GroupFlags:
+    """What the person may do with one group's own grants (its "Group access" dialog)."""
+
+    can_change_access: bool
+
+    @classmethod
+    def of(cls, user, group) -> "GroupFlags":
+        return cls(can_change_access=bool(permissions_on(user, group) & {"create_acls", "delete_acls"}))

@@ -26,8 +26,8 @@ from api.json_bodies import parse_json_body
 from api.schema import error_responses
 from api.sdk.rows import parse_rows
 from api.sdk.version import logs3_payload_max_bytes
-from permissions.drf import Needs
 from permissions.exceptions import ValidationError
+from permissions.requirements import Needs
 from projects.events.overflow import overflow_payload_read, overflow_payload_take
 from projects.events.writes import TargetWrites, write_batch
 

@@ -34,8 +34,8 @@ from api.experiments import (
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.projects import ProjectSerializer, project_json, project_registration_needs
 from api.schema import error_responses
-from permissions.drf import NeedsCreate, Requirement
 from permissions.engine import Node
+from permissions.requirements import NeedsCreate, Requirement
 from projects.models import Project
 from projects.selectors import readable_project_named
 from projects.services.registration import dataset_register_in_project, experiment_register_in_project, project_register

@@ -122,6 +122,13 @@ def lock_organization(org_id: UUID) -> None:
 
 
 def _lock_owners(org) -> PermissionGroup:
+    """The Owners row, locked after the organization's row, in the order every group change locks them.
+
+    A change to memberships or grants also updates the organization's row (its access version, moved by
+    a trigger), so a member removal that locked Owners first and then reached that update deadlocked with
+    a group change holding the organization and waiting for Owners.
+    """
+    lock_organization(org.pk)
     return PermissionGroup.objects.select_for_update(no_key=True).get(org=org, builtin=Builtin.OWNERS)
 
 

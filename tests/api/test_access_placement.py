@@ -7,9 +7,10 @@ from rest_framework.test import APIRequestFactory
 
 from api import urls as api_urls
 from api.base import OrgScopedView
-from permissions.drf import EngineAccess, Needs, NeedsCreate, NeedsOwner, NeedsSession, NeedsSight
+from permissions.drf import EngineAccess
 from permissions.engine import Node
 from permissions.exceptions import AccessDenied, NotFound
+from permissions.requirements import Needs, NeedsCreate, NeedsOwner, NeedsSession, NeedsSight
 from tests.access_helpers import grant
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 

@@ -17,9 +17,9 @@ from django.urls import path
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from permissions.engine.guards import require
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent, PermissionGroup, Role
+from permissions.requirements import Needs
 from web.context import OrgPage
 
 PAGE_SIZE = 50
@@ -147,8 +147,10 @@ class AuditLogPage(OrgPage):
     template_name = "web/settings/audit_log.html"
     section = "audit-log"
 
+    def requirements_get(self):
+        return [Needs("read", Node("org_audit_logs", self.org.pk))]
+
     def get(self, request, *args, **kwargs):
-        require(request.user, "read", Node("org_audit_logs", self.org.pk))
         context = self.get_context_data(**kwargs)
         template = "web/settings/audit_log_results.html" if request.htmx else self.template_name
         # htmx swaps only successful answers, so the partial carries its errors with a 200

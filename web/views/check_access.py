@@ -21,6 +21,7 @@ from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
 from permissions.grants import resolve_chain
 from permissions.models import PermissionGroup, Role
+from permissions.selectors import groups_visible_to
 from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
 from web.context import OrgPage
 from web.views.project_pages import Principal, find_principal, principal_choices
@@ -64,7 +65,7 @@ def object_choices(actor, org: Organization, object_type: str) -> list[tuple[str
     if object_type in ORG_LEVEL_TYPES:
         return [(str(org.pk), org.name)] if is_visible(actor, Node(object_type, org.pk)) else []
     if object_type == "group":
-        found = restrict(PermissionGroup.objects.filter(org=org), actor, "read").order_by("name")
+        found = groups_visible_to(actor, org).order_by("name")
         return [(str(group.pk), group.name) for group in found]
     if object_type == "role":
         return [(str(role.pk), role.name) for role in restrict(Role.objects.filter(org=org), actor, "read").order_by("name")]

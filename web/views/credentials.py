@@ -33,9 +33,9 @@ from accounts.services.credentials import (
     service_token_create,
     service_token_revoke,
 )
-from permissions.engine import restrict
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
+from permissions.selectors import groups_visible_to
 from permissions.services.groups import group_update
 from web.context import OrgPage
 
@@ -117,7 +117,7 @@ class ServiceAccountsBase(CredentialsPage):
 
     def editable_groups(self) -> list[PermissionGroup]:
         """The groups whose members the person may change, restricted in the database (Owners: all of them)."""
-        groups = restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "update")
+        groups = groups_visible_to(self.request.user, self.org, "update")
         return list(groups.order_by("-builtin", "name"))
 
 

@@ -25,13 +25,16 @@ from django.utils.cache import patch_vary_headers
 
 from accounts.models import User
 from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, BoxSet, Subject, save_boxes, ticked_boxes
-from permissions.engine import permissions_on, restrict
+from permissions.engine import restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import GroupNesting, PermissionGroup, Role
+from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
+from permissions.selectors import groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
 from web.context import OrgPage
+from web.flags import GroupFlags
 
 Builtin = PermissionGroup.Builtin
 _BUILTIN_ORDER = Case(
@@ -218,7 +221,7 @@ class GroupsPage(OrgPage):
     section = "groups"
 
     def readable_groups(self):
-        return restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read")
+        return groups_visible_to(self.request.user, self.org)
 
     def require_page(self) -> None:
         """The page exists for whoever may read some group or create one, like a node they hold something on."""
@@ -313,39 +316,26 @@ class GroupDialogPage(OrgPage):
 
 
 class GroupDialogOnGroup(GroupDialogPage):
-    """A dialog about an existing group, which must be visible to the person (else "not found")."""
+    """A dialog about an existing group, which must be visible to the person (else "not found"); each
+    dialog declares what else it needs in :meth:`needs`, for showing and for saving alike."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.group_id = kwargs["group_id"]
-        return super().dispatch(request, *args, **kwargs)
+    def load(self) -> None:
+        group_id = self.kwargs["group_id"]
+        self.group = PermissionGroup.objects.filter(org=self.org, pk=group_id).select_related("auth_group").first()
+        if self.group is None:
+            raise NotFound("group", group_id)
 
-    def load_group(self) -> PermissionGroup:
-        group = PermissionGroup.objects.filter(org=self.org, pk=self.group_id).select_related("auth_group").first()
-        if group is None:
-            raise NotFound("group", self.group_id)
-        self.held = permissions_on(self.request.user, group)
-        if not self.held - {"create"}:
-            raise NotFound("group", self.group_id)
-        self.group = group
-        return group
+    def needs(self) -> list[Requirement]:
+        raise NotImplementedError
 
-    def require_any(self, *permissions: str) -> None:
-        """Refuse, naming the first permission, unless the person holds one of `permissions` on the group."""
-        if not self.held & set(permissions):
-            raise AccessDenied(permissions[0], "group", node=Node.of(self.group))
+    def requirements_get(self) -> list[Requirement]:
+        return self.needs()
 
-    def get(self, request, *args, **kwargs):
-        self.load_group()
-        self.check_access()
-        return super().get(request, *args, **kwargs)
+    def requirements_post(self) -> list[Requirement]:
+        return self.needs()
 
     def post(self, request, *args, **kwargs):
-        self.load_group()
-        self.check_access()
         return self.save(request)
-
-    def check_access(self) -> None:
-        raise NotImplementedError
 
     def save(self, request):
         raise NotImplementedError
@@ -419,9 +409,8 @@ class GroupPermissions(GroupDialogOnGroup):
     def url_name(self) -> str:
         return "web:group-permissions"
 
-    def check_access(self) -> None:
-        if not self.flags.can_manage_access:
-            raise AccessDenied("create_acls", "organization", node=Node("organization", self.org.pk))
+    def needs(self) -> list[Requirement]:
+        return [NeedsSight(Node.of(self.group)), Needs("create_acls", Node("organization", self.org.pk))]
 
     @property
     def read_only(self) -> bool:
@@ -482,12 +471,16 @@ class GroupAccess(GroupDialogOnGroup):
     def url_name(self) -> str:
         return "web:group-access"
 
-    def check_access(self) -> None:
-        self.require_any("read_acls", "create_acls")
+    def needs(self) -> list[Requirement]:
+        return [NeedsAny(("read_acls", "create_acls"), Node.of(self.group))]
+
+    def requirements_post(self) -> list[Requirement]:
+        """Saving changes grants: adding them or taking them away."""
+        return [*self.needs(), NeedsAny(("create_acls", "delete_acls"), Node.of(self.group))]
 
     @property
     def can_change(self) -> bool:
-        return bool(self.held & {"create_acls", "delete_acls"})
+        return GroupFlags.of(self.request.user, self.group).can_change_access
 
     def holders(self) -> list[Principal]:
         """Who holds some grant directly on the group, each with its boxes (a fixed number of queries)."""
@@ -504,7 +497,7 @@ class GroupAccess(GroupDialogOnGroup):
     def candidates(self) -> list[Principal]:
         """Whom the person may choose to give access to: the groups they may read, and the organization's
         members and service accounts if they may read the members."""
-        found = [_group_principal(g) for g in restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read")]
+        found = [_group_principal(g) for g in groups_visible_to(self.request.user, self.org)]
         if self.flags.can_read_members:
             users = User.objects.filter(memberships__org=self.org)
             found += [_user_principal(u) for u in users]
@@ -536,8 +529,6 @@ class GroupAccess(GroupDialogOnGroup):
     def save(self, request):
         holders, candidates = self.holders(), self.candidates()
         form = GroupAccessForm(request.POST, holders=holders, candidates=candidates)
-        if not self.can_change:
-            self.require_any("create_acls", "delete_acls")
         if not form.is_valid():
             return self.invalid(form=form, holders=holders, candidates=candidates)
         before = {p.token: p.ticked for p in holders}
@@ -570,8 +561,8 @@ class EditGroup(GroupDialogOnGroup):
     def url_name(self) -> str:
         return "web:group-edit"
 
-    def check_access(self) -> None:
-        self.require_any("update")
+    def needs(self) -> list[Requirement]:
+        return [Needs("update", Node.of(self.group))]
 
     def build_form(self, data=None) -> GroupEditForm:
         """The form, offering the members the person may see: the organization's people and service
@@ -583,7 +574,7 @@ class EditGroup(GroupDialogOnGroup):
         if not self.flags.can_read_members:
             users = users.filter(pk__in=current_users)
         users = list(users.order_by(Lower("email")))
-        readable = restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "read").values("pk")
+        readable = groups_visible_to(self.request.user, self.org).values("pk")
         groups = PermissionGroup.objects.filter(org=self.org).exclude(pk=group.pk)
         groups = list(groups.filter(pk__in=readable) | groups.filter(pk__in=current_groups))
         groups.sort(key=lambda g: g.name.lower())
@@ -644,8 +635,8 @@ class DeleteGroup(GroupDialogOnGroup):
 
     http_method_names = ["post"]
 
-    def check_access(self) -> None:
-        self.require_any("delete")
+    def needs(self) -> list[Requirement]:
+        return [Needs("delete", Node.of(self.group))]
 
     def save(self, request):
         name = self.group.name

@@ -18,11 +18,11 @@ from django.urls import reverse
 from accounts.models import Invitation, Membership, User
 from accounts.services.invitations import invitation_resend, member_invite_with_link
 from accounts.services.members import invitation_revoke, member_remove
-from permissions.engine import restrict
-from permissions.engine.guards import require
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
+from permissions.requirements import Needs
+from permissions.selectors import groups_visible_to
 from permissions.services.groups import group_update
 from web.context import OrgPage
 from web.forms import InviteForm, MemberGroupsForm
@@ -44,16 +44,15 @@ class MembersPage(OrgPage):
     template_name = "web/settings/members.html"
     section = "members"
 
-    def get(self, request, *args, **kwargs):
-        require(request.user, "read", Node("org_member", self.org.pk))
-        return super().get(request, *args, **kwargs)
+    def requirements_get(self):
+        return [Needs("read", Node("org_member", self.org.pk))]
 
     def groups(self) -> list[PermissionGroup]:
         return list(PermissionGroup.objects.filter(org=self.org).order_by("-builtin", "name"))
 
     def editable_groups(self, groups: list[PermissionGroup]) -> list[PermissionGroup]:
         """The groups whose members the person may change (update on the group), restricted in the database."""
-        editable = set(restrict(PermissionGroup.objects.filter(org=self.org), self.request.user, "update").values_list("pk", flat=True))
+        editable = set(groups_visible_to(self.request.user, self.org, "update").values_list("pk", flat=True))
         return [group for group in groups if group.pk in editable]
 
     def get_context_data(self, invite_form=None, **kwargs):

@@ -12,8 +12,9 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from accounts.services.organizations import organization_update
-from permissions.engine.guards import require
+from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
+from permissions.requirements import Needs
 from web.context import OrgPage
 
 
@@ -35,10 +36,13 @@ class OrganizationPage(OrgPage):
     template_name = "web/settings/organization.html"
     section = "organization"
 
-    def get(self, request, *args, **kwargs):
-        if not self.flags.can_manage_settings:
-            require(request.user, "read", self.org)
-        return super().get(request, *args, **kwargs)
+    def requirements_get(self):
+        """Read on the organization, unless the person may change its settings (which reads them)."""
+        return [] if self.flags.can_manage_settings else [Needs("read", Node.of(self.org))]
+
+    def requirements_post(self):
+        # Members see their organization: without "Manage settings" the refusal is the explained 403.
+        return [Needs("update", Node.of(self.org))]
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -56,8 +60,6 @@ class OrganizationPage(OrgPage):
         return context
 
     def post(self, request, *args, **kwargs):
-        if not self.flags.can_manage_settings:
-            require(request.user, "update", self.org)  # the explained refusal (members see their organization)
         form = OrganizationForm(request.POST)
         if form.is_valid():
             changes = {field: form.cleaned_data[field] or None for field in ("api_url", "proxy_url", "realtime_url")}

@@ -25,12 +25,12 @@ from django.urls import path, reverse
 
 from accounts.models import User
 from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, save_boxes
-from permissions.engine import is_visible, permissions_on, restrict
-from permissions.engine.guards import require
+from permissions.engine import restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup, Role
+from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag, Prompt
 from projects.services.configuration import (
     GLOBAL_SCORERS,
@@ -42,6 +42,7 @@ from projects.services.configuration import (
     project_tag_update,
 )
 from web.context import OrgPage
+from web.flags import ConfigurationFlags
 from web.views.project_pages import project_layout
 
 ScoreType = ProjectScore.ScoreType
@@ -189,23 +190,6 @@ class OnlineScoringForm(ScoreForm):
 # What the page shows
 
 
-@dataclass(frozen=True)
-class ConfigurationFlags:
-    """What the person may do on this project's Configuration page, from the engine."""
-
-    can_update: bool
-    sees_permissions: bool
-    can_edit_access: bool
-
-    @classmethod
-    def of(cls, held: frozenset[str]) -> "ConfigurationFlags":
-        return cls(
-            can_update="update" in held,
-            sees_permissions=bool({"create_acls", "read_acls"} & held),
-            can_edit_access="create_acls" in held,
-        )
-
-
 @dataclass
 class Editor:
     """One create or edit dialog: its form (and rows), where it posts, and whether it failed last time."""
@@ -288,18 +272,19 @@ class ProjectConfigurationPage(OrgPage):
     template_name = "web/project/configuration.html"
     section = "projects"
 
-    def load_project(self) -> Project:
-        """The project of this organization the person may read; seen but unreadable is the explained 403."""
+    def load(self) -> None:
         project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
-        if project is None or not is_visible(self.request.user, project):
+        if project is None:
             raise Http404("No such project.")
-        require(self.request.user, "read", project)
         self.project = project
-        self.config_flags = ConfigurationFlags.of(permissions_on(self.request.user, project))
-        return project
+        self.config_flags = ConfigurationFlags.of(self.request.user, project)
+
+    def requirements(self):
+        """Read on the project for every request (seen but unreadable is the explained 403), then what the
+        method adds."""
+        return [Needs("read", Node.of(self.project)), *super().requirements()]
 
     def get(self, request, *args, **kwargs):
-        self.load_project()
         return self.render_to_response(self.get_context_data())
 
     def url(self, name: str = "project-configuration", anchor: str = "", **kwargs) -> str:
@@ -556,9 +541,10 @@ class TagCreate(ProjectConfigurationPage):
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
     def post(self, request, *args, **kwargs):
-        self.load_project()
-        require(request.user, "update", self.project)
         editor = self.tag_editor(data=request.POST)
         if editor.form.is_valid():
             data = editor.form.cleaned_data
@@ -579,9 +565,10 @@ class TagUpdate(ProjectConfigurationPage):
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
     def post(self, request, *args, **kwargs):
-        self.load_project()
-        require(request.user, "update", self.project)
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
         editor = self.tag_editor(tag, data=request.POST)
         if editor.form.is_valid():
@@ -603,8 +590,10 @@ class TagDelete(ProjectConfigurationPage):
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
     def post(self, request, *args, **kwargs):
-        self.load_project()
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
         project_tag_delete(actor=request.user, tag=tag)
         messages.success(request, f"Deleted the tag {tag.name}.")
@@ -698,9 +687,10 @@ class ScoreSave(ProjectConfigurationPage):
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
     def post(self, request, *args, **kwargs):
-        self.load_project()
-        require(request.user, "update", self.project)
         score = project_score_or_404(self.project, kwargs["score_id"]) if "score_id" in kwargs else None
         kind = SECTION_OF_TYPE[score.score_type] if score else kwargs["kind"]
         if kind not in ANCHORS:
@@ -735,8 +725,10 @@ class ScoreDelete(ProjectConfigurationPage):
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
     def post(self, request, *args, **kwargs):
-        self.load_project()
         score = project_score_or_404(self.project, kwargs["score_id"])
         project_score_delete(actor=request.user, score=score)
         messages.success(request, f"Deleted {score.name}.")
@@ -752,9 +744,10 @@ class AccessSearch(ProjectConfigurationPage):
 
     template_name = "web/project/configuration_search.html"
 
+    def requirements_get(self):
+        return [Needs("create_acls", Node.of(self.project))]
+
     def get(self, request, *args, **kwargs):
-        self.load_project()
-        require(request.user, "create_acls", self.project)
         query = request.GET.get("q", "").strip()[:100]
         if not request.htmx:
             return redirect(f"{self.url()}?{request.GET.urlencode()}#permissions")
@@ -767,10 +760,13 @@ class ProjectAccess(ProjectConfigurationPage):
 
     template_name = "web/project/configuration_access.html"
 
+    def requirements_get(self):
+        """Seeing the project's permissions: read_acls, or create_acls (Manage access, which lists them)."""
+        return [] if self.config_flags.sees_permissions else [Needs("read_acls", Node.of(self.project))]
+
+    requirements_post = requirements_get  # the service checks Manage access as it saves
+
     def principal(self) -> PrincipalAccess:
-        self.load_project()
-        if not self.config_flags.sees_permissions:
-            require(self.request.user, "read_acls", self.project)
         principal = resolve_principal(self.org, self.kwargs["kind"], self.kwargs["subject_id"])
         if principal is None:
             raise Http404("No such group, member or service account.")

@@ -28,11 +28,12 @@ from django.utils.text import slugify
 from accounts.models import Organization, User
 from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
 from permissions.engine import can, can_create_in, is_visible, permissions_on, restrict
-from permissions.engine.guards import require
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup, Role
+from permissions.requirements import Needs, NeedsAny, Requirement
+from permissions.selectors import groups_visible_to
 from projects.events.reads import fetch_events, fetch_trace
 from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
@@ -267,7 +268,7 @@ BUILTIN_ORDER = Case(
 
 def _readable_groups(actor, org: Organization) -> QuerySet:
     """The groups `actor` may read: Owners, Engineers and Viewers first, then the others by name."""
-    return restrict(PermissionGroup.objects.filter(org=org), actor, "read").order_by(BUILTIN_ORDER, "name")
+    return groups_visible_to(actor, org).order_by(BUILTIN_ORDER, "name")
 
 
 def _org_users(org: Organization) -> QuerySet:
@@ -520,7 +521,6 @@ class RowsMixin:
     def review(self, request):
         """POST: record a human review on one row (feedback with source "app"), or re-render with the errors."""
         target = self.rows_target()
-        require(request.user, "update", target.node)
         form = HumanReviewForm(request.POST, scores=review_scores_of(self.project))
         if form.is_valid():
             try:
@@ -550,8 +550,14 @@ class LogsTab(RowsMixin, ProjectPage):
     def can_review(self) -> bool:
         return "update" in self.log_permissions
 
+    def requirements_get(self) -> list[Requirement]:
+        return [Needs("read", Node("project_log", self.project.pk))]
+
+    def requirements_post(self) -> list[Requirement]:
+        """A review changes the rows, and a refused one shows them again with its errors."""
+        return [*self.requirements_get(), Needs("update", Node("project_log", self.project.pk))]
+
     def get_context_data(self, query=None, **kwargs):
-        require(self.request.user, "read", Node("project_log", self.project.pk))
         context = super().get_context_data(**kwargs)
         query = self.page_query(self.request.GET) if query is None else query
         context.update(
@@ -638,8 +644,17 @@ class ObjectDetail(RowsMixin, ObjectPage):
     def can_review(self) -> bool:
         return self.kind.object_type == "experiment" and "update" in self.object_permissions
 
+    def requirements_get(self) -> list[Requirement]:
+        return [Needs("read", Node.of(self.obj))]
+
+    def requirements_post(self) -> list[Requirement]:
+        """Only an experiment's rows take a review here (any other POST is "not found"); a review changes
+        the rows, and a refused one shows them again with its errors."""
+        if self.kind.object_type != "experiment":
+            return []
+        return [*self.requirements_get(), Needs("update", Node.of(self.obj))]
+
     def get_context_data(self, query=None, **kwargs):
-        require(self.request.user, "read", self.obj)
         context = super().get_context_data(**kwargs)
         obj, user = self.obj, self.request.user
         query = self.page_query(self.request.GET) if query is None else query
@@ -686,14 +701,11 @@ class ObjectPermissions(ObjectPage):
 
     template_name = "web/project/permissions.html"
 
-    def require_access(self) -> None:
-        held = self.object_permissions
-        if held & {"read_acls", "create_acls"}:
-            return
-        node = Node.of(self.obj)
-        if held - {"create"}:
-            raise AccessDenied("read_acls", node.type, node=node)
-        raise NotFound(node.type, node.id)
+    def requirements_get(self) -> list[Requirement]:
+        return [NeedsAny(("read_acls", "create_acls"), Node.of(self.obj))]
+
+    def requirements_post(self) -> list[Requirement]:
+        return self.requirements_get()  # save_boxes checks Manage access as it writes
 
     def chosen_principal(self, key: str | None) -> Principal | None:
         if not key:
@@ -704,7 +716,6 @@ class ObjectPermissions(ObjectPage):
         return principal
 
     def get(self, request, *args, **kwargs):
-        self.require_access()
         principal = self.chosen_principal(request.GET.get("principal"))
         if request.htmx and principal is not None:
             return render(request, "web/project/_permission_boxes.html", {**self.base_context(), **self.access_context(principal)})
@@ -720,7 +731,6 @@ class ObjectPermissions(ObjectPage):
         return context
 
     def post(self, request, *args, **kwargs):
-        self.require_access()
         principal = find_principal(request.user, self.org, request.POST.get("principal", ""))
         box_set = object_boxes(self.kind.object_type)
         ticked = request.POST.getlist("boxes")
@@ -742,7 +752,6 @@ class ObjectPrincipals(ObjectPermissions):
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
-        self.require_access()
         context = {**self.base_context(), **self.access_context(query=request.GET.get("q", ""))}
         return render(request, "web/project/_principals.html", context)
 
