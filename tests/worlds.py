@@ -164,9 +164,17 @@ def project_world(object_type: str) -> ProjectWorld:
     inner = custom_group(org, name="Inner")
     nest(managers, inner)
     target = FACTORIES[object_type](project=project, name="Target")
+    callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
+    return ProjectWorld(object_type, org, other_org, project, other_project, foreign_project, managers, target, callers)
+
+
+def callers_of(org: Organization, other_org: Organization, *, managers: PermissionGroup, inner: PermissionGroup, target) -> dict[str, User]:
+    """One caller of each kind of grant the endpoint tests compare: the built-in groups' members, a member
+    of `managers` and one of `inner` (nested in it), one holding read and update on `target` alone, a
+    member with no grant, and the owner of `other_org`."""
     object_grant = add_member(org)
     grant_many(org, target, ("read", "update"), user=object_grant)
-    callers = {
+    return {
         "owner": owner_of(org),
         "engineer": add_member(org, None, "engineers"),
         "viewer": add_member(org, None, "viewers"),
@@ -176,4 +184,3 @@ def project_world(object_type: str) -> ProjectWorld:
         "no_grant": add_member(org),
         "outsider": owner_of(other_org),
     }
-    return ProjectWorld(object_type, org, other_org, project, other_project, foreign_project, managers, target, callers)

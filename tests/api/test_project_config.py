@@ -4,11 +4,10 @@ references to scorer functions, bad input, other organizations, query counts, an
 
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
+from tests.race_helpers import BARRIER_TIMEOUT, run_racing
 
 pytestmark = pytest.mark.django_db
 
@@ -1000,29 +1000,6 @@ def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(worl
 
 # Names unique per project under concurrency (PostgreSQL: real transactions, one connection per thread)
 
-BARRIER_TIMEOUT = 20
-
-
-def _race(calls: list[Callable[[], object]]) -> list[tuple[str, object]]:
-    """Run each call in its own thread and connection; ("ok", result) or ("error", exception) per call."""
-    outcomes: list = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            outcomes[index] = ("ok", call())
-        except Exception as exc:  # the outcome is asserted by the test
-            outcomes[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=BARRIER_TIMEOUT * 3)
-    assert not any(thread.is_alive() for thread in threads), "a racing transaction never finished"
-    return outcomes
-
 
 @pytest.fixture
 def both_at_the_insert(monkeypatch):
@@ -1048,7 +1025,7 @@ def test_two_concurrent_creations_of_one_name_in_a_project_make_one_row(kind, bo
         model, create = ProjectTag, lambda: project_tag_create(actor=owner, project=project, name="same")
     else:
         model, create = ProjectScore, lambda: project_score_create(actor=owner, project=project, name="same", score_type="slider")
-    outcomes = _race([create, create])
+    outcomes = run_racing([create, create])
     assert sorted(status for status, _ in outcomes) == ["error", "ok"]
     [error] = [result for status, result in outcomes if status == "error"]
     assert isinstance(error, ValidationError)

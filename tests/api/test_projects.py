@@ -20,6 +20,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
+from tests.worlds import callers_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,18 +54,7 @@ def world() -> World:
     grant_many(org, Node("org_project", org.pk), CRUD, group=managers)
     inner = custom_group(org, name="Inner")
     nest(managers, inner)
-    object_grant = add_member(org)
-    grant_many(org, target, ("read", "update"), user=object_grant)
-    callers = {
-        "owner": owner_of(org),
-        "engineer": add_member(org, None, "engineers"),
-        "viewer": add_member(org, None, "viewers"),
-        "group_grant": add_member(org, None, managers),
-        "nested_group": add_member(org, None, inner),
-        "object_grant": object_grant,
-        "no_grant": add_member(org),
-        "outsider": owner_of(other_org),
-    }
+    callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return World(org, other_org, target, sibling, managers, callers)
 
 

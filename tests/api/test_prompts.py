@@ -5,7 +5,7 @@ import uuid
 from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import CHAT_PROMPT, FunctionFactory, PromptFactory, build_world, grant_only
+from tests.race_helpers import BARRIER_TIMEOUT, run_racing
 
 pytestmark = pytest.mark.django_db
 
@@ -750,32 +751,9 @@ def test_a_second_function_factory_row_shares_the_slug_namespace_with_prompts(wo
 # PostgreSQL: racing creations of one slug
 
 
-RACE_TIMEOUT = 20
-
-
-def _run_racing(calls):
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            outcomes[index] = ("ok", call())
-        except Exception as exc:  # the outcome is asserted by the test
-            outcomes[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=RACE_TIMEOUT * 3)
-    assert not any(thread.is_alive() for thread in threads), "a racing transaction never finished"
-    return outcomes
-
-
 def _hold_before_insert(monkeypatch, parties: int) -> None:
     """Both creations pass their checks and look for the slug, then wait for each other before inserting."""
-    barrier = threading.Barrier(parties, timeout=RACE_TIMEOUT)
+    barrier = threading.Barrier(parties, timeout=BARRIER_TIMEOUT)
     original = prompt_services.object_create
 
     def create_after_barrier(**kwargs):
@@ -792,7 +770,7 @@ def test_racing_creations_of_one_slug_make_one_prompt(monkeypatch):
     project, owner = ProjectFactory(org=org), owner_of(org)
     _hold_before_insert(monkeypatch, parties=2)
     create = lambda: prompt_create(actor=owner, project=project, name="Racer", slug="racer")  # noqa: E731
-    outcomes = _run_racing([create, create])
+    outcomes = run_racing([create, create])
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
     error = next(value for kind, value in outcomes if kind == "error")
     assert isinstance(error, ValidationError) and "already exists" in str(error)
@@ -809,7 +787,7 @@ def test_racing_posts_of_one_slug_both_answer_the_one_prompt(monkeypatch):
     clients = [api_client_for(owner, org), api_client_for(owner, org)]
     _hold_before_insert(monkeypatch, parties=2)
     body = {"project_id": str(project.pk), "name": "Racer", "slug": "racer"}
-    outcomes = _run_racing([lambda client=client: client.post("/v1/prompt", body) for client in clients])
+    outcomes = run_racing([lambda client=client: client.post("/v1/prompt", body) for client in clients])
     responses = [value for _, value in outcomes]
     assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1
@@ -825,7 +803,7 @@ def test_racing_puts_of_one_new_slug_make_one_prompt_replaced_once(monkeypatch):
     _hold_before_insert(monkeypatch, parties=2)
     bodies = [{"project_id": str(project.pk), "name": name, "slug": "racer"} for name in ("First", "Second")]
     calls = [lambda client=client, body=body: client.put("/v1/prompt", body) for client, body in zip(clients, bodies, strict=True)]
-    outcomes = _run_racing(calls)
+    outcomes = run_racing(calls)
     responses = [value for _, value in outcomes]
     assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1

@@ -17,6 +17,7 @@ from tests.access_helpers import audit_actions, custom_group, custom_role, grant
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
+from tests.worlds import callers_of
 
 pytestmark = pytest.mark.django_db
 
@@ -50,18 +51,7 @@ def world() -> World:
     nest(managers, inner)
     target = custom_role(org, "Target", pairs=[("read", "experiment")])
     other = custom_role(org, "Other", pairs=[("update", "")])
-    object_grant = add_member(org)
-    grant_many(org, target, ("read", "update"), user=object_grant)
-    callers = {
-        "owner": owner_of(org),
-        "engineer": add_member(org, None, "engineers"),
-        "viewer": add_member(org, None, "viewers"),
-        "group_grant": add_member(org, None, managers),
-        "nested_group": add_member(org, None, inner),
-        "object_grant": object_grant,
-        "no_grant": add_member(org),
-        "outsider": owner_of(other_org),
-    }
+    callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return World(org, other_org, managers, inner, target, other, callers)
 
 
