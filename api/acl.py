@@ -22,7 +22,7 @@ from permissions.engine import Node, can, explain
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup
-from permissions.requirements import Needs, NeedsSight
+from permissions.requirements import Needs, to_explain
 from permissions.services.grants import (
     GrantSpec,
     acl_batch_update,
@@ -424,9 +424,7 @@ class AclExplainView(OrgScopedView):
     def requirements_get(self):
         node = self.node
         explains_self = self.uuid_param("group_id") is None and self.uuid_param("user_id") in (None, self.request.user.pk)
-        if explains_self:
-            return [NeedsSight(node)]
-        return [Needs("read_acls", node)]
+        return [to_explain(node, explains_self=explains_self)]
 
     @extend_schema(
         operation_id="getAclExplain",

@@ -111,3 +111,10 @@ class NeedsSession:
 
 
 Requirement = Needs | NeedsSight | NeedsAny | NeedsCreate | NeedsOwner | NeedsSession
+
+
+def to_explain(node: Node, *, explains_self: bool) -> Requirement:
+    """What explaining access to `node` needs: one's own, only to see the node (a node one sees nothing on
+    stays "not found"); anyone else's, read_acls on it. The API's explain and the Check access page ask
+    this alike."""
+    return NeedsSight(node) if explains_self else Needs("read_acls", node)

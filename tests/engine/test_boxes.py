@@ -14,11 +14,11 @@ from permissions.boxes import (
 )
 from permissions.engine import can
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied
+from permissions.exceptions import AccessDenied, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AuditEvent
 from tests.access_helpers import custom_group, grant, row_counts
-from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,15 @@ def test_saving_is_audited_once_per_grant_and_unchanged_boxes_write_nothing():
     assert AuditEvent.objects.filter(action="acl.create").count() == 5
     before = row_counts()
     save_boxes(actor=owner, box_set=GROUP_ACCESS_BOXES, subject=subject, target_id=group.pk, ticked=["acls", "read"])
+    assert row_counts() == before
+
+
+def test_the_owners_group_s_organization_boxes_cannot_be_saved_and_nothing_is_written():
+    org = OrganizationFactory()
+    owners = Subject(group_id=builtin_group(org, "owners").pk)
+    before = row_counts()
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        save_boxes(actor=owner_of(org), box_set=ORGANIZATION_BOXES, subject=owners, target_id=org.pk, ticked=["org_audit"])
     assert row_counts() == before
 
 

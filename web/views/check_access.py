@@ -16,11 +16,13 @@ from django.shortcuts import render
 from django.urls import path, reverse
 
 from accounts.models import Organization, User
-from permissions.engine import can, explain, is_visible, restrict
+from permissions.engine import explain, is_visible, restrict
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied
 from permissions.grants import resolve_chain
 from permissions.models import PermissionGroup, Role
+from permissions.requirements import to_explain
 from permissions.selectors import groups_visible_to
 from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
 from web.context import OrgPage
@@ -201,7 +203,9 @@ class CheckAccessPage(OrgPage):
             form.add_error("object_id", "Choose an object from the list.")
             return 400
         subject = self.subject(data["principal"])
-        if subject != self.request.user and not can(self.request.user, "read_acls", node):
+        try:
+            to_explain(node, explains_self=subject == self.request.user).check(self.request, self.org.pk)
+        except AccessDenied:
             context["refusal"] = (
                 "You need the 'read_acls' permission on this object to see someone else's access to it. You may check your own."
             )

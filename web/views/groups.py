@@ -437,10 +437,6 @@ class GroupPermissions(GroupDialogOnGroup):
 
     def save(self, request):
         form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
-        if self.read_only:
-            form.is_valid()
-            form.add_error(None, "The Owners group holds every permission on the organization; its grants cannot be changed.")
-            return self.invalid(form=form)
         if not form.is_valid():
             return self.invalid(form=form)
         try:
