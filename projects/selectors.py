@@ -1,7 +1,10 @@
 """Reads about projects and their objects that the API and the SDK's endpoints share."""
 
-from permissions.engine import restrict
-from projects.models import Experiment, Project, ProjectObject
+from permissions.engine import is_visible, restrict
+from permissions.engine.nodes import Node
+from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
+
+PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 
 
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
@@ -39,3 +42,11 @@ def experiment_for_commits(actor, project: Project, commits: list[str]) -> Exper
         newest_by_commit.setdefault(commit, pk)
     pk = next((newest_by_commit[commit] for commit in commits if commit in newest_by_commit), None)
     return Experiment.objects.get(pk=pk) if pk is not None else None
+
+
+def project_is_seen_by(actor, project: Project) -> bool:
+    """Whether the project exists for `actor`: some permission on it or on its logs, or read on an object
+    in it (an object grant alone makes its project's pages open, showing just that object)."""
+    if is_visible(actor, project) or is_visible(actor, Node("project_log", project.pk)):
+        return True
+    return any(restrict(model.objects.alive().filter(project=project), actor, "read").exists() for model in PROJECT_OBJECT_MODELS.values())

@@ -24,7 +24,8 @@ from permissions.grants import resolve_chain
 from permissions.models import PermissionGroup, Role
 from permissions.requirements import to_explain
 from permissions.selectors import groups_visible_to
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from projects.models import Project
+from projects.selectors import PROJECT_OBJECT_MODELS
 from web.context import OrgPage
 from web.views.project_pages import Principal, find_principal, principal_choices
 
@@ -54,7 +55,6 @@ PERMISSIONS = (
     ("delete_acls", "Delete ACLs (delete_acls)"),
 )
 ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
-PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 DEFAULT_TYPE = "project"
 
 

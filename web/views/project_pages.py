@@ -27,7 +27,7 @@ from django.utils.text import slugify
 
 from accounts.models import Organization, User
 from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
-from permissions.engine import can, can_create_in, is_visible, permissions_on, restrict
+from permissions.engine import can, can_create_in, permissions_on, restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
@@ -39,6 +39,7 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
+from projects.selectors import project_is_seen_by
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
@@ -95,13 +96,6 @@ def project_layout(user, org: Organization, project: Project, current: str) -> d
         "tabs": [{"slug": slug, "label": label, "url": tab_url(org, project.pk, slug), "current": slug == current} for slug, label in tabs],
         "shows_configuration": "read" in permissions_on(user, project),
     }
-
-
-def sees_project(user, project: Project) -> bool:
-    """Whether the project exists for `user`: some permission on it or its logs, or read on an object in it."""
-    if is_visible(user, project) or is_visible(user, Node("project_log", project.pk)):
-        return True
-    return any(restrict(kind.model.objects.alive().filter(project=project), user, "read").exists() for kind in KINDS.values())
 
 
 # Rows of experiments, datasets and logs
@@ -369,7 +363,7 @@ class ProjectPage(OrgPage):
     @cached_property
     def project(self) -> Project:
         project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
-        if project is None or not (self.object_decides_sight or sees_project(self.request.user, project)):
+        if project is None or not (self.object_decides_sight or project_is_seen_by(self.request.user, project)):
             raise NotFound("project", self.kwargs["project_id"])
         return project
 

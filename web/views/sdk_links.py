@@ -38,8 +38,9 @@ from django.views import View
 from permissions.engine import restrict
 from permissions.exceptions import NotFound
 from projects.models import Dataset, Experiment, Project, ProjectObject
+from projects.selectors import project_is_seen_by
 from web.context import member_org_or_404
-from web.views.project_pages import KINDS, object_url, sees_project, tab_url
+from web.views.project_pages import KINDS, object_url, tab_url
 
 # The object types of ``/object`` that hold rows, and the model of each (project_logs: the project).
 ROW_HOLDERS: dict[str, type[ProjectObject]] = {"experiment": Experiment, "dataset": Dataset}
@@ -63,7 +64,7 @@ def seen_project(user, candidates: QuerySet) -> Project | None:
 
     One query for whoever reads the project or something in it (the engine restricts in the database,
     as the Projects page lists them); someone who sees it only through its logs, or through a permission
-    other than read, is found by the project page's own rule (``sees_project``) on the newest candidate.
+    other than read, is found by the project pages' own rule (``projects.selectors.project_is_seen_by``) on the newest candidate.
     """
     readable = Q(pk__in=restrict(candidates, user, "read").values("pk"))
     for kind in KINDS.values():
@@ -72,7 +73,7 @@ def seen_project(user, candidates: QuerySet) -> Project | None:
     project = candidates.filter(readable).order_by("-created").first()
     if project is None:
         newest = candidates.order_by("-created").first()
-        if newest is not None and sees_project(user, newest):
+        if newest is not None and project_is_seen_by(user, newest):
             project = newest
     return project
 
