@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from permissions.engine import restrict
 from permissions.engine.context import load_context
-from permissions.models import PermissionGroup
+from permissions.models import PermissionGroup, Role
 
 
 def groups_containing(principal, org) -> QuerySet[PermissionGroup]:
@@ -15,3 +15,8 @@ def groups_containing(principal, org) -> QuerySet[PermissionGroup]:
 def groups_visible_to(actor, org, permission: str = "read") -> QuerySet[PermissionGroup]:
     """The organization's groups on which `actor` holds `permission`, restricted in the database."""
     return restrict(PermissionGroup.objects.filter(org=org), actor, permission)
+
+
+def roles_visible_to(actor, org, permission: str = "read") -> QuerySet[Role]:
+    """The organization's own roles on which `actor` holds `permission`, restricted in the database."""
+    return restrict(Role.objects.filter(org=org), actor, permission)

@@ -1,5 +1,7 @@
 """Reads about projects and their objects that the API and the SDK's endpoints share."""
 
+from django.db.models import Q, QuerySet
+
 from permissions.engine import is_visible, restrict
 from permissions.engine.nodes import Node
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
@@ -50,3 +52,23 @@ def project_is_seen_by(actor, project: Project) -> bool:
     if is_visible(actor, project) or is_visible(actor, Node("project_log", project.pk)):
         return True
     return any(restrict(model.objects.alive().filter(project=project), actor, "read").exists() for model in PROJECT_OBJECT_MODELS.values())
+
+
+def projects_readable_by(actor, org) -> QuerySet[Project]:
+    """The organization's live projects on which `actor` holds read, restricted in the database."""
+    return restrict(Project.objects.alive().filter(org=org), actor, "read")
+
+
+def objects_readable_by(actor, model: type[ProjectObject], **filters) -> QuerySet[ProjectObject]:
+    """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database."""
+    return restrict(model.objects.alive().filter(**filters), actor, "read")
+
+
+def projects_seen_by(actor, org) -> QuerySet[Project]:
+    """The organization's live projects that `actor` reads, or reads something in (an object granted on its
+    own): one query, every part restricted in the database."""
+    projects = Project.objects.alive().filter(org=org)
+    inside = Q(pk__in=restrict(projects, actor, "read").values("pk"))
+    for model in PROJECT_OBJECT_MODELS.values():
+        inside |= Q(pk__in=objects_readable_by(actor, model, project__org=org).values("project_id"))
+    return projects.filter(inside)

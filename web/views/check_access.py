@@ -11,21 +11,20 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django import forms
-from django.db.models import QuerySet
 from django.shortcuts import render
 from django.urls import path, reverse
 
 from accounts.models import Organization, User
-from permissions.engine import explain, is_visible, restrict
+from permissions.engine import explain, is_visible
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied
 from permissions.grants import resolve_chain
 from permissions.models import PermissionGroup, Role
 from permissions.requirements import to_explain
-from permissions.selectors import groups_visible_to
+from permissions.selectors import groups_visible_to, roles_visible_to
 from projects.models import Project
-from projects.selectors import PROJECT_OBJECT_MODELS
+from projects.selectors import PROJECT_OBJECT_MODELS, objects_readable_by, projects_readable_by
 from web.context import OrgPage
 from web.views.project_pages import Principal, find_principal, principal_choices
 
@@ -58,10 +57,6 @@ ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project"
 DEFAULT_TYPE = "project"
 
 
-def _project_objects(model, org: Organization) -> QuerySet:
-    return model.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
-
-
 def object_choices(actor, org: Organization, object_type: str) -> list[tuple[str, str]]:
     """The organization's objects of `object_type` that `actor` may read, as (id, label): one query."""
     if object_type in ORG_LEVEL_TYPES:
@@ -70,11 +65,12 @@ def object_choices(actor, org: Organization, object_type: str) -> list[tuple[str
         found = groups_visible_to(actor, org).order_by("name")
         return [(str(group.pk), group.name) for group in found]
     if object_type == "role":
-        return [(str(role.pk), role.name) for role in restrict(Role.objects.filter(org=org), actor, "read").order_by("name")]
+        return [(str(role.pk), role.name) for role in roles_visible_to(actor, org).order_by("name")]
     if object_type in ("project", "project_log"):
-        projects = restrict(Project.objects.alive().filter(org=org), actor, "read").order_by("name")
+        projects = projects_readable_by(actor, org).order_by("name")
         return [(str(project.pk), project.name) for project in projects]
-    found = restrict(_project_objects(PROJECT_OBJECT_MODELS[object_type], org), actor, "read").select_related("project")
+    found = objects_readable_by(actor, PROJECT_OBJECT_MODELS[object_type], project__org=org, project__deleted_at__isnull=True)
+    found = found.select_related("project")
     return [(str(obj.pk), f"{obj.project.name} / {obj.name}") for obj in found.order_by("project__name", "name")]
 
 

@@ -25,13 +25,13 @@ from django.urls import path, reverse
 
 from accounts.models import User
 from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, save_boxes
-from permissions.engine import restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup, Role
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag, Prompt
+from projects.selectors import objects_readable_by
 from projects.services.configuration import (
     GLOBAL_SCORERS,
     project_score_create,
@@ -294,10 +294,10 @@ class ProjectConfigurationPage(OrgPage):
     # Scorers of online rules
 
     def readable_scorer_functions(self) -> list[Prompt]:
-        functions = Prompt.objects.alive().filter(
-            project__org=self.org, project__deleted_at__isnull=True, function_type=Prompt.FunctionType.SCORER
+        functions = objects_readable_by(
+            self.request.user, Prompt, project__org=self.org, project__deleted_at__isnull=True, function_type=Prompt.FunctionType.SCORER
         )
-        return list(restrict(functions, self.request.user, "read").select_related("project").order_by("name"))
+        return list(functions.select_related("project").order_by("name"))
 
     def scorer_choices(self, functions: list[Prompt], extra: list[dict] = ()) -> list:
         built_in = [(f"global:{name}", name) for name in GLOBAL_SCORERS]

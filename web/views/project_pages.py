@@ -39,7 +39,7 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
-from projects.selectors import project_is_seen_by
+from projects.selectors import objects_readable_by, project_is_seen_by
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
@@ -417,7 +417,7 @@ class ObjectsTab(ProjectPage):
         return KINDS[self.tab]
 
     def objects(self) -> list[ProjectObject]:
-        readable = restrict(self.kind.model.objects.alive().filter(project=self.project), self.request.user, "read")
+        readable = objects_readable_by(self.request.user, self.kind.model, project=self.project)
         readable = readable.select_related("created_by").order_by("-created")
         if self.kind.object_type == "prompt_session":
             readable = readable.annotate(prompt_count=Count("prompts", filter=Q(prompts__deleted_at__isnull=True)))

@@ -3,13 +3,11 @@ may create one."""
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from permissions.engine import restrict
 from permissions.exceptions import ValidationError
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from projects.selectors import projects_seen_by
 from projects.services.objects import project_create
 from web.context import OrgPage
 
@@ -29,14 +27,7 @@ class ProjectsPage(OrgPage):
         return context
 
     def visible_projects(self):
-        """The live projects the person reads, or reads something in (an experiment, a dataset, a prompt or a
-        playground granted on its own): one query, every part restricted by the engine in the database."""
-        user, projects = self.request.user, Project.objects.alive().filter(org=self.org)
-        inside = Q(pk__in=restrict(projects, user, "read").values("pk"))
-        for model in (Experiment, Dataset, Prompt, PromptSession):
-            readable = restrict(model.objects.alive().filter(project__org=self.org), user, "read")
-            inside |= Q(pk__in=readable.values("project_id"))
-        return projects.filter(inside)
+        return projects_seen_by(self.request.user, self.org)
 
     def post(self, request, *args, **kwargs):
         form = ProjectForm(request.POST)
