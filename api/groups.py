@@ -7,13 +7,12 @@ The views are :mod:`api.named_objects`'s, given the group's shapes and services;
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from api.inputs import StrictCharField, StrictSerializer, uuid_list
-from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectKind
-from api.schema import error_responses, id_parameter, list_parameters
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, NamedObjectKind, named_object_schema
 from permissions.models import GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
 
@@ -143,71 +142,26 @@ GROUPS = NamedObjectKind(
     delete=lambda request, group: group_delete(actor=request.user, group=group),
 )
 
-_GROUP_ID = [id_parameter("group_id", "Group")]
-
-
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="postGroup",
-        summary="Create group",
-        description="Create a new group. If there is an existing group with the same name as the one specified in the request, "
-        "returns the existing group unmodified.",
-        tags=["Groups"],
-        request=CreateGroupSerializer,
-        responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    put=extend_schema(
-        operation_id="putGroup",
-        summary="Create or replace group",
-        description="Create or replace group. If there is an existing group with the same name as the one specified in the "
-        "request, replaces its description, member users and member groups with the ones provided.",
-        tags=["Groups"],
-        request=CreateGroupSerializer,
-        responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    get=extend_schema(
-        operation_id="getGroup",
-        summary="List groups",
-        description="List the groups the caller may read, most recently created first.",
-        tags=["Groups"],
-        parameters=list_parameters("group_name", "group"),
-        responses={200: GroupList, **error_responses(400, 401, 404)},
+GROUP_SCHEMA, GROUP_DETAIL_SCHEMA = named_object_schema(
+    GROUPS,
+    NamedObjectDocs(
+        members="member users and member groups",
+        list_output=GroupList,
+        list_description="List the groups the caller may read, most recently created first.",
+        patch_description="Rename, describe, and add or remove member users and member groups. Built-in groups cannot be renamed.",
+        delete_note="Built-in groups cannot be deleted.",
     ),
 )
+
+
+@GROUP_SCHEMA
 class GroupCollectionView(NamedObjectCollectionView):
     kind = GROUPS
     queryset = PermissionGroup.objects.all()
     object_type = "group"
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="getGroupId",
-        summary="Get group",
-        description="Get a group object by its id.",
-        tags=["Groups"],
-        parameters=_GROUP_ID,
-        responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    patch=extend_schema(
-        operation_id="patchGroupId",
-        summary="Partially update group",
-        description="Rename, describe, and add or remove member users and member groups. Built-in groups cannot be renamed.",
-        tags=["Groups"],
-        parameters=_GROUP_ID,
-        request=PatchGroupSerializer,
-        responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    delete=extend_schema(
-        operation_id="deleteGroupId",
-        summary="Delete group",
-        description="Delete a group object by its id; answers the deleted group. Built-in groups cannot be deleted.",
-        tags=["Groups"],
-        parameters=_GROUP_ID,
-        request=None,
-        responses={200: GroupSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-)
+@GROUP_DETAIL_SCHEMA
 class GroupDetailView(NamedObjectDetailView):
     kind = GROUPS
     queryset = PermissionGroup.objects.all()

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
+from api.schema import error_responses, id_parameter, list_parameters
 from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import NeedsCreate
@@ -50,6 +52,82 @@ class NamedObjectKind:
 
     def json(self, obj: Model) -> dict:
         return self.output(self.with_members([obj])[0]).data
+
+
+@dataclass(frozen=True)
+class NamedObjectDocs:
+    """What a kind's OpenAPI operations say beyond what the kind itself gives: their operation ids,
+    summaries and parameters follow from the kind's name (``postGroup``, ``getGroupId``, ``group_name``)."""
+
+    members: str  # what PUT replaces besides the description: "member users and member groups"
+    list_output: Any  # the list's response shape, ``{"objects": [...]}``
+    list_description: str
+    patch_description: str
+    delete_note: str  # what cannot be deleted: "Built-in groups cannot be deleted."
+
+
+def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[Callable, Callable]:
+    """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
+    name, title = kind.object_type, kind.object_type.capitalize()
+    tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
+    object_id = [id_parameter(f"{name}_id", title)]
+    collection = extend_schema_view(
+        post=extend_schema(
+            operation_id=f"post{title}",
+            summary=f"Create {name}",
+            description=f"Create a new {name}. If there is an existing {name} with the same name as the one specified in the "
+            f"request, returns the existing {name} unmodified.",
+            tags=tags,
+            request=kind.create_input,
+            responses={200: output, **errors},
+        ),
+        put=extend_schema(
+            operation_id=f"put{title}",
+            summary=f"Create or replace {name}",
+            description=f"Create or replace {name}. If there is an existing {name} with the same name as the one specified in "
+            f"the request, replaces its description, {docs.members} with the ones provided.",
+            tags=tags,
+            request=kind.create_input,
+            responses={200: output, **errors},
+        ),
+        get=extend_schema(
+            operation_id=f"get{title}",
+            summary=f"List {name}s",
+            description=docs.list_description,
+            tags=tags,
+            parameters=list_parameters(f"{name}_name", name),
+            responses={200: docs.list_output, **error_responses(400, 401, 404)},
+        ),
+    )
+    detail = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"get{title}Id",
+            summary=f"Get {name}",
+            description=f"Get a {name} object by its id.",
+            tags=tags,
+            parameters=object_id,
+            responses={200: output, **errors},
+        ),
+        patch=extend_schema(
+            operation_id=f"patch{title}Id",
+            summary=f"Partially update {name}",
+            description=docs.patch_description,
+            tags=tags,
+            parameters=object_id,
+            request=kind.patch_input,
+            responses={200: output, **errors},
+        ),
+        delete=extend_schema(
+            operation_id=f"delete{title}Id",
+            summary=f"Delete {name}",
+            description=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
+            tags=tags,
+            parameters=object_id,
+            request=None,
+            responses={200: output, **errors},
+        ),
+    )
+    return collection, detail
 
 
 class NamedObjectCollectionView(OrgScopedView):

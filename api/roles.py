@@ -9,14 +9,13 @@ which check, write and audit in one transaction.
 from collections import defaultdict
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from api.acl import AclObjectTypeField, PermissionField
 from api.inputs import StrictCharField, StrictSerializer, object_list, uuid_list
-from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectKind
-from api.schema import error_responses, id_parameter, list_parameters
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, NamedObjectKind, named_object_schema
 from permissions.engine import Node
 from permissions.models import Role, RoleNesting, RolePermission
 from permissions.services.roles import role_create, role_delete, role_update
@@ -192,69 +191,24 @@ class _RoleScope:
         return None if role.is_system else Node.of(role)
 
 
-_ROLE_ID = [id_parameter("role_id", "Role")]
-
-
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="postRole",
-        summary="Create role",
-        description="Create a new role. If there is an existing role with the same name as the one specified in the request, "
-        "returns the existing role unmodified.",
-        tags=["Roles"],
-        request=CreateRoleSerializer,
-        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    put=extend_schema(
-        operation_id="putRole",
-        summary="Create or replace role",
-        description="Create or replace role. If there is an existing role with the same name as the one specified in the "
-        "request, replaces its description, member permissions and member roles with the ones provided.",
-        tags=["Roles"],
-        request=CreateRoleSerializer,
-        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    get=extend_schema(
-        operation_id="getRole",
-        summary="List roles",
-        description="List the system roles and the roles of the organization the caller may read, most recently created first.",
-        tags=["Roles"],
-        parameters=list_parameters("role_name", "role"),
-        responses={200: RoleList, **error_responses(400, 401, 404)},
+ROLE_SCHEMA, ROLE_DETAIL_SCHEMA = named_object_schema(
+    ROLES,
+    NamedObjectDocs(
+        members="member permissions and member roles",
+        list_output=RoleList,
+        list_description="List the system roles and the roles of the organization the caller may read, most recently created first.",
+        patch_description="Rename, describe, and add or remove member permissions and member roles. System roles cannot be edited.",
+        delete_note="System roles cannot be deleted.",
     ),
 )
+
+
+@ROLE_SCHEMA
 class RoleCollectionView(_RoleScope, NamedObjectCollectionView):
     kind = ROLES
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="getRoleId",
-        summary="Get role",
-        description="Get a role object by its id.",
-        tags=["Roles"],
-        parameters=_ROLE_ID,
-        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    patch=extend_schema(
-        operation_id="patchRoleId",
-        summary="Partially update role",
-        description="Rename, describe, and add or remove member permissions and member roles. System roles cannot be edited.",
-        tags=["Roles"],
-        parameters=_ROLE_ID,
-        request=PatchRoleSerializer,
-        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-    delete=extend_schema(
-        operation_id="deleteRoleId",
-        summary="Delete role",
-        description="Delete a role object by its id; answers the deleted role. System roles cannot be deleted.",
-        tags=["Roles"],
-        parameters=_ROLE_ID,
-        request=None,
-        responses={200: RoleSerializer, **error_responses(400, 401, 403, 404)},
-    ),
-)
+@ROLE_DETAIL_SCHEMA
 class RoleDetailView(_RoleScope, NamedObjectDetailView):
     kind = ROLES
     lookup_url_kwarg = "role_id"
