@@ -16,8 +16,7 @@ from uuid import UUID
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.grants import grant_records
-from permissions.models import PermissionGroup
-from permissions.services.grants import GrantSpec, acl_batch_update
+from permissions.services.grants import GrantSpec, acl_batch_update, is_owners_group
 
 ACLS = ("create_acls", "read_acls", "update_acls", "delete_acls")
 
@@ -170,14 +169,6 @@ def ticked_boxes(box_set: BoxSet, subject: Subject, target_id: UUID) -> set[str]
     return {box.key for box in box_set.boxes if all(_key(g.node_type, g.permission, g.restrict) in held for g in box.grants)}
 
 
-def is_owners_group(subject: Subject, org_id: UUID) -> bool:
-    """Whether `subject` is the Owners group of the organization `org_id`, whose boxes there are all ticked
-    for good (docs/access-model.md, "Built-in groups")."""
-    if subject.group_id is None:
-        return False
-    return PermissionGroup.objects.filter(pk=subject.group_id, org_id=org_id, builtin=PermissionGroup.Builtin.OWNERS).exists()
-
-
 def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str]) -> tuple[list, list]:
     """Make the subject's boxes on the target exactly `ticked`: grants of newly ticked boxes are added,
     those of newly cleared boxes removed, all in one atomic, checked and audited batch."""
@@ -185,7 +176,7 @@ def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, tic
     unknown = wanted - {box.key for box in box_set.boxes}
     if unknown:
         raise ValueError(f"Unknown boxes: {', '.join(sorted(unknown))}.")
-    if box_set is ORGANIZATION_BOXES and is_owners_group(subject, target_id):
+    if box_set is ORGANIZATION_BOXES and is_owners_group(subject.group_id, target_id):
         raise ValidationError("The Owners group holds every permission on the organization; its grants cannot be changed.")
     before = ticked_boxes(box_set, subject, target_id)
     add = [subject.spec(grant, target_id) for key in sorted(wanted - before) for grant in box_set.box(key).grants]

@@ -190,10 +190,16 @@ def _org(org_id: UUID):
     return model_for_type("organization")._base_manager.get(pk=org_id)
 
 
-def _is_owners_grant(record: GrantRecord) -> bool:
-    if record.object_type != "organization" or record.group_id is None or not record.in_guardian:
+def is_owners_group(group_id: UUID | None, org_id: UUID) -> bool:
+    """Whether `group_id` is the Owners group of the organization `org_id`, whose grants there stay for good
+    (docs/access-model.md, "Built-in groups")."""
+    if group_id is None:
         return False
-    return PermissionGroup.objects.filter(pk=record.group_id, org_id=record.object_id, builtin=PermissionGroup.Builtin.OWNERS).exists()
+    return PermissionGroup.objects.filter(pk=group_id, org_id=org_id, builtin=PermissionGroup.Builtin.OWNERS).exists()
+
+
+def _is_owners_grant(record: GrantRecord) -> bool:
+    return record.object_type == "organization" and record.in_guardian and is_owners_group(record.group_id, record.object_id)
 
 
 def _remove(actor, record: GrantRecord) -> GrantRecord:
