@@ -533,16 +533,21 @@ def describe_rule(score: ProjectScore, function_names: dict[str, str]) -> dict:
     return {"scorers": names, "rate": f"{rate * 100:g}%" if isinstance(rate, int | float) else "—", "spans": spans}
 
 
-# Tags
-
-
-class TagCreate(ProjectConfigurationPage):
-    """POST: add a tag to the project."""
+class ProjectConfigurationChange(ProjectConfigurationPage):
+    """A form of the Configuration page that changes the project's tags or scores: POST only, update on
+    the project."""
 
     http_method_names = ["post"]
 
     def requirements_post(self):
         return [Needs("update", Node.of(self.project))]
+
+
+# Tags
+
+
+class TagCreate(ProjectConfigurationChange):
+    """POST: add a tag to the project."""
 
     def post(self, request, *args, **kwargs):
         editor = self.tag_editor(data=request.POST)
@@ -560,13 +565,8 @@ class TagCreate(ProjectConfigurationPage):
         return self.render_to_response(self.get_context_data(failed=editor), status=400)
 
 
-class TagUpdate(ProjectConfigurationPage):
+class TagUpdate(ProjectConfigurationChange):
     """POST: change a tag's name, color or description."""
-
-    http_method_names = ["post"]
-
-    def requirements_post(self):
-        return [Needs("update", Node.of(self.project))]
 
     def post(self, request, *args, **kwargs):
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
@@ -585,13 +585,8 @@ class TagUpdate(ProjectConfigurationPage):
         return self.render_to_response(self.get_context_data(failed=editor), status=400)
 
 
-class TagDelete(ProjectConfigurationPage):
+class TagDelete(ProjectConfigurationChange):
     """POST: remove a tag from the project (rows already tagged keep the name)."""
-
-    http_method_names = ["post"]
-
-    def requirements_post(self):
-        return [Needs("update", Node.of(self.project))]
 
     def post(self, request, *args, **kwargs):
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
@@ -682,13 +677,8 @@ def scorer_from_value(value: str, existing) -> dict:
     return {"type": "function", "id": name} if kind == "function" else {"type": "global", "name": name}
 
 
-class ScoreSave(ProjectConfigurationPage):
+class ScoreSave(ProjectConfigurationChange):
     """POST: create a score of a section (``kind``) or change one; the service validates the definition."""
-
-    http_method_names = ["post"]
-
-    def requirements_post(self):
-        return [Needs("update", Node.of(self.project))]
 
     def post(self, request, *args, **kwargs):
         score = project_score_or_404(self.project, kwargs["score_id"]) if "score_id" in kwargs else None
@@ -720,13 +710,8 @@ class ScoreSave(ProjectConfigurationPage):
         return self.render_to_response(self.get_context_data(failed=editor), status=400)
 
 
-class ScoreDelete(ProjectConfigurationPage):
+class ScoreDelete(ProjectConfigurationChange):
     """POST: remove a score from the project (values already given to rows stay)."""
-
-    http_method_names = ["post"]
-
-    def requirements_post(self):
-        return [Needs("update", Node.of(self.project))]
 
     def post(self, request, *args, **kwargs):
         score = project_score_or_404(self.project, kwargs["score_id"])
