@@ -12,7 +12,7 @@ from accounts.models import ApiKey, Membership, Organization, User
 from accounts.services.members import organization_groups, require_owner
 from accounts.tokens import API_KEY_PREFIX, SERVICE_TOKEN_PREFIX, generate_token, hash_token, looks_valid
 from permissions.audit import record_event
-from permissions.engine import invalidate_access_cache
+from permissions.engine import invalidate_access_cache, is_member
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
 from permissions.services.groups import ensure_owner_remains
@@ -224,16 +224,19 @@ def authenticate_token(raw: str) -> ApiKey | None:
     """The usable key for a raw bearer token, or None; malformed tokens cost no query.
 
     The key must be unrevoked and unexpired, its principal active and still a member of the key's
-    organization. Its ``last_used_at`` is recorded to within :data:`LAST_USE_RESOLUTION`: the column is
-    written only when the stored value is older than that, so that a busy key does not make every request
-    a write (on SQLite each write takes the whole database's write lock).
+    organization, which the access engine answers from the principal's context: the request's checks then
+    find that context loaded, and the membership costs the request no query of its own.
+
+    Its ``last_used_at`` is recorded to within :data:`LAST_USE_RESOLUTION`: the column is written only when
+    the stored value is older than that, so that a busy key does not make every request a write (on SQLite
+    each write takes the whole database's write lock).
     """
     if not raw or not looks_valid(raw):
         return None
     key = ApiKey.objects.select_related("user", "org").filter(key_hash=hash_token(raw)).first()
     if key is None or not key.is_usable() or not key.user.is_active:
         return None
-    if not Membership.objects.filter(org_id=key.org_id, user_id=key.user_id).exists():
+    if not is_member(key.user, key.org_id):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:

@@ -12,8 +12,9 @@ from django.db import models
 
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.context import load_context
-from permissions.engine.decision import can_create, effective_permissions, is_acting_principal, restrict
+from permissions.engine.decision import can_create, effective_permissions, is_acting_principal
 from permissions.engine.explain import Explanation, explain_access, explain_group_access
+from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup
 from permissions.types import ALL_PERMISSIONS

@@ -17,8 +17,10 @@ SQLite plans in microseconds and has no arrays, so there the lists stay ``IN (â€
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from uuid import UUID
 
 from django.db import connection
+from django.db.models import UUIDField
 
 
 def uses_arrays() -> bool:
@@ -37,6 +39,28 @@ def any_of(column: str, values: Sequence, sql_type: str) -> tuple[str, list]:
     if not values:
         return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def placeholder_any(column: str, count: int, sql_type: str) -> str:
+    """The text of :func:`any_of` for `count` values (-1: an array parameter)."""
+    return any_of(column, [None] * max(count, 0), sql_type)[0]
+
+
+def uuid_type() -> str:
+    """The database's type for UUIDs, for casts in the engine's raw SQL."""
+    return UUIDField().db_type(connection)
+
+
+def prep_uuid(value) -> object:
+    """A UUID as the database stores it (a ``uuid`` on PostgreSQL, 32 hex digits on SQLite)."""
+    return UUIDField().get_db_prep_value(value, connection)
+
+
+def as_uuid(value) -> UUID | None:
+    """A UUID read back from the engine's raw SQL (SQLite answers strings)."""
+    if value is None or isinstance(value, UUID):
+        return value
+    return UUID(str(value))
 
 
 def in_subquery(column: str, subquery: str) -> str:

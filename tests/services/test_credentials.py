@@ -299,7 +299,8 @@ def test_valid_token_authenticates_as_its_principal_and_records_its_use():
 
 
 def _updates(queries) -> list[str]:
-    return [query["sql"] for query in queries.captured_queries if query["sql"].lstrip().upper().startswith("UPDATE")]
+    """The UPDATE statements among `queries` (the engine's prepared statements are logged without their text)."""
+    return [query["sql"] for query in queries.captured_queries if (query["sql"] or "").lstrip().upper().startswith("UPDATE")]
 
 
 def test_last_use_is_written_at_most_once_a_minute_per_key():

@@ -1,0 +1,146 @@
+"""The decision rule of docs/access-model.md for whole lists: :func:`restrict` narrows a queryset in the database.
+
+The rule is stated as a ``Q`` over the model, per organization the principal belongs to:
+
+* the whole organization, when the principal's context holds a grant on one of the organization's own
+  nodes (the organization, all its projects, its members, its audit log) that yields the permission: no
+  row is tested;
+* otherwise the rows found from their grants: the ids of the nodes at each level of the chain below the
+  organization that carry a matching grant to the principal or one of its groups there, and the rows
+  under them, looked up by index. So a list's cost follows what the principal may see, not the size of
+  the organization (docs/performance.md, "What is left", says what that costs a reader who sees much).
+
+The subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with the
+ORM, building and compiling them cost several times what the database spends running them.
+"""
+
+from functools import cache, reduce
+from operator import or_
+from uuid import UUID
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet, UUIDField
+from django.db.models.expressions import RawSQL
+
+from permissions.engine.context import PrincipalContext, load_context
+from permissions.engine.decision import is_acting_principal
+from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_concrete, model_for_type
+from permissions.engine.statements import any_of, in_subquery, placeholder_any, prep_uuid, uses_arrays, uuid_type
+from permissions.models import AclGrant
+from permissions.types import ALL_PERMISSIONS, codename
+
+
+def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None) -> QuerySet:
+    """`queryset` narrowed, in the database, to the rows on which `principal` holds `permission`.
+
+    With `node_type`, the rows stand for the nodes of that type that hang on them instead of for
+    themselves: projects as their ``project_log``, organizations as their ``org_member`` or
+    ``org_audit_logs`` node ("the projects whose logs the principal may read").
+    """
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}.")
+    object_type = node_type or queryset.model.acl_object_type
+    if node_type is not None and model_for_type(node_type) is not queryset.model:
+        raise ValueError(f"{queryset.model.__name__} rows do not stand for {node_type} nodes.")
+    if not is_acting_principal(principal):
+        return queryset.none()
+    context = load_context(principal)
+    if not context.member_org_ids:
+        return queryset.none()
+    return queryset.filter(permission_filter(context, permission, object_type, chain_plan(object_type)))
+
+
+def permission_filter(context: PrincipalContext, permission: str, node_type: str, plan: ChainPlan) -> Q:
+    """A filter on ``plan.anchor`` rows: does the principal hold `permission` on a `node_type` there?"""
+    per_org = []
+    for org_id in sorted(context.member_org_ids, key=str):
+        organization = Q(**{plan.org_lookup: org_id})
+        levels_of_the_organization = [level for level in plan.levels if level.lookup == plan.org_lookup]
+        if any(context.holds_organization_wide(org_id, level.type, permission, node_type) for level in levels_of_the_organization):
+            per_org.append(organization)
+            continue
+        by_column: dict[str, list[RawSQL]] = {}
+        for level in plan.levels:
+            if level.lookup != plan.org_lookup:
+                by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
+        if by_column:
+            rows = _union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()])
+            per_org.append(organization & Q(pk__in=rows))
+    return reduce(or_, per_org) if per_org else Q(pk__in=[])
+
+
+@cache
+def _granted_ids_statement(level_type: str, auth_group_count: int, group_count: int, role_count: int) -> str:
+    """The text of :func:`_granted_ids` (the counts are -1 on PostgreSQL, where lists are arrays)."""
+    uuid, permission_table = uuid_type(), Permission._meta.db_table
+    parts = []
+    if is_concrete(level_type):
+        tables = grant_tables(level_type)
+        for table, subject in ((tables.user, "user"), (tables.group, "group")):
+            meta = table._meta
+            subject_column = f"t.{meta.get_field(subject).column}"
+            where = f"{subject_column} = %s" if subject == "user" else placeholder_any(subject_column, auth_group_count, "integer")
+            permission_ids = f"SELECT p.id FROM {permission_table} p WHERE p.codename = %s"  # noqa: S608
+            of_the_permission = in_subquery(f"t.{meta.get_field('permission').column}", permission_ids)
+            parts.append(
+                f"SELECT t.{meta.get_field('content_object').column} FROM {meta.db_table} t"  # noqa: S608
+                f" WHERE {where} AND {of_the_permission}"
+            )
+    parts.append(
+        f"SELECT a.object_id FROM {AclGrant._meta.db_table} a WHERE a.org_id = %s AND a.object_type = %s"  # noqa: S608
+        f" AND (a.user_id = %s OR {placeholder_any('a.group_id', group_count, uuid)})"
+        f" AND ((a.permission = %s AND a.restrict_object_type IN ('', %s)) OR {placeholder_any('a.role_id', role_count, uuid)})"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _granted_ids(context: PrincipalContext, permission: str, node_type: str, level_type: str, org_id: UUID) -> RawSQL:
+    """A subquery of the ids of `level_type` nodes of the organization on which a grant yields
+    `permission` for a `node_type` to the principal or one of its groups there."""
+    groups = [prep_uuid(g) for g, org in context.group_org.items() if org == org_id]
+    auth_groups = [g for g, org in context.auth_group_org.items() if org == org_id]
+    roles = [prep_uuid(r) for r in context.roles_yielding(permission, node_type) if context.role_org.get(r) in (None, org_id)]
+    principal = prep_uuid(context.principal_id)
+    params: list = []
+    if is_concrete(level_type):
+        perm = codename(permission, level_type)
+        params += [principal, perm, *any_of("", auth_groups, "integer")[1], perm]
+    params += [prep_uuid(org_id), level_type, principal, *any_of("", groups, "uuid")[1], permission, node_type]
+    params += any_of("", roles, "uuid")[1]
+    counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
+    # Only table and column names from model metadata are in the text; every value is a parameter.
+    return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
+
+
+_GRANTED = "SELECT granted_ids_placeholder"
+
+
+@cache
+def _rows_under_statement(node_type: str, lookup: str) -> str:
+    """The text selecting the anchor rows whose `lookup` column is in ``{granted}``."""
+    anchor = chain_plan(node_type).anchor
+    marker = RawSQL(_GRANTED, [], output_field=UUIDField())  # noqa: S611 (a fixed text)
+    sql, params = anchor._base_manager.order_by().filter(**{f"{lookup}__in": marker}).values("pk").query.sql_with_params()
+    if params or _GRANTED not in sql:
+        raise RuntimeError(f"Unexpected statement selecting {node_type} rows by {lookup}.")
+    return sql.replace(_GRANTED, "{granted}")
+
+
+def _rows_under(plan: ChainPlan, lookup: str, granted: RawSQL) -> RawSQL:
+    """The ids of the anchor rows whose chain has, at `lookup`, one of the `granted` ids.
+
+    Driving the list from the grants (looked up by index) rather than testing every row of the anchor
+    against each id set keeps a list of what a principal was granted here and there fast however many
+    rows the organization holds.
+    """
+    if lookup == "pk":
+        return granted
+    sql = _rows_under_statement(plan.node_type, lookup).format(granted=granted.sql)
+    return RawSQL(sql, list(granted.params), output_field=UUIDField())  # noqa: S611
+
+
+def _union(subqueries: list[RawSQL]) -> RawSQL:
+    if len(subqueries) == 1:
+        return subqueries[0]
+    sql = " UNION ALL ".join(subquery.sql for subquery in subqueries)
+    return RawSQL(sql, [param for subquery in subqueries for param in subquery.params], output_field=UUIDField())  # noqa: S611
