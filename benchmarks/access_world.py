@@ -69,11 +69,6 @@ def build_access_world(*, grants: int, seed: int = 7) -> AccessWorld:
     experiments = Experiment.objects.bulk_create(
         [Experiment(project=projects[i % len(projects)], name=f"experiment {i}") for i in range(experiments_count)], batch_size=BATCH
     )
-    people = _members(org, max(100, grants // 100), "member")
-    groups = _groups(org, 50, "team")
-    AuthGroup.user_set.through.objects.bulk_create(
-        [AuthGroup.user_set.through(user_id=user.pk, group_id=rng.choice(groups).auth_group_id) for user in people], batch_size=BATCH
-    )
     permissions = _permissions()
 
     # The measured principals and what they read: a tenth of the experiments, at most 1,000.
@@ -92,11 +87,28 @@ def build_access_world(*, grants: int, seed: int = 7) -> AccessWorld:
         for group in (holder, chain[-1])
     ]
     ExperimentGroupObjectPermission.objects.bulk_create(measured, batch_size=BATCH)
+    add_background_grants(org, projects, experiments, max(0, grants - len(measured)), rng=rng, prefix="member")
+    loaded = list(Experiment.objects.filter(pk__in=[e.pk for e in readable]).select_related("project"))
+    return AccessWorld(org, group_reader, nested_reader, flat_reader, loaded, experiments_count, grants)
 
-    # The rest of the organization's grants: half to users, four tenths to groups, a tenth restricted.
-    remaining = max(0, grants - len(measured))
-    user_rows, group_rows = remaining // 2, remaining * 4 // 10
-    acl_rows = remaining - user_rows - group_rows
+
+def add_background_grants(
+    org: Organization, projects: list[Project], experiments: list[Experiment], grants: int, *, rng: random.Random, prefix: str
+) -> list[User]:
+    """About `grants` grant rows to other members and groups of `org`, so that a measured principal's rows
+    are a small part of the grant tables: half to users and four tenths to groups, on the experiments, and
+    a tenth restricted to experiments, on the projects. The new members are returned (the caller deletes
+    them with the organization); the tables are analyzed afterwards.
+    """
+    people = _members(org, max(100, grants // 100), prefix)
+    user_rows, group_rows = grants // 2, grants * 4 // 10
+    acl_rows = grants - user_rows - group_rows
+    pairs = len(experiments) * len(PLAIN_PERMISSIONS)  # the distinct grants one subject can hold on experiments
+    groups = _groups(org, max(50, -(-group_rows // pairs)), f"{prefix} team")
+    AuthGroup.user_set.through.objects.bulk_create(
+        [AuthGroup.user_set.through(user_id=user.pk, group_id=rng.choice(groups).auth_group_id) for user in people], batch_size=BATCH
+    )
+    permissions = _permissions()
     _bulk(
         ExperimentUserObjectPermission,
         (
@@ -128,8 +140,7 @@ def build_access_world(*, grants: int, seed: int = 7) -> AccessWorld:
         ),
     )
     _analyze()
-    loaded = list(Experiment.objects.filter(pk__in=[e.pk for e in readable]).select_related("project"))
-    return AccessWorld(org, group_reader, nested_reader, flat_reader, loaded, experiments_count, grants)
+    return people
 
 
 def _distinct_pairs(experiments: list[Experiment], count: int, subjects: int):

@@ -4,7 +4,9 @@ with the engine's restriction and without it.
     python manage.py bench_api --projects 200 --experiments 2000 --rounds 10 --requests 400 --concurrency 4
 
 It builds a throwaway organization, committed so that the server's workers see it and deleted at the end,
-with two readers who each read every row, by two different routes, and an API key for each:
+with two readers who each read every row, by two different routes, and an API key for each; with
+``--grants N``, about N grant rows more, to other members and groups of the organization, so that the
+readers' grants are a small part of the grant tables (:func:`benchmarks.access_world.add_background_grants`):
 
 - the *organization-wide* reader is in a custom group holding read on all projects (``org_project``) and
   has a few direct grants of its own on projects and experiments: the list is the organization's rows;
@@ -30,6 +32,7 @@ both, which brings the ratio a little closer to 1 than the server's own costs al
 import http.client
 import json
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -54,6 +57,7 @@ from accounts.models import Organization, User
 from accounts.services.credentials import api_key_create
 from accounts.services.members import invitation_accept, member_invite
 from accounts.services.organizations import organization_create
+from benchmarks.access_world import add_background_grants
 from benchmarks.database import analyze, vacuum
 from benchmarks.urls import UNRESTRICTED_PREFIX
 from permissions.engine import Node
@@ -146,6 +150,7 @@ class Command(BaseCommand):
         parser.add_argument("--projects", type=int, default=200, help="projects in the organization")
         parser.add_argument("--experiments", type=int, default=2000, help="experiments, spread over the projects")
         parser.add_argument("--direct-grants", type=int, default=10, help="direct grants of the reader on projects and on experiments")
+        parser.add_argument("--grants", type=int, default=0, help="grant rows more, to other members and groups of the organization")
         parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds per endpoint")
         parser.add_argument("--requests", type=int, default=400, help="requests to each variant per round")
         parser.add_argument("--concurrency", type=int, default=4, help="client threads, each with its keep-alive connection")
@@ -153,18 +158,23 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=50, help="page size")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
 
-    def handle(self, *args, projects: int, experiments: int, direct_grants: int, rounds: int, requests: int, concurrency: int, **options):
+    def handle(self, *args, projects: int, experiments: int, direct_grants: int, grants: int, rounds: int, requests: int, **options):
+        concurrency = options["concurrency"]
         if connection.vendor == "sqlite" and str(settings.DATABASES["default"]["NAME"]).startswith((":memory:", "file::memory:")):
             raise CommandError("The server's workers need a database they can open: an in-memory SQLite database is not one.")
-        if min(projects, experiments, rounds, requests, concurrency) < 1 or requests < concurrency:
-            raise CommandError("--projects, --experiments, --rounds and --concurrency must be positive, and --requests >= --concurrency.")
+        if min(projects, experiments, rounds, requests, concurrency) < 1 or requests < concurrency or grants < 0:
+            raise CommandError(
+                "--projects, --experiments, --rounds and --concurrency must be positive, --grants must not be negative,"
+                " and --requests must be at least --concurrency."
+            )
         if options["limit"] > min(projects, experiments):
             raise CommandError("--limit must not exceed --projects or --experiments: a page must be full.")
         started = time.perf_counter()
         vacuum()
-        world = self._build_world(projects, experiments, direct_grants)
+        world = self._build_world(projects, experiments, direct_grants, grants)
         self.stdout.write(
-            f"{connection.vendor}: organization of {projects} projects and {experiments} experiments; a reader through a group "
+            f"{connection.vendor}: organization of {projects} projects, {experiments} experiments and {grants:,} other grant rows;"
+            " a reader through a group "
             f"grant on org_project with {world.direct_grants} direct grants, and one through a group grant on each project "
             f"(built in {time.perf_counter() - started:.1f} s)"
         )
@@ -183,7 +193,7 @@ class Command(BaseCommand):
 
     # The world
 
-    def _build_world(self, projects: int, experiments: int, direct_grants: int) -> BenchWorld:
+    def _build_world(self, projects: int, experiments: int, direct_grants: int, grants: int) -> BenchWorld:
         suffix = uuid.uuid4().hex[:8]
         owner = User.objects.create_user(email=f"bench-api-owner-{suffix}@example.com")
         org = organization_create(name=f"API benchmark {suffix}", owner=owner)
@@ -210,6 +220,9 @@ class Command(BaseCommand):
                     for i in range(experiments)
                 ]
             )
+            if grants:
+                rng = random.Random(7)  # a repeatable world, not a secret
+                people += add_background_grants(org, project_rows, experiment_rows, grants, rng=rng, prefix=f"bench-api-member-{suffix}")
             readers = group_create(actor=owner, org=org, name="Benchmark readers", member_users=[reader.pk])
             acl_grant(actor=owner, spec=GrantSpec(object_type="org_project", object_id=org.pk, group_id=readers.pk, permission="read"))
             # Direct grants of the reader's own, spread over the rows: the engine reads them on every list.
