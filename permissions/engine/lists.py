@@ -19,13 +19,13 @@ from operator import or_
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet, UUIDField
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from permissions.engine.context import PrincipalContext, load_context
 from permissions.engine.decision import is_acting_principal
 from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_concrete, model_for_type
-from permissions.engine.statements import any_of, in_subquery, placeholder_any, prep_uuid, uses_arrays, uuid_type
+from permissions.engine.statements import UUID_FIELD, any_of, in_subquery, placeholder_any, prep_uuid, uses_arrays, uuid_type
 from permissions.models import AclGrant
 from permissions.types import ALL_PERMISSIONS, codename
 
@@ -109,7 +109,7 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
     params += any_of("", roles, "uuid")[1]
     counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
     # Only table and column names from model metadata are in the text; every value is a parameter.
-    return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUIDField())  # noqa: S611
+    return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUID_FIELD)  # noqa: S611
 
 
 _GRANTED = "SELECT granted_ids_placeholder"
@@ -119,7 +119,7 @@ _GRANTED = "SELECT granted_ids_placeholder"
 def _rows_under_statement(node_type: str, lookup: str) -> str:
     """The text selecting the anchor rows whose `lookup` column is in ``{granted}``."""
     anchor = chain_plan(node_type).anchor
-    marker = RawSQL(_GRANTED, [], output_field=UUIDField())  # noqa: S611 (a fixed text)
+    marker = RawSQL(_GRANTED, [], output_field=UUID_FIELD)  # noqa: S611 (a fixed text)
     sql, params = anchor._base_manager.order_by().filter(**{f"{lookup}__in": marker}).values("pk").query.sql_with_params()
     if params or _GRANTED not in sql:
         raise RuntimeError(f"Unexpected statement selecting {node_type} rows by {lookup}.")
@@ -136,11 +136,11 @@ def _rows_under(plan: ChainPlan, lookup: str, granted: RawSQL) -> RawSQL:
     if lookup == "pk":
         return granted
     sql = _rows_under_statement(plan.node_type, lookup).format(granted=granted.sql)
-    return RawSQL(sql, list(granted.params), output_field=UUIDField())  # noqa: S611
+    return RawSQL(sql, list(granted.params), output_field=UUID_FIELD)  # noqa: S611
 
 
 def _union(subqueries: list[RawSQL]) -> RawSQL:
     if len(subqueries) == 1:
         return subqueries[0]
     sql = " UNION ALL ".join(subquery.sql for subquery in subqueries)
-    return RawSQL(sql, [param for subquery in subqueries for param in subquery.params], output_field=UUIDField())  # noqa: S611
+    return RawSQL(sql, [param for subquery in subqueries for param in subquery.params], output_field=UUID_FIELD)  # noqa: S611

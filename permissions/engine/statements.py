@@ -46,14 +46,19 @@ def placeholder_any(column: str, count: int, sql_type: str) -> str:
     return any_of(column, [None] * max(count, 0), sql_type)[0]
 
 
+# One field for every UUID the engine sends or selects: a list builds a dozen of them per request, and
+# making a field each time cost more than the rest of the work on them.
+UUID_FIELD = UUIDField()
+
+
 def uuid_type() -> str:
     """The database's type for UUIDs, for casts in the engine's raw SQL."""
-    return UUIDField().db_type(connection)
+    return UUID_FIELD.db_type(connection)
 
 
 def prep_uuid(value) -> object:
     """A UUID as the database stores it (a ``uuid`` on PostgreSQL, 32 hex digits on SQLite)."""
-    return UUIDField().get_db_prep_value(value, connection)
+    return UUID_FIELD.get_db_prep_value(value, connection)
 
 
 def as_uuid(value) -> UUID | None:
