@@ -33,8 +33,9 @@ test: $(INSTALLED)
 
 # Access-engine timings and query counts, then the engine against django-guardian on worlds of 10k and
 # 1M grants (rolled back afterwards); logs inserted, fetched and scored per second, with and without an
-# online-scoring rule; GET /v1/project and /v1/experiment under gunicorn with and without access control
-# (each in a throwaway organization deleted afterwards). Every comparison is a ratio from one run.
+# online-scoring rule; GET /v1/project and /v1/experiment under gunicorn with and without access control,
+# in an organization of its own and again among 10k and 1M grant rows more (each a throwaway organization
+# deleted afterwards). Every comparison is a ratio from one run.
 BENCH_ARGS ?= --objects 10000 --depth 10 --grants 10000 --grants 1000000
 BENCH_LOGS_ARGS ?= --rows 20000 --batch 500
 BENCH_API_ARGS ?= --projects 200 --experiments 2000 --rounds 10 --requests 400 --concurrency 4
@@ -43,6 +44,8 @@ bench: $(INSTALLED)
 	$(BIN)/python manage.py bench_access $(BENCH_ARGS)
 	$(BIN)/python manage.py bench_logs $(BENCH_LOGS_ARGS)
 	$(BIN)/python manage.py bench_api $(BENCH_API_ARGS)
+	$(BIN)/python manage.py bench_api $(BENCH_API_ARGS) --grants 10000
+	$(BIN)/python manage.py bench_api $(BENCH_API_ARGS) --grants 1000000
 
 # A long schemathesis pass over every /v1 operation against a live server, on SQLite then on PostgreSQL.
 FUZZ_EXAMPLES ?= 200

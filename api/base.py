@@ -156,12 +156,13 @@ class OrgScopedView(GenericAPIView):
         """Hook: filter or prefetch the organization's rows."""
         return queryset
 
-    def visible_queryset(self) -> QuerySet:
-        """The rows the caller may see, restricted by the engine in the database."""
+    def visible_queryset(self, *, listing: bool = False) -> QuerySet:
+        """The rows the caller may see, restricted by the engine in the database; `listing` for a page of
+        them (see :func:`permissions.engine.lists.restrict`), not for a lookup by name."""
         queryset = self.get_queryset()
         if self.list_permission is None:
             return queryset
-        return restrict(queryset, self.request.user, self.list_permission)
+        return restrict(queryset, self.request.user, self.list_permission, listing=listing)
 
     def find_object(self, pk: UUID) -> Any:
         """Hook: the object with this id among the view's rows, or None."""

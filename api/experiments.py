@@ -379,7 +379,7 @@ class ProjectObjectCollectionView(ProjectObjectScope, OrgScopedView):
 
     def get(self, request: Request) -> Response:
         params = request.query_params
-        rows = self.visible_queryset()
+        rows = self.visible_queryset(listing=True)
         name = params.get(f"{self.kind.object_type}_name")
         if name:
             rows = rows.filter(name=name)

@@ -170,7 +170,7 @@ class NamedObjectCollectionView(OrgScopedView):
 
     def get(self, request: Request) -> Response:
         params = request.query_params
-        rows: QuerySet = self.visible_queryset()
+        rows: QuerySet = self.visible_queryset(listing=True)
         name = params.get(f"{self.kind.object_type}_name")
         if name:
             rows = rows.filter(name=name)

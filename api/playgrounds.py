@@ -166,7 +166,7 @@ class PromptSessionCollectionView(_PlaygroundRows, OrgScopedView):
 
     def get(self, request: Request) -> Response:
         params = request.query_params
-        rows = self.visible_queryset()
+        rows = self.visible_queryset(listing=True)
         project_id = self.uuid_param("project_id")
         if project_id is not None:
             rows = rows.filter(project_id=project_id)

@@ -332,7 +332,7 @@ class ConfigCollectionView(OrgScopedView):
 
     def get(self, request: Request) -> Response:
         params = request.query_params
-        rows: QuerySet = self.visible_queryset()
+        rows: QuerySet = self.visible_queryset(listing=True)
         if params.get(f"{self.kind.object_type}_name"):
             rows = rows.filter(name=params[f"{self.kind.object_type}_name"])
         if params.get("project_name"):

@@ -416,7 +416,7 @@ class PromptCollectionView(_PromptRows, OrgScopedView):
     def get(self, request: Request) -> Response:
         _refuse_environment(request)
         params, version = request.query_params, _version(request)
-        rows = self.visible_queryset()
+        rows = self.visible_queryset(listing=True)
         project_id = self.uuid_param("project_id")
         if project_id is not None:
             rows = rows.filter(project_id=project_id)

@@ -184,8 +184,8 @@ class _RoleScope:
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(Q(org=self.org) | Q(org__isnull=True))
 
-    def visible_queryset(self) -> QuerySet:
-        return super().visible_queryset() | self.get_queryset().filter(org__isnull=True)
+    def visible_queryset(self, *, listing: bool = False) -> QuerySet:
+        return super().visible_queryset(listing=listing) | self.get_queryset().filter(org__isnull=True)
 
     def object_node(self, role: Role) -> Node | None:
         return None if role.is_system else Node.of(role)

@@ -33,7 +33,7 @@ class WithoutRestriction:
     these views are routed by :mod:`benchmarks.urls` alone, which production never loads.
     """
 
-    def visible_queryset(self) -> QuerySet:
+    def visible_queryset(self, *, listing: bool = False) -> QuerySet:
         return self.get_queryset()
 
 

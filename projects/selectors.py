@@ -59,9 +59,10 @@ def projects_readable_by(actor, org) -> QuerySet[Project]:
     return restrict(Project.objects.alive().filter(org=org), actor, "read")
 
 
-def objects_readable_by(actor, model: type[ProjectObject], **filters) -> QuerySet[ProjectObject]:
-    """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database."""
-    return restrict(model.objects.alive().filter(**filters), actor, "read")
+def objects_readable_by(actor, model: type[ProjectObject], *, listing: bool = False, **filters) -> QuerySet[ProjectObject]:
+    """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database
+    (`listing`: for a page of them, see :func:`permissions.engine.lists.restrict`)."""
+    return restrict(model.objects.alive().filter(**filters), actor, "read", listing=listing)
 
 
 def projects_seen_by(actor, org) -> QuerySet[Project]:

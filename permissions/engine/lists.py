@@ -5,13 +5,27 @@ The rule is stated as a ``Q`` over the model, per organization the principal bel
 * the whole organization, when the principal's context holds a grant on one of the organization's own
   nodes (the organization, all its projects, its members, its audit log) that yields the permission: no
   row is tested;
-* otherwise the rows found from their grants: the ids of the nodes at each level of the chain below the
-  organization that carry a matching grant to the principal or one of its groups there, and the rows
-  under them, looked up by index. So a list's cost follows what the principal may see, not the size of
-  the organization (docs/performance.md, "What is left", says what that costs a reader who sees much).
+* otherwise the rows reached from the grants below the organization: those whose node, or a node of
+  whose chain, carries a matching grant to the principal or one of its groups there.
 
-The subqueries are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with the
-ORM, building and compiling them cost several times what the database spends running them.
+How the second case is stated decides what the database does, because its planner cannot see how many
+rows a subquery of grants reaches:
+
+* a list of projects (one level below the organization), and a lookup or a subquery of another
+  statement, keep subqueries: ``id IN (granted ids)``, or the rows under them;
+* a list of what projects hold (experiments, datasets, ...) to page or count (``listing``) first reads
+  the ids granted at each level (one statement, once per request) and names them in the list's
+  statement, ``project_id = ANY(...) OR id = ANY(...)``, levels without grants left out. The planner
+  then knows how many there are, and tests every row by hash when they reach most of them, or looks a
+  few up by index. Stated with subqueries, a reader granted every project read each row twice, once to
+  find it below its project and once to fetch it;
+* where the principal was granted more of the listed nodes themselves than :data:`INLINE_OWN_IDS` (or
+  more of a level than :data:`READ_GRANTED_IDS`), the rows are found from the grants' subqueries, by
+  index: a planner that was told of a thousand ids among a hundred thousand rows chose to scan them all.
+
+So a list's cost follows what the principal may see, not the size of the organization. The subqueries
+are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated with the ORM, building
+and compiling them cost several times what the database spends running them.
 """
 
 from functools import cache, reduce
@@ -19,23 +33,49 @@ from operator import or_
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.context import PrincipalContext, load_context
 from permissions.engine.decision import is_acting_principal
 from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_concrete, model_for_type
-from permissions.engine.statements import UUID_FIELD, any_of, in_subquery, placeholder_any, prep_uuid, uses_arrays, uuid_type
+from permissions.engine.statements import (
+    UUID_FIELD,
+    any_of,
+    as_uuid,
+    engine_cursor,
+    in_subquery,
+    placeholder_any,
+    prep_uuid,
+    uses_arrays,
+    uuid_type,
+)
 from permissions.models import AclGrant
 from permissions.types import ALL_PERMISSIONS, codename
 
+# At most this many granted ids are read before a list below projects; past it the list selects them itself.
+READ_GRANTED_IDS = 1000
+# At most this many ids of the listed nodes themselves are written into its statement; past it, the rows
+# are found from their grants by index (a planner that knows of a thousand ids chose to scan every row).
+INLINE_OWN_IDS = 100
 
-def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None) -> QuerySet:
+# The subqueries of one organization's granted ids, by the lookup (from the anchor) of the level they name.
+GrantedIds = dict[str, list[RawSQL]]
+# The ids read, by organization and lookup: a list (empty: no grant there), or None if there were more than fit.
+GrantedIdsRead = dict[tuple[UUID, str], list[UUID] | None]
+
+
+def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None, listing: bool = False) -> QuerySet:
     """`queryset` narrowed, in the database, to the rows on which `principal` holds `permission`.
 
     With `node_type`, the rows stand for the nodes of that type that hang on them instead of for
     themselves: projects as their ``project_log``, organizations as their ``org_member`` or
     ``org_audit_logs`` node ("the projects whose logs the principal may read").
+
+    With `listing`, the queryset is a list to page or count: a list of nodes below projects then reads the
+    ids granted at its levels first and names them in its statement (see the module's docstring). A
+    lookup, or a subquery of another statement, is better served without that round trip.
     """
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"Unknown permission {permission!r}.")
@@ -47,26 +87,107 @@ def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_ty
     context = load_context(principal)
     if not context.member_org_ids:
         return queryset.none()
-    return queryset.filter(permission_filter(context, permission, object_type, chain_plan(object_type)))
+    return queryset.filter(permission_filter(context, permission, object_type, chain_plan(object_type), listing=listing))
 
 
-def permission_filter(context: PrincipalContext, permission: str, node_type: str, plan: ChainPlan) -> Q:
+def permission_filter(context: PrincipalContext, permission: str, node_type: str, plan: ChainPlan, *, listing: bool = False) -> Q:
     """A filter on ``plan.anchor`` rows: does the principal hold `permission` on a `node_type` there?"""
-    per_org = []
+    per_org: list[Q] = []
+    below: dict[UUID, GrantedIds] = {}
     for org_id in sorted(context.member_org_ids, key=str):
-        organization = Q(**{plan.org_lookup: org_id})
         levels_of_the_organization = [level for level in plan.levels if level.lookup == plan.org_lookup]
         if any(context.holds_organization_wide(org_id, level.type, permission, node_type) for level in levels_of_the_organization):
-            per_org.append(organization)
+            per_org.append(Q(**{plan.org_lookup: org_id}))
             continue
-        by_column: dict[str, list[RawSQL]] = {}
+        by_column: GrantedIds = {}
         for level in plan.levels:
             if level.lookup != plan.org_lookup:
                 by_column.setdefault(level.lookup, []).append(_granted_ids(context, permission, node_type, level.type, org_id))
-        if by_column:
-            rows = _union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()])
-            per_org.append(organization & Q(pk__in=rows))
+        if by_column:  # none for the organization's own nodes, which only organization-wide grants reach
+            below[org_id] = by_column
+    read = None
+    if listing and any(len(by_column) > 1 for by_column in below.values()):  # a list of nodes below projects
+        read = _granted_ids_of_the_request(context, permission, node_type, below)
+    for org_id, by_column in below.items():
+        reached = _reached_from_grants(plan, org_id, by_column, read)
+        if reached is not None:
+            per_org.append(Q(**{plan.org_lookup: org_id}) & reached)
     return reduce(or_, per_org) if per_org else Q(pk__in=[])
+
+
+def _reached_from_grants(plan: ChainPlan, org_id: UUID, by_column: GrantedIds, read: "GrantedIdsRead | None") -> Q | None:
+    """The rows of the organization that its grants below it reach (None: none), from the ids read
+    first where there are, else from the grants' subqueries."""
+    if read is not None:
+        by_column = {lookup: subqueries for lookup, subqueries in by_column.items() if read[org_id, lookup] != []}
+        if not by_column:
+            return None
+        if all(read[org_id, lookup] is not None for lookup in by_column):
+            return reduce(or_, [_is_among(lookup, read[org_id, lookup]) for lookup in by_column])
+    return Q(pk__in=_union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()]))
+
+
+def _granted_ids_of_the_request(
+    context: PrincipalContext, permission: str, node_type: str, below: dict[UUID, GrantedIds]
+) -> GrantedIdsRead:
+    """:func:`_read_granted_ids`, once per request (the request's memo forgets it with any change of grants)."""
+    key = ("granted ids", context.principal_id, permission, node_type)
+    read = cache_get(key)
+    if read is None:
+        read = _read_granted_ids(below)
+        cache_set(key, read)
+    return read
+
+
+def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
+    """The granted ids of every organization and level, read in one statement, each level at most one more
+    than may be named in a list's statement."""
+    keys: list[tuple[UUID, str]] = []
+    parts, params = [], []
+    for org_id, by_column in below.items():
+        for lookup, subqueries in by_column.items():
+            granted = _union(subqueries)
+            limit = _room_for(lookup) + 1
+            # Only a counter and a limit are formatted into the text; the values are parameters.
+            parts.append(f"SELECT * FROM (SELECT {len(keys)} AS position, granted.* FROM ({granted.sql}) granted LIMIT {limit}) part")  # noqa: S608
+            params += granted.params
+            keys.append((org_id, lookup))
+    with engine_cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    found: dict[tuple[UUID, str], set[UUID]] = {key: set() for key in keys}
+    counts = dict.fromkeys(keys, 0)
+    for position, node_id in rows:
+        found[keys[position]].add(as_uuid(node_id))
+        counts[keys[position]] += 1
+    return {key: None if counts[key] > _room_for(key[1]) else sorted(ids) for key, ids in found.items()}
+
+
+def _room_for(lookup: str) -> int:
+    """How many ids of a level may be named in a list's statement."""
+    return INLINE_OWN_IDS if lookup == "pk" else READ_GRANTED_IDS
+
+
+def _is_among(lookup: str, ids: list[UUID]) -> Q:
+    """`lookup` is one of `ids`: on PostgreSQL one array parameter, whose size the planner then sees."""
+    if uses_arrays():
+        return Q(_AmongIds(lookup, ids))
+    return Q(**{f"{lookup}__in": ids})
+
+
+class _AmongIds(Func):
+    """``column = ANY(%s::uuid[])``, the ids bound as one array (spelled out ``IN`` lists cost Django
+    and psycopg a step per id)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, lookup: str, ids: list[UUID]) -> None:
+        super().__init__(F(lookup))
+        self.ids = ids
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s::{uuid_type()}[])", [*params, self.ids]
 
 
 @cache

@@ -14,6 +14,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from functools import cached_property
+from unittest import mock
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from accounts.models import Membership, Organization
-from permissions.engine import access_cache_scope, can, can_create_in, explain, permissions_on, restrict
+from permissions.engine import access_cache_scope, can, can_create_in, explain, lists, permissions_on, restrict
 from permissions.engine.context import _from_shared_cache, _load
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
@@ -43,6 +44,17 @@ from tests.factories import (
 )
 
 ORGS = (0, 1)
+# The limits on the ids written into a list's statement: as they are, and leaving room for none, so that
+# restrict takes its subqueries' way.
+ROOM_FOR_IDS = {"INLINE_OWN_IDS": lists.INLINE_OWN_IDS, "READ_GRANTED_IDS": lists.READ_GRANTED_IDS}
+NO_ROOM_FOR_IDS = {"INLINE_OWN_IDS": -1, "READ_GRANTED_IDS": -1}
+# (name, listing, limits): a lookup's subqueries; a page's granted ids, read first and named in the
+# statement; a page whose ids were read and did not fit, found from the grants' subqueries.
+LIST_FORMS = (
+    ("subqueries", False, ROOM_FOR_IDS),
+    ("granted ids named", True, ROOM_FOR_IDS),
+    ("granted ids read, subqueries", True, NO_ROOM_FOR_IDS),
+)
 EXPLAINED_PER_EXAMPLE = 16
 OBJECT_TYPES = tuple(ObjectType.values)
 ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
@@ -568,8 +580,9 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
     examples explain every (principal, node) pair.
 
     The fast paths are the ones checked: answers in a scope come from the request's memo, answers outside
-    one from the context kept in the shared cache (checked against a fresh load), and on PostgreSQL every
-    engine statement runs prepared, with its arrays bound as single parameters.
+    one from the context kept in the shared cache (checked against a fresh load), lists below projects
+    both from the granted ids read first and from the grants' subqueries, and on PostgreSQL every engine
+    statement runs prepared, with its arrays bound as single parameters.
     """
 
     maxDiff = None
@@ -623,9 +636,12 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
                 restricted, given_at_all = candidates[p]
                 permissions = ALL_PERMISSIONS if thorough else [picks.choice(sorted(restricted or given_at_all) or ALL_PERMISSIONS)]
                 for permission in permissions:
-                    got = set(restrict(model.objects.all(), user, permission).values_list("pk", flat=True))
                     allowed = {m.instance(ref).pk for ref in refs if world.can(p, permission, ref)}
-                    self.assertEqual(got, allowed, f"restrict({model.__name__}, principal {p}, {permission})")
+                    # Every way of stating a list below projects (see LIST_FORMS).
+                    for form, listing, room in LIST_FORMS:
+                        with mock.patch.multiple(lists, **room):
+                            got = set(restrict(model.objects.all(), user, permission, listing=listing).values_list("pk", flat=True))
+                        self.assertEqual(got, allowed, f"restrict({model.__name__}, principal {p}, {permission}), {form}")
 
     def check_explain_matches_and_its_reasons_hold(self, m: Materialized, picks: random.Random, thorough: bool) -> None:
         world = m.world

@@ -3,7 +3,8 @@
 * one check (`can`) costs at most two queries (the principal's context, then the node's chain), whatever
   the depth of nested groups or roles and whatever the number of grants;
 * a repeated check inside `access_cache_scope()` costs none;
-* `restrict(...)` on a list costs the same fixed number of queries at 1 and at 500 rows;
+* `restrict(...)` on a list costs the same fixed number of queries at 1 and at 500 rows, and a list of nodes
+  below projects to page (``listing``) reads the ids granted at its levels once per request;
 * a grant revoked by the service inside a scope is seen by the very next check;
 * `user.has_perm(...)` gives the same answers as `can`, virtual types included.
 """
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.django_db
 
 MAX_QUERIES_PER_CHECK = 2  # the principal's context (memberships, groups, roles), then the node's chain
 RESTRICT_QUERIES = 2  # the principal's context, then the filtered list itself
+LISTING_QUERIES = 3  # the context, the ids granted at each level of a list of nodes below projects, the list
 
 
 @pytest.fixture
@@ -186,12 +188,16 @@ def test_restrict_on_a_list_costs_a_fixed_number_of_queries_at_1_and_500_rows(or
         listed = list(restrict(Experiment.objects.all(), member, "read"))
     assert len(listed) == rows
     assert {e.project_id for e in listed} == {readable.pk}
+    with django_assert_num_queries(LISTING_QUERIES):
+        assert len(list(restrict(Experiment.objects.all(), member, "read", listing=True))) == rows
     with access_cache_scope():
         can(member, "read", readable)  # loads the principal's context once for the scope
         with django_assert_num_queries(1):
             assert restrict(Experiment.objects.all(), member, "read").count() == rows
+        with django_assert_num_queries(2):  # the granted ids, read once for the request, and the count
+            assert restrict(Experiment.objects.all(), member, "read", listing=True).count() == rows
         with django_assert_num_queries(1):
-            assert len(list(restrict(Experiment.objects.all(), member, "read")[:10])) == min(rows, 10)
+            assert len(list(restrict(Experiment.objects.all(), member, "read", listing=True)[:10])) == min(rows, 10)
 
 
 def test_restrict_costs_the_same_number_of_queries_for_1_row_as_for_500(org, owner, member):
@@ -202,12 +208,13 @@ def test_restrict_costs_the_same_number_of_queries_for_1_row_as_for_500(org, own
     for project in (small, large):
         grant(owner, project, group_id=group.pk, permission="read", restrict_object_type="experiment")
 
-    def cost(project, rows: int) -> int:
+    def cost(project, rows: int, listing: bool) -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert len(list(restrict(Experiment.objects.filter(project=project), member, "read"))) == rows
+            assert len(list(restrict(Experiment.objects.filter(project=project), member, "read", listing=listing))) == rows
         return len(queries)
 
-    assert cost(small, 1) == cost(large, 500) == RESTRICT_QUERIES
+    assert cost(small, 1, False) == cost(large, 500, False) == RESTRICT_QUERIES
+    assert cost(small, 1, True) == cost(large, 500, True) == LISTING_QUERIES
 
 
 # Revocation inside a request scope.
