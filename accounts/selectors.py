@@ -2,7 +2,9 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiKey, Organization
+from accounts.models import ApiKey, Organization, User
+from permissions.engine import can
+from permissions.engine.nodes import Node
 
 
 def credential_organizations(user, api_key: ApiKey | None) -> QuerySet[Organization]:
@@ -16,3 +18,11 @@ def credential_organizations(user, api_key: ApiKey | None) -> QuerySet[Organizat
     if api_key is not None:
         orgs = orgs.filter(pk=api_key.org_id)
     return orgs
+
+
+def members_visible_to(actor, org: Organization) -> QuerySet[User]:
+    """The organization's members and service accounts, people first, if `actor` may read its members
+    (read on org_member); none otherwise."""
+    if not can(actor, "read", Node("org_member", org.pk)):
+        return User.objects.none()
+    return User.objects.filter(memberships__org=org).order_by("kind", "email")

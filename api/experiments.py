@@ -420,73 +420,96 @@ def _list_parameters(kind: str) -> list[OpenApiParameter]:
     ]
 
 
-_ERRORS = error_responses(400, 401, 403, 404)
-_EXPERIMENT_ID = [id_parameter("experiment_id", "Experiment")]
-_DATASET_ID = [id_parameter("dataset_id", "Dataset")]
+@dataclass(frozen=True)
+class ProjectObjectDocs:
+    """What Braintrust's words for a kind's operations say beyond its name: the reads its writes need."""
+
+    article: str  # "an experiment", "a dataset"
+    create_reads: str = ""  # what a create must also read, after "Needs create under the project"
+    patch_reads: str = ""  # what a patch must also read, after "Needs update on the <kind>"
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="postExperiment",
-        summary="Create experiment",
-        description="Create a new experiment. If there is an existing experiment in the project with the same name as the one "
-        "specified in the request, will return the existing experiment unmodified. Needs create under the project, and read on "
-        "the linked dataset and base experiment.",
-        tags=["Experiments"],
-        request=CreateExperimentSerializer,
-        responses={200: ExperimentSerializer, **_ERRORS},
-    ),
-    get=extend_schema(
-        operation_id="getExperiment",
-        summary="List experiments",
-        description="List out all experiments the caller may read. The experiments are sorted by creation date, with the most "
-        "recently-created experiments coming first",
-        tags=["Experiments"],
-        parameters=_list_parameters("experiment"),
-        responses={
-            200: inline_serializer(
-                "ExperimentList", {"objects": ExperimentSerializer(many=True, help_text="A list of experiment objects")}
-            ),
-            **error_responses(400, 401, 404),
-        },
+def project_object_schema(kind: ProjectObjectKind, docs: ProjectObjectDocs) -> tuple[Callable, Callable]:
+    """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
+    name, title = kind.object_type, kind.object_type.capitalize()
+    tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
+    object_id = [id_parameter(f"{name}_id", title)]
+    collection = extend_schema_view(
+        post=extend_schema(
+            operation_id=f"post{title}",
+            summary=f"Create {name}",
+            description=f"Create a new {name}. If there is an existing {name} in the project with the same name as the one "
+            f"specified in the request, will return the existing {name} unmodified. Needs create under the project"
+            f"{docs.create_reads}.",
+            tags=tags,
+            request=kind.create_input,
+            responses={200: output, **errors},
+        ),
+        get=extend_schema(
+            operation_id=f"get{title}",
+            summary=f"List {name}s",
+            description=f"List out all {name}s the caller may read. The {name}s are sorted by creation date, with the most "
+            f"recently-created {name}s coming first",
+            tags=tags,
+            parameters=_list_parameters(name),
+            responses={
+                200: inline_serializer(f"{title}List", {"objects": output(many=True, help_text=f"A list of {name} objects")}),
+                **error_responses(400, 401, 404),
+            },
+        ),
+    )
+    detail = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"get{title}Id",
+            summary=f"Get {name}",
+            description=f"Get {docs.article} object by its id",
+            tags=tags,
+            parameters=object_id,
+            responses={200: output, **errors},
+        ),
+        patch=extend_schema(
+            operation_id=f"patch{title}Id",
+            summary=f"Partially update {name}",
+            description=f"Partially update {docs.article} object. Specify the fields to update in the payload. Any object-type "
+            "fields will be deep-merged with existing content. Currently we do not support removing fields or setting them to "
+            f"null. Needs update on the {name}{docs.patch_reads}.",
+            tags=tags,
+            parameters=object_id,
+            request=kind.patch_input,
+            responses={200: output, **errors},
+        ),
+        delete=extend_schema(
+            operation_id=f"delete{title}Id",
+            summary=f"Delete {name}",
+            description=f"Delete {docs.article} object by its id; answers the deleted {name}. Needs delete on it.",
+            tags=tags,
+            parameters=object_id,
+            request=None,
+            responses={200: output, **errors},
+        ),
+    )
+    return collection, detail
+
+
+EXPERIMENT_SCHEMA, EXPERIMENT_DETAIL_SCHEMA = project_object_schema(
+    EXPERIMENTS,
+    ProjectObjectDocs(
+        "an experiment",
+        create_reads=", and read on the linked dataset and base experiment",
+        patch_reads=", and read on a newly linked dataset or base experiment",
     ),
 )
+DATASET_SCHEMA, DATASET_DETAIL_SCHEMA = project_object_schema(DATASETS, ProjectObjectDocs("a dataset"))
+
+
+@EXPERIMENT_SCHEMA
 class ExperimentCollectionView(ProjectObjectCollectionView):
     kind = EXPERIMENTS
     queryset = Experiment.objects.all()
     object_type = "experiment"
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="getExperimentId",
-        summary="Get experiment",
-        description="Get an experiment object by its id",
-        tags=["Experiments"],
-        parameters=_EXPERIMENT_ID,
-        responses={200: ExperimentSerializer, **_ERRORS},
-    ),
-    patch=extend_schema(
-        operation_id="patchExperimentId",
-        summary="Partially update experiment",
-        description="Partially update an experiment object. Specify the fields to update in the payload. Any object-type fields "
-        "will be deep-merged with existing content. Currently we do not support removing fields or setting them to null. "
-        "Needs update on the experiment, and read on a newly linked dataset or base experiment.",
-        tags=["Experiments"],
-        parameters=_EXPERIMENT_ID,
-        request=PatchExperimentSerializer,
-        responses={200: ExperimentSerializer, **_ERRORS},
-    ),
-    delete=extend_schema(
-        operation_id="deleteExperimentId",
-        summary="Delete experiment",
-        description="Delete an experiment object by its id; answers the deleted experiment. Needs delete on it.",
-        tags=["Experiments"],
-        parameters=_EXPERIMENT_ID,
-        request=None,
-        responses={200: ExperimentSerializer, **_ERRORS},
-    ),
-)
+@EXPERIMENT_DETAIL_SCHEMA
 class ExperimentDetailView(ProjectObjectDetailView):
     kind = EXPERIMENTS
     queryset = Experiment.objects.all()
@@ -494,65 +517,14 @@ class ExperimentDetailView(ProjectObjectDetailView):
     lookup_url_kwarg = "experiment_id"
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="postDataset",
-        summary="Create dataset",
-        description="Create a new dataset. If there is an existing dataset in the project with the same name as the one specified "
-        "in the request, will return the existing dataset unmodified. Needs create under the project.",
-        tags=["Datasets"],
-        request=CreateDatasetSerializer,
-        responses={200: DatasetSerializer, **_ERRORS},
-    ),
-    get=extend_schema(
-        operation_id="getDataset",
-        summary="List datasets",
-        description="List out all datasets the caller may read. The datasets are sorted by creation date, with the most "
-        "recently-created datasets coming first",
-        tags=["Datasets"],
-        parameters=_list_parameters("dataset"),
-        responses={
-            200: inline_serializer("DatasetList", {"objects": DatasetSerializer(many=True, help_text="A list of dataset objects")}),
-            **error_responses(400, 401, 404),
-        },
-    ),
-)
+@DATASET_SCHEMA
 class DatasetCollectionView(ProjectObjectCollectionView):
     kind = DATASETS
     queryset = Dataset.objects.all()
     object_type = "dataset"
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="getDatasetId",
-        summary="Get dataset",
-        description="Get a dataset object by its id",
-        tags=["Datasets"],
-        parameters=_DATASET_ID,
-        responses={200: DatasetSerializer, **_ERRORS},
-    ),
-    patch=extend_schema(
-        operation_id="patchDatasetId",
-        summary="Partially update dataset",
-        description="Partially update a dataset object. Specify the fields to update in the payload. Any object-type fields will "
-        "be deep-merged with existing content. Currently we do not support removing fields or setting them to null. Needs update "
-        "on the dataset.",
-        tags=["Datasets"],
-        parameters=_DATASET_ID,
-        request=PatchDatasetSerializer,
-        responses={200: DatasetSerializer, **_ERRORS},
-    ),
-    delete=extend_schema(
-        operation_id="deleteDatasetId",
-        summary="Delete dataset",
-        description="Delete a dataset object by its id; answers the deleted dataset. Needs delete on it.",
-        tags=["Datasets"],
-        parameters=_DATASET_ID,
-        request=None,
-        responses={200: DatasetSerializer, **_ERRORS},
-    ),
-)
+@DATASET_DETAIL_SCHEMA
 class DatasetDetailView(ProjectObjectDetailView):
     kind = DATASETS
     queryset = Dataset.objects.all()

@@ -93,7 +93,7 @@ def compare_with_guardian(world: AccessWorld, rounds: int) -> list[Comparison]:
     def engine_page(reader):
         def run(round_number: int) -> None:
             with access_cache_scope():
-                if len(list(restrict(ordered, reader)[:PAGE])) != min(PAGE, len(targets)):
+                if len(list(restrict(ordered, reader, listing=True)[:PAGE])) != min(PAGE, len(targets)):
                     raise RuntimeError("The engine listed a short page.")
 
         return run
@@ -142,7 +142,7 @@ def compare_with_guardian(world: AccessWorld, rounds: int) -> list[Comparison]:
 def _same_pages(world: AccessWorld, ordered) -> None:
     """Both sides must list the same rows, or the comparison would mean nothing."""
     with access_cache_scope():
-        ours = [e.pk for e in restrict(ordered, world.nested_reader)[:PAGE]]
+        ours = [e.pk for e in restrict(ordered, world.nested_reader, listing=True)[:PAGE]]
     theirs = [e.pk for e in get_objects_for_user(world.flat_reader, "projects.read_experiment", ordered, accept_global_perms=False)[:PAGE]]
     if ours != theirs:
         raise RuntimeError("The engine and guardian list different pages of the same world.")
@@ -177,7 +177,7 @@ def explain_first_page(world: AccessWorld) -> tuple[str, list[str]]:
     reads by sequential scan, with their sizes (there should be none beyond a few thousand rows, where
     an index is cheaper than reading the table)."""
     with access_cache_scope():
-        page = restrict(Experiment.objects.order_by("-created", "pk"), world.nested_reader)[:PAGE]
+        page = restrict(Experiment.objects.order_by("-created", "pk"), world.nested_reader, listing=True)[:PAGE]
         plan = _plan(*page.query.sql_with_params())
     lines = plan.split("\n")
     scanned = sorted({table for table in GRANT_TABLES for line in lines if f"Seq Scan on {table}" in line or f"SCAN {table}" in line})

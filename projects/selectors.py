@@ -1,12 +1,19 @@
-"""Reads about projects and their objects that the API and the SDK's endpoints share."""
+"""Reads about projects, their objects and the nodes of the hierarchy that the API, the SDK's endpoints and the pages share."""
+
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from permissions.engine import is_visible, restrict
+from accounts.models import Organization
+from permissions.engine import can, is_visible, restrict
 from permissions.engine.nodes import Node
+from permissions.models import PermissionGroup, Role
+from permissions.selectors import groups_visible_to, roles_visible_to
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
+# The nodes named by the organization's own id (docs/access-model.md, "Objects and their hierarchy").
+ORGANIZATION_NODE_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 
 
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
@@ -54,6 +61,18 @@ def project_is_seen_by(actor, project: Project) -> bool:
     return any(restrict(model.objects.alive().filter(project=project), actor, "read").exists() for model in PROJECT_OBJECT_MODELS.values())
 
 
+def prompts_readable_in(actor, playground: PromptSession) -> QuerySet[Prompt]:
+    """The live prompts of `playground` (of any project of its organization) that `actor` may read."""
+    return restrict(playground.prompts.alive().filter(project__deleted_at__isnull=True), actor, "read").select_related("project")
+
+
+def experiment_links_readable_by(actor, experiment: Experiment) -> dict[str, ProjectObject]:
+    """What `experiment` names that `actor` may read, by role: its ``dataset`` and ``base_experiment``,
+    each only if it is live."""
+    named = (("dataset", experiment.dataset), ("base_experiment", experiment.base_exp))
+    return {role: obj for role, obj in named if obj is not None and obj.deleted_at is None and can(actor, "read", obj)}
+
+
 def projects_readable_by(actor, org) -> QuerySet[Project]:
     """The organization's live projects on which `actor` holds read, restricted in the database."""
     return restrict(Project.objects.alive().filter(org=org), actor, "read")
@@ -63,6 +82,62 @@ def objects_readable_by(actor, model: type[ProjectObject], *, listing: bool = Fa
     """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database
     (`listing`: for a page of them, see :func:`permissions.engine.lists.restrict`)."""
     return restrict(model.objects.alive().filter(**filters), actor, "read", listing=listing)
+
+
+def nodes_visible_to(actor, org, object_type: str) -> list[tuple[str, str]]:
+    """The organization's nodes of `object_type` that `actor` sees, as (id, name), in one query: the
+    organization's own nodes (which their id names) if visible, else the objects it may read."""
+    if object_type in ORGANIZATION_NODE_TYPES:
+        return [(str(org.pk), org.name)] if is_visible(actor, Node(object_type, org.pk)) else []
+    if object_type == "group":
+        return [(str(group.pk), group.name) for group in groups_visible_to(actor, org).order_by("name")]
+    if object_type == "role":
+        return [(str(role.pk), role.name) for role in roles_visible_to(actor, org).order_by("name")]
+    if object_type in ("project", "project_log"):
+        return [(str(project.pk), project.name) for project in projects_readable_by(actor, org).order_by("name")]
+    found = objects_readable_by(actor, PROJECT_OBJECT_MODELS[object_type], project__org=org, project__deleted_at__isnull=True)
+    return [(str(obj.pk), f"{obj.project.name} / {obj.name}") for obj in found.select_related("project").order_by("project__name", "name")]
+
+
+def node_names(org: Organization, nodes: list[Node]) -> dict[Node, str]:
+    """A name people recognize for each node of the organization: one query per type of object among them."""
+    names: dict[Node, str] = {}
+    ids_by_type: dict[str, set[UUID]] = {}
+    for node in nodes:
+        if node.type in ORGANIZATION_NODE_TYPES:
+            names[node] = org.name
+        else:
+            anchor = "project" if node.type == "project_log" else node.type
+            ids_by_type.setdefault(anchor, set()).add(node.id)
+    models = {"project": Project, "group": PermissionGroup, "role": Role, **PROJECT_OBJECT_MODELS}
+    found = {
+        (object_type, pk): name
+        for object_type, ids in ids_by_type.items()
+        for pk, name in models[object_type].objects.filter(pk__in=ids).values_list("pk", "name")
+    }
+    for node in nodes:
+        if node not in names:
+            names[node] = found.get(("project" if node.type == "project_log" else node.type, node.id), str(node.id))
+    return names
+
+
+def newest_project_seen_by(user, candidates: QuerySet[Project]) -> Project | None:
+    """The newest of `candidates` (live projects) that exists for `user`, as on the project page.
+
+    One query for whoever reads the project or something in it (the engine restricts in the database,
+    as the Projects page lists them); someone who sees it only through its logs, or through a permission
+    other than read, is found by the project pages' own rule (:func:`project_is_seen_by`) on the newest candidate.
+    """
+    readable = Q(pk__in=restrict(candidates, user, "read").values("pk"))
+    for model in PROJECT_OBJECT_MODELS.values():
+        inside = restrict(model.objects.alive().filter(project__in=candidates.values("pk")), user, "read")
+        readable |= Q(pk__in=inside.values("project_id"))
+    project = candidates.filter(readable).order_by("-created").first()
+    if project is None:
+        newest = candidates.order_by("-created").first()
+        if newest is not None and project_is_seen_by(user, newest):
+            project = newest
+    return project
 
 
 def projects_seen_by(actor, org) -> QuerySet[Project]:

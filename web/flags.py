@@ -83,3 +83,44 @@ class GroupFlags:
     @classmethod
     def of(cls, user, group) -> "GroupFlags":
         return cls(can_change_access=bool(permissions_on(user, group) & {"create_acls", "delete_acls"}))
+
+
+@dataclass(frozen=True)
+class ProjectFlags:
+    """What a project's layout shows the person: the Logs tab with read on the project's logs, the
+    Configuration tab with read on the project."""
+
+    reads_logs: bool
+    reads_project: bool
+
+    @classmethod
+    def of(cls, user, project) -> "ProjectFlags":
+        return cls(
+            reads_logs="read" in permissions_on(user, Node("project_log", project.pk)),
+            reads_project="read" in permissions_on(user, project),
+        )
+
+
+@dataclass(frozen=True)
+class NodeFlags:
+    """What the person may do on one node of a project's pages (its logs, an object), from the engine."""
+
+    can_update: bool
+    sees_access: bool  # the Permissions dialog: read_acls or create_acls
+    reads_grants: bool  # who has access: read_acls
+    can_edit_access: bool  # create_acls or delete_acls
+
+    @classmethod
+    def of(cls, user, node) -> "NodeFlags":
+        held = permissions_on(user, node)
+        return cls(
+            can_update="update" in held,
+            sees_access=bool(held & {"read_acls", "create_acls"}),
+            reads_grants="read_acls" in held,
+            can_edit_access=bool(held & {"create_acls", "delete_acls"}),
+        )
+
+
+def may_create_in(user, object_type: str, parent) -> bool:
+    """Whether the person may create a `object_type` under `parent` (the Create button)."""
+    return can_create_in(user, object_type, parent)

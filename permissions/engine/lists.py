@@ -43,7 +43,6 @@ from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_con
 from permissions.engine.statements import (
     UUID_FIELD,
     any_of,
-    as_uuid,
     engine_cursor,
     in_subquery,
     placeholder_any,
@@ -63,7 +62,7 @@ INLINE_OWN_IDS = 100
 # The subqueries of one organization's granted ids, by the lookup (from the anchor) of the level they name.
 GrantedIds = dict[str, list[RawSQL]]
 # The ids read, by organization and lookup: a list (empty: no grant there), or None if there were more than fit.
-GrantedIdsRead = dict[tuple[UUID, str], list[UUID] | None]
+GrantedIdsRead = dict[tuple[UUID, str], list | None]
 
 
 def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None, listing: bool = False) -> QuerySet:
@@ -149,18 +148,19 @@ def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
             granted = _union(subqueries)
             limit = _room_for(lookup) + 1
             # Only a counter and a limit are formatted into the text; the values are parameters.
-            parts.append(f"SELECT * FROM (SELECT {len(keys)} AS position, granted.* FROM ({granted.sql}) granted LIMIT {limit}) part")  # noqa: S608
+            level = f"SELECT {len(keys)} AS position, granted.* FROM ({granted.sql}) granted LIMIT {limit}"  # noqa: S608
+            parts.append(f"SELECT * FROM ({level}) part")  # noqa: S608
             params += granted.params
             keys.append((org_id, lookup))
     with engine_cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
-    found: dict[tuple[UUID, str], set[UUID]] = {key: set() for key in keys}
-    counts = dict.fromkeys(keys, 0)
+    # The ids as the database gave them, repeats and all (harmless in the list's condition): sorting or
+    # deduplicating a few hundred UUIDs in Python cost more than reading them.
+    found: dict[tuple[UUID, str], list] = {key: [] for key in keys}
     for position, node_id in rows:
-        found[keys[position]].add(as_uuid(node_id))
-        counts[keys[position]] += 1
-    return {key: None if counts[key] > _room_for(key[1]) else sorted(ids) for key, ids in found.items()}
+        found[keys[position]].append(node_id)
+    return {key: None if len(ids) > _room_for(key[1]) else ids for key, ids in found.items()}
 
 
 def _room_for(lookup: str) -> int:
@@ -168,7 +168,7 @@ def _room_for(lookup: str) -> int:
     return INLINE_OWN_IDS if lookup == "pk" else READ_GRANTED_IDS
 
 
-def _is_among(lookup: str, ids: list[UUID]) -> Q:
+def _is_among(lookup: str, ids: list) -> Q:
     """`lookup` is one of `ids`: on PostgreSQL one array parameter, whose size the planner then sees."""
     if uses_arrays():
         return Q(_AmongIds(lookup, ids))
@@ -181,7 +181,7 @@ class _AmongIds(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, lookup: str, ids: list[UUID]) -> None:
+    def __init__(self, lookup: str, ids: list) -> None:
         super().__init__(F(lookup))
         self.ids = ids
 

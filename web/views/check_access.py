@@ -8,23 +8,20 @@ that), and explaining anyone else's access needs read_acls on the object.
 """
 
 from dataclasses import dataclass
-from uuid import UUID
 
 from django import forms
 from django.shortcuts import render
 from django.urls import path, reverse
 
 from accounts.models import Organization, User
-from permissions.engine import explain, is_visible
+from permissions.engine import explain
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied
 from permissions.grants import resolve_chain
-from permissions.models import PermissionGroup, Role
+from permissions.models import PermissionGroup
 from permissions.requirements import to_explain
-from permissions.selectors import groups_visible_to, roles_visible_to
-from projects.models import Project
-from projects.selectors import PROJECT_OBJECT_MODELS, objects_readable_by, projects_readable_by
+from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
 from web.views.project_pages import Principal, find_principal, principal_choices
 
@@ -53,25 +50,7 @@ PERMISSIONS = (
     ("update_acls", "Update ACLs (update_acls)"),
     ("delete_acls", "Delete ACLs (delete_acls)"),
 )
-ORG_LEVEL_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 DEFAULT_TYPE = "project"
-
-
-def object_choices(actor, org: Organization, object_type: str) -> list[tuple[str, str]]:
-    """The organization's objects of `object_type` that `actor` may read, as (id, label): one query."""
-    if object_type in ORG_LEVEL_TYPES:
-        return [(str(org.pk), org.name)] if is_visible(actor, Node(object_type, org.pk)) else []
-    if object_type == "group":
-        found = groups_visible_to(actor, org).order_by("name")
-        return [(str(group.pk), group.name) for group in found]
-    if object_type == "role":
-        return [(str(role.pk), role.name) for role in roles_visible_to(actor, org).order_by("name")]
-    if object_type in ("project", "project_log"):
-        projects = projects_readable_by(actor, org).order_by("name")
-        return [(str(project.pk), project.name) for project in projects]
-    found = objects_readable_by(actor, PROJECT_OBJECT_MODELS[object_type], project__org=org, project__deleted_at__isnull=True)
-    found = found.select_related("project")
-    return [(str(obj.pk), f"{obj.project.name} / {obj.name}") for obj in found.order_by("project__name", "name")]
 
 
 class CheckAccessForm(forms.Form):
@@ -88,28 +67,6 @@ class CheckAccessForm(forms.Form):
             self.fields["object_type"].widget.attrs.update(
                 {"hx-get": objects_url, "hx-target": "#object-field", "hx-swap": "outerHTML", "hx-trigger": "change"}
             )
-
-
-def node_names(org: Organization, nodes: list[Node]) -> dict[Node, str]:
-    """A name people recognize for each node: one query per type of object among them."""
-    names: dict[Node, str] = {}
-    ids_by_type: dict[str, set[UUID]] = {}
-    for node in nodes:
-        if node.type in ORG_LEVEL_TYPES:
-            names[node] = org.name
-        else:
-            anchor = "project" if node.type == "project_log" else node.type
-            ids_by_type.setdefault(anchor, set()).add(node.id)
-    models = {"project": Project, "group": PermissionGroup, "role": Role, **PROJECT_OBJECT_MODELS}
-    found = {
-        (object_type, pk): name
-        for object_type, ids in ids_by_type.items()
-        for pk, name in models[object_type].objects.filter(pk__in=ids).values_list("pk", "name")
-    }
-    for node in nodes:
-        if node not in names:
-            names[node] = found.get(("project" if node.type == "project_log" else node.type, node.id), str(node.id))
-    return names
 
 
 @dataclass(frozen=True)
@@ -169,7 +126,7 @@ class CheckAccessPage(OrgPage):
         return CheckAccessForm(
             query if "permission" in query and "show_objects" not in query else None,
             principals=self.principals(),
-            objects=object_choices(self.request.user, self.org, self.object_type()),
+            objects=nodes_visible_to(self.request.user, self.org, self.object_type()),
             objects_url=reverse("web:check-access-objects", kwargs={"org_name": self.org.name}),
             initial=initial,
         )
@@ -226,7 +183,7 @@ class CheckAccessObjects(CheckAccessPage):
         form = CheckAccessForm(
             initial={"object_type": self.object_type()},
             principals=[],
-            objects=object_choices(request.user, self.org, self.object_type()),
+            objects=nodes_visible_to(request.user, self.org, self.object_type()),
         )
         return render(request, "web/check_access_object_field.html", {"field": form["object_id"]})
 

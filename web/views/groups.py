@@ -25,7 +25,6 @@ from django.utils.cache import patch_vary_headers
 
 from accounts.models import User
 from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, BoxSet, Subject, save_boxes, ticked_boxes
-from permissions.engine import restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
@@ -251,10 +250,9 @@ class GroupsPage(OrgPage):
             .order_by("builtin_order", Lower("name"))
         )
         user = self.request.user
-        base = PermissionGroup.objects.filter(org=self.org)
 
         def ids(permission: str) -> set[UUID]:
-            return set(restrict(base, user, permission).values_list("pk", flat=True))
+            return set(groups_visible_to(user, self.org, permission).values_list("pk", flat=True))
 
         may_see_access, may_update, may_delete = ids("create_acls") | ids("read_acls"), ids("update"), ids("delete")
         context["groups"] = [

@@ -3,9 +3,10 @@ its rows and human review, and each object's "Permissions" dialog.
 
 A project exists for someone who sees something in it: a permission on the project, on its logs, or read
 on one of its objects; anyone else gets the same 404 as a missing project. Every tab lists only what the
-person may read, filtered in the database by the engine (``restrict``), at a fixed number of queries.
-Buttons come from the engine's answers for the node they act on (``can_create_in`` for Create, update for
-human review, read_acls or create_acls for Permissions); the services check everything again.
+person may read, through the selectors of ``projects.selectors``, filtered in the database by the engine,
+at a fixed number of queries. Buttons come from the flags of ``web.flags`` for the node they act on
+(create for Create, update for human review, read_acls or create_acls for Permissions); the services
+check everything again.
 """
 
 import json
@@ -26,8 +27,8 @@ from django.urls import path, reverse
 from django.utils.text import slugify
 
 from accounts.models import Organization, User
+from accounts.selectors import members_visible_to
 from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
-from permissions.engine import can, can_create_in, permissions_on, restrict
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
@@ -39,11 +40,12 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
-from projects.selectors import objects_readable_by, project_is_seen_by
+from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by, prompts_readable_in
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
 from web.context import OrgPage
+from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.sdk_snippets import sdk_snippet
 
 PAGE_SIZE = 25  # traces per page of rows
@@ -88,13 +90,14 @@ def tab_url(org: Organization, project_id: UUID, tab: str) -> str:
 def project_layout(user, org: Organization, project: Project, current: str) -> dict:
     """What the project layout (``web/project/base.html``) shows around every project page: the tabs the
     person may open (Logs only with read on the project's logs), and Configuration with read on the project."""
-    tabs = [("logs", "Logs")] if "read" in permissions_on(user, Node("project_log", project.pk)) else []
+    flags = ProjectFlags.of(user, project)
+    tabs = [("logs", "Logs")] if flags.reads_logs else []
     tabs += [(kind.slug, kind.label) for kind in KINDS.values()]
     return {
         "project": project,
         "tab": current,
         "tabs": [{"slug": slug, "label": label, "url": tab_url(org, project.pk, slug), "current": slug == current} for slug, label in tabs],
-        "shows_configuration": "read" in permissions_on(user, project),
+        "shows_configuration": flags.reads_project,
     }
 
 
@@ -265,15 +268,11 @@ def _readable_groups(actor, org: Organization) -> QuerySet:
     return groups_visible_to(actor, org).order_by(BUILTIN_ORDER, "name")
 
 
-def _org_users(org: Organization) -> QuerySet:
-    return User.objects.filter(memberships__org=org).order_by("kind", "email")
-
-
 def principal_choices(actor, org: Organization, query: str = "", *, limit: int | None = PICKER_LIMIT) -> list[Principal]:
     """The principals `actor` may pick: the groups it may read, and the members and service accounts when it
     may read the organization's members. Two queries at most, whatever the organization's size."""
     groups = _readable_groups(actor, org)
-    users = _org_users(org) if can(actor, "read", Node("org_member", org.pk)) else User.objects.none()
+    users = members_visible_to(actor, org)
     query = query.strip()
     if query:
         groups = groups.filter(name__icontains=query)
@@ -293,8 +292,8 @@ def find_principal(actor, org: Organization, key: str) -> Principal | None:
     if kind == "group":
         group = _readable_groups(actor, org).filter(pk=pk).first()
         return _group_principal(group) if group else None
-    if kind == "user" and can(actor, "read", Node("org_member", org.pk)):
-        user = _org_users(org).filter(pk=pk).first()
+    if kind == "user":
+        user = members_visible_to(actor, org).filter(pk=pk).first()
         return _user_principal(user) if user else None
     return None
 
@@ -368,8 +367,8 @@ class ProjectPage(OrgPage):
         return project
 
     @cached_property
-    def log_permissions(self) -> frozenset[str]:
-        return permissions_on(self.request.user, Node("project_log", self.project.pk))
+    def log_flags(self) -> NodeFlags:
+        return NodeFlags.of(self.request.user, Node("project_log", self.project.pk))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -432,7 +431,7 @@ class ObjectsTab(ProjectPage):
         context.update(
             kind=self.kind,
             objects=[(obj, object_url(self.org, obj)) for obj in objects],
-            can_create=can_create_in(self.request.user, self.kind.object_type, self.project),
+            can_create=may_create_in(self.request.user, self.kind.object_type, self.project),
             form=form or self.form_class()(kind=self.kind),
         )
         if not objects and self.kind.object_type == "experiment":
@@ -542,7 +541,7 @@ class LogsTab(RowsMixin, ProjectPage):
         return tab_url(self.org, self.project.pk, "logs")
 
     def can_review(self) -> bool:
-        return "update" in self.log_permissions
+        return self.log_flags.can_update
 
     def requirements_get(self) -> list[Requirement]:
         return [Needs("read", Node("project_log", self.project.pk))]
@@ -588,8 +587,8 @@ class ObjectPage(ProjectPage):
         return obj
 
     @cached_property
-    def object_permissions(self) -> frozenset[str]:
-        return permissions_on(self.request.user, self.obj)
+    def object_flags(self) -> NodeFlags:
+        return NodeFlags.of(self.request.user, self.obj)
 
     @property
     def tab(self) -> str:
@@ -603,17 +602,17 @@ class ObjectPage(ProjectPage):
 
     def access_context(self, principal: Principal | None = None, query: str = "") -> dict:
         """What the Permissions dialog shows: the picker, who has access, and the chosen principal's boxes."""
-        held = self.object_permissions
-        if not held & {"read_acls", "create_acls"}:
+        flags = self.object_flags
+        if not flags.sees_access:
             return {"can_manage_access": False}
         context = {
             "can_manage_access": True,
-            "can_edit_access": bool(held & {"create_acls", "delete_acls"}),
+            "can_edit_access": flags.can_edit_access,
             "permissions_url": self.permissions_url(),
             "principals_url": reverse("web:object-principals", kwargs=self.object_kwargs()),
             "principals": principal_choices(self.request.user, self.org, query),
             "query": query,
-            "access": access_entries(self.org, Node.of(self.obj)) if "read_acls" in held else None,
+            "access": access_entries(self.org, Node.of(self.obj)) if flags.reads_grants else None,
             "chosen": principal,
         }
         if principal is not None:
@@ -636,7 +635,7 @@ class ObjectDetail(RowsMixin, ObjectPage):
         return object_url(self.org, self.obj)
 
     def can_review(self) -> bool:
-        return self.kind.object_type == "experiment" and "update" in self.object_permissions
+        return self.kind.object_type == "experiment" and self.object_flags.can_update
 
     def requirements_get(self) -> list[Requirement]:
         return [Needs("read", Node.of(self.obj))]
@@ -660,16 +659,13 @@ class ObjectDetail(RowsMixin, ObjectPage):
         elif self.kind.object_type == "prompt":
             context.update(prompt_data=json.dumps(obj.prompt_data, indent=2, ensure_ascii=False) if obj.prompt_data else "")
         else:
-            prompts = restrict(obj.prompts.alive().filter(project__deleted_at__isnull=True), user, "read").select_related("project")
+            prompts = prompts_readable_in(user, obj)
             context.update(prompts=[(prompt, object_url(self.org, prompt)) for prompt in prompts.order_by("name")])
         return context
 
     def experiment_context(self, experiment: Experiment) -> dict:
         user = self.request.user
-        links = {}
-        for name, linked in (("dataset", experiment.dataset), ("base_experiment", experiment.base_exp)):
-            if linked is not None and linked.deleted_at is None and can(user, "read", linked):
-                links[name] = (linked, object_url(self.org, linked))
+        links = {role: (linked, object_url(self.org, linked)) for role, linked in experiment_links_readable_by(user, experiment).items()}
         comparison = links["base_experiment"][0] if "base_experiment" in links else None
         summary = summarize_experiment(actor=user, experiment=experiment, comparison=comparison)
         return {

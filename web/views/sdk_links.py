@@ -30,15 +30,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import Resolver404, re_path, resolve, reverse
 from django.views import View
 
-from permissions.engine import restrict
 from permissions.exceptions import NotFound
 from projects.models import Dataset, Experiment, Project, ProjectObject
-from projects.selectors import project_is_seen_by
+from projects.selectors import newest_project_seen_by, objects_readable_by
 from web.context import member_org_or_404
 from web.views.project_pages import KINDS, object_url, tab_url
 
@@ -57,25 +55,6 @@ def as_uuid(value: str) -> UUID | None:
 def with_row(url: str, row_id: str | None) -> str:
     """`url`, showing only the trace of `row_id` when there is one (the ``row`` query of rows pages)."""
     return f"{url}?{urlencode({'row': row_id})}" if row_id else url
-
-
-def seen_project(user, candidates: QuerySet) -> Project | None:
-    """The newest of `candidates` (live projects) that exists for `user`, as on the project page.
-
-    One query for whoever reads the project or something in it (the engine restricts in the database,
-    as the Projects page lists them); someone who sees it only through its logs, or through a permission
-    other than read, is found by the project pages' own rule (``projects.selectors.project_is_seen_by``) on the newest candidate.
-    """
-    readable = Q(pk__in=restrict(candidates, user, "read").values("pk"))
-    for kind in KINDS.values():
-        inside = restrict(kind.model.objects.alive().filter(project__in=candidates.values("pk")), user, "read")
-        readable |= Q(pk__in=inside.values("project_id"))
-    project = candidates.filter(readable).order_by("-created").first()
-    if project is None:
-        newest = candidates.order_by("-created").first()
-        if newest is not None and project_is_seen_by(user, newest):
-            project = newest
-    return project
 
 
 class SdkLink(LoginRequiredMixin, View):
@@ -112,9 +91,9 @@ class SdkLink(LoginRequiredMixin, View):
         """The live project of the organization that `name` names, tried as an id first, if the person sees it."""
         projects = Project.objects.alive().filter(org=self.org)
         project_id = as_uuid(name)
-        project = seen_project(self.request.user, projects.filter(pk=project_id)) if project_id else None
+        project = newest_project_seen_by(self.request.user, projects.filter(pk=project_id)) if project_id else None
         if project is None:
-            project = seen_project(self.request.user, projects.filter(name=name))
+            project = newest_project_seen_by(self.request.user, projects.filter(name=name))
         if project is None:
             raise NotFound("project", name)
         return project
@@ -138,11 +117,10 @@ class ObjectNameLink(SdkLink):
     def get(self, request, org_name: str, project_name: str, kind: str, object_name: str):
         project = self.project(project_name)
         model = KINDS[kind].model
-        live = model.objects.alive().filter(project=project)
         object_id = as_uuid(object_name)
-        obj = restrict(live.filter(pk=object_id), request.user, "read").first() if object_id else None
+        obj = objects_readable_by(request.user, model, project=project, pk=object_id).first() if object_id else None
         if obj is None:
-            obj = restrict(live.filter(name=object_name), request.user, "read").order_by("-created").first()
+            obj = objects_readable_by(request.user, model, project=project, name=object_name).order_by("-created").first()
         if obj is None:
             raise NotFound(model.acl_object_type, object_name)
         return HttpResponseRedirect(object_url(self.org, obj))
@@ -163,12 +141,12 @@ class ObjectLink(SdkLink):
             raise NotFound(object_type, raw_id)
         row_id = request.GET.get("id")
         if object_type == "project_logs":
-            project = seen_project(request.user, Project.objects.alive().filter(org=self.org, pk=object_id))
+            project = newest_project_seen_by(request.user, Project.objects.alive().filter(org=self.org, pk=object_id))
             if project is None:
                 raise NotFound("project", raw_id)
             return HttpResponseRedirect(with_row(tab_url(self.org, project.pk, "logs"), row_id))
-        live = ROW_HOLDERS[object_type].objects.alive().filter(project__org=self.org, project__deleted_at__isnull=True, pk=object_id)
-        obj = restrict(live, request.user, "read").first()
+        filters = {"project__org": self.org, "project__deleted_at__isnull": True, "pk": object_id}
+        obj = objects_readable_by(request.user, ROW_HOLDERS[object_type], **filters).first()
         if obj is None:
             raise NotFound(object_type, raw_id)
         return HttpResponseRedirect(with_row(object_url(self.org, obj), row_id))
