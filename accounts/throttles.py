@@ -7,7 +7,7 @@ presented token is kept in the cache. A success is never refused because of othe
 * a bearer credential that is valid is accepted whatever its address has failed; only further invalid
   ones are answered 429 (:class:`api.authentication.BearerTokenAuthentication`);
 * a password sign-in is refused, right password or not, once the account or the client address has
-  failed too often, with one message whether or not the account exists (:class:`web.forms.ThrottledAuthenticationForm`).
+  failed too often, with one message whether or not the account exists (:class:`web.forms.sign_in.ThrottledAuthenticationForm`).
 """
 
 import hashlib

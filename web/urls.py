@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web.forms import ThrottledAuthenticationForm
+from web.forms.sign_in import ThrottledAuthenticationForm
 from web.views import (
     audit,
     check_access,

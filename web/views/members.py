@@ -25,7 +25,7 @@ from permissions.requirements import Needs
 from permissions.selectors import groups_visible_to
 from permissions.services.groups import group_update
 from web.context import OrgPage
-from web.forms import InviteForm, MemberGroupsForm
+from web.forms.members import InviteForm, MemberGroupsForm
 
 
 def _groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[PermissionGroup]]:

@@ -1,0 +1,150 @@
+"""Forms of a project's Configuration page: tags and scores (human review, aggregate, online scoring).
+
+They parse and validate what was typed; the services of :mod:`projects.services.configuration` decide and
+validate the score definitions.
+"""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.forms import formset_factory
+
+from projects.models import ProjectScore
+
+ScoreType = ProjectScore.ScoreType
+HUMAN_REVIEW_TYPES = (ScoreType.SLIDER, ScoreType.CATEGORICAL, ScoreType.FREE_FORM)
+AGGREGATE_TYPES = (ScoreType.WEIGHTED, ScoreType.MINIMUM, ScoreType.MAXIMUM)
+SCORE_TYPE_LABELS = {
+    ScoreType.SLIDER: "Slider",
+    ScoreType.CATEGORICAL: "Categorical",
+    ScoreType.FREE_FORM: "Free-form text",
+    ScoreType.WEIGHTED: "Weighted average",
+    ScoreType.MINIMUM: "Minimum",
+    ScoreType.MAXIMUM: "Maximum",
+    ScoreType.ONLINE: "Online scoring rule",
+}
+# A color is put into a style attribute, so only plain CSS color values are drawn as a swatch.
+SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([0-9.,%\s]+\))$")
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    color = forms.CharField(
+        label="Color",
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "#1f77b4"}),
+        help_text="A CSS color: #1f77b4, teal, rgb(31, 119, 180).",
+    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_color(self) -> str:
+        color = self.cleaned_data["color"].strip()
+        if color and not SAFE_COLOR.match(color):
+            raise forms.ValidationError("Enter a CSS color such as #1f77b4 or teal.")
+        return color
+
+
+class RowForm(forms.Form):
+    """One row of a score's definition: a category (name and value) or a score name and its weight."""
+
+    name = forms.CharField(max_length=255, required=False)
+    value = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+
+    row_label = "Row"
+    name_label = "name"
+    value_label = "value"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        number = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
+        self.fields["name"].label = f"{self.row_label} {number} {self.name_label}"
+        self.fields["value"].label = f"{self.row_label} {number} {self.value_label}"
+
+
+class CategoryRowForm(RowForm):
+    row_label, name_label, value_label = "Category", "name", "value"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update(min="0", max="1")
+
+    def clean(self):
+        data = super().clean()
+        name, value = (data.get("name") or "").strip(), data.get("value")
+        if name and value is None and "value" not in self.errors:
+            self.add_error("value", "Give this category a value from 0 to 1.")
+        if value is not None and not name:
+            self.add_error("name", "Give this category a name.")
+        return data
+
+
+class WeightRowForm(RowForm):
+    row_label, name_label, value_label = "Score", "name", "weight"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update(min="0", placeholder="1")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and not (data.get("name") or "").strip():
+            self.add_error("name", "Name the score this weight is for.")
+        return data
+
+
+CategoryRows = formset_factory(CategoryRowForm, extra=3)
+WeightRows = formset_factory(WeightRowForm, extra=3)
+
+
+class ScoreForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HumanReviewForm(ScoreForm):
+    score_type = forms.ChoiceField(
+        label="Score type",
+        choices=[(t.value, SCORE_TYPE_LABELS[t]) for t in HUMAN_REVIEW_TYPES],
+        help_text="Slider: a value from 0 to 1. Categorical: one of the categories below. Free-form text: a comment.",
+    )
+    multi_select = forms.BooleanField(label="Allow multiple choice", required=False, help_text="Categorical scores only.")
+
+
+class AggregateForm(ScoreForm):
+    score_type = forms.ChoiceField(
+        label="Aggregate",
+        choices=[(t.value, SCORE_TYPE_LABELS[t]) for t in AGGREGATE_TYPES],
+        help_text="The weighted average, the lowest or the highest of the scores named below.",
+    )
+
+
+class OnlineScoringForm(ScoreForm):
+    scorers = forms.MultipleChoiceField(
+        label="Scorers",
+        help_text="Built-in scorers, and the organization's scorer functions you may read. Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    sampling_rate = forms.DecimalField(
+        label="Sampling rate (%)",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=4,
+        initial=Decimal(10),
+        help_text="The share of new spans scored, from 0 to 100%.",
+    )
+    apply_to_root_span = forms.BooleanField(label="Apply to root span", required=False, initial=True)
+    span_names = forms.CharField(
+        label="Apply to spans named",
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated span names, scored besides the root span.",
+    )
+
+    def __init__(self, *args, scorer_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorers"].choices = scorer_choices
+
+    def clean_span_names(self) -> list[str]:
+        return list(dict.fromkeys(name.strip() for name in self.cleaned_data["span_names"].split(",") if name.strip()))
