@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
-from api.schema import error_responses, id_parameter, list_parameters
+from api.schema import DetailDocs, error_responses, list_parameters, object_detail_schema
 from permissions.engine import Node
 from permissions.exceptions import NotFound
 from permissions.requirements import NeedsCreate
@@ -433,7 +433,6 @@ def project_object_schema(kind: ProjectObjectKind, docs: ProjectObjectDocs) -> t
     """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
     name, title = kind.object_type, kind.object_type.capitalize()
     tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
-    object_id = [id_parameter(f"{name}_id", title)]
     collection = extend_schema_view(
         post=extend_schema(
             operation_id=f"post{title}",
@@ -458,34 +457,19 @@ def project_object_schema(kind: ProjectObjectKind, docs: ProjectObjectDocs) -> t
             },
         ),
     )
-    detail = extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{title}Id",
-            summary=f"Get {name}",
-            description=f"Get {docs.article} object by its id",
-            tags=tags,
-            parameters=object_id,
-            responses={200: output, **errors},
-        ),
-        patch=extend_schema(
-            operation_id=f"patch{title}Id",
-            summary=f"Partially update {name}",
-            description=f"Partially update {docs.article} object. Specify the fields to update in the payload. Any object-type "
+    detail = object_detail_schema(
+        name=name,
+        operation=title,
+        tag=tags[0],
+        id_label=title,
+        output=output,
+        patch_input=kind.patch_input,
+        docs=DetailDocs(
+            get=f"Get {docs.article} object by its id",
+            patch=f"Partially update {docs.article} object. Specify the fields to update in the payload. Any object-type "
             "fields will be deep-merged with existing content. Currently we do not support removing fields or setting them to "
             f"null. Needs update on the {name}{docs.patch_reads}.",
-            tags=tags,
-            parameters=object_id,
-            request=kind.patch_input,
-            responses={200: output, **errors},
-        ),
-        delete=extend_schema(
-            operation_id=f"delete{title}Id",
-            summary=f"Delete {name}",
-            description=f"Delete {docs.article} object by its id; answers the deleted {name}. Needs delete on it.",
-            tags=tags,
-            parameters=object_id,
-            request=None,
-            responses={200: output, **errors},
+            delete=f"Delete {docs.article} object by its id; answers the deleted {name}. Needs delete on it.",
         ),
     )
     return collection, detail

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
-from api.schema import error_responses, id_parameter, list_parameters
+from api.schema import DetailDocs, error_responses, list_parameters, object_detail_schema
 from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import NeedsCreate
@@ -70,7 +70,6 @@ def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[C
     """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
     name, title = kind.object_type, kind.object_type.capitalize()
     tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
-    object_id = [id_parameter(f"{name}_id", title)]
     collection = extend_schema_view(
         post=extend_schema(
             operation_id=f"post{title}",
@@ -99,32 +98,17 @@ def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[C
             responses={200: docs.list_output, **error_responses(400, 401, 404)},
         ),
     )
-    detail = extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{title}Id",
-            summary=f"Get {name}",
-            description=f"Get a {name} object by its id.",
-            tags=tags,
-            parameters=object_id,
-            responses={200: output, **errors},
-        ),
-        patch=extend_schema(
-            operation_id=f"patch{title}Id",
-            summary=f"Partially update {name}",
-            description=docs.patch_description,
-            tags=tags,
-            parameters=object_id,
-            request=kind.patch_input,
-            responses={200: output, **errors},
-        ),
-        delete=extend_schema(
-            operation_id=f"delete{title}Id",
-            summary=f"Delete {name}",
-            description=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
-            tags=tags,
-            parameters=object_id,
-            request=None,
-            responses={200: output, **errors},
+    detail = object_detail_schema(
+        name=name,
+        operation=title,
+        tag=tags[0],
+        id_label=title,
+        output=output,
+        patch_input=kind.patch_input,
+        docs=DetailDocs(
+            get=f"Get a {name} object by its id.",
+            patch=docs.patch_description,
+            delete=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
         ),
     )
     return collection, detail

@@ -39,7 +39,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.schema import ORG_NAME_PARAMETER, DetailDocs, error_responses, object_detail_schema, pagination_parameters
 from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import Needs
@@ -518,33 +518,17 @@ def _collection_schema(kind: str, operation: str, tag: str, output, create_input
 
 
 def _detail_schema(kind: str, operation: str, tag: str, output, patch_input) -> Callable:
-    id_param = [id_parameter(f"{kind}_id", kind)]
-    return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{operation}Id",
-            summary=f"Get {kind}",
-            description=f"Get a {kind} object by its id",
-            tags=[tag],
-            parameters=id_param,
-            responses={200: output, **error_responses(400, 401, 403, 404)},
-        ),
-        patch=extend_schema(
-            operation_id=f"patch{operation}Id",
-            summary=f"Partially update {kind}",
-            description=f"Partially update a {kind} object. Specify the fields to update in the payload.",
-            tags=[tag],
-            parameters=id_param,
-            request=patch_input,
-            responses={200: output, **error_responses(400, 401, 403, 404)},
-        ),
-        delete=extend_schema(
-            operation_id=f"delete{operation}Id",
-            summary=f"Delete {kind}",
-            description=f"Delete a {kind} object by its id; answers the deleted {kind}",
-            tags=[tag],
-            parameters=id_param,
-            request=None,
-            responses={200: output, **error_responses(400, 401, 403, 404)},
+    return object_detail_schema(
+        name=kind,
+        operation=operation,
+        tag=tag,
+        id_label=kind,
+        output=output,
+        patch_input=patch_input,
+        docs=DetailDocs(
+            get=f"Get a {kind} object by its id",
+            patch=f"Partially update a {kind} object. Specify the fields to update in the payload.",
+            delete=f"Delete a {kind} object by its id; answers the deleted {kind}",
         ),
     )
 

@@ -9,12 +9,15 @@
   (``id_parameter``) and the list parameters (``list_parameters``).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from drf_spectacular.drainage import get_override, has_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from api.pagination import MAX_LIMIT
@@ -158,3 +161,49 @@ def list_parameters(name_parameter: str, kind: str) -> list[OpenApiParameter]:
         OpenApiParameter(name_parameter, OpenApiTypes.STR, description=f"Name of the {kind} to search for"),
         ORG_NAME_PARAMETER,
     ]
+
+
+# Operations
+
+
+@dataclass(frozen=True)
+class DetailDocs:
+    """Braintrust's words for the three operations on one object by its id."""
+
+    get: str
+    patch: str
+    delete: str
+
+
+def object_detail_schema(*, name: str, operation: str, tag: str, id_label: str, output, patch_input, docs: DetailDocs) -> Callable:
+    """The schema decorator of a ``/v1/<name>/{id}`` view: GET, PATCH and DELETE, e.g. ``operation_id``
+    ``getExperimentId`` for `operation` "Experiment"."""
+    object_id, errors = [id_parameter(f"{name}_id", id_label)], error_responses(400, 401, 403, 404)
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"get{operation}Id",
+            summary=f"Get {name}",
+            description=docs.get,
+            tags=[tag],
+            parameters=object_id,
+            responses={200: output, **errors},
+        ),
+        patch=extend_schema(
+            operation_id=f"patch{operation}Id",
+            summary=f"Partially update {name}",
+            description=docs.patch,
+            tags=[tag],
+            parameters=object_id,
+            request=patch_input,
+            responses={200: output, **errors},
+        ),
+        delete=extend_schema(
+            operation_id=f"delete{operation}Id",
+            summary=f"Delete {name}",
+            description=docs.delete,
+            tags=[tag],
+            parameters=object_id,
+            request=None,
+            responses={200: output, **errors},
+        ),
+    )
