@@ -6,10 +6,8 @@ service allows only when the logged-in email is the invited one. A link that was
 revoked, used or has expired says so, and changes nothing.
 """
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,33 +19,7 @@ from accounts.models import Invitation, User, normalize_email
 from accounts.services.invitations import invitation_accept_new_account, invitation_for_token
 from accounts.services.members import invitation_accept
 from permissions.exceptions import ValidationError
-
-
-class NewAccountForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=" ".join(password_validation.password_validators_help_texts()),
-    )
-    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def __init__(self, *args, email: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def clean(self):
-        cleaned = super().clean()
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
-        elif first:
-            try:
-                password_validation.validate_password(first, User(email=self.email, given_name=cleaned.get("name", "")))
-            except DjangoValidationError as exc:
-                self.add_error("password1", exc)
-        return cleaned
+from web.forms.invitations import NewAccountForm
 
 
 def invitation_state(invitation: Invitation | None) -> str:

@@ -6,7 +6,6 @@ refused, since membership makes the organization visible); the form is shown wit
 page is a read-only summary.
 """
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -16,20 +15,7 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from web.context import OrgPage
-
-
-class OrganizationForm(forms.Form):
-    name = forms.CharField(label="Organization name", max_length=255)
-    api_url = forms.URLField(
-        label="API URL", required=False, max_length=2048, assume_scheme="https", help_text="Where SDKs send requests for this organization."
-    )
-    proxy_url = forms.URLField(label="Proxy URL", required=False, max_length=2048, assume_scheme="https")
-    realtime_url = forms.URLField(label="Realtime URL", required=False, max_length=2048, assume_scheme="https")
-    create_direct_ownership_grants = forms.BooleanField(
-        label="Create direct ownership grants",
-        required=False,
-        help_text="Whoever creates a project, experiment, dataset, prompt or playground receives the owner role on it.",
-    )
+from web.forms.organization import OrganizationForm
 
 
 class OrganizationPage(OrgPage):

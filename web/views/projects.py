@@ -1,7 +1,6 @@
 """Projects: the list of the projects a person may read or read something in, and "Create project" when they
 may create one."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,11 +9,7 @@ from permissions.exceptions import ValidationError
 from projects.selectors import projects_seen_by
 from projects.services.objects import project_create
 from web.context import OrgPage
-
-
-class ProjectForm(forms.Form):
-    name = forms.CharField(label="Project name", max_length=255)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+from web.forms.projects import ProjectForm
 
 
 class ProjectsPage(OrgPage):
