@@ -57,6 +57,8 @@ PARENT_TYPE: dict[str, str | None] = {
 
 # Virtual nodes have no table of their own: they are named by the id of the node they hang on.
 VIRTUAL_TYPES: frozenset[str] = frozenset({"org_member", "org_audit_logs", "org_project", "project_log"})
+# The nodes the organization's own id names: grants on them cover every node of the organization below.
+ORGANIZATION_NODE_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 
 
 def chain_types(object_type: str) -> list[str]:

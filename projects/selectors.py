@@ -9,11 +9,10 @@ from permissions.engine import can, is_visible, restrict
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
+from permissions.types import ORGANIZATION_NODE_TYPES
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
-# The nodes named by the organization's own id (docs/access-model.md, "Objects and their hierarchy").
-ORGANIZATION_NODE_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 
 
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
@@ -78,10 +77,9 @@ def projects_readable_by(actor, org) -> QuerySet[Project]:
     return restrict(Project.objects.alive().filter(org=org), actor, "read")
 
 
-def objects_readable_by(actor, model: type[ProjectObject], *, listing: bool = False, **filters) -> QuerySet[ProjectObject]:
-    """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database
-    (`listing`: for a page of them, see :func:`permissions.engine.lists.restrict`)."""
-    return restrict(model.objects.alive().filter(**filters), actor, "read", listing=listing)
+def objects_readable_by(actor, model: type[ProjectObject], **filters) -> QuerySet[ProjectObject]:
+    """The live objects of `model` matching `filters` on which `actor` holds read, restricted in the database."""
+    return restrict(model.objects.alive().filter(**filters), actor, "read")
 
 
 def nodes_visible_to(actor, org, object_type: str) -> list[tuple[str, str]]:

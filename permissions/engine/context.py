@@ -31,7 +31,7 @@ from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.nodes import grant_tables
 from permissions.engine.statements import engine_cursor
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
-from permissions.types import parse_codename
+from permissions.types import ORGANIZATION_NODE_TYPES, parse_codename
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _sql() -> str:
     groups, nesting = PermissionGroup._meta.db_table, GroupNesting._meta.db_table
     roles, role_nesting, role_pairs = Role._meta.db_table, RoleNesting._meta.db_table, RolePermission._meta.db_table
     acl, permission_table = AclGrant._meta.db_table, Permission._meta.db_table
-    wide_types = ", ".join(f"'{t}'" for t in ORGANIZATION_WIDE_TYPES)
+    wide_types = ", ".join(f"'{t}'" for t in ORGANIZATION_NODE_TYPES)
     tables = grant_tables("organization")
     org_users, org_groups = tables.user._meta, tables.group._meta
     org_user, org_group = org_users.get_field("user").column, org_groups.get_field("group").column
@@ -132,8 +132,6 @@ def _versions_sql() -> str:
 
 Versions = frozenset[tuple[UUID, UUID]]  # (organization, its access_version) for each membership
 SHARED_CACHE_SECONDS = 600
-# The nodes named by the organization's own id, whose grants cover every row of the organization.
-ORGANIZATION_WIDE_TYPES = ("organization", "org_member", "org_audit_logs", "org_project")
 
 
 def load_context(principal) -> PrincipalContext:
