@@ -28,6 +28,7 @@ are raw SQL of a fixed text (see :mod:`permissions.engine.statements`): stated w
 and compiling them cost several times what the database spends running them.
 """
 
+from dataclasses import dataclass
 from functools import cache, reduce
 from operator import or_
 from uuid import UUID
@@ -61,8 +62,19 @@ INLINE_OWN_IDS = 100
 
 # The subqueries of one organization's granted ids, by the lookup (from the anchor) of the level they name.
 GrantedIds = dict[str, list[RawSQL]]
-# The ids read, by organization and lookup: a list (empty: no grant there), or None if there were more than fit.
-GrantedIdsRead = dict[tuple[UUID, str], list | None]
+
+
+@dataclass(frozen=True)
+class IdsRead:
+    """The ids granted at one level, as the list's statement binds them: on PostgreSQL the text of a
+    ``uuid[]`` literal, as the database wrote it; on SQLite a list."""
+
+    count: int
+    ids: str | list
+
+
+# The ids read, by organization and lookup, or None where there were more than fit.
+GrantedIdsRead = dict[tuple[UUID, str], IdsRead | None]
 
 
 def restrict(queryset: QuerySet, principal, permission: str = "read", *, node_type: str | None = None, listing: bool = False) -> QuerySet:
@@ -118,11 +130,11 @@ def _reached_from_grants(plan: ChainPlan, org_id: UUID, by_column: GrantedIds, r
     """The rows of the organization that its grants below it reach (None: none), from the ids read
     first where there are, else from the grants' subqueries."""
     if read is not None:
-        by_column = {lookup: subqueries for lookup, subqueries in by_column.items() if read[org_id, lookup] != []}
+        by_column = {lookup: subqueries for lookup, subqueries in by_column.items() if _granted_any(read[org_id, lookup])}
         if not by_column:
             return None
         if all(read[org_id, lookup] is not None for lookup in by_column):
-            return reduce(or_, [_is_among(lookup, read[org_id, lookup]) for lookup in by_column])
+            return reduce(or_, [_is_among(lookup, read[org_id, lookup].ids) for lookup in by_column])
     return Q(pk__in=_union([_rows_under(plan, lookup, _union(subqueries)) for lookup, subqueries in by_column.items()]))
 
 
@@ -140,7 +152,13 @@ def _granted_ids_of_the_request(
 
 def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
     """The granted ids of every organization and level, read in one statement, each level at most one more
-    than may be named in a list's statement."""
+    than may be named in a list's statement.
+
+    On PostgreSQL each level comes back as one array, as text: bound as it is in the list's statement, it
+    costs neither side a step per id (reading two hundred UUIDs into Python and writing them out again
+    cost more than the statement that found them). The ids come as the database gave them, repeats and
+    all, which is harmless in the list's condition.
+    """
     keys: list[tuple[UUID, str]] = []
     parts, params = [], []
     for org_id, by_column in below.items():
@@ -148,19 +166,30 @@ def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
             granted = _union(subqueries)
             limit = _room_for(lookup) + 1
             # Only a counter and a limit are formatted into the text; the values are parameters.
-            level = f"SELECT {len(keys)} AS position, granted.* FROM ({granted.sql}) granted LIMIT {limit}"  # noqa: S608
-            parts.append(f"SELECT * FROM ({level}) part")  # noqa: S608
+            if uses_arrays():
+                ids = f"ARRAY(SELECT granted.* FROM ({granted.sql}) granted LIMIT {limit})"  # noqa: S608
+                parts.append(f"SELECT {len(keys)}, cardinality(ids), CAST(ids AS text) FROM (SELECT {ids} AS ids) part")  # noqa: S608
+            else:
+                level = f"SELECT {len(keys)} AS position, granted.* FROM ({granted.sql}) granted LIMIT {limit}"  # noqa: S608
+                parts.append(f"SELECT * FROM ({level}) part")  # noqa: S608
             params += granted.params
             keys.append((org_id, lookup))
     with engine_cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
-    # The ids as the database gave them, repeats and all (harmless in the list's condition): sorting or
-    # deduplicating a few hundred UUIDs in Python cost more than reading them.
-    found: dict[tuple[UUID, str], list] = {key: [] for key in keys}
-    for position, node_id in rows:
-        found[keys[position]].append(node_id)
-    return {key: None if len(ids) > _room_for(key[1]) else ids for key, ids in found.items()}
+    if uses_arrays():
+        found = {keys[position]: IdsRead(count, ids) for position, count, ids in rows}
+    else:
+        by_key: dict[tuple[UUID, str], list] = {key: [] for key in keys}
+        for position, node_id in rows:
+            by_key[keys[position]].append(node_id)
+        found = {key: IdsRead(len(ids), ids) for key, ids in by_key.items()}
+    return {key: None if ids.count > _room_for(key[1]) else ids for key, ids in found.items()}
+
+
+def _granted_any(read: IdsRead | None) -> bool:
+    """Whether a level holds any grant (None: more than fit, so some)."""
+    return read is None or read.count > 0
 
 
 def _room_for(lookup: str) -> int:
@@ -168,20 +197,21 @@ def _room_for(lookup: str) -> int:
     return INLINE_OWN_IDS if lookup == "pk" else READ_GRANTED_IDS
 
 
-def _is_among(lookup: str, ids: list) -> Q:
-    """`lookup` is one of `ids`: on PostgreSQL one array parameter, whose size the planner then sees."""
+def _is_among(lookup: str, ids: str | list) -> Q:
+    """`lookup` is one of `ids`: on PostgreSQL one array parameter (a ``uuid[]`` literal), whose size the
+    planner then sees."""
     if uses_arrays():
         return Q(_AmongIds(lookup, ids))
     return Q(**{f"{lookup}__in": ids})
 
 
 class _AmongIds(Func):
-    """``column = ANY(%s::uuid[])``, the ids bound as one array (spelled out ``IN`` lists cost Django
-    and psycopg a step per id)."""
+    """``column = ANY(%s::uuid[])``, the ids bound as one array literal (spelled out ``IN`` lists cost
+    Django and psycopg a step per id)."""
 
     output_field = BooleanField()
 
-    def __init__(self, lookup: str, ids: list) -> None:
+    def __init__(self, lookup: str, ids: str) -> None:
         super().__init__(F(lookup))
         self.ids = ids
 
