@@ -1,10 +1,23 @@
 """Reads about groups and principals that pages, the API and services share."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Lower
 
 from permissions.engine import restrict
 from permissions.engine.context import load_context
 from permissions.models import PermissionGroup, Role
+
+# Owners, Engineers and Viewers, in that order, before every other group.
+BUILTIN_FIRST = Case(
+    *(When(builtin=kind, then=Value(position)) for position, kind in enumerate(PermissionGroup.Builtin.values)),
+    default=Value(len(PermissionGroup.Builtin.values)),
+    output_field=IntegerField(),
+)
+
+
+def groups_in_display_order(groups: QuerySet[PermissionGroup]) -> QuerySet[PermissionGroup]:
+    """`groups` as every page lists them: the built-in groups first (Owners, Engineers, Viewers), then by name."""
+    return groups.order_by(BUILTIN_FIRST, Lower("name"))
 
 
 def groups_containing(principal, org) -> QuerySet[PermissionGroup]:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, PROJECT_BOXES, Subject, save_boxes, ticked_boxes
+from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, PROJECT_BOXES, Subject, boxes_by_subject, save_boxes, ticked_boxes
 from permissions.engine import can
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent, GroupNesting, PermissionGroup
@@ -17,7 +17,6 @@ from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_man
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, builtin_group
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
-from web.views.groups import ticked_boxes_by_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -308,7 +307,7 @@ def test_all_principals_boxes_read_in_one_query_agree_with_ticked_boxes_one_by_o
             keys = [box.key for box in box_set.boxes if rng.random() < 0.4]
             save_boxes(actor=people["owner"], box_set=box_set, subject=subject, target_id=target, ticked=keys)
         grant(org, Node(box_set.boxes[0].grants[0].node_type, target), user=people["engineer"], permission="read_acls")
-        batched = ticked_boxes_by_subject(box_set, target)
+        batched = boxes_by_subject(box_set, target)
         for subject in subjects:
             expected = ticked_boxes(box_set, subject, target)
             assert (batched[subject].ticked if subject in batched else set()) == expected

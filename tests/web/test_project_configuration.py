@@ -7,10 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from permissions.boxes import PROJECT_BOXES, Subject, ticked_boxes
+from permissions.boxes import PROJECT_BOXES, Subject, boxes_by_subject, ticked_boxes
 from permissions.engine import can
-from permissions.engine.nodes import Node
-from permissions.grants import grant_records
 from permissions.models import AuditEvent
 from projects.models import ProjectScore, ProjectTag
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, row_counts
@@ -18,7 +16,6 @@ from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFacto
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
-from web.views.project_configuration import ticked_by_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -428,11 +425,11 @@ def test_the_batch_reading_of_boxes_agrees_with_ticked_boxes(org, project, peopl
     grant(org, project, user=member, permission="delete", restrict="prompt_session")
     grant(org, project, user=member, permission="read_acls")  # one of four: no box
     grant(org, project, user=member, role="viewer")
-    batch = ticked_by_subject(PROJECT_BOXES, grant_records(nodes=[Node("project", project.pk)]))
-    assert batch[("group", group.pk)] == ticked_boxes(PROJECT_BOXES, Subject(group_id=group.pk), project.pk)
-    assert batch[("user", member.pk)] == ticked_boxes(PROJECT_BOXES, Subject(user_id=member.pk), project.pk)
-    assert batch[("group", group.pk)] == {"project_read", "project_update", "project_acls", "dataset_read"}
-    assert batch[("user", member.pk)] == {"prompt_session_delete"}
+    batch = {subject: held.ticked for subject, held in boxes_by_subject(PROJECT_BOXES, project.pk).items()}
+    assert batch[Subject(group_id=group.pk)] == ticked_boxes(PROJECT_BOXES, Subject(group_id=group.pk), project.pk)
+    assert batch[Subject(user_id=member.pk)] == ticked_boxes(PROJECT_BOXES, Subject(user_id=member.pk), project.pk)
+    assert batch[Subject(group_id=group.pk)] == {"project_read", "project_update", "project_acls", "dataset_read"}
+    assert batch[Subject(user_id=member.pk)] == {"prompt_session_delete"}
 
 
 def test_an_owner_grants_a_member_experiments_read_through_the_project_dialog(org, project, people):
@@ -522,6 +519,23 @@ def test_the_search_finds_groups_members_and_service_accounts_of_the_organizatio
     assert "Support leads" in html and "support.viewer@example.com" in html and "Support bot" in html
     assert "support.stranger" not in html
     assert f"?principal=user:{people['viewer'].pk}#permissions" in html
+
+
+def test_the_search_offers_only_whom_the_person_may_pick_as_every_permissions_dialog_does(org, project, people):
+    """Manage access on one project alone reads neither the organization's groups nor its members."""
+    custom_group(org, name="Support leads")
+    manager = add_member(org, UserFactory(email="support.manager@example.com"))
+    grant(org, project, user=manager, permission="read")
+    grant(org, project, user=manager, permission="create_acls")
+    search = {"q": "support"}
+    html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
+    assert "Support leads" not in html and "support.manager" not in html and "No group, member or service account matches" in html
+    leads = custom_group(org, name="Support leads 2")
+    grant(org, leads, user=manager, permission="read")
+    html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
+    assert "Support leads 2" in html and f"?principal=group:{leads.pk}#permissions" in html
+    html = html_of(client_for(manager).get(url(project), {"principal": f"user:{people['viewer'].pk}"}))
+    assert f'data-principal="user:{people["viewer"].pk}"' not in html  # not one they may pick
 
 
 def test_without_javascript_the_search_is_a_plain_get_of_the_page(org, project, people):

@@ -7,13 +7,14 @@ it (named only to those who may read the organization's members). The rule is th
 that), and explaining anyone else's access needs read_acls on the object.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.shortcuts import render
 from django.urls import path, reverse
 
 from accounts.models import Organization, User
+from accounts.principals import Principal, find_principal, principal_choices, subject_of_key
 from permissions.engine import explain
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
@@ -23,7 +24,6 @@ from permissions.models import PermissionGroup
 from permissions.requirements import to_explain
 from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
-from web.views.project_pages import Principal, find_principal, principal_choices
 
 OBJECT_TYPES = (
     ("organization", "Organization"),
@@ -61,7 +61,7 @@ class CheckAccessForm(forms.Form):
 
     def __init__(self, *args, principals: list[Principal], objects: list[tuple[str, str]], objects_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["principal"].choices = [(p.key, f"{p.name} ({p.kind})") for p in principals]
+        self.fields["principal"].choices = [(p.key, f"{p.name} ({p.kind_label})") for p in principals]
         self.fields["object_id"].choices = objects
         if objects_url:
             self.fields["object_type"].widget.attrs.update(
@@ -109,7 +109,7 @@ class CheckAccessPage(OrgPage):
 
     def principals(self) -> list[Principal]:
         me = self.request.user
-        you = Principal(f"user:{me.pk}", f"You, {me.email}", "Service account" if me.is_service_account else "Member")
+        you = replace(Principal.of_user(me), name=f"You, {me.email}")
         return [you, *(p for p in principal_choices(me, self.org, limit=None) if p.key != you.key)]
 
     def object_type(self) -> str:
@@ -142,7 +142,7 @@ class CheckAccessPage(OrgPage):
     def subject(self, key: str) -> "User | PermissionGroup":
         if key == f"user:{self.request.user.pk}":
             return self.request.user
-        principal = find_principal(self.request.user, self.org, key)
+        principal = find_principal(self.request.user, self.org, subject_of_key(key))
         subject = principal.subject
         if subject.group_id:
             return PermissionGroup.objects.get(pk=subject.group_id, org=self.org)

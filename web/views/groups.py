@@ -10,13 +10,13 @@ again and record the audit events; the permission dialogs read and write through
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import redirect
@@ -24,26 +24,16 @@ from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 
 from accounts.models import User
-from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, BoxSet, Subject, save_boxes, ticked_boxes
+from accounts.principals import Principal, principal_choices, principals_of
+from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, BoxSet, Subject, boxes_by_subject, save_boxes, ticked_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
-from permissions.grants import grant_records
 from permissions.models import GroupNesting, PermissionGroup, Role
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
-from permissions.selectors import groups_visible_to
+from permissions.selectors import BUILTIN_FIRST, groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
 from web.context import OrgPage
 from web.flags import GroupFlags
-
-Builtin = PermissionGroup.Builtin
-_BUILTIN_ORDER = Case(
-    When(builtin=Builtin.OWNERS, then=Value(0)),
-    When(builtin=Builtin.ENGINEERS, then=Value(1)),
-    When(builtin=Builtin.VIEWERS, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
-
 
 # Forms
 
@@ -71,7 +61,7 @@ class GroupEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if builtin:
             del self.fields["name"], self.fields["description"]
-        self.fields["member_people"].choices = [(str(u.pk), _person_label(u)) for u in people]
+        self.fields["member_people"].choices = [(str(u.pk), Principal.of_user(u).label) for u in people]
         self.fields["member_service_accounts"].choices = [(str(u.pk), u.get_full_name()) for u in service_accounts]
         self.fields["member_groups"].choices = [(str(g.pk), g.name) for g in groups]
 
@@ -93,16 +83,16 @@ class GroupAccessForm(forms.Form):
     new_subject = forms.ChoiceField(label="Add a group, member or service account", required=False)
     new_boxes = forms.MultipleChoiceField(required=False)
 
-    def __init__(self, *args, holders: list["Principal"], candidates: list["Principal"], **kwargs):
+    def __init__(self, *args, holders: list["Holder"], candidates: list[Principal], **kwargs):
         super().__init__(*args, **kwargs)
         box_choices = [(box.key, box.label) for box in GROUP_ACCESS_BOXES.boxes]
-        known = {p.token: p for p in [*candidates, *holders]}
+        known = {p.token: p for p in [*candidates, *(holder.principal for holder in holders)]}
         self.principals = known
-        self.fields["listed"].choices = [(token, p.name) for token, p in known.items()]
+        self.fields["listed"].choices = [(token, p.label) for token, p in known.items()]
         self.fields["new_boxes"].choices = box_choices
         grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for principal in candidates:
-            grouped[principal.kind_label_plural].append((principal.token, principal.name))
+            grouped[principal.kind_label_plural].append((principal.token, principal.label))
         self.fields["new_subject"].choices = [("", "Choose…"), *[(kind, choices) for kind, choices in grouped.items()]]
         for principal in known.values():
             self.fields[f"boxes-{principal.token}"] = forms.MultipleChoiceField(choices=box_choices, required=False)
@@ -122,94 +112,16 @@ class GroupAccessForm(forms.Form):
         return wanted
 
 
-def _person_label(user: User) -> str:
-    return f"{user.full_name} ({user.email})" if user.full_name else user.email
-
-
-# Principals and their boxes
+# Who holds access to a group, and their boxes
 
 
 @dataclass
-class Principal:
-    """A group, person or service account, as the Group access dialog lists and offers it."""
+class Holder:
+    """A principal holding grants on the group, with the boxes they tick (the form's, once posted)."""
 
-    subject: Subject
-    name: str
-    kind: str  # "group", "person" or "service_account"
-    ticked: set[str] = field(default_factory=set)
-    other_grants: list[str] = field(default_factory=list)
-
-    @property
-    def token(self) -> str:
-        return f"g{self.subject.group_id.hex}" if self.subject.group_id else f"u{self.subject.user_id.hex}"
-
-    @property
-    def kind_label(self) -> str:
-        return {"group": "Group", "person": "Member", "service_account": "Service account"}[self.kind]
-
-    @property
-    def kind_label_plural(self) -> str:
-        return {"group": "Groups", "person": "Members", "service_account": "Service accounts"}[self.kind]
-
-
-def _user_principal(user: User) -> Principal:
-    if user.is_service_account:
-        return Principal(Subject(user_id=user.pk), user.get_full_name(), "service_account")
-    return Principal(Subject(user_id=user.pk), _person_label(user), "person")
-
-
-def _group_principal(group: PermissionGroup) -> Principal:
-    return Principal(Subject(group_id=group.pk), group.name, "group")
-
-
-@dataclass
-class HeldBoxes:
+    principal: Principal
     ticked: set[str]
     other_grants: list[str]
-
-
-def ticked_boxes_by_subject(box_set: BoxSet, target_id: UUID) -> dict[Subject, HeldBoxes]:
-    """Every subject's ticked boxes on the target, and its direct grants there that no box stands for,
-    in one query: :func:`permissions.boxes.ticked_boxes` for all subjects at once (a test holds the two
-    in agreement)."""
-    node_types = {grant.node_type for box in box_set.boxes for grant in box.grants}
-    records = grant_records(nodes=[Node(node_type, target_id) for node_type in node_types])
-    held: dict[Subject, set[tuple]] = defaultdict(set)
-    roles: dict[Subject, list[UUID]] = defaultdict(list)
-    for record in records:
-        subject = Subject(user_id=record.user_id, group_id=record.group_id)
-        if record.role_id is None:
-            held[subject].add((record.object_type, record.permission, record.restrict_object_type))
-        else:
-            roles[subject].append(record.role_id)
-    role_names = dict(Role.objects.filter(pk__in={r for ids in roles.values() for r in ids}).values_list("pk", "name")) if roles else {}
-    result = {}
-    for subject in {*held, *roles}:
-        keys = held.get(subject, set())
-        ticked = {box.key for box in box_set.boxes if all((g.node_type, g.permission, g.restrict) in keys for g in box.grants)}
-        covered = {(g.node_type, g.permission, g.restrict) for key in ticked for g in box_set.box(key).grants}
-        other = sorted(f"{permission} on this {node_type}" for node_type, permission, _ in keys - covered)
-        other += sorted(f"the role {role_names.get(role_id, 'unknown')}" for role_id in roles.get(subject, ()))
-        result[subject] = HeldBoxes(ticked, other)
-    return result
-
-
-def _principals(org, subjects) -> dict[Subject, Principal]:
-    """The organization's users and groups among `subjects` (two queries at most)."""
-    user_ids = {s.user_id for s in subjects if s.user_id}
-    group_ids = {s.group_id for s in subjects if s.group_id}
-    found: dict[Subject, Principal] = {}
-    if user_ids:
-        for user in User.objects.filter(pk__in=user_ids, memberships__org=org):
-            found[Subject(user_id=user.pk)] = _user_principal(user)
-    if group_ids:
-        for group in PermissionGroup.objects.filter(pk__in=group_ids, org=org):
-            found[Subject(group_id=group.pk)] = _group_principal(group)
-    return found
-
-
-def _principal_order(principal: Principal) -> tuple:
-    return ({"group": 0, "person": 1, "service_account": 2}[principal.kind], principal.name.lower())
 
 
 # The list
@@ -245,9 +157,8 @@ class GroupsPage(OrgPage):
             .annotate(
                 member_user_count=Coalesce(Subquery(user_counts), 0),
                 member_group_count=Coalesce(Subquery(group_counts), 0),
-                builtin_order=_BUILTIN_ORDER,
             )
-            .order_by("builtin_order", Lower("name"))
+            .order_by(BUILTIN_FIRST, Lower("name"))
         )
         user = self.request.user
 
@@ -413,7 +324,7 @@ class GroupPermissions(GroupDialogOnGroup):
     @property
     def read_only(self) -> bool:
         """The Owners group holds every permission on the organization, and those grants cannot be removed."""
-        return self.group.builtin == Builtin.OWNERS
+        return self.group.builtin == PermissionGroup.Builtin.OWNERS
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -476,40 +387,44 @@ class GroupAccess(GroupDialogOnGroup):
     def can_change(self) -> bool:
         return GroupFlags.of(self.request.user, self.group).can_change_access
 
-    def holders(self) -> list[Principal]:
-        """Who holds some grant directly on the group, each with its boxes (a fixed number of queries)."""
-        held = ticked_boxes_by_subject(GROUP_ACCESS_BOXES, self.group.pk)
-        principals = _principals(self.org, held)
-        holders = []
-        for subject, boxes in held.items():
-            principal = principals.get(subject)
-            if principal is not None:
-                principal.ticked, principal.other_grants = boxes.ticked, boxes.other_grants
-                holders.append(principal)
-        return sorted(holders, key=_principal_order)
+    def holders(self) -> list[Holder]:
+        """Who holds some grant directly on the group, each with its boxes and the grants no box stands
+        for (a fixed number of queries)."""
+        held = boxes_by_subject(GROUP_ACCESS_BOXES, self.group.pk)
+        principals = principals_of(self.org, held)
+        role_ids = {role_id for boxes in held.values() for role_id in boxes.role_ids}
+        role_names = dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
+        holders = [
+            Holder(
+                principals[subject],
+                set(boxes.ticked),
+                sorted(f"{permission} on this {node_type}" for node_type, permission in boxes.unboxed)
+                + sorted(f"the role {role_names.get(role_id, 'unknown')}" for role_id in boxes.role_ids),
+            )
+            for subject, boxes in held.items()
+            if subject in principals
+        ]
+        return sorted(holders, key=lambda holder: holder.principal.sort_key)
 
     def candidates(self) -> list[Principal]:
-        """Whom the person may choose to give access to: the groups they may read, and the organization's
-        members and service accounts if they may read the members."""
-        found = [_group_principal(g) for g in groups_visible_to(self.request.user, self.org)]
-        if self.flags.can_read_members:
-            users = User.objects.filter(memberships__org=self.org)
-            found += [_user_principal(u) for u in users]
-        return sorted(found, key=_principal_order)
+        """Whom the person may choose to give access to (:func:`accounts.principals.principal_choices`)."""
+        return sorted(principal_choices(self.request.user, self.org, limit=None), key=lambda principal: principal.sort_key)
 
     def get_context_data(self, form=None, holders=None, candidates=None, **kwargs):
         context = super().get_context_data(**kwargs)
         holders = holders if holders is not None else self.holders()
         candidates = candidates if candidates is not None else self.candidates()
-        form = form or GroupAccessForm(holders=holders, candidates=candidates, initial={"listed": [p.token for p in holders]})
+        form = form or GroupAccessForm(holders=holders, candidates=candidates, initial={"listed": [h.principal.token for h in holders]})
         boxes = GROUP_ACCESS_BOXES.boxes
         if form.is_bound:
-            for principal in holders:
-                principal.ticked = set(form.data.getlist(f"boxes-{principal.token}"))
+            for holder in holders:
+                holder.ticked = set(form.data.getlist(f"boxes-{holder.principal.token}"))
         new_ticked = set(form.data.getlist("new_boxes")) if form.is_bound else set()
         context.update(
             form=form,
-            rows=[{"principal": p, "boxes": [{"box": b, "ticked": b.key in p.ticked} for b in boxes]} for p in holders],
+            rows=[
+                {"holder": h, "principal": h.principal, "boxes": [{"box": b, "ticked": b.key in h.ticked} for b in boxes]} for h in holders
+            ],
             new_boxes=[{"box": b, "ticked": b.key in new_ticked} for b in boxes],
             boxes=boxes,
             box_errors=[
@@ -525,7 +440,7 @@ class GroupAccess(GroupDialogOnGroup):
         form = GroupAccessForm(request.POST, holders=holders, candidates=candidates)
         if not form.is_valid():
             return self.invalid(form=form, holders=holders, candidates=candidates)
-        before = {p.token: p.ticked for p in holders}
+        before = {holder.principal.token: holder.ticked for holder in holders}
         changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
         try:
             with transaction.atomic():

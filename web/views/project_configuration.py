@@ -9,24 +9,21 @@ through :mod:`permissions.boxes`.
 """
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from accounts.models import User
-from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, save_boxes
+from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
+from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, boxes_by_subject, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
-from permissions.grants import GrantRecord, grant_records
-from permissions.models import PermissionGroup, Role
+from permissions.models import Role
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag, Prompt
 from projects.selectors import objects_readable_by
@@ -78,16 +75,13 @@ class Editor:
 
 
 @dataclass
-class PrincipalAccess:
-    """A group, member or service account holding grants on the project, with its ticked boxes."""
+class AccessRow:
+    """A principal listed in the project's Permissions, with the project boxes it ticks and its roles."""
 
-    kind: str  # "user" or "group"
-    id: UUID
-    name: str
-    detail: str
+    principal: Principal
     ticked: frozenset[str]
     roles: list[str] = field(default_factory=list)
-    new: bool = False
+    new: bool = False  # chosen from the search, holding nothing yet
 
     @property
     def labels(self) -> list[str]:
@@ -95,26 +89,8 @@ class PrincipalAccess:
 
     @property
     def key(self) -> str:
-        return f"access-{self.kind}-{self.id.hex}"
-
-    @property
-    def subject(self) -> Subject:
-        return Subject(user_id=self.id) if self.kind == "user" else Subject(group_id=self.id)
-
-
-def ticked_by_subject(box_set: BoxSet, records: list[GrantRecord]) -> dict[tuple[str, UUID], set[str]]:
-    """The boxes each subject of `records` has ticked: the same rule as :func:`permissions.boxes.ticked_boxes`,
-    for every subject at once, from grants already read in one query."""
-    held: dict[tuple[str, UUID], set[tuple]] = {}
-    for record in records:
-        subject = ("user", record.user_id) if record.user_id else ("group", record.group_id)
-        grants = held.setdefault(subject, set())  # a subject holding only role grants is listed too
-        if record.role_id is None:
-            grants.add((record.object_type, record.permission, record.restrict_object_type or None))
-    return {
-        subject: {box.key for box in box_set.boxes if all((g.node_type, g.permission, g.restrict or None) in grants for g in box.grants)}
-        for subject, grants in held.items()
-    }
+        """The id of the principal's dialog."""
+        return f"access-{self.principal.subject_kind}-{self.principal.subject_id.hex}"
 
 
 def box_grid(box_set: BoxSet) -> tuple[list[str], list[tuple[str, list]]]:
@@ -288,89 +264,46 @@ class ProjectConfigurationPage(OrgPage):
         return context
 
     def permissions_context(self) -> dict:
-        records = grant_records(nodes=[Node("project", self.project.pk)])
-        ticked = ticked_by_subject(PROJECT_BOXES, records)
-        role_ids = {r.role_id for r in records if r.role_id}
+        held = boxes_by_subject(PROJECT_BOXES, self.project.pk)
+        role_ids = {role_id for boxes in held.values() for role_id in boxes.role_ids}
         role_names = dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
-        roles: dict[tuple[str, UUID], list[str]] = defaultdict(list)
-        for record in records:
-            if record.role_id:
-                subject = ("user", record.user_id) if record.user_id else ("group", record.group_id)
-                roles[subject].append(role_names.get(record.role_id, "role"))
-        user_ids = [subject_id for kind, subject_id in ticked if kind == "user"]
-        group_ids = [subject_id for kind, subject_id in ticked if kind == "group"]
-        principals = [
-            PrincipalAccess("group", g.pk, g.name, "Permission group", frozenset(ticked[("group", g.pk)]), sorted(roles[("group", g.pk)]))
-            for g in (PermissionGroup.objects.filter(org=self.org, pk__in=group_ids).order_by("name") if group_ids else ())
-        ]
-        principals += [
-            PrincipalAccess(
-                "user", u.pk, u.get_full_name(), user_detail(u), frozenset(ticked[("user", u.pk)]), sorted(roles[("user", u.pk)])
-            )
-            for u in (User.objects.filter(memberships__org=self.org, pk__in=user_ids).order_by("kind", "email") if user_ids else ())
-        ]
-        picked = self.picked_principal({(p.kind, p.id) for p in principals})
+        principals = principals_of(self.org, held)
+        rows = sorted(
+            (
+                AccessRow(principal, held[subject].ticked, sorted(role_names.get(role_id, "role") for role_id in held[subject].role_ids))
+                for subject, principal in principals.items()
+            ),
+            key=lambda row: row.principal.sort_key,
+        )
+        picked = self.picked_principal(set(principals))
         if picked is not None:
-            principals.append(picked)
+            rows.append(AccessRow(picked, frozenset(), new=True))
         query = self.request.GET.get("q", "").strip()[:100]
-        columns, rows = box_grid(PROJECT_BOXES)
+        columns, box_rows = box_grid(PROJECT_BOXES)
         return {
-            "principals": principals,
+            "access_rows": rows,
             "box_columns": columns,
-            "box_rows": rows,
+            "box_rows": box_rows,
             "manage_access_help": PROJECT_BOXES.box("project_acls").help,
             "query": query,
             "results": self.search(query) if query and self.config_flags.can_edit_access else None,
             "search_url": self.url("project-access-search"),
         }
 
-    def picked_principal(self, listed: set) -> PrincipalAccess | None:
-        """The principal chosen from the search (``?principal=user:<id>``), listed with no boxes yet."""
-        kind, _, raw_id = self.request.GET.get("principal", "").partition(":")
-        try:
-            subject_id = UUID(raw_id)
-        except ValueError:
+    def picked_principal(self, listed: set[Subject]) -> Principal | None:
+        """The principal chosen from the search (``?principal=user:<id>``), to list with no boxes yet."""
+        subject = subject_of_key(self.request.GET.get("principal"))
+        if subject is None or subject in listed or not self.config_flags.can_edit_access:
             return None
-        if kind not in ("user", "group") or (kind, subject_id) in listed or not self.config_flags.can_edit_access:
-            return None
-        principal = resolve_principal(self.org, kind, subject_id)
-        if principal is not None:
-            principal.new = True
-        return principal
+        return find_principal(self.request.user, self.org, subject)
 
     def search(self, query: str) -> list[dict]:
-        """Groups, members and service accounts of the organization whose name or email contains `query`."""
-        groups = PermissionGroup.objects.filter(org=self.org, name__icontains=query).order_by("name")[:SEARCH_LIMIT]
-        users = (
-            User.objects.filter(memberships__org=self.org)
-            .filter(Q(email__icontains=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query))
-            .order_by("kind", "email")[:SEARCH_LIMIT]
-        )
+        """The groups, members and service accounts the person may pick whose name or email contains `query`."""
         base = self.url()
-        results = [
-            {"kind": "group", "name": g.name, "detail": "Permission group", "href": f"{base}?principal=group:{g.pk}#permissions"}
-            for g in groups
+        return [
+            {"principal": principal, "href": f"{base}?principal={principal.key}#permissions"}
+            for principal in principal_choices(self.request.user, self.org, query, limit=SEARCH_LIMIT)
         ]
-        results += [
-            {"kind": "user", "name": u.get_full_name(), "detail": user_detail(u), "href": f"{base}?principal=user:{u.pk}#permissions"}
-            for u in users
-        ]
-        return results
-
-
-def user_detail(user: User) -> str:
-    return "Service account" if user.is_service_account else user.email
-
-
-def resolve_principal(org, kind: str, subject_id: UUID) -> PrincipalAccess | None:
-    """A group of the organization or a member (person or service account), with no boxes."""
-    if kind not in ("user", "group"):
-        return None
-    if kind == "group":
-        group = PermissionGroup.objects.filter(org=org, pk=subject_id).first()
-        return PrincipalAccess("group", group.pk, group.name, "Permission group", frozenset()) if group else None
-    user = User.objects.filter(memberships__org=org, pk=subject_id).first()
-    return PrincipalAccess("user", user.pk, user.get_full_name(), user_detail(user), frozenset()) if user else None
 
 
 def scorer_value(scorer: dict) -> str:
@@ -622,23 +555,27 @@ class ProjectAccess(ProjectConfigurationPage):
 
     requirements_post = requirements_get  # the service checks Manage access as it saves
 
-    def principal(self) -> PrincipalAccess:
-        principal = resolve_principal(self.org, self.kwargs["kind"], self.kwargs["subject_id"])
+    def access_row(self) -> AccessRow:
+        """The principal the URL names with its boxes: one holding grants on the project (whom the list
+        shows), or one the person may pick (:func:`accounts.principals.principal_choices`)."""
+        subject = subject_of_key(f"{self.kwargs['kind']}:{self.kwargs['subject_id']}")
+        if subject is None:
+            raise Http404("No such group, member or service account.")
+        held = boxes_by_subject(PROJECT_BOXES, self.project.pk, subject=subject).get(subject)
+        holder = principals_of(self.org, [subject]).get(subject) if held else None
+        principal = holder or find_principal(self.request.user, self.org, subject)
         if principal is None:
             raise Http404("No such group, member or service account.")
-        records = grant_records(
-            nodes=[Node("project", self.project.pk)], user_id=principal.subject.user_id, group_id=principal.subject.group_id
-        )
-        principal.ticked = frozenset(ticked_by_subject(PROJECT_BOXES, records).get((principal.kind, principal.id), ()))
-        return principal
+        return AccessRow(principal, held.ticked if held else frozenset())
 
-    def page(self, principal: PrincipalAccess, error: str = "", status: int = 200):
+    def page(self, row: AccessRow, error: str = "", status: int = 200):
         columns, rows = box_grid(PROJECT_BOXES)
         context = super(ProjectConfigurationPage, self).get_context_data()
         context.update(
             project=self.project,
             config_flags=self.config_flags,
-            principal=principal,
+            row=row,
+            principal=row.principal,
             box_columns=columns,
             box_rows=rows,
             manage_access_help=PROJECT_BOXES.box("project_acls").help,
@@ -647,14 +584,15 @@ class ProjectAccess(ProjectConfigurationPage):
         return self.render_to_response(context, status=status)
 
     def get(self, request, *args, **kwargs):
-        return self.page(self.principal())
+        return self.page(self.access_row())
 
     def post(self, request, *args, **kwargs):
-        principal = self.principal()
+        row = self.access_row()
+        principal = row.principal
         ticked = request.POST.getlist("boxes")
         unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
         if unknown:
-            return self.page(principal, f"Unknown permissions: {', '.join(unknown)}.", status=400)
+            return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
         try:
             save_boxes(actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked)
         except ValidationError as exc:

@@ -20,21 +20,20 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.text import slugify
 
-from accounts.models import Organization, User
-from accounts.selectors import members_visible_to
+from accounts.models import Organization
+from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
 from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
-from permissions.models import PermissionGroup, Role
+from permissions.models import Role
 from permissions.requirements import Needs, NeedsAny, Requirement
-from permissions.selectors import groups_visible_to
 from projects.events.reads import fetch_events, fetch_trace
 from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
@@ -50,7 +49,6 @@ from web.sdk_snippets import sdk_snippet
 
 PAGE_SIZE = 25  # traces per page of rows
 PREVIEW_LENGTH = 240
-PICKER_LIMIT = 50  # principals per section of the Permissions picker; a search narrows the rest
 
 
 @dataclass(frozen=True)
@@ -229,73 +227,7 @@ def row_views(events: list[dict]) -> list[RowView]:
     return rows
 
 
-# Principals for the Permissions dialog
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Someone access can be given to: a group, a member or a service account of the organization."""
-
-    key: str  # "group:<id>" or "user:<id>"
-    name: str
-    kind: str  # Group, Member, Service account
-    detail: str = ""
-
-    @property
-    def subject(self) -> Subject:
-        kind, raw = self.key.split(":", 1)
-        return Subject(group_id=UUID(raw)) if kind == "group" else Subject(user_id=UUID(raw))
-
-
-def _group_principal(group: PermissionGroup) -> Principal:
-    return Principal(f"group:{group.pk}", group.name, "Group", group.description)
-
-
-def _user_principal(user: User) -> Principal:
-    if user.is_service_account:
-        return Principal(f"user:{user.pk}", user.given_name or user.email, "Service account")
-    return Principal(f"user:{user.pk}", user.full_name or user.email, "Member", user.email if user.full_name else "")
-
-
-BUILTIN_ORDER = Case(
-    *(When(builtin=kind, then=Value(position)) for position, kind in enumerate(PermissionGroup.Builtin.values)),
-    default=Value(len(PermissionGroup.Builtin.values)),
-)
-
-
-def _readable_groups(actor, org: Organization) -> QuerySet:
-    """The groups `actor` may read: Owners, Engineers and Viewers first, then the others by name."""
-    return groups_visible_to(actor, org).order_by(BUILTIN_ORDER, "name")
-
-
-def principal_choices(actor, org: Organization, query: str = "", *, limit: int | None = PICKER_LIMIT) -> list[Principal]:
-    """The principals `actor` may pick: the groups it may read, and the members and service accounts when it
-    may read the organization's members. Two queries at most, whatever the organization's size."""
-    groups = _readable_groups(actor, org)
-    users = members_visible_to(actor, org)
-    query = query.strip()
-    if query:
-        groups = groups.filter(name__icontains=query)
-        users = users.filter(Q(email__icontains=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query))
-    if limit is not None:
-        groups, users = groups[:limit], users[:limit]
-    return [*(_group_principal(g) for g in groups), *(_user_principal(u) for u in users)]
-
-
-def find_principal(actor, org: Organization, key: str) -> Principal | None:
-    """The principal `key` names, if it is one `actor` may pick (see :func:`principal_choices`)."""
-    kind, _, raw = (key or "").partition(":")
-    try:
-        pk = UUID(raw)
-    except ValueError:
-        return None
-    if kind == "group":
-        group = _readable_groups(actor, org).filter(pk=pk).first()
-        return _group_principal(group) if group else None
-    if kind == "user":
-        user = members_visible_to(actor, org).filter(pk=pk).first()
-        return _user_principal(user) if user else None
-    return None
+# Who holds access on an object
 
 
 @dataclass
@@ -310,12 +242,11 @@ class AccessEntry:
 def access_entries(org: Organization, node: Node) -> list[AccessEntry]:
     """The direct grants on `node`, by subject (four queries whatever their number)."""
     records = grant_records(nodes=[node], org_id=org.pk)
-    groups = {g.pk: g for g in PermissionGroup.objects.filter(pk__in={r.group_id for r in records if r.group_id})}
-    users = {u.pk: u for u in User.objects.filter(pk__in={r.user_id for r in records if r.user_id})}
+    principals = principals_of(org, {_subject(record) for record in records})
     roles = dict(Role.objects.filter(pk__in={r.role_id for r in records if r.role_id}).values_list("pk", "name"))
     entries: dict[str, AccessEntry] = {}
     for record in sorted(records, key=lambda r: r.created):
-        principal = _record_principal(record, groups, users)
+        principal = principals.get(_subject(record))
         if principal is None:
             continue
         entry = entries.setdefault(principal.key, AccessEntry(principal))
@@ -325,15 +256,11 @@ def access_entries(org: Organization, node: Node) -> list[AccessEntry]:
                 entry.permissions.append(label)
         elif record.role_id in roles and roles[record.role_id] not in entry.roles:
             entry.roles.append(roles[record.role_id])
-    return sorted(entries.values(), key=lambda e: (e.principal.kind != "Group", e.principal.name.lower()))
+    return sorted(entries.values(), key=lambda e: e.principal.sort_key)
 
 
-def _record_principal(record: GrantRecord, groups: dict, users: dict) -> Principal | None:
-    if record.group_id in groups:
-        return _group_principal(groups[record.group_id])
-    if record.user_id in users:
-        return _user_principal(users[record.user_id])
-    return None
+def _subject(record: GrantRecord) -> Subject:
+    return Subject(user_id=record.user_id, group_id=record.group_id)
 
 
 @dataclass(frozen=True)
@@ -700,7 +627,7 @@ class ObjectPermissions(ObjectPage):
     def chosen_principal(self, key: str | None) -> Principal | None:
         if not key:
             return None
-        principal = find_principal(self.request.user, self.org, key)
+        principal = find_principal(self.request.user, self.org, subject_of_key(key))
         if principal is None:
             raise NotFound("principal", key)
         return principal
@@ -721,7 +648,7 @@ class ObjectPermissions(ObjectPage):
         return context
 
     def post(self, request, *args, **kwargs):
-        principal = find_principal(request.user, self.org, request.POST.get("principal", ""))
+        principal = find_principal(request.user, self.org, subject_of_key(request.POST.get("principal")))
         box_set = object_boxes(self.kind.object_type)
         ticked = request.POST.getlist("boxes")
         if principal is None or set(ticked) - {box.key for box in box_set.boxes}:
