@@ -97,6 +97,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.kind == self.Kind.SERVICE_ACCOUNT
 
     @property
+    def audit_type(self) -> str:
+        return "service_account" if self.is_service_account else "user"
+
+    @property
+    def audit_name(self) -> str:
+        """A service account by its name, a person by the email they sign in with."""
+        return self.given_name if self.is_service_account else self.email
+
+    @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
 
@@ -171,6 +180,8 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An invitation of an email address into an organization and some of its permission groups."""
 
+    audit_type = "invitation"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -209,6 +220,10 @@ class Invitation(models.Model):
         return f"{self.email} to {self.org}"
 
     @property
+    def audit_name(self) -> str:
+        return self.email
+
+    @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
@@ -243,6 +258,10 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.preview_name})"
+
+    @property
+    def audit_type(self) -> str:
+        return self.kind
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()

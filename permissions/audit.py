@@ -31,20 +31,40 @@ def current_origin() -> dict[str, Any]:
     return dict(_origin.get() or {"channel": "system"})
 
 
+def audit_target(target) -> tuple[str, object, str]:
+    """What an event says of the model instance it concerns: its type, id and name.
+
+    A model names its type with ``audit_type`` where it is not a node of the access model (else its
+    ``acl_object_type``), and its name with ``audit_name`` where that is not its ``name``.
+    """
+    target_type = getattr(target, "audit_type", None) or target.acl_object_type
+    name = getattr(target, "audit_name", None)
+    return target_type, target.pk, getattr(target, "name", "") if name is None else name
+
+
 def record_event(
     *,
     actor,
     org,
     action: str,
-    target_type: str,
+    target=None,
+    target_type: str = "",
     target_id: object = "",
     target_name: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Write one audit event. Must run inside the transaction of the change it records."""
+    """Write one audit event. Must run inside the transaction of the change it records.
+
+    The event's target is a model instance (`target`, see :func:`audit_target`; before it is deleted,
+    while it has its id), or for anything else its type, id and name.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Audit events are written inside the transaction of the change they record.")
+    if target is not None:
+        target_type, target_id, target_name = audit_target(target)
+    if not target_type:
+        raise ValueError("An audit event names the type of its target.")
     return AuditEvent.objects.create(
         org=org,
         actor=actor,

@@ -66,9 +66,7 @@ def service_account_create(*, actor, org: Organization, name: str, group_ids: It
         actor=actor,
         org=org,
         action="service_account.create",
-        target_type="service_account",
-        target_id=account.pk,
-        target_name=name,
+        target=account,
         after={"name": name, "groups": sorted(str(g.pk) for g in groups)},
     )
     invalidate_access_cache()
@@ -93,9 +91,7 @@ def service_account_rename(*, actor, org: Organization, account_id: UUID, name: 
         actor=actor,
         org=org,
         action="service_account.update",
-        target_type="service_account",
-        target_id=account.pk,
-        target_name=account.given_name,
+        target=account,
         before=before,
         after={"name": account.given_name},
     )
@@ -112,9 +108,7 @@ def service_account_delete(*, actor, org: Organization, account_id: UUID) -> Non
         actor=actor,
         org=org,
         action="service_account.delete",
-        target_type="service_account",
-        target_id=account.pk,
-        target_name=account.given_name,
+        target=account,
         before={"name": account.given_name},
     )
     account.delete()  # its membership, group memberships, grants and tokens go with it
@@ -143,9 +137,7 @@ def service_token_create(
         actor=actor,
         org=org,
         action="service_token.create",
-        target_type="service_token",
-        target_id=key.pk,
-        target_name=key.name,
+        target=key,
         after=_key_state(key),
     )
     return key, token.raw
@@ -157,16 +149,8 @@ def service_token_revoke(*, actor, org: Organization, token_id: UUID) -> ApiKey:
     key = ApiKey.objects.select_for_update().filter(pk=token_id, org=org, kind=ApiKey.Kind.SERVICE_TOKEN).first()
     if key is None:
         raise NotFound("service_token", token_id)
+    record_event(actor=actor, org=org, action="service_token.delete", target=key, before=_key_state(key))
     key.delete()
-    record_event(
-        actor=actor,
-        org=org,
-        action="service_token.delete",
-        target_type="service_token",
-        target_id=token_id,
-        target_name=key.name,
-        before=_key_state(key),
-    )
     return key
 
 
@@ -195,9 +179,7 @@ def api_key_create(
         created_by=actor,
         expires_at=_clean_expiry(expires_at),
     )
-    record_event(
-        actor=actor, org=org, action="api_key.create", target_type="api_key", target_id=key.pk, target_name=key.name, after=_key_state(key)
-    )
+    record_event(actor=actor, org=org, action="api_key.create", target=key, after=_key_state(key))
     return key, token.raw
 
 
@@ -207,16 +189,8 @@ def api_key_delete(*, actor: User, key_id: UUID) -> ApiKey:
     key = ApiKey.objects.select_for_update().filter(pk=key_id, user=actor, kind=ApiKey.Kind.API_KEY).first()
     if key is None:
         raise NotFound("api_key", key_id)
+    record_event(actor=actor, org=key.org, action="api_key.delete", target=key, before=_key_state(key))
     key.delete()
-    record_event(
-        actor=actor,
-        org=key.org,
-        action="api_key.delete",
-        target_type="api_key",
-        target_id=key_id,
-        target_name=key.name,
-        before=_key_state(key),
-    )
     return key
 
 

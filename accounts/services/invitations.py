@@ -79,9 +79,7 @@ def invitation_resend(*, actor, invitation: Invitation, site_url: str) -> Invita
         actor=actor,
         org=invitation.org,
         action="invitation.resend",
-        target_type="invitation",
-        target_id=invitation.pk,
-        target_name=invitation.email,
+        target=invitation,
         before=before,
         after={"expires_at": invitation.expires_at.isoformat()},
     )

@@ -68,9 +68,7 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
         actor=actor,
         org=org,
         action="invitation.create",
-        target_type="invitation",
-        target_id=invitation.pk,
-        target_name=email,
+        target=invitation,
         after={"email": email, "groups": sorted(str(g.pk) for g in groups)},
     )
     return invitation
@@ -88,9 +86,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
         actor=actor,
         org=invitation.org,
         action="invitation.revoke",
-        target_type="invitation",
-        target_id=invitation.pk,
-        target_name=invitation.email,
+        target=invitation,
     )
 
 
@@ -112,9 +108,7 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
         actor=user,
         org=invitation.org,
         action="member.join",
-        target_type="user",
-        target_id=user.pk,
-        target_name=user.email,
+        target=user,
         after={"invitation": str(invitation.pk)},
     )
     invalidate_access_cache()
@@ -186,9 +180,7 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
         actor=actor,
         org=org,
         action="member.remove",
-        target_type="user",
-        target_id=user.pk,
-        target_name=user.email,
+        target=user,
         before={"groups": sorted(map(str, group_ids))},
     )
     if user.is_service_account:

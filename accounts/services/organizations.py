@@ -40,9 +40,7 @@ def organization_create(*, name: str, owner: User) -> Organization:
         actor=owner,
         org=org,
         action="organization.create",
-        target_type="organization",
-        target_id=org.pk,
-        target_name=org.name,
+        target=org,
         after=organization_state(org),
     )
     invalidate_access_cache()
@@ -90,9 +88,7 @@ def organization_update(*, actor, org: Organization, **changes) -> Organization:
             actor=actor,
             org=org,
             action="organization.update",
-            target_type="organization",
-            target_id=org.pk,
-            target_name=org.name,
+            target=org,
             before=before,
             after=after,
         )

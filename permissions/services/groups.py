@@ -158,9 +158,7 @@ def group_create(
         actor=actor,
         org=org,
         action="group.create",
-        target_type="group",
-        target_id=group.pk,
-        target_name=group.name,
+        target=group,
         after=group_state(group),
     )
     invalidate_access_cache()
@@ -218,9 +216,7 @@ def group_update(
             actor=actor,
             org=group.org,
             action="group.update",
-            target_type="group",
-            target_id=group.pk,
-            target_name=group.name,
+            target=group,
             before=before,
             after=after,
         )
@@ -235,8 +231,6 @@ def group_delete(*, actor, group: PermissionGroup) -> None:
         raise ValidationError(f"The built-in group {group.name} cannot be deleted.")
     before = group_state(group)
     AclGrant.objects.filter(object_type="group", object_id=group.pk).delete()
-    record_event(
-        actor=actor, org=group.org, action="group.delete", target_type="group", target_id=group.pk, target_name=group.name, before=before
-    )
+    record_event(actor=actor, org=group.org, action="group.delete", target=group, before=before)
     group.auth_group.delete()  # cascades to the group, its nesting rows and every grant to or on it
     invalidate_access_cache()

@@ -119,9 +119,7 @@ def role_create(
         raise ValidationError(f"A role named {name!r} already exists in this organization.") from exc
     RolePermission.objects.bulk_create([RolePermission(role=role, permission=p, restrict_object_type=r) for p, r in pairs])
     _add_member_roles(role, members)
-    record_event(
-        actor=actor, org=org, action="role.create", target_type="role", target_id=role.pk, target_name=role.name, after=role_state(role)
-    )
+    record_event(actor=actor, org=org, action="role.create", target=role, after=role_state(role))
     invalidate_access_cache()
     return role
 
@@ -167,9 +165,7 @@ def role_update(
             actor=actor,
             org=role.org,
             action="role.update",
-            target_type="role",
-            target_id=role.pk,
-            target_name=role.name,
+            target=role,
             before=before,
             after=after,
         )
@@ -184,8 +180,6 @@ def role_delete(*, actor, role: Role) -> None:
     require(actor, "delete", role)
     before = role_state(role)
     AclGrant.objects.filter(object_type="role", object_id=role.pk).delete()
-    record_event(
-        actor=actor, org=role.org, action="role.delete", target_type="role", target_id=role.pk, target_name=role.name, before=before
-    )
+    record_event(actor=actor, org=role.org, action="role.delete", target=role, before=before)
     role.delete()  # cascades to its pairs, nesting rows and every grant of it
     invalidate_access_cache()

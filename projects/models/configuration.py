@@ -14,6 +14,8 @@ from django.utils import timezone
 class ProjectTag(models.Model):
     """A tag people and programs put on rows and objects of a project (name unique in the project)."""
 
+    audit_type = "project_tag"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=255)
@@ -52,6 +54,8 @@ class ProjectScore(models.Model):
         FREE_FORM = "free-form"
 
     AGGREGATE_TYPES = (ScoreType.WEIGHTED, ScoreType.MINIMUM, ScoreType.MAXIMUM)
+
+    audit_type = "project_score"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")

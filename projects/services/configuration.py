@@ -375,9 +375,7 @@ def project_tag_create(*, actor, project: Project, name: str, description: str =
         actor=actor,
         org=project.org,
         action="project_tag.create",
-        target_type="project_tag",
-        target_id=tag.pk,
-        target_name=tag.name,
+        target=tag,
         after=_state(tag, TAG_FIELDS),
     )
     return tag
@@ -414,9 +412,7 @@ def project_tag_update(
             actor=actor,
             org=tag.project.org,
             action="project_tag.update",
-            target_type="project_tag",
-            target_id=tag.pk,
-            target_name=tag.name,
+            target=tag,
             before=before,
             after=after,
         )
@@ -432,9 +428,7 @@ def project_tag_delete(*, actor, tag: ProjectTag) -> None:
         actor=actor,
         org=tag.project.org,
         action="project_tag.delete",
-        target_type="project_tag",
-        target_id=tag.pk,
-        target_name=tag.name,
+        target=tag,
         before=_state(tag, TAG_FIELDS),
     )
     tag.delete()
@@ -479,9 +473,7 @@ def project_score_create(
         actor=actor,
         org=project.org,
         action="project_score.create",
-        target_type="project_score",
-        target_id=score.pk,
-        target_name=score.name,
+        target=score,
         after=_state(score, SCORE_FIELDS),
     )
     return score
@@ -533,9 +525,7 @@ def project_score_update(
             actor=actor,
             org=score.project.org,
             action="project_score.update",
-            target_type="project_score",
-            target_id=score.pk,
-            target_name=score.name,
+            target=score,
             before=before,
             after=after,
         )
@@ -551,9 +541,7 @@ def project_score_delete(*, actor, score: ProjectScore) -> None:
         actor=actor,
         org=score.project.org,
         action="project_score.delete",
-        target_type="project_score",
-        target_id=score.pk,
-        target_name=score.name,
+        target=score,
         before=_state(score, SCORE_FIELDS),
     )
     score.delete()

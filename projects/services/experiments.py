@@ -185,9 +185,7 @@ def _save_and_audit(obj: ProjectObject, *, actor, fields: list[str], state, befo
             actor=actor,
             org=obj.project.org,
             action=f"{obj.acl_object_type}.update",
-            target_type=obj.acl_object_type,
-            target_id=obj.pk,
-            target_name=obj.name,
+            target=obj,
             before=before,
             after=after,
         )

@@ -74,9 +74,7 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
         actor=actor,
         org=org,
         action="project.create",
-        target_type="project",
-        target_id=project.pk,
-        target_name=name,
+        target=project,
         after=_state(project, ("name", "description")),
     )
     invalidate_access_cache()
@@ -183,9 +181,7 @@ def project_update(
             actor=actor,
             org=project.org,
             action="project.update",
-            target_type="project",
-            target_id=project.pk,
-            target_name=project.name,
+            target=project,
             before=before,
             after=after,
         )
@@ -204,9 +200,7 @@ def project_delete(*, actor, project: Project) -> Project:
             actor=actor,
             org=project.org,
             action="project.delete",
-            target_type="project",
-            target_id=project.pk,
-            target_name=project.name,
+            target=project,
             before=_state(project, PROJECT_FIELDS),
         )
     return project
@@ -238,9 +232,7 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
         actor=actor,
         org=project.org,
         action=f"{object_type}.create",
-        target_type=object_type,
-        target_id=obj.pk,
-        target_name=name,
+        target=obj,
         after=_state(obj, ("name", "description")),
     )
     invalidate_access_cache()
@@ -259,9 +251,7 @@ def object_delete(*, actor, obj: ProjectObject) -> ProjectObject:
             actor=actor,
             org=obj.project.org,
             action=f"{obj.acl_object_type}.delete",
-            target_type=obj.acl_object_type,
-            target_id=obj.pk,
-            target_name=obj.name,
+            target=obj,
             before=_state(obj, ("name",)),
         )
     return obj

@@ -111,9 +111,7 @@ def playground_update(
             actor=actor,
             org=playground.project.org,
             action="prompt_session.update",
-            target_type="prompt_session",
-            target_id=playground.pk,
-            target_name=playground.name,
+            target=playground,
             before=before,
             after=after,
         )

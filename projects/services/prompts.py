@@ -453,9 +453,7 @@ def _change(*, actor, prompt: Prompt, changes: dict[str, Any]) -> Prompt:
         actor=actor,
         org=prompt.project.org,
         action="prompt.update",
-        target_type="prompt",
-        target_id=prompt.pk,
-        target_name=prompt.name,
+        target=prompt,
         before={field: before[field] for field in changed},
         after={**{field: after[field] for field in changed}, "_xact_id": str(prompt.xact_id)},
     )
