@@ -87,14 +87,7 @@ def service_account_rename(*, actor, org: Organization, account_id: UUID, name: 
     before = {"name": account.given_name}
     account.given_name = _clean_name(name, "service account")
     account.save(update_fields=["given_name"])
-    record_event(
-        actor=actor,
-        org=org,
-        action="service_account.update",
-        target=account,
-        before=before,
-        after={"name": account.given_name},
-    )
+    record_event(actor=actor, org=org, action="service_account.update", target=account, before=before, after={"name": account.given_name})
     return account
 
 
@@ -104,13 +97,7 @@ def service_account_delete(*, actor, org: Organization, account_id: UUID) -> Non
     account = _service_account(org, account_id)
     if account.groups.filter(permission_group__org=org, permission_group__builtin=PermissionGroup.Builtin.OWNERS).exists():
         ensure_owner_remains(org, removing_user_ids=[account.pk])
-    record_event(
-        actor=actor,
-        org=org,
-        action="service_account.delete",
-        target=account,
-        before={"name": account.given_name},
-    )
+    record_event(actor=actor, org=org, action="service_account.delete", target=account, before={"name": account.given_name})
     account.delete()  # its membership, group memberships, grants and tokens go with it
     invalidate_access_cache()
 
@@ -133,13 +120,7 @@ def service_token_create(
         created_by=actor,
         expires_at=_clean_expiry(expires_at),
     )
-    record_event(
-        actor=actor,
-        org=org,
-        action="service_token.create",
-        target=key,
-        after=_key_state(key),
-    )
+    record_event(actor=actor, org=org, action="service_token.create", target=key, after=_key_state(key))
     return key, token.raw
 
 

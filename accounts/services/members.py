@@ -82,12 +82,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
         raise ValidationError("This invitation is no longer pending.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record_event(
-        actor=actor,
-        org=invitation.org,
-        action="invitation.revoke",
-        target=invitation,
-    )
+    record_event(actor=actor, org=invitation.org, action="invitation.revoke", target=invitation)
 
 
 @transaction.atomic
@@ -104,13 +99,7 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    record_event(
-        actor=user,
-        org=invitation.org,
-        action="member.join",
-        target=user,
-        after={"invitation": str(invitation.pk)},
-    )
+    record_event(actor=user, org=invitation.org, action="member.join", target=user, after={"invitation": str(invitation.pk)})
     invalidate_access_cache()
     return membership
 
@@ -176,13 +165,7 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
     _delete_grants_of(user, org)
     ApiKey.objects.filter(org=org, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     membership.delete()
-    record_event(
-        actor=actor,
-        org=org,
-        action="member.remove",
-        target=user,
-        before={"groups": sorted(map(str, group_ids))},
-    )
+    record_event(actor=actor, org=org, action="member.remove", target=user, before={"groups": sorted(map(str, group_ids))})
     if user.is_service_account:
         user.delete()
     invalidate_access_cache()

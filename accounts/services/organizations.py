@@ -36,13 +36,7 @@ def organization_create(*, name: str, owner: User) -> Organization:
     groups = create_builtin_groups(org=org, actor=owner)
     Membership.objects.create(org=org, user=owner)
     groups["owners"].auth_group.user_set.add(owner)
-    record_event(
-        actor=owner,
-        org=org,
-        action="organization.create",
-        target=org,
-        after=organization_state(org),
-    )
+    record_event(actor=owner, org=org, action="organization.create", target=org, after=organization_state(org))
     invalidate_access_cache()
     return org
 
@@ -84,12 +78,5 @@ def organization_update(*, actor, org: Organization, **changes) -> Organization:
     org.save(update_fields=list(SETTINGS_FIELDS))
     after = organization_state(org)
     if after != before:
-        record_event(
-            actor=actor,
-            org=org,
-            action="organization.update",
-            target=org,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=org, action="organization.update", target=org, before=before, after=after)
     return org

@@ -154,13 +154,7 @@ def group_create(
     members = _groups_of_org(org, member_groups)
     group.auth_group.user_set.add(*users)
     GroupNesting.objects.bulk_create([GroupNesting(group=group, member_group=m) for m in members])
-    record_event(
-        actor=actor,
-        org=org,
-        action="group.create",
-        target=group,
-        after=group_state(group),
-    )
+    record_event(actor=actor, org=org, action="group.create", target=group, after=group_state(group))
     invalidate_access_cache()
     return group
 
@@ -212,14 +206,7 @@ def group_update(
 
     after = group_state(group)
     if after != before:
-        record_event(
-            actor=actor,
-            org=group.org,
-            action="group.update",
-            target=group,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=group.org, action="group.update", target=group, before=before, after=after)
     invalidate_access_cache()
     return group
 

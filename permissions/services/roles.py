@@ -161,14 +161,7 @@ def role_update(
     RoleNesting.objects.filter(role=role, member_role_id__in=[UUID(str(r)) for r in remove_member_roles]).delete()
     after = role_state(role)
     if after != before:
-        record_event(
-            actor=actor,
-            org=role.org,
-            action="role.update",
-            target=role,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=role.org, action="role.update", target=role, before=before, after=after)
     invalidate_access_cache()
     return role
 

@@ -371,13 +371,7 @@ def project_tag_create(*, actor, project: Project, name: str, description: str =
     if ProjectTag.objects.filter(project=project, name=tag.name).exists():
         raise ValidationError(f"A project tag named {tag.name!r} already exists in this project.")
     _save_unique(tag, "project tag")
-    record_event(
-        actor=actor,
-        org=project.org,
-        action="project_tag.create",
-        target=tag,
-        after=_state(tag, TAG_FIELDS),
-    )
+    record_event(actor=actor, org=project.org, action="project_tag.create", target=tag, after=_state(tag, TAG_FIELDS))
     return tag
 
 
@@ -408,14 +402,7 @@ def project_tag_update(
     after = _state(tag, TAG_FIELDS)
     if after != before:
         _save_unique(tag, "project tag", update_fields=list(TAG_FIELDS))
-        record_event(
-            actor=actor,
-            org=tag.project.org,
-            action="project_tag.update",
-            target=tag,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=tag.project.org, action="project_tag.update", target=tag, before=before, after=after)
     return tag
 
 
@@ -424,13 +411,7 @@ def project_tag_delete(*, actor, tag: ProjectTag) -> None:
     """Remove a tag from its project (update on the project). Rows already tagged keep the tag's name."""
     require(actor, "update", _live_project(tag.project))
     tag = ProjectTag.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=tag.pk)
-    record_event(
-        actor=actor,
-        org=tag.project.org,
-        action="project_tag.delete",
-        target=tag,
-        before=_state(tag, TAG_FIELDS),
-    )
+    record_event(actor=actor, org=tag.project.org, action="project_tag.delete", target=tag, before=_state(tag, TAG_FIELDS))
     tag.delete()
 
 
@@ -469,13 +450,7 @@ def project_score_create(
     if ProjectScore.objects.filter(project=project, name=name).exists():
         raise ValidationError(f"A project score named {name!r} already exists in this project.")
     _save_unique(score, "project score")
-    record_event(
-        actor=actor,
-        org=project.org,
-        action="project_score.create",
-        target=score,
-        after=_state(score, SCORE_FIELDS),
-    )
+    record_event(actor=actor, org=project.org, action="project_score.create", target=score, after=_state(score, SCORE_FIELDS))
     return score
 
 
@@ -521,14 +496,7 @@ def project_score_update(
     after = _state(score, SCORE_FIELDS)
     if after != before:
         _save_unique(score, "project score", update_fields=list(SCORE_FIELDS))
-        record_event(
-            actor=actor,
-            org=score.project.org,
-            action="project_score.update",
-            target=score,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=score.project.org, action="project_score.update", target=score, before=before, after=after)
     return score
 
 
@@ -537,11 +505,5 @@ def project_score_delete(*, actor, score: ProjectScore) -> None:
     """Remove a score from its project (update on the project); values already given to rows stay."""
     require(actor, "update", _live_project(score.project))
     score = ProjectScore.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=score.pk)
-    record_event(
-        actor=actor,
-        org=score.project.org,
-        action="project_score.delete",
-        target=score,
-        before=_state(score, SCORE_FIELDS),
-    )
+    record_event(actor=actor, org=score.project.org, action="project_score.delete", target=score, before=_state(score, SCORE_FIELDS))
     score.delete()

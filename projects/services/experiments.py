@@ -181,14 +181,7 @@ def _save_and_audit(obj: ProjectObject, *, actor, fields: list[str], state, befo
         raise ValidationError(f"A {obj.acl_object_type} with that name already exists in this project.") from exc
     after = state(obj)
     if after != before:
-        record_event(
-            actor=actor,
-            org=obj.project.org,
-            action=f"{obj.acl_object_type}.update",
-            target=obj,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.update", target=obj, before=before, after=after)
     return obj
 
 

@@ -70,13 +70,7 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
     except IntegrityError as exc:
         raise ValidationError(f"A project named {name!r} already exists.") from exc
     _grant_creator_ownership(actor=actor, org=org, node=Node("project", project.pk))
-    record_event(
-        actor=actor,
-        org=org,
-        action="project.create",
-        target=project,
-        after=_state(project, ("name", "description")),
-    )
+    record_event(actor=actor, org=org, action="project.create", target=project, after=_state(project, ("name", "description")))
     invalidate_access_cache()
     return project
 
@@ -177,14 +171,7 @@ def project_update(
                 project.save(update_fields=list(PROJECT_FIELDS))
         except IntegrityError as exc:
             raise ValidationError(f"A project named {project.name!r} already exists.") from exc
-        record_event(
-            actor=actor,
-            org=project.org,
-            action="project.update",
-            target=project,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=project.org, action="project.update", target=project, before=before, after=after)
     return project
 
 
@@ -196,13 +183,7 @@ def project_delete(*, actor, project: Project) -> Project:
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
         project.save(update_fields=["deleted_at"])
-        record_event(
-            actor=actor,
-            org=project.org,
-            action="project.delete",
-            target=project,
-            before=_state(project, PROJECT_FIELDS),
-        )
+        record_event(actor=actor, org=project.org, action="project.delete", target=project, before=_state(project, PROJECT_FIELDS))
     return project
 
 
@@ -228,13 +209,7 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     except IntegrityError as exc:
         raise ValidationError(f"A {object_type} with that name already exists in this project.") from exc
     _grant_creator_ownership(actor=actor, org=project.org, node=Node(object_type, obj.pk))
-    record_event(
-        actor=actor,
-        org=project.org,
-        action=f"{object_type}.create",
-        target=obj,
-        after=_state(obj, ("name", "description")),
-    )
+    record_event(actor=actor, org=project.org, action=f"{object_type}.create", target=obj, after=_state(obj, ("name", "description")))
     invalidate_access_cache()
     return obj
 
@@ -247,11 +222,5 @@ def object_delete(*, actor, obj: ProjectObject) -> ProjectObject:
     if obj.deleted_at is None:
         obj.deleted_at = timezone.now()
         obj.save(update_fields=["deleted_at"])
-        record_event(
-            actor=actor,
-            org=obj.project.org,
-            action=f"{obj.acl_object_type}.delete",
-            target=obj,
-            before=_state(obj, ("name",)),
-        )
+        record_event(actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.delete", target=obj, before=_state(obj, ("name",)))
     return obj

@@ -107,14 +107,7 @@ def playground_update(
         playground.prompts.add(*added)
     after = _state(playground, playground_prompt_ids(playground))
     if after != before:
-        record_event(
-            actor=actor,
-            org=playground.project.org,
-            action="prompt_session.update",
-            target=playground,
-            before=before,
-            after=after,
-        )
+        record_event(actor=actor, org=playground.project.org, action="prompt_session.update", target=playground, before=before, after=after)
     return playground
 
 
