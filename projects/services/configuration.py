@@ -386,33 +386,50 @@ def project_tag_update(
     position: str | None = None,
 ) -> ProjectTag:
     """Change a tag (update on its project); arguments left None are left as they are."""
-    require(actor, "update", _live_project(tag.project))
-    tag = ProjectTag.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=tag.pk)
+    tag = _locked_for_change(actor, tag)
     before = _state(tag, TAG_FIELDS)
     if name is not None:
-        tag.name = _name(name, "project tag")
-        if ProjectTag.objects.filter(project_id=tag.project_id, name=tag.name).exclude(pk=tag.pk).exists():
-            raise ValidationError(f"A project tag named {tag.name!r} already exists in this project.")
+        _rename(tag, name, "project tag")
     if description is not None:
         tag.description = _text(description, "description")
     if color is not None:
         tag.color = _text(color, "color", max_length=64)
     if position is not None:
         tag.position = _text(position, "position", max_length=255)
-    after = _state(tag, TAG_FIELDS)
-    if after != before:
-        _save_unique(tag, "project tag", update_fields=list(TAG_FIELDS))
-        record_event(actor=actor, org=tag.project.org, action="project_tag.update", target=tag, before=before, after=after)
+    _save_change(actor, tag, before, TAG_FIELDS, "project tag")
     return tag
 
 
 @transaction.atomic
 def project_tag_delete(*, actor, tag: ProjectTag) -> None:
     """Remove a tag from its project (update on the project). Rows already tagged keep the tag's name."""
-    require(actor, "update", _live_project(tag.project))
-    tag = ProjectTag.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=tag.pk)
-    record_event(actor=actor, org=tag.project.org, action="project_tag.delete", target=tag, before=_state(tag, TAG_FIELDS))
-    tag.delete()
+    _delete(actor, tag, TAG_FIELDS)
+
+
+def _locked_for_change(actor, item: ProjectTag | ProjectScore) -> ProjectTag | ProjectScore:
+    """The tag or score, locked until the change commits, once the actor may update its project."""
+    require(actor, "update", _live_project(item.project))
+    return type(item).objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=item.pk)
+
+
+def _rename(item: ProjectTag | ProjectScore, name: str, label: str) -> None:
+    item.name = _name(name, label)
+    if type(item).objects.filter(project_id=item.project_id, name=item.name).exclude(pk=item.pk).exists():
+        raise ValidationError(f"A {label} named {item.name!r} already exists in this project.")
+
+
+def _save_change(actor, item: ProjectTag | ProjectScore, before: dict, fields: tuple[str, ...], label: str) -> None:
+    """Save and audit the item if any of its `fields` changed."""
+    after = _state(item, fields)
+    if after != before:
+        _save_unique(item, label, update_fields=list(fields))
+        record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.update", target=item, before=before, after=after)
+
+
+def _delete(actor, item: ProjectTag | ProjectScore, fields: tuple[str, ...]) -> None:
+    item = _locked_for_change(actor, item)
+    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.delete", target=item, before=_state(item, fields))
+    item.delete()
 
 
 _UNCHANGED: Any = object()
@@ -472,13 +489,10 @@ def project_score_update(
     `config` left out are kept, and given (None included) replace the stored value whole. When the type,
     categories or config change, the resulting definition is validated whole, online scorers included.
     """
-    require(actor, "update", _live_project(score.project))
-    score = ProjectScore.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=score.pk)
+    score = _locked_for_change(actor, score)
     before = _state(score, SCORE_FIELDS)
     if name is not None:
-        score.name = _name(name, "project score")
-        if ProjectScore.objects.filter(project_id=score.project_id, name=score.name).exclude(pk=score.pk).exists():
-            raise ValidationError(f"A project score named {score.name!r} already exists in this project.")
+        _rename(score, name, "project score")
     if description is not None:
         score.description = _text(description, "description")
     if position is not None:
@@ -493,17 +507,11 @@ def project_score_update(
         )
         if score_type is not None:
             score.score_type = score_type
-    after = _state(score, SCORE_FIELDS)
-    if after != before:
-        _save_unique(score, "project score", update_fields=list(SCORE_FIELDS))
-        record_event(actor=actor, org=score.project.org, action="project_score.update", target=score, before=before, after=after)
+    _save_change(actor, score, before, SCORE_FIELDS, "project score")
     return score
 
 
 @transaction.atomic
 def project_score_delete(*, actor, score: ProjectScore) -> None:
     """Remove a score from its project (update on the project); values already given to rows stay."""
-    require(actor, "update", _live_project(score.project))
-    score = ProjectScore.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=score.pk)
-    record_event(actor=actor, org=score.project.org, action="project_score.delete", target=score, before=_state(score, SCORE_FIELDS))
-    score.delete()
+    _delete(actor, score, SCORE_FIELDS)
