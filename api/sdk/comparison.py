@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
-from api.events import MetricSummarySerializer, ScoreSummarySerializer
+from api.events.serializers import MetricSummarySerializer, ScoreSummarySerializer
 from api.experiments import LiveExperiments
 from api.schema import error_responses
 from projects.events.summaries import summarize_experiment
