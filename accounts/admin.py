@@ -23,7 +23,8 @@ from accounts.services.credentials import (
 )
 from accounts.services.members import invitation_revoke, member_invite
 from accounts.services.organizations import SETTINGS_FIELDS, organization_create, organization_update
-from permissions.admin import GuardedServiceAdmin, ReadOnlyAdmin, ServiceAdmin, changed, operator_write
+from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, operator_write
+from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from permissions.models import PermissionGroup
 

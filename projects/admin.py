@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from permissions.admin import GuardedServiceAdmin, ReadOnlyAdmin, ServiceAdmin, changed, organization_display
+from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, organization_display
+from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from projects.models import (
     Dataset,

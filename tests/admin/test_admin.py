@@ -20,7 +20,7 @@ from guardian.admin import GuardedModelAdmin
 
 from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
-from permissions.admin import ReadOnlyAdmin, ServiceAdmin
+from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin
 from permissions.engine import Node
 from permissions.grant_tables import GroupGrantTable, UserGrantTable
 from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
