@@ -1,0 +1,233 @@
+"""The score sections of a project's Configuration page: human review, aggregate scores and online scoring.
+
+A score's dialog edits its definition in form fields and rows (categories, or the scores aggregated);
+:func:`definition_from` turns them into the arguments of the score services, which validate the whole
+definition (online scorers included) and answer in the API's terms, which :func:`humane` names as the
+form does.
+"""
+
+import re
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+
+from projects.models import Project, ProjectScore, Prompt
+from projects.selectors import objects_readable_by
+from projects.services.configuration import GLOBAL_SCORERS
+from web.forms.configuration import (
+    AGGREGATE_TYPES,
+    HUMAN_REVIEW_TYPES,
+    SCORE_TYPE_LABELS,
+    AggregateForm,
+    CategoryRows,
+    HumanReviewForm,
+    OnlineScoringForm,
+    ScoreType,
+    WeightRows,
+)
+from web.views.project_configuration.base import ConfigurationBase, Editor
+
+SECTION_OF_TYPE = {
+    **dict.fromkeys(HUMAN_REVIEW_TYPES, "human-review"),
+    **dict.fromkeys(AGGREGATE_TYPES, "aggregate"),
+    ScoreType.ONLINE: "online",
+}
+ANCHORS = {"human-review": "human-review", "aggregate": "aggregate-scores", "online": "online-scoring"}
+
+
+class ScoresSection(ConfigurationBase):
+    """The project's scores, by section, and their create and edit dialogs."""
+
+    def readable_scorer_functions(self) -> list[Prompt]:
+        functions = objects_readable_by(
+            self.request.user, Prompt, project__org=self.org, project__deleted_at__isnull=True, function_type=Prompt.FunctionType.SCORER
+        )
+        return list(functions.select_related("project").order_by("name"))
+
+    def scorer_choices(self, functions: list[Prompt], extra: list[dict] = ()) -> list:
+        built_in = [(f"global:{name}", name) for name in GLOBAL_SCORERS]
+        own = [(f"function:{f.pk}", f"{f.name} ({f.project.name})") for f in functions]
+        known = {value for value, _ in own}
+        for scorer in extra:  # scorers already on a rule that the person cannot read: kept, named by id
+            value = scorer_value(scorer)
+            if value.startswith("function:") and value not in known:
+                own.append((value, f"Function {scorer.get('id')}"))
+                known.add(value)
+        return [("Built-in", built_in), ("Functions", own)] if own else [("Built-in", built_in)]
+
+    def score_editor(self, kind: str, score: ProjectScore | None = None, data=None, functions=None) -> Editor:
+        prefix = f"score-{score.pk.hex}" if score else f"{kind}-new"
+        action = self.url("project-score-update", score_id=score.pk) if score else self.url("project-score-create", kind=kind)
+        initial: dict[str, Any] = {"name": score.name, "description": score.description} if score else {}
+        if kind == "human-review":
+            if score:
+                initial.update(score_type=score.score_type, multi_select=bool((score.config or {}).get("multi_select")))
+            rows = [{"name": c.get("name"), "value": c.get("value")} for c in (score.categories or [])] if score else []
+            title = f"Edit {score.name}" if score else "Create human review score"
+            return Editor(
+                prefix,
+                title,
+                action,
+                HumanReviewForm(data, initial=initial, prefix=prefix),
+                CategoryRows(data, initial=rows, prefix=f"{prefix}-rows"),
+                kind,
+            )
+        if kind == "aggregate":
+            rows = []
+            if score:
+                initial["score_type"] = score.score_type
+                categories = score.categories or ()
+                if isinstance(categories, dict):
+                    # A JSON object keeps no order (PostgreSQL's jsonb sorts keys its own way): show weights by name.
+                    rows = [{"name": name, "value": weight} for name, weight in sorted(categories.items())]
+                else:
+                    rows = [{"name": name} for name in categories]
+            title = f"Edit {score.name}" if score else "Create aggregate score"
+            return Editor(
+                prefix,
+                title,
+                action,
+                AggregateForm(data, initial=initial, prefix=prefix),
+                WeightRows(data, initial=rows, prefix=f"{prefix}-rows"),
+                kind,
+            )
+        online = ((score.config or {}).get("online") or {}) if score else {}
+        if score:
+            initial.update(
+                scorers=[scorer_value(s) for s in online.get("scorers") or ()],
+                sampling_rate=f"{online.get('sampling_rate', 0) * 100:g}",
+                apply_to_root_span=bool(online.get("apply_to_root_span", True)),
+                span_names=", ".join(online.get("apply_to_span_names") or ()),
+            )
+        choices = self.scorer_choices(functions if functions is not None else self.readable_scorer_functions(), online.get("scorers") or [])
+        form = OnlineScoringForm(data, initial=initial, prefix=prefix, scorer_choices=choices)
+        return Editor(prefix, f"Edit {score.name}" if score else "Create online scoring rule", action, form, kind=kind)
+
+    def scores_context(self, failed: Editor | None) -> dict:
+        scores = list(ProjectScore.objects.filter(project=self.project).order_by("position", "name"))
+        functions = self.readable_scorer_functions()
+        function_names = {str(f.pk): f.name for f in functions}
+        human = self.entries(
+            [s for s in scores if s.score_type in HUMAN_REVIEW_TYPES], lambda s: self.score_editor("human-review", s), failed
+        )
+        aggregate = self.entries(
+            [s for s in scores if s.score_type in AGGREGATE_TYPES], lambda s: self.score_editor("aggregate", s), failed
+        )
+        online = self.entries(
+            [s for s in scores if s.score_type == ScoreType.ONLINE], lambda s: self.score_editor("online", s, functions=functions), failed
+        )
+        for entry in online:
+            entry["rule"] = describe_rule(entry["item"], function_names)
+        for entry in human + aggregate:
+            entry["definition"] = describe_score(entry["item"])
+            entry["type_label"] = SCORE_TYPE_LABELS[entry["item"].score_type]
+        context = {"human_review": human, "aggregate": aggregate, "online": online}
+        if self.config_flags.can_update:
+            context.update(
+                new_human_review=self.editor_or_failed(self.score_editor("human-review"), failed),
+                new_aggregate=self.editor_or_failed(self.score_editor("aggregate"), failed),
+                new_online=self.editor_or_failed(self.score_editor("online", functions=functions), failed),
+            )
+        return context
+
+
+def scorer_value(scorer: dict) -> str:
+    if scorer.get("type") == "function":
+        return f"function:{scorer.get('id')}"
+    return f"global:{scorer.get('name')}"
+
+
+def describe_score(score: ProjectScore) -> str:
+    categories = score.categories
+    if score.score_type == ScoreType.CATEGORICAL and isinstance(categories, list):
+        return ", ".join(f"{c.get('name')} ({c.get('value'):g})" for c in categories if isinstance(c, dict))
+    if score.score_type == ScoreType.WEIGHTED and isinstance(categories, dict):
+        return ", ".join(f"{name} (weight {weight:g})" for name, weight in sorted(categories.items()))
+    if isinstance(categories, list):
+        return ", ".join(str(name) for name in categories)
+    return {ScoreType.SLIDER: "From 0 to 1", ScoreType.FREE_FORM: "Text"}.get(score.score_type, "")
+
+
+def describe_rule(score: ProjectScore, function_names: dict[str, str]) -> dict:
+    online = (score.config or {}).get("online") or {}
+    names = []
+    for scorer in online.get("scorers") or ():
+        if scorer.get("type") == "function":
+            names.append(function_names.get(str(scorer.get("id")), f"Function {scorer.get('id')}"))
+        else:
+            names.append(str(scorer.get("name")))
+    rate = online.get("sampling_rate")
+    spans = ["Root span"] if online.get("apply_to_root_span", True) else []
+    spans += list(online.get("apply_to_span_names") or ())
+    return {"scorers": names, "rate": f"{rate * 100:g}%" if isinstance(rate, int | float) else "—", "spans": spans}
+
+
+def definition_from(editor: Editor, score: ProjectScore | None) -> dict | None:
+    """The service arguments an editor's valid form stands for (score_type, categories, config), or None
+    after adding the form errors that stop it."""
+    data = editor.form.cleaned_data
+    config = dict((score.config or {}) if score else {})
+    if editor.kind == "human-review":
+        score_type = data["score_type"]
+        categories = None
+        if score_type == ScoreType.CATEGORICAL:
+            categories = [{"name": row["name"].strip(), "value": row["value"]} for row in editor.rows.cleaned_data if row.get("name")]
+            if data["multi_select"]:
+                config["multi_select"] = True
+            else:
+                config.pop("multi_select", None)
+        else:
+            config.pop("multi_select", None)
+        return {"score_type": score_type, "categories": categories, "config": config or None}
+    if editor.kind == "aggregate":
+        score_type = data["score_type"]
+        rows = [row for row in editor.rows.cleaned_data if (row.get("name") or "").strip()]
+        names = [row["name"].strip() for row in rows]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            editor.form.add_error(None, f"The score {repeated[0]!r} is listed more than once.")
+            return None
+        if score_type == ScoreType.WEIGHTED:
+            categories: Any = {row["name"].strip(): 1 if row.get("value") is None else row["value"] for row in rows}
+        else:
+            categories = names
+        return {"score_type": score_type, "categories": categories}
+    online = dict(config.get("online") or {})
+    online.update(
+        sampling_rate=float(data["sampling_rate"]) / 100,
+        scorers=[scorer_from_value(value, online.get("scorers") or ()) for value in data["scorers"]],
+        apply_to_root_span=data["apply_to_root_span"],
+    )
+    if data["span_names"]:
+        online["apply_to_span_names"] = data["span_names"]
+    else:
+        online.pop("apply_to_span_names", None)
+    config["online"] = online
+    return {"score_type": ScoreType.ONLINE, "categories": None, "config": config}
+
+
+def needs_rows(editor: Editor) -> bool:
+    """Whether the editor's rows are part of the definition: categories, or the scores aggregated."""
+    return editor.kind == "aggregate" or (editor.kind == "human-review" and editor.form.cleaned_data["score_type"] == ScoreType.CATEGORICAL)
+
+
+def scorer_from_value(value: str, existing) -> dict:
+    """A scorer as the rule stores it; one already on the rule keeps its other fields (a version, say)."""
+    for scorer in existing:
+        if scorer_value(scorer) == value:
+            return scorer
+    kind, _, name = value.partition(":")
+    return {"type": "function", "id": name} if kind == "function" else {"type": "global", "name": name}
+
+
+def humane(message: str) -> str:
+    """A service message with API paths such as ``categories[0].value`` named as the form names them."""
+    return re.sub(r"categories\[(\d+)\]\.(\w+)", lambda m: f"Category {int(m.group(1)) + 1} {m.group(2)}", message)
+
+
+def project_score_or_404(project: Project, score_id: UUID) -> ProjectScore:
+    score = ProjectScore.objects.filter(project=project, pk=score_id).select_related("project").first()
+    if score is None:
+        raise Http404("No such score.")
+    return score

@@ -1,0 +1,41 @@
+"""The Tags section of a project's Configuration page: the tags rows and objects may carry, with their colors."""
+
+from uuid import UUID
+
+from django.http import Http404
+
+from projects.models import Project, ProjectTag
+from web.forms.configuration import SAFE_COLOR, TagForm
+from web.views.project_configuration.base import ConfigurationBase, Editor
+
+
+class TagsSection(ConfigurationBase):
+    """The tags of the project, and their create and edit dialogs."""
+
+    def tag_editor(self, tag: ProjectTag | None = None, data=None) -> Editor:
+        if tag is None:
+            return Editor("tag-new", "Create tag", self.url("project-tag-create"), TagForm(data, prefix="tag-new"), kind="tag")
+        initial = {"name": tag.name, "color": tag.color, "description": tag.description}
+        form = TagForm(data, initial=initial, prefix=f"tag-{tag.pk.hex}")
+        return Editor(f"tag-{tag.pk.hex}", f"Edit tag {tag.name}", self.url("project-tag-update", tag_id=tag.pk), form, kind="tag")
+
+    def tags_context(self, failed: Editor | None) -> dict:
+        tags = list(ProjectTag.objects.filter(project=self.project).order_by("position", "name"))
+        entries = self.entries(tags, self.tag_editor, failed)
+        for entry in entries:
+            entry["swatch"] = swatch(entry["item"].color)
+        context = {"tags": entries}
+        if self.config_flags.can_update:
+            context["new_tag"] = self.editor_or_failed(self.tag_editor(), failed)
+        return context
+
+
+def swatch(color: str) -> str:
+    return color if color and SAFE_COLOR.match(color) else ""
+
+
+def project_tag_or_404(project: Project, tag_id: UUID) -> ProjectTag:
+    tag = ProjectTag.objects.filter(project=project, pk=tag_id).select_related("project").first()
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag

@@ -1,0 +1,249 @@
+"""The views of a project's Configuration page: the page, and the forms that change its tags, scores and
+permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from accounts.principals import find_principal, principals_of, subject_of_key
+from permissions.boxes import PROJECT_BOXES, boxes_by_subject, save_boxes
+from permissions.engine.nodes import Node
+from permissions.exceptions import ValidationError
+from permissions.requirements import Needs
+from projects.services.configuration import (
+    project_score_create,
+    project_score_delete,
+    project_score_update,
+    project_tag_create,
+    project_tag_delete,
+    project_tag_update,
+)
+from web.views.project_configuration.access import AccessRow, AccessSection, box_grid
+from web.views.project_configuration.base import Editor
+from web.views.project_configuration.scores import (
+    ANCHORS,
+    SECTION_OF_TYPE,
+    ScoresSection,
+    definition_from,
+    humane,
+    needs_rows,
+    project_score_or_404,
+)
+from web.views.project_configuration.tags import TagsSection, project_tag_or_404
+from web.views.project_pages import project_layout
+
+
+class ProjectConfigurationPage(TagsSection, ScoresSection, AccessSection):
+    """The page: every section the person may see."""
+
+    def get_context_data(self, failed: Editor | None = None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(project_layout(self.request.user, self.org, self.project, "configuration"))
+        context.update(project=self.project, config_flags=self.config_flags, **self.tags_context(failed), **self.scores_context(failed))
+        if self.config_flags.sees_permissions:
+            context.update(self.permissions_context())
+        return context
+
+
+class ProjectConfigurationChange(ProjectConfigurationPage):
+    """A form of the Configuration page that changes the project's tags or scores: POST only, update on
+    the project."""
+
+    http_method_names = ["post"]
+
+    def requirements_post(self):
+        return [Needs("update", Node.of(self.project))]
+
+
+# Tags
+
+
+class TagCreate(ProjectConfigurationChange):
+    """POST: add a tag to the project."""
+
+    def post(self, request, *args, **kwargs):
+        editor = self.tag_editor(data=request.POST)
+        if editor.form.is_valid():
+            data = editor.form.cleaned_data
+            try:
+                tag = project_tag_create(
+                    actor=request.user, project=self.project, name=data["name"], description=data["description"], color=data["color"]
+                )
+            except ValidationError as exc:
+                editor.form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Created the tag {tag.name}.")
+                return redirect(self.url(anchor="tags"))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class TagUpdate(ProjectConfigurationChange):
+    """POST: change a tag's name, color or description."""
+
+    def post(self, request, *args, **kwargs):
+        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        editor = self.tag_editor(tag, data=request.POST)
+        if editor.form.is_valid():
+            data = editor.form.cleaned_data
+            try:
+                tag = project_tag_update(
+                    actor=request.user, tag=tag, name=data["name"], description=data["description"], color=data["color"]
+                )
+            except ValidationError as exc:
+                editor.form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Saved the tag {tag.name}.")
+                return redirect(self.url(anchor="tags"))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class TagDelete(ProjectConfigurationChange):
+    """POST: remove a tag from the project (rows already tagged keep the name)."""
+
+    def post(self, request, *args, **kwargs):
+        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        project_tag_delete(actor=request.user, tag=tag)
+        messages.success(request, f"Deleted the tag {tag.name}.")
+        return redirect(self.url(anchor="tags"))
+
+
+# Scores
+
+
+class ScoreSave(ProjectConfigurationChange):
+    """POST: create a score of a section (``kind``) or change one; the service validates the definition."""
+
+    def post(self, request, *args, **kwargs):
+        score = project_score_or_404(self.project, kwargs["score_id"]) if "score_id" in kwargs else None
+        kind = SECTION_OF_TYPE[score.score_type] if score else kwargs["kind"]
+        if kind not in ANCHORS:
+            raise Http404("No such score section.")
+        editor = self.score_editor(kind, score, data=request.POST)
+        valid = editor.form.is_valid()
+        if valid and needs_rows(editor):
+            valid = editor.rows.is_valid()
+        definition = definition_from(editor, score) if valid else None
+        if definition is not None:
+            data = editor.form.cleaned_data
+            try:
+                if score is None:
+                    score = project_score_create(
+                        actor=request.user, project=self.project, name=data["name"], description=data["description"], **definition
+                    )
+                    messages.success(request, f"Created {score.name}.")
+                else:
+                    score = project_score_update(
+                        actor=request.user, score=score, name=data["name"], description=data["description"], **definition
+                    )
+                    messages.success(request, f"Saved {score.name}.")
+            except ValidationError as exc:
+                editor.form.add_error(None, humane(" ".join(exc.messages)))
+            else:
+                return redirect(self.url(anchor=ANCHORS[kind]))
+        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+
+
+class ScoreDelete(ProjectConfigurationChange):
+    """POST: remove a score from the project (values already given to rows stay)."""
+
+    def post(self, request, *args, **kwargs):
+        score = project_score_or_404(self.project, kwargs["score_id"])
+        project_score_delete(actor=request.user, score=score)
+        messages.success(request, f"Deleted {score.name}.")
+        return redirect(self.url(anchor=ANCHORS[SECTION_OF_TYPE[score.score_type]]))
+
+
+# Permissions
+
+
+class AccessSearch(ProjectConfigurationPage):
+    """GET: the groups, members and service accounts matching ``q``, as the partial list htmx swaps in;
+    without htmx, the Configuration page with the results."""
+
+    template_name = "web/project/configuration_search.html"
+
+    def requirements_get(self):
+        return [Needs("create_acls", Node.of(self.project))]
+
+    def get(self, request, *args, **kwargs):
+        query = request.GET.get("q", "").strip()[:100]
+        if not request.htmx:
+            return redirect(f"{self.url()}?{request.GET.urlencode()}#permissions")
+        return render(request, self.template_name, {"query": query, "results": self.search(query) if query else None})
+
+
+class ProjectAccess(ProjectConfigurationPage):
+    """A principal's project boxes: GET shows them as a page (the dialog without JavaScript), POST saves
+    them through :func:`permissions.boxes.save_boxes`, which checks Manage access and audits."""
+
+    template_name = "web/project/configuration_access.html"
+
+    def requirements_get(self):
+        """Seeing the project's permissions: read_acls, or create_acls (Manage access, which lists them)."""
+        return [] if self.config_flags.sees_permissions else [Needs("read_acls", Node.of(self.project))]
+
+    requirements_post = requirements_get  # the service checks Manage access as it saves
+
+    def access_row(self) -> AccessRow:
+        """The principal the URL names with its boxes: one holding grants on the project (whom the list
+        shows), or one the person may pick (:func:`accounts.principals.principal_choices`)."""
+        subject = subject_of_key(f"{self.kwargs['kind']}:{self.kwargs['subject_id']}")
+        if subject is None:
+            raise Http404("No such group, member or service account.")
+        held = boxes_by_subject(PROJECT_BOXES, self.project.pk, subject=subject).get(subject)
+        holder = principals_of(self.org, [subject]).get(subject) if held else None
+        principal = holder or find_principal(self.request.user, self.org, subject)
+        if principal is None:
+            raise Http404("No such group, member or service account.")
+        return AccessRow(principal, held.ticked if held else frozenset())
+
+    def page(self, row: AccessRow, error: str = "", status: int = 200):
+        columns, rows = box_grid(PROJECT_BOXES)
+        context = super(ProjectConfigurationPage, self).get_context_data()
+        context.update(
+            project=self.project,
+            config_flags=self.config_flags,
+            row=row,
+            principal=row.principal,
+            box_columns=columns,
+            box_rows=rows,
+            manage_access_help=PROJECT_BOXES.box("project_acls").help,
+            error=error,
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.page(self.access_row())
+
+    def post(self, request, *args, **kwargs):
+        row = self.access_row()
+        principal = row.principal
+        ticked = request.POST.getlist("boxes")
+        unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
+        if unknown:
+            return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
+        try:
+            save_boxes(actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Saved the permissions of {principal.name} on {self.project.name}.")
+        return redirect(self.url(anchor="permissions"))
+
+
+urlpatterns = [
+    path("p/<uuid:project_id>/configuration/", ProjectConfigurationPage.as_view(), name="project-configuration"),
+    path("p/<uuid:project_id>/configuration/tags/", TagCreate.as_view(), name="project-tag-create"),
+    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagUpdate.as_view(), name="project-tag-update"),
+    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/delete/", TagDelete.as_view(), name="project-tag-delete"),
+    path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
+    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
+    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/delete/", ScoreDelete.as_view(), name="project-score-delete"),
+    path("p/<uuid:project_id>/configuration/permissions/search/", AccessSearch.as_view(), name="project-access-search"),
+    path(
+        "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/",
+        ProjectAccess.as_view(),
+        name="project-access",
+    ),
+]
