@@ -9,7 +9,6 @@ that), and explaining anyone else's access needs read_acls on the object.
 
 from dataclasses import dataclass, replace
 
-from django import forms
 from django.shortcuts import render
 from django.urls import path, reverse
 
@@ -24,49 +23,7 @@ from permissions.models import PermissionGroup
 from permissions.requirements import to_explain
 from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
-
-OBJECT_TYPES = (
-    ("organization", "Organization"),
-    ("org_member", "Members (org_member)"),
-    ("org_audit_logs", "Audit logs (org_audit_logs)"),
-    ("org_project", "All projects (org_project)"),
-    ("group", "Permission group"),
-    ("role", "Role"),
-    ("project", "Project"),
-    ("project_log", "Project logs (project_log)"),
-    ("experiment", "Experiment"),
-    ("dataset", "Dataset"),
-    ("prompt", "Prompt"),
-    ("prompt_session", "Playground (prompt_session)"),
-)
-TYPE_LABELS = dict(OBJECT_TYPES)
-PERMISSIONS = (
-    ("read", "Read"),
-    ("create", "Create"),
-    ("update", "Update"),
-    ("delete", "Delete"),
-    ("create_acls", "Create ACLs (create_acls)"),
-    ("read_acls", "Read ACLs (read_acls)"),
-    ("update_acls", "Update ACLs (update_acls)"),
-    ("delete_acls", "Delete ACLs (delete_acls)"),
-)
-DEFAULT_TYPE = "project"
-
-
-class CheckAccessForm(forms.Form):
-    principal = forms.ChoiceField(label="Person, service account or group")
-    object_type = forms.ChoiceField(label="Object type", choices=OBJECT_TYPES)
-    object_id = forms.ChoiceField(label="Object", help_text="Among the objects you may see.")
-    permission = forms.ChoiceField(label="Permission", choices=PERMISSIONS)
-
-    def __init__(self, *args, principals: list[Principal], objects: list[tuple[str, str]], objects_url: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["principal"].choices = [(p.key, f"{p.name} ({p.kind_label})") for p in principals]
-        self.fields["object_id"].choices = objects
-        if objects_url:
-            self.fields["object_type"].widget.attrs.update(
-                {"hx-get": objects_url, "hx-target": "#object-field", "hx-swap": "outerHTML", "hx-trigger": "change"}
-            )
+from web.forms.check_access import DEFAULT_TYPE, TYPE_LABELS, CheckAccessForm
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,12 @@ check everything again.
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -45,10 +43,11 @@ from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
+from web.formatting import percent, preview
+from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
 
 PAGE_SIZE = 25  # traces per page of rows
-PREVIEW_LENGTH = 240
 
 
 @dataclass(frozen=True)
@@ -102,79 +101,6 @@ def project_layout(user, org: Organization, project: Project, current: str) -> d
 # Rows of experiments, datasets and logs
 
 
-def preview(value) -> str:
-    """A short, one-line rendering of a row's field."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
-
-
-def percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-class HumanReviewForm(forms.Form):
-    """Human review of one row: a value for each of the project's slider and categorical scores, and a comment."""
-
-    row_id = forms.CharField(widget=forms.HiddenInput, max_length=255)
-    comment = forms.CharField(label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, scores: Sequence[ProjectScore] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.review_scores = list(scores)
-        for score in self.review_scores:
-            if score.score_type == ProjectScore.ScoreType.CATEGORICAL:
-                choices = [("", "No score"), *((str(c["name"]), f"{c['name']} ({percent(c['value'])})") for c in score.categories or ())]
-                field = forms.ChoiceField(label=score.name, choices=choices, required=False)
-            else:
-                field = forms.FloatField(
-                    label=score.name,
-                    min_value=0,
-                    max_value=1,
-                    required=False,
-                    widget=forms.NumberInput(attrs={"step": "0.01"}),
-                    help_text="From 0 to 1.",
-                )
-            if score.description:
-                field.help_text = score.description
-            self.fields[self.field_name(score)] = field
-        self.order_fields([*(self.field_name(score) for score in self.review_scores), "comment"])
-
-    @staticmethod
-    def field_name(score: ProjectScore) -> str:
-        return f"score_{score.pk.hex}"
-
-    @property
-    def score_fields(self):
-        return [self[self.field_name(score)] for score in self.review_scores]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors and not cleaned.get("comment") and not self.feedback_scores():
-            raise forms.ValidationError("Set a score or write a comment.")
-        return cleaned
-
-    def feedback_scores(self) -> dict[str, float]:
-        scores = {}
-        for score in self.review_scores:
-            value = self.cleaned_data.get(self.field_name(score))
-            if value in (None, ""):
-                continue
-            if score.score_type == ProjectScore.ScoreType.CATEGORICAL:
-                value = next(c["value"] for c in score.categories or () if str(c["name"]) == value)
-            scores[score.name] = value
-        return scores
-
-    def feedback_item(self) -> dict:
-        item = {"id": self.cleaned_data["row_id"], "source": "app"}
-        if scores := self.feedback_scores():
-            item["scores"] = scores
-        if self.cleaned_data.get("comment"):
-            item["comment"] = self.cleaned_data["comment"]
-        return item
-
-
 def review_scores_of(project: Project) -> list[ProjectScore]:
     """The project's human review scores that the review form offers (one query)."""
     types = (ProjectScore.ScoreType.SLIDER, ProjectScore.ScoreType.CATEGORICAL)
@@ -196,7 +122,7 @@ class RowView:
     tags: list[str]
     comments: list[str]
     spans: int
-    review_form: HumanReviewForm | None = None
+    review_form: RowReviewForm | None = None
 
 
 def row_views(events: list[dict]) -> list[RowView]:
@@ -303,21 +229,6 @@ class ProjectPage(OrgPage):
         return context
 
 
-class CreateObjectForm(forms.Form):
-    name = forms.CharField(max_length=255)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, kind: Kind, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["name"].label = f"{kind.singular.capitalize()} name"
-
-
-class CreatePromptForm(CreateObjectForm):
-    slug = forms.SlugField(
-        label="Slug", max_length=255, required=False, help_text="How code refers to the prompt; made from the name when left empty."
-    )
-
-
 def create_object(*, actor, project: Project, kind: Kind, data: dict) -> ProjectObject:
     """Create an object of `kind` through its service, from a valid create form's data."""
     name, description = data["name"], data.get("description") or ""
@@ -359,14 +270,14 @@ class ObjectsTab(ProjectPage):
             kind=self.kind,
             objects=[(obj, object_url(self.org, obj)) for obj in objects],
             can_create=may_create_in(self.request.user, self.kind.object_type, self.project),
-            form=form or self.form_class()(kind=self.kind),
+            form=form or self.form_class()(singular=self.kind.singular),
         )
         if not objects and self.kind.object_type == "experiment":
             context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "experiments")
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form_class()(request.POST, kind=self.kind)
+        form = self.form_class()(request.POST, singular=self.kind.singular)
         if form.is_valid():
             try:
                 obj = create_object(actor=request.user, project=self.project, kind=self.kind, data=form.cleaned_data)
@@ -383,7 +294,7 @@ class RowsMixin:
     The review form posts to the page itself, which redirects back to the same page of rows. ``row`` shows
     only the trace of that row (the links the SDK prints open it)."""
 
-    review_error: HumanReviewForm | None = None
+    review_error: RowReviewForm | None = None
 
     def rows_target(self) -> EventTarget:
         raise NotImplementedError
@@ -426,7 +337,7 @@ class RowsMixin:
                 if self.review_error is not None and self.review_error.data.get("row_id") == row.id:
                     row.review_form = self.review_error
                 else:
-                    row.review_form = HumanReviewForm(scores=scores, initial={"row_id": row.id}, auto_id=f"id_r{row.index}_%s")
+                    row.review_form = RowReviewForm(scores=scores, initial={"row_id": row.id}, auto_id=f"id_r{row.index}_%s")
         shown = any(row.review_form is self.review_error for row in rows)
         base = {"tag": tag} if tag else {}
         context.update(
@@ -441,7 +352,7 @@ class RowsMixin:
     def review(self, request):
         """POST: record a human review on one row (feedback with source "app"), or re-render with the errors."""
         target = self.rows_target()
-        form = HumanReviewForm(request.POST, scores=review_scores_of(self.project))
+        form = RowReviewForm(request.POST, scores=review_scores_of(self.project))
         if form.is_valid():
             try:
                 record_feedback(actor=request.user, target=target, items=[form.feedback_item()])
