@@ -151,6 +151,11 @@ class Organization(models.Model):
     # it, in the same transaction as the change (migration 0004), so no write path can forget it; it is
     # random rather than counted so that a value seen inside a rolled-back transaction never comes back.
     access_version = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A new value whenever a grant on a project or on an object in one changes (migration 0005), for the
+    # ids a list reads of what a principal was granted there, kept across requests. Apart from
+    # access_version so that creating an object, which grants its creator, leaves every principal's
+    # cached context alone.
+    grants_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]

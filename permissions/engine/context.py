@@ -18,22 +18,18 @@ context's) and takes the cached context only if they are exactly those it was st
 membership, group membership or role pair takes effect on the very next request, in every process.
 """
 
-import logging
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import cache as shared_cache
 from django.db import connection
 
-from permissions.engine.cache import cache_get, cache_set
+from permissions.engine.cache import cache_get, cache_set, shared_cache_get, shared_cache_set
 from permissions.engine.nodes import grant_tables
 from permissions.engine.statements import engine_cursor
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.types import ORGANIZATION_NODE_TYPES, parse_codename
-
-logger = logging.getLogger(__name__)
 
 Pair = tuple[str, str]  # (permission, restrict_object_type or "")
 
@@ -98,7 +94,8 @@ def _sql() -> str:
               JOIN {roles} member ON member.id = n.member_role_id
              WHERE member.org_id IS NULL OR member.org_id = rc.root_org_id
           )
-        SELECT 'org', o.id, org.access_version, CAST(NULL AS integer), NULL, NULL FROM orgs o JOIN {organizations} org ON org.id = o.id
+        SELECT 'org', o.id, org.access_version, CAST(NULL AS integer), CAST(org.grants_version AS text), NULL
+          FROM orgs o JOIN {organizations} org ON org.id = o.id
         UNION ALL
         SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
         UNION ALL
@@ -125,13 +122,14 @@ def _versions_sql() -> str:
     membership_model = get_user_model()._meta.get_field("memberships").related_model
     organizations = membership_model._meta.get_field("org").related_model._meta.db_table
     return (
-        f"SELECT m.org_id, org.access_version FROM {membership_model._meta.db_table} m"  # noqa: S608
+        f"SELECT m.org_id, org.access_version, org.grants_version FROM {membership_model._meta.db_table} m"  # noqa: S608
         f" JOIN {organizations} org ON org.id = m.org_id WHERE m.user_id = %s"
     )
 
 
 Versions = frozenset[tuple[UUID, UUID]]  # (organization, its access_version) for each membership
-SHARED_CACHE_SECONDS = 600
+# (organization, its access_version, its grants_version) for each membership, as this request read them.
+Stamp = frozenset[tuple[UUID, UUID, UUID]]
 
 
 def load_context(principal) -> PrincipalContext:
@@ -140,47 +138,49 @@ def load_context(principal) -> PrincipalContext:
     key = ("context", principal.pk)
     context = cache_get(key)
     if context is None:
-        context = _shared_context(principal)
+        context, stamp = _shared_context(principal)
         cache_set(key, context)
+        cache_set(("stamp", principal.pk), stamp)
     return context
+
+
+def request_stamp(principal_id) -> Stamp | None:
+    """The versions of the principal's organizations as this request read them with its context, once
+    :func:`load_context` has run in the request (None outside a request's memo): what anything else kept
+    across requests about the principal's grants is stamped with, and checked against."""
+    return cache_get(("stamp", principal_id))
 
 
 def _shared_key(principal) -> str:
     return f"access-context:{principal.pk}"
 
 
-def _shared_context(principal) -> PrincipalContext:
+def _shared_context(principal) -> tuple[PrincipalContext, Stamp]:
     param = get_user_model()._meta.pk.get_db_prep_value(principal.pk, connection)
     stored = _from_shared_cache(principal)
     if stored is not None:
         versions, context = stored
         with engine_cursor() as cursor:
             cursor.execute(_versions_sql(), [param])
-            if frozenset((_as_uuid(org), _as_uuid(version)) for org, version in cursor.fetchall()) == versions:
-                return context
-    versions, context = _load(principal, param)
-    _to_shared_cache(principal, versions, context)
-    return context
+            stamp = frozenset((_as_uuid(org), _as_uuid(access), _as_uuid(grants)) for org, access, grants in cursor.fetchall())
+        if frozenset((org, access) for org, access, _ in stamp) == versions:
+            return context, stamp
+    stamp, context = _load(principal, param)
+    _to_shared_cache(principal, frozenset((org, access) for org, access, _ in stamp), context)
+    return context, stamp
 
 
 def _from_shared_cache(principal):
-    """The stored (versions, context), or None; an unreachable cache is a miss, never a failed request."""
-    try:
-        return shared_cache.get(_shared_key(principal))
-    except Exception:
-        logger.warning("The shared cache could not be read; loading the access context from the database.", exc_info=True)
-        return None
+    """The stored (versions, context), or None."""
+    return shared_cache_get(_shared_key(principal))
 
 
 def _to_shared_cache(principal, versions: Versions, context: PrincipalContext) -> None:
-    try:
-        shared_cache.set(_shared_key(principal), (versions, context), SHARED_CACHE_SECONDS)
-    except Exception:
-        logger.warning("The shared cache could not be written; the access context is kept for this request only.", exc_info=True)
+    shared_cache_set(_shared_key(principal), (versions, context))
 
 
-def _load(principal, param) -> tuple[Versions, PrincipalContext]:
-    versions: set[tuple[UUID, UUID]] = set()
+def _load(principal, param) -> tuple[Stamp, PrincipalContext]:
+    versions: set[tuple[UUID, UUID, UUID]] = set()
     group_org: dict[UUID, UUID] = {}
     auth_group_org: dict[int, UUID] = {}
     pairs: dict[UUID, set[Pair]] = {}
@@ -190,7 +190,7 @@ def _load(principal, param) -> tuple[Versions, PrincipalContext]:
         cursor.execute(_sql(), [param, param, param, param])
         for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
             if kind == "org":
-                versions.add((_as_uuid(ident), _as_uuid(org)))
+                versions.add((_as_uuid(ident), _as_uuid(org), _as_uuid(permission)))
             elif kind == "group":
                 group_org[_as_uuid(ident)] = _as_uuid(org)
                 auth_group_org[int(auth_group)] = _as_uuid(org)
@@ -204,7 +204,7 @@ def _load(principal, param) -> tuple[Versions, PrincipalContext]:
                 role_org[_as_uuid(ident)] = None if org is None else _as_uuid(org)
     context = PrincipalContext(
         principal_id=principal.pk,
-        member_org_ids=frozenset(org for org, _ in versions),
+        member_org_ids=frozenset(org for org, _, _ in versions),
         group_org=group_org,
         auth_group_org=auth_group_org,
         role_pairs={role: frozenset(p) for role, p in pairs.items()},

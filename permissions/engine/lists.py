@@ -37,8 +37,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from permissions.engine.cache import cache_get, cache_set
-from permissions.engine.context import PrincipalContext, load_context
+from permissions.engine.cache import cache_get, cache_set, shared_cache_get, shared_cache_set
+from permissions.engine.context import PrincipalContext, load_context, request_stamp
 from permissions.engine.decision import is_acting_principal
 from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_concrete, model_for_type
 from permissions.engine.statements import (
@@ -141,11 +141,24 @@ def _reached_from_grants(plan: ChainPlan, org_id: UUID, by_column: GrantedIds, r
 def _granted_ids_of_the_request(
     context: PrincipalContext, permission: str, node_type: str, below: dict[UUID, GrantedIds]
 ) -> GrantedIdsRead:
-    """:func:`_read_granted_ids`, once per request (the request's memo forgets it with any change of grants)."""
+    """:func:`_read_granted_ids`, once per request (the request's memo forgets it with any change of grants),
+    and kept across requests in the shared cache, stamped with the versions of the principal's
+    organizations that the request read with its context: a change of the principal's groups or roles
+    moves ``access_version``, a change of a grant on a project or an object in one ``grants_version``
+    (database triggers, in the change's own transaction), so a stamp that still matches means the same
+    ids. A stamp is read before the ids it is kept with, so it is never newer than they are."""
     key = ("granted ids", context.principal_id, permission, node_type)
     read = cache_get(key)
     if read is None:
-        read = _read_granted_ids(below)
+        stamp = request_stamp(context.principal_id)
+        shared_key = f"granted-ids:{context.principal_id}:{permission}:{node_type}:{INLINE_OWN_IDS}:{READ_GRANTED_IDS}"
+        stored = shared_cache_get(shared_key) if stamp is not None else None
+        if stored is not None and stored[0] == stamp:
+            read = stored[1]
+        else:
+            read = _read_granted_ids(below)
+            if stamp is not None:
+                shared_cache_set(shared_key, (stamp, read))
         cache_set(key, read)
     return read
 

@@ -30,17 +30,19 @@ WORLD = """
 import json
 from guardian.shortcuts import assign_perm
 from accounts.services.credentials import api_key_create
-from tests.factories import OrganizationFactory, PermissionGroupFactory, ProjectFactory, add_member, owner_of
+from tests.factories import ExperimentFactory, OrganizationFactory, PermissionGroupFactory, ProjectFactory, add_member, owner_of
 org = OrganizationFactory()
 owner = owner_of(org)
 group = PermissionGroupFactory(org=org, name="Readers")
 member = add_member(org, None, group)
 project = ProjectFactory(org=org)
 assign_perm("read_project", group.auth_group, project)
+experiment = ExperimentFactory(project=project)
 print(json.dumps({
     "owner_key": api_key_create(actor=owner, org=org, name="owner")[1],
     "member_key": api_key_create(actor=member, org=org, name="member")[1],
     "member_id": str(member.pk), "group_id": str(group.pk), "project_id": str(project.pk),
+    "experiment_id": str(experiment.pk),
 }))
 """
 
@@ -59,6 +61,11 @@ class Pair:
 
     def member_reads_project(self, server: int) -> int:
         return self._send(self.world["member_key"], server, "GET", f"/v1/project/{self.world['project_id']}", None).status_code
+
+    def member_lists_experiments(self, server: int) -> list[str]:
+        response = self._send(self.world["member_key"], server, "GET", "/v1/experiment", None)
+        assert response.status_code == 200, response.text
+        return [experiment["id"] for experiment in response.json()["objects"]]
 
     def _send(self, key: str, server: int, method: str, path: str, body: dict | None) -> requests.Response:
         headers = {"Authorization": f"Bearer {key}"}
@@ -139,7 +146,23 @@ def _revocations_hold_on_the_other_process(pair: Pair) -> None:
     assert pair.member_reads_project(0) in (401, 404)
 
 
+def _kept_granted_ids_follow_grants_changed_through_the_other_process(pair: Pair) -> None:
+    """A list of experiments reads the ids granted on projects once, then keeps them across requests; a
+    grant taken away or given back through the other process reaches its next list."""
+    world = pair.world
+    project_grant = {"object_type": "project", "object_id": world["project_id"], "group_id": world["group_id"], "permission": "read"}
+    for _ in range(2):  # the second list takes the ids from the cache
+        assert pair.member_lists_experiments(0) == [world["experiment_id"]], pair.log_tail()
+    removed = pair.as_owner(1, "POST", "/v1/acl/batch_update", {"remove_acls": [project_grant]})
+    assert removed.status_code == 200, removed.text
+    assert pair.member_lists_experiments(0) == []
+    added = pair.as_owner(1, "POST", "/v1/acl/batch_update", {"add_acls": [project_grant]})
+    assert added.status_code == 200, added.text
+    assert pair.member_lists_experiments(0) == [world["experiment_id"]]
+
+
 def test_a_change_through_one_process_holds_on_the_next_request_to_the_other_on_sqlite(sqlite_pair):
+    _kept_granted_ids_follow_grants_changed_through_the_other_process(sqlite_pair)
     _revocations_hold_on_the_other_process(sqlite_pair)
 
 
@@ -147,4 +170,5 @@ def test_a_change_through_one_process_holds_on_the_next_request_to_the_other_on_
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_change_through_one_process_holds_on_the_next_request_to_the_other_on_postgres(postgres_pair):
+    _kept_granted_ids_follow_grants_changed_through_the_other_process(postgres_pair)
     _revocations_hold_on_the_other_process(postgres_pair)

@@ -115,7 +115,7 @@ def test_an_unreachable_shared_cache_falls_back_to_the_database(member, monkeypa
     def unreachable(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr("permissions.engine.context.shared_cache.get", unreachable)
-    monkeypatch.setattr("permissions.engine.context.shared_cache.set", unreachable)
+    monkeypatch.setattr("permissions.engine.cache.shared_cache.get", unreachable)
+    monkeypatch.setattr("permissions.engine.cache.shared_cache.set", unreachable)
     outer.auth_group.user_set.add(user)
     assert _context_of_next_request(user) == _fresh(user)

@@ -18,7 +18,7 @@ from permissions.models import AclGrant
 from permissions.services.grants import acl_revoke
 from permissions.types import ALL_PERMISSIONS
 from projects.models import Experiment
-from tests.access_helpers import custom_group, grant
+from tests.access_helpers import custom_group, grant, raw_acl_grant, raw_guardian_grant
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,51 @@ def test_levels_without_grants_drop_out_of_the_list(reader_world):
     with CaptureQueriesContext(connection) as queries:
         assert listed(nobody) == set()
     assert len(queries) == 2  # the context and the granted ids: a list of nothing is not sent
+
+
+# The granted ids kept across requests
+
+
+def listed_in_a_request(principal, permission: str = "read") -> set[Experiment]:
+    with access_cache_scope():
+        return listed(principal, permission)
+
+
+def test_the_next_request_takes_the_granted_ids_from_the_shared_cache_and_lists_the_same(reader_world):
+    _, reader, in_p, in_q = reader_world
+    assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+    with CaptureQueriesContext(connection) as queries:
+        assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+    assert len(queries) == 2  # the versions of the cached context, then the list: no ids read
+    assert listed_in_a_request(reader, "update") == allowed(reader, "update")  # kept by permission: read anew
+
+
+def test_a_grant_revoked_through_the_service_leaves_the_next_requests_list(reader_world):
+    org, reader, in_p, in_q = reader_world
+    assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+    acl_revoke(actor=owner_of(org), grant_id=AclGrant.objects.get(user=reader, object_id=in_q[0].pk).pk)
+    assert listed_in_a_request(reader) == set(in_p)
+
+
+@pytest.mark.parametrize("store", ["guardian", "acl"])
+def test_a_grant_written_or_deleted_without_the_services_reaches_the_next_requests_list(reader_world, store):
+    """The version the kept ids are stamped with moves in the database, whatever writes the grant."""
+    org, reader, in_p, in_q = reader_world
+    assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+    if store == "guardian":
+        row = raw_guardian_grant(in_q[1], "read", user=reader)
+        expected = {*in_p, in_q[0], in_q[1]}
+    else:
+        row = raw_acl_grant(org, in_q[1].project, user=reader, permission="read", restrict="experiment")
+        expected = {*in_p, *in_q}
+    assert listed_in_a_request(reader) == expected
+    type(row).objects.filter(pk=row.pk).delete()
+    assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+
+
+def test_leaving_the_group_that_holds_the_grants_empties_the_next_requests_list(reader_world):
+    _, reader, in_p, in_q = reader_world
+    assert listed_in_a_request(reader) == {*in_p, in_q[0]}
+    for group in reader.groups.all():
+        group.user_set.remove(reader)
+    assert listed_in_a_request(reader) == {in_q[0]}

@@ -642,6 +642,11 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
                         with mock.patch.multiple(lists, **room):
                             got = set(restrict(model.objects.all(), user, permission, listing=listing).values_list("pk", flat=True))
                         self.assertEqual(got, allowed, f"restrict({model.__name__}, principal {p}, {permission}), {form}")
+                    # Two requests: the second takes the granted ids the first read from the shared cache.
+                    for request in ("first request", "next request"):
+                        with access_cache_scope():
+                            got = set(restrict(model.objects.all(), user, permission, listing=True).values_list("pk", flat=True))
+                        self.assertEqual(got, allowed, f"restrict({model.__name__}, principal {p}, {permission}), {request}")
 
     def check_explain_matches_and_its_reasons_hold(self, m: Materialized, picks: random.Random, thorough: bool) -> None:
         world = m.world
