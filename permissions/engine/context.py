@@ -16,6 +16,10 @@ the same transaction as any change a context depends on (accounts migration 0004
 first reads the principal's memberships with their versions (one small query, which replaces the
 context's) and takes the cached context only if they are exactly those it was stored with: a revoked
 membership, group membership or role pair takes effect on the very next request, in every process.
+
+The same query reads each organization's ``grants_version`` (moved by every grant below the
+organization, migration 0005); with the ``access_version`` it is the request's stamp
+(:func:`request_stamp`), which what lists keep across requests is checked against.
 """
 
 from dataclasses import dataclass, field
