@@ -20,9 +20,9 @@ from django.utils import timezone
 from accounts.models import ApiKey, Organization, User
 from accounts.services.credentials import api_key_create
 from permissions.engine.nodes import Node
-from permissions.models import PermissionGroup
+from permissions.models import PermissionGroup, Role
 from projects.models import Project, ProjectObject
-from tests.access_helpers import custom_group, grant, grant_many, nest
+from tests.access_helpers import custom_group, custom_role, grant, grant_many, nest
 from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 
@@ -184,3 +184,39 @@ def callers_of(org: Organization, other_org: Organization, *, managers: Permissi
         "no_grant": add_member(org),
         "outsider": owner_of(other_org),
     }
+
+
+@dataclass
+class OrganizationObjectWorld:
+    """An organization with one caller of each kind, the group or role (``object_type``) they act on, and a
+    second organization. ``managers`` holds create, read, update and delete on the organization's nodes
+    of that type; ``inner`` is a member group of it."""
+
+    object_type: str  # group or role
+    org: Organization
+    other_org: Organization
+    managers: PermissionGroup
+    inner: PermissionGroup
+    target: PermissionGroup | Role  # the one the endpoints act on
+    callers: dict[str, User]
+    other: Role | None = None  # a roles world's second role
+
+    def client(self, who: str) -> ApiClient:
+        org = self.other_org if who == "outsider" else self.org
+        return api_client_for(self.callers[who], org)
+
+
+def organization_object_world(object_type: str) -> OrganizationObjectWorld:
+    org, other_org = OrganizationFactory(), OrganizationFactory()
+    managers = custom_group(org, name=f"{object_type.capitalize()} managers")
+    grant_many(org, org, ("create", "read", "update", "delete"), group=managers, restrict=object_type)
+    inner = custom_group(org, name="Inner")
+    nest(managers, inner)
+    other = None
+    if object_type == "group":
+        target = custom_group(org, name="Target")
+    else:
+        target = custom_role(org, "Target", pairs=[("read", "experiment")])
+        other = custom_role(org, "Other", pairs=[("update", "")])
+    callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
+    return OrganizationObjectWorld(object_type, org, other_org, managers, inner, target, callers, other)

@@ -1,0 +1,128 @@
+"""What ``/v1/group`` and ``/v1/role`` share, for every kind of caller: who reads, creates, changes and
+deletes the organization's groups and roles, and that a refusal writes nothing. Each test runs for both;
+what one has alone (members and nesting, permission pairs and system roles, each one's fields) stays in
+its own module."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import ApiKey
+from accounts.services.credentials import api_key_create
+from tests.access_helpers import grant
+from tests.api_helpers import ApiClient, api_client_for
+from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.factories import add_member
+from tests.worlds import OrganizationObjectWorld, organization_object_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["group", "role"])
+def world(request) -> OrganizationObjectWorld:
+    return organization_object_world(request.param)
+
+
+def _url(world: OrganizationObjectWorld, object_id=None) -> str:
+    return f"/v1/{world.object_type}" if object_id is None else f"/v1/{world.object_type}/{object_id}"
+
+
+# Reading one
+
+
+@pytest.mark.parametrize("who", ["no_grant", "outsider"])
+def test_callers_who_cannot_see_it_get_the_same_404_as_for_a_missing_id(world, who):
+    client = world.client(who)
+    missing = uuid.uuid4()
+    assert client.get(_url(world, missing)).json() == not_found(world.object_type, missing)
+    response = client.get(_url(world, world.target.pk))
+    assert response.status_code == 404
+    assert response.json() == not_found(world.object_type, world.target.pk)
+
+
+def test_holder_of_update_only_is_told_it_lacks_read(world):
+    updater = add_member(world.org)
+    grant(world.org, world.target, user=updater, permission="update")
+    response = api_client_for(updater, world.org).get(_url(world, world.target.pk))
+    assert response.status_code == 403
+    assert error(response)["missing_permission"] == "read"
+
+
+def test_an_id_that_is_not_a_uuid_answers_400(world):
+    response = world.client("owner").get(_url(world, "not-a-uuid"))
+    assert response.status_code == 400
+    assert f"{world.object_type}_id must be a UUID" in error(response)["message"]
+
+
+# Creating, changing and deleting
+
+
+@pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 403), ("no_grant", 403)])
+def test_callers_who_may_not_create_are_refused_and_nothing_is_written(world, who, status):
+    client = world.client(who)
+    assert_refused_without_writing(lambda: client.post(_url(world), {"name": "New"}), status)
+    if status == 403:
+        assert error(client.post(_url(world), {"name": "New"}))["missing_permission"] == "create"
+
+
+def test_put_by_a_member_with_no_grant_is_refused_and_writes_nothing(world):
+    # Membership makes the organization visible, so creating in it is refused (403), not "not found".
+    client = world.client("no_grant")
+    assert_refused_without_writing(lambda: client.put(_url(world), {"name": "Target"}), 403)
+    assert_refused_without_writing(lambda: client.put(_url(world), {"name": "Brand new"}), 403)
+
+
+@pytest.mark.parametrize("who", ["engineer", "viewer"])
+def test_readers_cannot_update_it(world, who):
+    client = world.client(who)
+    assert_refused_without_writing(lambda: client.patch(_url(world, world.target.pk), {"name": "X"}), 403)
+    assert error(client.patch(_url(world, world.target.pk), {"name": "X"}))["missing_permission"] == "update"
+
+
+@pytest.mark.parametrize("who", ["no_grant", "outsider"])
+def test_callers_who_cannot_see_it_cannot_update_it(world, who):
+    client = world.client(who)
+    assert_refused_without_writing(lambda: client.patch(_url(world, world.target.pk), {"name": "X"}), 404)
+    assert client.patch(_url(world, world.target.pk), {"name": "X"}).json() == not_found(world.object_type, world.target.pk)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 403), ("no_grant", 404), ("outsider", 404)]
+)
+def test_callers_without_delete_cannot_delete_it(world, who, status):
+    client = world.client(who)
+    assert_refused_without_writing(lambda: client.delete(_url(world, world.target.pk)), status)
+    if status == 403:
+        assert error(client.delete(_url(world, world.target.pk)))["missing_permission"] == "delete"
+
+
+# Credentials
+
+
+def _every_endpoint(world: OrganizationObjectWorld) -> list[tuple[str, str, dict | None]]:
+    return [
+        ("get", _url(world), None),
+        ("post", _url(world), {"name": "X"}),
+        ("put", _url(world), {"name": "X"}),
+        ("get", _url(world, world.target.pk), None),
+        ("patch", _url(world, world.target.pk), {"name": "X"}),
+        ("delete", _url(world, world.target.pk), None),
+    ]
+
+
+def _call(client: ApiClient, method: str, path: str, body):
+    return getattr(client, method)(path) if body is None else getattr(client, method)(path, body)
+
+
+def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
+    for method, path, body in _every_endpoint(world):
+        assert_refused_without_writing(lambda method=method, path=path, body=body: _call(ApiClient(), method, path, body), 401)
+
+
+def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
+    key, raw = api_key_create(actor=world.callers["owner"], org=world.org, name="soon revoked")
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    client = ApiClient(raw)
+    for method, path, body in _every_endpoint(world):
+        assert_refused_without_writing(lambda method=method, path=path, body=body: _call(client, method, path, body), 401)
