@@ -3,8 +3,9 @@
 import json
 
 from django.test import Client
+from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import ApiKey, Organization, User
 from accounts.services.credentials import api_key_create
 
 
@@ -40,3 +41,15 @@ def api_client_for(user: User, org: Organization) -> ApiClient:
     """A client authenticated with a fresh API key of `user` in `org`."""
     _, raw = api_key_create(actor=user, org=org, name="test key")
     return ApiClient(raw)
+
+
+def revoked_key_client(user: User, org: Organization) -> ApiClient:
+    """A client whose API key was made for `user` in `org`, then revoked."""
+    key, raw = api_key_create(actor=user, org=org, name="soon revoked")
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    return ApiClient(raw)
+
+
+def send(client: ApiClient, method: str, path: str, body=None):
+    """`method` on `path`, with `body` when there is one."""
+    return getattr(client, method)(path) if body is None else getattr(client, method)(path, body)

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable
 
 from tests.access_helpers import row_counts
+from tests.api_helpers import send
 
 
 def error(response) -> dict:
@@ -42,3 +43,10 @@ def assert_refused_without_writing(
         assert (message.lower() in said.lower()) if ignore_case else (message in said), said
     assert (counts(), [read() for read in readers]) == before
     return response
+
+
+def assert_every_call_refused_without_writing(client, calls, status: int, *, refused: Callable = assert_refused_without_writing) -> None:
+    """Each ``(method, path, body)`` of `calls`, sent by `client`, is refused with `status` and writes
+    nothing (`refused`: the file's own way of saying so, if it checks more)."""
+    for method, path, body in calls:
+        refused(lambda method=method, path=path, body=body: send(client, method, path, body), status)

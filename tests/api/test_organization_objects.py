@@ -6,13 +6,10 @@ its own module."""
 import uuid
 
 import pytest
-from django.utils import timezone
 
-from accounts.models import ApiKey
-from accounts.services.credentials import api_key_create
 from tests.access_helpers import grant
-from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
+from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
 from tests.factories import add_member
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
@@ -111,18 +108,10 @@ def _every_endpoint(world: OrganizationObjectWorld) -> list[tuple[str, str, dict
     ]
 
 
-def _call(client: ApiClient, method: str, path: str, body):
-    return getattr(client, method)(path) if body is None else getattr(client, method)(path, body)
-
-
 def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    for method, path, body in _every_endpoint(world):
-        assert_refused_without_writing(lambda method=method, path=path, body=body: _call(ApiClient(), method, path, body), 401)
+    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401)
 
 
 def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    key, raw = api_key_create(actor=world.callers["owner"], org=world.org, name="soon revoked")
-    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
-    client = ApiClient(raw)
-    for method, path, body in _every_endpoint(world):
-        assert_refused_without_writing(lambda method=method, path=path, body=body: _call(client, method, path, body), 401)
+    client = revoked_key_client(world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401)

@@ -7,10 +7,7 @@ from functools import partial
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from accounts.models import ApiKey
-from accounts.services.credentials import api_key_create
 from permissions.exceptions import AccessDenied, ValidationError
 from permissions.models import AuditEvent
 from projects.models import PromptSession
@@ -18,8 +15,8 @@ from projects.services.objects import project_delete
 from projects.services.playgrounds import playground_create, playground_update
 from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
+from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 
@@ -438,21 +435,13 @@ def _every_endpoint(world) -> list[tuple[str, str, dict | None]]:
     ]
 
 
-def _call(client: ApiClient, method: str, path: str, body):
-    return getattr(client, method)(path) if body is None else getattr(client, method)(path, body)
-
-
 def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    for method, path, body in _every_endpoint(world):
-        _assert_refused_without_writing(lambda method=method, path=path, body=body: _call(ApiClient(), method, path, body), 401)
+    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401, refused=_assert_refused_without_writing)
 
 
 def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    key, raw = api_key_create(actor=world.callers["owner"], org=world.org, name="soon revoked")
-    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
-    client = ApiClient(raw)
-    for method, path, body in _every_endpoint(world):
-        _assert_refused_without_writing(lambda method=method, path=path, body=body: _call(client, method, path, body), 401)
+    client = revoked_key_client(world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401, refused=_assert_refused_without_writing)
 
 
 # The services, called directly
