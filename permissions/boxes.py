@@ -17,6 +17,7 @@ from uuid import UUID
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.grants import grant_records
+from permissions.models import Role
 from permissions.services.grants import GrantSpec, acl_batch_update, is_owners_group
 
 ACLS = ("create_acls", "read_acls", "update_acls", "delete_acls")
@@ -205,6 +206,12 @@ def boxes_by_subject(box_set: BoxSet, target_id: UUID, *, subject: Subject | Non
         unboxed = tuple(sorted((node_type, permission) for node_type, permission, _ in keys - covered))
         result[holder] = HeldBoxes(ticked, unboxed, tuple(roles.get(holder, ())))
     return result
+
+
+def role_names_of(held: dict[Subject, HeldBoxes]) -> dict[UUID, str]:
+    """The names of the roles granted in `held`, by id (one query; none when no role was granted)."""
+    role_ids = {role_id for boxes in held.values() for role_id in boxes.role_ids}
+    return dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
 
 
 def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str]) -> tuple[list, list]:

@@ -19,19 +19,24 @@ access_version = importlib.import_module("accounts.migrations.0004_organization_
 PROJECT_OBJECTS = ("Experiment", "Dataset", "Prompt", "PromptSession")
 
 
-def _sources(apps) -> dict[str, str]:
-    """For each grant table, the organizations a set of its rows ``{rows}`` concerns."""
+def _sources(apps) -> dict[str, tuple[str, str]]:
+    """For each grant table, the column a row names its node by, and the organizations a set of its rows
+    ``{rows}`` concerns."""
     projects = apps.get_model("projects", "Project")._meta.db_table
-    sources = {apps.get_model("permissions", "AclGrant")._meta.db_table: "SELECT r.org_id AS org_id FROM {rows} r"}
+    sources = {apps.get_model("permissions", "AclGrant")._meta.db_table: ("org_id", "SELECT r.org_id AS org_id FROM {rows} r")}
     for subject in ("User", "Group"):
         table = apps.get_model("projects", f"Project{subject}ObjectPermission")._meta.db_table
-        sources[table] = f"SELECT p.org_id AS org_id FROM {projects} p JOIN {{rows}} r ON p.id = r.content_object_id"  # noqa: S608
+        sources[table] = (
+            "content_object_id",
+            f"SELECT p.org_id AS org_id FROM {projects} p JOIN {{rows}} r ON p.id = r.content_object_id",  # noqa: S608
+        )
         for name in PROJECT_OBJECTS:
             objects = apps.get_model("projects", name)._meta.db_table
             table = apps.get_model("projects", f"{name}{subject}ObjectPermission")._meta.db_table
             sources[table] = (
+                "content_object_id",
                 f"SELECT p.org_id AS org_id FROM {projects} p JOIN {objects} o ON o.project_id = p.id"  # noqa: S608
-                " JOIN {rows} r ON o.id = r.content_object_id"
+                " JOIN {rows} r ON o.id = r.content_object_id",
             )
     return sources
 
@@ -48,7 +53,7 @@ def _name(table: str) -> str:
 
 def create_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for table, source in _sources(apps).items():
+    for table, (column, source) in _sources(apps).items():
         name = _name(table)
         if vendor == "postgresql":
             # One trigger per statement, over its transition tables: a bulk write moves the version once.
@@ -73,17 +78,12 @@ def create_triggers(apps, schema_editor):
                 )
         elif vendor == "sqlite":
             new_value = "lower(hex(randomblob(16)))"
+            # SQLite has no statement triggers: a row trigger's NEW or OLD row, as a one-row table.
             for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"])):
-                body = " ".join(_bump(apps, source, _row(source, row), new_value) for row in rows)
+                body = " ".join(_bump(apps, source, f"(SELECT {row}.{column} AS {column})", new_value) for row in rows)
                 schema_editor.execute(f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} BEGIN {body} END")
         else:
             raise NotImplementedError(f"No grants-version triggers for {vendor}.")
-
-
-def _row(source: str, row: str) -> str:
-    """A row trigger's NEW or OLD row as a one-row table (SQLite has no statement triggers)."""
-    column = "org_id" if source.startswith("SELECT r.org_id") else "content_object_id"
-    return f"(SELECT {row}.{column} AS {column})"
 
 
 def drop_triggers(apps, schema_editor):

@@ -23,10 +23,10 @@ from django.utils.cache import patch_vary_headers
 
 from accounts.models import User
 from accounts.principals import Principal, principal_choices, principals_of
-from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, boxes_by_subject, save_boxes, ticked_boxes
+from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, boxes_by_subject, role_names_of, save_boxes, ticked_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
-from permissions.models import GroupNesting, PermissionGroup, Role
+from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
@@ -314,8 +314,7 @@ class GroupAccess(GroupDialogOnGroup):
         for (a fixed number of queries)."""
         held = boxes_by_subject(GROUP_ACCESS_BOXES, self.group.pk)
         principals = principals_of(self.org, held)
-        role_ids = {role_id for boxes in held.values() for role_id in boxes.role_ids}
-        role_names = dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
+        role_names = role_names_of(held)
         holders = [
             Holder(
                 principals[subject],

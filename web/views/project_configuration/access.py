@@ -5,8 +5,7 @@ for whom to give access to (:func:`accounts.principals.principal_choices`)."""
 from dataclasses import dataclass, field
 
 from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
-from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, boxes_by_subject
-from permissions.models import Role
+from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, boxes_by_subject, role_names_of
 from web.views.project_configuration.base import ConfigurationBase
 
 SEARCH_LIMIT = 10
@@ -46,8 +45,7 @@ class AccessSection(ConfigurationBase):
 
     def permissions_context(self) -> dict:
         held = boxes_by_subject(PROJECT_BOXES, self.project.pk)
-        role_ids = {role_id for boxes in held.values() for role_id in boxes.role_ids}
-        role_names = dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
+        role_names = role_names_of(held)
         principals = principals_of(self.org, held)
         rows = sorted(
             (
