@@ -4,6 +4,7 @@ button, and never again; an invited person follows the emailed link and joins.""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import ApiKey, Membership, User
 from permissions.services.groups import member_user_ids
@@ -51,7 +52,7 @@ def test_a_service_token_is_shown_once(page, org_with_owner):
     token = ApiKey.objects.get(user=account, name="deploy")
     assert re.fullmatch(r"bt-st-[0-9A-Za-z]{49}", raw) and raw.endswith(token.preview_name[-4:])
     assert field.get_attribute("readonly") is not None
-    assert page.get_by_text("This is the only time it is shown.").is_visible()
+    expect(page.get_by_text("This is the only time it is shown.")).to_be_visible()
     page.get_by_role("button", name="Copy").click()
     page.get_by_role("button", name="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == raw
@@ -67,7 +68,8 @@ def test_a_service_token_is_shown_once(page, org_with_owner):
 
     page.goto(f"/app/{org.name}/settings/service-accounts/")
     row = page.locator('tr[data-service-account="ci-bot"]')
-    assert row.get_by_text("Engineers").is_visible() and row.locator("td").nth(2).inner_text() == "1"
+    expect(row.get_by_text("Engineers")).to_be_visible()
+    assert row.locator("td").nth(2).inner_text() == "1"
     assert raw not in page.content()
     screenshot(page, "settings-service-accounts")
     for path in (account_path, f"/app/{org.name}/settings/api-keys/", f"/app/{org.name}/settings/audit-log/"):
@@ -91,7 +93,8 @@ def test_an_api_key_is_created_shown_once_and_deleted(page, org_with_owner):
     page.get_by_role("link", name="Done").click()
     key = ApiKey.objects.get(user=owner, name="laptop")
     row = page.locator('tr[data-api-key="laptop"]')
-    assert row.get_by_text(key.preview_name).is_visible() and raw not in page.content()
+    expect(row.get_by_text(key.preview_name)).to_be_visible()
+    assert raw not in page.content()
     screenshot(page, "settings-api-keys")
     page.once("dialog", lambda confirm: confirm.accept())
     row.get_by_role("button", name="Delete").click()

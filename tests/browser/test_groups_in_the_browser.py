@@ -1,6 +1,7 @@
 """Settings → Permission groups in a real browser: from creating a group to a member gaining what it grants."""
 
 import pytest
+from playwright.sync_api import expect
 
 from permissions.engine import can
 from permissions.models import PermissionGroup
@@ -45,7 +46,7 @@ def test_permission_groups_workflow_from_creating_a_group_to_a_member_gaining_wh
     dialog = page.get_by_role("dialog", name="Permissions of Reviewers")
     all_projects = dialog.get_by_role("group", name="All projects")
     all_projects.get_by_label("Read", exact=True).check()
-    assert dialog.get_by_text("can grant themselves anything").first.is_visible()
+    expect(dialog.get_by_text("can grant themselves anything").first).to_be_visible()
     screenshot(page, "settings-permission-groups-permissions-dialog")
     dialog.get_by_role("button", name="Save").click()
     page.get_by_text("Saved the permissions of Reviewers.").wait_for()

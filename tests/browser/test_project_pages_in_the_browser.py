@@ -88,7 +88,7 @@ def test_an_owner_grants_a_member_read_on_one_experiment_and_the_member_sees_it(
     log_in(page, member.email, PASSWORD)
     page.goto(f"/app/{org.name}/p/{project.pk}/")
     table = page.get_by_role("table", name="Experiments")
-    assert table.get_by_role("link", name="baseline").is_visible()
+    expect(table.get_by_role("link", name="baseline")).to_be_visible()
     assert table.get_by_role("link", name="prompt-v2").count() == 0
 
 
@@ -106,7 +106,8 @@ def test_an_owner_sets_a_human_review_score_on_a_row(page, world):
     feedback = EventFeedback.objects.get(row_id="q2")
     assert feedback.scores == {"helpfulness": 0.25, "verdict": 0} and feedback.source == "app"
     row = page.locator('tr[data-row="q2"]')
-    assert row.get_by_text("helpfulness: 25.0%").is_visible() and row.get_by_text("Wrong: exports exist.").is_visible()
+    expect(row.get_by_text("helpfulness: 25.0%")).to_be_visible()
+    expect(row.get_by_text("Wrong: exports exist.")).to_be_visible()
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "project-experiment-phone")
 
@@ -122,10 +123,10 @@ def test_check_access_explains_a_members_access(page, world):
     page.get_by_label("Permission").select_option("read")
     page.get_by_role("button", name="Check").click()
     page.get_by_role("heading", name="Not allowed").wait_for()
-    assert page.get_by_text("Who could grant it").is_visible()
+    expect(page.get_by_text("Who could grant it")).to_be_visible()
     page.get_by_label("Person, service account or group").select_option(label="Engineers (Group)")
     page.get_by_role("button", name="Check").click()
     page.get_by_role("heading", name="Allowed").wait_for()
-    assert page.get_by_role("table", name="Grants that allow it").get_by_text("All projects (org_project)").is_visible()
+    expect(page.get_by_role("table", name="Grants that allow it").get_by_text("All projects (org_project)")).to_be_visible()
     screenshot(page, "check-access")
     assert str(experiment.pk) in page.url

@@ -3,6 +3,7 @@ effect on what the member may read, and a tag, a human review score and an onlin
 through their dialogs."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.services.credentials import api_key_create
 from permissions.boxes import PROJECT_BOXES, Subject, ticked_boxes
@@ -68,7 +69,7 @@ def test_an_owner_gives_a_member_experiments_read_through_the_project_permission
 
     page.get_by_text("Saved the permissions of Ada Lovelace on Support bot.").wait_for()
     row = page.locator(f'tr[data-principal="user:{member.pk}"]')
-    assert row.locator(".chip", has_text="Experiments: Read").is_visible()
+    expect(row.locator(".chip", has_text="Experiments: Read")).to_be_visible()
     assert ticked_boxes(PROJECT_BOXES, Subject(user_id=member.pk), project.pk) == {"experiment_read"}
     assert can(member, "read", experiment) and not can(member, "update", experiment)
     assert experiment_names_seen_by(page, member, org, project) == {"baseline-gpt"}
@@ -148,7 +149,7 @@ def test_the_configuration_page_fits_a_phone(page, world):
     page.goto(f"{configuration_path(org, project)}?principal=user:{member.pk}#permissions")
     page.get_by_role("button", name="Edit permissions of Ada Lovelace").click()
     dialog = page.get_by_role("dialog", name="Permissions of Ada Lovelace")
-    assert dialog.get_by_label("Playgrounds: Manage access").is_visible()
+    expect(dialog.get_by_label("Playgrounds: Manage access")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     grid = dialog.locator(".box-grid-wrap")
     assert grid.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")  # every box fits, no sideways scrolling
