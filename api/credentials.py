@@ -22,8 +22,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,9 +30,10 @@ from accounts.models import ApiKey, User
 from accounts.services.credentials import api_key_create, api_key_delete, service_token_create, service_token_revoke
 from api.authentication import is_api_key_request
 from api.base import OrgScopedView
+from api.common.lists import filter_ids
 from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
-from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
+from api.pagination import paginate
+from api.schema import list_parameters, object_operations_schema, operation_schema
 from permissions.exceptions import NotFound
 from permissions.requirements import NeedsOwner, NeedsSession, access_method
 
@@ -141,20 +140,13 @@ class ServiceTokenListSerializer(serializers.Serializer):
     objects = ServiceTokenSerializer(many=True)
 
 
-_API_KEY_ID = OpenApiParameter("api_key_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ApiKey id")
-_SERVICE_TOKEN_ID = OpenApiParameter("service_token_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="ServiceToken id")
-_ERRORS = error_responses(400, 401, 403, 404)
-
-
 def _named_list(view: OrgScopedView, name_parameter: str, to_json) -> Response:
     """A page of the view's credentials, filtered by name and ids."""
     params = view.request.query_params
     keys = view.visible_queryset()
     if params.get(name_parameter):
         keys = keys.filter(name=params[name_parameter])
-    ids = parse_ids(params)
-    if ids is not None:
-        keys = keys.filter(pk__in=ids)
+    keys = filter_ids(keys, params)
     return Response({"objects": [to_json(key) for key in paginate(keys, params)]})
 
 
@@ -187,32 +179,26 @@ class ApiKeyCollectionView(_OwnApiKeys, OrgScopedView):
     def requirements_post(self):
         return [NeedsSession(API_KEYS_CANNOT_CREATE, "api_key")]
 
-    @extend_schema(
-        operation_id="getApiKey",
-        tags=["ApiKeys"],
+    @operation_schema(
+        "getApiKey",
+        tag="ApiKeys",
         summary="List api_keys",
+        answer=ApiKeyListSerializer,
         description="The caller's own API keys, most recently created first.",
-        parameters=[
-            *pagination_parameters(),
-            OpenApiParameter("api_key_name", OpenApiTypes.STR, description="Name of the api_key to search for"),
-            ORG_NAME_PARAMETER,
-        ],
-        responses={200: ApiKeyListSerializer, **_ERRORS},
+        parameters=list_parameters("api_key_name", "api_key"),
     )
     def get(self, request: Request) -> Response:
         return _named_list(self, "api_key_name", api_key_json)
 
-    @extend_schema(
-        operation_id="postApiKey",
-        tags=["ApiKeys"],
+    @operation_schema(
+        "postApiKey",
+        tag="ApiKeys",
         summary="Create api_key",
-        description=(
-            "Create an API key for the signed-in person. Only through the browser session (with CSRF): "
-            "a request authenticated with an API key or service token is refused with 403. The response "
-            "holds the raw key, the only time it is shown."
-        ),
+        answer=CreateApiKeyOutputSerializer,
+        description="Create an API key for the signed-in person. Only through the browser session (with CSRF): "
+        "a request authenticated with an API key or service token is refused with 403. The response "
+        "holds the raw key, the only time it is shown.",
         request=CreateApiKeySerializer,
-        responses={200: CreateApiKeyOutputSerializer, **_ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = self.body(CreateApiKeySerializer)
@@ -220,28 +206,23 @@ class ApiKeyCollectionView(_OwnApiKeys, OrgScopedView):
         return Response({**api_key_json(key), "key": raw})
 
 
+@object_operations_schema(
+    name="api_key",
+    operation="ApiKey",
+    tag="ApiKeys",
+    id_label="ApiKey",
+    output=ApiKeySerializer,
+    descriptions={
+        "get": "One of the caller's own API keys; anyone else's is not found.",
+        "delete": "Delete one of the caller's own API keys; it stops working at once.",
+    },
+)
 class ApiKeyDetailView(_OwnApiKeys, OrgScopedView):
     lookup_url_kwarg = "api_key_id"
 
-    @extend_schema(
-        operation_id="getApiKeyId",
-        tags=["ApiKeys"],
-        summary="Get api_key",
-        description="One of the caller's own API keys; anyone else's is not found.",
-        parameters=[_API_KEY_ID],
-        responses={200: ApiKeySerializer, **_ERRORS},
-    )
     def get(self, request: Request, api_key_id: str) -> Response:
         return Response(api_key_json(self.get_object()))
 
-    @extend_schema(
-        operation_id="deleteApiKeyId",
-        tags=["ApiKeys"],
-        summary="Delete api_key",
-        description="Delete one of the caller's own API keys; it stops working at once.",
-        parameters=[_API_KEY_ID],
-        responses={200: ApiKeySerializer, **_ERRORS},
-    )
     def delete(self, request: Request, api_key_id: str) -> Response:
         key = self.get_object()
         deleted = api_key_delete(actor=request.user, key_id=key.pk)
@@ -279,31 +260,25 @@ class _OrgServiceTokens:
 class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
     owner_needs = {**_OrgServiceTokens.owner_needs, "GET": "list service tokens"}
 
-    @extend_schema(
-        operation_id="getServiceToken",
-        tags=["ServiceTokens"],
+    @operation_schema(
+        "getServiceToken",
+        tag="ServiceTokens",
         summary="List service_tokens",
+        answer=ServiceTokenListSerializer,
         description="The organization's service tokens, most recently created first. Owners only.",
-        parameters=[
-            *pagination_parameters(),
-            OpenApiParameter("service_token_name", OpenApiTypes.STR, description="Name of the service_token to search for"),
-            ORG_NAME_PARAMETER,
-        ],
-        responses={200: ServiceTokenListSerializer, **_ERRORS},
+        parameters=list_parameters("service_token_name", "service_token"),
     )
     def get(self, request: Request) -> Response:
         return _named_list(self, "service_token_name", service_token_json)
 
-    @extend_schema(
-        operation_id="postServiceToken",
-        tags=["ServiceTokens"],
+    @operation_schema(
+        "postServiceToken",
+        tag="ServiceTokens",
         summary="Create service_token",
-        description=(
-            "Create a token for a service account of the organization. Owners only. "
-            "The response holds the raw token, the only time it is shown."
-        ),
+        answer=CreateServiceTokenOutputSerializer,
+        description="Create a token for a service account of the organization. Owners only. "
+        "The response holds the raw token, the only time it is shown.",
         request=CreateServiceTokenSerializer,
-        responses={200: CreateServiceTokenOutputSerializer, **_ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = self.body(CreateServiceTokenSerializer)
@@ -312,16 +287,14 @@ class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
         )
         return Response({**service_token_json(key), "key": raw})
 
-    @extend_schema(
-        operation_id="putServiceToken",
-        tags=["ServiceTokens"],
+    @operation_schema(
+        "putServiceToken",
+        tag="ServiceTokens",
         summary="Create or replace service_token",
-        description=(
-            "Create a token, replacing every token of the same name held by the same service account: those "
-            "are deleted and stop working at once, and the new token has a new id and key. Owners only."
-        ),
+        answer=CreateServiceTokenOutputSerializer,
+        description="Create a token, replacing every token of the same name held by the same service account: those "
+        "are deleted and stop working at once, and the new token has a new id and key. Owners only.",
         request=CreateServiceTokenSerializer,
-        responses={200: CreateServiceTokenOutputSerializer, **_ERRORS},
     )
     def put(self, request: Request) -> Response:
         data = self.body(CreateServiceTokenSerializer)
@@ -341,39 +314,34 @@ class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
                 service_token_revoke(actor=request.user, org=org, token_id=token_id)
         return Response({**service_token_json(key), "key": raw})
 
-    @extend_schema(
-        operation_id="deleteServiceToken",
-        tags=["ServiceTokens"],
+    @operation_schema(
+        "deleteServiceToken",
+        tag="ServiceTokens",
         summary="Delete single service_token",
+        answer=ServiceTokenSerializer,
         description='Delete the token the JSON body names (DeleteServiceToken: {"id": ...}); it stops working at once. Owners only.',
         request=DeleteServiceTokenSerializer,
-        responses={200: ServiceTokenSerializer, **_ERRORS},
     )
     def delete(self, request: Request) -> Response:
         return self.revoke(self.body(DeleteServiceTokenSerializer)["id"])
 
 
+@object_operations_schema(
+    name="service_token",
+    operation="ServiceToken",
+    tag="ServiceTokens",
+    id_label="ServiceToken",
+    output=ServiceTokenSerializer,
+    descriptions={
+        "get": "One service token of the organization. Owners only.",
+        "delete": "Delete one service token of the organization; it stops working at once. Owners only.",
+    },
+)
 class ServiceTokenDetailView(_OrgServiceTokens, OrgScopedView):
     lookup_url_kwarg = "service_token_id"
 
-    @extend_schema(
-        operation_id="getServiceTokenId",
-        tags=["ServiceTokens"],
-        summary="Get service_token",
-        description="One service token of the organization. Owners only.",
-        parameters=[_SERVICE_TOKEN_ID],
-        responses={200: ServiceTokenSerializer, **_ERRORS},
-    )
     def get(self, request: Request, service_token_id: str) -> Response:
         return Response(service_token_json(self.get_object()))
 
-    @extend_schema(
-        operation_id="deleteServiceTokenId",
-        tags=["ServiceTokens"],
-        summary="Delete service_token",
-        description="Delete one service token of the organization; it stops working at once. Owners only.",
-        parameters=[_SERVICE_TOKEN_ID],
-        responses={200: ServiceTokenSerializer, **_ERRORS},
-    )
     def delete(self, request: Request, service_token_id: str) -> Response:
         return self.revoke(self.get_object().pk)

@@ -1,7 +1,7 @@
 """``/v1/experiment`` and ``/v1/dataset``: experiments and datasets as objects, in Braintrust's shapes.
 
-Both are objects of a project and follow the same conventions, so one pair of views serves both,
-parameterised by a :class:`ProjectObjectKind`:
+Both are objects of a project, served by :mod:`api.named_objects`'s views as a :class:`RegisteredKind`
+each, and got or created by their registration services:
 
 * ``POST``: get or create by name in ``project_id`` (create under the project). An existing object the
   caller can read is returned unmodified; creating one whose name is taken by an object the caller
@@ -19,28 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django.db.models import QuerySet
-from django.urls import path
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_serializer,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import OrgScopedView
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
-from api.pagination import paginate, parse_ids
-from api.schema import DetailDocs, error_responses, list_parameters, object_detail_schema
+from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, ProjectObjectScope, kind_schema
 from permissions.engine import Node
-from permissions.exceptions import NotFound
 from permissions.requirements import NeedsCreate
 from projects.models import Dataset, Experiment, Project, ProjectObject
 from projects.services.experiments import dataset_update, experiment_update
@@ -301,54 +289,45 @@ def _update_dataset(request: Request, dataset: Dataset, data: dict) -> Dataset:
     return dataset_update(actor=request.user, dataset=dataset, name=data.get("name"), **dataset_fields(data))
 
 
+def _delete(request: Request, obj: ProjectObject) -> ProjectObject:
+    return object_delete(actor=request.user, obj=obj)
+
+
 def _plain(value: dict | None) -> dict | None:
     return dict(value) if value is not None else None
 
 
-@dataclass(frozen=True)
-class ProjectObjectKind:
-    """How one kind of project object is read and written."""
+@dataclass(frozen=True, kw_only=True)
+class RegisteredKind(Kind):
+    """A kind of project object that its registration service gets or creates by name."""
 
-    object_type: str  # the AclObjectType, and the name used in messages and parameters
-    output: type[serializers.Serializer]
-    create_input: type[StrictSerializer]
-    patch_input: type[StrictSerializer]
-    register: Callable[[Request, Project, dict], ProjectObject]  # get or create by name
-    update: Callable[[Request, ProjectObject, dict], ProjectObject]
-
-    def json(self, obj: ProjectObject) -> dict:
-        return self.output(obj).data
+    register: Callable[[Request, Project, dict], ProjectObject]
 
 
-EXPERIMENTS = ProjectObjectKind(
+EXPERIMENTS = RegisteredKind(
     object_type="experiment",
+    model=Experiment,
     output=ExperimentSerializer,
     create_input=CreateExperimentSerializer,
     patch_input=PatchExperimentSerializer,
     register=_register_experiment,
     update=_update_experiment,
+    delete=_delete,
 )
 
-DATASETS = ProjectObjectKind(
+DATASETS = RegisteredKind(
     object_type="dataset",
+    model=Dataset,
     output=DatasetSerializer,
     create_input=CreateDatasetSerializer,
     patch_input=PatchDatasetSerializer,
     register=_register_dataset,
     update=_update_dataset,
+    delete=_delete,
 )
 
 
 # Views
-
-
-class ProjectObjectScope:
-    """A view's rows are the live objects of live projects of the caller's organization (with their project)."""
-
-    org_field = "project__org"
-
-    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
 
 
 class LiveExperiments(ProjectObjectScope):
@@ -358,167 +337,72 @@ class LiveExperiments(ProjectObjectScope):
     object_type = "experiment"
 
 
-class ProjectObjectCollectionView(ProjectObjectScope, OrgScopedView):
-    """``/v1/<kind>``: POST (get or create by name in a project) and GET (list)."""
+class RegisteredCollectionView(ProjectObjectCollectionView):
+    """``/v1/<kind>``: POST (get or create by name in a project, by the registration service) and GET (list)."""
 
-    kind: ClassVar[ProjectObjectKind]
+    kind: ClassVar[RegisteredKind]
 
     def requirements_post(self):
         data = self.body(self.kind.create_input)  # bad input is a 400 whoever asks
         return [NeedsCreate(self.kind.object_type, Node("project", data["project_id"]))]
 
-    def _project(self, project_id) -> Project:
-        project = Project.objects.alive().filter(pk=project_id, org=self.org).first()
-        if project is None:
-            raise NotFound("project", project_id)
-        return project
-
     def post(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
-        return Response(self.kind.json(self.kind.register(request, self._project(data["project_id"]), data)))
-
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        rows = self.visible_queryset(listing=True)
-        name = params.get(f"{self.kind.object_type}_name")
-        if name:
-            rows = rows.filter(name=name)
-        project_id = self.uuid_param("project_id")
-        if project_id is not None:
-            rows = rows.filter(project_id=project_id)
-        project_name = params.get("project_name")
-        if project_name:
-            rows = rows.filter(project__name=project_name)
-        ids = parse_ids(params)
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        return Response({"objects": self.kind.output(paginate(rows, params), many=True).data})
+        return Response(self.kind.json(self.kind.register(request, self.target_project, data)))
 
 
-class ProjectObjectDetailView(ProjectObjectScope, OrgScopedView):
-    """``/v1/<kind>/{id}``: GET, PATCH and DELETE."""
-
-    kind: ClassVar[ProjectObjectKind]
-    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
-
-    def get(self, request: Request, **_path) -> Response:
-        return Response(self.kind.json(self.get_object()))
-
-    def patch(self, request: Request, **_path) -> Response:
-        obj = self.get_object()
-        return Response(self.kind.json(self.kind.update(request, obj, self.body(self.kind.patch_input))))
-
-    def delete(self, request: Request, **_path) -> Response:
-        return Response(self.kind.json(object_delete(actor=request.user, obj=self.get_object())))
-
-
-def _list_parameters(kind: str) -> list[OpenApiParameter]:
-    return [
-        *list_parameters(f"{kind}_name", kind),
-        OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
-        OpenApiParameter("project_id", OpenApiTypes.UUID, description="Project id"),
-    ]
-
-
-@dataclass(frozen=True)
-class ProjectObjectDocs:
-    """What Braintrust's words for a kind's operations say beyond its name: the reads its writes need."""
-
-    article: str  # "an experiment", "a dataset"
-    create_reads: str = ""  # what a create must also read, after "Needs create under the project"
-    patch_reads: str = ""  # what a patch must also read, after "Needs update on the <kind>"
-
-
-def project_object_schema(kind: ProjectObjectKind, docs: ProjectObjectDocs) -> tuple[Callable, Callable]:
-    """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
-    name, title = kind.object_type, kind.object_type.capitalize()
-    tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
-    collection = extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{title}",
-            summary=f"Create {name}",
-            description=f"Create a new {name}. If there is an existing {name} in the project with the same name as the one "
+def registered_schema(kind: RegisteredKind, article: str, *, create_reads: str = "", patch_reads: str = "") -> tuple[Callable, Callable]:
+    """The schema decorators of a kind's views in Braintrust's words; `article` names one ("an experiment"),
+    `create_reads` and `patch_reads` say what else a create (after "Needs create under the project") and a
+    patch (after "Needs update on the <kind>") must read."""
+    name = kind.object_type
+    return kind_schema(
+        kind,
+        KindDocs(
+            post=f"Create a new {name}. If there is an existing {name} in the project with the same name as the one "
             f"specified in the request, will return the existing {name} unmodified. Needs create under the project"
-            f"{docs.create_reads}.",
-            tags=tags,
-            request=kind.create_input,
-            responses={200: output, **errors},
-        ),
-        get=extend_schema(
-            operation_id=f"get{title}",
-            summary=f"List {name}s",
-            description=f"List out all {name}s the caller may read. The {name}s are sorted by creation date, with the most "
+            f"{create_reads}.",
+            list=f"List out all {name}s the caller may read. The {name}s are sorted by creation date, with the most "
             f"recently-created {name}s coming first",
-            tags=tags,
-            parameters=_list_parameters(name),
-            responses={
-                200: inline_serializer(f"{title}List", {"objects": output(many=True, help_text=f"A list of {name} objects")}),
-                **error_responses(400, 401, 404),
-            },
-        ),
-    )
-    detail = object_detail_schema(
-        name=name,
-        operation=title,
-        tag=tags[0],
-        id_label=title,
-        output=output,
-        patch_input=kind.patch_input,
-        docs=DetailDocs(
-            get=f"Get {docs.article} object by its id",
-            patch=f"Partially update {docs.article} object. Specify the fields to update in the payload. Any object-type "
+            get=f"Get {article} object by its id",
+            patch=f"Partially update {article} object. Specify the fields to update in the payload. Any object-type "
             "fields will be deep-merged with existing content. Currently we do not support removing fields or setting them to "
-            f"null. Needs update on the {name}{docs.patch_reads}.",
-            delete=f"Delete {docs.article} object by its id; answers the deleted {name}. Needs delete on it.",
+            f"null. Needs update on the {name}{patch_reads}.",
+            delete=f"Delete {article} object by its id; answers the deleted {name}. Needs delete on it.",
         ),
     )
-    return collection, detail
 
 
-EXPERIMENT_SCHEMA, EXPERIMENT_DETAIL_SCHEMA = project_object_schema(
+EXPERIMENT_SCHEMA, EXPERIMENT_DETAIL_SCHEMA = registered_schema(
     EXPERIMENTS,
-    ProjectObjectDocs(
-        "an experiment",
-        create_reads=", and read on the linked dataset and base experiment",
-        patch_reads=", and read on a newly linked dataset or base experiment",
-    ),
+    "an experiment",
+    create_reads=", and read on the linked dataset and base experiment",
+    patch_reads=", and read on a newly linked dataset or base experiment",
 )
-DATASET_SCHEMA, DATASET_DETAIL_SCHEMA = project_object_schema(DATASETS, ProjectObjectDocs("a dataset"))
+DATASET_SCHEMA, DATASET_DETAIL_SCHEMA = registered_schema(DATASETS, "a dataset")
 
 
 @EXPERIMENT_SCHEMA
-class ExperimentCollectionView(ProjectObjectCollectionView):
+class ExperimentCollectionView(RegisteredCollectionView):
     kind = EXPERIMENTS
-    queryset = Experiment.objects.all()
-    object_type = "experiment"
 
 
 @EXPERIMENT_DETAIL_SCHEMA
 class ExperimentDetailView(ProjectObjectDetailView):
     kind = EXPERIMENTS
-    queryset = Experiment.objects.all()
-    object_type = "experiment"
-    lookup_url_kwarg = "experiment_id"
 
 
 @DATASET_SCHEMA
-class DatasetCollectionView(ProjectObjectCollectionView):
+class DatasetCollectionView(RegisteredCollectionView):
     kind = DATASETS
-    queryset = Dataset.objects.all()
-    object_type = "dataset"
 
 
 @DATASET_DETAIL_SCHEMA
 class DatasetDetailView(ProjectObjectDetailView):
     kind = DATASETS
-    queryset = Dataset.objects.all()
-    object_type = "dataset"
-    lookup_url_kwarg = "dataset_id"
 
 
 urlpatterns = [
-    path("v1/experiment", ExperimentCollectionView.as_view(), name="api-experiment"),
-    path("v1/experiment/<str:experiment_id>", ExperimentDetailView.as_view(), name="api-experiment-detail"),
-    path("v1/dataset", DatasetCollectionView.as_view(), name="api-dataset"),
-    path("v1/dataset/<str:dataset_id>", DatasetDetailView.as_view(), name="api-dataset-detail"),
+    *EXPERIMENTS.urls(ExperimentCollectionView, ExperimentDetailView),
+    *DATASETS.urls(DatasetCollectionView, DatasetDetailView),
 ]

@@ -1,13 +1,20 @@
-"""What ``/v1/group`` and ``/v1/role`` share: an organization's objects addressed by name, with members.
+"""The views of the /v1 API's named objects: each kind is declared once, as a :class:`Kind`, and served by
+one pair of views that every kind shares.
 
-Both follow the same Braintrust conventions, so one pair of views serves both, parameterised by a
-:class:`NamedObjectKind` (the model, its serializers, its services and how its members are loaded):
+A kind says what it is called (in paths, parameters, messages and the schema), its shapes, its model and
+its services. What follows from that is alike for every kind, in Braintrust's conventions:
 
-* ``POST``: get or create by name. An existing object the caller can read is returned unmodified; one
-  it cannot read is not revealed, and creating it is refused as "taken", as for anyone who may create.
-* ``PUT``: create, or replace the description and members of the object with that name.
-* ``GET`` (list): the objects the caller may read, restricted in the database, with name and ids filters.
-* ``GET``, ``PATCH`` and ``DELETE`` on ``/{id}``: read, update and delete on the object.
+* ``POST /v1/<kind>``: get or create by name. An existing object the caller can read is returned
+  unmodified; a create refused because a concurrent request made the object meanwhile answers that one.
+* ``PUT /v1/<kind>`` (for kinds that have it): create, or replace the object with that name.
+* ``GET /v1/<kind>``: the objects the caller may read, restricted in the database, filtered by name, by
+  ``ids`` and, for the contents of projects, by ``project_id`` and ``project_name``; newest first, paged.
+* ``GET``, ``PATCH`` and ``DELETE`` on ``/v1/<kind>/{<kind>_id}``.
+* the routes and the OpenAPI operations of all of these (:func:`kind_schema`, :meth:`Kind.urls`).
+
+The organization's objects with members (``/v1/group``, ``/v1/role``) are a :class:`NamedObjectKind`
+served by :class:`NamedObjectCollectionView` and :class:`NamedObjectDetailView`; the contents of projects
+use :class:`ProjectObjectScope` and :class:`BodyProject`.
 
 Access is declared here and decided by :class:`permissions.drf.EngineAccess`; the services check again
 as they write, in the same transaction as the audit event.
@@ -15,12 +22,15 @@ as they write, in the same transaction as the audit event.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.urls import URLPattern, path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,30 +38,291 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
-from api.schema import DetailDocs, error_responses, list_parameters, object_detail_schema
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
 from permissions.engine import Node
-from permissions.exceptions import ValidationError
+from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
 from permissions.services.groups import lock_organization
+from projects.models import Project
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class NamedObjectKind:
-    """How one kind of named object is read and written."""
+# The declared kind
 
-    object_type: str  # "group" or "role": the AclObjectType, and the name used in messages and parameters
+
+@dataclass(frozen=True, kw_only=True)
+class Kind:
+    """How one kind of named object is called, read and written."""
+
+    object_type: str  # the AclObjectType, and the name in paths, parameters and messages: "prompt_session"
     model: type[Model]
     output: type[serializers.Serializer]
     create_input: type[StrictSerializer]
     patch_input: type[StrictSerializer]
+    update: Callable[..., Any]  # (request, object, validated patch body) -> the object
+    delete: Callable[..., Any]  # (request, object) -> the deleted object (None if the row is gone)
+    in_project: bool = True  # lists of it filter by project_id and project_name
+    answers_row_as_it_was: bool = False  # DELETE answers the object as it was before, not as the service leaves it
+    list_filter: Callable[[QuerySet, Any], QuerySet] | None = None  # (rows, query parameters) -> the kind's own list filters
+    label: str = ""  # the kind in the schema's words, where not its object_type: "playground"
+    tag: str = ""  # the schema's tag, where not the operation's name and an "s"
+    id_label: str = ""  # the path id's label, where not the operation's name
+
+    @property
+    def noun(self) -> str:
+        return self.label or self.object_type
+
+    @property
+    def operation(self) -> str:
+        """The kind in operation ids: "PromptSession" for "prompt_session"."""
+        return "".join(part.capitalize() for part in self.object_type.split("_"))
+
+    def loaded(self, objects: list) -> list:
+        """`objects` with what their answers show beyond their rows, loaded in a fixed number of queries."""
+        return objects
+
+    def json(self, obj: Any) -> dict:
+        return self.output(self.loaded([obj])[0]).data
+
+    def page_json(self, page: list) -> list:
+        return self.output(self.loaded(page), many=True).data
+
+    def deleted_json(self, request: Request, obj: Any) -> dict:
+        """Deletes `obj` and answers it, as it was or as the service leaves it (a soft delete's ``deleted_at``)."""
+        if self.answers_row_as_it_was:
+            shown = self.json(obj)  # before the row goes
+            self.delete(request, obj)
+            return shown
+        return self.json(self.delete(request, obj))
+
+    def list_parameters(self) -> list[OpenApiParameter]:
+        project = [
+            OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
+            OpenApiParameter("project_id", OpenApiTypes.UUID, description="Project id"),
+        ]
+        return [
+            *pagination_parameters(),
+            OpenApiParameter(f"{self.object_type}_name", OpenApiTypes.STR, description=f"Name of the {self.noun} to search for"),
+            *(project if self.in_project else []),
+            ORG_NAME_PARAMETER,
+        ]
+
+    def urls(self, collection: type[OrgScopedView], detail: type[OrgScopedView]) -> list[URLPattern]:
+        """``/v1/<object_type>`` and ``/v1/<object_type>/<<object_type>_id>``, named ``api-<object-type>[-detail]``."""
+        route, name = f"v1/{self.object_type}", f"api-{self.object_type.replace('_', '-')}"
+        return [
+            path(route, collection.as_view(), name=name),
+            path(f"{route}/<str:{self.object_type}_id>", detail.as_view(), name=f"{name}-detail"),
+        ]
+
+
+@dataclass(frozen=True)
+class KindDocs:
+    """Braintrust's words for a kind's operations, and what its schema has beyond what the kind gives."""
+
+    post: str
+    list: str
+    get: str
+    patch: str
+    delete: str
+    put: str | None = None  # None: the kind is not replaced by name
+    list_output: Any = None  # the list's answer, where not ``{"objects": [...]}`` of the kind's output
+    list_item_help: str = ""  # the help of the list's ``objects``, where not "A list of <kind> objects"
+    list_parameters: tuple[OpenApiParameter, ...] = ()  # besides the paging, name and project filters
+    get_parameters: tuple[OpenApiParameter, ...] = ()  # besides the id, on GET by id
+
+
+def kind_schema(kind: Kind, docs: KindDocs) -> tuple[Callable, Callable]:
+    """The schema decorators of a kind's collection view and detail view: operation ids, summaries, tags
+    and parameters follow from the kind's names (``postPromptSession``, "Create playground")."""
+    noun, operation = kind.noun, kind.operation
+
+    def on(
+        operation_id: str,
+        summary: str,
+        description: str,
+        *,
+        answer: Any = kind.output,
+        errors: tuple[int, ...] = (400, 401, 403, 404),
+        **details: Any,
+    ) -> Callable:
+        return extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            tags=[kind.tag or f"{operation}s"],
+            responses={200: answer, **error_responses(*errors)},
+            **details,
+        )
+
+    listed = docs.list_output or inline_serializer(
+        f"{operation}List", {"objects": kind.output(many=True, help_text=docs.list_item_help or f"A list of {noun} objects")}
+    )
+    collection = {
+        "post": on(f"post{operation}", f"Create {noun}", docs.post, request=kind.create_input),
+        "put": on(f"put{operation}", f"Create or replace {noun}", docs.put, request=kind.create_input) if docs.put else None,
+        "get": on(
+            f"get{operation}",
+            f"List {noun}s",
+            docs.list,
+            answer=listed,
+            errors=(400, 401, 404),
+            parameters=[*kind.list_parameters(), *docs.list_parameters],
+        ),
+    }
+    object_id = [id_parameter(f"{kind.object_type}_id", kind.id_label or operation)]
+    detail = extend_schema_view(
+        get=on(f"get{operation}Id", f"Get {noun}", docs.get, parameters=[*object_id, *docs.get_parameters]),
+        patch=on(f"patch{operation}Id", f"Partially update {noun}", docs.patch, parameters=object_id, request=kind.patch_input),
+        delete=on(f"delete{operation}Id", f"Delete {noun}", docs.delete, parameters=object_id, request=None),
+    )
+    return extend_schema_view(**{method: schema for method, schema in collection.items() if schema}), detail
+
+
+# The views
+
+
+def get_or_create(find: Callable[[], T | None], create: Callable[[], T]) -> tuple[T, bool]:
+    """What `find` answers, else what `create` makes, and whether it was made.
+
+    Two requests may look for the same name at once and both try to create it: the unique constraint
+    refuses the second, which then answers the object the first made.
+    """
+    existing = find()
+    if existing is not None:
+        return existing, False
+    try:
+        return create(), True
+    except ValidationError:
+        existing = find()  # made meanwhile by a concurrent request?
+        if existing is None:
+            raise
+        return existing, False
+
+
+class KindView(OrgScopedView):
+    """A view of one declared kind: unless it says otherwise, its rows are the kind's model's, and a missing
+    object is reported under the kind's name."""
+
+    kind: ClassVar[Kind]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = vars(cls)
+        if "kind" in declared:
+            cls.object_type = declared["kind"].object_type
+            if "queryset" not in declared:
+                cls.queryset = declared["kind"].model.objects.all()
+
+
+class ObjectCollectionView(KindView):
+    """``/v1/<kind>``: GET (list); the kind's POST and PUT get or create through :meth:`found_or_created`."""
+
+    restricts_as_listing: ClassVar[bool] = True  # a page of objects, see :func:`permissions.engine.lists.restrict`
+
+    def filtered(self, rows: QuerySet, *, by_name: bool = True) -> QuerySet:
+        """`rows` narrowed by the request's list filters (`by_name`: with ``<kind>_name``)."""
+        params = self.request.query_params
+        name = params.get(f"{self.kind.object_type}_name")
+        if by_name and name:
+            rows = rows.filter(name=name)
+        if self.kind.in_project:
+            project_id = self.uuid_param("project_id")
+            if project_id is not None:
+                rows = rows.filter(project_id=project_id)
+            if params.get("project_name"):
+                rows = rows.filter(project__name=params["project_name"])
+        ids = parse_ids(params)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids)
+        return rows if self.kind.list_filter is None else self.kind.list_filter(rows, params)
+
+    def get(self, request: Request) -> Response:
+        rows = self.filtered(self.visible_queryset(listing=self.restricts_as_listing))
+        return Response({"objects": self.kind.page_json(paginate(rows, request.query_params))})
+
+    def found_or_created(self, find: Callable[[], Any], create: Callable[[], Any]) -> Response:
+        """The answer of a get-or-create: the object made, or the existing one once the caller may have it."""
+        obj, created = get_or_create(find, create)
+        return Response(self.kind.json(obj if created else self.checked(obj)))
+
+
+class ObjectDetailView(KindView):
+    """``/v1/<kind>/{<kind>_id}``: GET, PATCH and DELETE."""
+
+    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in vars(cls):
+            cls.lookup_url_kwarg = f"{cls.kind.object_type}_id"
+
+    def get(self, request: Request, **_path) -> Response:
+        return Response(self.kind.json(self.get_object()))
+
+    def patch(self, request: Request, **_path) -> Response:
+        obj = self.get_object()
+        return Response(self.kind.json(self.kind.update(request, obj, self.body(self.kind.patch_input))))
+
+    def delete(self, request: Request, **_path) -> Response:
+        return Response(self.kind.deleted_json(request, self.get_object()))
+
+
+# The contents of projects
+
+
+class ProjectObjectScope:
+    """A view's rows are the live objects of live projects of the caller's organization (with their project)."""
+
+    org_field = "project__org"
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
+
+
+class BodyProject:
+    """A view whose body names the project it creates in (``project_id``)."""
+
+    @cached_property
+    def target_project(self) -> Project:
+        """The live project of the caller's organization that the body names ("not found" otherwise)."""
+        project_id = self.body(self.kind.create_input)["project_id"]
+        project = Project.objects.alive().filter(org=self.org, pk=project_id).select_related("org").first()
+        if project is None:
+            raise NotFound("project", project_id)
+        return project
+
+
+class ProjectObjectCollectionView(ProjectObjectScope, BodyProject, ObjectCollectionView):
+    """``/v1/<kind>`` of a kind that projects contain (experiments, prompts, playgrounds, ...)."""
+
+
+class ProjectObjectDetailView(ProjectObjectScope, ObjectDetailView):
+    """``/v1/<kind>/{<kind>_id}`` of a kind that projects contain."""
+
+
+# The organization's objects with members: groups and roles
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamedObjectKind(Kind):
+    """An organization's object with members (a group, a role)."""
+
     with_members: Callable[[list], list]  # loads the members of a page in a fixed number of queries
     create: Callable[..., Model]  # (request, org, validated create body) -> the new object
     replace: Callable[..., Model]  # (request, object with members, validated create body) -> the object
-    update: Callable[..., Model]  # (request, object, validated patch body) -> the object
-    delete: Callable[..., None]  # (request, object) -> None
+    in_project: bool = False
 
-    def json(self, obj: Model) -> dict:
-        return self.output(self.with_members([obj])[0]).data
+    def loaded(self, objects: list) -> list:
+        return self.with_members(objects)
+
+    def deleted_json(self, request: Request, obj: Model) -> dict:
+        obj = self.loaded([obj])[0]
+        obj.deleted_at = timezone.now()
+        deleted = self.output(obj).data  # before the row goes (and the instance loses its id)
+        self.delete(request, obj)
+        return deleted
 
 
 @dataclass(frozen=True)
@@ -68,53 +339,24 @@ class NamedObjectDocs:
 
 def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[Callable, Callable]:
     """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
-    name, title = kind.object_type, kind.object_type.capitalize()
-    tags, output, errors = [f"{title}s"], kind.output, error_responses(400, 401, 403, 404)
-    collection = extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{title}",
-            summary=f"Create {name}",
-            description=f"Create a new {name}. If there is an existing {name} with the same name as the one specified in the "
+    name = kind.object_type
+    return kind_schema(
+        kind,
+        KindDocs(
+            post=f"Create a new {name}. If there is an existing {name} with the same name as the one specified in the "
             f"request, returns the existing {name} unmodified.",
-            tags=tags,
-            request=kind.create_input,
-            responses={200: output, **errors},
-        ),
-        put=extend_schema(
-            operation_id=f"put{title}",
-            summary=f"Create or replace {name}",
-            description=f"Create or replace {name}. If there is an existing {name} with the same name as the one specified in "
+            put=f"Create or replace {name}. If there is an existing {name} with the same name as the one specified in "
             f"the request, replaces its description, {docs.members} with the ones provided.",
-            tags=tags,
-            request=kind.create_input,
-            responses={200: output, **errors},
-        ),
-        get=extend_schema(
-            operation_id=f"get{title}",
-            summary=f"List {name}s",
-            description=docs.list_description,
-            tags=tags,
-            parameters=list_parameters(f"{name}_name", name),
-            responses={200: docs.list_output, **error_responses(400, 401, 404)},
-        ),
-    )
-    detail = object_detail_schema(
-        name=name,
-        operation=title,
-        tag=tags[0],
-        id_label=title,
-        output=output,
-        patch_input=kind.patch_input,
-        docs=DetailDocs(
+            list=docs.list_description,
+            list_output=docs.list_output,
             get=f"Get a {name} object by its id.",
             patch=docs.patch_description,
             delete=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
         ),
     )
-    return collection, detail
 
 
-class NamedObjectCollectionView(OrgScopedView):
+class NamedObjectCollectionView(ObjectCollectionView):
     """``/v1/<kind>``: POST (get or create by name), PUT (create or replace), GET (list)."""
 
     kind: ClassVar[NamedObjectKind]
@@ -131,15 +373,7 @@ class NamedObjectCollectionView(OrgScopedView):
 
     def post(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
-        existing = self._readable_by_name(data["name"])
-        if existing is None:
-            try:
-                return Response(self.kind.json(self.kind.create(request, self.org, data)))
-            except ValidationError:
-                existing = self._readable_by_name(data["name"])  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        return Response(self.kind.json(self.checked(existing)))
+        return self.found_or_created(lambda: self._readable_by_name(data["name"]), lambda: self.kind.create(request, self.org, data))
 
     def put(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
@@ -152,35 +386,8 @@ class NamedObjectCollectionView(OrgScopedView):
                 obj = self.kind.replace(request, self.kind.with_members([self.checked(existing)])[0], data)
         return Response(self.kind.json(obj))
 
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        rows: QuerySet = self.visible_queryset(listing=True)
-        name = params.get(f"{self.kind.object_type}_name")
-        if name:
-            rows = rows.filter(name=name)
-        ids = parse_ids(params)
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        page = self.kind.with_members(paginate(rows, params))
-        return Response({"objects": self.kind.output(page, many=True).data})
 
-
-class NamedObjectDetailView(OrgScopedView):
+class NamedObjectDetailView(ObjectDetailView):
     """``/v1/<kind>/{id}``: GET, PATCH and DELETE."""
 
     kind: ClassVar[NamedObjectKind]
-    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
-
-    def get(self, request: Request, **_path) -> Response:
-        return Response(self.kind.json(self.get_object()))
-
-    def patch(self, request: Request, **_path) -> Response:
-        obj = self.get_object()
-        return Response(self.kind.json(self.kind.update(request, obj, self.body(self.kind.patch_input))))
-
-    def delete(self, request: Request, **_path) -> Response:
-        obj = self.kind.with_members([self.get_object()])[0]
-        obj.deleted_at = timezone.now()
-        deleted = self.kind.output(obj).data  # before the row goes (and the instance loses its id)
-        self.kind.delete(request, obj)
-        return Response(deleted)

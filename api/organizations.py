@@ -34,7 +34,7 @@ from uuid import UUID
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,9 +53,10 @@ from accounts.services.members import (
 from accounts.services.organizations import organization_update
 from api.authentication import is_api_key_request
 from api.base import OrgScopedView, caller_org
+from api.common.lists import filter_ids
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
-from api.pagination import paginate, parse_ids, parse_uuid
-from api.schema import error_responses, id_parameter, pagination_parameters
+from api.pagination import paginate, parse_uuid
+from api.schema import object_operations_schema, operation_schema, pagination_parameters
 from permissions.engine import Node, is_visible
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
@@ -178,9 +179,6 @@ class PatchOrganizationMembersOutputSerializer(serializers.Serializer):
     added_users = AddedUserSerializer(many=True, allow_null=True)
 
 
-_ORG_ID_PARAMETER = id_parameter("organization_id", "Organization")
-
-
 # Views
 
 
@@ -201,25 +199,35 @@ class CallerOrganizations:
 
 
 class OrganizationCollectionView(CallerOrganizations, OrgScopedView):
-    @extend_schema(
-        operation_id="getOrganization",
-        tags=["Organizations"],
+    @operation_schema(
+        "getOrganization",
+        tag="Organizations",
         summary="List organizations",
+        answer=inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}),
+        errors=(400, 401),
         description="The caller's organizations (membership is enough), newest first. An API key or service token sees only its own.",
         parameters=[*pagination_parameters(), OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],
-        responses={200: inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}), **error_responses(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        orgs = self.visible_queryset()
-        ids = parse_ids(request.query_params)
-        if ids is not None:
-            orgs = orgs.filter(pk__in=ids)
+        orgs = filter_ids(self.visible_queryset(), request.query_params)
         org_name = request.query_params.get("org_name")
         if org_name:
             orgs = orgs.filter(name=org_name)
         return Response({"objects": [organization_json(org) for org in paginate(orgs, request.query_params)]})
 
 
+@object_operations_schema(
+    name="organization",
+    operation="Organization",
+    tag="Organizations",
+    id_label="Organization",
+    output=OrganizationSerializer,
+    descriptions={
+        "get": None,
+        "patch": '"Manage settings": update on the organization. Null leaves a field as it is; "" clears a URL.',
+    },
+    requests={"patch": PatchOrganizationSerializer},
+)
 class OrganizationDetailView(CallerOrganizations, OrgScopedView):
     lookup_url_kwarg = "organization_id"
 
@@ -228,25 +236,9 @@ class OrganizationDetailView(CallerOrganizations, OrgScopedView):
         """The organization the path names, so that its own node is checked inside itself."""
         return self.find_object(parse_uuid(self.kwargs["organization_id"], "organization_id")) or caller_org(self.request)
 
-    @extend_schema(
-        operation_id="getOrganizationId",
-        tags=["Organizations"],
-        summary="Get organization",
-        parameters=[_ORG_ID_PARAMETER],
-        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
-    )
     def get(self, request: Request, organization_id: str) -> Response:
         return Response(organization_json(self.get_object()))
 
-    @extend_schema(
-        operation_id="patchOrganizationId",
-        tags=["Organizations"],
-        summary="Partially update organization",
-        description='"Manage settings": update on the organization. Null leaves a field as it is; "" clears a URL.',
-        parameters=[_ORG_ID_PARAMETER],
-        request=PatchOrganizationSerializer,
-        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
-    )
     def patch(self, request: Request, organization_id: str) -> Response:
         changes = _without_nulls(self.body(PatchOrganizationSerializer))
         org = self.get_object()
@@ -275,16 +267,14 @@ class OrganizationMembersView(OrgScopedView):
             needs.append(Needs("delete", Node("org_member", self.org.pk)))
         return needs
 
-    @extend_schema(
-        operation_id="patchOrganizationMembers",
-        tags=["Organizations"],
+    @operation_schema(
+        "patchOrganizationMembers",
+        tag="Organizations",
         summary="Modify organization membership",
-        description=(
-            "Add existing users, invite emails, create service accounts (Owners only) and remove members, in one "
-            "transaction: a refused part refuses the whole request."
-        ),
+        answer=PatchOrganizationMembersOutputSerializer,
+        description="Add existing users, invite emails, create service accounts (Owners only) and remove members, in one "
+        "transaction: a refused part refuses the whole request.",
         request=PatchOrganizationMembersSerializer,
-        responses={200: PatchOrganizationMembersOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request) -> Response:
         org = self.org

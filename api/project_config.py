@@ -5,7 +5,8 @@ permissions: read on the project to see them, update on the project to add, chan
 views declare the project as the node behind each row (``object_node``), and lists keep only rows of live
 projects the caller may read, restricted in the database.
 
-Both follow the same conventions, so one pair of views serves both, parameterised by a :class:`ConfigKind`:
+Both follow the same conventions, so one pair of views (built on :mod:`api.named_objects`'s) serves both,
+parameterised by a :class:`ConfigKind`:
 
 * ``POST``: get or create by name within ``project_id``. An existing row is returned unmodified to whoever
   may read the project; making one needs update on it.
@@ -17,42 +18,25 @@ audits, in one transaction.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django.db.models import Model, QuerySet
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_serializer,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
-from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, DetailDocs, error_responses, object_detail_schema, pagination_parameters
+from api.json_fields import JsonObjectField
+from api.named_objects import BodyProject, Kind, KindDocs, ObjectCollectionView, ObjectDetailView, get_or_create, kind_schema
 from permissions.engine import Node, restrict
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag
-from projects.services.configuration import (
-    GLOBAL_SCORERS,
-    project_score_create,
-    project_score_delete,
-    project_score_update,
-    project_tag_create,
-    project_tag_delete,
-    project_tag_update,
-)
+from projects.services import configuration
+from projects.services.configuration import GLOBAL_SCORERS
 
 
 class BlankAsNullCharField(serializers.CharField):
@@ -183,18 +167,8 @@ class ProjectScoreConfigSerializer(serializers.Serializer):
 
 
 @extend_schema_field(ProjectScoreConfigSerializer)
-class ScoreConfigField(serializers.Field):
+class ScoreConfigField(JsonObjectField):
     """A score's config as stored: a JSON object (or null), checked in depth by the service."""
-
-    default_error_messages = {"invalid": "Must be an object."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value):
-        return value
 
 
 _SCORE_TYPE_HELP = "The type of the configured score"
@@ -251,48 +225,34 @@ class PatchProjectScoreSerializer(StrictSerializer):
 # The views, shared by tags and scores
 
 
-@dataclass(frozen=True)
-class ConfigKind:
+@dataclass(frozen=True, kw_only=True)
+class ConfigKind(Kind):
     """How one kind of project configuration is read and written."""
 
-    object_type: str  # "project_tag" or "project_score": the name used in messages and parameters
-    model: type[Model]
-    output: type[serializers.Serializer]
-    create_input: type[StrictSerializer]
-    patch_input: type[StrictSerializer]
     create: Callable[..., Model]  # (request, project, validated create body) -> the new row
     replace: Callable[..., Model]  # (request, row, validated create body) -> the row
-    update: Callable[..., Model]  # (request, row, validated patch body) -> the row
-    delete: Callable[..., None]  # (request, row) -> None
-    filter_list: Callable[[QuerySet, Any], QuerySet] = field(default=lambda rows, params: rows)  # the kind's own list filters
-
-    def json(self, row: Model) -> dict:
-        return self.output(row).data
+    answers_row_as_it_was: bool = True  # the services delete the row
 
 
-class ConfigCollectionView(OrgScopedView):
-    """``/v1/<kind>``: POST (get or create by name in a project), PUT (create or replace), GET (list)."""
+class _ProjectRows:
+    """Rows are not nodes of the access hierarchy: the project behind each one is."""
 
-    kind: ClassVar[ConfigKind]
     org_field = "project__org"
-    list_permission = None  # rows are not nodes: safely_get_queryset keeps those of projects the caller may read
-    object_permissions = {"POST": "read", "PUT": "update"}
 
     def object_node(self, row) -> Node:
         return Node("project", row.project_id)
 
+
+class ConfigCollectionView(_ProjectRows, BodyProject, ObjectCollectionView):
+    """``/v1/<kind>``: POST (get or create by name in a project), PUT (create or replace), GET (list)."""
+
+    kind: ClassVar[ConfigKind]
+    list_permission = None  # rows are not nodes: safely_get_queryset keeps those of projects the caller may read
+    object_permissions = {"POST": "read", "PUT": "update"}
+
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         readable = restrict(Project.objects.alive().filter(org=self.org), self.request.user, "read")
         return queryset.filter(project__in=readable)
-
-    @cached_property
-    def target_project(self) -> Project:
-        """The live project of the caller's organization that the body names ("not found" otherwise)."""
-        project_id = self.body(self.kind.create_input)["project_id"]
-        project = Project.objects.alive().filter(org=self.org, pk=project_id).first()
-        if project is None:
-            raise NotFound("project", project_id)
-        return project
 
     def _existing(self) -> Model | None:
         """The row of the project with the body's name, whoever may see it: the requirements decide what follows."""
@@ -308,46 +268,15 @@ class ConfigCollectionView(OrgScopedView):
 
     def post(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
-        existing = self._existing()
-        if existing is None:
-            try:
-                return Response(self.kind.json(self.kind.create(request, self.target_project, data)))
-            except ValidationError:
-                existing = self._existing()  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        return Response(self.kind.json(self.checked(existing)))
+        return self.found_or_created(self._existing, lambda: self.kind.create(request, self.target_project, data))
 
     def put(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
-        existing = self._existing()
-        if existing is None:
-            try:
-                return Response(self.kind.json(self.kind.create(request, self.target_project, data)))
-            except ValidationError:
-                existing = self._existing()  # made meanwhile by a concurrent request: replace it
-                if existing is None:
-                    raise
-        return Response(self.kind.json(self.kind.replace(request, self.checked(existing), data)))
-
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        rows: QuerySet = self.visible_queryset(listing=True)
-        if params.get(f"{self.kind.object_type}_name"):
-            rows = rows.filter(name=params[f"{self.kind.object_type}_name"])
-        if params.get("project_name"):
-            rows = rows.filter(project__name=params["project_name"])
-        project_id = self.uuid_param("project_id")
-        if project_id is not None:
-            rows = rows.filter(project_id=project_id)
-        ids = parse_ids(params)
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        rows = self.kind.filter_list(rows, params)
-        return Response({"objects": self.kind.output(paginate(rows, params), many=True).data})
+        row, created = get_or_create(self._existing, lambda: self.kind.create(request, self.target_project, data))
+        return Response(self.kind.json(row if created else self.kind.replace(request, self.checked(row), data)))
 
 
-class ConfigDetailView(OrgScopedView):
+class ConfigDetailView(_ProjectRows, ObjectDetailView):
     """``/v1/<kind>/{id}``: GET (read on the project), PATCH and DELETE (update on the project).
 
     Rows of a live project of the organization are found whatever the caller holds, so that the project's
@@ -355,50 +284,36 @@ class ConfigDetailView(OrgScopedView):
     """
 
     kind: ClassVar[ConfigKind]
-    org_field = "project__org"
     object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "update"}
-
-    def object_node(self, row) -> Node:
-        return Node("project", row.project_id)
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(project__deleted_at__isnull=True)
-
-    def get(self, request: Request, **_path) -> Response:
-        return Response(self.kind.json(self.get_object()))
-
-    def patch(self, request: Request, **_path) -> Response:
-        row = self.get_object()
-        return Response(self.kind.json(self.kind.update(request, row, self.body(self.kind.patch_input))))
-
-    def delete(self, request: Request, **_path) -> Response:
-        row = self.get_object()
-        deleted = self.kind.json(row)  # before the row goes
-        self.kind.delete(request, row)
-        return Response(deleted)
 
 
 # Tags
 
 
 def _tag_create(request: Request, project: Project, data: dict) -> ProjectTag:
-    return project_tag_create(
+    return configuration.project_tag_create(
         actor=request.user, project=project, name=data["name"], description=data.get("description") or "", color=data.get("color") or ""
     )
 
 
 def _tag_replace(request: Request, tag: ProjectTag, data: dict) -> ProjectTag:
-    return project_tag_update(actor=request.user, tag=tag, description=data.get("description") or "", color=data.get("color") or "")
+    return configuration.project_tag_update(
+        actor=request.user, tag=tag, description=data.get("description") or "", color=data.get("color") or ""
+    )
 
 
 def _tag_update(request: Request, tag: ProjectTag, data: dict) -> ProjectTag:
-    return project_tag_update(
+    return configuration.project_tag_update(
         actor=request.user, tag=tag, name=data.get("name"), description=data.get("description"), color=data.get("color")
     )
 
 
 TAGS = ConfigKind(
     object_type="project_tag",
+    id_label="project_tag",
     model=ProjectTag,
     output=ProjectTagSerializer,
     create_input=CreateProjectTagSerializer,
@@ -406,7 +321,7 @@ TAGS = ConfigKind(
     create=_tag_create,
     replace=_tag_replace,
     update=_tag_update,
-    delete=lambda request, tag: project_tag_delete(actor=request.user, tag=tag),
+    delete=lambda request, tag: configuration.project_tag_delete(actor=request.user, tag=tag),
 )
 
 
@@ -414,7 +329,7 @@ TAGS = ConfigKind(
 
 
 def _score_create(request: Request, project: Project, data: dict) -> ProjectScore:
-    return project_score_create(
+    return configuration.project_score_create(
         actor=request.user,
         project=project,
         name=data["name"],
@@ -426,7 +341,7 @@ def _score_create(request: Request, project: Project, data: dict) -> ProjectScor
 
 
 def _score_replace(request: Request, score: ProjectScore, data: dict) -> ProjectScore:
-    return project_score_update(
+    return configuration.project_score_update(
         actor=request.user,
         score=score,
         description=data.get("description") or "",
@@ -438,7 +353,7 @@ def _score_replace(request: Request, score: ProjectScore, data: dict) -> Project
 
 def _score_update(request: Request, score: ProjectScore, data: dict) -> ProjectScore:
     changes = {key: data[key] for key in ("categories", "config") if key in data}
-    return project_score_update(
+    return configuration.project_score_update(
         actor=request.user,
         score=score,
         name=data.get("name"),
@@ -458,6 +373,7 @@ def _filter_by_score_type(rows: QuerySet, params) -> QuerySet:
 
 SCORES = ConfigKind(
     object_type="project_score",
+    id_label="project_score",
     model=ProjectScore,
     output=ProjectScoreSerializer,
     create_input=CreateProjectScoreSerializer,
@@ -465,70 +381,29 @@ SCORES = ConfigKind(
     create=_score_create,
     replace=_score_replace,
     update=_score_update,
-    delete=lambda request, score: project_score_delete(actor=request.user, score=score),
-    filter_list=_filter_by_score_type,
+    delete=lambda request, score: configuration.project_score_delete(actor=request.user, score=score),
+    list_filter=_filter_by_score_type,
 )
 
 
 # Schema annotations and routes
 
 
-def _list_parameters(kind: str, *extra: OpenApiParameter) -> list[OpenApiParameter]:
-    return [
-        *pagination_parameters(),
-        OpenApiParameter(f"{kind}_name", OpenApiTypes.STR, description=f"Name of the {kind} to search for"),
-        OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
-        OpenApiParameter("project_id", OpenApiTypes.UUID, description="Project id"),
-        ORG_NAME_PARAMETER,
-        *extra,
-    ]
-
-
-def _collection_schema(kind: str, operation: str, tag: str, output, create_input, list_parameters) -> Callable:
-    item_list = inline_serializer(name=f"{operation}List", fields={"objects": output(many=True, help_text=f"A list of {kind} objects")})
-    return extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{operation}",
-            summary=f"Create {kind}",
-            description=f"Create a new {kind}. If there is an existing {kind} in the project with the same name as the one "
-            f"specified in the request, will return the existing {kind} unmodified",
-            tags=[tag],
-            request=create_input,
-            responses={200: output, **error_responses(400, 401, 403, 404)},
-        ),
-        put=extend_schema(
-            operation_id=f"put{operation}",
-            summary=f"Create or replace {kind}",
-            description=f"Create or replace {kind}. If there is an existing {kind} in the project with the same name as the one "
-            f"specified in the request, will replace the existing {kind} with the provided fields",
-            tags=[tag],
-            request=create_input,
-            responses={200: output, **error_responses(400, 401, 403, 404)},
-        ),
-        get=extend_schema(
-            operation_id=f"get{operation}",
-            summary=f"List {kind}s",
-            description=f"List out the {kind}s of the projects the caller may read. The {kind}s are sorted by creation date, "
-            f"with the most recently-created {kind}s coming first",
-            tags=[tag],
-            parameters=list_parameters,
-            responses={200: item_list, **error_responses(400, 401, 404)},
-        ),
-    )
-
-
-def _detail_schema(kind: str, operation: str, tag: str, output, patch_input) -> Callable:
-    return object_detail_schema(
-        name=kind,
-        operation=operation,
-        tag=tag,
-        id_label=kind,
-        output=output,
-        patch_input=patch_input,
-        docs=DetailDocs(
-            get=f"Get a {kind} object by its id",
-            patch=f"Partially update a {kind} object. Specify the fields to update in the payload.",
-            delete=f"Delete a {kind} object by its id; answers the deleted {kind}",
+def _schema(kind: ConfigKind, *list_parameters: OpenApiParameter) -> tuple[Callable, Callable]:
+    name = kind.object_type
+    return kind_schema(
+        kind,
+        KindDocs(
+            post=f"Create a new {name}. If there is an existing {name} in the project with the same name as the one "
+            f"specified in the request, will return the existing {name} unmodified",
+            put=f"Create or replace {name}. If there is an existing {name} in the project with the same name as the one "
+            f"specified in the request, will replace the existing {name} with the provided fields",
+            list=f"List out the {name}s of the projects the caller may read. The {name}s are sorted by creation date, "
+            f"with the most recently-created {name}s coming first",
+            list_parameters=list_parameters,
+            get=f"Get a {name} object by its id",
+            patch=f"Partially update a {name} object. Specify the fields to update in the payload.",
+            delete=f"Delete a {name} object by its id; answers the deleted {name}",
         ),
     )
 
@@ -540,50 +415,31 @@ _SCORE_TYPE_PARAMETER = OpenApiParameter(
     enum=ProjectScore.ScoreType.values,
     description="The types of score to list; repeat the parameter for several",
 )
+_tag_collection, _tag_detail = _schema(TAGS)
+_score_collection, _score_detail = _schema(SCORES, _SCORE_TYPE_PARAMETER)
 
 
-@_collection_schema(
-    "project_tag", "ProjectTag", "ProjectTags", ProjectTagSerializer, CreateProjectTagSerializer, _list_parameters("project_tag")
-)
+@_tag_collection
 class ProjectTagCollectionView(ConfigCollectionView):
     kind = TAGS
-    queryset = ProjectTag.objects.all()
-    object_type = "project_tag"
 
 
-@_detail_schema("project_tag", "ProjectTag", "ProjectTags", ProjectTagSerializer, PatchProjectTagSerializer)
+@_tag_detail
 class ProjectTagDetailView(ConfigDetailView):
     kind = TAGS
-    queryset = ProjectTag.objects.all()
-    object_type = "project_tag"
-    lookup_url_kwarg = "project_tag_id"
 
 
-@_collection_schema(
-    "project_score",
-    "ProjectScore",
-    "ProjectScores",
-    ProjectScoreSerializer,
-    CreateProjectScoreSerializer,
-    _list_parameters("project_score", _SCORE_TYPE_PARAMETER),
-)
+@_score_collection
 class ProjectScoreCollectionView(ConfigCollectionView):
     kind = SCORES
-    queryset = ProjectScore.objects.all()
-    object_type = "project_score"
 
 
-@_detail_schema("project_score", "ProjectScore", "ProjectScores", ProjectScoreSerializer, PatchProjectScoreSerializer)
+@_score_detail
 class ProjectScoreDetailView(ConfigDetailView):
     kind = SCORES
-    queryset = ProjectScore.objects.all()
-    object_type = "project_score"
-    lookup_url_kwarg = "project_score_id"
 
 
 urlpatterns = [
-    path("v1/project_tag", ProjectTagCollectionView.as_view(), name="api-project-tag"),
-    path("v1/project_tag/<str:project_tag_id>", ProjectTagDetailView.as_view(), name="api-project-tag-detail"),
-    path("v1/project_score", ProjectScoreCollectionView.as_view(), name="api-project-score"),
-    path("v1/project_score/<str:project_score_id>", ProjectScoreDetailView.as_view(), name="api-project-score-detail"),
+    *TAGS.urls(ProjectTagCollectionView, ProjectTagDetailView),
+    *SCORES.urls(ProjectScoreCollectionView, ProjectScoreDetailView),
 ]

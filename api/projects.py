@@ -7,20 +7,18 @@
 * ``GET``, ``PATCH`` and ``DELETE`` on ``/{project_id}``: read, update and delete on the project. Deletion is
   soft: the project leaves lists and answers 404 from then on, while its contents and grants stay stored.
 
-Writes go through ``projects.services.objects``, which check again, write and audit in one transaction.
+The views are :mod:`api.named_objects`'s, given the project's kind (:data:`PROJECTS`). Writes go through
+``projects.services.objects``, which check again, write and audit in one transaction.
 """
 
-from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
-from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.json_fields import JsonObjectField
+from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, kind_schema
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate, Requirement
 from projects.models import Project
@@ -71,18 +69,8 @@ class ProjectSettingsSerializer(serializers.Serializer):
 
 
 @extend_schema_field(ProjectSettingsSerializer)
-class ProjectSettingsField(serializers.Field):
+class ProjectSettingsField(JsonObjectField):
     """A project's settings as stored: a JSON object (or null), checked in depth by the service."""
-
-    default_error_messages = {"invalid": "Must be an object."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value):
-        return value
 
 
 @extend_schema_serializer(component_name="Project")
@@ -131,9 +119,6 @@ class PatchProjectSerializer(StrictSerializer):
         return value
 
 
-ProjectList = inline_serializer(name="ProjectList", fields={"objects": ProjectSerializer(many=True, help_text="A list of project objects")})
-
-
 def project_json(project: Project) -> dict:
     return ProjectSerializer(project).data
 
@@ -146,116 +131,70 @@ def project_registration_needs(user, org_id, name: str) -> list[Requirement]:
     return [NeedsCreate("project", Node("org_project", org_id))]
 
 
+def _update(request: Request, project: Project, data: dict) -> Project:
+    return project_update(
+        actor=request.user,
+        project=project,
+        name=data.get("name"),
+        description=data.get("description"),
+        settings=data.get("settings"),
+    )
+
+
+PROJECTS = Kind(
+    object_type="project",
+    model=Project,
+    output=ProjectSerializer,
+    create_input=CreateProjectSerializer,
+    patch_input=PatchProjectSerializer,
+    update=_update,
+    delete=lambda request, project: project_delete(actor=request.user, project=project),
+    in_project=False,
+)
+
+_collection_schema, _detail_schema = kind_schema(
+    PROJECTS,
+    KindDocs(
+        post="Create a new project. If there is an existing project with the same name as the one specified in the request, "
+        "will return the existing project unmodified",
+        list="List out all projects the caller may read. The projects are sorted by creation date, with the most "
+        "recently-created projects coming first",
+        get="Get a project object by its id",
+        patch="Partially update a project object: name, description and settings. Fields left out or null are left as "
+        "they are; settings, when given, replace all the stored settings.",
+        delete="Delete a project object by its id; answers the deleted project. Its experiments, datasets, prompts and "
+        "logs stay stored but are no longer reachable.",
+    ),
+)
+
+
 # Views
 
 
-class ProjectCollectionView(OrgScopedView):
+@_collection_schema
+class ProjectCollectionView(ObjectCollectionView):
     """``/v1/project``: POST (get or create by name) and GET (list)."""
 
+    kind = PROJECTS
     queryset = Project.objects.alive()
-    object_type = "project"
+    restricts_as_listing = False
 
     def requirements_post(self):
         data = self.body(CreateProjectSerializer)  # bad input is a 400 whoever asks
         return project_registration_needs(self.request.user, self.org.pk, data["name"])
 
-    @extend_schema(
-        operation_id="postProject",
-        summary="Create project",
-        description="Create a new project. If there is an existing project with the same name as the one specified in the request, "
-        "will return the existing project unmodified",
-        tags=["Projects"],
-        request=CreateProjectSerializer,
-        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
-    )
     def post(self, request: Request) -> Response:
         data = self.body(CreateProjectSerializer)
         project = project_register(actor=request.user, org=self.org, name=data["name"], description=data.get("description"))
         return Response(project_json(project))
 
-    @extend_schema(
-        operation_id="getProject",
-        summary="List projects",
-        description="List out all projects the caller may read. The projects are sorted by creation date, with the most "
-        "recently-created projects coming first",
-        tags=["Projects"],
-        parameters=[
-            *pagination_parameters(),
-            OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
-            ORG_NAME_PARAMETER,
-        ],
-        responses={200: ProjectList, **error_responses(400, 401, 404)},
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        projects = self.visible_queryset()
-        if params.get("project_name"):
-            projects = projects.filter(name=params["project_name"])
-        ids = parse_ids(params)
-        if ids is not None:
-            projects = projects.filter(pk__in=ids)
-        return Response({"objects": ProjectSerializer(paginate(projects, params), many=True).data})
 
-
-_PROJECT_ID = [id_parameter("project_id", "Project")]
-
-
-class ProjectDetailView(OrgScopedView):
+@_detail_schema
+class ProjectDetailView(ObjectDetailView):
     """``/v1/project/{project_id}``: GET, PATCH and DELETE (soft)."""
 
+    kind = PROJECTS
     queryset = Project.objects.alive()
-    object_type = "project"
-    lookup_url_kwarg = "project_id"
-    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
-
-    @extend_schema(
-        operation_id="getProjectId",
-        summary="Get project",
-        description="Get a project object by its id",
-        tags=["Projects"],
-        parameters=_PROJECT_ID,
-        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def get(self, request: Request, project_id: str) -> Response:
-        return Response(project_json(self.get_object()))
-
-    @extend_schema(
-        operation_id="patchProjectId",
-        summary="Partially update project",
-        description="Partially update a project object: name, description and settings. Fields left out or null are left as "
-        "they are; settings, when given, replace all the stored settings.",
-        tags=["Projects"],
-        parameters=_PROJECT_ID,
-        request=PatchProjectSerializer,
-        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def patch(self, request: Request, project_id: str) -> Response:
-        project = self.get_object()
-        data = self.body(PatchProjectSerializer)
-        project = project_update(
-            actor=request.user,
-            project=project,
-            name=data.get("name"),
-            description=data.get("description"),
-            settings=data.get("settings"),
-        )
-        return Response(project_json(project))
-
-    @extend_schema(
-        operation_id="deleteProjectId",
-        summary="Delete project",
-        description="Delete a project object by its id; answers the deleted project. Its experiments, datasets, prompts and "
-        "logs stay stored but are no longer reachable.",
-        tags=["Projects"],
-        parameters=_PROJECT_ID,
-        request=None,
-        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def delete(self, request: Request, project_id: str) -> Response:
-        return Response(project_json(project_delete(actor=request.user, project=self.get_object())))
 
 
-urlpatterns = [
-    path("v1/project", ProjectCollectionView.as_view(), name="api-project"),
-    path("v1/project/<str:project_id>", ProjectDetailView.as_view(), name="api-project-detail"),
-]
+urlpatterns = PROJECTS.urls(ProjectCollectionView, ProjectDetailView)

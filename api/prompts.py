@@ -23,29 +23,20 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_serializer,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import OrgScopedView
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
-from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, get_or_create, kind_schema
+from api.pagination import paginate
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
 from permissions.types import PARENT_TYPE
-from projects.models import Project, Prompt, PromptVersion
+from projects.models import Prompt, PromptVersion
 from projects.services.prompts import (
     FUNCTION_DATA_TYPES,
     FUNCTION_TYPES,
@@ -78,6 +69,15 @@ def _checked(check: Callable[[Any], Any], value: Any) -> Any:
         raise serializers.ValidationError(exc.messages) from None
 
 
+class CheckedJSONField(serializers.JSONField):
+    """A JSON value whose shape the service's `check` decides (and normalises)."""
+
+    check: ClassVar[Callable[[Any], Any]]
+
+    def to_internal_value(self, data):
+        return _checked(self.check, data)
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -103,11 +103,10 @@ def _checked(check: Callable[[Any], Any], value: Any) -> Any:
         "additionalProperties": False,
     }
 )
-class PromptDataField(serializers.JSONField):
+class PromptDataField(CheckedJSONField):
     """Braintrust's PromptData: an object with known fields, each checked for its shape."""
 
-    def to_internal_value(self, data):
-        return _checked(validate_prompt_data, data)
+    check = staticmethod(validate_prompt_data)
 
 
 @extend_schema_field(
@@ -120,9 +119,8 @@ class PromptDataField(serializers.JSONField):
         "additionalProperties": True,
     }
 )
-class FunctionDataField(serializers.JSONField):
-    def to_internal_value(self, data):
-        return _checked(validate_function_data, data)
+class FunctionDataField(CheckedJSONField):
+    check = staticmethod(validate_function_data)
 
 
 @extend_schema_field(
@@ -141,9 +139,8 @@ class FunctionDataField(serializers.JSONField):
         "required": ["object_type", "object_id"],
     }
 )
-class OriginField(serializers.JSONField):
-    def to_internal_value(self, data):
-        return _checked(validate_origin, data)
+class OriginField(CheckedJSONField):
+    check = staticmethod(validate_origin)
 
 
 @extend_schema_field(
@@ -153,9 +150,8 @@ class OriginField(serializers.JSONField):
         "properties": {"parameters": {}, "returns": {}},
     }
 )
-class FunctionSchemaField(serializers.JSONField):
-    def to_internal_value(self, data):
-        return _checked(validate_function_schema, data)
+class FunctionSchemaField(CheckedJSONField):
+    check = staticmethod(validate_function_schema)
 
 
 class SlugField(StrictCharField):
@@ -264,15 +260,33 @@ class PatchFunctionSerializer(StrictSerializer):
 # The two kinds
 
 
-@dataclass(frozen=True)
-class PromptKind:
+def _update(request: Request, prompt: Prompt, data: dict) -> Prompt:
+    return prompt_update(
+        actor=request.user,
+        prompt=prompt,
+        name=data.get("name"),
+        slug=data.get("slug"),
+        description=data.get("description"),
+        prompt_data=data.get("prompt_data"),
+        tags=data.get("tags"),
+        function_type=data.get("function_type"),
+        function_data=data.get("function_data"),
+    )
+
+
+def _delete(request: Request, prompt: Prompt) -> Prompt:
+    return prompt_delete(actor=request.user, prompt=prompt)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptKind(Kind):
     """What differs between ``/v1/prompt`` and ``/v1/function``."""
 
-    object_type: str  # "prompt" or "function": the name in messages, parameters and paths
-    output: type[PromptSerializer]
-    create_input: type[CreatePromptSerializer]
-    patch_input: type[StrictSerializer]
     rows: Q  # which rows of the table the endpoint serves
+    model: type[Prompt] = Prompt
+    update: Callable[..., Prompt] = _update
+    delete: Callable[..., Prompt] = _delete
+    answers_row_as_it_was: bool = True
 
     @property
     def is_function(self) -> bool:
@@ -328,47 +342,34 @@ def _version(request: Request) -> int | None:
 
 
 class _PromptRows:
-    """The live prompts (or functions) of live projects of the caller's organization."""
+    """Of the live prompts of live projects of the caller's organization, those the kind's endpoint serves."""
 
     kind: ClassVar[PromptKind]
-    queryset = Prompt.objects.all()
-    org_field = "project__org"
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(self.kind.rows, deleted_at__isnull=True, project__deleted_at__isnull=True).select_related("project")
+        return super().safely_get_queryset(queryset).filter(self.kind.rows)
 
 
-class PromptCollectionView(_PromptRows, OrgScopedView):
+class PromptCollectionView(_PromptRows, ProjectObjectCollectionView):
     """``/v1/<kind>``: POST (get or create by slug), PUT (create or replace), GET (list)."""
 
     object_permissions = {"POST": "read", "PUT": "update"}
 
-    def _project(self) -> Project:
-        """The live project of the caller's organization that the body names."""
-        if not hasattr(self, "_body_project"):
-            project_id = self.body(self.kind.create_input)["project_id"]
-            project = Project.objects.alive().filter(org=self.org, pk=project_id).select_related("org").first()
-            if project is None:
-                raise NotFound("project", project_id)
-            self._body_project = project
-        return self._body_project
-
-    def _readable_by_slug(self, project: Project, slug: str) -> Prompt | None:
-        return self.visible_queryset().filter(project=project, slug=slug).first()
+    def _readable_by_slug(self, slug: str) -> Prompt | None:
+        return self.visible_queryset().filter(project=self.target_project, slug=slug).first()
 
     def requirements_post(self):
-        return [NeedsCreate("prompt", Node.of(self._project()))]
+        return [NeedsCreate("prompt", Node.of(self.target_project))]
 
     def requirements_put(self):
-        project = self._project()
-        if self._readable_by_slug(project, self.body(self.kind.create_input)["slug"]) is None:
-            return [NeedsCreate("prompt", Node.of(project))]
+        if self._readable_by_slug(self.body(self.kind.create_input)["slug"]) is None:
+            return [NeedsCreate("prompt", Node.of(self.target_project))]
         return []  # replacing: update on the prompt, checked when it is loaded
 
-    def _create(self, request: Request, project: Project, data: dict) -> Prompt:
+    def _create(self, request: Request, data: dict) -> Prompt:
         return prompt_create(
             actor=request.user,
-            project=project,
+            project=self.target_project,
             name=data["name"],
             slug=data["slug"],
             description=data.get("description"),
@@ -379,52 +380,30 @@ class PromptCollectionView(_PromptRows, OrgScopedView):
         )
 
     def post(self, request: Request) -> Response:
-        data, project = self.body(self.kind.create_input), self._project()
-        existing = self._readable_by_slug(project, data["slug"])
-        if existing is None:
-            try:
-                return Response(self.kind.json(self._create(request, project, data)))
-            except ValidationError:
-                existing = self._readable_by_slug(project, data["slug"])  # made meanwhile by a concurrent request?
-                if existing is None:
-                    raise
-        return Response(self.kind.json(self.checked(existing)))
+        data = self.body(self.kind.create_input)
+        return self.found_or_created(lambda: self._readable_by_slug(data["slug"]), lambda: self._create(request, data))
 
     def put(self, request: Request) -> Response:
-        data, project = self.body(self.kind.create_input), self._project()
+        data = self.body(self.kind.create_input)
         with transaction.atomic():
-            existing = self._readable_by_slug(project, data["slug"])
-            if existing is None:
-                try:
-                    return Response(self.kind.json(self._create(request, project, data)))
-                except ValidationError:
-                    existing = self._readable_by_slug(project, data["slug"])  # made meanwhile by a concurrent request?
-                    if existing is None:
-                        raise
-            prompt = prompt_replace(
-                actor=request.user,
-                prompt=self.checked(existing),
-                name=data["name"],
-                description=data.get("description"),
-                prompt_data=data.get("prompt_data"),
-                tags=data.get("tags"),
-                function_type=data.get("function_type"),
-                function=self.kind.function_fields(data),
-            )
-        return Response(self.kind.json(prompt))
+            prompt, created = get_or_create(lambda: self._readable_by_slug(data["slug"]), lambda: self._create(request, data))
+            if not created:
+                prompt = prompt_replace(
+                    actor=request.user,
+                    prompt=self.checked(prompt),
+                    name=data["name"],
+                    description=data.get("description"),
+                    prompt_data=data.get("prompt_data"),
+                    tags=data.get("tags"),
+                    function_type=data.get("function_type"),
+                    function=self.kind.function_fields(data),
+                )
+            return Response(self.kind.json(prompt))
 
     def get(self, request: Request) -> Response:
         _refuse_environment(request)
         params, version = request.query_params, _version(request)
-        rows = self.visible_queryset(listing=True)
-        project_id = self.uuid_param("project_id")
-        if project_id is not None:
-            rows = rows.filter(project_id=project_id)
-        if params.get("project_name"):
-            rows = rows.filter(project__name=params["project_name"])
-        ids = parse_ids(params)
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
+        rows = self.filtered(self.visible_queryset(listing=True), by_name=False)  # a name at a version is the one it had then
         slug, name = params.get("slug"), params.get(f"{self.kind.object_type}_name")
         if version is not None:
             page = paginate(prompts_at_version(rows, version, slug=slug, name=name), params)
@@ -437,10 +416,8 @@ class PromptCollectionView(_PromptRows, OrgScopedView):
         return Response({"objects": [self.kind.json(p) for p in paginate(rows, params)]})
 
 
-class PromptDetailView(_PromptRows, OrgScopedView):
+class PromptDetailView(_PromptRows, ProjectObjectDetailView):
     """``/v1/<kind>/{id}``: GET (``version`` for an earlier state), PATCH and DELETE."""
-
-    object_permissions = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
 
     def get(self, request: Request, **_path) -> Response:
         _refuse_environment(request)
@@ -453,46 +430,12 @@ class PromptDetailView(_PromptRows, OrgScopedView):
             raise NotFound(f"{self.kind.object_type} version", version)
         return Response(self.kind.json(prompt, kept))
 
-    def patch(self, request: Request, **_path) -> Response:
-        prompt = self.get_object()
-        data = self.body(self.kind.patch_input)
-        prompt = prompt_update(
-            actor=request.user,
-            prompt=prompt,
-            name=data.get("name"),
-            slug=data.get("slug"),
-            description=data.get("description"),
-            prompt_data=data.get("prompt_data"),
-            tags=data.get("tags"),
-            function_type=data.get("function_type"),
-            function_data=data.get("function_data"),
-        )
-        return Response(self.kind.json(prompt))
-
-    def delete(self, request: Request, **_path) -> Response:
-        prompt = self.get_object()
-        shown = self.kind.json(prompt)
-        prompt_delete(actor=request.user, prompt=prompt)
-        return Response(shown)
-
 
 # The schema
 
 
-def _list_parameters(kind: str) -> list[OpenApiParameter]:
-    return [
-        *pagination_parameters(),
-        OpenApiParameter(f"{kind}_name", OpenApiTypes.STR, description=f"Name of the {kind} to search for"),
-        OpenApiParameter("project_name", OpenApiTypes.STR, description="Name of the project to search for"),
-        OpenApiParameter("project_id", OpenApiTypes.UUID, description="Project id"),
-        OpenApiParameter("slug", OpenApiTypes.STR, description=f"Retrieve {kind}s with a specific slug"),
-        *_version_parameters(kind),
-        ORG_NAME_PARAMETER,
-    ]
-
-
-def _version_parameters(kind: str) -> list[OpenApiParameter]:
-    return [
+def _version_parameters(kind: str) -> tuple[OpenApiParameter, ...]:
+    return (
         OpenApiParameter(
             "version",
             OpenApiTypes.STR,
@@ -500,107 +443,54 @@ def _version_parameters(kind: str) -> list[OpenApiParameter]:
             f"A {kind} that did not exist then is left out of a list, and answered 404 on its own",
         ),
         OpenApiParameter("environment", OpenApiTypes.STR, description="Not supported: a 400 if given"),
-    ]
+    )
 
 
-def _schema(kind: PromptKind, tag: str, label: str) -> tuple[Callable, Callable]:
+def _schema(kind: PromptKind) -> tuple[Callable, Callable]:
     """The annotations of the collection and the detail view of `kind`."""
-    name, cap = kind.object_type, kind.object_type.capitalize()
-    answers = {200: kind.output, **error_responses(400, 401, 403, 404)}
-    listed = inline_serializer(f"{cap}List", {"objects": kind.output(many=True, help_text=f"A list of {name} objects")})
-    object_id = [id_parameter(f"{name}_id", cap)]
-    collection = extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{cap}",
-            summary=f"Create {name}",
-            description=f"Create a new {name}. If there is an existing {name} in the project with the same slug as the one "
+    name = kind.object_type
+    return kind_schema(
+        kind,
+        KindDocs(
+            post=f"Create a new {name}. If there is an existing {name} in the project with the same slug as the one "
             f"specified in the request, returns the existing {name} unmodified.",
-            tags=[tag],
-            request=kind.create_input,
-            responses=answers,
-        ),
-        put=extend_schema(
-            operation_id=f"put{cap}",
-            summary=f"Create or replace {name}",
-            description=f"Create or replace {name}. If there is an existing {name} in the project with the same slug as the one "
+            put=f"Create or replace {name}. If there is an existing {name} in the project with the same slug as the one "
             f"specified in the request, replaces the existing {name} with the provided fields, keeping a new version.",
-            tags=[tag],
-            request=kind.create_input,
-            responses=answers,
-        ),
-        get=extend_schema(
-            operation_id=f"get{cap}",
-            summary=f"List {label}",
-            description=f"List the {label} the caller may read, most recently created first.",
-            tags=[tag],
-            parameters=_list_parameters(name),
-            responses={200: listed, **error_responses(400, 401, 404)},
+            list=f"List the {name}s the caller may read, most recently created first.",
+            get=f"Get a {name} object by its id; with `version`, as it was at that version.",
+            patch=f"Partially update a {name} object, keeping a new version. Fields left out or null are left as they are.",
+            delete=f"Delete a {name} object by its id; answers the deleted {name}.",
+            list_parameters=(
+                OpenApiParameter("slug", OpenApiTypes.STR, description=f"Retrieve {name}s with a specific slug"),
+                *_version_parameters(name),
+            ),
+            get_parameters=_version_parameters(name),
         ),
     )
-    detail = extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{cap}Id",
-            summary=f"Get {name}",
-            description=f"Get a {name} object by its id; with `version`, as it was at that version.",
-            tags=[tag],
-            parameters=[*object_id, *_version_parameters(name)],
-            responses=answers,
-        ),
-        patch=extend_schema(
-            operation_id=f"patch{cap}Id",
-            summary=f"Partially update {name}",
-            description=f"Partially update a {name} object, keeping a new version. Fields left out or null are left as they are.",
-            tags=[tag],
-            parameters=object_id,
-            request=kind.patch_input,
-            responses=answers,
-        ),
-        delete=extend_schema(
-            operation_id=f"delete{cap}Id",
-            summary=f"Delete {name}",
-            description=f"Delete a {name} object by its id; answers the deleted {name}.",
-            tags=[tag],
-            parameters=object_id,
-            request=None,
-            responses=answers,
-        ),
-    )
-    return collection, detail
 
 
-_prompt_collection, _prompt_detail = _schema(PROMPTS, "Prompts", "prompts")
-_function_collection, _function_detail = _schema(FUNCTIONS, "Functions", "functions")
+_prompt_collection, _prompt_detail = _schema(PROMPTS)
+_function_collection, _function_detail = _schema(FUNCTIONS)
 
 
 @_prompt_collection
 class PromptsView(PromptCollectionView):
     kind = PROMPTS
-    object_type = "prompt"
 
 
 @_prompt_detail
 class PromptView(PromptDetailView):
     kind = PROMPTS
-    object_type = "prompt"
-    lookup_url_kwarg = "prompt_id"
 
 
 @_function_collection
 class FunctionsView(PromptCollectionView):
     kind = FUNCTIONS
-    object_type = "function"
 
 
 @_function_detail
 class FunctionView(PromptDetailView):
     kind = FUNCTIONS
-    object_type = "function"
-    lookup_url_kwarg = "function_id"
 
 
-urlpatterns = [
-    path("v1/prompt", PromptsView.as_view(), name="api-prompt"),
-    path("v1/prompt/<str:prompt_id>", PromptView.as_view(), name="api-prompt-detail"),
-    path("v1/function", FunctionsView.as_view(), name="api-function"),
-    path("v1/function/<str:function_id>", FunctionView.as_view(), name="api-function-detail"),
-]
+urlpatterns = [*PROMPTS.urls(PromptsView, PromptView), *FUNCTIONS.urls(FunctionsView, FunctionView)]

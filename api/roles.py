@@ -2,8 +2,9 @@
 
 System roles (``org_id`` null: owner, engineer, viewer) belong to no organization: every member of the
 caller's organization may read them, and nobody may edit or delete them (400). An organization's own
-roles are served by :mod:`api.named_objects`'s views and written through ``permissions.services.roles``,
-which check, write and audit in one transaction.
+roles are served by :mod:`api.named_objects`'s views, with the shapes and writes a
+:class:`~api.common.organization_objects.NamedObjectSpec` gives, and written through
+``permissions.services.roles``, which check, write and audit in one transaction.
 """
 
 from collections import defaultdict
@@ -11,11 +12,11 @@ from collections import defaultdict
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from api.acl import AclObjectTypeField, PermissionField
-from api.inputs import StrictCharField, StrictSerializer, object_list, uuid_list
-from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, NamedObjectKind, named_object_schema
+from api.common.organization_objects import MemberList, NamedObjectSpec, id_members
+from api.inputs import StrictSerializer, object_list
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.engine import Node
 from permissions.models import Role, RoleNesting, RolePermission
 from permissions.services.roles import role_create, role_delete, role_update
@@ -37,71 +38,59 @@ def _permission_list(help_text: str) -> serializers.ListField:
     return object_list(MemberPermissionSerializer(), help_text)
 
 
-# The output shapes read ``member_permission_pairs`` and ``member_role_ids``, which :func:`with_members` sets.
+Pair = tuple[str, str]  # (permission, restriction or "")
+
+
+def _pairs(items) -> set[Pair]:
+    return {(item["permission"], item.get("restrict_object_type") or "") for item in items or ()}
+
+
+_SPEC = NamedObjectSpec(
+    object_type="role",
+    members=(
+        MemberList(
+            name="member_permissions",
+            help="(permission, restrict_object_type) tuples which belong to this role",
+            add_help="A list of permissions to add to the role",
+            remove_help="A list of permissions to remove from the role",
+            input=_permission_list,
+            output=lambda help_text: MemberPermissionSerializer(
+                source="member_permission_pairs", many=True, read_only=True, help_text=help_text
+            ),
+            parse=_pairs,
+            parse_set=_pairs,
+            current=lambda role: role.pair_set,
+        ),
+        id_members(
+            "member_roles",
+            source="member_role_ids",
+            help=_MEMBER_ROLES_HELP,
+            add_help="A list of role IDs to add to the role's inheriting-from set",
+            remove_help="A list of role IDs to remove from the role's inheriting-from set",
+        ),
+    ),
+    create_service=role_create,
+    update_service=role_update,
+    delete_service=role_delete,
+)
+CreateRoleSerializer, PatchRoleSerializer = _SPEC.input_serializers()
+
+
+# The output shape reads ``member_permission_pairs`` and ``member_role_ids``, which :func:`with_members` sets.
 @extend_schema_serializer(component_name="Role")
-class RoleSerializer(serializers.Serializer):
+class RoleSerializer(_SPEC.output_base()):
     """A role is a collection of permissions which can be granted as part of an ACL. Roles can consist of individual
     permissions, as well as a set of roles they inherit from."""
 
-    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the role")
     org_id = serializers.UUIDField(
         read_only=True,
         allow_null=True,
         help_text="Unique id for the organization that the role belongs under. A null org_id indicates a system role, which may "
         "be assigned to anybody and inherited by any other role, but cannot be edited.",
     )
-    user_id = serializers.UUIDField(
-        source="created_by_id", read_only=True, allow_null=True, help_text="Identifies the user who created the role"
-    )
-    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of role creation")
-    name = serializers.CharField(read_only=True, help_text="Name of the role")
-    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the role")
-    deleted_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="Date of role deletion, or null if the role is still active"
-    )
-    member_permissions = MemberPermissionSerializer(
-        source="member_permission_pairs",
-        many=True,
-        read_only=True,
-        help_text="(permission, restrict_object_type) tuples which belong to this role",
-    )
-    member_roles = serializers.ListField(
-        child=serializers.UUIDField(), source="member_role_ids", read_only=True, help_text=_MEMBER_ROLES_HELP
-    )
-
-
-@extend_schema_serializer(component_name="CreateRole")
-class CreateRoleSerializer(StrictSerializer):
-    """A new role, or the new contents of the role with that name. Unknown fields are refused."""
-
-    name = StrictCharField(min_length=1, max_length=255, help_text="Name of the role")
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the role")
-    member_permissions = _permission_list("(permission, restrict_object_type) tuples which belong to this role")
-    member_roles = uuid_list(_MEMBER_ROLES_HELP)
-    org_name = StrictCharField(
-        required=False, allow_null=True, help_text="The organization the role belongs in, for a caller that belongs to several"
-    )
-
-
-@extend_schema_serializer(component_name="PatchRole")
-class PatchRoleSerializer(StrictSerializer):
-    """The changes to make to a role; fields left out or null are left as they are. Unknown fields are refused."""
-
-    name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Name of the role")
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the role")
-    add_member_permissions = _permission_list("A list of permissions to add to the role")
-    remove_member_permissions = _permission_list("A list of permissions to remove from the role")
-    add_member_roles = uuid_list("A list of role IDs to add to the role's inheriting-from set")
-    remove_member_roles = uuid_list("A list of role IDs to remove from the role's inheriting-from set")
 
 
 RoleList = inline_serializer(name="RoleList", fields={"objects": RoleSerializer(many=True, help_text="A list of role objects")})
-
-Pair = tuple[str, str]  # (permission, restriction or "")
-
-
-def _pairs(items) -> set[Pair]:
-    return {(item["permission"], item.get("restrict_object_type") or "") for item in items or ()}
 
 
 def with_members(roles: list[Role]) -> list[Role]:
@@ -122,54 +111,12 @@ def with_members(roles: list[Role]) -> list[Role]:
     return roles
 
 
-def _create(request: Request, org, data: dict) -> Role:
-    return role_create(
-        actor=request.user,
-        org=org,
-        name=data["name"],
-        description=data.get("description") or "",
-        member_permissions=_pairs(data.get("member_permissions")),
-        member_roles=data.get("member_roles") or (),
-    )
-
-
-def _replace(request: Request, role: Role, data: dict) -> Role:
-    pairs, roles = _pairs(data.get("member_permissions")), set(data.get("member_roles") or ())
-    return role_update(
-        actor=request.user,
-        role=role,
-        description=data.get("description") or "",
-        add_member_permissions=pairs - role.pair_set,
-        remove_member_permissions=role.pair_set - pairs,
-        add_member_roles=roles - set(role.member_role_ids),
-        remove_member_roles=set(role.member_role_ids) - roles,
-    )
-
-
-def _update(request: Request, role: Role, data: dict) -> Role:
-    return role_update(
-        actor=request.user,
-        role=role,
-        name=data.get("name"),
-        description=data.get("description"),
-        add_member_permissions=_pairs(data.get("add_member_permissions")),
-        remove_member_permissions=_pairs(data.get("remove_member_permissions")),
-        add_member_roles=data.get("add_member_roles") or (),
-        remove_member_roles=data.get("remove_member_roles") or (),
-    )
-
-
-ROLES = NamedObjectKind(
-    object_type="role",
+ROLES = _SPEC.kind(
     model=Role,
     output=RoleSerializer,
     create_input=CreateRoleSerializer,
     patch_input=PatchRoleSerializer,
     with_members=with_members,
-    create=_create,
-    replace=_replace,
-    update=_update,
-    delete=lambda request, role: role_delete(actor=request.user, role=role),
 )
 
 

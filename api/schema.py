@@ -6,11 +6,13 @@
 * ``ApiSchema``: a schema class for /v1 views that keeps Braintrust's component names for request shapes
   and lets one view served at two paths have one operation id per path.
 * Shared pieces of the views' annotations: the error body (``error_responses``), a path id
-  (``id_parameter``) and the list parameters (``list_parameters``).
+  (``id_parameter``), the list parameters (``list_parameters``), one operation in this API's
+  conventions (``operation_schema``) and the operations on one object by its id (``object_operations_schema``).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.drainage import get_override, has_override
@@ -19,6 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from api.pagination import MAX_LIMIT
 
@@ -166,6 +169,16 @@ def list_parameters(name_parameter: str, kind: str) -> list[OpenApiParameter]:
 # Operations
 
 
+def operation_schema(
+    operation_id: str, *, tag: str, summary: str, answer: Any, errors: tuple[int, ...] = (400, 401, 403, 404), **details: Any
+) -> Callable:
+    """The ``extend_schema`` of one operation in this API's conventions: one tag, the 200 answer, then the
+    error answers the operation may give; `details` are the rest (``description``, ``parameters``, ``request``)."""
+    return extend_schema(
+        operation_id=operation_id, tags=[tag], summary=summary, responses={200: answer, **error_responses(*errors)}, **details
+    )
+
+
 @dataclass(frozen=True)
 class DetailDocs:
     """Braintrust's words for the three operations on one object by its id."""
@@ -175,35 +188,47 @@ class DetailDocs:
     delete: str
 
 
-def object_detail_schema(*, name: str, operation: str, tag: str, id_label: str, output, patch_input, docs: DetailDocs) -> Callable:
-    """The schema decorator of a ``/v1/<name>/{id}`` view: GET, PATCH and DELETE, e.g. ``operation_id``
-    ``getExperimentId`` for `operation` "Experiment"."""
-    object_id, errors = [id_parameter(f"{name}_id", id_label)], error_responses(400, 401, 403, 404)
+_OBJECT_SUMMARIES = {"get": "Get {name}", "patch": "Partially update {name}", "delete": "Delete {name}"}
+
+
+def object_operations_schema(
+    *,
+    name: str,
+    operation: str,
+    tag: str,
+    id_label: str,
+    output: Any,
+    descriptions: dict[str, str | None],
+    requests: dict[str, Any] | None = None,
+) -> Callable:
+    """The schema decorator of the operations on one ``/v1/<name>/{id}`` object: one for each method of
+    `descriptions`, e.g. ``operation_id`` ``getExperimentId`` for `operation` "Experiment" and method "get",
+    with the request body `requests` names for that method, if any."""
+    object_id, requests = [id_parameter(f"{name}_id", id_label)], requests or {}
     return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{operation}Id",
-            summary=f"Get {name}",
-            description=docs.get,
-            tags=[tag],
-            parameters=object_id,
-            responses={200: output, **errors},
-        ),
-        patch=extend_schema(
-            operation_id=f"patch{operation}Id",
-            summary=f"Partially update {name}",
-            description=docs.patch,
-            tags=[tag],
-            parameters=object_id,
-            request=patch_input,
-            responses={200: output, **errors},
-        ),
-        delete=extend_schema(
-            operation_id=f"delete{operation}Id",
-            summary=f"Delete {name}",
-            description=docs.delete,
-            tags=[tag],
-            parameters=object_id,
-            request=None,
-            responses={200: output, **errors},
-        ),
+        **{
+            method: operation_schema(
+                f"{method}{operation}Id",
+                tag=tag,
+                summary=_OBJECT_SUMMARIES[method].format(name=name),
+                answer=output,
+                description=description,
+                parameters=object_id,
+                request=requests.get(method, empty),
+            )
+            for method, description in descriptions.items()
+        }
+    )
+
+
+def object_detail_schema(*, name: str, operation: str, tag: str, id_label: str, output, patch_input, docs: DetailDocs) -> Callable:
+    """The schema decorator of a ``/v1/<name>/{id}`` view: GET, PATCH and DELETE."""
+    return object_operations_schema(
+        name=name,
+        operation=operation,
+        tag=tag,
+        id_label=id_label,
+        output=output,
+        descriptions={"get": docs.get, "patch": docs.patch, "delete": docs.delete},
+        requests={"patch": patch_input, "delete": None},
     )

@@ -10,15 +10,16 @@ the reserved ``.invalid`` domain they were created with.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User, normalize_email
 from api.base import OrgScopedView
-from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.common.lists import filter_ids
+from api.pagination import paginate
+from api.schema import ORG_NAME_PARAMETER, id_parameter, operation_schema, pagination_parameters
 from permissions.engine import Node
 from permissions.requirements import Needs
 
@@ -66,19 +67,16 @@ class _MemberScope:
 
 
 class UserCollectionView(_MemberScope, OrgScopedView):
-    @extend_schema(
-        operation_id="getUser",
-        tags=["Users"],
+    @operation_schema(
+        "getUser",
+        tag="Users",
         summary="List users",
+        answer=inline_serializer("UserList", {"objects": UserSerializer(many=True)}),
         description="Members of the caller's organization (people and service accounts), newest first. Needs read on org_member.",
         parameters=[*pagination_parameters(), *_FILTERS, ORG_NAME_PARAMETER],
-        responses={200: inline_serializer("UserList", {"objects": UserSerializer(many=True)}), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        users = self.visible_queryset()
-        ids = parse_ids(request.query_params)
-        if ids is not None:
-            users = users.filter(pk__in=ids)
+        users = filter_ids(self.visible_queryset(), request.query_params)
         params = request.query_params
         if params.getlist("email"):
             users = users.filter(email__in=[normalize_email(e) for e in params.getlist("email")])
@@ -91,12 +89,12 @@ class UserCollectionView(_MemberScope, OrgScopedView):
 class UserDetailView(_MemberScope, OrgScopedView):
     lookup_url_kwarg = "user_id"
 
-    @extend_schema(
-        operation_id="getUserId",
-        tags=["Users"],
+    @operation_schema(
+        "getUserId",
+        tag="Users",
         summary="Get user",
+        answer=UserSerializer,
         parameters=[id_parameter("user_id", "User"), ORG_NAME_PARAMETER],
-        responses={200: UserSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, user_id: str) -> Response:
         return Response(user_json(self.get_object()))

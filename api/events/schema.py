@@ -1,29 +1,30 @@
 """The OpenAPI description of the event views: operation ids, tags, parameters and answers, by kind of object."""
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 
 from api.events.serializers import (
     DEPRECATED_CURSOR_HELP,
     KIND_LABELS,
+    ROW_SHAPES,
     TAGS_HELP,
     FeedbackResponseSerializer,
     FetchEventsRequestSerializer,
     InsertEventsResponseSerializer,
 )
-from api.schema import error_responses, id_parameter
+from api.schema import id_parameter, operation_schema
 from projects.events.reads import MAX_FETCH_LIMIT
 from projects.models import ObjectKind
 
-ERRORS = error_responses(400, 401, 403, 404)
-PATH_IDS = {
+_PATH_IDS = {
     ObjectKind.EXPERIMENT: [id_parameter("experiment_id", "Experiment")],
     ObjectKind.DATASET: [id_parameter("dataset_id", "Dataset")],
     ObjectKind.PROJECT_LOGS: [id_parameter("project_id", "Project")],
 }
-_TAGS = {ObjectKind.EXPERIMENT: ["Experiments"], ObjectKind.DATASET: ["Datasets"], ObjectKind.PROJECT_LOGS: ["Logs"]}
+_TAGS = {ObjectKind.EXPERIMENT: "Experiments", ObjectKind.DATASET: "Datasets", ObjectKind.PROJECT_LOGS: "Logs"}
 _OPERATION_PREFIX = {ObjectKind.EXPERIMENT: "ExperimentId", ObjectKind.DATASET: "DatasetId", ObjectKind.PROJECT_LOGS: "ProjectLogsId"}
 _ACCESS = {
     ObjectKind.EXPERIMENT: "on the experiment",
@@ -42,58 +43,78 @@ _FETCH_PARAMETERS = [
 ]
 
 
-def insert_schema(kind: str, request_serializer) -> Any:
+def rows_operation(
+    kind: str,
+    method: str,
+    action: str,
+    *,
+    summary: str,
+    description: str,
+    answer: Any,
+    parameters: Sequence[OpenApiParameter] = (),
+    **request: Any,
+) -> Callable:
+    """One operation on the rows of `kind`: its id (``postExperimentIdInsert``), tag and path id follow from the kind."""
+    return operation_schema(
+        f"{method}{_OPERATION_PREFIX[kind]}{action}",
+        tag=_TAGS[kind],
+        summary=summary,
+        answer=answer,
+        description=description,
+        parameters=[*_PATH_IDS[kind], *parameters],
+        **request,
+    )
+
+
+def insert_schema(kind: str) -> Callable:
     label = KIND_LABELS[kind]
     return extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{_OPERATION_PREFIX[kind]}Insert",
+        post=rows_operation(
+            kind,
+            "post",
+            "Insert",
             summary=f"Insert {label} events",
             description=f"Insert a set of events into the {label}: each replaces, merges into (`_is_merge`) or deletes "
             f"(`_object_delete`) the row with its id. Needs update {_ACCESS[kind]}.",
-            tags=_TAGS[kind],
-            parameters=PATH_IDS[kind],
-            request=request_serializer,
-            responses={200: InsertEventsResponseSerializer, **ERRORS},
+            answer=InsertEventsResponseSerializer,
+            request=ROW_SHAPES[kind].insert_request,
         )
     )
 
 
-def fetch_schema(kind: str, response_serializer, summary: str) -> Any:
+def fetch_schema(kind: str, summary: str) -> Callable:
     description = (
         f"Fetch the events of the {KIND_LABELS[kind]} as whole traces, newest first, a page of `limit` traces at a time. "
         f"Needs read {_ACCESS[kind]}."
     )
-    common = {"tags": _TAGS[kind], "responses": {200: response_serializer, **ERRORS}}
+    answer = ROW_SHAPES[kind].fetch_answer
     return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"get{_OPERATION_PREFIX[kind]}Fetch",
-            summary=f"{summary} (GET form)",
-            description=description,
-            parameters=[*PATH_IDS[kind], *_FETCH_PARAMETERS],
-            **common,
+        get=rows_operation(
+            kind, "get", "Fetch", summary=f"{summary} (GET form)", description=description, answer=answer, parameters=_FETCH_PARAMETERS
         ),
-        post=extend_schema(
-            operation_id=f"post{_OPERATION_PREFIX[kind]}Fetch",
+        post=rows_operation(
+            kind,
+            "post",
+            "Fetch",
             summary=f"{summary} (POST form)",
             description=description,
-            parameters=PATH_IDS[kind],
+            answer=answer,
             request=FetchEventsRequestSerializer,
-            **common,
         ),
     )
 
 
-def feedback_schema(kind: str, request_serializer) -> Any:
+def feedback_schema(kind: str) -> Callable:
     label = KIND_LABELS[kind]
     return extend_schema_view(
-        post=extend_schema(
-            operation_id=f"post{_OPERATION_PREFIX[kind]}Feedback",
+        post=rows_operation(
+            kind,
+            "post",
+            "Feedback",
             summary=f"Feedback for {label} events",
             description=f"Log feedback for a set of {label} events; a row id that does not exist refuses the whole request. "
             f"Needs update {_ACCESS[kind]}.",
-            tags=_TAGS[kind],
-            parameters=PATH_IDS[kind],
-            request=request_serializer,
-            responses={200: FeedbackResponseSerializer, **ERRORS},
+            answer=FeedbackResponseSerializer,
+            request=ROW_SHAPES[kind].feedback_request,
         )
     )

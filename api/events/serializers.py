@@ -4,6 +4,7 @@ Events are validated by the data plane (:mod:`projects.events`) and answered as 
 serializers check the outer shape of a request and describe the rest for the schema.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -24,9 +25,12 @@ def _enum(values: list[str | None], **kwargs) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=[v for v in values if v is not None], allow_null=None in values, **kwargs)
 
 
-def _component(name: str, doc: str, fields: dict[str, serializers.Field]) -> type[serializers.Serializer]:
-    """A schema-only serializer named `name` (Braintrust's component name) with these fields."""
-    serializer = type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
+def _component(
+    name: str, doc: str, fields: dict[str, serializers.Field], base: type[serializers.Serializer] = serializers.Serializer
+) -> type[serializers.Serializer]:
+    """A serializer named `name` (Braintrust's component name) with these fields: schema-only by default,
+    a request body that refuses unknown fields with ``base=StrictSerializer``."""
+    serializer = type(name, (base,), {"__doc__": doc, "__module__": __name__, **fields})
     return extend_schema_serializer(component_name=name)(serializer)
 
 
@@ -168,7 +172,7 @@ def _event_fields(kind: str) -> dict[str, serializers.Field]:
 
 
 KIND_LABELS = {ObjectKind.EXPERIMENT: "experiment", ObjectKind.DATASET: "dataset", ObjectKind.PROJECT_LOGS: "project logs"}
-_KIND_NAMES = {ObjectKind.EXPERIMENT: "Experiment", ObjectKind.DATASET: "Dataset", ObjectKind.PROJECT_LOGS: "ProjectLogs"}
+KIND_NAMES = {ObjectKind.EXPERIMENT: "Experiment", ObjectKind.DATASET: "Dataset", ObjectKind.PROJECT_LOGS: "ProjectLogs"}
 
 
 def _as_is(component: type[serializers.Serializer]) -> serializers.Field:
@@ -183,9 +187,18 @@ def _as_is(component: type[serializers.Serializer]) -> serializers.Field:
     return Item(allow_null=True)
 
 
-def _serializers_of(kind: str) -> tuple[type[StrictSerializer], type[StrictSerializer], type[serializers.Serializer]]:
+@dataclass(frozen=True)
+class RowShapes:
+    """The shapes of the row endpoints of one kind of object."""
+
+    insert_request: type[StrictSerializer]
+    feedback_request: type[StrictSerializer]
+    fetch_answer: type[serializers.Serializer]
+
+
+def _shapes_of(kind: str) -> RowShapes:
     """The insert request, the feedback request and the fetch answer of `kind`."""
-    label, name = KIND_LABELS[kind], _KIND_NAMES[kind]
+    label, name = KIND_LABELS[kind], KIND_NAMES[kind]
     event = _component(f"{name}Event", f"A row of the {label}, as fetched", _event_fields(kind))
     insert_item = _component(f"Insert{name}Event", f"An event to insert into the {label}", _insert_fields(kind))
     feedback_fields = {
@@ -205,45 +218,33 @@ def _serializers_of(kind: str) -> tuple[type[StrictSerializer], type[StrictSeria
     if kind == ObjectKind.DATASET:
         del feedback_fields["scores"], feedback_fields["expected"]
     feedback_item = _component(f"Feedback{name}Item", f"Feedback on an event of the {label}", feedback_fields)
-
-    insert_request = type(
-        f"Insert{name}EventRequest",
-        (StrictSerializer,),
-        {
-            "__doc__": f"Events to insert into the {label}, in order. Unknown fields are refused.",
-            "__module__": __name__,
-            "events": serializers.ListField(child=_as_is(insert_item), help_text=f"A list of {label} events to insert"),
-        },
-    )
-    feedback_request = type(
-        f"Feedback{name}EventRequest",
-        (StrictSerializer,),
-        {
-            "__doc__": f"Feedback on events of the {label}. Unknown fields are refused.",
-            "__module__": __name__,
-            "feedback": serializers.ListField(child=_as_is(feedback_item), help_text=f"A list of {label} feedback items"),
-        },
-    )
-    fetch_response = _component(
-        f"Fetch{name}EventsResponse",
-        f"A page of the {label}'s traces",
-        {
-            "events": event(many=True, help_text="A list of fetched events"),
-            "cursor": serializers.CharField(
-                allow_null=True, help_text="Pass it as `cursor` to fetch the next page; null when there is no next page"
-            ),
-        },
-    )
-    return (
-        extend_schema_serializer(component_name=insert_request.__name__)(insert_request),
-        extend_schema_serializer(component_name=feedback_request.__name__)(feedback_request),
-        fetch_response,
+    return RowShapes(
+        insert_request=_component(
+            f"Insert{name}EventRequest",
+            f"Events to insert into the {label}, in order. Unknown fields are refused.",
+            {"events": serializers.ListField(child=_as_is(insert_item), help_text=f"A list of {label} events to insert")},
+            base=StrictSerializer,
+        ),
+        feedback_request=_component(
+            f"Feedback{name}EventRequest",
+            f"Feedback on events of the {label}. Unknown fields are refused.",
+            {"feedback": serializers.ListField(child=_as_is(feedback_item), help_text=f"A list of {label} feedback items")},
+            base=StrictSerializer,
+        ),
+        fetch_answer=_component(
+            f"Fetch{name}EventsResponse",
+            f"A page of the {label}'s traces",
+            {
+                "events": event(many=True, help_text="A list of fetched events"),
+                "cursor": serializers.CharField(
+                    allow_null=True, help_text="Pass it as `cursor` to fetch the next page; null when there is no next page"
+                ),
+            },
+        ),
     )
 
 
-INSERT_EXPERIMENT, FEEDBACK_EXPERIMENT, FETCH_EXPERIMENT = _serializers_of(ObjectKind.EXPERIMENT)
-INSERT_DATASET, FEEDBACK_DATASET, FETCH_DATASET = _serializers_of(ObjectKind.DATASET)
-INSERT_LOGS, FEEDBACK_LOGS, FETCH_LOGS = _serializers_of(ObjectKind.PROJECT_LOGS)
+ROW_SHAPES = {kind: _shapes_of(kind) for kind in (ObjectKind.EXPERIMENT, ObjectKind.DATASET, ObjectKind.PROJECT_LOGS)}
 
 
 @extend_schema_serializer(component_name="InsertEventsResponse")

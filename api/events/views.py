@@ -1,30 +1,26 @@
 """The views of the rows of experiments, datasets and project logs, and their routes.
 
 One view class serves one action on one kind of object; the kind (which rows, which node, which path id)
-comes from a scope mixin, the action from a base class.
+comes from a scope mixin, the action from a base class. The insert, fetch and feedback classes of every
+kind are alike but for their shapes and words, so they are made from one table of routes (``_ROUTES``),
+a row a kind, which also gives the routes; the summarize views differ by kind and are written out.
 """
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from django.urls import path
+from django.urls import URLPattern, path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
-from api.events.schema import ERRORS, PATH_IDS, feedback_schema, fetch_schema, insert_schema
+from api.events.schema import feedback_schema, fetch_schema, insert_schema, rows_operation
 from api.events.serializers import (
-    FEEDBACK_DATASET,
-    FEEDBACK_EXPERIMENT,
-    FEEDBACK_LOGS,
-    FETCH_DATASET,
-    FETCH_EXPERIMENT,
-    FETCH_LOGS,
-    INSERT_DATASET,
-    INSERT_EXPERIMENT,
-    INSERT_LOGS,
+    KIND_NAMES,
+    ROW_SHAPES,
     FetchEventsRequestSerializer,
     SummarizeDatasetResponseSerializer,
     SummarizeExperimentResponseSerializer,
@@ -152,61 +148,17 @@ def _absolute(request: Request, api_path: str) -> str:
 # The views
 
 
-@insert_schema(ObjectKind.EXPERIMENT, INSERT_EXPERIMENT)
-class ExperimentInsertView(_ExperimentRows, _InsertView):
-    request_serializer = INSERT_EXPERIMENT
-
-
-@fetch_schema(ObjectKind.EXPERIMENT, FETCH_EXPERIMENT, "Fetch experiment")
-class ExperimentFetchView(_ExperimentRows, _FetchView):
-    pass
-
-
-@feedback_schema(ObjectKind.EXPERIMENT, FEEDBACK_EXPERIMENT)
-class ExperimentFeedbackView(_ExperimentRows, _FeedbackView):
-    request_serializer = FEEDBACK_EXPERIMENT
-
-
-@insert_schema(ObjectKind.DATASET, INSERT_DATASET)
-class DatasetInsertView(_DatasetRows, _InsertView):
-    request_serializer = INSERT_DATASET
-
-
-@fetch_schema(ObjectKind.DATASET, FETCH_DATASET, "Fetch dataset")
-class DatasetFetchView(_DatasetRows, _FetchView):
-    pass
-
-
-@feedback_schema(ObjectKind.DATASET, FEEDBACK_DATASET)
-class DatasetFeedbackView(_DatasetRows, _FeedbackView):
-    request_serializer = FEEDBACK_DATASET
-
-
-@insert_schema(ObjectKind.PROJECT_LOGS, INSERT_LOGS)
-class ProjectLogsInsertView(_ProjectLogRows, _InsertView):
-    request_serializer = INSERT_LOGS
-
-
-@fetch_schema(ObjectKind.PROJECT_LOGS, FETCH_LOGS, "Fetch project logs")
-class ProjectLogsFetchView(_ProjectLogRows, _FetchView):
-    pass
-
-
-@feedback_schema(ObjectKind.PROJECT_LOGS, FEEDBACK_LOGS)
-class ProjectLogsFeedbackView(_ProjectLogRows, _FeedbackView):
-    request_serializer = FEEDBACK_LOGS
-
-
 @extend_schema_view(
-    get=extend_schema(
-        operation_id="getExperimentIdSummarize",
+    get=rows_operation(
+        ObjectKind.EXPERIMENT,
+        "get",
+        "Summarize",
         summary="Summarize experiment",
         description="Summarize the experiment's scores and metrics, compared with `comparison_experiment_id` (which the caller "
         "must be able to read) or else with the experiment's base experiment, or else the most recent experiment of the project "
         "run before it, when the caller can read it. Needs read on the experiment.",
-        tags=["Experiments"],
+        answer=SummarizeExperimentResponseSerializer,
         parameters=[
-            *PATH_IDS[ObjectKind.EXPERIMENT],
             OpenApiParameter(
                 "summarize_scores", OpenApiTypes.BOOL, description="Whether to summarize the scores and metrics (default true)"
             ),
@@ -217,7 +169,6 @@ class ProjectLogsFeedbackView(_ProjectLogRows, _FeedbackView):
                 "to the most recent earlier experiment of the project",
             ),
         ],
-        responses={200: SummarizeExperimentResponseSerializer, **ERRORS},
     )
 )
 class ExperimentSummarizeView(_ExperimentRows, _RowsView):
@@ -256,16 +207,14 @@ class ExperimentSummarizeView(_ExperimentRows, _RowsView):
 
 
 @extend_schema_view(
-    get=extend_schema(
-        operation_id="getDatasetIdSummarize",
+    get=rows_operation(
+        ObjectKind.DATASET,
+        "get",
+        "Summarize",
         summary="Summarize dataset",
         description="Summarize the dataset: how many live records it holds. Needs read on the dataset.",
-        tags=["Datasets"],
-        parameters=[
-            *PATH_IDS[ObjectKind.DATASET],
-            OpenApiParameter("summarize_data", OpenApiTypes.BOOL, description="Whether to summarize the data (default true)"),
-        ],
-        responses={200: SummarizeDatasetResponseSerializer, **ERRORS},
+        answer=SummarizeDatasetResponseSerializer,
+        parameters=[OpenApiParameter("summarize_data", OpenApiTypes.BOOL, description="Whether to summarize the data (default true)")],
     )
 )
 class DatasetSummarizeView(_DatasetRows, _RowsView):
@@ -285,16 +234,53 @@ class DatasetSummarizeView(_DatasetRows, _RowsView):
         )
 
 
-urlpatterns = [
-    path("v1/experiment/<str:experiment_id>/insert", ExperimentInsertView.as_view(), name="api-experiment-insert"),
-    path("v1/experiment/<str:experiment_id>/fetch", ExperimentFetchView.as_view(), name="api-experiment-fetch"),
-    path("v1/experiment/<str:experiment_id>/feedback", ExperimentFeedbackView.as_view(), name="api-experiment-feedback"),
-    path("v1/experiment/<str:experiment_id>/summarize", ExperimentSummarizeView.as_view(), name="api-experiment-summarize"),
-    path("v1/dataset/<str:dataset_id>/insert", DatasetInsertView.as_view(), name="api-dataset-insert"),
-    path("v1/dataset/<str:dataset_id>/fetch", DatasetFetchView.as_view(), name="api-dataset-fetch"),
-    path("v1/dataset/<str:dataset_id>/feedback", DatasetFeedbackView.as_view(), name="api-dataset-feedback"),
-    path("v1/dataset/<str:dataset_id>/summarize", DatasetSummarizeView.as_view(), name="api-dataset-summarize"),
-    path("v1/project_logs/<str:project_id>/insert", ProjectLogsInsertView.as_view(), name="api-project-logs-insert"),
-    path("v1/project_logs/<str:project_id>/fetch", ProjectLogsFetchView.as_view(), name="api-project-logs-fetch"),
-    path("v1/project_logs/<str:project_id>/feedback", ProjectLogsFeedbackView.as_view(), name="api-project-logs-feedback"),
+@dataclass(frozen=True)
+class _RowRoutes:
+    """The routes of the rows of one kind of object: ``/insert``, ``/fetch``, ``/feedback`` and, for
+    some, ``/summarize``, below the object's own path."""
+
+    kind: str
+    rows: type  # the scope mixin: which objects the path names
+    object_path: str  # e.g. "v1/experiment/<str:experiment_id>"
+    url_name: str  # the routes' names are "<url_name>-insert" and so on
+    fetch_summary: str
+    summarize: type[_RowsView] | None = None
+
+    def views(self) -> dict[str, type[_RowsView]]:
+        """The view class of each action on these rows, e.g. ``ExperimentInsertView`` for "insert"."""
+        name, shapes = KIND_NAMES[self.kind], ROW_SHAPES[self.kind]
+
+        def view(action: str, base: type[_RowsView], **attrs: Any) -> type[_RowsView]:
+            return type(f"{name}{action}View", (self.rows, base), {"__module__": __name__, **attrs})
+
+        views = {
+            "insert": insert_schema(self.kind)(view("Insert", _InsertView, request_serializer=shapes.insert_request)),
+            "fetch": fetch_schema(self.kind, self.fetch_summary)(view("Fetch", _FetchView)),
+            "feedback": feedback_schema(self.kind)(view("Feedback", _FeedbackView, request_serializer=shapes.feedback_request)),
+        }
+        if self.summarize is not None:
+            views["summarize"] = self.summarize
+        return views
+
+    def urlpatterns(self) -> list[URLPattern]:
+        return [
+            path(f"{self.object_path}/{action}", view.as_view(), name=f"{self.url_name}-{action}") for action, view in self.views().items()
+        ]
+
+
+_ROUTES = [
+    _RowRoutes(
+        ObjectKind.EXPERIMENT,
+        _ExperimentRows,
+        "v1/experiment/<str:experiment_id>",
+        "api-experiment",
+        "Fetch experiment",
+        summarize=ExperimentSummarizeView,
+    ),
+    _RowRoutes(
+        ObjectKind.DATASET, _DatasetRows, "v1/dataset/<str:dataset_id>", "api-dataset", "Fetch dataset", summarize=DatasetSummarizeView
+    ),
+    _RowRoutes(ObjectKind.PROJECT_LOGS, _ProjectLogRows, "v1/project_logs/<str:project_id>", "api-project-logs", "Fetch project logs"),
 ]
+
+urlpatterns = [pattern for routes in _ROUTES for pattern in routes.urlpatterns()]

@@ -5,7 +5,7 @@ project, whichever the caller may read (:func:`projects.selectors.comparison_exp
 as ``/v1/experiment/{id}/summarize``). None is a 400, which the SDK reads as "no base experiment".
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.experiments import LiveExperiments
 from api.inputs import StrictSerializer, StrictUUIDField
-from api.schema import error_responses
+from api.schema import operation_schema
 from permissions.exceptions import ValidationError
 from projects.selectors import comparison_experiment
 
@@ -27,17 +27,14 @@ class BaseExperimentView(LiveExperiments, OrgScopedView):
 
     object_permissions = {"POST": "read"}
 
-    @extend_schema(
-        operation_id="postBaseExperimentGetId",
-        tags=["SDK"],
+    @operation_schema(
+        "postBaseExperimentGetId",
+        tag="SDK",
         summary="Find an experiment's base experiment",
+        answer=inline_serializer(
+            "BaseExperimentResponse", {"base_exp_id": serializers.UUIDField(), "base_exp_name": serializers.CharField()}
+        ),
         request=BaseExperimentRequestSerializer,
-        responses={
-            200: inline_serializer(
-                "BaseExperimentResponse", {"base_exp_id": serializers.UUIDField(), "base_exp_name": serializers.CharField()}
-            ),
-            **error_responses(400, 401, 403, 404),
-        },
     )
     def post(self, request: Request) -> Response:
         experiment_id = self.body(BaseExperimentRequestSerializer)["id"]

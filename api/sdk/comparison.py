@@ -7,7 +7,7 @@ through ``/api/base_experiment/get_id``, so none is chosen here.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.events.serializers import MetricSummarySerializer, ScoreSummarySerializer
 from api.experiments import LiveExperiments
-from api.schema import error_responses
+from api.schema import operation_schema
 from projects.events.summaries import summarize_experiment
 from projects.models import Experiment
 
@@ -27,24 +27,21 @@ class ExperimentComparisonView(LiveExperiments, OrgScopedView):
         pk = self.uuid_param(name, required=required)
         return self.checked(self.find_object(pk), pk) if pk is not None else None
 
-    @extend_schema(
-        operation_id="getExperimentComparison2",
-        tags=["SDK"],
+    @operation_schema(
+        "getExperimentComparison2",
+        tag="SDK",
         summary="Compare an experiment's scores and metrics with another's",
+        answer=inline_serializer(
+            "ExperimentComparisonResponse",
+            {
+                "scores": serializers.DictField(child=ScoreSummarySerializer(), help_text="The experiment's scores"),
+                "metrics": serializers.DictField(child=MetricSummarySerializer(), help_text="The experiment's metrics"),
+            },
+        ),
         parameters=[
             OpenApiParameter("experiment_id", OpenApiTypes.UUID, required=True, description="The experiment summarized"),
             OpenApiParameter("base_experiment_id", OpenApiTypes.UUID, description="The experiment it is compared with"),
         ],
-        responses={
-            200: inline_serializer(
-                "ExperimentComparisonResponse",
-                {
-                    "scores": serializers.DictField(child=ScoreSummarySerializer(), help_text="The experiment's scores"),
-                    "metrics": serializers.DictField(child=MetricSummarySerializer(), help_text="The experiment's metrics"),
-                },
-            ),
-            **error_responses(400, 401, 403, 404),
-        },
     )
     def get(self, request: Request) -> Response:
         experiment = self._experiment("experiment_id", required=True)

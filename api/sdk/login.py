@@ -6,7 +6,7 @@ server itself, at its public base URL (``PUBLIC_URL``, else the request's own sc
 alone is enough to be answered (docs/access-model.md); a bad, expired or revoked credential is a JSON 401.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from api.base import OrgScopedView
 from api.organizations import CallerOrganizations
-from api.schema import error_responses
+from api.schema import operation_schema
 from braintrust_site.public_url import public_base_url
 
 ORG_INFO_FIELDS = {
@@ -43,16 +43,14 @@ def org_info(org: Organization, server_url: str) -> dict:
 class ApiKeyLoginView(CallerOrganizations, OrgScopedView):
     """The organizations the credential acts in: an API key's or service token's own one."""
 
-    @extend_schema(
-        operation_id="postApiKeyLogin",
-        tags=["SDK"],
+    @operation_schema(
+        "postApiKeyLogin",
+        tag="SDK",
         summary="Log in with an API key or service token",
+        answer=inline_serializer("ApiKeyLoginResponse", {"org_info": inline_serializer("OrgInfo", ORG_INFO_FIELDS, many=True)}),
+        errors=(401,),
         description="The organizations the credential acts in, with the URLs the SDK sends data to. Membership is enough.",
         request=None,
-        responses={
-            200: inline_serializer("ApiKeyLoginResponse", {"org_info": inline_serializer("OrgInfo", ORG_INFO_FIELDS, many=True)}),
-            **error_responses(401),
-        },
     )
     def post(self, request: Request) -> Response:
         server_url = public_base_url(request)

@@ -14,7 +14,7 @@ as ``/v1/.../insert`` and ``/v1/.../feedback``.
 from functools import cached_property
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from api.base import OrgScopedView
 from api.json_bodies import parse_json_body
-from api.schema import error_responses
+from api.schema import operation_schema
 from api.sdk.rows import parse_rows
 from api.sdk.version import logs3_payload_max_bytes
 from permissions.exceptions import ValidationError
@@ -94,10 +94,12 @@ class Logs3View(OrgScopedView):
     def requirements_post(self):
         return [Needs("update", write.target.node) for write in self.writes]
 
-    @extend_schema(
-        operation_id="postLogs3",
-        tags=["SDK"],
+    @operation_schema(
+        "postLogs3",
+        tag="SDK",
         summary="Insert rows for experiments, datasets and project logs",
+        answer=inline_serializer("Logs3Response", {"status": serializers.CharField()}),
+        errors=(400, 401, 403, 404, 413),
         description="Rows of Braintrust's SDK, each naming its object (experiment_id, dataset_id, or project_id with "
         'log_id "g"). Needs update on every object named; one refused row refuses the whole request. The largest body '
         "accepted is GET /version's logs3_payload_max_bytes; larger payloads go through POST /logs3/overflow.",
@@ -108,10 +110,6 @@ class Logs3View(OrgScopedView):
                 "api_version": serializers.IntegerField(required=False, help_text="2"),
             },
         ),
-        responses={
-            200: inline_serializer("Logs3Response", {"status": serializers.CharField()}),
-            **error_responses(400, 401, 403, 404, 413),
-        },
     )
     def post(self, request: Request) -> Response:
         with transaction.atomic():

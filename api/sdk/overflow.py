@@ -18,14 +18,14 @@ whole into memory, so ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply to it. See
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import OrgScopedView
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer
-from api.schema import error_responses
+from api.schema import operation_schema
 from braintrust_site.public_url import public_url
 from permissions.exceptions import NotFound, ValidationError
 from projects.events.overflow import PayloadTooLarge, overflow_upload_create, overflow_upload_store
@@ -74,14 +74,15 @@ class Logs3OverflowView(OrgScopedView):
     def requirements_post(self):
         return ()  # any authenticated principal; /logs3 checks the rows when it takes the payload
 
-    @extend_schema(
-        operation_id="postLogs3Overflow",
-        tags=["SDK"],
+    @operation_schema(
+        "postLogs3Overflow",
+        tag="SDK",
         summary="Request a logs3 overflow upload",
+        answer=_OverflowUploadOutput,
+        errors=(400, 401),
         description="A signed URL to PUT a /logs3 payload larger than logs3_payload_max_bytes to, and the key the "
         "following POST /logs3 names it by. The URL works once, with no credential, until it expires.",
         request=Logs3OverflowRequestSerializer,
-        responses={200: _OverflowUploadOutput, **error_responses(400, 401)},
     )
     def post(self, request: Request) -> Response:
         body = self.body(Logs3OverflowRequestSerializer)

@@ -15,9 +15,12 @@ Each view declares what it needs before anything is written: create under the pr
 that is new, create under org_project (the services check again as they write).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,10 +36,10 @@ from api.experiments import (
 )
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.projects import ProjectSerializer, project_json, project_registration_needs
-from api.schema import error_responses
+from api.schema import operation_schema
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate, Requirement
-from projects.models import Project
+from projects.models import Dataset, Experiment, Project
 from projects.selectors import readable_project_named
 from projects.services.registration import dataset_register_in_project, experiment_register_in_project, project_register
 
@@ -100,6 +103,7 @@ class _RegistrationView(OrgScopedView):
 
     object_type: str
     request_serializer: type[StrictSerializer]
+    output: type[serializers.Serializer]  # the registered object's shape in the answer, next to its project
 
     def requirements_post(self) -> list[Requirement]:
         data = self.body(self.request_serializer)  # bad input is a 400 whoever asks
@@ -111,6 +115,32 @@ class _RegistrationView(OrgScopedView):
             project_id = project.pk
         return [NeedsCreate(self.object_type, Node("project", project_id))]
 
+    def post(self, request: Request) -> Response:
+        data = self.body(self.request_serializer)
+        registered = self.register(
+            data, actor=request.user, org=self.org, project_id=data.get("project_id"), project_name=data.get("project_name")
+        )
+        return Response({"project": project_json(registered.project), self.object_type: self.output(registered).data})
+
+    def register(self, data: dict, **in_project: Any) -> Experiment | Dataset:
+        """Get or make the object `data` describes through the registration service, which takes the
+        caller and the project (`in_project`: ``actor``, ``org``, ``project_id``, ``project_name``)."""
+        raise NotImplementedError
+
+
+def _registration_schema(summary: str) -> Callable[[type[_RegistrationView]], type[_RegistrationView]]:
+    """The schema of a registration view, from what it registers: ``postExperimentRegister``, answering
+    ``RegisterExperimentResponse`` (the project, and the experiment in the view's `output` shape)."""
+
+    def decorate(view: type[_RegistrationView]) -> type[_RegistrationView]:
+        title = view.object_type.capitalize()
+        answer = inline_serializer(f"Register{title}Response", {"project": ProjectSerializer(), view.object_type: view.output()})
+        return extend_schema_view(
+            post=operation_schema(f"post{title}Register", tag="SDK", summary=summary, answer=answer, request=view.request_serializer)
+        )(view)
+
+    return decorate
+
 
 class ProjectRegisterView(OrgScopedView):
     """Needs read on the project of that name, or create under org_project for a new one."""
@@ -120,87 +150,55 @@ class ProjectRegisterView(OrgScopedView):
     def requirements_post(self) -> list[Requirement]:
         return project_registration_needs(self.request.user, self.org.pk, self.body(RegisterProjectSerializer)["project_name"])
 
-    @extend_schema(
-        operation_id="postProjectRegister",
-        tags=["SDK"],
+    @operation_schema(
+        "postProjectRegister",
+        tag="SDK",
         summary="Get or create a project by name",
+        answer=inline_serializer("RegisterProjectResponse", {"project": ProjectSerializer()}),
         request=RegisterProjectSerializer,
-        responses={
-            200: inline_serializer("RegisterProjectResponse", {"project": ProjectSerializer()}),
-            **error_responses(400, 401, 403, 404),
-        },
     )
     def post(self, request: Request) -> Response:
         data = self.body(RegisterProjectSerializer)
         return Response({"project": project_json(project_register(actor=request.user, org=self.org, name=data["project_name"]))})
 
 
+@_registration_schema("Start an experiment, in a project found or made by name")
 class ExperimentRegisterView(_RegistrationView):
     object_type = "experiment"
     request_serializer = RegisterExperimentSerializer
+    output = ExperimentSerializer
 
-    @extend_schema(
-        operation_id="postExperimentRegister",
-        tags=["SDK"],
-        summary="Start an experiment, in a project found or made by name",
-        request=RegisterExperimentSerializer,
-        responses={
-            200: inline_serializer("RegisterExperimentResponse", {"project": ProjectSerializer(), "experiment": ExperimentSerializer()}),
-            **error_responses(400, 401, 403, 404),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        data = self.body(RegisterExperimentSerializer)
-        experiment = experiment_register_in_project(
-            actor=request.user,
-            org=self.org,
-            project_id=data.get("project_id"),
-            project_name=data.get("project_name"),
+    def register(self, data: dict, **in_project: Any) -> Experiment:
+        return experiment_register_in_project(
+            **in_project,
             base_experiment=data.get("base_experiment"),
             ancestor_commits=data.get("ancestor_commits"),
             name=data.get("experiment_name"),
             ensure_new=data.get("update") is not True,
             **experiment_fields(data),
         )
-        return Response({"project": project_json(experiment.project), "experiment": ExperimentSerializer(experiment).data})
 
 
+@_registration_schema("Get or create a dataset by name, in a project found or made by name")
 class DatasetRegisterView(_RegistrationView):
     object_type = "dataset"
     request_serializer = RegisterDatasetSerializer
+    output = DatasetSerializer
 
-    @extend_schema(
-        operation_id="postDatasetRegister",
-        tags=["SDK"],
-        summary="Get or create a dataset by name, in a project found or made by name",
-        request=RegisterDatasetSerializer,
-        responses={
-            200: inline_serializer("RegisterDatasetResponse", {"project": ProjectSerializer(), "dataset": DatasetSerializer()}),
-            **error_responses(400, 401, 403, 404),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        data = self.body(RegisterDatasetSerializer)
-        dataset = dataset_register_in_project(
-            actor=request.user,
-            org=self.org,
-            project_id=data.get("project_id"),
-            project_name=data.get("project_name"),
-            name=data["dataset_name"],
-            **dataset_fields(data),
-        )
-        return Response({"project": project_json(dataset.project), "dataset": DatasetSerializer(dataset).data})
+    def register(self, data: dict, **in_project: Any) -> Dataset:
+        return dataset_register_in_project(**in_project, name=data["dataset_name"], **dataset_fields(data))
 
 
 class ExperimentGetView(LiveExperiments, OrgScopedView):
     """The live experiments of that name in the live project named, restricted to those the caller may read."""
 
-    @extend_schema(
-        operation_id="postExperimentGet",
-        tags=["SDK"],
+    @operation_schema(
+        "postExperimentGet",
+        tag="SDK",
         summary="Find an experiment by name",
+        answer=ExperimentSerializer(many=True),
+        errors=(400, 401),
         request=ExperimentGetSerializer,
-        responses={200: ExperimentSerializer(many=True), **error_responses(400, 401)},
     )
     def post(self, request: Request) -> Response:
         data = self.body(ExperimentGetSerializer)
@@ -219,12 +217,12 @@ class ProjectGetView(OrgScopedView):
     object_type = "project"
     object_permissions = {"GET": "read"}
 
-    @extend_schema(
-        operation_id="getAppProject",
-        tags=["SDK"],
+    @operation_schema(
+        "getAppProject",
+        tag="SDK",
         summary="Get a project by id",
+        answer=ProjectSerializer,
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, required=True, description="The project's id")],
-        responses={200: ProjectSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         project_id = self.uuid_param("id", required=True)

@@ -6,7 +6,7 @@ the overflow upload instead, so the two numbers must be the same one.
 """
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import OrgScopedView
-from api.schema import error_responses
+from api.schema import operation_schema
 
 SERVER_VERSION = "1.0.0"
 
@@ -29,20 +29,19 @@ class VersionView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        operation_id="getVersion",
-        tags=["SDK"],
+    @operation_schema(
+        "getVersion",
+        tag="SDK",
         summary="Server version and limits",
-        responses={
-            200: inline_serializer(
-                "VersionResponse",
-                {
-                    "version": serializers.CharField(),
-                    "logs3_payload_max_bytes": serializers.IntegerField(help_text="The largest /logs3 body accepted, in bytes"),
-                    "logs3_overflow_max_bytes": serializers.IntegerField(help_text="The largest payload an overflow upload takes"),
-                },
-            )
-        },
+        answer=inline_serializer(
+            "VersionResponse",
+            {
+                "version": serializers.CharField(),
+                "logs3_payload_max_bytes": serializers.IntegerField(help_text="The largest /logs3 body accepted, in bytes"),
+                "logs3_overflow_max_bytes": serializers.IntegerField(help_text="The largest payload an overflow upload takes"),
+            },
+        ),
+        errors=(),
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -57,17 +56,15 @@ class VersionView(APIView):
 class PingView(OrgScopedView):
     """Who the credential is (the SDK's ``user_info()``)."""
 
-    @extend_schema(
-        operation_id="getPing",
-        tags=["SDK"],
+    @operation_schema(
+        "getPing",
+        tag="SDK",
         summary="Check a credential",
-        responses={
-            200: inline_serializer(
-                "PingResponse",
-                {"id": serializers.UUIDField(), "email": serializers.CharField(), "kind": serializers.CharField()},
-            ),
-            **error_responses(401),
-        },
+        answer=inline_serializer(
+            "PingResponse",
+            {"id": serializers.UUIDField(), "email": serializers.CharField(), "kind": serializers.CharField()},
+        ),
+        errors=(401,),
     )
     def get(self, request: Request) -> Response:
         user = request.user

@@ -1,0 +1,1 @@
+"""Pieces several ``/v1`` modules are built from."""
