@@ -10,7 +10,7 @@ created here, since the admin could not show its raw value once and then never a
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
@@ -23,7 +23,7 @@ from accounts.services.credentials import (
 )
 from accounts.services.members import invitation_revoke, member_invite
 from accounts.services.organizations import SETTINGS_FIELDS, organization_create, organization_update
-from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, operator_write
+from permissions.admin.bases import MemberCountAdmin, ReadOnlyAdmin, ServiceAdmin, changed, cleaned, operator_write
 from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from permissions.models import PermissionGroup
@@ -32,6 +32,16 @@ from permissions.models import PermissionGroup
 def organizations_readable_as(user, node_type: str):
     """The organizations whose `node_type` node (``org_member``: its members) `user` may read."""
     return restrict(Organization.objects.all(), user, "read", node_type=node_type)
+
+
+class _MemberRowsAdmin:
+    """Rows about the members of an organization: seen by whoever may list its members (read on its
+    ``org_member`` node). ``organization_field`` is the foreign key to that organization."""
+
+    organization_field = "org"
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(**{f"{self.organization_field}__in": organizations_readable_as(user, "org_member")})
 
 
 @admin.register(User)
@@ -91,12 +101,10 @@ class ServiceAccountChangeForm(forms.ModelForm):
 
 
 @admin.register(ServiceAccount)
-class ServiceAccountAdmin(ServiceAdmin):
+class ServiceAccountAdmin(_MemberRowsAdmin, ServiceAdmin):
     """Service accounts: Owners of their organization create, rename and delete them."""
 
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(service_account_org__in=organizations_readable_as(user, "org_member"))
-
+    organization_field = "service_account_org"
     list_display = ("given_name", "email", "service_account_org", "is_active", "created")
     list_select_related = ("service_account_org",)
     list_filter = ("service_account_org", "is_active")
@@ -134,7 +142,7 @@ class OrganizationAddForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(GuardedServiceAdmin):
+class OrganizationAdmin(MemberCountAdmin, GuardedServiceAdmin):
     """Organizations: created with their built-in groups, settings changed by ``organization_update``.
     No service deletes an organization, so neither does the admin."""
 
@@ -150,9 +158,7 @@ class OrganizationAdmin(GuardedServiceAdmin):
     add_fields = ("name",)
     fields = ("id", *SETTINGS_FIELDS, "created")
     readonly_fields = ("id", "created")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("memberships", distinct=True))
+    member_count_of = "memberships"
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj) -> int:
@@ -166,10 +172,7 @@ class OrganizationAdmin(GuardedServiceAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(org__in=organizations_readable_as(user, "org_member"))
-
+class MembershipAdmin(_MemberRowsAdmin, ReadOnlyAdmin):
     list_display = ("user", "org", "created")
     list_select_related = ("user", "org")
     list_filter = ("org",)
@@ -177,12 +180,9 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ServiceAdmin):
+class InvitationAdmin(_MemberRowsAdmin, ServiceAdmin):
     """Invitations are made by ``member_invite`` and revoked by ``invitation_revoke`` (the action);
     an invitation is never edited or deleted, it stays as the record of who was invited when."""
-
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(org__in=organizations_readable_as(user, "org_member"))
 
     list_display = ("email", "org", "status", "invited_by", "created", "expires_at", "accepted_at", "revoked_at")
     list_select_related = ("org", "invited_by")
@@ -203,8 +203,7 @@ class InvitationAdmin(ServiceAdmin):
         return "pending" if obj.expires_at > timezone.now() else "expired"
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return member_invite(actor=request.user, org=data["org"], email=data["email"], group_ids=[g.pk for g in data["groups"]])
+        return member_invite(actor=request.user, **cleaned(form, "org", "email"), group_ids=[g.pk for g in form.cleaned_data["groups"]])
 
     @admin.action(description="Revoke the selected pending invitations")
     def revoke_invitations(self, request, queryset):

@@ -24,6 +24,23 @@ from permissions.types import VIRTUAL_TYPES, ObjectType, Permission, model_permi
 CONCRETE_TYPES = sorted(set(ObjectType.values) - VIRTUAL_TYPES)
 
 
+def members_through(nesting: str, outer: str, inner: str) -> models.ManyToManyField:
+    """The rows of the same model that a row contains, stored in the `nesting` table as (`outer`, `inner`)
+    pairs; ``member_of`` is the reverse, the rows that contain it."""
+    return models.ManyToManyField(
+        "self", through=nesting, through_fields=(outer, inner), symmetrical=False, related_name="member_of", blank=True
+    )
+
+
+def nesting_constraints(outer: str, inner: str, *, prefix: str) -> list[models.BaseConstraint]:
+    """What the database holds every nesting table to: a pair is stored once and no row contains itself
+    (longer cycles are refused by the services, which can name them)."""
+    return [
+        models.UniqueConstraint(fields=[outer, inner], name=f"{prefix}_unique"),
+        models.CheckConstraint(condition=~Q(**{outer: models.F(inner)}), name=f"{prefix}_not_self"),
+    ]
+
+
 class PermissionGroup(models.Model):
     """An organization's permission group: member users (and service accounts) and member groups.
 
@@ -46,14 +63,7 @@ class PermissionGroup(models.Model):
     description = models.TextField(blank=True)
     builtin = models.CharField(max_length=20, choices=Builtin.choices, blank=True, default="")
     auth_group = models.OneToOneField(AuthGroup, on_delete=models.CASCADE, related_name="permission_group", editable=False)
-    member_groups = models.ManyToManyField(
-        "self",
-        through="GroupNesting",
-        through_fields=("group", "member_group"),
-        symmetrical=False,
-        related_name="member_of",
-        blank=True,
-    )
+    member_groups = members_through("GroupNesting", "group", "member_group")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
 
@@ -81,10 +91,7 @@ class GroupNesting(models.Model):
     member_group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["group", "member_group"], name="group_nesting_unique"),
-            models.CheckConstraint(condition=~Q(group=models.F("member_group")), name="group_nesting_not_self"),
-        ]
+        constraints = nesting_constraints("group", "member_group", prefix="group_nesting")
 
     def __str__(self) -> str:
         return f"{self.member_group_id} in {self.group_id}"
@@ -104,14 +111,7 @@ class Role(models.Model):
     org = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    member_roles = models.ManyToManyField(
-        "self",
-        through="RoleNesting",
-        through_fields=("role", "member_role"),
-        symmetrical=False,
-        related_name="member_of",
-        blank=True,
-    )
+    member_roles = members_through("RoleNesting", "role", "member_role")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
 
@@ -160,10 +160,7 @@ class RoleNesting(models.Model):
     member_role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["role", "member_role"], name="role_nesting_unique"),
-            models.CheckConstraint(condition=~Q(role=models.F("member_role")), name="role_nesting_not_self"),
-        ]
+        constraints = nesting_constraints("role", "member_role", prefix="role_nesting")
 
     def __str__(self) -> str:
         return f"{self.member_role_id} in {self.role_id}"

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, organization_display
+from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, cleaned, organization_display
 from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from projects.models import (
@@ -31,14 +31,7 @@ from projects.models import (
     ScoringJob,
     Transaction,
 )
-from projects.services.configuration import (
-    project_score_create,
-    project_score_delete,
-    project_score_update,
-    project_tag_create,
-    project_tag_delete,
-    project_tag_update,
-)
+from projects.services import configuration
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
@@ -68,8 +61,7 @@ class ProjectAdmin(GuardedServiceAdmin):
     readonly_fields = ("id", "org", "created_by", "created", "deleted_at")
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return project_create(actor=request.user, org=data["org"], name=data["name"], description=data["description"])
+        return project_create(actor=request.user, **cleaned(form, "org", "name", "description"))
 
     def update_through_service(self, request, obj, form):
         changes = changed(form, "name", "description", "settings")
@@ -106,15 +98,10 @@ class ExperimentAdmin(_ProjectObjectAdmin):
         data = form.cleaned_data
         return experiment_create(
             actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            description=data["description"],
+            **cleaned(form, "project", "name", "description", "public", "metadata", "tags"),
             dataset_id=data["dataset"].pk if data["dataset"] else None,
             dataset_version=data["dataset_version"] or None,
             base_exp_id=data["base_exp"].pk if data["base_exp"] else None,
-            public=data["public"],
-            metadata=data["metadata"],
-            tags=data["tags"],
         )
 
     def update_through_service(self, request, obj, form):
@@ -132,15 +119,7 @@ class DatasetAdmin(_ProjectObjectAdmin):
     fields = ("id", *add_fields, "created_by", "created", "deleted_at")
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return dataset_create(
-            actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            description=data["description"],
-            metadata=data["metadata"],
-            tags=data["tags"],
-        )
+        return dataset_create(actor=request.user, **cleaned(form, "project", "name", "description", "metadata", "tags"))
 
     def update_through_service(self, request, obj, form):
         return dataset_update(actor=request.user, dataset=obj, **changed(form, "name", "description", "metadata", "tags"))
@@ -171,16 +150,10 @@ class PromptAdmin(_ProjectObjectAdmin):
     readonly_fields = (*_ProjectObjectAdmin.readonly_fields, "is_function", "function_schema", "origin", "xact_id")
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
         return prompt_create(
             actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            slug=data["slug"],
-            description=data["description"],
-            prompt_data=data["prompt_data"],
-            tags=data["tags"],
-            function_type=data["function_type"] or None,
+            **cleaned(form, "project", "name", "slug", "description", "prompt_data", "tags"),
+            function_type=form.cleaned_data["function_type"] or None,
         )
 
     def update_through_service(self, request, obj, form):
@@ -200,13 +173,10 @@ class PromptSessionAdmin(_ProjectObjectAdmin):
     fields = ("id", *add_fields, "created_by", "created", "deleted_at")
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
         return playground_create(
             actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            description=data["description"],
-            prompt_ids=[prompt.pk for prompt in data["prompts"]],
+            **cleaned(form, "project", "name", "description"),
+            prompt_ids=[prompt.pk for prompt in form.cleaned_data["prompts"]],
         )
 
     def update_through_service(self, request, obj, form):
@@ -221,9 +191,7 @@ class PromptSessionAdmin(_ProjectObjectAdmin):
 
 @admin.register(PromptVersion)
 class PromptVersionAdmin(ReadOnlyAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(prompt__in=restrict(Prompt.objects.all(), user, "read"))
-
+    visible_through = "prompt"
     list_display = ("prompt", "xact_id", "project", "created_by", "created")
     list_select_related = ("prompt__project", "created_by")
     search_fields = ("prompt__name", "prompt__slug", "prompt__project__name")
@@ -237,36 +205,31 @@ class PromptVersionAdmin(ReadOnlyAdmin):
 # Configuration
 
 
-@admin.register(ProjectTag)
-class ProjectTagAdmin(_ProjectScopedAdmin, ServiceAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(project__in=restrict(Project.objects.all(), user, "read"))
+class _ProjectConfigurationAdmin(_ProjectScopedAdmin, ServiceAdmin):
+    """Tags and scores: not nodes themselves, they are seen by whoever may read their project."""
 
-    list_display = ("name", "project", "organization", "color", "description", "created_by", "created")
+    visible_through = "project"
     list_select_related = ("project__org", "created_by")
-    list_filter = ("project__org",)
     search_fields = ("name", "description", "project__name")
     autocomplete_fields = ("project",)
-    add_fields = ("project", "name", "description", "color", "position")
-    fields = ("id", *add_fields, "created_by", "created")
     readonly_fields = ("id", "project", "created_by", "created")
 
+
+@admin.register(ProjectTag)
+class ProjectTagAdmin(_ProjectConfigurationAdmin):
+    list_display = ("name", "project", "organization", "color", "description", "created_by", "created")
+    list_filter = ("project__org",)
+    add_fields = ("project", "name", "description", "color", "position")
+    fields = ("id", *add_fields, "created_by", "created")
+
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return project_tag_create(
-            actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            description=data["description"],
-            color=data["color"],
-            position=data["position"],
-        )
+        return configuration.project_tag_create(actor=request.user, **cleaned(form, "project", "name", "description", "color", "position"))
 
     def update_through_service(self, request, obj, form):
-        return project_tag_update(actor=request.user, tag=obj, **changed(form, "name", "description", "color", "position"))
+        return configuration.project_tag_update(actor=request.user, tag=obj, **changed(form, "name", "description", "color", "position"))
 
     def delete_through_service(self, request, obj):
-        project_tag_delete(actor=request.user, tag=obj)
+        configuration.project_tag_delete(actor=request.user, tag=obj)
 
 
 class ProjectScoreForm(forms.ModelForm):
@@ -280,39 +243,23 @@ class ProjectScoreForm(forms.ModelForm):
 
 
 @admin.register(ProjectScore)
-class ProjectScoreAdmin(_ProjectScopedAdmin, ServiceAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(project__in=restrict(Project.objects.all(), user, "read"))
-
+class ProjectScoreAdmin(_ProjectConfigurationAdmin):
     list_display = ("name", "score_type", "project", "organization", "created_by", "created")
-    list_select_related = ("project__org", "created_by")
     list_filter = ("score_type", "project__org")
-    search_fields = ("name", "description", "project__name")
-    autocomplete_fields = ("project",)
     form = ProjectScoreForm
     add_fields = ("project", "name", "score_type", "description", "categories", "config", "position")
     fields = ("id", *add_fields, "created_by", "created")
-    readonly_fields = ("id", "project", "created_by", "created")
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return project_score_create(
-            actor=request.user,
-            project=data["project"],
-            name=data["name"],
-            score_type=data["score_type"],
-            description=data["description"],
-            categories=data["categories"],
-            config=data["config"],
-            position=data["position"],
-        )
+        fields = ("project", "name", "score_type", "description", "categories", "config", "position")
+        return configuration.project_score_create(actor=request.user, **cleaned(form, *fields))
 
     def update_through_service(self, request, obj, form):
         changes = changed(form, "name", "score_type", "description", "categories", "config", "position")
-        return project_score_update(actor=request.user, score=obj, **changes)
+        return configuration.project_score_update(actor=request.user, score=obj, **changes)
 
     def delete_through_service(self, request, obj):
-        project_score_delete(actor=request.user, score=obj)
+        configuration.project_score_delete(actor=request.user, score=obj)
 
 
 # Data rows and the work derived from them

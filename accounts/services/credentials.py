@@ -16,6 +16,7 @@ from permissions.engine import invalidate_access_cache, is_member
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
 from permissions.services.groups import ensure_owner_remains
+from permissions.services.names import clean_name
 
 SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.invalid"  # .invalid never routes (RFC 2606)
 # How stale a key's recorded last use may be before a request records it again.
@@ -32,26 +33,43 @@ def _key_state(key: ApiKey) -> dict:
     }
 
 
-def _clean_name(name: str, what: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError(f"A {what} needs a name.")
-    if len(name) > 255:
-        raise ValidationError(f"A {what} name is at most 255 characters.")
-    return name
-
-
 def _clean_expiry(expires_at: datetime | None) -> datetime | None:
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError("expires_at must be in the future.")
     return expires_at
 
 
+# How each kind of key is told apart by its prefix, named in messages, and named in audit actions.
+_KEY_KINDS: dict[str, tuple[str, str, str]] = {
+    ApiKey.Kind.SERVICE_TOKEN: (SERVICE_TOKEN_PREFIX, "service token", "service_token"),
+    ApiKey.Kind.API_KEY: (API_KEY_PREFIX, "API key", "api_key"),
+}
+
+
+def _issue_key(*, actor, kind: str, holder: User, org: Organization, name: str, expires_at: datetime | None) -> tuple[ApiKey, str]:
+    """Store a new key of `kind` for `holder` and audit it; the raw value is returned here and never again
+    (only its hash and preview are stored). The caller has checked that `actor` may issue it."""
+    prefix, what, audit_type = _KEY_KINDS[kind]
+    token = generate_token(prefix)
+    key = ApiKey.objects.create(
+        kind=kind,
+        name=clean_name(name, what),
+        user=holder,
+        org=org,
+        key_hash=token.hash,
+        preview_name=token.preview,
+        created_by=actor,
+        expires_at=_clean_expiry(expires_at),
+    )
+    record_event(actor=actor, org=org, action=f"{audit_type}.create", target=key, after=_key_state(key))
+    return key, token.raw
+
+
 @transaction.atomic
 def service_account_create(*, actor, org: Organization, name: str, group_ids: Iterable[UUID] = ()) -> User:
     """A new service account of `org`, a member of it and of the given groups. Owners only."""
     require_owner(actor, org, "create service accounts")
-    name = _clean_name(name, "service account")
+    name = clean_name(name, "service account")
     groups = organization_groups(org, group_ids)
     account = User.objects.create_user(
         email=f"{slugify(name) or 'service-account'}-{uuid4().hex[:12]}@{SERVICE_ACCOUNT_EMAIL_DOMAIN}",
@@ -85,7 +103,7 @@ def service_account_rename(*, actor, org: Organization, account_id: UUID, name: 
     require_owner(actor, org, "edit service accounts")
     account = _service_account(org, account_id)
     before = {"name": account.given_name}
-    account.given_name = _clean_name(name, "service account")
+    account.given_name = clean_name(name, "service account")
     account.save(update_fields=["given_name"])
     record_event(actor=actor, org=org, action="service_account.update", target=account, before=before, after={"name": account.given_name})
     return account
@@ -109,19 +127,7 @@ def service_token_create(
     """A new token for a service account; the raw value is returned here and never again. Owners only."""
     require_owner(actor, org, "create service tokens")
     account = _service_account(org, account_id)
-    token = generate_token(SERVICE_TOKEN_PREFIX)
-    key = ApiKey.objects.create(
-        kind=ApiKey.Kind.SERVICE_TOKEN,
-        name=_clean_name(name, "service token"),
-        user=account,
-        org=org,
-        key_hash=token.hash,
-        preview_name=token.preview,
-        created_by=actor,
-        expires_at=_clean_expiry(expires_at),
-    )
-    record_event(actor=actor, org=org, action="service_token.create", target=key, after=_key_state(key))
-    return key, token.raw
+    return _issue_key(actor=actor, kind=ApiKey.Kind.SERVICE_TOKEN, holder=account, org=org, name=name, expires_at=expires_at)
 
 
 @transaction.atomic
@@ -149,19 +155,7 @@ def api_key_create(
         raise AccessDenied("create", "api_key", "Service accounts use service tokens, not API keys.")
     if not Membership.objects.filter(org=org, user=actor).exists():
         raise NotFound("organization", org.pk)
-    token = generate_token(API_KEY_PREFIX)
-    key = ApiKey.objects.create(
-        kind=ApiKey.Kind.API_KEY,
-        name=_clean_name(name, "API key"),
-        user=actor,
-        org=org,
-        key_hash=token.hash,
-        preview_name=token.preview,
-        created_by=actor,
-        expires_at=_clean_expiry(expires_at),
-    )
-    record_event(actor=actor, org=org, action="api_key.create", target=key, after=_key_state(key))
-    return key, token.raw
+    return _issue_key(actor=actor, kind=ApiKey.Kind.API_KEY, holder=actor, org=org, name=name, expires_at=expires_at)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Membership, Organization, User
 from permissions.audit import record_event
@@ -10,6 +10,7 @@ from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require
 from permissions.exceptions import ValidationError
 from permissions.services.groups import create_builtin_groups
+from permissions.services.names import create_named
 
 SETTINGS_FIELDS = ("name", "api_url", "proxy_url", "realtime_url", "create_direct_ownership_grants")
 
@@ -26,13 +27,8 @@ def organization_create(*, name: str, owner: User) -> Organization:
         raise ValidationError("An organization needs a name.")
     if owner.is_service_account:
         raise ValidationError("A service account cannot create an organization.")
-    if Organization.objects.filter(name=name).exists():
-        raise ValidationError(f"An organization named {name!r} already exists.")
-    try:
-        with transaction.atomic():
-            org = Organization.objects.create(name=name)
-    except IntegrityError as exc:
-        raise ValidationError(f"An organization named {name!r} already exists.") from exc
+    refusal = f"An organization named {name!r} already exists."
+    org = create_named(Organization, taken=Organization.objects.filter(name=name), refusal=refusal, name=name)
     groups = create_builtin_groups(org=org, actor=owner)
     Membership.objects.create(org=org, user=owner)
     groups["owners"].auth_group.user_set.add(owner)

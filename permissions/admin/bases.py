@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 
@@ -58,9 +58,20 @@ def operator_write(request) -> Iterator[None]:
             raise AdminRefusal(_refusal_message(exc)) from exc
 
 
+def cleaned(form: forms.ModelForm, *fields: str) -> dict:
+    """The cleaned values of `fields`, by name: what a create service is given."""
+    return {field: form.cleaned_data[field] for field in fields}
+
+
 def changed(form: forms.ModelForm, *fields: str) -> dict:
     """The cleaned values of those of `fields` the operator changed: what an update service is given."""
     return {field: form.cleaned_data[field] for field in fields if field in form.changed_data}
+
+
+def member_changes(name: str, current: set, chosen: set) -> dict[str, list]:
+    """The ``add_<name>`` and ``remove_<name>`` arguments of an update service that make the members
+    `current` into the members `chosen`, sorted so that the audit event lists them in a stable order."""
+    return {f"add_{name}": sorted(chosen - current), f"remove_{name}": sorted(current - chosen)}
 
 
 def organization_display(obj) -> str:
@@ -88,8 +99,11 @@ class OperatorAdmin(admin.ModelAdmin):
     every row; any other staff member sees only the rows the engine lets them read, in changelists,
     change pages, search and autocomplete alike (they all start from :meth:`get_queryset`). A model that
     is a node of the hierarchy is restricted by the engine directly; any other admin says how its rows
-    map to nodes in :meth:`visible_to_staff`, and shows a staff member nothing until it does.
+    map to nodes, by naming in :attr:`visible_through` the foreign key to the node whose readers see a
+    row or by overriding :meth:`visible_to_staff`, and shows a staff member nothing until it does.
     """
+
+    visible_through: str | None = None
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -99,6 +113,9 @@ class OperatorAdmin(admin.ModelAdmin):
 
     def visible_to_staff(self, queryset, user):
         """The rows a staff member who is not a superuser may see: those the engine lets them read."""
+        if self.visible_through:
+            node_model = queryset.model._meta.get_field(self.visible_through).related_model
+            return queryset.filter(**{f"{self.visible_through}__in": restrict(node_model._default_manager.all(), user, "read")})
         if getattr(queryset.model, "acl_object_type", None):
             return restrict(queryset, user, "read")
         return queryset.none()
@@ -117,6 +134,17 @@ class OperatorAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class MemberCountAdmin(OperatorAdmin):
+    """Counts each row's members (the rows of :attr:`member_count_of`) as ``member_count`` in the
+    changelist's own query, whatever the page size. The count's GROUP BY drops ``Meta.ordering``, so a
+    subclass states its ``ordering``."""
+
+    member_count_of: str
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count(self.member_count_of, distinct=True))
 
 
 class ReadOnlyAdmin(OperatorAdmin):

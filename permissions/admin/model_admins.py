@@ -5,9 +5,20 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Q
 
-from permissions.admin.bases import MANAGE_ACCESS_WARNING, ReadOnlyAdmin, ServiceAdmin, changed, organizations_choices, visible_roles
+from permissions.admin.bases import (
+    MANAGE_ACCESS_WARNING,
+    MemberCountAdmin,
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    changed,
+    cleaned,
+    member_changes,
+    organizations_choices,
+    visible_roles,
+)
 from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from permissions.engine.nodes import is_concrete
@@ -26,18 +37,20 @@ def _users_for_group(group: PermissionGroup):
     return User.objects.filter(Q(memberships__org_id=group.org_id) | Q(groups=group.auth_group_id)).distinct().order_by("email")
 
 
+def _members_picker(model: type[models.Model], verbose_name: str, **options: str) -> forms.ModelMultipleChoiceField:
+    """A field to pick the members of a group or role among `model`'s rows, with Django's two-list
+    widget; the rows offered depend on the instance, so the form's ``__init__`` sets its queryset."""
+    return forms.ModelMultipleChoiceField(
+        queryset=model.objects.none(), required=False, widget=FilteredSelectMultiple(verbose_name, is_stacked=False), **options
+    )
+
+
 class PermissionGroupChangeForm(forms.ModelForm):
     """Name, description and members: all of it is ``group_update``, "update" on the group."""
 
-    member_users = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), required=False, widget=FilteredSelectMultiple("members", is_stacked=False)
-    )
-    nested_groups = forms.ModelMultipleChoiceField(
-        queryset=PermissionGroup.objects.none(),
-        required=False,
-        label="Member groups",
-        widget=FilteredSelectMultiple("member groups", is_stacked=False),
-        help_text="Every user of a member group is a user of this group.",
+    member_users = _members_picker(User, "members")
+    nested_groups = _members_picker(
+        PermissionGroup, "member groups", label="Member groups", help_text="Every user of a member group is a user of this group."
     )
 
     class Meta:
@@ -62,7 +75,7 @@ class PermissionGroupAddForm(forms.ModelForm):
 
 
 @admin.register(PermissionGroup)
-class PermissionGroupAdmin(GuardedServiceAdmin):
+class PermissionGroupAdmin(MemberCountAdmin, GuardedServiceAdmin):
     list_display = ("name", "org", "builtin", "member_count", "description", "created_by", "created")
     list_select_related = ("org", "created_by")
     list_filter = ("builtin", "org")
@@ -74,17 +87,14 @@ class PermissionGroupAdmin(GuardedServiceAdmin):
     add_fields = ("org", "name", "description")
     fields = ("id", "org", "name", "description", "builtin", "member_users", "nested_groups", "created_by", "created")
     readonly_fields = ("id", "org", "builtin", "created_by", "created")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("auth_group__user", distinct=True))
+    member_count_of = "auth_group__user"
 
     @admin.display(description="direct members", ordering="member_count")
     def member_count(self, obj) -> int:
         return obj.member_count
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
-        return group_create(actor=request.user, org=data["org"], name=data["name"], description=data["description"])
+        return group_create(actor=request.user, **cleaned(form, "org", "name", "description"))
 
     def update_through_service(self, request, obj, form):
         users = {u.pk for u in form.cleaned_data["member_users"]}
@@ -93,10 +103,8 @@ class PermissionGroupAdmin(GuardedServiceAdmin):
             actor=request.user,
             group=obj,
             **changed(form, "name", "description"),
-            add_member_users=sorted(users - form.current_users),
-            remove_member_users=sorted(form.current_users - users),
-            add_member_groups=sorted(groups - form.current_groups),
-            remove_member_groups=sorted(form.current_groups - groups),
+            **member_changes("member_users", form.current_users, users),
+            **member_changes("member_groups", form.current_groups, groups),
         )
 
     def delete_through_service(self, request, obj):
@@ -105,9 +113,7 @@ class PermissionGroupAdmin(GuardedServiceAdmin):
 
 @admin.register(GroupNesting)
 class GroupNestingAdmin(ReadOnlyAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(group__in=restrict(PermissionGroup.objects.all(), user, "read"))
-
+    visible_through = "group"
     list_display = ("group", "member_group", "organization")
     list_select_related = ("group__org", "member_group")
     search_fields = ("group__name", "member_group__name", "group__org__name")
@@ -136,7 +142,9 @@ def _pairs(keys) -> set[tuple[str, str]]:
     return {(key.partition(":")[0], key.partition(":")[2]) for key in keys}
 
 
-class RoleAddForm(forms.ModelForm):
+class _RolePairsForm(forms.ModelForm):
+    """A role's permission pairs, picked among every permission on any type or on one type."""
+
     member_permissions = forms.MultipleChoiceField(
         choices=PAIR_CHOICES,
         required=False,
@@ -144,6 +152,8 @@ class RoleAddForm(forms.ModelForm):
         help_text=MANAGE_ACCESS_WARNING,
     )
 
+
+class RoleAddForm(_RolePairsForm):
     class Meta:
         model = Role
         fields = ("org", "name", "description")
@@ -153,22 +163,10 @@ class RoleAddForm(forms.ModelForm):
         self.fields["org"].required = True
 
 
-class RoleChangeForm(forms.ModelForm):
+class RoleChangeForm(_RolePairsForm):
     """Name, description, permission pairs and inherited roles: all of it is ``role_update``."""
 
-    member_permissions = forms.MultipleChoiceField(
-        choices=PAIR_CHOICES,
-        required=False,
-        widget=FilteredSelectMultiple("permissions", is_stacked=False),
-        help_text=MANAGE_ACCESS_WARNING,
-    )
-    inherited_roles = forms.ModelMultipleChoiceField(
-        queryset=Role.objects.none(),
-        required=False,
-        label="Member roles",
-        widget=FilteredSelectMultiple("roles", is_stacked=False),
-        help_text="Roles whose permissions this role inherits.",
-    )
+    inherited_roles = _members_picker(Role, "roles", label="Member roles", help_text="Roles whose permissions this role inherits.")
 
     class Meta:
         model = Role
@@ -205,13 +203,10 @@ class RoleAdmin(GuardedServiceAdmin):
         return "system" if obj.is_system else "organization"
 
     def create_through_service(self, request, form):
-        data = form.cleaned_data
         return role_create(
             actor=request.user,
-            org=data["org"],
-            name=data["name"],
-            description=data["description"],
-            member_permissions=sorted(_pairs(data["member_permissions"])),
+            **cleaned(form, "org", "name", "description"),
+            member_permissions=sorted(_pairs(form.cleaned_data["member_permissions"])),
         )
 
     def update_through_service(self, request, obj, form):
@@ -221,21 +216,23 @@ class RoleAdmin(GuardedServiceAdmin):
             actor=request.user,
             role=obj,
             **changed(form, "name", "description"),
-            add_member_permissions=sorted(pairs - form.current_pairs),
-            remove_member_permissions=sorted(form.current_pairs - pairs),
-            add_member_roles=sorted(roles - form.current_roles),
-            remove_member_roles=sorted(form.current_roles - roles),
+            **member_changes("member_permissions", form.current_pairs, pairs),
+            **member_changes("member_roles", form.current_roles, roles),
         )
 
     def delete_through_service(self, request, obj):
         role_delete(actor=request.user, role=obj)
 
 
-@admin.register(RolePermission)
-class RolePermissionAdmin(ReadOnlyAdmin):
+class _RolePartAdmin(ReadOnlyAdmin):
+    """The rows a role is made of, seen by whoever may see the role."""
+
     def visible_to_staff(self, queryset, user):
         return queryset.filter(role__in=visible_roles(Role.objects.all(), user))
 
+
+@admin.register(RolePermission)
+class RolePermissionAdmin(_RolePartAdmin):
     list_display = ("role", "permission", "restrict_object_type")
     list_select_related = ("role",)
     list_filter = ("permission", "restrict_object_type")
@@ -243,10 +240,7 @@ class RolePermissionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RoleNesting)
-class RoleNestingAdmin(ReadOnlyAdmin):
-    def visible_to_staff(self, queryset, user):
-        return queryset.filter(role__in=visible_roles(Role.objects.all(), user))
-
+class RoleNestingAdmin(_RolePartAdmin):
     list_display = ("role", "member_role")
     list_select_related = ("role", "member_role")
     search_fields = ("role__name", "member_role__name")

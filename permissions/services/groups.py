@@ -1,6 +1,7 @@
 """Permission groups: creation, renaming, deletion and membership, including the built-in three."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -14,10 +15,12 @@ from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.graphs import shortest_path
-from permissions.models import AclGrant, GroupNesting, PermissionGroup
+from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
 
 Builtin = PermissionGroup.Builtin
+
+GroupOrRole = TypeVar("GroupOrRole", PermissionGroup, Role)
 
 # What the built-in groups are granted (docs/access-model.md, "Built-in groups").
 _ORG_READ_RESTRICTIONS = ("organization", "org_member", "group", "role")
@@ -96,16 +99,19 @@ def _groups_of_org(org, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
     return groups
 
 
-def _cycle_path(group: PermissionGroup, member: PermissionGroup) -> list[str] | None:
-    """If `member` already contains `group` (directly or not), the names along member → … → group → member."""
-    if member.pk == group.pk:
-        return [group.name, group.name]
-    edges = GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id")
-    path = shortest_path(edges, member.pk, group.pk)
-    if path is None:
-        return None
-    names = dict(PermissionGroup.objects.filter(pk__in=path).values_list("id", "name"))
-    return [names[i] for i in path] + [member.name]
+def refuse_nesting_cycle(container: GroupOrRole, member: GroupOrRole, edges: Iterable[tuple[UUID, UUID]]) -> None:
+    """Refuse adding `member` to `container` (a group to a group, a role to a role) when `member` already
+    contains `container`, directly or not, through `edges`, the (container, member) pairs of their nesting
+    table. The message names the cycle: member → … → container → member."""
+    if member.pk == container.pk:
+        cycle = [container.name, container.name]
+    else:
+        path = shortest_path(edges, member.pk, container.pk)
+        if path is None:
+            return
+        names = dict(type(container).objects.filter(pk__in=path).values_list("id", "name"))
+        cycle = [names[i] for i in path] + [member.name]
+    raise ValidationError(f"Adding {member.name} to {container.name} would make a cycle: {' → '.join(cycle)}.")
 
 
 def lock_organization(org_id: UUID) -> None:
@@ -119,6 +125,14 @@ def lock_organization(org_id: UUID) -> None:
     """
     organization = PermissionGroup._meta.get_field("org").related_model
     organization.objects.select_for_update(no_key=True).only("pk").get(pk=org_id)
+
+
+def record_deletion(actor, obj: GroupOrRole, state: Callable[[GroupOrRole], dict]) -> None:
+    """Before a group or a role is deleted: its ``<type>.delete`` event, and the grants made on it, which
+    name it by id rather than by a foreign key (grants *to* a group or *of* a role cascade)."""
+    before = state(obj)
+    AclGrant.objects.filter(object_type=obj.acl_object_type, object_id=obj.pk).delete()
+    record_event(actor=actor, org=obj.org, action=f"{obj.acl_object_type}.delete", target=obj, before=before)
 
 
 def _lock_owners(org) -> PermissionGroup:
@@ -198,9 +212,8 @@ def group_update(
     group.auth_group.user_set.remove(*get_user_model().objects.filter(pk__in=remove_users))
 
     for member in _groups_of_org(group.org, add_member_groups):
-        cycle = _cycle_path(group, member)
-        if cycle:
-            raise ValidationError(f"Adding {member.name} to {group.name} would make a cycle: {' → '.join(cycle)}.")
+        edges = GroupNesting.objects.filter(group__org_id=group.org_id).values_list("group_id", "member_group_id")
+        refuse_nesting_cycle(group, member, edges)  # read per member: those added before it are edges now
         GroupNesting.objects.get_or_create(group=group, member_group=member)
     GroupNesting.objects.filter(group=group, member_group_id__in=[UUID(str(g)) for g in remove_member_groups]).delete()
 
@@ -211,13 +224,23 @@ def group_update(
     return group
 
 
+def user_groups_set(*, actor, user_id: UUID, groups: Iterable[PermissionGroup], wanted: set[UUID], current: set[UUID]) -> None:
+    """Puts the user (a member or a service account) into each of `groups` that is `wanted` and takes it out
+    of each it is `current`ly in that is not, all or none: one `group_update` per group that changes, so each
+    is checked and audited as if it were changed alone."""
+    with transaction.atomic():
+        for group in groups:
+            if group.pk in wanted - current:
+                group_update(actor=actor, group=group, add_member_users=[user_id])
+            elif group.pk in current - wanted:
+                group_update(actor=actor, group=group, remove_member_users=[user_id])
+
+
 @transaction.atomic
 def group_delete(*, actor, group: PermissionGroup) -> None:
     require(actor, "delete", group)
     if group.is_builtin:
         raise ValidationError(f"The built-in group {group.name} cannot be deleted.")
-    before = group_state(group)
-    AclGrant.objects.filter(object_type="group", object_id=group.pk).delete()
-    record_event(actor=actor, org=group.org, action="group.delete", target=group, before=before)
+    record_deletion(actor, group, group_state)
     group.auth_group.delete()  # cascades to the group, its nesting rows and every grant to or on it
     invalidate_access_cache()

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from permissions.audit import record_event
@@ -11,9 +11,9 @@ from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
-from permissions.graphs import shortest_path
-from permissions.models import AclGrant, Role, RoleNesting, RolePermission
-from permissions.services.groups import lock_organization
+from permissions.models import Role, RoleNesting, RolePermission
+from permissions.services.groups import lock_organization, record_deletion, refuse_nesting_cycle
+from permissions.services.names import create_named
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, ObjectType
 
 SYSTEM_ROLES: dict[str, tuple[str, ...]] = {
@@ -79,23 +79,10 @@ def _roles_for(org, role_ids: Iterable[UUID]) -> list[Role]:
     return roles
 
 
-def _cycle_path(role: Role, member: Role) -> list[str] | None:
-    """If `member` already inherits `role` (directly or not), the names along member → … → role → member."""
-    if member.pk == role.pk:
-        return [role.name, role.name]
-    edges = RoleNesting.objects.filter(Q(role__org_id=role.org_id) | Q(role__org__isnull=True)).values_list("role_id", "member_role_id")
-    path = shortest_path(edges, member.pk, role.pk)
-    if path is None:
-        return None
-    names = dict(Role.objects.filter(pk__in=path).values_list("id", "name"))
-    return [names[i] for i in path] + [member.name]
-
-
 def _add_member_roles(role: Role, members: list[Role]) -> None:
     for member in members:
-        cycle = _cycle_path(role, member)
-        if cycle:
-            raise ValidationError(f"Adding {member.name} to {role.name} would make a cycle: {' → '.join(cycle)}.")
+        edges = RoleNesting.objects.filter(Q(role__org_id=role.org_id) | Q(role__org__isnull=True)).values_list("role_id", "member_role_id")
+        refuse_nesting_cycle(role, member, edges)  # read per member: those added before it are edges now
         RoleNesting.objects.get_or_create(role=role, member_role=member)
 
 
@@ -110,13 +97,15 @@ def role_create(
     _refuse_system_role_name(name)
     pairs = _clean_pairs(member_permissions)
     members = _roles_for(org, member_roles)
-    if Role.objects.filter(org=org, name=name).exists():
-        raise ValidationError(f"A role named {name!r} already exists in this organization.")
-    try:
-        with transaction.atomic():
-            role = Role.objects.create(org=org, name=name, description=description or "", created_by=actor)
-    except IntegrityError as exc:
-        raise ValidationError(f"A role named {name!r} already exists in this organization.") from exc
+    role = create_named(
+        Role,
+        taken=Role.objects.filter(org=org, name=name),
+        refusal=f"A role named {name!r} already exists in this organization.",
+        org=org,
+        name=name,
+        description=description or "",
+        created_by=actor,
+    )
     RolePermission.objects.bulk_create([RolePermission(role=role, permission=p, restrict_object_type=r) for p, r in pairs])
     _add_member_roles(role, members)
     record_event(actor=actor, org=org, action="role.create", target=role, after=role_state(role))
@@ -171,8 +160,6 @@ def role_delete(*, actor, role: Role) -> None:
     if role.is_system:
         raise ValidationError(f"The system role {role.name} cannot be deleted.")
     require(actor, "delete", role)
-    before = role_state(role)
-    AclGrant.objects.filter(object_type="role", object_id=role.pk).delete()
-    record_event(actor=actor, org=role.org, action="role.delete", target=role, before=before)
+    record_deletion(actor, role, role_state)
     role.delete()  # cascades to its pairs, nesting rows and every grant of it
     invalidate_access_cache()

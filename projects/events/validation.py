@@ -4,7 +4,7 @@ Every problem is reported with the position of the item and the field, so that a
 learns which row was refused; one refused item refuses the whole batch.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from numbers import Real
 from typing import Any
@@ -115,17 +115,25 @@ class CheckedEvents(list):
         self.kind = kind
 
 
+def _validate_batch(kind: str, items: Any, check_item: Callable[..., dict], *, not_a_list: str, too_many: str) -> list[dict]:
+    """`items`, a list of at most MAX_EVENTS items each checked by `check_item`; a refusal names the first
+    problem found, the batch's own (`not_a_list`, `too_many`) before any item's."""
+    if not isinstance(items, list):
+        raise ValidationError(not_a_list)
+    if len(items) > MAX_EVENTS:
+        raise ValidationError(too_many)
+    for index, item in enumerate(items):
+        check_item(kind, item, index=index)
+    return items
+
+
 def validate_events(kind: str, events: Any) -> list[dict]:
     """The events of an insert request, checked; a refusal names the first problem found."""
     if isinstance(events, CheckedEvents) and events.kind == kind and len(events) <= MAX_EVENTS:
         return events
-    if not isinstance(events, list):
-        raise ValidationError("events must be a list.")
-    if len(events) > MAX_EVENTS:
-        raise ValidationError(f"Insert at most {MAX_EVENTS} events at a time.")
-    for index, event in enumerate(events):
-        validate_event(kind, event, index=index)
-    return events
+    return _validate_batch(
+        kind, events, validate_event, not_a_list="events must be a list.", too_many=f"Insert at most {MAX_EVENTS} events at a time."
+    )
 
 
 def validate_event(kind: str, event: Any, *, index: int, what: str = "events") -> dict:
@@ -178,13 +186,8 @@ def _check_merge_controls(item: _Item) -> None:
 
 def validate_feedback(kind: str, items: Any) -> list[dict]:
     """The items of a feedback request on rows of `kind`, checked."""
-    if not isinstance(items, list):
-        raise ValidationError("feedback must be a list.")
-    if len(items) > MAX_EVENTS:
-        raise ValidationError(f"Send at most {MAX_EVENTS} feedback items at a time.")
-    for index, feedback in enumerate(items):
-        validate_feedback_item(kind, feedback, index=index)
-    return items
+    too_many = f"Send at most {MAX_EVENTS} feedback items at a time."
+    return _validate_batch(kind, items, validate_feedback_item, not_a_list="feedback must be a list.", too_many=too_many)
 
 
 def validate_feedback_item(kind: str, feedback: Any, *, index: int, what: str = "feedback") -> dict:

@@ -10,8 +10,14 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
 
+from projects.models.objects import ProjectContent
 
-class ProjectTag(models.Model):
+
+def _unique_name_in_project(audit_type: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["project", "name"], name=f"{audit_type}_name_unique_in_project")
+
+
+class ProjectTag(ProjectContent):
     """A tag people and programs put on rows and objects of a project (name unique in the project)."""
 
     audit_type = "project_tag"
@@ -25,16 +31,11 @@ class ProjectTag(models.Model):
     created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="project_tag_name_unique_in_project")]
-
-    def __str__(self) -> str:
-        return self.name
+    class Meta(ProjectContent.Meta):
+        constraints = [_unique_name_in_project("project_tag")]
 
 
-class ProjectScore(models.Model):
+class ProjectScore(ProjectContent):
     """A score configured on a project (Braintrust's ``ProjectScore``).
 
     * human review: ``slider`` (0 to 1), ``categorical`` (``categories``: named values from 0 to 1) and
@@ -68,16 +69,11 @@ class ProjectScore(models.Model):
     created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(ProjectContent.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="project_score_name_unique_in_project"),
+            _unique_name_in_project("project_score"),
             models.CheckConstraint(
                 condition=models.Q(score_type__in=["slider", "categorical", "weighted", "minimum", "maximum", "online", "free-form"]),
                 name="project_score_type_known",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -50,7 +50,21 @@ class Project(models.Model):
         return self.name
 
 
-class ProjectObject(models.Model):
+class ProjectContent(models.Model):
+    """What everything a project holds (its objects, its tags and scores) has in common: listed newest
+    first, shown by name, and none of Django's default model permissions (add, change, delete, view),
+    since the engine decides who may do what."""
+
+    class Meta:
+        abstract = True
+        ordering = ["-created"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectObject(ProjectContent):
     """What every object inside a project has: a name, a description, a creator and soft deletion."""
 
     acl_parent_field = "project"
@@ -65,13 +79,8 @@ class ProjectObject(models.Model):
 
     objects = SoftDeleteQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ProjectContent.Meta):
         abstract = True
-        ordering = ["-created"]
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def _unique_name_in_project(model_name: str) -> models.UniqueConstraint:

@@ -368,10 +368,7 @@ def project_tag_create(*, actor, project: Project, name: str, description: str =
         position=_text(position, "position", max_length=255),
         created_by=actor,
     )
-    if ProjectTag.objects.filter(project=project, name=tag.name).exists():
-        raise ValidationError(f"A project tag named {tag.name!r} already exists in this project.")
-    _save_unique(tag, "project tag")
-    record_event(actor=actor, org=project.org, action="project_tag.create", target=tag, after=_state(tag, TAG_FIELDS))
+    _insert(actor, tag, TAG_FIELDS, "project tag")
     return tag
 
 
@@ -416,6 +413,14 @@ def _rename(item: ProjectTag | ProjectScore, name: str, label: str) -> None:
     item.name = _name(name, label)
     if type(item).objects.filter(project_id=item.project_id, name=item.name).exclude(pk=item.pk).exists():
         raise ValidationError(f"A {label} named {item.name!r} already exists in this project.")
+
+
+def _insert(actor, item: ProjectTag | ProjectScore, fields: tuple[str, ...], label: str) -> None:
+    """Save and audit a new tag or score, unless its project already has one of that name."""
+    if type(item).objects.filter(project=item.project, name=item.name).exists():
+        raise ValidationError(f"A {label} named {item.name!r} already exists in this project.")
+    _save_unique(item, label)
+    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.create", target=item, after=_state(item, fields))
 
 
 def _save_change(actor, item: ProjectTag | ProjectScore, before: dict, fields: tuple[str, ...], label: str) -> None:
@@ -464,10 +469,7 @@ def project_score_create(
         position=_text(position, "position", max_length=255),
         created_by=actor,
     )
-    if ProjectScore.objects.filter(project=project, name=name).exists():
-        raise ValidationError(f"A project score named {name!r} already exists in this project.")
-    _save_unique(score, "project score")
-    record_event(actor=actor, org=project.org, action="project_score.create", target=score, after=_state(score, SCORE_FIELDS))
+    _insert(actor, score, SCORE_FIELDS, "project score")
     return score
 
 

@@ -18,6 +18,7 @@ from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.models import AclGrant
+from permissions.services.names import clean_name, create_named
 from permissions.services.roles import system_role
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
 from projects.services.configuration import (
@@ -48,27 +49,20 @@ def _grant_creator_ownership(*, actor, org: Organization, node: Node) -> None:
         AclGrant.objects.get_or_create(org=org, object_type=node.type, object_id=node.id, user=actor, role=system_role("owner"))
 
 
-def _clean_name(name: str, what: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError(f"A {what} needs a name.")
-    if len(name) > 255:
-        raise ValidationError(f"A {what} name is at most 255 characters.")
-    return name
-
-
 @transaction.atomic
 def project_create(*, actor, org: Organization, name: str, description: str = "") -> Project:
     """Create a project (create on a new project under org_project)."""
     require_create(actor, "project", Node("org_project", org.pk))
-    name = _clean_name(name, "project")
-    if Project.objects.alive().filter(org=org, name=name).exists():
-        raise ValidationError(f"A project named {name!r} already exists.")
-    try:
-        with transaction.atomic():
-            project = Project.objects.create(org=org, name=name, description=description or "", created_by=actor)
-    except IntegrityError as exc:
-        raise ValidationError(f"A project named {name!r} already exists.") from exc
+    name = clean_name(name, "project")
+    project = create_named(
+        Project,
+        taken=Project.objects.alive().filter(org=org, name=name),
+        refusal=f"A project named {name!r} already exists.",
+        org=org,
+        name=name,
+        description=description or "",
+        created_by=actor,
+    )
     _grant_creator_ownership(actor=actor, org=org, node=Node("project", project.pk))
     record_event(actor=actor, org=org, action="project.create", target=project, after=_state(project, ("name", "description")))
     invalidate_access_cache()
@@ -156,7 +150,7 @@ def project_update(
         raise NotFound("project", project.pk)
     before = _state(project, PROJECT_FIELDS)
     if name is not None:
-        name = _clean_name(name, "project")
+        name = clean_name(name, "project")
         if Project.objects.alive().filter(org_id=project.org_id, name=name).exclude(pk=project.pk).exists():
             raise ValidationError(f"A project named {name!r} already exists.")
         project.name = name
@@ -194,7 +188,7 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     if model is None:
         raise ValidationError(f"object_type must be one of {', '.join(OBJECT_MODELS)}, not {object_type!r}.")
     require_create(actor, object_type, project)
-    name = _clean_name(name, object_type)
+    name = clean_name(name, object_type)
     if object_type == "prompt":
         fields["slug"] = slugify(fields.get("slug") or name)
         if not fields["slug"]:
@@ -212,6 +206,17 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     record_event(actor=actor, org=project.org, action=f"{object_type}.create", target=obj, after=_state(obj, ("name", "description")))
     invalidate_access_cache()
     return obj
+
+
+def locked_live(model: type[ProjectObject], pk: Any) -> ProjectObject | None:
+    """The `model` row `pk`, locked until the transaction ends and read with its project's organization,
+    or None when it or its project is deleted (or it does not exist): a change starts from it."""
+    return (
+        model.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("project__org")
+        .filter(pk=pk, deleted_at__isnull=True, project__deleted_at__isnull=True)
+        .first()
+    )
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from projects.models import Project, Prompt, PromptSession
-from projects.services.objects import object_create, object_delete
+from projects.services.objects import locked_live, object_create, object_delete
 from projects.services.prompts import require_readable_reference
 
 
@@ -78,12 +78,7 @@ def playground_update(
     """Rename, describe, or set the prompts of `playground` (None leaves a field as it is). Needs update on it;
     each prompt added needs read on that prompt."""
     require(actor, "update", playground)
-    playground = (
-        PromptSession.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("project__org")
-        .filter(pk=playground.pk, deleted_at__isnull=True, project__deleted_at__isnull=True)
-        .first()
-    )
+    playground = locked_live(PromptSession, playground.pk)
     if playground is None:
         raise NotFound("prompt_session", None)
     linked = set(playground.prompts.values_list("pk", flat=True))

@@ -30,7 +30,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.types import PARENT_TYPE
 from projects.models import Project, Prompt, PromptVersion, Transaction
 from projects.references import require_readable_reference as require_organization_reference
-from projects.services.objects import object_create, object_delete
+from projects.services.objects import locked_live, object_create, object_delete
 
 # What a version keeps: every field a client can set or read, never the id, project or creation date.
 VERSIONED_FIELDS = (
@@ -414,12 +414,7 @@ def prompt_create(
 
 
 def _locked(prompt: Prompt) -> Prompt:
-    locked = (
-        Prompt.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("project__org")
-        .filter(pk=prompt.pk, deleted_at__isnull=True, project__deleted_at__isnull=True)
-        .first()
-    )
+    locked = locked_live(Prompt, prompt.pk)
     if locked is None:
         raise NotFound("prompt", prompt.pk)
     return locked
