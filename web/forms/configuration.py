@@ -55,20 +55,19 @@ class RowForm(forms.Form):
     row_label = "Row"
     name_label = "name"
     value_label = "value"
+    value_attrs: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         number = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
         self.fields["name"].label = f"{self.row_label} {number} {self.name_label}"
         self.fields["value"].label = f"{self.row_label} {number} {self.value_label}"
+        self.fields["value"].widget.attrs.update(self.value_attrs)
 
 
 class CategoryRowForm(RowForm):
     row_label, name_label, value_label = "Category", "name", "value"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["value"].widget.attrs.update(min="0", max="1")
+    value_attrs = {"min": "0", "max": "1"}
 
     def clean(self):
         data = super().clean()
@@ -82,10 +81,7 @@ class CategoryRowForm(RowForm):
 
 class WeightRowForm(RowForm):
     row_label, name_label, value_label = "Score", "name", "weight"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["value"].widget.attrs.update(min="0", placeholder="1")
+    value_attrs = {"min": "0", "placeholder": "1"}
 
     def clean(self):
         data = super().clean()

@@ -9,11 +9,11 @@ A new token's raw value is shown exactly once: it is rendered into the response 
 database. Every later page shows only ``preview_name``.
 """
 
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.models import Group as AuthGroup
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -31,12 +31,12 @@ from accounts.services.credentials import (
     service_token_create,
     service_token_revoke,
 )
-from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
 from permissions.selectors import groups_visible_to
-from permissions.services.groups import group_update
+from permissions.services.groups import user_groups_set
 from web.context import OrgPage
 from web.forms.credentials import AccountGroupsForm, NewTokenForm, RenameForm, ServiceAccountForm
+from web.views.outcomes import report, save_form
 
 
 def token_created_response(page: OrgPage, *, key: ApiKey, raw: str, kind: str, back_url: str):
@@ -100,20 +100,16 @@ class ServiceAccountsPage(ServiceAccountsBase):
     def post(self, request, *args, **kwargs):
         self.owners_only()
         form = ServiceAccountForm(request.POST, groups=self.editable_groups())
-        if form.is_valid():
-            try:
-                account = service_account_create(
-                    actor=request.user,
-                    org=self.org,
-                    name=form.cleaned_data["name"],
-                    group_ids=[UUID(value) for value in form.cleaned_data["groups"]],
-                )
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
-                messages.success(request, f"Created the service account {account.given_name}. Create a token for it below.")
-                return redirect(_account_url(self.org, account))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        account = save_form(
+            form,
+            lambda data: service_account_create(
+                actor=request.user, org=self.org, name=data["name"], group_ids=[UUID(value) for value in data["groups"]]
+            ),
+        )
+        if account is None:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, f"Created the service account {account.given_name}. Create a token for it below.")
+        return redirect(_account_url(self.org, account))
 
 
 class ServiceAccountPage(ServiceAccountsBase):
@@ -167,15 +163,15 @@ class RenameServiceAccount(ServiceAccountPage):
     def post(self, request, *args, **kwargs):
         self.owners_only()
         form = RenameForm(request.POST, auto_id="rename_%s")
-        if form.is_valid():
-            try:
-                service_account_rename(actor=request.user, org=self.org, account_id=self.account.pk, name=form.cleaned_data["name"])
-            except ValidationError as exc:
-                form.add_error("name", " ".join(exc.messages))
-            else:
-                messages.success(request, f"Renamed the service account to {form.cleaned_data['name'].strip()}.")
-                return redirect(_account_url(self.org, self.account))
-        return self.render_to_response(self.get_context_data(rename_form=form), status=400)
+        renamed = save_form(
+            form,
+            lambda data: service_account_rename(actor=request.user, org=self.org, account_id=self.account.pk, name=data["name"]),
+            error_field="name",
+        )
+        if renamed is None:
+            return self.render_to_response(self.get_context_data(rename_form=form), status=400)
+        messages.success(request, f"Renamed the service account to {form.cleaned_data['name'].strip()}.")
+        return redirect(_account_url(self.org, self.account))
 
 
 class ServiceAccountGroups(ServiceAccountPage):
@@ -190,19 +186,15 @@ class ServiceAccountGroups(ServiceAccountPage):
         if not form.is_valid():
             messages.error(request, "Choose groups from the list.")
             return redirect(_account_url(self.org, self.account))
-        wanted = {UUID(value) for value in form.cleaned_data["groups"]}
-        current = {group.pk for group in self.account_groups()}
-        try:
-            with transaction.atomic():
-                for group in editable:
-                    if group.pk in wanted - current:
-                        group_update(actor=request.user, group=group, add_member_users=[self.account.pk])
-                    elif group.pk in current - wanted:
-                        group_update(actor=request.user, group=group, remove_member_users=[self.account.pk])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Updated the groups of {self.account.given_name}.")
+        change = partial(
+            user_groups_set,
+            actor=request.user,
+            user_id=self.account.pk,
+            groups=editable,
+            wanted={UUID(value) for value in form.cleaned_data["groups"]},
+            current={group.pk for group in self.account_groups()},
+        )
+        report(request, change, success=f"Updated the groups of {self.account.given_name}.")
         return redirect(_account_url(self.org, self.account))
 
 
@@ -212,12 +204,9 @@ class DeleteServiceAccount(ServiceAccountPage):
     def post(self, request, *args, **kwargs):
         self.owners_only()
         account = self.account
-        try:
-            service_account_delete(actor=request.user, org=self.org, account_id=account.pk)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        change = partial(service_account_delete, actor=request.user, org=self.org, account_id=account.pk)
+        if not report(request, change, success=f"Deleted the service account {account.given_name} and its tokens."):
             return redirect(_account_url(self.org, account))
-        messages.success(request, f"Deleted the service account {account.given_name} and its tokens.")
         return redirect(reverse("web:service-accounts", kwargs={"org_name": self.org.name}))
 
 
@@ -227,20 +216,16 @@ class CreateServiceToken(ServiceAccountPage):
     def post(self, request, *args, **kwargs):
         self.owners_only()
         form = NewTokenForm(request.POST, auto_id="token_%s")
-        if form.is_valid():
-            try:
-                key, raw = service_token_create(
-                    actor=request.user,
-                    org=self.org,
-                    account_id=self.account.pk,
-                    name=form.cleaned_data["name"],
-                    expires_at=form.expires_at(),
-                )
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
-                return token_created_response(self, key=key, raw=raw, kind="service token", back_url=_account_url(self.org, self.account))
-        return self.render_to_response(self.get_context_data(token_form=form), status=400)
+        created = save_form(
+            form,
+            lambda data: service_token_create(
+                actor=request.user, org=self.org, account_id=self.account.pk, name=data["name"], expires_at=form.expires_at()
+            ),
+        )
+        if created is None:
+            return self.render_to_response(self.get_context_data(token_form=form), status=400)
+        key, raw = created
+        return token_created_response(self, key=key, raw=raw, kind="service token", back_url=_account_url(self.org, self.account))
 
 
 class RevokeServiceToken(ServiceAccountPage):
@@ -282,14 +267,13 @@ class ApiKeysPage(CredentialsPage):
 
     def post(self, request, *args, **kwargs):
         form = NewTokenForm(request.POST)
-        if form.is_valid():
-            try:
-                key, raw = api_key_create(actor=request.user, org=self.org, name=form.cleaned_data["name"], expires_at=form.expires_at())
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
-                return token_created_response(self, key=key, raw=raw, kind="API key", back_url=_api_keys_url(self.org))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        created = save_form(
+            form, lambda data: api_key_create(actor=request.user, org=self.org, name=data["name"], expires_at=form.expires_at())
+        )
+        if created is None:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        key, raw = created
+        return token_created_response(self, key=key, raw=raw, kind="API key", back_url=_api_keys_url(self.org))
 
 
 class DeleteApiKey(ApiKeysPage):

@@ -10,6 +10,7 @@ again and record the audit events; the permission dialogs read and write through
 """
 
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -33,6 +34,7 @@ from permissions.services.groups import group_create, group_delete, group_update
 from web.context import OrgPage
 from web.flags import GroupFlags
 from web.forms.groups import BoxesForm, GroupAccessForm, GroupCreateForm, GroupEditForm
+from web.views.outcomes import report, save_form
 
 # Forms
 
@@ -150,6 +152,8 @@ class GroupDialogOnGroup(GroupDialogPage):
     """A dialog about an existing group, which must be visible to the person (else "not found"); each
     dialog declares what else it needs in :meth:`needs`, for showing and for saving alike."""
 
+    url_name = ""  # the route the dialog posts to, named by its group
+
     def load(self) -> None:
         group_id = self.kwargs["group_id"]
         self.group = PermissionGroup.objects.filter(org=self.org, pk=group_id).select_related("auth_group").first()
@@ -171,11 +175,8 @@ class GroupDialogOnGroup(GroupDialogPage):
     def save(self, request):
         raise NotImplementedError
 
-    def url_name(self) -> str:
-        raise NotImplementedError
-
     def action_url(self) -> str:
-        return reverse(self.url_name(), kwargs={"org_name": self.org.name, "group_id": self.group.pk})
+        return reverse(self.url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -215,17 +216,15 @@ class CreateGroup(GroupDialogPage):
     def post(self, request, *args, **kwargs):
         self._require_create()
         form = GroupCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                group = group_create(
-                    actor=request.user, org=self.org, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
-                )
-            except ValidationError as exc:
-                form.add_error("name", " ".join(exc.messages))
-            else:
-                messages.success(request, f"Created the permission group {group.name}.")
-                return redirect(_groups_url(self.org))
-        return self.invalid(form=form)
+        group = save_form(
+            form,
+            lambda data: group_create(actor=request.user, org=self.org, name=data["name"], description=data["description"]),
+            error_field="name",
+        )
+        if group is None:
+            return self.invalid(form=form)
+        messages.success(request, f"Created the permission group {group.name}.")
+        return redirect(_groups_url(self.org))
 
 
 class GroupPermissions(GroupDialogOnGroup):
@@ -233,12 +232,10 @@ class GroupPermissions(GroupDialogOnGroup):
 
     form_template = "web/settings/group_permissions_form.html"
     dialog_id = "permissions-dialog"
+    url_name = "web:group-permissions"
 
     def title(self) -> str:
         return f"Permissions of {self.group.name}"
-
-    def url_name(self) -> str:
-        return "web:group-permissions"
 
     def needs(self) -> list[Requirement]:
         return [NeedsSight(Node.of(self.group)), Needs("create_acls", Node("organization", self.org.pk))]
@@ -290,13 +287,11 @@ class GroupAccess(GroupDialogOnGroup):
 
     form_template = "web/settings/group_access_form.html"
     dialog_id = "access-dialog"
+    url_name = "web:group-access"
     wide = True
 
     def title(self) -> str:
         return f"Access to {self.group.name}"
-
-    def url_name(self) -> str:
-        return "web:group-access"
 
     def needs(self) -> list[Requirement]:
         return [NeedsAny(("read_acls", "create_acls"), Node.of(self.group))]
@@ -386,12 +381,10 @@ class EditGroup(GroupDialogOnGroup):
 
     form_template = "web/settings/group_edit_form.html"
     dialog_id = "edit-dialog"
+    url_name = "web:group-edit"
 
     def title(self) -> str:
         return f"Edit {self.group.name}"
-
-    def url_name(self) -> str:
-        return "web:group-edit"
 
     def needs(self) -> list[Requirement]:
         return [Needs("update", Node.of(self.group))]
@@ -471,13 +464,9 @@ class DeleteGroup(GroupDialogOnGroup):
         return [Needs("delete", Node.of(self.group))]
 
     def save(self, request):
-        name = self.group.name
-        try:
-            group_delete(actor=request.user, group=self.group)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Deleted the permission group {name}.")
+        report(
+            request, partial(group_delete, actor=request.user, group=self.group), success=f"Deleted the permission group {self.group.name}."
+        )
         return redirect(_groups_url(self.org))
 
 

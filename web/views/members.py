@@ -6,6 +6,7 @@ on which the person holds update. The services check all of it again and write t
 """
 
 from collections import defaultdict
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -19,13 +20,13 @@ from accounts.models import Invitation, Membership, User
 from accounts.services.invitations import invitation_resend, member_invite_with_link
 from accounts.services.members import invitation_revoke, member_remove
 from permissions.engine.nodes import Node
-from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
 from permissions.requirements import Needs
 from permissions.selectors import groups_visible_to
-from permissions.services.groups import group_update
+from permissions.services.groups import user_groups_set
 from web.context import OrgPage
 from web.forms.members import InviteForm, MemberGroupsForm
+from web.views.outcomes import report, save_form
 
 
 def _groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[PermissionGroup]]:
@@ -103,110 +104,94 @@ class InviteMembers(MembersPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        groups = self.groups()
-        form = InviteForm(request.POST, groups=groups)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    for email in form.cleaned_data["emails"]:
-                        member_invite_with_link(
-                            actor=request.user,
-                            org=self.org,
-                            email=email,
-                            group_ids=[UUID(form.cleaned_data["group"])],
-                            site_url=request.build_absolute_uri("/"),
-                        )
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
-                count = len(form.cleaned_data["emails"])
-                messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
-                return redirect(_members_url(self.org))
-        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+        form = InviteForm(request.POST, groups=self.groups())
+        invited = save_form(form, lambda data: self.invite(data["emails"], UUID(data["group"])))
+        if invited is None:
+            return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+        count = len(invited)
+        messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
+        return redirect(_members_url(self.org))
+
+    def invite(self, emails: list[str], group_id: UUID) -> list[str]:
+        with transaction.atomic():
+            for email in emails:
+                member_invite_with_link(
+                    actor=self.request.user,
+                    org=self.org,
+                    email=email,
+                    group_ids=[group_id],
+                    site_url=self.request.build_absolute_uri("/"),
+                )
+        return emails
 
 
-class ChangeMemberGroups(MembersPage):
-    """POST: set a member's groups among those the person may edit, in one transaction."""
+class MembersChange(MembersPage):
+    """POST: a button of the Members page about one member or invitation, which goes back to the page."""
 
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
-        member = Membership.objects.filter(org=self.org, user_id=kwargs["user_id"]).select_related("user").first()
+    def member(self) -> Membership:
+        member = Membership.objects.filter(org=self.org, user_id=self.kwargs["user_id"]).select_related("user").first()
         if member is None:
             raise Http404("No such member.")
-        groups = self.groups()
-        editable = self.editable_groups(groups)
+        return member
+
+    def invitation(self) -> Invitation:
+        invitation = Invitation.objects.filter(org=self.org, pk=self.kwargs["invitation_id"]).first()
+        if invitation is None:
+            raise Http404("No such invitation.")
+        return invitation
+
+
+class ChangeMemberGroups(MembersChange):
+    """POST: set a member's groups among those the person may edit, in one transaction."""
+
+    def post(self, request, *args, **kwargs):
+        member = self.member()
+        editable = self.editable_groups(self.groups())
         form = MemberGroupsForm(request.POST, groups=editable, prefix=f"m{member.user_id.hex}")
         if not form.is_valid():
             messages.error(request, "Choose groups from the list.")
             return redirect(_members_url(self.org))
-        wanted = {UUID(value) for value in form.cleaned_data["groups"]}
-        current = {g.pk for g in _groups_by_member(editable).get(member.user_id, [])}
-        try:
-            with transaction.atomic():
-                for group in editable:
-                    if group.pk in wanted - current:
-                        group_update(actor=request.user, group=group, add_member_users=[member.user_id])
-                    elif group.pk in current - wanted:
-                        group_update(actor=request.user, group=group, remove_member_users=[member.user_id])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Updated the groups of {member.user.email}.")
+        change = partial(
+            user_groups_set,
+            actor=request.user,
+            user_id=member.user_id,
+            groups=editable,
+            wanted={UUID(value) for value in form.cleaned_data["groups"]},
+            current={g.pk for g in _groups_by_member(editable).get(member.user_id, [])},
+        )
+        report(request, change, success=f"Updated the groups of {member.user.email}.")
         return redirect(_members_url(self.org))
 
 
-class RemoveMember(MembersPage):
+class RemoveMember(MembersChange):
     """POST: remove a member from the organization (the last-owner rule answers with a clear message)."""
 
-    http_method_names = ["post"]
-
     def post(self, request, *args, **kwargs):
-        member = Membership.objects.filter(org=self.org, user_id=kwargs["user_id"]).select_related("user").first()
-        if member is None:
-            raise Http404("No such member.")
-        try:
-            member_remove(actor=request.user, org=self.org, user=member.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Removed {member.user.email} from {self.org.name}.")
+        member = self.member()
+        change = partial(member_remove, actor=request.user, org=self.org, user=member.user)
+        report(request, change, success=f"Removed {member.user.email} from {self.org.name}.")
         return redirect(_members_url(self.org))
 
 
-class RevokeInvitation(MembersPage):
+class RevokeInvitation(MembersChange):
     """POST: revoke a pending invitation."""
 
-    http_method_names = ["post"]
-
     def post(self, request, *args, **kwargs):
-        invitation = Invitation.objects.filter(org=self.org, pk=kwargs["invitation_id"]).first()
-        if invitation is None:
-            raise Http404("No such invitation.")
-        try:
-            invitation_revoke(actor=request.user, invitation=invitation)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Revoked the invitation of {invitation.email}.")
+        invitation = self.invitation()
+        change = partial(invitation_revoke, actor=request.user, invitation=invitation)
+        report(request, change, success=f"Revoked the invitation of {invitation.email}.")
         return redirect(_members_url(self.org))
 
 
-class ResendInvitation(MembersPage):
+class ResendInvitation(MembersChange):
     """POST: email a pending invitation again with a new link; the previous link stops working."""
 
-    http_method_names = ["post"]
-
     def post(self, request, *args, **kwargs):
-        invitation = Invitation.objects.filter(org=self.org, pk=kwargs["invitation_id"]).first()
-        if invitation is None:
-            raise Http404("No such invitation.")
-        try:
-            invitation_resend(actor=request.user, invitation=invitation, site_url=request.build_absolute_uri("/"))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Sent the invitation to {invitation.email} again.")
+        invitation = self.invitation()
+        change = partial(invitation_resend, actor=request.user, invitation=invitation, site_url=request.build_absolute_uri("/"))
+        report(request, change, success=f"Sent the invitation to {invitation.email} again.")
         return redirect(_members_url(self.org))
 
 

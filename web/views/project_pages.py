@@ -46,6 +46,7 @@ from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
+from web.views.outcomes import save_form
 
 PAGE_SIZE = 25  # traces per page of rows
 
@@ -278,15 +279,11 @@ class ObjectsTab(ProjectPage):
 
     def post(self, request, *args, **kwargs):
         form = self.form_class()(request.POST, singular=self.kind.singular)
-        if form.is_valid():
-            try:
-                obj = create_object(actor=request.user, project=self.project, kind=self.kind, data=form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
-                messages.success(request, f"Created the {self.kind.singular} {obj.name}.")
-                return HttpResponseRedirect(object_url(self.org, obj))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        obj = save_form(form, lambda data: create_object(actor=request.user, project=self.project, kind=self.kind, data=data))
+        if obj is None:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, f"Created the {self.kind.singular} {obj.name}.")
+        return HttpResponseRedirect(object_url(self.org, obj))
 
 
 class RowsMixin:

@@ -5,11 +5,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from permissions.exceptions import ValidationError
 from projects.selectors import projects_seen_by
 from projects.services.objects import project_create
 from web.context import OrgPage
 from web.forms.projects import ProjectForm
+from web.views.outcomes import save_form
 
 
 class ProjectsPage(OrgPage):
@@ -26,14 +26,12 @@ class ProjectsPage(OrgPage):
 
     def post(self, request, *args, **kwargs):
         form = ProjectForm(request.POST)
-        if form.is_valid():
-            try:
-                project = project_create(
-                    actor=request.user, org=self.org, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
-                )
-            except ValidationError as exc:
-                form.add_error("name", " ".join(exc.messages))
-            else:
-                messages.success(request, f"Created the project {project.name}.")
-                return redirect(reverse("web:projects", kwargs={"org_name": self.org.name}))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        project = save_form(
+            form,
+            lambda data: project_create(actor=request.user, org=self.org, name=data["name"], description=data["description"]),
+            error_field="name",
+        )
+        if project is None:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, f"Created the project {project.name}.")
+        return redirect(reverse("web:projects", kwargs={"org_name": self.org.name}))

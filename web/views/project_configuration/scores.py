@@ -34,6 +34,8 @@ SECTION_OF_TYPE = {
     ScoreType.ONLINE: "online",
 }
 ANCHORS = {"human-review": "human-review", "aggregate": "aggregate-scores", "online": "online-scoring"}
+CREATE_TITLES = {"human-review": "Create human review score", "aggregate": "Create aggregate score", "online": "Create online scoring rule"}
+ROWS_FORMS = {"human-review": (HumanReviewForm, CategoryRows), "aggregate": (AggregateForm, WeightRows)}
 
 
 class ScoresSection(ConfigurationBase):
@@ -60,38 +62,16 @@ class ScoresSection(ConfigurationBase):
         prefix = f"score-{score.pk.hex}" if score else f"{kind}-new"
         action = self.url("project-score-update", score_id=score.pk) if score else self.url("project-score-create", kind=kind)
         initial: dict[str, Any] = {"name": score.name, "description": score.description} if score else {}
-        if kind == "human-review":
-            if score:
-                initial.update(score_type=score.score_type, multi_select=bool((score.config or {}).get("multi_select")))
-            rows = [{"name": c.get("name"), "value": c.get("value")} for c in (score.categories or [])] if score else []
-            title = f"Edit {score.name}" if score else "Create human review score"
-            return Editor(
-                prefix,
-                title,
-                action,
-                HumanReviewForm(data, initial=initial, prefix=prefix),
-                CategoryRows(data, initial=rows, prefix=f"{prefix}-rows"),
-                kind,
-            )
-        if kind == "aggregate":
-            rows = []
+        title = f"Edit {score.name}" if score else CREATE_TITLES[kind]
+        if kind in ROWS_FORMS:
+            form_class, rows_class = ROWS_FORMS[kind]
             if score:
                 initial["score_type"] = score.score_type
-                categories = score.categories or ()
-                if isinstance(categories, dict):
-                    # A JSON object keeps no order (PostgreSQL's jsonb sorts keys its own way): show weights by name.
-                    rows = [{"name": name, "value": weight} for name, weight in sorted(categories.items())]
-                else:
-                    rows = [{"name": name} for name in categories]
-            title = f"Edit {score.name}" if score else "Create aggregate score"
-            return Editor(
-                prefix,
-                title,
-                action,
-                AggregateForm(data, initial=initial, prefix=prefix),
-                WeightRows(data, initial=rows, prefix=f"{prefix}-rows"),
-                kind,
-            )
+                if kind == "human-review":
+                    initial["multi_select"] = bool((score.config or {}).get("multi_select"))
+            rows = definition_rows(kind, score) if score else []
+            form = form_class(data, initial=initial, prefix=prefix)
+            return Editor(prefix, title, action, form, rows_class(data, initial=rows, prefix=f"{prefix}-rows"), kind)
         online = ((score.config or {}).get("online") or {}) if score else {}
         if score:
             initial.update(
@@ -102,7 +82,7 @@ class ScoresSection(ConfigurationBase):
             )
         choices = self.scorer_choices(functions if functions is not None else self.readable_scorer_functions(), online.get("scorers") or [])
         form = OnlineScoringForm(data, initial=initial, prefix=prefix, scorer_choices=choices)
-        return Editor(prefix, f"Edit {score.name}" if score else "Create online scoring rule", action, form, kind=kind)
+        return Editor(prefix, title, action, form, kind=kind)
 
     def scores_context(self, failed: Editor | None) -> dict:
         scores = list(ProjectScore.objects.filter(project=self.project).order_by("position", "name"))
@@ -161,6 +141,18 @@ def describe_rule(score: ProjectScore, function_names: dict[str, str]) -> dict:
     spans = ["Root span"] if online.get("apply_to_root_span", True) else []
     spans += list(online.get("apply_to_span_names") or ())
     return {"scorers": names, "rate": f"{rate * 100:g}%" if isinstance(rate, int | float) else "—", "spans": spans}
+
+
+def definition_rows(kind: str, score: ProjectScore) -> list[dict]:
+    """The rows of a score's definition as its dialog shows them: its categories with their values, or the
+    scores it aggregates with their weights."""
+    if kind == "human-review":
+        return [{"name": c.get("name"), "value": c.get("value")} for c in (score.categories or [])]
+    categories = score.categories or ()
+    if isinstance(categories, dict):
+        # A JSON object keeps no order (PostgreSQL's jsonb sorts keys its own way): show weights by name.
+        return [{"name": name, "value": weight} for name, weight in sorted(categories.items())]
+    return [{"name": name} for name in categories]
 
 
 def definition_from(editor: Editor, score: ProjectScore | None) -> dict | None:

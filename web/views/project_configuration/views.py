@@ -1,6 +1,8 @@
 """The views of a project's Configuration page: the page, and the forms that change its tags, scores and
 permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,14 +13,9 @@ from permissions.boxes import PROJECT_BOXES, boxes_by_subject, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
-from projects.services.configuration import (
-    project_score_create,
-    project_score_delete,
-    project_score_update,
-    project_tag_create,
-    project_tag_delete,
-    project_tag_update,
-)
+from projects.models import ProjectTag
+from projects.services import configuration
+from web.views.outcomes import report, save_form
 from web.views.project_configuration.access import AccessRow, AccessSection, box_grid
 from web.views.project_configuration.base import Editor
 from web.views.project_configuration.scores import (
@@ -59,43 +56,23 @@ class ProjectConfigurationChange(ProjectConfigurationPage):
 # Tags
 
 
-class TagCreate(ProjectConfigurationChange):
-    """POST: add a tag to the project."""
+class TagSave(ProjectConfigurationChange):
+    """POST: add a tag to the project, or change a tag's name, color or description."""
 
     def post(self, request, *args, **kwargs):
-        editor = self.tag_editor(data=request.POST)
-        if editor.form.is_valid():
-            data = editor.form.cleaned_data
-            try:
-                tag = project_tag_create(
-                    actor=request.user, project=self.project, name=data["name"], description=data["description"], color=data["color"]
-                )
-            except ValidationError as exc:
-                editor.form.add_error(None, " ".join(exc.messages))
-            else:
-                messages.success(request, f"Created the tag {tag.name}.")
-                return redirect(self.url(anchor="tags"))
-        return self.render_to_response(self.get_context_data(failed=editor), status=400)
-
-
-class TagUpdate(ProjectConfigurationChange):
-    """POST: change a tag's name, color or description."""
-
-    def post(self, request, *args, **kwargs):
-        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        tag = project_tag_or_404(self.project, kwargs["tag_id"]) if "tag_id" in kwargs else None
         editor = self.tag_editor(tag, data=request.POST)
-        if editor.form.is_valid():
-            data = editor.form.cleaned_data
-            try:
-                tag = project_tag_update(
-                    actor=request.user, tag=tag, name=data["name"], description=data["description"], color=data["color"]
-                )
-            except ValidationError as exc:
-                editor.form.add_error(None, " ".join(exc.messages))
-            else:
-                messages.success(request, f"Saved the tag {tag.name}.")
-                return redirect(self.url(anchor="tags"))
-        return self.render_to_response(self.get_context_data(failed=editor), status=400)
+        saved = save_form(editor.form, lambda data: self.save(tag, data))
+        if saved is None:
+            return self.render_to_response(self.get_context_data(failed=editor), status=400)
+        messages.success(request, f"{'Saved' if tag else 'Created'} the tag {saved.name}.")
+        return redirect(self.url(anchor="tags"))
+
+    def save(self, tag: ProjectTag | None, data: dict) -> ProjectTag:
+        fields = {"name": data["name"], "description": data["description"], "color": data["color"]}
+        if tag is None:
+            return configuration.project_tag_create(actor=self.request.user, project=self.project, **fields)
+        return configuration.project_tag_update(actor=self.request.user, tag=tag, **fields)
 
 
 class TagDelete(ProjectConfigurationChange):
@@ -103,7 +80,7 @@ class TagDelete(ProjectConfigurationChange):
 
     def post(self, request, *args, **kwargs):
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
-        project_tag_delete(actor=request.user, tag=tag)
+        configuration.project_tag_delete(actor=request.user, tag=tag)
         messages.success(request, f"Deleted the tag {tag.name}.")
         return redirect(self.url(anchor="tags"))
 
@@ -128,12 +105,12 @@ class ScoreSave(ProjectConfigurationChange):
             data = editor.form.cleaned_data
             try:
                 if score is None:
-                    score = project_score_create(
+                    score = configuration.project_score_create(
                         actor=request.user, project=self.project, name=data["name"], description=data["description"], **definition
                     )
                     messages.success(request, f"Created {score.name}.")
                 else:
-                    score = project_score_update(
+                    score = configuration.project_score_update(
                         actor=request.user, score=score, name=data["name"], description=data["description"], **definition
                     )
                     messages.success(request, f"Saved {score.name}.")
@@ -149,7 +126,7 @@ class ScoreDelete(ProjectConfigurationChange):
 
     def post(self, request, *args, **kwargs):
         score = project_score_or_404(self.project, kwargs["score_id"])
-        project_score_delete(actor=request.user, score=score)
+        configuration.project_score_delete(actor=request.user, score=score)
         messages.success(request, f"Deleted {score.name}.")
         return redirect(self.url(anchor=ANCHORS[SECTION_OF_TYPE[score.score_type]]))
 
@@ -223,19 +200,17 @@ class ProjectAccess(ProjectConfigurationPage):
         unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
         if unknown:
             return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
-        try:
-            save_boxes(actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Saved the permissions of {principal.name} on {self.project.name}.")
+        change = partial(
+            save_boxes, actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked
+        )
+        report(request, change, success=f"Saved the permissions of {principal.name} on {self.project.name}.")
         return redirect(self.url(anchor="permissions"))
 
 
 urlpatterns = [
     path("p/<uuid:project_id>/configuration/", ProjectConfigurationPage.as_view(), name="project-configuration"),
-    path("p/<uuid:project_id>/configuration/tags/", TagCreate.as_view(), name="project-tag-create"),
-    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagUpdate.as_view(), name="project-tag-update"),
+    path("p/<uuid:project_id>/configuration/tags/", TagSave.as_view(), name="project-tag-create"),
+    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagSave.as_view(), name="project-tag-update"),
     path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/delete/", TagDelete.as_view(), name="project-tag-delete"),
     path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
     path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
