@@ -48,19 +48,9 @@ def spec_for(
     )
 
 
-def grant(
-    org: Organization,
-    node,
-    *,
-    user: User | None = None,
-    group: PermissionGroup | None = None,
-    permission: str | None = None,
-    role: Role | str | None = None,
-    restrict: str | None = None,
-) -> GrantRecord:
-    """Grant through the service, as the organization's first owner."""
-    spec = spec_for(node, user=user, group=group, permission=permission, role=role, restrict=restrict)
-    return acl_grant(actor=owner_of(org), spec=spec)
+def grant(org: Organization, node, **grantee_and_permission) -> GrantRecord:
+    """Grant through the service, as the organization's first owner; the keywords are `spec_for`'s."""
+    return acl_grant(actor=owner_of(org), spec=spec_for(node, **grantee_and_permission))
 
 
 def grant_many(org: Organization, node, permissions, **subject) -> list[GrantRecord]:
@@ -70,16 +60,8 @@ def grant_many(org: Organization, node, permissions, **subject) -> list[GrantRec
 def raw_acl_grant(org: Organization, node, *, user=None, group=None, permission=None, role=None, restrict="") -> AclGrant:
     """An `AclGrant` row written directly, bypassing every check of the service."""
     node = Node.of(node)
-    return AclGrant.objects.create(
-        org=org,
-        object_type=node.type,
-        object_id=node.id,
-        user=user,
-        group=group,
-        permission=permission,
-        role=role,
-        restrict_object_type=restrict,
-    )
+    grantee = {"user": user, "group": group, "permission": permission, "role": role, "restrict_object_type": restrict}
+    return AclGrant.objects.create(org=org, object_type=node.type, object_id=node.id, **grantee)
 
 
 def raw_guardian_grant(obj, permission: str, *, user=None, group: PermissionGroup | None = None):

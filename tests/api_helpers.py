@@ -53,3 +53,28 @@ def revoked_key_client(user: User, org: Organization) -> ApiClient:
 def send(client: ApiClient, method: str, path: str, body=None):
     """`method` on `path`, with `body` when there is one."""
     return getattr(client, method)(path) if body is None else getattr(client, method)(path, body)
+
+
+def crud_calls(
+    collection: str, object_id, created: dict, replaced: dict | None = None, patched: dict | None = None
+) -> list[tuple[str, str, dict | None]]:
+    """Every endpoint of the collection at `collection` (``/v1/prompt``) as ``(method, path, body)``: list,
+    create with `created`, replace with `replaced` (where the collection has PUT), and read, patch (with
+    `patched`, by default a new name) and delete of `object_id`."""
+    one = f"{collection}/{object_id}"
+    replace = [("put", collection, replaced)] if replaced is not None else []
+    return [
+        ("get", collection, None),
+        ("post", collection, created),
+        *replace,
+        ("get", one, None),
+        ("patch", one, patched or {"name": "X"}),
+        ("delete", one, None),
+    ]
+
+
+# Clients whose credential no longer lets anyone in, by what is wrong with it: `(user, org) -> ApiClient`.
+DEAD_CREDENTIALS = {
+    "without-a-credential": lambda user, org: ApiClient(),
+    "with-a-revoked-token": revoked_key_client,
+}

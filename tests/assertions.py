@@ -5,6 +5,20 @@ from collections.abc import Callable, Iterable
 from tests.access_helpers import row_counts
 from tests.api_helpers import send
 
+# Bodies whose name a create refuses, with the message that names the problem.
+BAD_NEW_NAMES = [
+    ({}, "name: This field is required."),
+    ({"name": ""}, "name: This field may not be blank."),
+    ({"name": "   "}, "name: This field may not be blank."),
+    ({"name": 5}, "name: Not a valid string."),
+]
+
+# Bodies whose new name a patch refuses, with the message.
+BAD_RENAMES = [
+    ({"name": ""}, "name: This field may not be blank."),
+    ({"name": 3}, "name: Not a valid string."),
+]
+
 
 def error(response) -> dict:
     return response.json()["error"]
@@ -20,6 +34,12 @@ def names(response) -> set[str]:
 
 def ids(response) -> set[str]:
     return {o["id"] for o in response.json()["objects"]}
+
+
+def listed_ids(response) -> set[str]:
+    """The ids a list answered, after checking that it answered 200."""
+    assert response.status_code == 200, response.content
+    return ids(response)
 
 
 def assert_refused_without_writing(

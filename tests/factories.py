@@ -4,6 +4,8 @@ Organizations are built through the real service so that every one has its built
 exactly as in production.
 """
 
+from types import SimpleNamespace
+
 import factory
 from django.utils import timezone
 
@@ -134,3 +136,34 @@ class PromptFactory(_ProjectObjectFactory):
 class PromptSessionFactory(_ProjectObjectFactory):
     class Meta:
         model = PromptSession
+
+
+OBJECT_FACTORIES = {
+    "experiment": ExperimentFactory,
+    "dataset": DatasetFactory,
+    "prompt": PromptFactory,
+    "prompt_session": PromptSessionFactory,
+}
+
+
+def objects_in(project: Project, **fields: dict) -> dict[str, Experiment | Dataset | Prompt | PromptSession]:
+    """One object of each kind in `project`, by object type; `fields` gives a kind's fields (``prompt={"name": "p"}``)."""
+    return {kind: factory(project=project, **fields.get(kind, {})) for kind, factory in OBJECT_FACTORIES.items()}
+
+
+def two_projects(org: Organization) -> SimpleNamespace:
+    """Projects P and Q of `org`: in P one object of each kind (``e``, ``d``, ``prompt``, ``session``), in Q an
+    experiment (``qe``)."""
+    p, q = ProjectFactory(org=org, name="P"), ProjectFactory(org=org, name="Q")
+    named = {"experiment": "E", "dataset": "D", "prompt": "prompt", "prompt_session": "playground"}
+    objects = objects_in(p, **{kind: {"name": name} for kind, name in named.items()})
+    return SimpleNamespace(
+        org=org,
+        p=p,
+        q=q,
+        e=objects["experiment"],
+        d=objects["dataset"],
+        prompt=objects["prompt"],
+        session=objects["prompt_session"],
+        qe=ExperimentFactory(project=q, name="QE"),
+    )

@@ -8,25 +8,33 @@ from projects.models import ProjectScore, ProjectTag, Prompt
 from tests.factories import ProjectFactory, PromptFactory
 
 
-class ProjectTagFactory(factory.django.DjangoModelFactory):
+class _ProjectConfigurationFactory(factory.django.DjangoModelFactory):
+    """A row of a project's configuration, created now."""
+
     class Meta:
-        model = ProjectTag
+        abstract = True
 
     project = factory.SubFactory(ProjectFactory)
-    name = factory.Sequence(lambda n: f"tag-{n}")
     created = factory.LazyFunction(timezone.now)
 
 
-class ProjectScoreFactory(factory.django.DjangoModelFactory):
+class ProjectScoreFactory(_ProjectConfigurationFactory):
     """A slider score unless told otherwise."""
 
     class Meta:
         model = ProjectScore
 
-    project = factory.SubFactory(ProjectFactory)
-    name = factory.Sequence(lambda n: f"score-{n}")
     score_type = ProjectScore.ScoreType.SLIDER
-    created = factory.LazyFunction(timezone.now)
+    name = factory.Sequence(lambda n: f"score-{n}")
+
+
+class ProjectTagFactory(_ProjectConfigurationFactory):
+    """A tag with no colour or description."""
+
+    class Meta:
+        model = ProjectTag
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
 
 
 class ScorerFunctionFactory(PromptFactory):

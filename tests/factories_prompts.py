@@ -12,8 +12,25 @@ from projects.models import Project, Prompt, PromptSession
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import FunctionFields, prompt_create
 from tests.access_helpers import custom_group, grant, grant_many, nest
-from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.worlds import ActsAsCallers, callers_of
+
+# The fields of a prompt in the API's answers.
+PROMPT_FIELDS = {
+    "id",
+    "_xact_id",
+    "project_id",
+    "log_id",
+    "org_id",
+    "name",
+    "slug",
+    "description",
+    "created",
+    "prompt_data",
+    "tags",
+    "metadata",
+    "function_type",
+}
 
 CHAT_PROMPT = {
     "prompt": {"type": "chat", "messages": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{input}}"}]},
@@ -70,7 +87,7 @@ class PlaygroundFactory(factory.Factory):
 
 
 @dataclass
-class PromptWorld:
+class PromptWorld(ActsAsCallers):
     """An organization with one caller of each kind, the prompts and playground they act on, and a second
     organization.
 
@@ -94,10 +111,6 @@ class PromptWorld:
     theirs: Prompt  # a prompt of the other organization
     callers: dict[str, User]
 
-    def client(self, who: str) -> ApiClient:
-        org = self.other_org if who == "outsider" else self.org
-        return api_client_for(self.callers[who], org)
-
 
 def build_world() -> PromptWorld:
     org, other_org = OrganizationFactory(), OrganizationFactory()
@@ -113,19 +126,8 @@ def build_world() -> PromptWorld:
     elsewhere = PromptFactory(project=other_project, name="Query rewriter", slug="query-rewriter")
     playground = PlaygroundFactory(project=project, name="Tone of voice", prompt_ids=[target.pk])
     theirs = PromptFactory(project=ProjectFactory(org=other_org), name="Theirs", slug="theirs")
-    object_grant = add_member(org)
-    for obj in (target, playground):
-        grant_many(org, obj, ("read", "update"), user=object_grant)
-    callers = {
-        "owner": owner_of(org),
-        "engineer": add_member(org, None, "engineers"),
-        "viewer": add_member(org, None, "viewers"),
-        "group_grant": add_member(org, None, editors),
-        "nested_group": add_member(org, None, inner),
-        "object_grant": object_grant,
-        "no_grant": add_member(org),
-        "outsider": owner_of(other_org),
-    }
+    callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
+    grant_many(org, playground, ("read", "update"), user=callers["object_grant"])
     return PromptWorld(org, other_org, project, other_project, editors, inner, target, function, elsewhere, playground, theirs, callers)
 
 

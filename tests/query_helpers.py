@@ -8,7 +8,8 @@ query-count guard compares steady states: it makes one request first, then count
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.api_helpers import ApiClient
+from accounts.models import Organization
+from tests.api_helpers import ApiClient, api_client_for
 
 
 def steady_state_queries(client, address: str, data=None, **extra) -> int:
@@ -20,10 +21,21 @@ def steady_state_queries(client, address: str, data=None, **extra) -> int:
     return len(queries)
 
 
-def list_queries(client: ApiClient, path: str, limit: int) -> tuple[int, int]:
+def list_queries(client: ApiClient, path: str, limit: int, **params) -> tuple[int, int]:
     """How many objects one page of `limit` answers, and how many SQL queries it costs."""
-    client.get(path, {"limit": limit})  # warm the connection and the content types
+    client.get(path, {"limit": limit, **params})  # warm the connection and the content types
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, {"limit": limit})
+        response = client.get(path, {"limit": limit, **params})
     assert response.status_code == 200, response.content
     return len(response.json()["objects"]), len(queries)
+
+
+def assert_one_and_thirty_cost_the_same(path: str, org: Organization, users, *, at_most: int, **params) -> None:
+    """For each of `users` (with an API key in `org`), a page of 1 and a page of 30 of `path` answer 1 and
+    30 objects at the same number of queries, and that number is at most `at_most`."""
+    for user in users:
+        client = api_client_for(user, org)
+        one, thirty = list_queries(client, path, 1, **params), list_queries(client, path, 30, **params)
+        assert (one[0], thirty[0]) == (1, 30)
+        assert one[1] == thirty[1]
+        assert thirty[1] <= at_most

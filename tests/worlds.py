@@ -24,7 +24,7 @@ from permissions.models import PermissionGroup, Role
 from projects.models import Project, ProjectObject
 from tests.access_helpers import custom_group, custom_role, grant, grant_many, nest
 from tests.api_helpers import ApiClient, api_client_for
-from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
+from tests.factories import OBJECT_FACTORIES, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 
 PRINCIPALS = ("owner", "engineer", "viewer", "custom", "nested", "nobody", "outsider")
 
@@ -119,7 +119,21 @@ def client_for(user: User) -> Client:
     return client
 
 
-FACTORIES = {"experiment": ExperimentFactory, "dataset": DatasetFactory}
+class ActsAsCallers:
+    """For a world with ``org``, ``other_org`` and ``callers``: ``client(who)`` is a client with a new API key
+    of the caller `who`, in the other organization for ``outsider`` and in ``org`` for everyone else."""
+
+    def client(self, who: str) -> ApiClient:
+        return api_client_for(self.callers[who], self.other_org if who == "outsider" else self.org)
+
+
+class ServesOneKind:
+    """For a world with an ``object_type``: ``url()`` is the address of that kind's collection, ``url(id)``
+    one object's."""
+
+    def url(self, object_id=None) -> str:
+        return f"/v1/{self.object_type}" if object_id is None else f"/v1/{self.object_type}/{object_id}"
+
 
 CREATORS = ("owner", "engineer", "group_grant", "nested_group")
 READERS = ("owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant")
@@ -128,7 +142,7 @@ DELETERS = ("owner", "engineer", "group_grant", "nested_group")
 
 
 @dataclass
-class ProjectWorld:
+class ProjectWorld(ActsAsCallers, ServesOneKind):
     """An organization with two projects, one object (``target``) of the kind under test in the first, one
     caller of each kind, and a second organization with a project of its own.
 
@@ -147,11 +161,8 @@ class ProjectWorld:
     target: ProjectObject
     callers: dict[str, User]
 
-    def client(self, who: str) -> ApiClient:
-        return api_client_for(self.callers[who], self.other_org if who == "outsider" else self.org)
-
     def make(self, project: Project | None = None, **fields) -> ProjectObject:
-        return FACTORIES[self.object_type](project=project or self.project, **fields)
+        return OBJECT_FACTORIES[self.object_type](project=project or self.project, **fields)
 
 
 def project_world(object_type: str) -> ProjectWorld:
@@ -163,7 +174,7 @@ def project_world(object_type: str) -> ProjectWorld:
     grant_many(org, project, ("create", "read", "update", "delete"), group=managers, restrict=object_type)
     inner = custom_group(org, name="Inner")
     nest(managers, inner)
-    target = FACTORIES[object_type](project=project, name="Target")
+    target = OBJECT_FACTORIES[object_type](project=project, name="Target")
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return ProjectWorld(object_type, org, other_org, project, other_project, foreign_project, managers, target, callers)
 
@@ -187,7 +198,7 @@ def callers_of(org: Organization, other_org: Organization, *, managers: Permissi
 
 
 @dataclass
-class OrganizationObjectWorld:
+class OrganizationObjectWorld(ActsAsCallers, ServesOneKind):
     """An organization with one caller of each kind, the group or role (``object_type``) they act on, and a
     second organization. ``managers`` holds create, read, update and delete on the organization's nodes
     of that type; ``inner`` is a member group of it."""
@@ -200,10 +211,6 @@ class OrganizationObjectWorld:
     target: PermissionGroup | Role  # the one the endpoints act on
     callers: dict[str, User]
     other: Role | None = None  # a roles world's second role
-
-    def client(self, who: str) -> ApiClient:
-        org = self.other_org if who == "outsider" else self.org
-        return api_client_for(self.callers[who], org)
 
 
 def organization_object_world(object_type: str) -> OrganizationObjectWorld:
@@ -220,3 +227,10 @@ def organization_object_world(object_type: str) -> OrganizationObjectWorld:
         other = custom_role(org, "Other", pairs=[("update", "")])
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return OrganizationObjectWorld(object_type, org, other_org, managers, inner, target, callers, other)
+
+
+def read_by_a_holder_of_update_alone(world: ProjectWorld | OrganizationObjectWorld):
+    """The answer to reading the world's target by a new member who holds update alone on it."""
+    updater = add_member(world.org)
+    grant(world.org, world.target, user=updater, permission="update")
+    return api_client_for(updater, world.org).get(world.url(world.target.pk))

@@ -47,12 +47,12 @@ from projects.models import (
 from tests.access_helpers import audit_actions, custom_group, custom_role, grant, row_counts
 from tests.api_helpers import api_client_for
 from tests.factories import (
+    OBJECT_FACTORIES,
     DatasetFactory,
     ExperimentFactory,
     OrganizationFactory,
     ProjectFactory,
     PromptFactory,
-    PromptSessionFactory,
     ServiceAccountFactory,
     UserFactory,
     add_member,
@@ -193,6 +193,9 @@ class Rows:
 
     def make(self, model):
         self.made += 1
+        kind = getattr(model, "acl_object_type", None)
+        if kind in OBJECT_FACTORIES:
+            return OBJECT_FACTORIES[kind](project=self.world.project, created_by=self.world.operator)
         return getattr(self, f"_{model._meta.model_name}")(self.made)
 
     @cached_property
@@ -266,18 +269,6 @@ class Rows:
 
     def _project(self, i):
         return ProjectFactory(org=self.world.org, created_by=self.world.operator)
-
-    def _experiment(self, i):
-        return ExperimentFactory(project=self.world.project, created_by=self.world.operator)
-
-    def _dataset(self, i):
-        return DatasetFactory(project=self.world.project, created_by=self.world.operator)
-
-    def _prompt(self, i):
-        return PromptFactory(project=self.world.project, created_by=self.world.operator)
-
-    def _promptsession(self, i):
-        return PromptSessionFactory(project=self.world.project, created_by=self.world.operator)
 
     def _promptversion(self, i):
         return PromptVersion.objects.create(prompt=self.prompt, xact_id=i, snapshot={"name": "v"}, created_by=self.world.operator)

@@ -14,7 +14,7 @@ from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, ids, names, not_found
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.query_helpers import list_queries
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, project_world
 
 pytestmark = pytest.mark.django_db
@@ -112,11 +112,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_datasets():
         dataset = DatasetFactory(project=projects[n % 2], metadata={"n": n}, tags=["t"])
         grant(org, dataset, user=holder, permission="read")
     viewer = add_member(org, None, "viewers")
-    for client in (api_client_for(owner_of(org), org), api_client_for(viewer, org), api_client_for(holder, org)):
-        one, thirty = list_queries(client, "/v1/dataset", 1), list_queries(client, "/v1/dataset", 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 10
+    assert_one_and_thirty_cost_the_same("/v1/dataset", org, (owner_of(org), viewer, holder), at_most=10)
 
 
 def test_list_restricted_in_the_database_agrees_with_the_engine_for_each_dataset(world):

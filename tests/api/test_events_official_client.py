@@ -9,18 +9,14 @@ import braintrust_api
 import pytest
 from braintrust_api import Braintrust
 
-from accounts.services.credentials import api_key_create, service_account_create, service_token_create
+from accounts.services.credentials import service_account_create, service_token_create
 from permissions.engine import Node
 from projects.models import EventFeedback, EventRow
 from tests.access_helpers import grant
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.official_client_helpers import official_client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def client_for(live_server, user, org) -> Braintrust:
-    _, raw = api_key_create(actor=user, org=org, name="client")
-    return Braintrust(api_key=raw, base_url=live_server.url, max_retries=0)
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def test_experiment_rows_are_inserted_fetched_scored_and_summarized_with_the_off
     owner = owner_of(org)
     base = ExperimentFactory(project=project, name="baseline")
     experiment = ExperimentFactory(project=project, name="candidate", base_exp=base)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     client.experiments.insert(
         str(base.pk), events=[{"input": "q1", "scores": {"accuracy": 0.5}}, {"input": "q2", "scores": {"accuracy": 1}}]
@@ -100,7 +96,7 @@ def test_experiment_rows_are_inserted_fetched_scored_and_summarized_with_the_off
 
 def test_dataset_records_are_inserted_fetched_annotated_and_counted_with_the_official_client(live_server, org, project):
     dataset = DatasetFactory(project=project, name="cases")
-    client = client_for(live_server, owner_of(org), org)
+    client = official_client_for(live_server, owner_of(org), org)
 
     inserted = client.datasets.insert(
         str(dataset.pk), events=[{"id": f"case{i}", "input": {"n": i}, "expected": i * 2, "tags": ["gold"]} for i in range(3)]
@@ -130,7 +126,7 @@ def test_a_logging_service_token_writes_logs_that_an_owner_reads_with_the_offici
     grant(org, Node("project_log", project.pk), user=robot, permission="update")
     _, token = service_token_create(actor=owner, org=org, account_id=robot.pk, name="prod")
     logger = Braintrust(api_key=token, base_url=live_server.url, max_retries=0)
-    reader = client_for(live_server, owner, org)
+    reader = official_client_for(live_server, owner, org)
 
     for request in range(3):
         logger.projects.logs.insert(str(project.pk), events=[{"id": f"req{request}", "input": f"question {request}", "tags": ["prod"]}])
@@ -161,8 +157,8 @@ def test_a_logging_service_token_writes_logs_that_an_owner_reads_with_the_offici
 
 def test_the_client_sees_refusals_as_its_own_errors_and_nothing_is_written(live_server, org, project):
     experiment = ExperimentFactory(project=project)
-    viewer = client_for(live_server, add_member(org, None, "viewers"), org)
-    owner = client_for(live_server, owner_of(org), org)
+    viewer = official_client_for(live_server, add_member(org, None, "viewers"), org)
+    owner = official_client_for(live_server, owner_of(org), org)
 
     with pytest.raises(braintrust_api.PermissionDeniedError) as denied:
         viewer.experiments.insert(str(experiment.pk), events=[{"input": 1}])

@@ -5,38 +5,20 @@ import uuid
 from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from permissions.models import AuditEvent
 from projects.models import Prompt, PromptVersion
 from projects.services.prompts import FunctionFields, prompt_update
 from tests.access_helpers import audit_actions, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
+from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.factories_prompts import CHAT_PROMPT, INLINE_CODE, FunctionFactory, PromptFactory, build_world, grant_only
+from tests.factories_prompts import CHAT_PROMPT, INLINE_CODE, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 
 pytestmark = pytest.mark.django_db
 
-FUNCTION_FIELDS = {
-    "id",
-    "_xact_id",
-    "project_id",
-    "log_id",
-    "org_id",
-    "name",
-    "slug",
-    "description",
-    "created",
-    "prompt_data",
-    "tags",
-    "metadata",
-    "function_type",
-    "function_data",
-    "origin",
-    "function_schema",
-}
+FUNCTION_FIELDS = PROMPT_FIELDS | {"function_data", "origin", "function_schema"}
 
 GLOBAL_SCORER = {"type": "global", "name": "Levenshtein", "function_type": "scorer"}
 
@@ -44,11 +26,6 @@ GLOBAL_SCORER = {"type": "global", "name": "Levenshtein", "function_type": "scor
 @pytest.fixture
 def world():
     return build_world()
-
-
-def _ids(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {f["id"] for f in response.json()["objects"]}
 
 
 def _new_function(world, **fields) -> dict:
@@ -118,21 +95,21 @@ def test_published_schema_describes_function_as_the_endpoints_answer_it(world):
 )
 def test_list_shows_exactly_the_functions_the_caller_may_read_prompts_included(world, who, visible):
     expected = {str(getattr(world, name).pk) for name in visible}
-    assert _ids(world.client(who).get("/v1/function")) == expected
+    assert listed_ids(world.client(who).get("/v1/function")) == expected
 
 
 def test_list_of_a_principal_of_another_organization_shows_only_its_own(world):
-    assert _ids(world.client("outsider").get("/v1/function")) == {str(world.theirs.pk)}
+    assert listed_ids(world.client("outsider").get("/v1/function")) == {str(world.theirs.pk)}
 
 
 def test_list_filters_by_name_slug_project_and_ids(world):
     client = world.client("owner")
     function, target = str(world.function.pk), str(world.target.pk)
-    assert _ids(client.get("/v1/function", {"function_name": "Exact scorer"})) == {function}
-    assert _ids(client.get("/v1/function", {"slug": "reply-drafter"})) == {target}
-    assert _ids(client.get("/v1/function", {"project_id": str(world.project.pk)})) == {function, target}
-    assert _ids(client.get("/v1/function", {"project_name": "Search"})) == {str(world.elsewhere.pk)}
-    assert _ids(client.client.get("/v1/function", {"ids": [function]})) == {function}
+    assert listed_ids(client.get("/v1/function", {"function_name": "Exact scorer"})) == {function}
+    assert listed_ids(client.get("/v1/function", {"slug": "reply-drafter"})) == {target}
+    assert listed_ids(client.get("/v1/function", {"project_id": str(world.project.pk)})) == {function, target}
+    assert listed_ids(client.get("/v1/function", {"project_name": "Search"})) == {str(world.elsewhere.pk)}
+    assert listed_ids(client.client.get("/v1/function", {"ids": [function]})) == {function}
 
 
 def test_list_is_newest_first_and_pages_with_a_cursor(world):
@@ -154,7 +131,7 @@ def test_list_at_a_version_shows_each_function_as_it_was(world):
     assert str(world.elsewhere.pk) not in objects  # made after the function
     assert objects[str(world.function.pk)]["function_data"] == INLINE_CODE
     assert objects[str(world.function.pk)]["name"] == "Exact scorer"
-    assert _ids(client.get("/v1/function", {"function_name": "Exact scorer", "version": version})) == {str(world.function.pk)}
+    assert listed_ids(client.get("/v1/function", {"function_name": "Exact scorer", "version": version})) == {str(world.function.pk)}
 
 
 @pytest.mark.parametrize(
@@ -166,14 +143,6 @@ def test_list_with_unsupported_parameters_answers_400(world, params, message):
     assert message in error(response)["message"]
 
 
-def _list_queries(client: ApiClient, params: dict) -> tuple[int, int]:
-    client.get("/v1/function", params)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/function", params)
-    assert response.status_code == 200
-    return len(response.json()["objects"]), len(queries)
-
-
 @pytest.mark.parametrize("versioned", [False, True], ids=["current", "at-version"])
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_functions(versioned):
     org = OrganizationFactory()
@@ -183,12 +152,9 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_functions(vers
     version = {"version": str(max(Prompt.objects.values_list("xact_id", flat=True)))} if versioned else {}
     member = add_member(org)
     grant(org, project, user=member, permission="read")
-    for user in (owner_of(org), add_member(org, None, "viewers"), member):
-        client = api_client_for(user, org)
-        one, thirty = _list_queries(client, {"limit": 1, **version}), _list_queries(client, {"limit": 30, **version})
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 8
+    assert_one_and_thirty_cost_the_same(
+        "/v1/function", org, (owner_of(org), add_member(org, None, "viewers"), member), at_most=8, **version
+    )
 
 
 # Reading one
@@ -259,14 +225,14 @@ def test_function_of_type_prompt_is_also_a_prompt(world):
     client = world.client("owner")
     body = _new_function(world, slug="judge", function_data={"type": "prompt"}, prompt_data=CHAT_PROMPT)
     created = client.post("/v1/function", body).json()
-    assert created["id"] in _ids(client.get("/v1/prompt"))
+    assert created["id"] in listed_ids(client.get("/v1/prompt"))
     assert client.get(f"/v1/prompt/{created['id']}").json()["prompt_data"] == CHAT_PROMPT
 
 
 def test_code_function_is_not_a_prompt(world):
     client = world.client("owner")
     created = client.post("/v1/function", _new_function(world, function_data=INLINE_CODE)).json()
-    assert created["id"] not in _ids(client.get("/v1/prompt"))
+    assert created["id"] not in listed_ids(client.get("/v1/prompt"))
     assert client.get(f"/v1/prompt/{created['id']}").status_code == 404
 
 
@@ -486,7 +452,7 @@ def test_callers_with_delete_delete_the_function(world, who):
     assert response.status_code == 200
     assert response.json() == shown
     assert client.get(f"/v1/function/{world.function.pk}").status_code == 404
-    assert str(world.function.pk) not in _ids(client.get("/v1/function"))
+    assert str(world.function.pk) not in listed_ids(client.get("/v1/function"))
     assert audit_actions()[-1] == "prompt.delete"
 
 
@@ -502,25 +468,11 @@ def test_callers_without_delete_cannot_delete(world, who, status):
 # Credentials
 
 
-def _every_endpoint(world) -> list[tuple[str, str, dict | None]]:
-    path = f"/v1/function/{world.function.pk}"
-    return [
-        ("get", "/v1/function", None),
-        ("post", "/v1/function", _new_function(world)),
-        ("put", "/v1/function", _new_function(world, slug="exact-scorer")),
-        ("get", path, None),
-        ("patch", path, {"name": "X"}),
-        ("delete", path, None),
-    ]
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401, refused=_assert_refused_without_writing)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401, refused=_assert_refused_without_writing)
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
+    calls = crud_calls("/v1/function", world.function.pk, _new_function(world), _new_function(world, slug="exact-scorer"))
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)
 
 
 # The service

@@ -4,15 +4,14 @@ What it shares with ``/v1/role`` is tested for both in ``test_organization_objec
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from permissions.models import AclGrant, GroupNesting, PermissionGroup
 from permissions.services.groups import member_user_ids
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
 from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.assertions import BAD_NEW_NAMES, BAD_RENAMES, assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -131,13 +130,6 @@ def test_list_with_malformed_parameters_answers_400(world, params):
     assert error(response)["status"] == 400
 
 
-def _list_queries(client: ApiClient, limit: int) -> tuple[int, int]:
-    client.get("/v1/group", {"limit": limit})  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/group", {"limit": limit})
-    return len(response.json()["objects"]), len(queries)
-
-
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_groups():
     org = OrganizationFactory()
     people = [add_member(org) for _ in range(3)]
@@ -148,11 +140,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_groups():
             nest(group, previous)
         previous = group
     viewer = add_member(org, None, "viewers")
-    for client in (api_client_for(owner_of(org), org), api_client_for(viewer, org)):
-        one, thirty = _list_queries(client, 1), _list_queries(client, 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 8
+    assert_one_and_thirty_cost_the_same("/v1/group", org, (owner_of(org), viewer), at_most=8)
 
 
 def test_list_members_agree_with_the_service_read_of_each_group(world):
@@ -231,10 +219,7 @@ def test_post_with_the_name_of_a_group_the_caller_cannot_see_says_only_that_the_
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({}, "name: This field is required."),
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": "   "}, "name: This field may not be blank."),
-        ({"name": 5}, "name: Not a valid string."),
+        *BAD_NEW_NAMES,
         ({"name": "X", "colour": "red"}, "colour: Unknown field."),
         ({"name": "X", "description": 5}, "description: Not a valid string."),
         ({"name": "X", "member_users": "abc"}, "member_users: Expected a list of items"),
@@ -368,8 +353,7 @@ def test_object_grant_on_one_group_cannot_update_another(world):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": 3}, "name: Not a valid string."),
+        *BAD_RENAMES,
         ({"add_member_users": "x"}, "add_member_users: Expected a list of items"),
         ({"remove_member_groups": ["x"]}, "remove_member_groups: 0: Must be a valid UUID."),
         ({"members": []}, "members: Unknown field."),

@@ -17,13 +17,9 @@ from permissions.services.groups import member_user_ids
 from permissions.services.roles import system_role
 from tests.access_helpers import custom_group, grant
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
+from tests.official_client_helpers import official_client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def client_for(live_server, user, org) -> Braintrust:
-    _, raw = api_key_create(actor=user, org=org, name="client")
-    return Braintrust(api_key=raw, base_url=live_server.url, max_retries=0)
 
 
 @pytest.fixture
@@ -35,7 +31,7 @@ def test_owner_grants_reads_and_revokes_an_acl_with_the_official_client(live_ser
     owner = owner_of(org)
     viewer = add_member(org, None, "viewers")
     project = ProjectFactory(org=org)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     acl = client.acls.create(object_type="project", object_id=str(project.pk), user_id=str(viewer.pk), permission="update")
     assert acl.permission == "update" and acl.user_id == str(viewer.pk)
@@ -55,7 +51,7 @@ def test_batch_update_and_find_and_delete_with_the_official_client(live_server, 
     owner = owner_of(org)
     engineers = builtin_group(org, "engineers")
     project = ProjectFactory(org=org)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
     item = {"object_type": "project", "object_id": str(project.pk), "group_id": str(engineers.pk), "permission": "create_acls"}
 
     result = client.acls.batch_update(add_acls=[item])
@@ -70,7 +66,7 @@ def test_auto_pagination_walks_every_acl_of_a_node(live_server, org):
     owner = owner_of(org)
     project = ProjectFactory(org=org)
     people = [add_member(org) for _ in range(5)]
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
     for person in people:
         client.acls.create(object_type="project", object_id=str(project.pk), user_id=str(person.pk), permission="read")
 
@@ -86,9 +82,9 @@ def test_the_client_sees_404_403_and_401_as_its_own_errors(live_server, org):
     other_project = ProjectFactory(org=OrganizationFactory())
 
     with pytest.raises(braintrust_api.NotFoundError):
-        client_for(live_server, owner, org).acls.list(object_type="project", object_id=str(other_project.pk))
+        official_client_for(live_server, owner, org).acls.list(object_type="project", object_id=str(other_project.pk))
     with pytest.raises(braintrust_api.PermissionDeniedError) as denied:
-        client_for(live_server, viewer, org).acls.create(
+        official_client_for(live_server, viewer, org).acls.create(
             object_type="project", object_id=str(project.pk), user_id=str(viewer.pk), permission="update"
         )
     assert "create_acls" in str(denied.value)
@@ -102,7 +98,7 @@ def test_a_service_token_acts_with_exactly_its_accounts_grants(live_server, org)
     robot = service_account_create(actor=owner, org=org, name="logger")
     _, raw = service_token_create(actor=owner, org=org, account_id=robot.pk, name="t")
     robot_client = Braintrust(api_key=raw, base_url=live_server.url, max_retries=0)
-    owner_client = client_for(live_server, owner, org)
+    owner_client = official_client_for(live_server, owner, org)
 
     with pytest.raises(braintrust_api.NotFoundError):
         robot_client.acls.list(object_type="project", object_id=str(project.pk))
@@ -120,7 +116,7 @@ def test_owner_creates_renames_and_deletes_a_group_with_the_official_client(live
     engineer = add_member(org, None, "engineers")
     engineers = builtin_group(org, "engineers")
     project = ProjectFactory(org=org)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     created = client.groups.create(name="Reviewers", description="Read the evals", member_users=[str(alice.pk)])
     group = PermissionGroup.objects.get(pk=created.id)
@@ -163,7 +159,7 @@ def test_put_replaces_the_description_and_members_of_the_group_with_that_name_wi
     alice, bob = add_member(org), add_member(org)
     viewers = builtin_group(org, "viewers")
     group = custom_group(org, alice, name="On call")
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     replaced = client.groups.replace(
         name="On call", description="Carries the pager", member_users=[str(bob.pk)], member_groups=[str(viewers.pk)]
@@ -185,7 +181,7 @@ def test_put_replaces_the_description_and_members_of_the_group_with_that_name_wi
 def test_a_built_in_group_refuses_delete_with_a_400_from_the_official_client(live_server, org):
     owner = owner_of(org)
     owners = builtin_group(org, "owners")
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     with pytest.raises(braintrust_api.BadRequestError) as refused:
         client.groups.delete(str(owners.pk))
@@ -197,7 +193,7 @@ def test_a_built_in_group_refuses_delete_with_a_400_from_the_official_client(liv
 
 def test_a_viewer_is_refused_group_create_with_a_403_from_the_official_client(live_server, org):
     viewer = add_member(org, None, "viewers")
-    client = client_for(live_server, viewer, org)
+    client = official_client_for(live_server, viewer, org)
 
     with pytest.raises(braintrust_api.PermissionDeniedError) as refused:
         client.groups.create(name="Mine", member_users=[str(viewer.pk)])
@@ -214,7 +210,7 @@ def test_owner_creates_extends_and_deletes_a_role_with_the_official_client(live_
     member = add_member(org)
     project = ProjectFactory(org=org)
     experiment = ExperimentFactory(project=project)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     created = client.roles.create(
         name="Experiment reader",
@@ -254,7 +250,7 @@ def test_owner_creates_extends_and_deletes_a_role_with_the_official_client(live_
 def test_a_system_role_refuses_update_and_delete_with_a_400_from_the_official_client(live_server, org):
     owner = owner_of(org)
     viewer_role = system_role("viewer")
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     with pytest.raises(braintrust_api.BadRequestError) as refused:
         client.roles.update(str(viewer_role.pk), add_member_permissions=[{"permission": "update"}])
@@ -272,7 +268,7 @@ def test_a_system_role_refuses_update_and_delete_with_a_400_from_the_official_cl
 def test_owner_reads_and_changes_the_organization_settings_with_the_official_client(live_server, org):
     owner = owner_of(org)
     OrganizationFactory(owner=owner)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     assert [o.id for o in client.organizations.list()] == [str(org.pk)]
     retrieved = client.organizations.retrieve(str(org.pk))
@@ -287,7 +283,7 @@ def test_owner_reads_and_changes_the_organization_settings_with_the_official_cli
 
 def test_a_viewer_is_refused_organization_update_with_a_403_from_the_official_client(live_server, org):
     viewer = add_member(org, None, "viewers")
-    client = client_for(live_server, viewer, org)
+    client = official_client_for(live_server, viewer, org)
 
     assert client.organizations.retrieve(str(org.pk)).id == str(org.pk)
     with pytest.raises(braintrust_api.PermissionDeniedError) as refused:
@@ -305,7 +301,7 @@ def test_owner_invites_an_existing_user_into_a_group_by_name_who_joins_on_accept
     annotators = custom_group(org, name="Annotators")
     project = ProjectFactory(org=org)
     grant(org, project, group=annotators, permission="read")
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
     assert not can(newcomer, "read", project)
 
     invited = client.organizations.members.update(invite_users={"ids": [str(newcomer.pk)], "group_name": "Annotators"})
@@ -326,7 +322,7 @@ def test_owner_invites_an_existing_user_into_a_group_by_name_who_joins_on_accept
 def test_removing_the_last_owner_answers_400_to_the_official_client(live_server, org):
     owner = owner_of(org)
     owners = builtin_group(org, "owners")
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
 
     with pytest.raises(braintrust_api.BadRequestError) as refused:
         client.organizations.members.update(remove_users={"ids": [str(owner.pk)]})
@@ -344,7 +340,7 @@ def test_a_member_lists_and_reads_the_organizations_users_with_the_official_clie
     alice = add_member(org)
     outsider = UserFactory()
     add_member(OrganizationFactory(), outsider)
-    client = client_for(live_server, viewer, org)
+    client = official_client_for(live_server, viewer, org)
 
     listed = {u.id for u in client.users.list()}
     assert listed == {str(pk) for pk in Membership.objects.filter(org=org).values_list("user_id", flat=True)}
@@ -393,7 +389,7 @@ def test_a_person_lists_reads_and_deletes_their_own_api_keys_with_the_official_c
 
 def test_an_api_key_cannot_create_an_api_key_with_the_official_client(live_server, org):
     owner = owner_of(org)
-    client = client_for(live_server, owner, org)
+    client = official_client_for(live_server, owner, org)
     before = ApiKey.objects.filter(user=owner).count()
 
     with pytest.raises(braintrust_api.PermissionDeniedError) as refused:

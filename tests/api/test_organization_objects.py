@@ -7,11 +7,9 @@ import uuid
 
 import pytest
 
-from tests.access_helpers import grant
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
+from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
 from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
-from tests.factories import add_member
-from tests.worlds import OrganizationObjectWorld, organization_object_world
+from tests.worlds import OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +19,6 @@ def world(request) -> OrganizationObjectWorld:
     return organization_object_world(request.param)
 
 
-def _url(world: OrganizationObjectWorld, object_id=None) -> str:
-    return f"/v1/{world.object_type}" if object_id is None else f"/v1/{world.object_type}/{object_id}"
-
-
 # Reading one
 
 
@@ -32,22 +26,20 @@ def _url(world: OrganizationObjectWorld, object_id=None) -> str:
 def test_callers_who_cannot_see_it_get_the_same_404_as_for_a_missing_id(world, who):
     client = world.client(who)
     missing = uuid.uuid4()
-    assert client.get(_url(world, missing)).json() == not_found(world.object_type, missing)
-    response = client.get(_url(world, world.target.pk))
+    assert client.get(world.url(missing)).json() == not_found(world.object_type, missing)
+    response = client.get(world.url(world.target.pk))
     assert response.status_code == 404
     assert response.json() == not_found(world.object_type, world.target.pk)
 
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):
-    updater = add_member(world.org)
-    grant(world.org, world.target, user=updater, permission="update")
-    response = api_client_for(updater, world.org).get(_url(world, world.target.pk))
+    response = read_by_a_holder_of_update_alone(world)
     assert response.status_code == 403
     assert error(response)["missing_permission"] == "read"
 
 
 def test_an_id_that_is_not_a_uuid_answers_400(world):
-    response = world.client("owner").get(_url(world, "not-a-uuid"))
+    response = world.client("owner").get(world.url("not-a-uuid"))
     assert response.status_code == 400
     assert f"{world.object_type}_id must be a UUID" in error(response)["message"]
 
@@ -58,30 +50,30 @@ def test_an_id_that_is_not_a_uuid_answers_400(world):
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("object_grant", 403), ("no_grant", 403)])
 def test_callers_who_may_not_create_are_refused_and_nothing_is_written(world, who, status):
     client = world.client(who)
-    assert_refused_without_writing(lambda: client.post(_url(world), {"name": "New"}), status)
+    assert_refused_without_writing(lambda: client.post(world.url(), {"name": "New"}), status)
     if status == 403:
-        assert error(client.post(_url(world), {"name": "New"}))["missing_permission"] == "create"
+        assert error(client.post(world.url(), {"name": "New"}))["missing_permission"] == "create"
 
 
 def test_put_by_a_member_with_no_grant_is_refused_and_writes_nothing(world):
     # Membership makes the organization visible, so creating in it is refused (403), not "not found".
     client = world.client("no_grant")
-    assert_refused_without_writing(lambda: client.put(_url(world), {"name": "Target"}), 403)
-    assert_refused_without_writing(lambda: client.put(_url(world), {"name": "Brand new"}), 403)
+    assert_refused_without_writing(lambda: client.put(world.url(), {"name": "Target"}), 403)
+    assert_refused_without_writing(lambda: client.put(world.url(), {"name": "Brand new"}), 403)
 
 
 @pytest.mark.parametrize("who", ["engineer", "viewer"])
 def test_readers_cannot_update_it(world, who):
     client = world.client(who)
-    assert_refused_without_writing(lambda: client.patch(_url(world, world.target.pk), {"name": "X"}), 403)
-    assert error(client.patch(_url(world, world.target.pk), {"name": "X"}))["missing_permission"] == "update"
+    assert_refused_without_writing(lambda: client.patch(world.url(world.target.pk), {"name": "X"}), 403)
+    assert error(client.patch(world.url(world.target.pk), {"name": "X"}))["missing_permission"] == "update"
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_it_cannot_update_it(world, who):
     client = world.client(who)
-    assert_refused_without_writing(lambda: client.patch(_url(world, world.target.pk), {"name": "X"}), 404)
-    assert client.patch(_url(world, world.target.pk), {"name": "X"}).json() == not_found(world.object_type, world.target.pk)
+    assert_refused_without_writing(lambda: client.patch(world.url(world.target.pk), {"name": "X"}), 404)
+    assert client.patch(world.url(world.target.pk), {"name": "X"}).json() == not_found(world.object_type, world.target.pk)
 
 
 @pytest.mark.parametrize(
@@ -89,29 +81,15 @@ def test_callers_who_cannot_see_it_cannot_update_it(world, who):
 )
 def test_callers_without_delete_cannot_delete_it(world, who, status):
     client = world.client(who)
-    assert_refused_without_writing(lambda: client.delete(_url(world, world.target.pk)), status)
+    assert_refused_without_writing(lambda: client.delete(world.url(world.target.pk)), status)
     if status == 403:
-        assert error(client.delete(_url(world, world.target.pk)))["missing_permission"] == "delete"
+        assert error(client.delete(world.url(world.target.pk)))["missing_permission"] == "delete"
 
 
 # Credentials
 
 
-def _every_endpoint(world: OrganizationObjectWorld) -> list[tuple[str, str, dict | None]]:
-    return [
-        ("get", _url(world), None),
-        ("post", _url(world), {"name": "X"}),
-        ("put", _url(world), {"name": "X"}),
-        ("get", _url(world, world.target.pk), None),
-        ("patch", _url(world, world.target.pk), {"name": "X"}),
-        ("delete", _url(world, world.target.pk), None),
-    ]
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401)
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, crud_calls(world.url(), world.target.pk, {"name": "X"}, {"name": "X"}), 401)

@@ -5,8 +5,6 @@ import uuid
 from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from permissions.exceptions import AccessDenied, ValidationError
 from permissions.models import AuditEvent
@@ -15,10 +13,11 @@ from projects.services.objects import project_delete
 from projects.services.playgrounds import playground_create, playground_update
 from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
+from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +27,6 @@ PLAYGROUND_FIELDS = {"id", "project_id", "name", "description", "created", "dele
 @pytest.fixture
 def world():
     return build_world()
-
-
-def _ids(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {p["id"] for p in response.json()["objects"]}
 
 
 def _links() -> int:
@@ -93,22 +87,22 @@ def second(world):
 )
 def test_list_shows_exactly_the_playgrounds_the_caller_may_read(world, second, who, visible):
     named = {"playground": world.playground, "second": second}
-    assert _ids(world.client(who).get("/v1/prompt_session")) == {str(named[name].pk) for name in visible}
+    assert listed_ids(world.client(who).get("/v1/prompt_session")) == {str(named[name].pk) for name in visible}
 
 
 def test_list_of_a_principal_of_another_organization_shows_only_its_own(world, second):
     theirs = PlaygroundFactory(project=world.theirs.project)
-    assert _ids(world.client("outsider").get("/v1/prompt_session")) == {str(theirs.pk)}
+    assert listed_ids(world.client("outsider").get("/v1/prompt_session")) == {str(theirs.pk)}
 
 
 def test_list_filters_by_name_project_and_ids(world, second):
     client = world.client("owner")
     mine, other = str(world.playground.pk), str(second.pk)
-    assert _ids(client.get("/v1/prompt_session", {"prompt_session_name": "Rewrite ideas"})) == {other}
-    assert _ids(client.get("/v1/prompt_session", {"project_id": str(world.project.pk)})) == {mine}
-    assert _ids(client.get("/v1/prompt_session", {"project_name": "Search"})) == {other}
-    assert _ids(client.client.get("/v1/prompt_session", {"ids": [mine, other]})) == {mine, other}
-    assert _ids(client.get("/v1/prompt_session", {"ids": mine})) == {mine}
+    assert listed_ids(client.get("/v1/prompt_session", {"prompt_session_name": "Rewrite ideas"})) == {other}
+    assert listed_ids(client.get("/v1/prompt_session", {"project_id": str(world.project.pk)})) == {mine}
+    assert listed_ids(client.get("/v1/prompt_session", {"project_name": "Search"})) == {other}
+    assert listed_ids(client.client.get("/v1/prompt_session", {"ids": [mine, other]})) == {mine, other}
+    assert listed_ids(client.get("/v1/prompt_session", {"ids": mine})) == {mine}
 
 
 def test_list_is_newest_first_and_pages_with_a_cursor(world, second):
@@ -124,20 +118,13 @@ def test_deleted_playgrounds_and_those_of_deleted_projects_leave_the_list(world,
     client = world.client("owner")
     assert client.delete(f"/v1/prompt_session/{world.playground.pk}").status_code == 200
     project_delete(actor=owner_of(world.org), project=world.other_project)
-    assert _ids(client.get("/v1/prompt_session")) == set()
+    assert listed_ids(client.get("/v1/prompt_session")) == set()
     assert client.get(f"/v1/prompt_session/{second.pk}").json() == not_found("prompt_session", second.pk)
 
 
 @pytest.mark.parametrize("params", [{"ids": "x"}, {"project_id": "x"}, {"limit": "x"}, {"ending_before": "x"}])
 def test_list_with_malformed_parameters_answers_400(world, params):
     assert world.client("owner").get("/v1/prompt_session", params).status_code == 400
-
-
-def _list_queries(client: ApiClient, limit: int) -> tuple[int, int]:
-    client.get("/v1/prompt_session", {"limit": limit})
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/prompt_session", {"limit": limit})
-    return len(response.json()["objects"]), len(queries)
 
 
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_playgrounds():
@@ -148,12 +135,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_playgrounds():
         PlaygroundFactory(project=project, prompt_ids=[p.pk for p in prompts])
     member = add_member(org)
     grant(org, project, user=member, permission="read", restrict="prompt_session")
-    for user in (owner_of(org), add_member(org, None, "viewers"), member):
-        client = api_client_for(user, org)
-        one, thirty = _list_queries(client, 1), _list_queries(client, 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 8
+    assert_one_and_thirty_cost_the_same("/v1/prompt_session", org, (owner_of(org), add_member(org, None, "viewers"), member), at_most=8)
 
 
 def test_listed_prompt_ids_agree_with_each_playground_read_on_its_own(world, second):
@@ -424,24 +406,11 @@ def test_delete_of_a_missing_or_malformed_id(world):
 # Credentials
 
 
-def _every_endpoint(world) -> list[tuple[str, str, dict | None]]:
-    path = f"/v1/prompt_session/{world.playground.pk}"
-    return [
-        ("get", "/v1/prompt_session", None),
-        ("post", "/v1/prompt_session", _new_playground(world)),
-        ("get", path, None),
-        ("patch", path, {"name": "X"}),
-        ("delete", path, None),
-    ]
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401, refused=_assert_refused_without_writing)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401, refused=_assert_refused_without_writing)
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
+    calls = crud_calls("/v1/prompt_session", world.playground.pk, _new_playground(world))
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)
 
 
 # The services, called directly

@@ -7,8 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -20,11 +19,13 @@ from projects.services import configuration
 from projects.services.configuration import project_score_create, project_tag_create
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.access_helpers import row_counts as access_row_counts
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
+from tests.assertions import BAD_RENAMES, assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
+from tests.worlds import ActsAsCallers, callers_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ WRITERS = ["owner", "engineer", "group_grant", "nested_group", "object_grant"]
 
 
 @dataclass
-class World:
+class World(ActsAsCallers):
     """An organization with one caller of each kind, two projects with a tag and a score each, and a second
     organization with its own."""
 
@@ -48,10 +49,6 @@ class World:
     score: ProjectScore  # "accuracy", a slider in target
     editors: PermissionGroup  # holds read and update on all projects
     callers: dict[str, User]
-
-    def client(self, who: str) -> ApiClient:
-        org = self.other_org if who == "outsider" else self.org
-        return api_client_for(self.callers[who], org)
 
 
 @pytest.fixture
@@ -69,18 +66,7 @@ def world() -> World:
     grant_many(org, Node("org_project", org.pk), ("read", "update"), group=editors)
     inner = custom_group(org, name="Inner")
     nest(editors, inner)
-    object_grant = add_member(org)
-    grant_many(org, target, ("read", "update"), user=object_grant)
-    callers = {
-        "owner": owner_of(org),
-        "engineer": add_member(org, None, "engineers"),
-        "viewer": add_member(org, None, "viewers"),
-        "group_grant": add_member(org, None, editors),
-        "nested_group": add_member(org, None, inner),
-        "object_grant": object_grant,
-        "no_grant": add_member(org),
-        "outsider": owner_of(other_org),
-    }
+    callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
     return World(org, other_org, target, sibling, theirs, tag, score, editors, callers)
 
 
@@ -268,13 +254,6 @@ def test_list_with_malformed_parameters_answers_400(world, kind, params):
     assert error(response)["status"] == 400
 
 
-def _list_queries(client: ApiClient, path: str, limit: int) -> tuple[int, int]:
-    client.get(path, {"limit": limit})  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, {"limit": limit})
-    return len(response.json()["objects"]), len(queries)
-
-
 @pytest.mark.parametrize("kind", ["project_tag", "project_score"])
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_rows(kind):
     org = OrganizationFactory()
@@ -286,11 +265,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_rows(kind):
     for n in range(30):
         factory(project=projects[n % 3], created_by=owner_of(org))
     viewer = add_member(org, None, "viewers")
-    for client in (api_client_for(owner_of(org), org), api_client_for(viewer, org), api_client_for(granted, org)):
-        one, thirty = _list_queries(client, f"/v1/{kind}", 1), _list_queries(client, f"/v1/{kind}", 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 6
+    assert_one_and_thirty_cost_the_same(f"/v1/{kind}", org, (owner_of(org), viewer, granted), at_most=6)
 
 
 # Reading one
@@ -484,8 +459,7 @@ def test_tag_patch_leaves_out_fields_as_they_are(world):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": 3}, "name: Not a valid string."),
+        *BAD_RENAMES,
         ({"color": 3}, "color: Not a valid string."),
         ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
     ],
@@ -964,29 +938,16 @@ def test_callers_with_update_on_the_project_change_scores(world, who):
 # Credentials
 
 
-def _every_endpoint(world: World) -> list[tuple[str, str, dict | None]]:
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
     tag_body = {"project_id": str(world.target.pk), "name": "x"}
     score_body = {**tag_body, "score_type": "slider"}
-    endpoints = []
-    for kind, row, body in (("project_tag", world.tag, tag_body), ("project_score", world.score, score_body)):
-        endpoints += [
-            ("get", f"/v1/{kind}", None),
-            ("post", f"/v1/{kind}", body),
-            ("put", f"/v1/{kind}", body),
-            ("get", f"/v1/{kind}/{row.pk}", None),
-            ("patch", f"/v1/{kind}/{row.pk}", {"name": "y"}),
-            ("delete", f"/v1/{kind}/{row.pk}", None),
-        ]
-    return endpoints
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401, refused=_assert_refused_without_writing)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401, refused=_assert_refused_without_writing)
+    calls = [
+        *crud_calls("/v1/project_tag", world.tag.pk, tag_body, tag_body, {"name": "y"}),
+        *crud_calls("/v1/project_score", world.score.pk, score_body, score_body, {"name": "y"}),
+    ]
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)
 
 
 # Names unique per project under concurrency (PostgreSQL: real transactions, one connection per thread)

@@ -5,8 +5,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -15,11 +13,19 @@ from permissions.models import AclGrant, PermissionGroup
 from permissions.services.roles import system_role
 from projects.models import Experiment, Project
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest, row_counts
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
+from tests.assertions import (
+    BAD_NEW_NAMES,
+    BAD_RENAMES,
+    assert_every_call_refused_without_writing,
+    assert_refused_without_writing,
+    error,
+    not_found,
+)
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
-from tests.worlds import callers_of
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.worlds import ActsAsCallers, callers_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +34,7 @@ CRUD = ("create", "read", "update", "delete")
 
 
 @dataclass
-class World:
+class World(ActsAsCallers):
     """An organization with one caller of each kind, the project they act on, and a second organization."""
 
     org: Organization
@@ -37,10 +43,6 @@ class World:
     sibling: Project  # another project of the organization
     managers: PermissionGroup  # holds create, read, update and delete on all projects
     callers: dict[str, User]
-
-    def client(self, who: str) -> ApiClient:
-        org = self.other_org if who == "outsider" else self.org
-        return api_client_for(self.callers[who], org)
 
 
 @pytest.fixture
@@ -169,13 +171,6 @@ def test_list_with_malformed_parameters_answers_400(world, params):
     assert error(response)["status"] == 400
 
 
-def _list_queries(client: ApiClient, limit: int) -> tuple[int, int]:
-    client.get("/v1/project", {"limit": limit})  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/project", {"limit": limit})
-    return len(response.json()["objects"]), len(queries)
-
-
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_projects():
     org = OrganizationFactory()
     projects = [ProjectFactory(org=org) for _ in range(30)]
@@ -183,11 +178,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_projects():
     for project in projects:
         grant(org, project, user=granted, permission="read")
     viewer = add_member(org, None, "viewers")
-    for client in (api_client_for(owner_of(org), org), api_client_for(viewer, org), api_client_for(granted, org)):
-        one, thirty = _list_queries(client, 1), _list_queries(client, 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 6
+    assert_one_and_thirty_cost_the_same("/v1/project", org, (owner_of(org), viewer, granted), at_most=6)
 
 
 # Reading one
@@ -294,10 +285,7 @@ def test_post_with_the_name_of_a_project_the_caller_may_neither_read_nor_create_
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({}, "name: This field is required."),
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": "   "}, "name: This field may not be blank."),
-        ({"name": 5}, "name: Not a valid string."),
+        *BAD_NEW_NAMES,
         ({"name": "x" * 256}, "name: Ensure this field has no more than 255 characters."),
         ({"name": "X", "description": 5}, "description: Not a valid string."),
         ({"name": "X", "settings": {}}, "settings: Unknown field."),
@@ -478,8 +466,7 @@ def test_baseline_experiment_of_another_organization_or_deleted_is_answered_as_m
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": 3}, "name: Not a valid string."),
+        *BAD_RENAMES,
         ({"name": "Sibling"}, "already exists"),
         ({"description": ["x"]}, "description: Not a valid string."),
         ({"user_id": str(uuid.uuid4())}, "user_id: The creator of a project cannot be changed."),
@@ -571,20 +558,8 @@ def test_delete_of_a_project_of_another_organization_or_a_missing_id_is_not_foun
 # Credentials
 
 
-def _every_endpoint(project_id) -> list[tuple[str, str, dict | None]]:
-    return [
-        ("get", "/v1/project", None),
-        ("post", "/v1/project", {"name": "X"}),
-        ("get", f"/v1/project/{project_id}", None),
-        ("patch", f"/v1/project/{project_id}", {"name": "X"}),
-        ("delete", f"/v1/project/{project_id}", None),
-    ]
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world.target.pk), 401, refused=_assert_refused_without_writing)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world.target.pk), 401, refused=_assert_refused_without_writing)
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
+    calls = crud_calls("/v1/project", world.target.pk, {"name": "X"})
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)

@@ -5,8 +5,6 @@ import uuid
 from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import AclGrant, AuditEvent
@@ -15,29 +13,21 @@ from projects.services import prompts as prompt_services
 from projects.services.objects import project_delete
 from projects.services.prompts import prompt_create, prompt_update
 from tests.access_helpers import audit_actions, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for, revoked_key_client
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
+from tests.assertions import (
+    BAD_RENAMES,
+    assert_every_call_refused_without_writing,
+    assert_refused_without_writing,
+    error,
+    listed_ids,
+    not_found,
+)
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.factories_prompts import CHAT_PROMPT, FunctionFactory, PromptFactory, build_world, grant_only
+from tests.factories_prompts import CHAT_PROMPT, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
 
 pytestmark = pytest.mark.django_db
-
-PROMPT_FIELDS = {
-    "id",
-    "_xact_id",
-    "project_id",
-    "log_id",
-    "org_id",
-    "name",
-    "slug",
-    "description",
-    "created",
-    "prompt_data",
-    "tags",
-    "metadata",
-    "function_type",
-}
 
 COMPLETION = {"prompt": {"type": "completion", "content": "Say {{x}}"}, "options": {"model": "gpt-4o-mini"}}
 
@@ -45,11 +35,6 @@ COMPLETION = {"prompt": {"type": "completion", "content": "Say {{x}}"}, "options
 @pytest.fixture
 def world():
     return build_world()
-
-
-def _ids(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {p["id"] for p in response.json()["objects"]}
 
 
 def _new_prompt(world, **fields) -> dict:
@@ -119,15 +104,15 @@ def test_published_schema_describes_prompt_as_the_endpoints_answer_it(world):
 )
 def test_list_shows_exactly_the_prompts_the_caller_may_read(world, who, visible):
     expected = {str(getattr(world, name).pk) for name in visible}
-    assert _ids(world.client(who).get("/v1/prompt")) == expected
+    assert listed_ids(world.client(who).get("/v1/prompt")) == expected
 
 
 def test_list_of_a_principal_of_another_organization_shows_only_its_own_prompts(world):
-    assert _ids(world.client("outsider").get("/v1/prompt")) == {str(world.theirs.pk)}
+    assert listed_ids(world.client("outsider").get("/v1/prompt")) == {str(world.theirs.pk)}
 
 
 def test_list_leaves_out_functions_that_are_not_prompts(world):
-    listed = _ids(world.client("owner").get("/v1/prompt", {"project_id": str(world.project.pk)}))
+    listed = listed_ids(world.client("owner").get("/v1/prompt", {"project_id": str(world.project.pk)}))
     assert str(world.function.pk) not in listed
     assert str(world.target.pk) in listed
 
@@ -148,26 +133,26 @@ def test_list_is_newest_first_and_pages_with_a_cursor(world):
 def test_list_filters_by_slug_name_project_and_ids(world):
     client = world.client("owner")
     target, elsewhere = str(world.target.pk), str(world.elsewhere.pk)
-    assert _ids(client.get("/v1/prompt", {"slug": "reply-drafter"})) == {target}
-    assert _ids(client.get("/v1/prompt", {"prompt_name": "Query rewriter"})) == {elsewhere}
-    assert _ids(client.get("/v1/prompt", {"project_id": str(world.other_project.pk)})) == {elsewhere}
-    assert _ids(client.get("/v1/prompt", {"project_name": "Support bot"})) == {target}
-    assert _ids(client.get("/v1/prompt", {"project_name": "Search", "slug": "reply-drafter"})) == set()
-    assert _ids(client.client.get("/v1/prompt", {"ids": [target, elsewhere]})) == {target, elsewhere}
-    assert _ids(client.get("/v1/prompt", {"ids": f"{target},{elsewhere}"})) == {target, elsewhere}
-    assert _ids(client.get("/v1/prompt", {"org_name": world.org.name})) == {target, elsewhere}
+    assert listed_ids(client.get("/v1/prompt", {"slug": "reply-drafter"})) == {target}
+    assert listed_ids(client.get("/v1/prompt", {"prompt_name": "Query rewriter"})) == {elsewhere}
+    assert listed_ids(client.get("/v1/prompt", {"project_id": str(world.other_project.pk)})) == {elsewhere}
+    assert listed_ids(client.get("/v1/prompt", {"project_name": "Support bot"})) == {target}
+    assert listed_ids(client.get("/v1/prompt", {"project_name": "Search", "slug": "reply-drafter"})) == set()
+    assert listed_ids(client.client.get("/v1/prompt", {"ids": [target, elsewhere]})) == {target, elsewhere}
+    assert listed_ids(client.get("/v1/prompt", {"ids": f"{target},{elsewhere}"})) == {target, elsewhere}
+    assert listed_ids(client.get("/v1/prompt", {"org_name": world.org.name})) == {target, elsewhere}
 
 
 def test_list_by_ids_does_not_reveal_prompts_the_caller_cannot_read(world):
     response = world.client("object_grant").client.get("/v1/prompt", {"ids": [str(world.target.pk), str(world.elsewhere.pk)]})
-    assert _ids(response) == {str(world.target.pk)}
+    assert listed_ids(response) == {str(world.target.pk)}
 
 
 def test_deleted_prompts_and_prompts_of_deleted_projects_leave_the_list_and_answer_404(world):
     client = world.client("owner")
     assert client.delete(f"/v1/prompt/{world.target.pk}").status_code == 200
     project_delete(actor=owner_of(world.org), project=world.other_project)
-    assert _ids(client.get("/v1/prompt")) == set()
+    assert listed_ids(client.get("/v1/prompt")) == set()
     for prompt in (world.target, world.elsewhere):
         assert client.get(f"/v1/prompt/{prompt.pk}").json() == not_found("prompt", prompt.pk)
     assert Prompt.objects.filter(pk__in=[world.target.pk, world.elsewhere.pk]).count() == 2  # kept, soft deleted
@@ -197,14 +182,6 @@ def test_list_with_org_name_of_another_organization_is_refused(world):
     assert world.client("owner").get("/v1/prompt", {"org_name": world.other_org.name}).status_code == 400
 
 
-def _list_queries(client: ApiClient, params: dict) -> tuple[int, int]:
-    client.get("/v1/prompt", params)  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/prompt", params)
-    assert response.status_code == 200
-    return len(response.json()["objects"]), len(queries)
-
-
 @pytest.mark.parametrize("versioned", [False, True], ids=["current", "at-version"])
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_prompts(versioned):
     org = OrganizationFactory()
@@ -215,12 +192,7 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_prompts(versio
     version = {"version": str(max(Prompt.objects.values_list("xact_id", flat=True)))} if versioned else {}
     editor, viewer = add_member(org), add_member(org, None, "viewers")
     grant(org, project, user=editor, permission="read", restrict="prompt")
-    for user in (owner_of(org), viewer, editor):
-        client = api_client_for(user, org)
-        one, thirty = _list_queries(client, {"limit": 1, **version}), _list_queries(client, {"limit": 30, **version})
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 8
+    assert_one_and_thirty_cost_the_same("/v1/prompt", org, (owner_of(org), viewer, editor), at_most=8, **version)
 
 
 # Reading one
@@ -332,21 +304,21 @@ def test_list_at_a_version_matches_slug_and_name_as_they_were(world):
     client = world.client("owner")
     version = str(world.target.xact_id)
     client.patch(f"/v1/prompt/{world.target.pk}", {"name": "Renamed", "slug": "renamed"})
-    assert _ids(client.get("/v1/prompt", {"slug": "reply-drafter", "version": version})) == {str(world.target.pk)}
-    assert _ids(client.get("/v1/prompt", {"prompt_name": "Reply drafter", "version": version})) == {str(world.target.pk)}
-    assert _ids(client.get("/v1/prompt", {"slug": "renamed", "version": version})) == set()
-    assert _ids(client.get("/v1/prompt", {"slug": "renamed"})) == {str(world.target.pk)}
+    assert listed_ids(client.get("/v1/prompt", {"slug": "reply-drafter", "version": version})) == {str(world.target.pk)}
+    assert listed_ids(client.get("/v1/prompt", {"prompt_name": "Reply drafter", "version": version})) == {str(world.target.pk)}
+    assert listed_ids(client.get("/v1/prompt", {"slug": "renamed", "version": version})) == set()
+    assert listed_ids(client.get("/v1/prompt", {"slug": "renamed"})) == {str(world.target.pk)}
 
 
 def test_list_at_a_version_is_restricted_like_the_list(world):
     version = str(max(Prompt.objects.values_list("xact_id", flat=True)))
-    assert _ids(world.client("object_grant").get("/v1/prompt", {"version": version})) == {str(world.target.pk)}
-    assert _ids(world.client("no_grant").get("/v1/prompt", {"version": version})) == set()
+    assert listed_ids(world.client("object_grant").get("/v1/prompt", {"version": version})) == {str(world.target.pk)}
+    assert listed_ids(world.client("no_grant").get("/v1/prompt", {"version": version})) == set()
 
 
 def test_list_at_an_unknown_version_is_empty(world):
     unknown = str(max(Prompt.objects.values_list("xact_id", flat=True)) + 10_000)
-    assert _ids(world.client("owner").get("/v1/prompt", {"version": unknown})) == set()
+    assert listed_ids(world.client("owner").get("/v1/prompt", {"version": unknown})) == set()
 
 
 def test_a_change_that_changes_nothing_keeps_no_version_and_writes_no_event(world):
@@ -382,7 +354,7 @@ def test_callers_who_may_create_prompts_create_one(world, who):
 def test_creator_can_read_what_it_created_in_the_same_list(world):
     client = world.client("group_grant")
     created = client.post("/v1/prompt", _new_prompt(world)).json()
-    assert created["id"] in _ids(client.get("/v1/prompt"))
+    assert created["id"] in listed_ids(client.get("/v1/prompt"))
 
 
 @pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("object_grant", 404), ("no_grant", 404), ("outsider", 404)])
@@ -618,8 +590,7 @@ def test_object_grant_on_one_prompt_cannot_update_another(world):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": ""}, "name: This field may not be blank."),
-        ({"name": 3}, "name: Not a valid string."),
+        *BAD_RENAMES,
         ({"slug": "exact-scorer"}, "already exists"),
         ({"slug": "UPPER"}, "slug must be lowercase"),
         ({"tags": "x"}, "tags: Expected a list of items"),
@@ -675,25 +646,11 @@ def test_delete_of_a_missing_or_malformed_id(world):
 # Credentials
 
 
-def _every_endpoint(world) -> list[tuple[str, str, dict | None]]:
-    path = f"/v1/prompt/{world.target.pk}"
-    return [
-        ("get", "/v1/prompt", None),
-        ("post", "/v1/prompt", _new_prompt(world)),
-        ("put", "/v1/prompt", _new_prompt(world, slug="reply-drafter")),
-        ("get", path, None),
-        ("patch", path, {"name": "X"}),
-        ("delete", path, None),
-    ]
-
-
-def test_every_endpoint_without_a_credential_answers_401_and_writes_nothing(world):
-    assert_every_call_refused_without_writing(ApiClient(), _every_endpoint(world), 401, refused=_assert_refused_without_writing)
-
-
-def test_every_endpoint_with_a_revoked_token_answers_401_and_writes_nothing(world):
-    client = revoked_key_client(world.callers["owner"], world.org)
-    assert_every_call_refused_without_writing(client, _every_endpoint(world), 401, refused=_assert_refused_without_writing)
+@pytest.mark.parametrize("credential", DEAD_CREDENTIALS)
+def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
+    calls = crud_calls("/v1/prompt", world.target.pk, _new_prompt(world), _new_prompt(world, slug="reply-drafter"))
+    client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
+    assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)
 
 
 # The services, called directly: the second line of defence

@@ -4,8 +4,6 @@ query counts. What it shares with ``/v1/group`` is tested for both in ``test_org
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from permissions.models import AclGrant, Role, RoleNesting, RolePermission
 from permissions.services.roles import role_state, system_role
@@ -13,6 +11,7 @@ from tests.access_helpers import audit_actions, custom_role, grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
+from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -119,24 +118,13 @@ def test_list_with_malformed_parameters_answers_400(world, params):
     assert world.client("owner").get("/v1/role", params).status_code == 400
 
 
-def _list_queries(client: ApiClient, limit: int) -> tuple[int, int]:
-    client.get("/v1/role", {"limit": limit})  # warm the connection and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/v1/role", {"limit": limit})
-    return len(response.json()["objects"]), len(queries)
-
-
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_roles():
     org = OrganizationFactory()
     previous = system_role("viewer")
     for n in range(30):
         previous = custom_role(org, f"Role {n}", pairs=[("read", ""), ("update", "dataset")], member_roles=[previous])
     viewer = add_member(org, None, "viewers")
-    for client in (api_client_for(owner_of(org), org), api_client_for(viewer, org)):
-        one, thirty = _list_queries(client, 1), _list_queries(client, 30)
-        assert (one[0], thirty[0]) == (1, 30)
-        assert one[1] == thirty[1]
-        assert thirty[1] <= 8
+    assert_one_and_thirty_cost_the_same("/v1/role", org, (owner_of(org), viewer), at_most=8)
 
 
 def test_list_pairs_and_member_roles_agree_with_the_service_read_of_each_role(world):

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import OrganizationFactory, owner_of
+
+PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -63,9 +66,36 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def log_in(page, email: str, password: str) -> None:
+def with_password(user):
+    """`user`, able to log in with PASSWORD."""
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture
+def org_with_owner():
+    """Acme and its owner, who logs in with PASSWORD."""
+    org = OrganizationFactory(name="Acme")
+    return org, with_password(owner_of(org))
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/app/**")
+
+
+def open_settings(page, section: str | None = None) -> None:
+    """Follow the app's Settings link, then `section`'s link in the settings navigation."""
+    page.get_by_role("link", name="Settings").click()
+    if section:
+        page.get_by_role("navigation", name="Settings").get_by_role("link", name=section).click()
+
+
+def open_dialog(page, button: str, dialog: str | None = None):
+    """Press `button` and return the dialog it opens (named `dialog`, or as the button)."""
+    page.get_by_role("button", name=button).click()
+    return page.get_by_role("dialog", name=dialog or button)

@@ -8,32 +8,19 @@ from playwright.sync_api import expect
 
 from accounts.models import ApiKey, Membership, User
 from permissions.services.groups import member_user_ids
-from tests.browser.conftest import log_in, screenshot
-from tests.factories import OrganizationFactory, builtin_group, owner_of
+from tests.browser.conftest import PASSWORD, log_in, open_dialog, open_settings, screenshot
+from tests.factories import builtin_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def org_with_owner():
-    org = OrganizationFactory(name="Acme")
-    owner = owner_of(org)
-    owner.set_password(PASSWORD)
-    owner.save(update_fields=["password"])
-    return org, owner
 
 
 def test_a_service_token_is_shown_once(page, org_with_owner):
     org, owner = org_with_owner
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    log_in(page, owner.email, PASSWORD)
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Service accounts").click()
+    log_in(page, owner.email)
+    open_settings(page, "Service accounts")
 
-    page.get_by_role("button", name="Create service account").click()
-    dialog = page.get_by_role("dialog", name="Create service account")
+    dialog = open_dialog(page, "Create service account")
     dialog.get_by_label("Name").fill("ci-bot")
     dialog.get_by_label("Engineers").check()
     dialog.get_by_role("button", name="Create").click()
@@ -42,8 +29,7 @@ def test_a_service_token_is_shown_once(page, org_with_owner):
     assert account.pk in member_user_ids(builtin_group(org, "engineers"))
     account_path = f"/app/{org.name}/settings/service-accounts/{account.pk}/"
 
-    page.get_by_role("button", name="Create token").click()
-    dialog = page.get_by_role("dialog", name="Create service token")
+    dialog = open_dialog(page, "Create token", "Create service token")
     dialog.get_by_label("Name").fill("deploy")
     dialog.get_by_role("button", name="Create").click()
 
@@ -82,10 +68,9 @@ def test_a_service_token_is_shown_once(page, org_with_owner):
 
 def test_an_api_key_is_created_shown_once_and_deleted(page, org_with_owner):
     org, owner = org_with_owner
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(f"/app/{org.name}/settings/api-keys/")
-    page.get_by_role("button", name="Create API key").click()
-    dialog = page.get_by_role("dialog", name="Create API key")
+    dialog = open_dialog(page, "Create API key")
     dialog.get_by_label("Name").fill("laptop")
     dialog.get_by_role("button", name="Create").click()
     raw = page.get_by_label("API key").input_value()
@@ -104,10 +89,9 @@ def test_an_api_key_is_created_shown_once_and_deleted(page, org_with_owner):
 
 def test_an_invited_person_follows_the_emailed_link_and_joins(page, browser, live_server, org_with_owner, mailoutbox):
     org, owner = org_with_owner
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(f"/app/{org.name}/settings/members/")
-    page.get_by_role("button", name="Invite").click()
-    dialog = page.get_by_role("dialog", name="Invite members")
+    dialog = open_dialog(page, "Invite", "Invite members")
     dialog.get_by_label("Emails").fill("ada@example.com")
     dialog.get_by_label("Permission group").select_option(label="Engineers")
     dialog.get_by_role("button", name="Invite").click()

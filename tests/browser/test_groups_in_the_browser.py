@@ -7,21 +7,10 @@ from permissions.engine import can
 from permissions.models import PermissionGroup
 from permissions.services.groups import member_user_ids
 from tests.access_helpers import custom_group
-from tests.browser.conftest import log_in, screenshot
-from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.browser.conftest import log_in, open_dialog, open_settings, screenshot
+from tests.factories import ProjectFactory, add_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def org_with_owner():
-    org = OrganizationFactory(name="Acme")
-    owner = owner_of(org)
-    owner.set_password(PASSWORD)
-    owner.save(update_fields=["password"])
-    return org, owner
 
 
 def test_permission_groups_workflow_from_creating_a_group_to_a_member_gaining_what_it_grants(page, org_with_owner):
@@ -30,20 +19,17 @@ def test_permission_groups_workflow_from_creating_a_group_to_a_member_gaining_wh
     member = add_member(org)  # a member in no group: reads no project
     assert not can(member, "read", project)
 
-    log_in(page, owner.email, PASSWORD)
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Permission groups").click()
+    log_in(page, owner.email)
+    open_settings(page, "Permission groups")
 
-    page.get_by_role("button", name="Create permission group").click()
-    dialog = page.get_by_role("dialog", name="Create permission group")
+    dialog = open_dialog(page, "Create permission group")
     dialog.get_by_label("Name").fill("Reviewers")
     dialog.get_by_label("Description").fill("Read every project")
     dialog.get_by_role("button", name="Create").click()
     page.get_by_text("Created the permission group Reviewers.").wait_for()
     group = PermissionGroup.objects.get(org=org, name="Reviewers")
 
-    page.get_by_role("button", name="Permissions of Reviewers").click()
-    dialog = page.get_by_role("dialog", name="Permissions of Reviewers")
+    dialog = open_dialog(page, "Permissions of Reviewers")
     all_projects = dialog.get_by_role("group", name="All projects")
     all_projects.get_by_label("Read", exact=True).check()
     expect(dialog.get_by_text("can grant themselves anything").first).to_be_visible()
@@ -52,8 +38,7 @@ def test_permission_groups_workflow_from_creating_a_group_to_a_member_gaining_wh
     page.get_by_text("Saved the permissions of Reviewers.").wait_for()
     assert not can(member, "read", project)  # the group grants it, but the member is not in it yet
 
-    page.get_by_role("button", name="Edit Reviewers").click()
-    dialog = page.get_by_role("dialog", name="Edit Reviewers")
+    dialog = open_dialog(page, "Edit Reviewers")
     dialog.get_by_role("group", name="People").get_by_label(member.email).check()
     dialog.get_by_role("button", name="Save").click()
     page.get_by_text("Saved the group Reviewers.").wait_for()
@@ -71,10 +56,9 @@ def test_group_access_dialog_gives_a_member_the_right_to_edit_the_group(page, or
     group = custom_group(org, name="Annotators")
     assert not can(editor, "update", group)
 
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(f"/app/{org.name}/settings/groups/")
-    page.get_by_role("button", name="Group access to Annotators").click()
-    dialog = page.get_by_role("dialog", name="Access to Annotators")
+    dialog = open_dialog(page, "Group access to Annotators", "Access to Annotators")
     dialog.get_by_label("Add a group, member or service account").select_option(value=f"u{editor.pk.hex}")
     dialog.get_by_role("group", name="Add access").get_by_label("Update", exact=True).check()
     screenshot(page, "settings-permission-groups-access-dialog")
@@ -82,8 +66,7 @@ def test_group_access_dialog_gives_a_member_the_right_to_edit_the_group(page, or
     page.get_by_text("Saved who has access to Annotators.").wait_for()
     assert can(editor, "update", group)
 
-    page.get_by_role("button", name="Group access to Annotators").click()
-    dialog = page.get_by_role("dialog", name="Access to Annotators")
+    dialog = open_dialog(page, "Group access to Annotators", "Access to Annotators")
     assert dialog.get_by_role("group", name=editor.email).get_by_label("Update", exact=True).is_checked()
     screenshot(page, "settings-permission-groups-access-dialog-saved")
 
@@ -93,7 +76,7 @@ def test_the_pages_work_without_javascript(browser, live_server, org_with_owner)
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, owner.email, PASSWORD)
+        log_in(page, owner.email)
         page.goto(f"/app/{org.name}/settings/groups/")
         page.get_by_role("button", name="Create permission group").click()
         page.get_by_role("heading", name="Create permission group").wait_for()

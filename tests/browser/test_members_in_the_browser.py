@@ -5,29 +5,17 @@ from playwright.sync_api import expect
 
 from accounts.models import Invitation
 from permissions.services.groups import member_user_ids
-from tests.browser.conftest import log_in, screenshot
-from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
+from tests.browser.conftest import log_in, open_dialog, open_settings, screenshot
+from tests.factories import add_member, builtin_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def org_with_owner():
-    org = OrganizationFactory(name="Acme")
-    owner = owner_of(org)
-    owner.set_password(PASSWORD)
-    owner.save(update_fields=["password"])
-    return org, owner
 
 
 def test_an_owner_invites_people_through_the_invite_dialog(page, org_with_owner):
     org, owner = org_with_owner
-    log_in(page, owner.email, PASSWORD)
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("button", name="Invite").click()
-    dialog = page.get_by_role("dialog", name="Invite members")
+    log_in(page, owner.email)
+    open_settings(page)
+    dialog = open_dialog(page, "Invite", "Invite members")
     dialog.get_by_label("Emails").fill("ada@example.com\ngrace@example.com")
     dialog.get_by_label("Permission group").select_option(label="Engineers")
     dialog.get_by_role("button", name="Invite").click()
@@ -40,7 +28,7 @@ def test_an_owner_invites_people_through_the_invite_dialog(page, org_with_owner)
 def test_an_owner_moves_a_member_into_engineers(page, org_with_owner):
     org, owner = org_with_owner
     viewer = add_member(org, None, "viewers")
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(f"/app/{org.name}/settings/members/")
     row = page.locator(f'tr[data-member="{viewer.email}"]')
     row.get_by_role("button", name="Groups").click()

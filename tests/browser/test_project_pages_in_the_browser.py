@@ -9,19 +9,11 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import EventFeedback, ProjectScore
 from tests.access_helpers import custom_group
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, with_password
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def with_password(user):
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    return user
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def world():
 
 def test_an_owner_grants_a_member_read_on_one_experiment_and_the_member_sees_it(page, world):
     org, project, experiment, member = world["org"], world["project"], world["experiment"], world["member"]
-    log_in(page, world["owner"].email, PASSWORD)
+    log_in(page, world["owner"].email)
     page.goto(f"/app/{org.name}/")
     page.get_by_role("link", name="support-bot").click()
     page.get_by_role("table", name="Experiments").wait_for()
@@ -85,7 +77,7 @@ def test_an_owner_grants_a_member_read_on_one_experiment_and_the_member_sees_it(
     assert can(member, "read", experiment)
 
     page.context.clear_cookies()
-    log_in(page, member.email, PASSWORD)
+    log_in(page, member.email)
     page.goto(f"/app/{org.name}/p/{project.pk}/")
     table = page.get_by_role("table", name="Experiments")
     expect(table.get_by_role("link", name="baseline")).to_be_visible()
@@ -94,7 +86,7 @@ def test_an_owner_grants_a_member_read_on_one_experiment_and_the_member_sees_it(
 
 def test_an_owner_sets_a_human_review_score_on_a_row(page, world):
     org, experiment = world["org"], world["experiment"]
-    log_in(page, world["owner"].email, PASSWORD)
+    log_in(page, world["owner"].email)
     page.goto(f"/app/{org.name}/p/{experiment.project_id}/experiments/{experiment.pk}/")
     page.locator('tr[data-row="q2"]').get_by_role("button", name="Review").click()
     dialog = page.get_by_role("dialog", name="Human review")
@@ -114,7 +106,7 @@ def test_an_owner_sets_a_human_review_score_on_a_row(page, world):
 
 def test_check_access_explains_a_members_access(page, world):
     org, experiment, member = world["org"], world["experiment"], world["member"]
-    log_in(page, world["owner"].email, PASSWORD)
+    log_in(page, world["owner"].email)
     page.goto(f"/app/{org.name}/")
     page.get_by_role("link", name="Check access").click()
     page.get_by_label("Person, service account or group").select_option(label=f"{member.full_name} (Member)")

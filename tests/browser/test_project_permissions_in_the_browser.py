@@ -9,21 +9,17 @@ from accounts.services.credentials import api_key_create
 from permissions.boxes import PROJECT_BOXES, Subject, ticked_boxes
 from permissions.engine import can
 from projects.models import ProjectScore, ProjectTag
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_dialog, screenshot, with_password
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
 def world():
     org = OrganizationFactory(name="Acme")
-    owner = owner_of(org)
-    owner.set_password(PASSWORD)
-    owner.save(update_fields=["password"])
+    owner = with_password(owner_of(org))
     project = ProjectFactory(org=org, name="Support bot")
     member = add_member(org, UserFactory(email="ada.lovelace@example.com", given_name="Ada", family_name="Lovelace"))
     experiment = ExperimentFactory(project=project, name="baseline-gpt")
@@ -49,7 +45,7 @@ def test_an_owner_gives_a_member_experiments_read_through_the_project_permission
     ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
     ProjectScoreFactory(project=project, name="Helpfulness")
 
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(configuration_path(org, project))
     page.get_by_role("heading", name="Permissions").wait_for()
     screenshot(page, "project-configuration")
@@ -80,7 +76,7 @@ def test_the_search_works_as_a_plain_form_without_javascript(browser, live_serve
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, owner.email, PASSWORD)
+        log_in(page, owner.email)
         page.goto(configuration_path(org, project))
         page.get_by_label("Find groups, members and service accounts").fill("ada")
         page.get_by_role("button", name="Search").click()
@@ -96,19 +92,17 @@ def test_the_search_works_as_a_plain_form_without_javascript(browser, live_serve
 
 def test_an_owner_creates_a_tag_and_a_categorical_score_through_their_dialogs(page, world):
     org, owner, project, _, _ = world
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(configuration_path(org, project))
 
-    page.get_by_role("button", name="Create tag").click()
-    dialog = page.get_by_role("dialog", name="Create tag")
+    dialog = open_dialog(page, "Create tag")
     dialog.get_by_label("Name").fill("needs-follow-up")
     dialog.get_by_label("Color").fill("teal")
     dialog.get_by_role("button", name="Save").click()
     page.get_by_text("Created the tag needs-follow-up.").wait_for()
     assert ProjectTag.objects.get(project=project).color == "teal"
 
-    page.get_by_role("button", name="Create human review score").click()
-    dialog = page.get_by_role("dialog", name="Create human review score")
+    dialog = open_dialog(page, "Create human review score")
     dialog.get_by_label("Name", exact=True).fill("Tone")
     dialog.get_by_label("Score type").select_option(label="Categorical")
     dialog.get_by_label("Category 1 name").fill("friendly")
@@ -125,8 +119,7 @@ def test_an_owner_creates_a_tag_and_a_categorical_score_through_their_dialogs(pa
     tone = ProjectScore.objects.get(project=project, name="Tone")
     assert tone.categories == [{"name": "friendly", "value": 1.0}, {"name": "curt", "value": 0.0}]
 
-    page.get_by_role("button", name="Create rule").click()
-    dialog = page.get_by_role("dialog", name="Create online scoring rule")
+    dialog = open_dialog(page, "Create rule", "Create online scoring rule")
     dialog.get_by_label("Name", exact=True).fill("Exact answers")
     dialog.get_by_label("Scorers").select_option(["global:ExactMatch", "global:Levenshtein"])
     dialog.get_by_label("Sampling rate (%)").fill("5")
@@ -145,10 +138,9 @@ def test_the_configuration_page_fits_a_phone(page, world):
     ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
     ProjectScoreFactory(project=project, name="Quality", score_type="categorical", categories=[{"name": "good", "value": 1}])
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, owner.email, PASSWORD)
+    log_in(page, owner.email)
     page.goto(f"{configuration_path(org, project)}?principal=user:{member.pk}#permissions")
-    page.get_by_role("button", name="Edit permissions of Ada Lovelace").click()
-    dialog = page.get_by_role("dialog", name="Permissions of Ada Lovelace")
+    dialog = open_dialog(page, "Edit permissions of Ada Lovelace", "Permissions of Ada Lovelace")
     expect(dialog.get_by_label("Playgrounds: Manage access")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     grid = dialog.locator(".box-grid-wrap")

@@ -17,25 +17,8 @@ from permissions.services.grants import acl_grant
 from permissions.services.groups import group_delete, group_update
 from permissions.types import ALL_PERMISSIONS
 from projects.services import object_create, project_create, project_delete, project_update
-from tests.access_helpers import (
-    ACL_PERMISSIONS,
-    custom_group,
-    grant,
-    grant_many,
-    spec_for,
-)
-from tests.factories import (
-    DatasetFactory,
-    ExperimentFactory,
-    OrganizationFactory,
-    ProjectFactory,
-    PromptFactory,
-    PromptSessionFactory,
-    ServiceAccountFactory,
-    add_member,
-    builtin_group,
-    owner_of,
-)
+from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, spec_for
+from tests.factories import OrganizationFactory, ServiceAccountFactory, add_member, builtin_group, owner_of, two_projects
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +28,9 @@ def w():
     org = OrganizationFactory()
     # Without creator grants, whatever the member creates gives it nothing beyond the box under test.
     org = organization_update(actor=owner_of(org), org=org, create_direct_ownership_grants=False)
-    p, q = ProjectFactory(org=org, name="P"), ProjectFactory(org=org, name="Q")
     user = add_member(org)
     return SimpleNamespace(
-        org=org,
-        p=p,
-        q=q,
-        e=ExperimentFactory(project=p),
-        d=DatasetFactory(project=p),
-        prompt=PromptFactory(project=p),
-        session=PromptSessionFactory(project=p),
-        qe=ExperimentFactory(project=q),
+        **vars(two_projects(org)),
         user=user,
         group=custom_group(org, user, name="Box holders"),
         other=add_member(org),

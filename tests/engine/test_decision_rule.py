@@ -33,17 +33,14 @@ from tests.access_helpers import (
     spec_for,
 )
 from tests.factories import (
-    DatasetFactory,
     ExperimentFactory,
     OrganizationFactory,
-    ProjectFactory,
-    PromptFactory,
-    PromptSessionFactory,
     ServiceAccountFactory,
     UserFactory,
     add_member,
     builtin_group,
     owner_of,
+    two_projects,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,21 +49,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     """One organization: projects P and Q, objects in P, an experiment in Q, and a member with no grants."""
-    org = OrganizationFactory()
-    p = ProjectFactory(org=org, name="P")
-    q = ProjectFactory(org=org, name="Q")
+    places = two_projects(OrganizationFactory())
     return SimpleNamespace(
-        org=org,
-        p=p,
-        q=q,
-        e=ExperimentFactory(project=p, name="E"),
-        e2=ExperimentFactory(project=p, name="E2"),
-        d=DatasetFactory(project=p, name="D"),
-        prompt=PromptFactory(project=p, name="prompt"),
-        session=PromptSessionFactory(project=p, name="playground"),
-        qe=ExperimentFactory(project=q, name="QE"),
-        role=custom_role(org, "custom"),
-        user=add_member(org),
+        **vars(places),
+        e2=ExperimentFactory(project=places.p, name="E2"),
+        role=custom_role(places.org, "custom"),
+        user=add_member(places.org),
     )
 
 

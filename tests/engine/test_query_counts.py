@@ -23,12 +23,11 @@ from permissions.services.roles import role_create, system_role
 from permissions.types import ALL_PERMISSIONS
 from projects.models import Experiment
 from tests.factories import (
+    OBJECT_FACTORIES,
     DatasetFactory,
     ExperimentFactory,
     OrganizationFactory,
     ProjectFactory,
-    PromptFactory,
-    PromptSessionFactory,
     UserFactory,
     add_member,
     owner_of,
@@ -262,9 +261,7 @@ def test_a_group_grant_revoked_by_the_service_is_seen_by_the_next_check_in_the_s
 
 
 def test_has_perm_agrees_with_can_for_concrete_and_virtual_types(org, owner, member, project, experiment):
-    dataset = DatasetFactory(project=project)
-    prompt = PromptFactory(project=project)
-    playground = PromptSessionFactory(project=project)
+    dataset, prompt, playground = (OBJECT_FACTORIES[kind](project=project) for kind in ("dataset", "prompt", "prompt_session"))
     other_experiment = ExperimentFactory(project=ProjectFactory(org=org))
     group = group_create(actor=owner, org=org, name="support", member_users=[member.pk])
     grant(owner, experiment, user_id=member.pk, permission="read")

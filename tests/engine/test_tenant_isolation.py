@@ -30,12 +30,16 @@ def assert_no_access_anywhere(person, project) -> None:
         assert not explain(person, "read", project).allowed
 
 
+def nest_a_group_of_into_readers_of(group_org, person, readers_org) -> None:
+    """Nest a group of `group_org` holding `person` into a group of `readers_org` that reads all its projects."""
+    readers = custom_group(readers_org, name="Readers")
+    grant(readers_org, Node("org_project", readers_org.pk), group=readers, permission="read")
+    GroupNesting.objects.create(group=readers, member_group=custom_group(group_org, person, name="Mine"))
+
+
 def test_a_group_of_another_organization_nested_into_a_granted_group_gives_nothing(two_orgs):
     org_a, org_b, person, project = two_orgs
-    granted_in_a = custom_group(org_a, name="Readers")
-    grant(org_a, Node("org_project", org_a.pk), group=granted_in_a, permission="read")
-    mine_in_b = custom_group(org_b, person, name="Mine")
-    GroupNesting.objects.create(group=granted_in_a, member_group=mine_in_b)
+    nest_a_group_of_into_readers_of(org_b, person, org_a)
     assert_no_access_anywhere(person, project)
 
 
@@ -50,10 +54,7 @@ def test_a_role_of_another_organization_nested_into_a_granted_role_gives_nothing
 
 def test_the_same_nesting_inside_one_organization_does_give_access(two_orgs):
     org_a, _org_b, person, project = two_orgs
-    granted = custom_group(org_a, name="Readers")
-    grant(org_a, Node("org_project", org_a.pk), group=granted, permission="read")
-    mine = custom_group(org_a, person, name="Mine")
-    GroupNesting.objects.create(group=granted, member_group=mine)
+    nest_a_group_of_into_readers_of(org_a, person, org_a)
     with access_cache_scope():
         assert can(person, "read", project)
         assert project in restrict(Project.objects.all(), person)

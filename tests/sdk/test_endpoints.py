@@ -26,16 +26,6 @@ LOGIN = "/api/apikey/login"
 
 
 @pytest.fixture
-def org():
-    return OrganizationFactory(name="Acme")
-
-
-@pytest.fixture
-def owner(org):
-    return owner_of(org)
-
-
-@pytest.fixture
 def project(org):
     return ProjectFactory(org=org, name="Chatbot")
 

@@ -34,30 +34,9 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.race_helpers import run_racing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("overflow_dir")]
 
 UPLOAD_PREFIX = "http://testserver/logs3/overflow/upload/"
-
-
-@pytest.fixture(autouse=True)
-def overflow_dir(settings, tmp_path) -> Path:
-    """The logs3_overflow storage, in this test's own folder."""
-    folder = tmp_path / "overflow"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "logs3_overflow": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}},
-    }
-    return folder
-
-
-@pytest.fixture
-def org():
-    return OrganizationFactory()
-
-
-@pytest.fixture
-def owner(org):
-    return owner_of(org)
 
 
 def payload(rows: int = 3, filler: str = "x") -> bytes:
@@ -162,23 +141,25 @@ def test_an_unknown_token_is_answered_exactly_like_a_used_one(org, owner):
     assert (unknown.status_code, unknown.json()) == (used.status_code, used.json()) == (404, used.json())
 
 
+def assert_put_refused_storing_nothing(body: dict, data: bytes, status: int, folder) -> None:
+    """A PUT of `data` to the signed URL of `body` (the answer to the request for one) answers `status`, and
+    neither the upload row nor the storage holds anything."""
+    assert put(body["signedUrl"], data).status_code == status
+    assert OverflowUpload.objects.get(key=body["key"]).uploaded_at is None
+    assert stored_files(folder) == []
+
+
 def test_an_expired_url_is_refused_and_nothing_is_stored(org, owner, overflow_dir):
     data = payload()
     body = ask(api_client_for(owner, org), len(data)).json()
     OverflowUpload.objects.filter(key=body["key"]).update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = put(body["signedUrl"], data)
-    assert response.status_code == 404
-    assert OverflowUpload.objects.get(key=body["key"]).uploaded_at is None
-    assert stored_files(overflow_dir) == []
+    assert_put_refused_storing_nothing(body, data, 404, overflow_dir)
 
 
 def test_a_body_larger_than_declared_is_refused_and_nothing_is_stored(org, owner, overflow_dir):
     data = payload()
     body = ask(api_client_for(owner, org), len(data) - 1).json()
-    response = put(body["signedUrl"], data)
-    assert response.status_code == 413
-    assert OverflowUpload.objects.get(key=body["key"]).uploaded_at is None
-    assert stored_files(overflow_dir) == []
+    assert_put_refused_storing_nothing(body, data, 413, overflow_dir)
 
 
 def test_a_body_without_a_length_is_counted_while_streamed_and_refused_past_the_declared_size(org, owner, overflow_dir):

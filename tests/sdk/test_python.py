@@ -29,14 +29,13 @@ import httpx
 import pytest
 from django.db import connection
 
-from accounts.models import Organization
 from accounts.services.credentials import api_key_create, api_key_delete, service_account_create, service_token_create
 from projects.models import Dataset, EventFeedback, EventRow, Experiment, OverflowUpload, Project
 from projects.services.prompts import prompt_update
-from tests.factories import OrganizationFactory, ProjectFactory, owner_of
+from tests.factories import ProjectFactory, owner_of
 from tests.factories_prompts import PromptFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("overflow_dir")]
 
 SCRIPT_TIMEOUT_SECONDS = 90
 
@@ -179,22 +178,6 @@ def served(live_server, monkeypatch) -> list[tuple[str, str, int]]:
 
     monkeypatch.setattr(server, "application", recorded)
     return requests
-
-
-@pytest.fixture(autouse=True)
-def overflow_dir(settings, tmp_path) -> Path:
-    """The logs3_overflow storage, in this test's own folder."""
-    folder = tmp_path / "overflow"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "logs3_overflow": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}},
-    }
-    return folder
-
-
-@pytest.fixture
-def org() -> Organization:
-    return OrganizationFactory()
 
 
 @pytest.fixture

@@ -24,16 +24,6 @@ COMPARISON = "/experiment-comparison2"
 
 
 @pytest.fixture
-def org():
-    return OrganizationFactory(name="Acme")
-
-
-@pytest.fixture
-def owner(org):
-    return owner_of(org)
-
-
-@pytest.fixture
 def client(org, owner):
     return api_client_for(owner, org)
 

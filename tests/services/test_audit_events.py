@@ -5,15 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.services.credentials import (
-    api_key_create,
-    api_key_delete,
-    service_account_create,
-    service_account_delete,
-    service_account_rename,
-    service_token_create,
-    service_token_revoke,
-)
+from accounts.services import credentials
 from accounts.services.members import invitation_accept, invitation_revoke, member_invite, member_invite_user, member_remove
 from accounts.services.organizations import organization_create, organization_update
 from permissions.audit import request_origin
@@ -25,25 +17,12 @@ from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, 
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_delete, role_update
 from projects.models import Project, ProjectScore, ProjectTag
-from projects.services.configuration import (
-    project_score_create,
-    project_score_delete,
-    project_score_update,
-    project_tag_create,
-    project_tag_delete,
-    project_tag_update,
-)
+from projects.services import configuration
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_update
 from projects.services.prompts import prompt_create, prompt_replace, prompt_update
-from tests.access_helpers import (
-    custom_group,
-    custom_role,
-    grant,
-    row_counts,
-    spec_for,
-)
+from tests.access_helpers import custom_group, custom_role, grant, row_counts, spec_for
 from tests.factories import (
     DatasetFactory,
     ExperimentFactory,
@@ -65,9 +44,9 @@ def ctx():
     org = OrganizationFactory()
     owner = owner_of(org)
     project = ProjectFactory(org=org, name="P")
-    robot = service_account_create(actor=owner, org=org, name="robot")
-    token, _ = service_token_create(actor=owner, org=org, account_id=robot.pk, name="t")
-    key, _ = api_key_create(actor=owner, org=org, name="k")
+    robot = credentials.service_account_create(actor=owner, org=org, name="robot")
+    token, _ = credentials.service_token_create(actor=owner, org=org, account_id=robot.pk, name="t")
+    key, _ = credentials.api_key_create(actor=owner, org=org, name="k")
     member = add_member(org, None, "engineers")
     return SimpleNamespace(
         org=org,
@@ -91,11 +70,15 @@ def ctx():
     )
 
 
-def case(call, action, target_type, target, *, actor=None, before=False, after=True, count=1):
+def case(call, action: str, target, *, actor=None, count: int = 1) -> dict:
+    """What `call` must write: `count` events, the first of `action` on `target` (an id known beforehand, or
+    how to read it from the call's result), by `actor` (the owner unless said)."""
+    kind, verb = action.split(".")
+    before, after = RECORDED[verb]
     return {
         "call": call,
         "action": action,
-        "target_type": target_type,
+        "target_type": "user" if kind == "member" else kind,
         "target": target,
         "actor": actor,
         "before": before,
@@ -104,101 +87,75 @@ def case(call, action, target_type, target, *, actor=None, before=False, after=T
     }
 
 
+# Whether an event of each verb records the target's state before the change, and after it.
+RECORDED = {
+    "create": (False, True),
+    "join": (False, True),
+    "update": (True, True),
+    "delete": (True, False),
+    "remove": (True, False),
+    "revoke": (False, False),
+}
+
 CASES = {
     "organization_create": lambda c: case(
-        lambda: organization_create(name="New org", owner=c.member), "organization.create", "organization", lambda r: r.pk, actor=c.member
+        lambda: organization_create(name="New org", owner=c.member), "organization.create", lambda r: r.pk, actor=c.member
     ),
     "organization_update": lambda c: case(
-        lambda: organization_update(actor=c.owner, org=c.org, api_url="https://api.example.com"),
-        "organization.update",
-        "organization",
-        c.org.pk,
-        before=True,
+        lambda: organization_update(actor=c.owner, org=c.org, api_url="https://api.example.com"), "organization.update", c.org.pk
     ),
     "member_invite": lambda c: case(
-        lambda: member_invite(actor=c.owner, org=c.org, email="someone@example.com"), "invitation.create", "invitation", lambda r: r.pk
+        lambda: member_invite(actor=c.owner, org=c.org, email="someone@example.com"), "invitation.create", lambda r: r.pk
     ),
     "invitation_revoke": lambda c: case(
-        lambda: invitation_revoke(actor=c.owner, invitation=c.invitation), "invitation.revoke", "invitation", c.invitation.pk, after=False
+        lambda: invitation_revoke(actor=c.owner, invitation=c.invitation), "invitation.revoke", c.invitation.pk
     ),
     "invitation_accept": lambda c: case(
-        lambda: invitation_accept(user=c.newcomer, invitation=c.invitation), "member.join", "user", c.newcomer.pk, actor=c.newcomer
+        lambda: invitation_accept(user=c.newcomer, invitation=c.invitation), "member.join", c.newcomer.pk, actor=c.newcomer
     ),
     "member_invite_user": lambda c: case(
-        lambda: member_invite_user(actor=c.owner, org=c.org, user=UserFactory()), "invitation.create", "invitation", lambda r: r.pk
+        lambda: member_invite_user(actor=c.owner, org=c.org, user=UserFactory()), "invitation.create", lambda r: r.pk
     ),
-    "member_remove": lambda c: case(
-        lambda: member_remove(actor=c.owner, org=c.org, user=c.member), "member.remove", "user", c.member.pk, before=True, after=False
-    ),
+    "member_remove": lambda c: case(lambda: member_remove(actor=c.owner, org=c.org, user=c.member), "member.remove", c.member.pk),
     "service_account_create": lambda c: case(
-        lambda: service_account_create(actor=c.owner, org=c.org, name="r2"), "service_account.create", "service_account", lambda r: r.pk
+        lambda: credentials.service_account_create(actor=c.owner, org=c.org, name="r2"), "service_account.create", lambda r: r.pk
     ),
     "service_account_rename": lambda c: case(
-        lambda: service_account_rename(actor=c.owner, org=c.org, account_id=c.robot.pk, name="r3"),
+        lambda: credentials.service_account_rename(actor=c.owner, org=c.org, account_id=c.robot.pk, name="r3"),
         "service_account.update",
-        "service_account",
         c.robot.pk,
-        before=True,
     ),
     "service_account_delete": lambda c: case(
-        lambda: service_account_delete(actor=c.owner, org=c.org, account_id=c.robot.pk),
-        "service_account.delete",
-        "service_account",
-        c.robot.pk,
-        before=True,
-        after=False,
+        lambda: credentials.service_account_delete(actor=c.owner, org=c.org, account_id=c.robot.pk), "service_account.delete", c.robot.pk
     ),
     "service_token_create": lambda c: case(
-        lambda: service_token_create(actor=c.owner, org=c.org, account_id=c.robot.pk, name="t2"),
+        lambda: credentials.service_token_create(actor=c.owner, org=c.org, account_id=c.robot.pk, name="t2"),
         "service_token.create",
-        "service_token",
         lambda r: r[0].pk,
     ),
     "service_token_revoke": lambda c: case(
-        lambda: service_token_revoke(actor=c.owner, org=c.org, token_id=c.token.pk),
-        "service_token.delete",
-        "service_token",
-        c.token.pk,
-        before=True,
-        after=False,
+        lambda: credentials.service_token_revoke(actor=c.owner, org=c.org, token_id=c.token.pk), "service_token.delete", c.token.pk
     ),
     "api_key_create": lambda c: case(
-        lambda: api_key_create(actor=c.owner, org=c.org, name="k2"), "api_key.create", "api_key", lambda r: r[0].pk
+        lambda: credentials.api_key_create(actor=c.owner, org=c.org, name="k2"), "api_key.create", lambda r: r[0].pk
     ),
-    "api_key_delete": lambda c: case(
-        lambda: api_key_delete(actor=c.owner, key_id=c.key.pk), "api_key.delete", "api_key", c.key.pk, before=True, after=False
-    ),
-    "group_create": lambda c: case(lambda: group_create(actor=c.owner, org=c.org, name="Crew"), "group.create", "group", lambda r: r.pk),
+    "api_key_delete": lambda c: case(lambda: credentials.api_key_delete(actor=c.owner, key_id=c.key.pk), "api_key.delete", c.key.pk),
+    "group_create": lambda c: case(lambda: group_create(actor=c.owner, org=c.org, name="Crew"), "group.create", lambda r: r.pk),
     "group_update": lambda c: case(
-        lambda: group_update(actor=c.owner, group=c.group, add_member_users=[c.member.pk]), "group.update", "group", c.group.pk, before=True
+        lambda: group_update(actor=c.owner, group=c.group, add_member_users=[c.member.pk]), "group.update", c.group.pk
     ),
-    "group_delete": lambda c: case(
-        lambda: group_delete(actor=c.owner, group=c.group), "group.delete", "group", c.group.pk, before=True, after=False
-    ),
-    "role_create": lambda c: case(lambda: role_create(actor=c.owner, org=c.org, name="Auditor"), "role.create", "role", lambda r: r.pk),
+    "group_delete": lambda c: case(lambda: group_delete(actor=c.owner, group=c.group), "group.delete", c.group.pk),
+    "role_create": lambda c: case(lambda: role_create(actor=c.owner, org=c.org, name="Auditor"), "role.create", lambda r: r.pk),
     "role_update": lambda c: case(
-        lambda: role_update(actor=c.owner, role=c.role, add_member_permissions=[("update", "dataset")]),
-        "role.update",
-        "role",
-        c.role.pk,
-        before=True,
+        lambda: role_update(actor=c.owner, role=c.role, add_member_permissions=[("update", "dataset")]), "role.update", c.role.pk
     ),
-    "role_delete": lambda c: case(
-        lambda: role_delete(actor=c.owner, role=c.role), "role.delete", "role", c.role.pk, before=True, after=False
-    ),
+    "role_delete": lambda c: case(lambda: role_delete(actor=c.owner, role=c.role), "role.delete", c.role.pk),
     "acl_grant": lambda c: case(
-        lambda: acl_grant(actor=c.owner, spec=spec_for(c.project, user=c.member, role="viewer")), "acl.create", "acl", lambda r: r.id
+        lambda: acl_grant(actor=c.owner, spec=spec_for(c.project, user=c.member, role="viewer")), "acl.create", lambda r: r.id
     ),
-    "acl_revoke": lambda c: case(
-        lambda: acl_revoke(actor=c.owner, grant_id=c.record.id), "acl.delete", "acl", c.record.id, before=True, after=False
-    ),
+    "acl_revoke": lambda c: case(lambda: acl_revoke(actor=c.owner, grant_id=c.record.id), "acl.delete", c.record.id),
     "acl_revoke_matching": lambda c: case(
-        lambda: acl_revoke_matching(actor=c.owner, spec=spec_for(c.project, user=c.member, permission="read")),
-        "acl.delete",
-        "acl",
-        c.record.id,
-        before=True,
-        after=False,
+        lambda: acl_revoke_matching(actor=c.owner, spec=spec_for(c.project, user=c.member, permission="read")), "acl.delete", c.record.id
     ),
     "acl_batch_update": lambda c: case(
         lambda: acl_batch_update(
@@ -207,108 +164,62 @@ CASES = {
             remove=[spec_for(c.project, user=c.member, permission="read")],
         ),
         "acl.create",
-        "acl",
         lambda r: r[0][0].id,
         count=3,
     ),
-    "project_create": lambda c: case(
-        lambda: project_create(actor=c.owner, org=c.org, name="Q"), "project.create", "project", lambda r: r.pk
-    ),
-    "project_update": lambda c: case(
-        lambda: project_update(actor=c.owner, project=c.project, name="P2"), "project.update", "project", c.project.pk, before=True
-    ),
-    "project_delete": lambda c: case(
-        lambda: project_delete(actor=c.owner, project=c.project), "project.delete", "project", c.project.pk, before=True, after=False
-    ),
+    "project_create": lambda c: case(lambda: project_create(actor=c.owner, org=c.org, name="Q"), "project.create", lambda r: r.pk),
+    "project_update": lambda c: case(lambda: project_update(actor=c.owner, project=c.project, name="P2"), "project.update", c.project.pk),
+    "project_delete": lambda c: case(lambda: project_delete(actor=c.owner, project=c.project), "project.delete", c.project.pk),
     "object_create": lambda c: case(
-        lambda: object_create(actor=c.owner, project=c.project, object_type="dataset", name="D"),
-        "dataset.create",
-        "dataset",
-        lambda r: r.pk,
+        lambda: object_create(actor=c.owner, project=c.project, object_type="dataset", name="D"), "dataset.create", lambda r: r.pk
     ),
-    "object_delete": lambda c: case(
-        lambda: object_delete(actor=c.owner, obj=c.experiment),
-        "experiment.delete",
-        "experiment",
-        c.experiment.pk,
-        before=True,
-        after=False,
-    ),
+    "object_delete": lambda c: case(lambda: object_delete(actor=c.owner, obj=c.experiment), "experiment.delete", c.experiment.pk),
     "experiment_create": lambda c: case(
-        lambda: experiment_create(actor=c.owner, project=c.project, name="E2", dataset_id=c.dataset.pk),
-        "experiment.create",
-        "experiment",
-        lambda r: r.pk,
+        lambda: experiment_create(actor=c.owner, project=c.project, name="E2", dataset_id=c.dataset.pk), "experiment.create", lambda r: r.pk
     ),
     "experiment_update": lambda c: case(
-        lambda: experiment_update(actor=c.owner, experiment=c.experiment, name="E3"),
-        "experiment.update",
-        "experiment",
-        c.experiment.pk,
-        before=True,
+        lambda: experiment_update(actor=c.owner, experiment=c.experiment, name="E3"), "experiment.update", c.experiment.pk
     ),
-    "dataset_create": lambda c: case(
-        lambda: dataset_create(actor=c.owner, project=c.project, name="D1"), "dataset.create", "dataset", lambda r: r.pk
-    ),
+    "dataset_create": lambda c: case(lambda: dataset_create(actor=c.owner, project=c.project, name="D1"), "dataset.create", lambda r: r.pk),
     "dataset_update": lambda c: case(
-        lambda: dataset_update(actor=c.owner, dataset=c.dataset, description="golden"),
-        "dataset.update",
-        "dataset",
-        c.dataset.pk,
-        before=True,
+        lambda: dataset_update(actor=c.owner, dataset=c.dataset, description="golden"), "dataset.update", c.dataset.pk
     ),
     "project_tag_create": lambda c: case(
-        lambda: project_tag_create(actor=c.owner, project=c.project, name="staging"), "project_tag.create", "project_tag", lambda r: r.pk
+        lambda: configuration.project_tag_create(actor=c.owner, project=c.project, name="staging"), "project_tag.create", lambda r: r.pk
     ),
     "project_tag_update": lambda c: case(
-        lambda: project_tag_update(actor=c.owner, tag=c.tag, color="red"), "project_tag.update", "project_tag", c.tag.pk, before=True
+        lambda: configuration.project_tag_update(actor=c.owner, tag=c.tag, color="red"), "project_tag.update", c.tag.pk
     ),
     "project_tag_delete": lambda c: case(
-        lambda: project_tag_delete(actor=c.owner, tag=c.tag), "project_tag.delete", "project_tag", c.tag.pk, before=True, after=False
+        lambda: configuration.project_tag_delete(actor=c.owner, tag=c.tag), "project_tag.delete", c.tag.pk
     ),
     "project_score_create": lambda c: case(
-        lambda: project_score_create(actor=c.owner, project=c.project, name="style", score_type="slider"),
+        lambda: configuration.project_score_create(actor=c.owner, project=c.project, name="style", score_type="slider"),
         "project_score.create",
-        "project_score",
         lambda r: r.pk,
     ),
     "project_score_update": lambda c: case(
-        lambda: project_score_update(actor=c.owner, score=c.score, description="How right"),
+        lambda: configuration.project_score_update(actor=c.owner, score=c.score, description="How right"),
         "project_score.update",
-        "project_score",
         c.score.pk,
-        before=True,
     ),
     "prompt_create": lambda c: case(
-        lambda: prompt_create(actor=c.owner, project=c.project, name="Summary", slug="summary"), "prompt.create", "prompt", lambda r: r.pk
+        lambda: prompt_create(actor=c.owner, project=c.project, name="Summary", slug="summary"), "prompt.create", lambda r: r.pk
     ),
-    "prompt_replace": lambda c: case(
-        lambda: prompt_replace(actor=c.owner, prompt=c.prompt, name="Reply v2"), "prompt.update", "prompt", c.prompt.pk, before=True
-    ),
+    "prompt_replace": lambda c: case(lambda: prompt_replace(actor=c.owner, prompt=c.prompt, name="Reply v2"), "prompt.update", c.prompt.pk),
     "prompt_update": lambda c: case(
-        lambda: prompt_update(actor=c.owner, prompt=c.prompt, description="Drafts replies"),
-        "prompt.update",
-        "prompt",
-        c.prompt.pk,
-        before=True,
+        lambda: prompt_update(actor=c.owner, prompt=c.prompt, description="Drafts replies"), "prompt.update", c.prompt.pk
     ),
     "playground_create": lambda c: case(
-        lambda: playground_create(actor=c.owner, project=c.project, name="Ideas"), "prompt_session.create", "prompt_session", lambda r: r.pk
+        lambda: playground_create(actor=c.owner, project=c.project, name="Ideas"), "prompt_session.create", lambda r: r.pk
     ),
     "playground_update": lambda c: case(
         lambda: playground_update(actor=c.owner, playground=c.playground, prompt_ids=[c.prompt.pk]),
         "prompt_session.update",
-        "prompt_session",
         c.playground.pk,
-        before=True,
     ),
     "project_score_delete": lambda c: case(
-        lambda: project_score_delete(actor=c.owner, score=c.score),
-        "project_score.delete",
-        "project_score",
-        c.score.pk,
-        before=True,
-        after=False,
+        lambda: configuration.project_score_delete(actor=c.owner, score=c.score), "project_score.delete", c.score.pk
     ),
 }
 
@@ -412,8 +323,8 @@ def test_event_outside_a_declared_origin_is_marked_as_system():
         lambda c: member_remove(actor=c.owner, org=c.org, user=c.owner),
         lambda c: member_invite(actor=c.member, org=c.org, email="x@example.com"),
         lambda c: organization_update(actor=c.member, org=c.org, api_url="https://x.example.com"),
-        lambda c: service_account_create(actor=c.member, org=c.org, name="r"),
-        lambda c: api_key_create(actor=c.member, org=c.org, name="k", via_api_key=True),
+        lambda c: credentials.service_account_create(actor=c.member, org=c.org, name="r"),
+        lambda c: credentials.api_key_create(actor=c.member, org=c.org, name="k", via_api_key=True),
         lambda c: project_update(actor=c.member, project=c.project, name=""),
         lambda c: object_create(actor=c.owner, project=c.project, object_type="experiment", name="E"),
     ],

@@ -348,22 +348,18 @@ def test_a_summary_means_every_score_and_counts_improvements_against_the_compari
     project = experiment.project
     base = ExperimentFactory(project=project)
     _score(project, "worst", "minimum", ["accuracy", "style"])
-    insert_events(
-        actor=owner,
-        target=EventTarget.of(base),
-        events=[
+    rows = {
+        base: [
             {"input": "q1", "scores": {"accuracy": 0.5, "style": 1}, "metrics": {"start": 0, "end": 4, "tokens": 10}},
             {"input": "q2", "scores": {"accuracy": 1, "style": 1}, "metrics": {"start": 0, "end": 2}},
         ],
-    )
-    insert_events(
-        actor=owner,
-        target=EventTarget.of(experiment),
-        events=[
+        experiment: [
             {"input": "q1", "scores": {"accuracy": 1, "style": 1}, "metrics": {"start": 0, "end": 2, "tokens": 20}},
             {"input": "q2", "scores": {"accuracy": 0, "style": 1}, "metrics": {"start": 0, "end": 2}},
         ],
-    )
+    }
+    for target, events in rows.items():
+        insert_events(actor=owner, target=EventTarget.of(target), events=events)
     summary = summarize_experiment(actor=owner, experiment=experiment, comparison=base)
     accuracy = summary["scores"]["accuracy"]
     assert accuracy["score"] == 0.5 and accuracy["diff"] == pytest.approx(-0.25)

@@ -20,23 +20,11 @@ from permissions.models import AclGrant, AuditEvent
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS
-from tests.access_helpers import (
-    ACL_PERMISSIONS,
-    custom_group,
-    custom_role,
-    grant,
-    grant_many,
-    raw_acl_grant,
-    row_counts,
-    spec_for,
-)
+from tests.access_helpers import ACL_PERMISSIONS, custom_group, custom_role, grant, grant_many, raw_acl_grant, row_counts, spec_for
 from tests.factories import (
-    DatasetFactory,
-    ExperimentFactory,
+    OBJECT_FACTORIES,
     OrganizationFactory,
     ProjectFactory,
-    PromptFactory,
-    PromptSessionFactory,
     ServiceAccountFactory,
     UserFactory,
     add_member,
@@ -51,10 +39,7 @@ CONCRETE_OBJECTS = {
     "group": lambda org: custom_group(org),
     "role": lambda org: custom_role(org, "Role"),
     "project": lambda org: ProjectFactory(org=org),
-    "experiment": lambda org: ExperimentFactory(project=ProjectFactory(org=org)),
-    "dataset": lambda org: DatasetFactory(project=ProjectFactory(org=org)),
-    "prompt": lambda org: PromptFactory(project=ProjectFactory(org=org)),
-    "prompt_session": lambda org: PromptSessionFactory(project=ProjectFactory(org=org)),
+    **{kind: lambda org, make=factory: make(project=ProjectFactory(org=org)) for kind, factory in OBJECT_FACTORIES.items()},
 }
 VIRTUAL_NODES = {
     "org_member": lambda org: Node("org_member", org.pk),
@@ -149,22 +134,30 @@ def test_grant_records_reads_both_stores_as_one_list():
 
 # Identical grants
 
+# A grant on a project of each way it is stored, by id.
+STORED_SPECS = {
+    "guardian-user": lambda org, user, project: spec_for(project, user=user, permission="read"),
+    "guardian-group": lambda org, user, project: spec_for(project, group=builtin_group(org, "viewers"), permission="update"),
+    "role": lambda org, user, project: spec_for(project, user=user, role="engineer"),
+    "restricted": lambda org, user, project: spec_for(project, user=user, permission="read", restrict="experiment"),
+}
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda org, user, project: spec_for(project, user=user, permission="read"),
-        lambda org, user, project: spec_for(project, group=builtin_group(org, "viewers"), permission="update"),
-        lambda org, user, project: spec_for(project, user=user, role="engineer"),
-        lambda org, user, project: spec_for(project, user=user, permission="read", restrict="experiment"),
-        lambda org, user, project: spec_for(Node("org_project", org.pk), user=user, permission="create"),
-    ],
-    ids=["guardian-user", "guardian-group", "role", "restricted", "virtual"],
-)
-def test_identical_grant_returns_the_existing_one_without_a_duplicate_or_an_event(make):
+
+def each_way_stored(virtual):
+    """Parametrize `make` over STORED_SPECS and `virtual`, a grant on a virtual node."""
+    return pytest.mark.parametrize("make", [*STORED_SPECS.values(), virtual], ids=[*STORED_SPECS, "virtual"])
+
+
+def spec_for_a_new_member(make) -> tuple:
+    """A new organization, and `make`'s spec for a new member of it on a new project of it."""
     org = OrganizationFactory()
     project, user = ProjectFactory(org=org), add_member(org)
-    spec = make(org, user, project)
+    return org, make(org, user, project)
+
+
+@each_way_stored(virtual=lambda org, user, project: spec_for(Node("org_project", org.pk), user=user, permission="create"))
+def test_identical_grant_returns_the_existing_one_without_a_duplicate_or_an_event(make):
+    org, spec = spec_for_a_new_member(make)
     first = acl_grant(actor=owner_of(org), spec=spec)
     before = row_counts()
     again = acl_grant(actor=owner_of(org), spec=spec)
@@ -310,21 +303,9 @@ def test_revoking_another_organizations_grant_is_not_found():
 # Revoking
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda org, user, project: spec_for(project, user=user, permission="read"),
-        lambda org, user, project: spec_for(project, group=builtin_group(org, "viewers"), permission="update"),
-        lambda org, user, project: spec_for(project, user=user, role="engineer"),
-        lambda org, user, project: spec_for(project, user=user, permission="read", restrict="experiment"),
-        lambda org, user, project: spec_for(Node("project_log", project.pk), user=user, permission="read"),
-    ],
-    ids=["guardian-user", "guardian-group", "role", "restricted", "virtual"],
-)
+@each_way_stored(virtual=lambda org, user, project: spec_for(Node("project_log", project.pk), user=user, permission="read"))
 def test_revoke_by_id_and_by_matching_spec_remove_exactly_that_grant(make):
-    org = OrganizationFactory()
-    project, user = ProjectFactory(org=org), add_member(org)
-    spec = make(org, user, project)
+    org, spec = spec_for_a_new_member(make)
     before = row_counts()
     record = acl_grant(actor=owner_of(org), spec=spec)
     acl_revoke(actor=owner_of(org), grant_id=record.id)

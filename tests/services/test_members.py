@@ -260,11 +260,16 @@ def test_remove_members_with_sight_of_groups_is_denied_update_on_owners():
     assert Membership.objects.filter(org=org, user=second).exists()
 
 
-def test_removing_a_member_of_owners_through_a_member_group_also_needs_update_on_owners():
-    org = OrganizationFactory()
+def owner_through_a_member_group(org):
+    """A new member of Admins, a group nested in Owners."""
     admins = custom_group(org, name="Admins")
     nest(builtin_group(org, "owners"), admins)
-    indirect_owner = add_member(org, None, admins)
+    return add_member(org, None, admins)
+
+
+def test_removing_a_member_of_owners_through_a_member_group_also_needs_update_on_owners():
+    org = OrganizationFactory()
+    indirect_owner = owner_through_a_member_group(org)
     with pytest.raises(NotFound):
         member_remove(actor=remover(org), org=org, user=indirect_owner)
     member_remove(actor=owner_of(org), org=org, user=indirect_owner)
@@ -307,9 +312,7 @@ def test_removing_the_last_direct_owner_is_refused_and_writes_nothing():
 
 def test_an_owner_through_a_member_group_does_not_keep_the_last_direct_owner_removable():
     org = OrganizationFactory()
-    admins = custom_group(org, name="Admins")
-    nest(builtin_group(org, "owners"), admins)
-    indirect_owner = add_member(org, None, admins)
+    indirect_owner = owner_through_a_member_group(org)
     with pytest.raises(ValidationError):
         member_remove(actor=indirect_owner, org=org, user=owner_of(org))
 

@@ -14,14 +14,14 @@ from projects.events.writes import insert_events
 from projects.models import EventFeedback, EventRow, Experiment, ProjectScore, Prompt
 from tests.access_helpers import custom_group, grant, nest, row_counts
 from tests.factories import (
-    DatasetFactory,
+    OBJECT_FACTORIES,
     ExperimentFactory,
     OrganizationFactory,
     ProjectFactory,
     PromptFactory,
-    PromptSessionFactory,
     ServiceAccountFactory,
     add_member,
+    objects_in,
     owner_of,
 )
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
@@ -38,12 +38,13 @@ def project(org):
 
 @pytest.fixture
 def objects(project):
-    return {
-        "experiment": ExperimentFactory(project=project, name="baseline"),
-        "dataset": DatasetFactory(project=project, name="golden"),
-        "prompt": PromptFactory(project=project, name="Summarizer", slug="summarizer"),
-        "playground": PromptSessionFactory(project=project, name="Sandbox"),
-    }
+    return objects_in(
+        project,
+        experiment={"name": "baseline"},
+        dataset={"name": "golden"},
+        prompt={"name": "Summarizer", "slug": "summarizer"},
+        prompt_session={"name": "Sandbox"},
+    )
 
 
 def url(org, name, **kwargs) -> str:
@@ -258,7 +259,7 @@ def test_a_playground_page_lists_only_the_prompts_the_person_may_read(org, peopl
     custom = people["custom"]
     other_project = ProjectFactory(org=org, name="shared")
     elsewhere = PromptFactory(project=other_project, name="Elsewhere prompt", slug="elsewhere")
-    playground = objects["playground"]
+    playground = objects["prompt_session"]
     playground.prompts.set([objects["prompt"], elsewhere])
     owner_html = client_for(people["owner"]).get(object_url(playground)).content.decode()
     assert "Summarizer" in owner_html and "Elsewhere prompt" in owner_html and "in shared" in owner_html
@@ -528,7 +529,7 @@ def test_choosing_a_principal_of_another_organization_is_not_found(org, people, 
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("kind", ["dataset", "prompt", "playground"])
+@pytest.mark.parametrize("kind", ["dataset", "prompt", "prompt_session"], ids=["dataset", "prompt", "playground"])
 def test_every_kind_of_object_has_its_permissions(org, people, objects, kind):
     obj, custom = objects[kind], people["custom"]
     response = client_for(people["owner"]).post(
@@ -551,7 +552,7 @@ def test_nested_groups_in_the_picker_are_the_organizations_own(org, people, obje
 
 @pytest.mark.parametrize("tab", [None, "datasets", "prompts", "playgrounds"])
 def test_each_tab_costs_the_same_queries_for_one_and_many_objects(org, people, project, tab):
-    factory = {None: ExperimentFactory, "datasets": DatasetFactory, "prompts": PromptFactory, "playgrounds": PromptSessionFactory}[tab]
+    factory = OBJECT_FACTORIES[{None: "experiment", "datasets": "dataset", "prompts": "prompt", "playgrounds": "prompt_session"}[tab]]
     client = client_for(people["custom"])
     grant(org, project, group=custom_group_of(org), permission="read")
     factory(project=project)
