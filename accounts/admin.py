@@ -105,7 +105,7 @@ class ServiceAccountAdmin(_MemberRowsAdmin, ServiceAdmin):
     """Service accounts: Owners of their organization create, rename and delete them."""
 
     organization_field = "service_account_org"
-    list_display = ("given_name", "email", "service_account_org", "is_active", "created")
+    list_display = ("name", "email", "service_account_org", "is_active", "created")
     list_select_related = ("service_account_org",)
     list_filter = ("service_account_org", "is_active")
     search_fields = ("given_name", "email", "service_account_org__name")
@@ -115,6 +115,10 @@ class ServiceAccountAdmin(_MemberRowsAdmin, ServiceAdmin):
     add_fields = ("service_account_org", "given_name", "permission_groups")
     fields = ("id", "given_name", "email", "service_account_org", "is_active", "created", "last_active_at")
     readonly_fields = ("id", "email", "service_account_org", "is_active", "created", "last_active_at")
+
+    @admin.display(description="name", ordering="given_name")
+    def name(self, obj) -> str:
+        return obj.given_name
 
     def create_through_service(self, request, form):
         data = form.cleaned_data
@@ -141,6 +145,11 @@ class OrganizationAddForm(forms.ModelForm):
         help_texts = {"name": "You become the new organization's first member of Owners."}
 
 
+# The organization table's own labels are given here rather than as verbose names on the model: a
+# migration of accounts_organization remakes its triggers on SQLite (migration 0005).
+ORGANIZATION_LABELS = {"api_url": "API URL", "proxy_url": "Proxy URL", "realtime_url": "Realtime URL"}
+
+
 @admin.register(Organization)
 class OrganizationAdmin(MemberCountAdmin, GuardedServiceAdmin):
     """Organizations: created with their built-in groups, settings changed by ``organization_update``.
@@ -149,20 +158,31 @@ class OrganizationAdmin(MemberCountAdmin, GuardedServiceAdmin):
     def visible_to_staff(self, queryset, user):
         return queryset.filter(pk__in=Membership.objects.filter(user=user).values("org_id"))  # membership shows it
 
-    list_display = ("name", "id", "member_count", "create_direct_ownership_grants", "api_url", "created")
+    list_display = ("name", "organization_id", "member_count", "create_direct_ownership_grants", "shown_api_url", "created")
     list_filter = ("create_direct_ownership_grants",)
     search_fields = ("name",)
     ordering = ("name",)  # explicit: the member count's GROUP BY drops Meta.ordering
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     add_form = OrganizationAddForm
     add_fields = ("name",)
-    fields = ("id", *SETTINGS_FIELDS, "created")
-    readonly_fields = ("id", "created")
+    fields = ("organization_id", *SETTINGS_FIELDS, "created")
+    readonly_fields = ("organization_id", "created")
     member_count_of = "memberships"
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj) -> int:
         return obj.member_count
+
+    @admin.display(description="ID", ordering="id")
+    def organization_id(self, obj) -> str:
+        return str(obj.pk)
+
+    @admin.display(description=ORGANIZATION_LABELS["api_url"], ordering="api_url")
+    def shown_api_url(self, obj) -> str:
+        return obj.api_url or "-"
+
+    def get_form(self, request, obj=None, **kwargs):
+        return super().get_form(request, obj, labels=ORGANIZATION_LABELS, **kwargs)
 
     def create_through_service(self, request, form):
         return organization_create(name=form.cleaned_data["name"], owner=request.user)

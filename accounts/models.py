@@ -51,11 +51,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         PERSON = "person"
         SERVICE_ACCOUNT = "service_account"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     email = models.EmailField(unique=True)
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
-    avatar_url = models.URLField(blank=True)
+    avatar_url = models.URLField(blank=True, verbose_name="avatar URL")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     service_account_org = models.ForeignKey(
         "accounts.Organization",
@@ -63,12 +63,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.CASCADE,
         related_name="service_accounts",
+        verbose_name="service account's organization",
         help_text="The one organization a service account belongs to; empty for people.",
     )
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
+    is_active = models.BooleanField(default=True, verbose_name="active")
+    is_staff = models.BooleanField(default=False, verbose_name="staff status", help_text="May log in to the Django admin.")
     created = models.DateTimeField(default=timezone.now)
-    last_active_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True, verbose_name="last active")
 
     objects = UserManager()
 
@@ -169,8 +170,8 @@ class Organization(models.Model):
 class Membership(models.Model):
     """A principal's membership of an organization: without it, no grant in the organization counts."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name="organization")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     created = models.DateTimeField(default=timezone.now)
 
@@ -187,16 +188,16 @@ class Invitation(models.Model):
 
     audit_type = "invitation"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations", verbose_name="organization")
     email = models.EmailField()
     groups = models.ManyToManyField("permissions.PermissionGroup", blank=True, related_name="invitations")
     invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name="expires")
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name="accepted")
     accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name="revoked")
     token_hash = models.CharField(
         max_length=64,
         null=True,
@@ -244,21 +245,22 @@ class ApiKey(models.Model):
         API_KEY = "api_key"
         SERVICE_TOKEN = "service_token"  # noqa: S105 (a kind, not a secret)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=255)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys", verbose_name="organization")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    preview_name = models.CharField(max_length=32, editable=False)
+    preview_name = models.CharField(max_length=32, editable=False, verbose_name="preview")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name="last used")
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name="expires")
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name="revoked")
 
     class Meta:
         ordering = ["-created"]
+        verbose_name = "API key"
         indexes = [models.Index(fields=["user", "kind", "-created"])]
 
     def __str__(self) -> str:

@@ -57,11 +57,13 @@ class PermissionGroup(models.Model):
         ENGINEERS = "engineers", "Engineers"
         VIEWERS = "viewers", "Viewers"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="permission_groups")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="permission_groups", verbose_name="organization"
+    )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    builtin = models.CharField(max_length=20, choices=Builtin.choices, blank=True, default="")
+    builtin = models.CharField(max_length=20, choices=Builtin.choices, blank=True, default="", verbose_name="built-in")
     auth_group = models.OneToOneField(AuthGroup, on_delete=models.CASCADE, related_name="permission_group", editable=False)
     member_groups = members_through("GroupNesting", "group", "member_group")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -107,8 +109,10 @@ class Role(models.Model):
     acl_object_type = "role"
     acl_parent_field = "org"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roles", verbose_name="organization"
+    )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     member_roles = members_through("RoleNesting", "role", "member_role")
@@ -137,7 +141,9 @@ class RolePermission(models.Model):
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="member_permissions")
     permission = models.CharField(max_length=20, choices=Permission.choices)
-    restrict_object_type = models.CharField(max_length=20, choices=ObjectType.choices, blank=True, default="")
+    restrict_object_type = models.CharField(
+        max_length=20, choices=ObjectType.choices, blank=True, default="", verbose_name="restricted to type"
+    )
 
     class Meta:
         constraints = [
@@ -173,19 +179,22 @@ class AclGrant(models.Model):
     not a foreign key: the services that delete objects delete these rows in the same transaction.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="organization")
     object_type = models.CharField(max_length=20, choices=ObjectType.choices)
-    object_id = models.UUIDField()
+    object_id = models.UUIDField(verbose_name="object ID")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(PermissionGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     permission = models.CharField(max_length=20, choices=Permission.choices, null=True, blank=True)
     role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    restrict_object_type = models.CharField(max_length=20, choices=ObjectType.choices, blank=True, default="")
+    restrict_object_type = models.CharField(
+        max_length=20, choices=ObjectType.choices, blank=True, default="", verbose_name="restricted to type"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created"]
+        verbose_name = "grant"
         indexes = [models.Index(fields=["object_type", "object_id"], name="aclgrant_node")]
         constraints = [
             models.CheckConstraint(
@@ -219,6 +228,7 @@ class AclGrant(models.Model):
                     fields=["object_type", "object_id", subject, what, "restrict_object_type"],
                     condition=Q(**{f"{subject}__isnull": False, f"{what}__isnull": False}),
                     name=f"aclgrant_unique_{subject}_{what}",
+                    violation_error_message=f"This {subject} already holds this {what} on this object.",
                 )
                 for subject in ("user", "group")
                 for what in ("permission", "role")
@@ -233,13 +243,15 @@ class AclGrant(models.Model):
 class AuditEvent(models.Model):
     """One change, written in the same transaction as the change itself."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events", verbose_name="organization"
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.CharField(max_length=254, blank=True, help_text="The actor's email when the event was written.")
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=32)
-    target_id = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True, verbose_name="target ID")
     target_name = models.CharField(max_length=255, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)

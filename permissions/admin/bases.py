@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Count, Q
@@ -89,6 +90,16 @@ def visible_roles(queryset, user):
     return queryset.filter(Q(org__isnull=True) | Q(pk__in=restrict(Role.objects.filter(org__isnull=False), user, "read")))
 
 
+class PreparedChangeList(ChangeList):
+    """A changelist that hands its page of rows to :meth:`OperatorAdmin.prepare_rows` once fetched, so that
+    what the columns show of other tables is fetched for the whole page at once, never per row."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        self.model_admin.prepare_rows(self.result_list)
+
+
 class OperatorAdmin(admin.ModelAdmin):
     """Every operator may look; nobody may write unless a subclass hands the write to a service.
 
@@ -119,6 +130,12 @@ class OperatorAdmin(admin.ModelAdmin):
         if getattr(queryset.model, "acl_object_type", None):
             return restrict(queryset, user, "read")
         return queryset.none()
+
+    def get_changelist(self, request, **kwargs):
+        return PreparedChangeList
+
+    def prepare_rows(self, rows: list) -> None:
+        """Fetch, for a page of rows, what their columns show of other tables (none by default)."""
 
     def has_module_permission(self, request) -> bool:
         return is_operator(request.user)
@@ -255,3 +272,19 @@ class ServiceAdmin(OperatorAdmin):
                 return super(ServiceAdmin, self).changelist_view(request, extra_context)
 
         return self._showing_refusals(request, run_action)
+
+
+def choices_filter(field: str, title: str, choices: list[tuple[str, str]]) -> type[admin.SimpleListFilter]:
+    """A changelist filter on `field` that offers its values by `choices`' words rather than by the codes."""
+
+    class ChoicesFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return choices
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() is not None else queryset
+
+    ChoicesFilter.title = title
+    return ChoicesFilter

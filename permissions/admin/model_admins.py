@@ -1,12 +1,22 @@
 """The admins of permission groups, roles, grants and the audit log."""
 
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+from django.contrib.admin.options import get_content_type_for_model
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
 from django.db import models
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from permissions.admin.bases import (
     MANAGE_ACCESS_WARNING,
@@ -14,14 +24,27 @@ from permissions.admin.bases import (
     ReadOnlyAdmin,
     ServiceAdmin,
     changed,
+    choices_filter,
     cleaned,
     member_changes,
     organizations_choices,
     visible_roles,
 )
 from permissions.admin.object_grants import GuardedServiceAdmin
+from permissions.admin.words import (
+    GrantSubjects,
+    Shown,
+    grant_label,
+    node_names,
+    pair_label,
+    permission_choices,
+    subject_label,
+    type_choices,
+    what_label,
+)
 from permissions.engine import restrict
-from permissions.engine.nodes import is_concrete
+from permissions.engine.nodes import Node, is_concrete
+from permissions.labels import permission_label, type_label
 from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.services.grants import GrantSpec, acl_grant, acl_revoke, validate_spec
 from permissions.services.groups import group_create, group_delete, group_update
@@ -85,13 +108,27 @@ class PermissionGroupAdmin(MemberCountAdmin, GuardedServiceAdmin):
     form = PermissionGroupChangeForm
     add_form = PermissionGroupAddForm
     add_fields = ("org", "name", "description")
-    fields = ("id", "org", "name", "description", "builtin", "member_users", "nested_groups", "created_by", "created")
-    readonly_fields = ("id", "org", "builtin", "created_by", "created")
+    fields = ("id", "org", "name", "description", "built_in", "member_users", "nested_groups", "created_by", "created")
+    readonly_fields = ("id", "org", "built_in", "created_by", "created")
     member_count_of = "auth_group__user"
 
     @admin.display(description="direct members", ordering="member_count")
     def member_count(self, obj) -> int:
         return obj.member_count
+
+    @admin.display(description="built-in")
+    def built_in(self, obj) -> str:
+        if not obj.is_builtin:
+            return "No"
+        return f"{obj.get_builtin_display()}: it cannot be renamed or deleted; its description and members can change."
+
+    def get_readonly_fields(self, request, obj=None):
+        # A built-in group keeps its name (the service refuses a rename): it is shown, not offered.
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "name") if obj is not None and obj.is_builtin else readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_builtin)
 
     def create_through_service(self, request, form):
         return group_create(actor=request.user, **cleaned(form, "org", "name", "description"))
@@ -132,7 +169,7 @@ def _pair_key(permission: str, restrict: str) -> str:
 
 
 PAIR_CHOICES = [
-    (_pair_key(permission, restrict), f"{permission} on {restrict or 'any type'}")
+    (_pair_key(permission, restrict), pair_label(permission, restrict))
     for permission in ALL_PERMISSIONS
     for restrict in ("", *ObjectType.values)
 ]
@@ -196,11 +233,33 @@ class RoleAdmin(GuardedServiceAdmin):
     add_form = RoleAddForm
     add_fields = ("org", "name", "description", "member_permissions")
     fields = ("id", "org", "name", "description", "member_permissions", "inherited_roles", "created_by", "created")
-    readonly_fields = ("id", "org", "created_by", "created")
+    readonly_fields = ("id", "org", "created_by", "created", "pairs", "inherited")
 
     @admin.display(description="kind", ordering="org")
     def kind(self, obj) -> str:
         return "system" if obj.is_system else "organization"
+
+    # A system role cannot be edited (the service refuses any change): it is shown read-only, without
+    # Save or Delete.
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_system)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_system)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_system:  # shown, not edited: the pairs and roles in words
+            return ("id", "name", "description", "pairs", "inherited", "created")
+        return super().get_fields(request, obj)
+
+    @admin.display(description="permissions")
+    def pairs(self, obj) -> str:
+        labels = sorted(pair_label(p, r) for p, r in obj.member_permissions.values_list("permission", "restrict_object_type"))
+        return format_html_join(mark_safe("<br>"), "{}", ((label,) for label in labels)) or "None"
+
+    @admin.display(description="member roles")
+    def inherited(self, obj) -> str:
+        return ", ".join(sorted(role.name for role in obj.member_roles.all())) or "None"
 
     def create_through_service(self, request, form):
         return role_create(
@@ -233,10 +292,22 @@ class _RolePartAdmin(ReadOnlyAdmin):
 
 @admin.register(RolePermission)
 class RolePermissionAdmin(_RolePartAdmin):
-    list_display = ("role", "permission", "restrict_object_type")
+    list_display = ("role", "permission_shown", "restricted_to")
     list_select_related = ("role",)
-    list_filter = ("permission", "restrict_object_type")
+    list_filter = (
+        choices_filter("permission", "permission", permission_choices()),
+        choices_filter("restrict_object_type", "restricted to type", type_choices()),
+    )
     search_fields = ("role__name",)
+    fields = ("id", "role", "permission_shown", "restricted_to")
+
+    @admin.display(description="permission", ordering="permission")
+    def permission_shown(self, obj) -> str:
+        return permission_label(obj.permission, with_code=True)
+
+    @admin.display(description="restricted to type", ordering="restrict_object_type")
+    def restricted_to(self, obj) -> str:
+        return type_label(obj.restrict_object_type, with_code=True) if obj.restrict_object_type else "any type"
 
 
 @admin.register(RoleNesting)
@@ -250,11 +321,23 @@ class RoleNestingAdmin(_RolePartAdmin):
 
 
 class AclGrantForm(forms.ModelForm):
-    """A grant as the API takes it, checked by the grant service's own validation (same messages)."""
+    """A grant as the API takes it, checked by the grant service's own validation (same messages). Object
+    types and permissions are offered by the dialogs' words, with the API's code beside them."""
 
     class Meta:
         model = AclGrant
         fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        offered = {
+            "object_type": [("", "---------"), *type_choices()],
+            "permission": [("", "---------"), *permission_choices()],
+            "restrict_object_type": [("", "any type"), *type_choices()],
+        }
+        for name, choices in offered.items():
+            if name in self.fields:
+                self.fields[name].choices = choices
 
     def clean(self):
         data = super().clean()
@@ -280,36 +363,138 @@ class AclGrantForm(forms.ModelForm):
 @admin.register(AclGrant)
 class AclGrantAdmin(ServiceAdmin):
     """Grants of roles, grants restricted to a type and grants on virtual nodes; direct grants live on each
-    object's 'Object permissions' page. Both are listed by ``GET /v1/acl``."""
+    object's 'Object permissions' page. Both are listed by ``GET /v1/acl``.
+
+    A grant is shown by its object's type and name, its subject's name and its permission's words, on
+    every page that names it (changelist, its own page, deletion, messages and the admin's history); the
+    changelist fetches the names of a whole page's objects in one query."""
 
     def visible_to_staff(self, queryset, user):
         # Listing grants needs read_acls; held on the organization, it covers every node in it. (Grants
         # readable through read_acls on one project only are left to the pages and the API.)
         return queryset.filter(org__in=restrict(organizations_choices(), user, "read_acls"))
 
-    list_display = ("object_type", "object_id", "subject", "what", "restrict_object_type", "org", "created")
+    list_display = ("object_kind", "object_shown", "subject", "what", "restricted_to", "org", "created")
     list_select_related = ("org", "user", "group", "role")
-    list_filter = ("object_type", "permission", "restrict_object_type", "org")
+    list_filter = (
+        choices_filter("object_type", "object type", type_choices()),
+        choices_filter("permission", "permission", permission_choices()),
+        choices_filter("restrict_object_type", "restricted to type", type_choices()),
+        "org",
+    )
     search_fields = ("object_id", "user__email", "group__name", "role__name", "org__name")
     autocomplete_fields = ("user", "group", "role")
     form = AclGrantForm
     add_fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type")
-    fields = ("id", "org", *add_fields, "created")
+    fields = ("id", "org", "object_kind", "object_shown", "object_id", "subject", "what", "restricted_to", "created")
     readonly_fields = fields
+
+    def prepare_rows(self, rows: list) -> None:
+        names = node_names(Node(grant.object_type, grant.object_id) for grant in rows)
+        for grant in rows:
+            grant.object_name = names[Node(grant.object_type, grant.object_id)]
+
+    def _object_name(self, obj) -> str:
+        if not hasattr(obj, "object_name"):
+            self.prepare_rows([obj])
+        return obj.object_name
+
+    @admin.display(description="object type", ordering="object_type")
+    def object_kind(self, obj) -> str:
+        return type_label(obj.object_type)
+
+    @admin.display(description="object")
+    def object_shown(self, obj) -> str:
+        return self._object_name(obj)
 
     @admin.display(description="granted to")
     def subject(self, obj) -> str:
-        return f"user {obj.user}" if obj.user_id else f"group {obj.group}"
+        return subject_label(user=obj.user, group=obj.group)
 
     @admin.display(description="permission or role")
     def what(self, obj) -> str:
-        return obj.permission or f"role {obj.role}"
+        return what_label(permission=obj.permission, role_name=obj.role.name if obj.role_id else None)
+
+    @admin.display(description="restricted to type", ordering="restrict_object_type")
+    def restricted_to(self, obj) -> str:
+        return type_label(obj.restrict_object_type) if obj.restrict_object_type else "any type"
+
+    def action_checkbox(self, obj):
+        return super().action_checkbox(Shown(obj.pk, self.described(obj)))  # its label names the grant
+
+    def described(self, obj) -> str:
+        """The grant in one sentence, where Django would show its ``str()``."""
+        return grant_label(
+            what=self.what(obj),
+            restrict_object_type=obj.restrict_object_type,
+            object_type=obj.object_type,
+            object_name=self._object_name(obj),
+            subject=self.subject(obj),
+        )
 
     def create_through_service(self, request, form):
-        return AclGrant.objects.get(pk=acl_grant(actor=request.user, spec=form.spec).id)
+        return AclGrant.objects.select_related("user", "group", "role").get(pk=acl_grant(actor=request.user, spec=form.spec).id)
 
     def delete_through_service(self, request, obj):
         acl_revoke(actor=request.user, grant_id=obj.pk)
+
+    # Where Django names the object by its str(), which holds ids only
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id)) if object_id is not None else None
+        if obj is not None:
+            shown = Shown(obj.pk, self.described(obj))
+            extra_context = {**(extra_context or {}), "subtitle": str(shown), "original": shown}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            shown = Shown(obj.pk, self.described(obj))
+            extra_context = {**(extra_context or {}), "object": shown}
+            request.grant_shown = str(shown)  # for the message, written once the grant is gone
+        return super().delete_view(request, object_id, extra_context)
+
+    def response_delete(self, request, obj_display, obj_id):
+        return super().response_delete(request, getattr(request, "grant_shown", obj_display), obj_id)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        change_url = reverse(f"{self.admin_site.name}:permissions_aclgrant_change", args=[obj.pk])
+        self.message_user(
+            request, format_html('The grant “<a href="{}">{}</a>” was added.', change_url, self.described(obj)), messages.SUCCESS
+        )
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(request.path)
+        if "_continue" in request.POST:
+            return HttpResponseRedirect(change_url)
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:permissions_aclgrant_changelist"))
+
+    def get_deleted_objects(self, objs, request):
+        grants = list(objs)
+        self.prepare_rows(grants)
+        listed = [f"{capfirst(self.opts.verbose_name)}: {self.described(grant)}" for grant in grants]
+        return listed, {self.opts.verbose_name_plural: len(grants)}, set(), []  # nothing cascades from a grant
+
+    def _log(self, request, grants: list, action_flag: int, message="") -> None:
+        self.prepare_rows(grants)
+        content_type = get_content_type_for_model(self.model)
+        LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=request.user.pk,
+                content_type_id=content_type.pk,
+                object_id=str(grant.pk),
+                object_repr=self.described(grant)[:200],
+                action_flag=action_flag,
+                change_message=json.dumps(message) if isinstance(message, list) else message,
+            )
+            for grant in grants
+        )
+
+    def log_addition(self, request, obj, message):
+        self._log(request, [obj], ADDITION, message)
+
+    def log_deletions(self, request, queryset):
+        self._log(request, list(queryset), DELETION)
 
 
 # The audit log
@@ -317,10 +502,13 @@ class AclGrantAdmin(ServiceAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log. A grant's event (``acl.*``) names no target of its own: it is shown by what its
+    stored fields say, with the names of its object, subject and role, fetched for a whole page at once."""
+
     def visible_to_staff(self, queryset, user):
         return queryset.filter(org__in=restrict(organizations_choices(), user, "read", node_type="org_audit_logs"))
 
-    list_display = ("created", "action", "actor_email", "org", "target_type", "target_name", "channel")
+    list_display = ("created", "action", "actor_email", "org", "target_type", "target", "channel")
     list_select_related = ("org",)
     list_filter = ("target_type", "org")
     search_fields = ("action", "actor_email", "target_name", "target_id")
@@ -334,11 +522,34 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "action",
         "target_type",
         "target_id",
-        "target_name",
+        "target",
         "before",
         "after",
         "origin",
     )
+
+    def prepare_rows(self, rows: list) -> None:
+        grants = [
+            (event, event.after or event.before) for event in rows if event.action.startswith("acl.") and (event.after or event.before)
+        ]
+        names = node_names(Node(state["object_type"], state["object_id"]) for _, state in grants)
+        subjects = GrantSubjects.of(state for _, state in grants)
+        for event in rows:
+            event.target_shown = None
+        for event, state in grants:
+            event.target_shown = grant_label(
+                what=subjects.what(state),
+                restrict_object_type=state.get("restrict_object_type") or "",
+                object_type=state["object_type"],
+                object_name=names[Node(state["object_type"], state["object_id"])],
+                subject=subjects.subject(state),
+            )
+
+    @admin.display(description="target")
+    def target(self, obj) -> str:
+        if not hasattr(obj, "target_shown"):
+            self.prepare_rows([obj])
+        return obj.target_shown or obj.target_name or obj.target_id or "-"
 
     @admin.display(description="channel")
     def channel(self, obj) -> str:

@@ -13,10 +13,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 from guardian.forms import BaseObjectPermissionsForm
+from guardian.shortcuts import get_perms_for_model
 
 from permissions.admin.bases import MANAGE_ACCESS_WARNING, AdminRefusal, ServiceAdmin, operator_write
+from permissions.admin.words import codename_label, subject_label, what_label
 from permissions.engine.nodes import Node
 from permissions.grants import grant_records, resolve_chain
+from permissions.labels import type_label
 from permissions.models import PermissionGroup, Role
 from permissions.services.grants import GrantSpec, acl_grant, acl_revoke_matching
 from permissions.types import codename, parse_codename
@@ -62,6 +65,14 @@ def grants_on(obj) -> dict:
                     "subject_kind": "user" if record.user_id else "group",
                     "what": record.permission or f"role {roles[record.role_id].name}",
                     "restrict_object_type": record.restrict_object_type or "",
+                    # in words, for the page
+                    "what_shown": what_label(
+                        permission=record.permission, role_name=roles[record.role_id].name if record.role_id else None
+                    ),
+                    "restricted_shown": type_label(record.restrict_object_type, with_code=True)
+                    if record.restrict_object_type
+                    else "any type",
+                    "subject_shown": subject_label(user=subject if record.user_id else None, group=subject if record.group_id else None),
                 }
             )
     return {
@@ -69,6 +80,12 @@ def grants_on(obj) -> dict:
         "groups_perms": dict(sorted(groups_perms.items(), key=lambda item: item[0].name)),
         "other_grants": sorted(other_grants, key=lambda grant: (str(grant["subject"]), grant["what"])),
     }
+
+
+def model_permission_choices(obj) -> list[tuple[str, str]]:
+    """The permissions of `obj`'s grant tables, by codename, each named by its permission's words
+    ("Manage access: add grants (create_acls)") rather than by Django's "Can create acls project"."""
+    return [(permission.codename, codename_label(permission.codename)) for permission in get_perms_for_model(obj)]
 
 
 class DirectGrantsForm(BaseObjectPermissionsForm):
@@ -87,6 +104,9 @@ class DirectGrantsForm(BaseObjectPermissionsForm):
 
     def get_obj_perms_field_widget(self):
         return forms.CheckboxSelectMultiple
+
+    def get_obj_perms_field_choices(self) -> list[tuple[str, str]]:
+        return model_permission_choices(self.obj)
 
     def _spec(self, code: str) -> GrantSpec:
         permission, _ = parse_codename(code)
@@ -150,6 +170,7 @@ class GuardedServiceAdmin(ServiceAdmin, GuardedModelAdmin):
 
     def _render(self, request, template: str, obj, **extra):
         context = self.get_obj_perms_base_context(request, obj)
+        context["model_perms"] = [{"codename": code, "name": name} for code, name in model_permission_choices(obj)]
         context.update(extra)
         request.current_app = self.admin_site.name
         return render(request, template, context)

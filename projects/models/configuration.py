@@ -22,7 +22,7 @@ class ProjectTag(ProjectContent):
 
     audit_type = "project_tag"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -58,7 +58,7 @@ class ProjectScore(ProjectContent):
 
     audit_type = "project_score"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)

@@ -29,7 +29,7 @@ class ObjectKind(models.TextChoices):
 class Transaction(models.Model):
     """One write to the data plane; its id is the ``_xact_id`` of the row versions it wrote."""
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -43,15 +43,15 @@ class _RowState(models.Model):
     """The fields every state of a row has."""
 
     kind = models.CharField(max_length=20, choices=ObjectKind.choices)
-    object_id = models.UUIDField()
-    row_id = models.CharField(max_length=255)
-    xact_id = models.BigIntegerField()
+    object_id = models.UUIDField(verbose_name="object ID")
+    row_id = models.CharField(max_length=255, verbose_name="row ID")
+    xact_id = models.BigIntegerField(verbose_name="transaction ID")
     created = models.DateTimeField(default=timezone.now)
-    span_id = models.CharField(max_length=255)
-    root_span_id = models.CharField(max_length=255)
-    is_root = models.BooleanField(default=True)
+    span_id = models.CharField(max_length=255, verbose_name="span ID")
+    root_span_id = models.CharField(max_length=255, verbose_name="root span ID")
+    is_root = models.BooleanField(default=True, verbose_name="root span")
     data = models.JSONField(default=dict, help_text="input, output, expected, scores, metadata, tags, metrics and the other fields")
-    is_deleted = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False, verbose_name="deleted")
     trace_order = models.BigIntegerField(
         default=0, help_text="Orders traces, newest first: every row of a trace has its trace's value, fixed when the trace began"
     )
@@ -67,7 +67,7 @@ class _RowState(models.Model):
 class EventRow(_RowState):
     """The current state of one row. ``id`` orders rows by their first insert (the fetch order)."""
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
 
     class Meta(_RowState.Meta):
@@ -81,8 +81,10 @@ class EventRow(_RowState):
 class EventVersion(_RowState):
     """One state a row has had, written by the transaction ``xact_id``."""
 
-    id = models.BigAutoField(primary_key=True)
-    first_id = models.BigIntegerField(help_text="The row's EventRow id, which orders rows the same way in every version")
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
+    first_id = models.BigIntegerField(
+        verbose_name="first row ID", help_text="The row's EventRow id, which orders rows the same way in every version"
+    )
 
     class Meta(_RowState.Meta):
         constraints = [models.UniqueConstraint(fields=["kind", "object_id", "row_id", "xact_id"], name="event_version_unique")]
@@ -112,11 +114,11 @@ class EventFeedback(models.Model):
         API = "api"
         EXTERNAL = "external"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
     kind = models.CharField(max_length=20, choices=ObjectKind.choices)
-    object_id = models.UUIDField()
-    row_id = models.CharField(max_length=255)
-    xact_id = models.BigIntegerField()
+    object_id = models.UUIDField(verbose_name="object ID")
+    row_id = models.CharField(max_length=255, verbose_name="row ID")
+    xact_id = models.BigIntegerField(verbose_name="transaction ID")
     scores = models.JSONField(null=True, blank=True)
     expected = models.JSONField(null=True, blank=True)
     comment = models.TextField(blank=True)

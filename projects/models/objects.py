@@ -27,14 +27,14 @@ class Project(models.Model):
     acl_object_type = "project"
     acl_parent_field = "org"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="projects")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="projects", verbose_name="organization")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     settings = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
 
     objects = SoftDeleteQuerySet.as_manager()
 
@@ -69,13 +69,13 @@ class ProjectObject(ProjectContent):
 
     acl_parent_field = "project"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="%(class)ss")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
 
     objects = SoftDeleteQuerySet.as_manager()
 
@@ -101,11 +101,11 @@ class Experiment(ProjectObject):
 
     dataset = models.ForeignKey("projects.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dataset_version = models.CharField(max_length=40, null=True, blank=True)
-    base_exp = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    base_exp = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="base experiment")
     public = models.BooleanField(default=False)
     metadata = models.JSONField(null=True, blank=True)
     tags = models.JSONField(null=True, blank=True)
-    repo_info = models.JSONField(null=True, blank=True)
+    repo_info = models.JSONField(null=True, blank=True, verbose_name="repository info")
 
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("experiment")
@@ -141,14 +141,16 @@ class Prompt(ProjectObject):
 
     slug = models.SlugField(max_length=255)
     function_type = models.CharField(max_length=20, choices=FunctionType.choices, null=True, blank=True)
-    is_function = models.BooleanField(default=False, help_text="Made through /v1/function (it has function_data)")
+    is_function = models.BooleanField(default=False, verbose_name="function", help_text="Made through /v1/function (it has function_data)")
     prompt_data = models.JSONField(null=True, blank=True)
     function_data = models.JSONField(null=True, blank=True)
     function_schema = models.JSONField(null=True, blank=True)
     origin = models.JSONField(null=True, blank=True)
     tags = models.JSONField(null=True, blank=True)
     metadata = models.JSONField(null=True, blank=True)
-    xact_id = models.BigIntegerField(null=True, blank=True, help_text="The transaction of the current version")
+    xact_id = models.BigIntegerField(
+        null=True, blank=True, verbose_name="transaction ID", help_text="The transaction of the current version"
+    )
 
     class Meta(ProjectObject.Meta):
         permissions = model_permissions("prompt")
@@ -168,6 +170,7 @@ class PromptSession(ProjectObject):
     prompts = models.ManyToManyField(Prompt, blank=True, related_name="playgrounds")
 
     class Meta(ProjectObject.Meta):
+        verbose_name = "playground"
         permissions = model_permissions("prompt_session")
         constraints = [_unique_name_in_project("prompt_session")]
 
@@ -175,9 +178,9 @@ class PromptSession(ProjectObject):
 class PromptVersion(models.Model):
     """One saved state of a prompt or function: every change is kept and can be fetched again."""
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
-    xact_id = models.BigIntegerField()
+    xact_id = models.BigIntegerField(verbose_name="transaction ID")
     snapshot = models.JSONField(help_text="The prompt's fields as they were at this version")
     created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)

@@ -19,18 +19,18 @@ class ScoringJob(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name="ID")
     rule = models.ForeignKey("projects.ProjectScore", on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=20)
-    object_id = models.UUIDField()
-    row_id = models.CharField(max_length=255)
+    object_id = models.UUIDField(verbose_name="object ID")
+    row_id = models.CharField(max_length=255, verbose_name="row ID")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     claim = models.UUIDField(null=True, blank=True, help_text="Which worker's batch holds the job while it runs")
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name="started")
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name="finished")
 
     class Meta:
         default_permissions = ()

@@ -22,8 +22,8 @@ class OverflowUpload(models.Model):
     ``key`` is a separate random name, so knowing it (as ``/logs3`` does) does not let anyone upload.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="organization")
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -33,10 +33,12 @@ class OverflowUpload(models.Model):
     token_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 (hex) of the upload token in the signed URL")
     key = models.CharField(max_length=128, editable=False, help_text="The payload's name in the logs3_overflow storage")
     content_type = models.CharField(max_length=100)
-    size_bytes = models.PositiveBigIntegerField(help_text="The payload's size as declared when the upload was asked for")
-    expires_at = models.DateTimeField(help_text="After this, the URL refuses uploads and /logs3 refuses the key")
-    uploaded_at = models.DateTimeField(null=True, blank=True)
-    consumed_at = models.DateTimeField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(
+        verbose_name="size (bytes)", help_text="The payload's size as declared when the upload was asked for"
+    )
+    expires_at = models.DateTimeField(verbose_name="expires", help_text="After this, the URL refuses uploads and /logs3 refuses the key")
+    uploaded_at = models.DateTimeField(null=True, blank=True, verbose_name="uploaded")
+    consumed_at = models.DateTimeField(null=True, blank=True, verbose_name="consumed")
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
