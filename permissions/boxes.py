@@ -7,6 +7,8 @@ target. A box is ticked when every one of its grants exists, as a direct grant t
 dialog adds the grants of newly ticked boxes and removes those of newly cleared ones, in one atomic
 batch through :func:`permissions.services.grants.acl_batch_update`, which checks Manage access on every
 node and writes the audit events.
+
+The boxes' words come from :mod:`permissions.labels`, which every other page uses too.
 """
 
 from collections import defaultdict
@@ -17,6 +19,7 @@ from uuid import UUID
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.grants import grant_records
+from permissions.labels import MANAGE_ACCESS, node_permission_label, permission_label
 from permissions.models import Role
 from permissions.services.grants import GrantSpec, acl_batch_update, is_owners_group
 
@@ -69,19 +72,19 @@ ORGANIZATION_BOXES = BoxSet(
         Box(
             "org_settings",
             "Organization",
-            "Manage settings",
+            node_permission_label("update", "organization", "organization"),
             (BoxGrant("organization", "update", "organization"),),
             "Organization settings such as the name, the API URL and the proxy URL.",
         ),
-        Box("org_invite", "Organization", "Manage members (invite)", (BoxGrant("org_member", "create"),)),
-        Box("org_remove", "Organization", "Remove members", (BoxGrant("org_member", "delete"),)),
-        Box("org_acls", "Organization", "Manage access", _acls("organization"), MANAGE_ACCESS_HELP),
-        Box("org_audit", "Organization", "Read audit logs", (BoxGrant("org_audit_logs", "read"),)),
+        Box("org_invite", "Organization", node_permission_label("create", "org_member"), (BoxGrant("org_member", "create"),)),
+        Box("org_remove", "Organization", node_permission_label("delete", "org_member"), (BoxGrant("org_member", "delete"),)),
+        Box("org_acls", "Organization", MANAGE_ACCESS, _acls("organization"), MANAGE_ACCESS_HELP),
+        Box("org_audit", "Organization", node_permission_label("read", "org_audit_logs"), (BoxGrant("org_audit_logs", "read"),)),
         *(
-            Box(f"projects_{permission}", "All projects", permission.capitalize(), (BoxGrant("org_project", permission),))
+            Box(f"projects_{permission}", "All projects", permission_label(permission), (BoxGrant("org_project", permission),))
             for permission in ("read", "create", "update", "delete")
         ),
-        Box("projects_acls", "All projects", "Manage access", _acls("org_project"), MANAGE_ACCESS_HELP),
+        Box("projects_acls", "All projects", MANAGE_ACCESS, _acls("org_project"), MANAGE_ACCESS_HELP),
     ),
 )
 
@@ -97,17 +100,17 @@ _CRUD = ("read", "create", "update", "delete")
 PROJECT_BOXES = BoxSet(
     "project",
     (
-        *(Box(f"project_{p}", "Project", p.capitalize(), (BoxGrant("project", p),)) for p in _CRUD),
-        Box("project_acls", "Project", "Manage access", _acls("project"), MANAGE_ACCESS_HELP),
+        *(Box(f"project_{p}", "Project", permission_label(p), (BoxGrant("project", p),)) for p in _CRUD),
+        Box("project_acls", "Project", MANAGE_ACCESS, _acls("project"), MANAGE_ACCESS_HELP),
         *(
             box
             for object_type, section in _PROJECT_TYPES
             for box in (
-                *(Box(f"{object_type}_{p}", section, p.capitalize(), (BoxGrant("project", p, object_type),)) for p in _CRUD),
+                *(Box(f"{object_type}_{p}", section, permission_label(p), (BoxGrant("project", p, object_type),)) for p in _CRUD),
                 Box(
                     f"{object_type}_acls",
                     section,
-                    "Manage access",
+                    MANAGE_ACCESS,
                     tuple(BoxGrant("project", permission, object_type) for permission in ACLS),
                     MANAGE_ACCESS_HELP,
                 ),
@@ -122,8 +125,8 @@ def object_boxes(object_type: str) -> BoxSet:
     return BoxSet(
         object_type,
         (
-            *(Box(p, "Permissions", p.capitalize(), (BoxGrant(object_type, p),)) for p in ("read", "update", "delete")),
-            Box("acls", "Permissions", "Manage access", _acls(object_type), MANAGE_ACCESS_HELP),
+            *(Box(p, "Permissions", permission_label(p), (BoxGrant(object_type, p),)) for p in ("read", "update", "delete")),
+            Box("acls", "Permissions", MANAGE_ACCESS, _acls(object_type), MANAGE_ACCESS_HELP),
         ),
     )
 
@@ -131,10 +134,16 @@ def object_boxes(object_type: str) -> BoxSet:
 GROUP_ACCESS_BOXES = BoxSet(
     "group",
     (
-        Box("read", "Group access", "Read", (BoxGrant("group", "read"),)),
-        Box("update", "Group access", "Update", (BoxGrant("group", "update"),), "Edit the group and add or remove its members."),
-        Box("delete", "Group access", "Delete", (BoxGrant("group", "delete"),)),
-        Box("acls", "Group access", "Manage access", _acls("group"), MANAGE_ACCESS_HELP),
+        Box("read", "Group access", permission_label("read"), (BoxGrant("group", "read"),)),
+        Box(
+            "update",
+            "Group access",
+            permission_label("update"),
+            (BoxGrant("group", "update"),),
+            "Edit the group and add or remove its members.",
+        ),
+        Box("delete", "Group access", permission_label("delete"), (BoxGrant("group", "delete"),)),
+        Box("acls", "Group access", MANAGE_ACCESS, _acls("group"), MANAGE_ACCESS_HELP),
     ),
 )
 

@@ -21,4 +21,5 @@ class AccessDenied(PermissionDenied):
         self.permission = permission
         self.object_type = object_type
         self.node = node  # the node refused, when known: the pages explain the refusal with it
+        self.stated = message is not None  # a message of its own, rather than the permission's code named
         super().__init__(message or f"You need the '{permission}' permission on this {object_type}.")

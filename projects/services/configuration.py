@@ -8,9 +8,14 @@ The score definition rules (:func:`validate_score_definition`, one function per 
 shape checks they are built on are public, so that the pages and the admin refuse exactly what the API
 refuses, with the same messages. A message names the offending value by its path in the request, e.g.
 ``config.online.scorers[0].name``.
+
+So are the checks that need the project, which the services run as well: a tag's color must be one a
+swatch can show (:func:`tag_color`), and an aggregate score may only be made of scores of its project
+(:func:`check_aggregated_scores`).
 """
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +25,7 @@ from accounts.models import Organization
 from permissions.audit import record_event
 from permissions.engine.guards import require
 from permissions.exceptions import NotFound, ValidationError
-from projects.models import Project, ProjectObject, ProjectScore, ProjectTag, Prompt
+from projects.models import EventRow, Project, ProjectObject, ProjectScore, ProjectTag, Prompt
 from projects.references import readable_object
 from projects.scoring.scorers import GLOBAL_SCORERS as BUILT_IN_SCORERS
 
@@ -311,6 +316,173 @@ def validate_score_definition(*, actor, org: Organization, score_type: Any, cate
     return categories, config
 
 
+# Tag colors
+
+# The named colors of CSS Color Module Level 4 (all 148 of them; "transparent" and "currentcolor" are
+# keywords, not colors a swatch can show, so they are not among them).
+_CSS_COLOR_NAMES = """
+    aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet brown burlywood
+    cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan darkgoldenrod darkgray
+    darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
+    darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue
+    firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey honeydew
+    hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
+    lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue lightslategray
+    lightslategrey lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine mediumblue
+    mediumorchid mediumpurple mediumseagreen mediumslateblue mediumspringgreen mediumturquoise mediumvioletred
+    midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+    palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue purple
+    rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue
+    slateblue slategray slategrey snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white
+    whitesmoke yellow yellowgreen
+"""
+CSS_NAMED_COLORS = frozenset(_CSS_COLOR_NAMES.split())
+_HEX_COLOR = re.compile(r"#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})")
+_COLOR_FUNCTION = re.compile(r"(rgba?|hsla?)\(([^()]*)\)")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(%|deg)?")
+TAG_COLOR_HINT = "use #rgb or #rrggbb, a CSS color name such as teal, or rgb(31, 119, 180)"
+
+
+def _component(text: str, *, percent: bool | None, top: float, units: tuple[str | None, ...]) -> str | None:
+    """The unit of one number of a color function ("" for none), if it is a number within 0..`top` (or
+    0..100%) with one of `units`; `percent` True or False demands a percentage or a plain number."""
+    match = _NUMBER.fullmatch(text)
+    if match is None or match.group(1) not in units:
+        return None
+    unit = match.group(1) or ""
+    if percent is not None and (unit == "%") != percent:
+        return None
+    value = float(text.removesuffix(unit))
+    limit = 100 if unit == "%" else top
+    return unit if 0 <= value <= limit else None
+
+
+def _is_color_function(name: str, body: str) -> bool:
+    """``rgb()``/``rgba()`` and ``hsl()``/``hsla()``, comma- or space-separated, with an optional alpha."""
+    if "," in body:
+        parts = [part.strip() for part in body.split(",")]
+        alpha = parts[3] if len(parts) == 4 else None
+        parts = parts[:3] if len(parts) in (3, 4) else []
+    else:
+        color, _, alpha_text = body.partition("/")
+        parts = color.split()
+        alpha = alpha_text.strip() if "/" in body else None
+        if alpha == "":
+            return False
+    if len(parts) != 3:
+        return False
+    if alpha is not None and _component(alpha, percent=None, top=1, units=(None, "%")) is None:
+        return False
+    if name.startswith("rgb"):
+        units = [_component(part, percent=None, top=255, units=(None, "%")) for part in parts]
+        return None not in units and ("," not in body or len(set(units)) == 1)
+    hue = _NUMBER.fullmatch(parts[0])
+    if hue is None or hue.group(1) not in (None, "deg"):
+        return False
+    percent = True if "," in body else None
+    return all(_component(part, percent=percent, top=100, units=(None, "%")) is not None for part in parts[1:])
+
+
+def is_tag_color(value: str) -> bool:
+    """Whether `value` is a CSS color a tag's swatch can show: ``#rgb``, ``#rgba``, ``#rrggbb`` or
+    ``#rrggbbaa``; one of the 148 CSS named colors (:data:`CSS_NAMED_COLORS`, any case); or ``rgb()``,
+    ``rgba()``, ``hsl()`` or ``hsla()`` with numbers in range.
+
+    A fixed list of names, rather than any word, because a word a browser does not know ("blurple") is
+    silently dropped from the style and leaves a blank swatch; numbers out of range are refused too,
+    although a browser would clamp them, because they are rarely what was meant. Being this strict is
+    also what makes the value safe to put into a ``style`` attribute.
+    """
+    color = value.strip().lower()
+    if _HEX_COLOR.fullmatch(color) or color in CSS_NAMED_COLORS:
+        return True
+    function = _COLOR_FUNCTION.fullmatch(color)
+    return function is not None and _is_color_function(function.group(1), function.group(2).strip())
+
+
+def tag_color(value: Any, path: str = "color") -> str:
+    """A tag's color as it is stored: empty (no color) or a color :func:`is_tag_color` accepts, stripped."""
+    color = _text(value, path, max_length=64).strip()
+    if color and not is_tag_color(color):
+        raise invalid(path, f"{color!r} is not a color: {TAG_COLOR_HINT}.")
+    return color
+
+
+# What an aggregate score is made of
+
+# Scores whose values rows carry as numbers, and so may be aggregated: human review sliders and
+# categories (a free-form review is text), and the scores the project's online rules write.
+AGGREGATED_TYPES = (ProjectScore.ScoreType.SLIDER, ProjectScore.ScoreType.CATEGORICAL)
+
+
+def _scores_written_by_online_rules(project: Project) -> set[str]:
+    """The names the project's online rules write their scores under: a built-in scorer's name, or the
+    name of the scorer function (two queries)."""
+    names, function_ids = set(), set()
+    for config in ProjectScore.objects.filter(project=project, score_type=ProjectScore.ScoreType.ONLINE).values_list("config", flat=True):
+        for scorer in ((config or {}).get("online") or {}).get("scorers") or ():
+            if scorer.get("type") == "global" and isinstance(scorer.get("name"), str):
+                names.add(scorer["name"])
+            elif scorer.get("type") == "function" and scorer.get("id"):
+                function_ids.add(str(scorer["id"]))
+    if function_ids:
+        names.update(Prompt.objects.filter(pk__in=function_ids, project__org_id=project.org_id).values_list("name", flat=True))
+    return names
+
+
+def _scores_rows_carry(project: Project, names: list[str]) -> set[str]:
+    """Those of `names` that some live row of the project carries a score under (one query)."""
+    if not names:
+        return set()
+    rows = EventRow.objects.filter(project=project, is_deleted=False)
+    found = (
+        Project.objects.filter(pk=project.pk)
+        .values(**{f"carried_{index}": models.Exists(rows.filter(data__scores__has_key=name)) for index, name in enumerate(names)})
+        .first()
+        or {}
+    )
+    return {name for index, name in enumerate(names) if found.get(f"carried_{index}")}
+
+
+def check_aggregated_scores(*, project: Project, score_name: str, score_type: str, categories: Any) -> None:
+    """Refuse an aggregate (weighted, minimum, maximum) that names anything but a score of the project.
+
+    A score of the project is a human review score configured on it (slider or categorical), a score one
+    of its online rules writes, or a score some of its rows already carry (as an SDK's scorers write
+    them). An aggregate is computed from a row's own scores, so another aggregate, a free-form review or
+    an unknown name (a typo, most often) would silently count for nothing; the message names the path of
+    the offending name and the project's configured scores.
+    """
+    if score_type not in ProjectScore.AGGREGATE_TYPES:
+        return
+    if score_type == ProjectScore.ScoreType.WEIGHTED:
+        paths = {name: f"categories.{name}" for name in categories}
+    else:
+        paths = {name: f"categories[{index}]" for index, name in enumerate(categories)}
+    configured = dict(ProjectScore.objects.filter(project=project).exclude(name=score_name).values_list("name", "score_type"))
+    reviewed = sorted(name for name, kind in configured.items() if kind in AGGREGATED_TYPES)
+    for name in paths:
+        if name == score_name or configured.get(name) in ProjectScore.AGGREGATE_TYPES:
+            raise invalid(
+                paths[name], f"{name!r} is an aggregate score; an aggregate is computed from a row's own scores, not from aggregates."
+            )
+        if configured.get(name) == ProjectScore.ScoreType.FREE_FORM:
+            raise invalid(paths[name], f"{name!r} is a free-form review, which is text; an aggregate is made of numbers.")
+    unknown = [name for name in paths if name not in reviewed]
+    if unknown:
+        written = _scores_written_by_online_rules(project)
+        unknown = [name for name in unknown if name not in written]
+    carried = _scores_rows_carry(project, unknown)
+    for name in unknown:
+        if name not in carried:
+            known = f" (its human review scores: {', '.join(reviewed)})" if reviewed else ""
+            raise invalid(
+                paths[name],
+                f"{name!r} is not a score of this project{known}: name a human review score, a score its online rules write, "
+                "or a score its rows carry.",
+            )
+
+
 # Tags and scores
 
 
@@ -364,7 +536,7 @@ def project_tag_create(*, actor, project: Project, name: str, description: str =
         project=project,
         name=_name(name, "project tag"),
         description=_text(description, "description"),
-        color=_text(color, "color", max_length=64),
+        color=tag_color(color),
         position=_text(position, "position", max_length=255),
         created_by=actor,
     )
@@ -390,7 +562,7 @@ def project_tag_update(
     if description is not None:
         tag.description = _text(description, "description")
     if color is not None:
-        tag.color = _text(color, "color", max_length=64)
+        tag.color = tag_color(color)
     if position is not None:
         tag.position = _text(position, "position", max_length=255)
     _save_change(actor, tag, before, TAG_FIELDS, "project tag")
@@ -459,6 +631,7 @@ def project_score_create(
     categories, config = validate_score_definition(
         actor=actor, org=project.org, score_type=score_type, categories=categories, config=config
     )
+    check_aggregated_scores(project=project, score_name=name, score_type=score_type, categories=categories)
     score = ProjectScore(
         project=project,
         name=name,
@@ -509,6 +682,7 @@ def project_score_update(
         )
         if score_type is not None:
             score.score_type = score_type
+        check_aggregated_scores(project=score.project, score_name=score.name, score_type=score.score_type, categories=score.categories)
     _save_change(actor, score, before, SCORE_FIELDS, "project score")
     return score
 

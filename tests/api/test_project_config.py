@@ -555,6 +555,7 @@ VALID_DEFINITIONS = {
 
 @pytest.mark.parametrize("definition", list(VALID_DEFINITIONS))
 def test_every_kind_of_valid_score_is_created_as_given(world, definition):
+    ProjectScoreFactory(project=world.target, name="fluency")  # the aggregates name accuracy and fluency
     body = {"project_id": str(world.target.pk), "name": "new score", "description": "d", **VALID_DEFINITIONS[definition]}
     response = world.client("owner").post("/v1/project_score", body)
     assert response.status_code == 200, response.content
@@ -883,6 +884,7 @@ def test_patch_validates_the_resulting_definition_whole(world):
     client = world.client("owner")
     path = f"/v1/project_score/{world.score.pk}"
     _assert_refused_without_writing(lambda: client.patch(path, {"score_type": "categorical"}), 400, "categories: must be a list.")
+    ProjectScoreFactory(project=world.target, name="a"), ProjectScoreFactory(project=world.target, name="b")
     client.patch(path, {"score_type": "minimum", "categories": ["a", "b"]})
     _assert_refused_without_writing(lambda: client.patch(path, {"score_type": "slider"}), 400, "a slider score takes no categories")
     response = client.patch(path, {"score_type": "slider", "categories": None})
@@ -892,6 +894,7 @@ def test_patch_validates_the_resulting_definition_whole(world):
 def test_patch_keeps_categories_and_config_left_out_and_replaces_those_given(world):
     client = world.client("owner")
     path = f"/v1/project_score/{world.score.pk}"
+    ProjectScoreFactory(project=world.target, name="a")
     client.patch(path, {"score_type": "weighted", "categories": {"a": 1}, "config": {"destination": "expected"}})
     response = client.patch(path, {"description": "kept"})
     assert (response.json()["categories"], response.json()["config"]) == ({"a": 1}, {"destination": "expected"})

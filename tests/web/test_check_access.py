@@ -64,7 +64,7 @@ def test_an_engineer_learns_why_they_may_update_an_experiment(org, people, exper
     assert response.status_code == 200 and '<h2 id="result-title">Allowed</h2>' in html
     reasons = response.context["reasons"]
     assert [(r.grant, r.node_type, r.node_name, r.groups) for r in reasons] == [
-        ("update", "All projects (org_project)", "Acme", "Engineers")
+        ("Update", "All projects (org_project)", "Acme", "Engineers")
     ]
     assert "Experiment baseline" in html
 
@@ -108,7 +108,7 @@ def test_explaining_someone_elses_access_needs_read_acls_on_the_object(org, peop
     response = check(client, org, user_key(people["engineer"]), experiment, "read")
     assert response.status_code == 403
     html = response.content.decode()
-    assert "You need the &#x27;read_acls&#x27; permission" in html and "explanation" not in response.context
+    assert 'You need <span class="permission">Manage access: list grants <code' in html and "explanation" not in response.context
     grant(org, experiment, user=people["viewer"], permission="read_acls")
     assert check(client, org, user_key(people["engineer"]), experiment, "read").status_code == 200
 
@@ -159,7 +159,7 @@ def test_the_organization_level_nodes_are_offered_by_name(org, people):
     response = client_for(people["owner"]).get(check_url(org), {"object_type": "org_member", "show_objects": "1"})
     assert response.context["form"].fields["object_id"].choices == [(str(org.pk), "Acme")]
     response = check(client_for(people["owner"]), org, user_key(people["viewer"]), Node("org_member", org.pk), "read")
-    assert response.context["explanation"].allowed and response.context["reasons"][0].grant == "read, restricted to org_member"
+    assert response.context["explanation"].allowed and response.context["reasons"][0].grant == "Read, restricted to Members (org_member)"
 
 
 def test_check_access_costs_the_same_queries_for_few_and_many_objects_and_people(org, people, experiment):

@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.principals import Principal
+from permissions.labels import permission_label
 
 OBJECT_TYPES = (
     ("organization", "Organization"),
@@ -19,15 +20,11 @@ OBJECT_TYPES = (
     ("prompt_session", "Playground (prompt_session)"),
 )
 TYPE_LABELS = dict(OBJECT_TYPES)
-PERMISSIONS = (
-    ("read", "Read"),
-    ("create", "Create"),
-    ("update", "Update"),
-    ("delete", "Delete"),
-    ("create_acls", "Create ACLs (create_acls)"),
-    ("read_acls", "Read ACLs (read_acls)"),
-    ("update_acls", "Update ACLs (update_acls)"),
-    ("delete_acls", "Delete ACLs (delete_acls)"),
+# In the Permissions dialogs' words; an option cannot hold a <code>, so the code of a Manage access part
+# follows its words in parentheses.
+PERMISSIONS = tuple(
+    (permission, permission_label(permission, with_code=True))
+    for permission in ("read", "create", "update", "delete", "create_acls", "read_acls", "update_acls", "delete_acls")
 )
 DEFAULT_TYPE = "project"
 

@@ -4,13 +4,13 @@ They parse and validate what was typed; the services of :mod:`projects.services.
 validate the score definitions.
 """
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.forms import formset_factory
 
 from projects.models import ProjectScore
+from projects.services.configuration import TAG_COLOR_HINT, is_tag_color
 
 ScoreType = ProjectScore.ScoreType
 HUMAN_REVIEW_TYPES = (ScoreType.SLIDER, ScoreType.CATEGORICAL, ScoreType.FREE_FORM)
@@ -24,8 +24,6 @@ SCORE_TYPE_LABELS = {
     ScoreType.MAXIMUM: "Maximum",
     ScoreType.ONLINE: "Online scoring rule",
 }
-# A color is put into a style attribute, so only plain CSS color values are drawn as a swatch.
-SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([0-9.,%\s]+\))$")
 
 
 class TagForm(forms.Form):
@@ -40,9 +38,10 @@ class TagForm(forms.Form):
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_color(self) -> str:
+        """The service's own check, so that the page refuses what the API refuses, next to the field."""
         color = self.cleaned_data["color"].strip()
-        if color and not SAFE_COLOR.match(color):
-            raise forms.ValidationError("Enter a CSS color such as #1f77b4 or teal.")
+        if color and not is_tag_color(color):
+            raise forms.ValidationError(f"{color!r} is not a color: {TAG_COLOR_HINT}.")
         return color
 
 

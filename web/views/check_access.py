@@ -5,6 +5,10 @@ the node that carries it, the groups and roles it comes through; when nothing al
 it (named only to those who may read the organization's members). The rule is that of
 ``/v1/acl/explain``: anyone may check their own access to what they see (the object list offers only
 that), and explaining anyone else's access needs read_acls on the object.
+
+The page speaks the Permissions dialogs' words (:mod:`permissions.labels`: "Manage access: list grants"
+for read_acls), with the permission's code beside them, and says the answer in a sentence: who holds the
+permission (or not) on the object, and through which grant.
 """
 
 from dataclasses import dataclass, replace
@@ -19,6 +23,7 @@ from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied
 from permissions.grants import resolve_chain
+from permissions.labels import permission_label
 from permissions.models import PermissionGroup
 from permissions.requirements import to_explain
 from projects.selectors import node_names, nodes_visible_to
@@ -28,13 +33,16 @@ from web.forms.check_access import DEFAULT_TYPE, TYPE_LABELS, CheckAccessForm
 
 @dataclass(frozen=True)
 class ReasonView:
-    """One grant that allows it, in words."""
+    """One grant that allows it, in words: the grant (the dialogs' words, or the role), the node that
+    carries it, and the groups and roles it comes through."""
 
-    grant: str
+    grant: str  # "Update", "Read, restricted to Experiment", "role Lead"
+    code: str  # the permission as the API names it, where the words are not simply it capitalized
     node_type: str
     node_name: str
-    groups: str
-    roles: str
+    groups: str  # "Annotators → Reviewers": the subject's group, up to the group granted
+    roles: str  # "Lead → Reviewer": the role granted, down to the one that holds the permission
+    grantee: str  # the group the grant was made to; "" when made to the subject itself
 
 
 def reason_views(org: Organization, explanation: Explanation) -> list[ReasonView]:
@@ -44,22 +52,28 @@ def reason_views(org: Organization, explanation: Explanation) -> list[ReasonView
 
 def _reason_view(reason: Reason, names: dict[Node, str]) -> ReasonView:
     record = reason.grant
+    code = ""
     if record.permission:
-        grant = record.permission + (f", restricted to {record.restrict_object_type}" if record.restrict_object_type else "")
+        grant = permission_label(record.permission)
+        if record.restrict_object_type:
+            grant += f", restricted to {TYPE_LABELS.get(record.restrict_object_type, record.restrict_object_type)}"
+        code = record.permission if permission_label(record.permission) != record.permission.capitalize() else ""
     else:
         grant = f"role {reason.via_roles[0].name}" if reason.via_roles else "a role"
     return ReasonView(
         grant=grant,
+        code=code,
         node_type=TYPE_LABELS.get(reason.node.type, reason.node.type),
         node_name=names[reason.node],
         groups=" → ".join(group.name for group in reason.via_groups),
         roles=" → ".join(role.name for role in reason.via_roles),
+        grantee=reason.via_groups[-1].name if reason.via_groups else "",
     )
 
 
 class CheckAccessPage(OrgPage):
     """GET: the form, and with a complete query the answer (400 for a choice not offered, 403 for someone
-    else's access to an object without read_acls on it)."""
+    else's access to an object without read_acls, "Manage access: list grants", on it)."""
 
     template_name = "web/check_access.html"
     section = "check_access"
@@ -116,9 +130,7 @@ class CheckAccessPage(OrgPage):
         try:
             to_explain(node, explains_self=subject == self.request.user).check(self.request, self.org.pk)
         except AccessDenied:
-            context["refusal"] = (
-                "You need the 'read_acls' permission on this object to see someone else's access to it. You may check your own."
-            )
+            context["refused_permission"] = "read_acls"
             return 403
         explanation = explain(subject, data["permission"], node)
         names = node_names(self.org, chain)

@@ -5,7 +5,8 @@ from uuid import UUID
 from django.http import Http404
 
 from projects.models import Project, ProjectTag
-from web.forms.configuration import SAFE_COLOR, TagForm
+from projects.services.configuration import is_tag_color
+from web.forms.configuration import TagForm
 from web.views.project_configuration.base import ConfigurationBase, Editor
 
 
@@ -31,7 +32,7 @@ class TagsSection(ConfigurationBase):
 
 
 def swatch(color: str) -> str:
-    return color if color and SAFE_COLOR.match(color) else ""
+    return color if color and is_tag_color(color) else ""
 
 
 def project_tag_or_404(project: Project, tag_id: UUID) -> ProjectTag:
