@@ -19,7 +19,7 @@ install: $(INSTALLED)
 # The web server and the built-in online-scoring worker; Ctrl-C stops both.
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --host $(HOST) --port $(PORT)
 	trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py run_scoring_worker & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

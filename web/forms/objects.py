@@ -3,9 +3,49 @@
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.html import format_html
 
 from projects.models import ProjectScore
 from web.formatting import percent
+
+
+class ScoreSlider(forms.NumberInput):
+    """A slider score: a range from 0 to 1 with its value shown beside it as a percentage, and a "No score"
+    box. A range always has a value, so the box is how a review leaves the score out; it is ticked until
+    the slider is moved (static/web/score_slider.js shows the value and unticks the box as it moves)."""
+
+    input_type = "range"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__({"min": "0", "max": "1", "step": "0.01", "data-score-slider": "", **(attrs or {})})
+
+    @staticmethod
+    def no_score_name(name: str) -> str:
+        return f"{name}-none"
+
+    def value_from_datadict(self, data, files, name):
+        if data.get(self.no_score_name(name)):
+            return None
+        return super().value_from_datadict(data, files, name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        try:
+            shown = float(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            shown = None
+        slider = super().render(name, 0.5 if shown is None else value, attrs, renderer)
+        input_id = {**self.attrs, **(attrs or {})}.get("id", f"id_{name}")
+        return format_html(
+            '<div class="score-slider">{}<output id="{}-value" for="{}">{}</output>'
+            '<label class="score-slider-none"><input type="checkbox" id="{}-none" name="{}" value="1"{}> No score</label></div>',
+            slider,
+            input_id,
+            input_id,
+            "—" if shown is None else f"{round(shown * 100)}%",
+            input_id,
+            self.no_score_name(name),
+            " checked" if shown is None else "",
+        )
 
 
 class RowReviewForm(forms.Form):
@@ -27,8 +67,8 @@ class RowReviewForm(forms.Form):
                     min_value=0,
                     max_value=1,
                     required=False,
-                    widget=forms.NumberInput(attrs={"step": "0.01"}),
-                    help_text="From 0 to 1.",
+                    widget=ScoreSlider(),
+                    help_text="From 0 to 100%.",
                 )
             if score.description:
                 field.help_text = score.description

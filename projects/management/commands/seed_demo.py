@@ -1,6 +1,7 @@
 """Seed a demo organization: a team that evaluates the AI features of its products.
 
-    python manage.py seed_demo [--password PASSWORD]
+    python manage.py seed_demo [--password PASSWORD] [--host HOST] [--port PORT]
+    python manage.py seed_demo --reset-passwords [--password PASSWORD]
 
 Everything is made through the services, with the demo owner as the actor, so every check is the real
 one and every change writes its audit event (origin: command line, ``seed_demo``). It all happens in one
@@ -8,7 +9,12 @@ transaction.
 
 If the demo organization exists already the command says so and changes nothing; ``make run`` calls it
 on every start, so only the first start seeds. Passwords (random, unless ``--password`` is given) and
-the service token are printed once, when they are created, and never stored in clear.
+the service token are printed once, when they are created, and never stored in clear. ``--host`` and
+``--port`` say where the site is served (``make run`` passes its HOST and PORT), for the login address
+the command prints.
+
+``--reset-passwords`` gives the demo people (the members of the demo organization with the demo emails,
+nobody else) new random passwords, or ``--password``, and prints them once; it changes nothing else.
 
 What the demo shows (see also the summary the command prints):
 
@@ -49,7 +55,10 @@ from projects.services.configuration import project_score_create, project_tag_cr
 from projects.services.objects import object_create, project_create
 
 DEMO_ORG = "Acme AI"
-LOGIN_URL = "http://127.0.0.1:8000/login/"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# Addresses a server listens on that a browser cannot open: the login address names this machine instead.
+ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 (compared against, not bound)
 
 
 @dataclass(frozen=True)
@@ -119,16 +128,40 @@ class Command(BaseCommand):
             "--password",
             help="Password for every demo person. Without it each person gets a random password, printed once.",
         )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give the demo people new passwords (random, or --password) and print them once; change nothing else.",
+        )
+        parser.add_argument(
+            "--host", default=DEFAULT_HOST, help=f"Where the site is served, for the login address printed (default {DEFAULT_HOST})."
+        )
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"The port the site is served on (default {DEFAULT_PORT}).")
 
-    def handle(self, *args, password: str | None = None, **options):
-        if Organization.objects.filter(name=DEMO_ORG).exists():
-            self.stdout.write(f"The demo organization {DEMO_ORG!r} already exists; nothing to do.")
-            return
+    def handle(
+        self,
+        *args,
+        password: str | None = None,
+        reset_passwords: bool = False,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        **options,
+    ):
         if password is not None and not password:
             raise CommandError("--password must not be empty.")
+        login_url = login_address(host, port)
+        if reset_passwords:
+            self._reset_passwords(password, login_url)
+            return
+        if Organization.objects.filter(name=DEMO_ORG).exists():
+            self.stdout.write(f"The demo organization {DEMO_ORG!r} already exists; nothing to do.")
+            self.stdout.write(f"Log in to the site at {login_url}.")
+            # No word of passwords here (none is shown); --help names the option that makes new ones.
+            self.stdout.write("Lost the demo logins? python manage.py seed_demo --help says how to get new ones.")
+            return
         try:
             with request_origin(channel="cli", command="seed_demo"), transaction.atomic():
-                lines = _Seeder(password).run()
+                lines = _Seeder(password, login_url).run()
         except (ValidationError, AccessDenied, NotFound) as exc:
             message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             raise CommandError(f"Seeding the demo failed and nothing was written: {message}") from exc
@@ -136,12 +169,47 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(line)
 
+    def _reset_passwords(self, password: str | None, login_url: str) -> None:
+        org = Organization.objects.filter(name=DEMO_ORG).first()
+        if org is None:
+            raise CommandError(f"There is no demo organization {DEMO_ORG!r} yet: run seed_demo without --reset-passwords first.")
+        # Only the demo people, and only as members of the demo organization: an account that merely shares
+        # a demo email elsewhere, or a service account, is left alone.
+        people = {
+            user.email: user
+            for user in User.objects.filter(email__in=[person.email for person in PEOPLE], memberships__org=org, kind=User.Kind.PERSON)
+        }
+        if not people:
+            raise CommandError(f"The demo organization {DEMO_ORG!r} has none of the demo people; no password was changed.")
+        credentials = {}
+        with transaction.atomic():
+            for email, user in people.items():
+                credentials[email] = password or secrets.token_urlsafe(16)
+                user.set_password(credentials[email])
+                user.save(update_fields=["password"])
+        # Printed after the commit only, and nowhere else: these passwords are not kept in clear.
+        self.stdout.write(f"New passwords for the people of the demo organization {DEMO_ORG!r} (shown only now):")
+        for person in PEOPLE:
+            if person.email in credentials:
+                self.stdout.write(f"  {person.email}  password: {credentials[person.email]}")
+        self.stdout.write("")
+        self.stdout.write(f"Log in to the site at {login_url} with one of the emails and passwords above.")
+
+
+def login_address(host: str, port: int) -> str:
+    """The login page's address for a site served on `host`:`port`, as a browser on this machine opens it."""
+    host = DEFAULT_HOST if host in ANY_ADDRESS else host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}/login/"
+
 
 class _Seeder:
     """Builds the demo inside the caller's transaction; returns the lines to print."""
 
-    def __init__(self, password: str | None) -> None:
+    def __init__(self, password: str | None, login_url: str) -> None:
         self.password = password
+        self.login_url = login_url
         self.people: dict[str, User] = {}
         self.groups: dict[str, PermissionGroup] = {}
         self.projects: dict[str, Project] = {}
@@ -190,7 +258,8 @@ class _Seeder:
             "Contents: tags, human review and aggregate scores, an online-scoring rule on the production logs,",
             "          experiment and dataset rows, and production logs (scored by the worker that make run starts).",
             "",
-            f"Log in to the site at {LOGIN_URL} with one of the emails and passwords above.",
+            "Lost the passwords? New ones for the demo people: python manage.py seed_demo --reset-passwords",
+            f"Log in to the site at {self.login_url} with one of the emails and passwords above.",
         ]
         return lines
 
@@ -211,9 +280,6 @@ class _Seeder:
             name="Tone",
             score_type="categorical",
             categories=[{"name": "Rude", "value": 0}, {"name": "Neutral", "value": 0.5}, {"name": "Warm", "value": 1}],
-        )
-        project_score_create(
-            actor=owner, project=support_bot, name="Overall", score_type="weighted", categories={"Factuality": 3, "Helpfulness": 1}
         )
         project_score_create(
             actor=owner,
@@ -251,6 +317,10 @@ class _Seeder:
                     for (q, a, e), f in zip(tickets, factuality, strict=True)
                 ],
             )
+        # After the rows: an aggregate score names scores that exist (Factuality is one the experiments' rows carry).
+        project_score_create(
+            actor=owner, project=support_bot, name="Overall", score_type="weighted", categories={"Factuality": 3, "Helpfulness": 1}
+        )
         insert_events(
             actor=owner,
             target=EventTarget.of(production),
