@@ -70,3 +70,9 @@ def assert_every_call_refused_without_writing(client, calls, status: int, *, ref
     nothing (`refused`: the file's own way of saying so, if it checks more)."""
     for method, path, body in calls:
         refused(lambda method=method, path=path, body=body: send(client, method, path, body), status)
+
+
+def refusal_names(words: str) -> str:
+    """The 403 page's words for the permission it says is missing ("Read", "Manage access: list grants"), as
+    the page marks them up: the dialogs' words first, any code after them."""
+    return f'<strong><span class="permission">{words}'

@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.models import Organization
 from permissions.models import AuditEvent
 from tests.access_helpers import grant, row_counts
+from tests.assertions import refusal_names
 from tests.factories import add_member
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
@@ -94,7 +95,7 @@ def test_bad_settings_write_nothing_and_say_why(org, people, change, message):
 
 def test_an_engineer_posting_the_form_gets_the_explained_refusal(org, people):
     response = client_for(people["engineer"]).post(settings_url(org), FORM)
-    assert response.status_code == 403 and "<strong>update</strong>" in response.content.decode()
+    assert response.status_code == 403 and refusal_names("Update</span>") in response.content.decode()
     org.refresh_from_db()
     assert org.name == "Acme"
 

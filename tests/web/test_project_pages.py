@@ -13,6 +13,7 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import EventFeedback, EventRow, Experiment, ProjectScore, Prompt
 from tests.access_helpers import custom_group, grant, nest, row_counts
+from tests.assertions import refusal_names
 from tests.factories import (
     OBJECT_FACTORIES,
     ExperimentFactory,
@@ -214,7 +215,7 @@ def test_someone_who_may_update_logs_but_not_read_them_gets_the_explained_refusa
     custom = people["custom"]
     grant(org, Node("project_log", project.pk), user=custom, permission="update")
     response = client_for(custom).get(project_url(org, project, "logs"))
-    assert response.status_code == 403 and "<strong>read</strong>" in response.content.decode()
+    assert response.status_code == 403 and refusal_names("Read</span>") in response.content.decode()
 
 
 # Experiments, datasets, prompts and playgrounds
@@ -273,7 +274,7 @@ def test_someone_who_may_only_update_an_experiment_gets_the_explained_refusal_on
     custom = people["custom"]
     grant(org, objects["experiment"], user=custom, permission="update")
     response = client_for(custom).get(object_url(objects["experiment"]))
-    assert response.status_code == 403 and "<strong>read</strong>" in response.content.decode()
+    assert response.status_code == 403 and refusal_names("Read</span>") in response.content.decode()
 
 
 # Human review
@@ -405,7 +406,7 @@ def test_the_permissions_page_needs_read_acls_or_create_acls(org, people, object
     response = client_for(people[who]).get(object_url(objects["experiment"], "object-permissions"))
     assert response.status_code == status
     if status == 403:
-        assert "<strong>read_acls</strong>" in response.content.decode()
+        assert refusal_names("Manage access: list grants <code") in response.content.decode()
 
 
 def test_the_permissions_dialog_lists_groups_members_service_accounts_and_who_has_access(org, people, objects):

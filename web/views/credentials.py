@@ -1,8 +1,10 @@
 """Settings → Service accounts and Settings → API keys.
 
-Service accounts exist for Owners only (docs/access-model.md, "Principals"): for anyone else these pages are
-"not found", as the accounts themselves are. API keys are each person's own, in this organization or in
-all of theirs.
+Service accounts are for Owners only (docs/access-model.md, "Principals"). Every member knows the
+organization can have them (the API tells a member who is not an Owner the same), so a member who is not
+an Owner gets the explained refusal, which says that only Owners manage them and who the Owners are,
+whatever account the address names; a missing account is "not found" to an Owner. API keys are each
+person's own, in this organization or in all of theirs.
 
 A new token's raw value is shown exactly once: it is rendered into the response of the POST that made it
 (status 200, never cached), not redirected to, so it never passes through the session, a message or the
@@ -34,7 +36,7 @@ from accounts.services.credentials import (
 from permissions.models import PermissionGroup
 from permissions.selectors import groups_visible_to
 from permissions.services.groups import user_groups_set
-from web.context import OrgPage
+from web.context import NeedsOwnerOfPage, OrgPage
 from web.forms.credentials import AccountGroupsForm, NewTokenForm, RenameForm, ServiceAccountForm
 from web.views.outcomes import report, save_form
 
@@ -61,9 +63,11 @@ class CredentialsPage(OrgPage):
 class ServiceAccountsBase(CredentialsPage):
     section = "service-accounts"
 
-    def owners_only(self) -> None:
-        if not self.flags.is_owner:
-            raise Http404("No such page.")
+    def requirements_get(self):
+        return [NeedsOwnerOfPage("manage service accounts")]
+
+    def requirements_post(self):
+        return [NeedsOwnerOfPage("manage service accounts")]
 
     def editable_groups(self) -> list[PermissionGroup]:
         """The groups whose members the person may change, restricted in the database (Owners: all of them)."""
@@ -82,10 +86,6 @@ class ServiceAccountsPage(ServiceAccountsBase):
 
     template_name = "web/settings/service_accounts.html"
 
-    def get(self, request, *args, **kwargs):
-        self.owners_only()
-        return super().get(request, *args, **kwargs)
-
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         accounts = User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org).annotate(
@@ -98,7 +98,6 @@ class ServiceAccountsPage(ServiceAccountsBase):
         return context
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         form = ServiceAccountForm(request.POST, groups=self.editable_groups())
         account = save_form(
             form,
@@ -117,14 +116,9 @@ class ServiceAccountPage(ServiceAccountsBase):
 
     template_name = "web/settings/service_account.html"
 
-    def get(self, request, *args, **kwargs):
-        self.owners_only()
-        return super().get(request, *args, **kwargs)
-
     @property
     def account(self) -> User:
         if not hasattr(self, "_account"):
-            self.owners_only()
             account = User.objects.filter(
                 pk=self.kwargs["account_id"], kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org
             ).first()
@@ -161,7 +155,6 @@ class RenameServiceAccount(ServiceAccountPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         form = RenameForm(request.POST, auto_id="rename_%s")
         renamed = save_form(
             form,
@@ -180,7 +173,6 @@ class ServiceAccountGroups(ServiceAccountPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         editable = self.editable_groups()
         form = AccountGroupsForm(request.POST, groups=editable, auto_id="groups_%s")
         if not form.is_valid():
@@ -202,7 +194,6 @@ class DeleteServiceAccount(ServiceAccountPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         account = self.account
         change = partial(service_account_delete, actor=request.user, org=self.org, account_id=account.pk)
         if not report(request, change, success=f"Deleted the service account {account.given_name} and its tokens."):
@@ -214,7 +205,6 @@ class CreateServiceToken(ServiceAccountPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         form = NewTokenForm(request.POST, auto_id="token_%s")
         created = save_form(
             form,
@@ -232,7 +222,6 @@ class RevokeServiceToken(ServiceAccountPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.owners_only()
         token = ApiKey.objects.filter(pk=kwargs["token_id"], user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
         if token is None:
             raise Http404("No such token.")

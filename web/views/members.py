@@ -1,8 +1,9 @@
 """Settings → Members: who is in the organization, in which groups, and inviting, regrouping and removing.
 
-Reading the page needs read on org_member (every built-in group holds it). The Invite form shows with
-create on org_member, Remove with delete on org_member, and a member's groups are editable for the groups
-on which the person holds update. The services check all of it again and write the audit events.
+Reading the page needs read on org_member (every built-in group holds it). The Invite form shows with create on org_member and offers
+the groups on which the person holds update (adding a member to a group is updating it), Remove shows
+with delete on org_member, and a member's groups are editable for the groups on which the person holds
+update. The services check all of it again and write the audit events.
 """
 
 from collections import defaultdict
@@ -20,12 +21,13 @@ from accounts.models import Invitation, Membership, User
 from accounts.services.invitations import invitation_resend, member_invite_with_link
 from accounts.services.members import invitation_revoke, member_remove
 from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
 from permissions.requirements import Needs
 from permissions.selectors import groups_visible_to
 from permissions.services.groups import user_groups_set
 from web.context import OrgPage
-from web.forms.members import InviteForm, MemberGroupsForm
+from web.forms.members import InviteForm, MemberGroupsForm, may_not_add_to
 from web.views.outcomes import report, save_form
 
 
@@ -88,40 +90,51 @@ class MembersPage(OrgPage):
             members=members,
             invitations=invitations,
             can_edit_groups=bool(editable),
-            invite_form=invite_form or InviteForm(groups=groups, initial={"group": _default_group(groups)}),
+            invite_form=invite_form or InviteForm(groups=editable),
         )
         return context
 
 
-def _default_group(groups: list[PermissionGroup]) -> str | None:
-    viewers = next((g for g in groups if g.builtin == PermissionGroup.Builtin.VIEWERS), None)
-    return str(viewers.pk) if viewers else None
-
-
 class InviteMembers(MembersPage):
-    """POST: invite every address into the chosen group, all or none."""
+    """POST: invite every address into the chosen group (or none), all or none.
+
+    A refusal about the group, whether the form's (a group not offered) or the service's (the person lost
+    update on it meanwhile), comes back as the open dialog with what was typed and an error naming the
+    group, rather than as a page that loses the form.
+    """
 
     http_method_names = ["post"]
 
+    def requirements_post(self):
+        # the dialog's refusals render the whole page again, members included: reading them is needed too
+        return [Needs("create", Node("org_member", self.org.pk)), Needs("read", Node("org_member", self.org.pk))]
+
     def post(self, request, *args, **kwargs):
-        form = InviteForm(request.POST, groups=self.groups())
-        invited = save_form(form, lambda data: self.invite(data["emails"], UUID(data["group"])))
+        groups = self.groups()
+        editable = self.editable_groups(groups)
+        form = InviteForm(request.POST, groups=editable, others=groups)
+        invited = save_form(form, lambda data: self.invite(data["emails"], data["group"]))
         if invited is None:
             return self.render_to_response(self.get_context_data(invite_form=form), status=400)
         count = len(invited)
         messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
         return redirect(_members_url(self.org))
 
-    def invite(self, emails: list[str], group_id: UUID) -> list[str]:
-        with transaction.atomic():
-            for email in emails:
-                member_invite_with_link(
-                    actor=self.request.user,
-                    org=self.org,
-                    email=email,
-                    group_ids=[group_id],
-                    site_url=self.request.build_absolute_uri("/"),
-                )
+    def invite(self, emails: list[str], group: PermissionGroup | None) -> list[str]:
+        try:
+            with transaction.atomic():
+                for email in emails:
+                    member_invite_with_link(
+                        actor=self.request.user,
+                        org=self.org,
+                        email=email,
+                        group_ids=[group.pk] if group else [],
+                        site_url=self.request.build_absolute_uri("/"),
+                    )
+        except (AccessDenied, NotFound) as refusal:
+            if group is None or refusal.object_type != "group":
+                raise
+            raise ValidationError(may_not_add_to(group)) from refusal
         return emails
 
 
