@@ -167,3 +167,13 @@ def two_projects(org: Organization) -> SimpleNamespace:
         session=objects["prompt_session"],
         qe=ExperimentFactory(project=q, name="QE"),
     )
+
+
+def insert_as_owner(holder, events: list[dict]) -> list[str]:
+    """Inserts `events` into `holder` (a project's logs, an experiment or a dataset) as its organization's
+    owner would, through the one write path; the new rows' ids."""
+    from projects.events.targets import EventTarget
+    from projects.events.writes import insert_events
+
+    target = EventTarget.of(holder)
+    return insert_events(actor=owner_of(target.project.org), target=target, events=events)

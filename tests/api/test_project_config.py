@@ -987,3 +987,42 @@ def test_two_concurrent_creations_of_one_name_in_a_project_make_one_row(kind, bo
     assert "already exists" in str(error)
     assert model.objects.filter(project=project, name="same").count() == 1
     assert audit_actions().count(f"{kind}.create") == 1
+
+
+# What the configuration services refuse, the API refuses with a 400 naming the field
+
+
+@pytest.mark.parametrize("color", ["notacolor", "blurple", "#12345", "rgb(300, 0, 0)"])
+def test_every_tag_write_refuses_a_color_a_swatch_cannot_show(world, color):
+    client, body = world.client("owner"), {"project_id": str(world.target.pk), "name": "blocked", "color": color}
+    message = f"color: {color!r} is not a color"
+    _assert_refused_without_writing(lambda: client.post("/v1/project_tag", body), 400, message)
+    _assert_refused_without_writing(lambda: client.put("/v1/project_tag", body), 400, message)
+    _assert_refused_without_writing(lambda: client.patch(f"/v1/project_tag/{world.tag.pk}", {"color": color}), 400, message)
+
+
+def test_a_tag_color_a_browser_draws_is_kept_and_an_empty_one_is_no_color(world):
+    client = world.client("owner")
+    response = client.post("/v1/project_tag", {"project_id": str(world.target.pk), "name": "blocked", "color": "#1f77b4"})
+    assert (response.status_code, response.json()["color"]) == (200, "#1f77b4")
+    response = client.patch(f"/v1/project_tag/{response.json()['id']}", {"color": ""})
+    assert (response.status_code, response.json()["color"]) == (200, None)
+
+
+def test_an_aggregate_of_scores_the_project_does_not_have_is_refused_naming_the_path(world):
+    client, project = world.client("owner"), world.target  # "fluency" is a score of the sibling project only
+    body = {"project_id": str(project.pk), "name": "overall", "score_type": "weighted", "categories": {"accuracy": 1, "fluency": 2}}
+    missing = "'fluency' is not a score of this project"
+    _assert_refused_without_writing(lambda: client.post("/v1/project_score", body), 400, f"categories.fluency: {missing}")
+    body = {**body, "score_type": "minimum", "categories": ["accuracy", "fluency"]}
+    _assert_refused_without_writing(lambda: client.put("/v1/project_score", body), 400, f"categories[1]: {missing}")
+    best = ProjectScoreFactory(project=project, name="best", score_type="maximum", categories=["accuracy"])
+    patch = lambda: client.patch(f"/v1/project_score/{best.pk}", {"categories": ["fluency"]})  # noqa: E731
+    _assert_refused_without_writing(patch, 400, f"categories[0]: {missing}")
+
+
+def test_an_aggregate_of_the_projects_scores_is_created(world):
+    ProjectScoreFactory(project=world.target, name="fluency")
+    body = {"project_id": str(world.target.pk), "name": "overall", "score_type": "weighted", "categories": {"accuracy": 1, "fluency": 2}}
+    response = world.client("owner").post("/v1/project_score", body)
+    assert (response.status_code, response.json()["categories"]) == (200, {"accuracy": 1, "fluency": 2})

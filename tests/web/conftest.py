@@ -3,7 +3,7 @@
 import pytest
 
 from tests.access_helpers import custom_group
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, ProjectFactory
 from tests.worlds import people_of
 
 
@@ -21,3 +21,8 @@ def annotators(org):
 @pytest.fixture
 def people(org, annotators):
     return people_of(org, annotators)
+
+
+@pytest.fixture
+def project(org):
+    return ProjectFactory(org=org, name="support-bot")

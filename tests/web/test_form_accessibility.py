@@ -145,11 +145,6 @@ def test_the_organization_page_reads_the_api_urls_help_and_error_with_the_field(
     assert "aria-invalid" not in page.named("proxy_url").attrs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/web/settings/organization.html renders the ownership checkbox's help without the id "
-    "id_create_direct_ownership_grants_helptext that Django names in the checkbox's aria-describedby",
-)
 @pytest.mark.django_db
 def test_no_aria_reference_on_the_organization_page_points_nowhere():
     org = OrganizationFactory(name="Acme")

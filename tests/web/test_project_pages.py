@@ -9,8 +9,6 @@ from django.utils import timezone
 from permissions.engine import can
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent
-from projects.events.targets import EventTarget
-from projects.events.writes import insert_events
 from projects.models import EventFeedback, EventRow, Experiment, ProjectScore, Prompt
 from tests.access_helpers import custom_group, grant, nest, row_counts
 from tests.assertions import refusal_names
@@ -22,19 +20,14 @@ from tests.factories import (
     PromptFactory,
     ServiceAccountFactory,
     add_member,
+    insert_as_owner,
     objects_in,
-    owner_of,
 )
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="support-bot")
 
 
 @pytest.fixture
@@ -61,11 +54,6 @@ KIND_OF = {"experiment": "experiments", "dataset": "datasets", "prompt": "prompt
 
 def object_url(obj, name="project-object") -> str:
     return url(obj.project.org, name, project_id=obj.project_id, kind=KIND_OF[obj.acl_object_type], object_id=obj.pk)
-
-
-def insert(project_or_object, events):
-    target = EventTarget.of(project_or_object)
-    return insert_events(actor=owner_of(target.project.org), target=target, events=events)
 
 
 # The project page and its tabs
@@ -186,7 +174,9 @@ def test_bad_create_input_re_renders_with_the_error_and_writes_nothing(org, peop
 
 def test_the_logs_tab_shows_the_projects_log_rows_filtered_by_tag(org, people, project):
     ProjectTagFactory(project=project, name="urgent")
-    insert(project, [{"id": "a", "input": "hello", "output": "hi", "tags": ["urgent"]}, {"id": "b", "input": "bye", "output": "ciao"}])
+    insert_as_owner(
+        project, [{"id": "a", "input": "hello", "output": "hi", "tags": ["urgent"]}, {"id": "b", "input": "bye", "output": "ciao"}]
+    )
     client = client_for(people["viewer"])
     html = client.get(project_url(org, project, "logs")).content.decode()
     assert 'data-row="a"' in html and 'data-row="b"' in html and '<option value="urgent">' in html
@@ -196,7 +186,7 @@ def test_the_logs_tab_shows_the_projects_log_rows_filtered_by_tag(org, people, p
 
 
 def test_the_logs_tab_pages_through_rows_with_the_cursor(org, people, project):
-    insert(project, [{"id": f"row-{n:02d}", "input": n} for n in range(30)])
+    insert_as_owner(project, [{"id": f"row-{n:02d}", "input": n} for n in range(30)])
     client = client_for(people["viewer"])
     first = client.get(project_url(org, project, "logs"))
     next_url = first.context["next_url"]
@@ -225,8 +215,8 @@ def test_an_experiment_page_shows_its_fields_summary_and_rows_with_scores(org, p
     experiment = objects["experiment"]
     experiment.dataset = objects["dataset"]
     experiment.save(update_fields=["dataset"])
-    insert(experiment, [{"id": "r1", "input": {"q": "2+2"}, "output": "4", "expected": "4", "scores": {"accuracy": 1}}])
-    insert(experiment, [{"id": "r2", "input": {"q": "3+3"}, "output": "7", "expected": "6", "scores": {"accuracy": 0}}])
+    insert_as_owner(experiment, [{"id": "r1", "input": {"q": "2+2"}, "output": "4", "expected": "4", "scores": {"accuracy": 1}}])
+    insert_as_owner(experiment, [{"id": "r2", "input": {"q": "3+3"}, "output": "7", "expected": "6", "scores": {"accuracy": 0}}])
     html = client_for(people["viewer"]).get(object_url(experiment)).content.decode()
     assert "<h1>baseline</h1>" in html and f'href="{object_url(objects["dataset"])}">golden</a>' in html
     assert "accuracy</th><td>50.0%" in html  # the summary's mean
@@ -246,7 +236,7 @@ def test_a_linked_dataset_the_person_may_not_read_is_not_named(org, people, proj
 
 def test_a_dataset_page_shows_its_records(org, people, project, objects):
     dataset = objects["dataset"]
-    insert(dataset, [{"id": "case-1", "input": "capital of France", "expected": "Paris", "metadata": {"level": "easy"}}])
+    insert_as_owner(dataset, [{"id": "case-1", "input": "capital of France", "expected": "Paris", "metadata": {"level": "easy"}}])
     html = client_for(people["viewer"]).get(object_url(dataset)).content.decode()
     assert 'data-row="case-1"' in html and "Paris" in html and "<dt>Records</dt><dd>1</dd>" in html
 
@@ -299,7 +289,7 @@ def review_data(score_fields: dict, row_id="r1", **extra) -> dict:
 
 
 def test_the_review_form_offers_the_projects_slider_and_categorical_scores(org, people, objects, review_scores):
-    insert(objects["experiment"], [{"id": "r1", "input": "x"}])
+    insert_as_owner(objects["experiment"], [{"id": "r1", "input": "x"}])
     html = client_for(people["engineer"]).get(object_url(objects["experiment"])).content.decode()
     assert 'data-open-dialog="review-1"' in html
     assert "helpfulness" in html and '<option value="meh">meh (50.0%)</option>' in html
@@ -308,7 +298,7 @@ def test_the_review_form_offers_the_projects_slider_and_categorical_scores(org, 
 
 def test_an_engineer_records_a_human_review_on_an_experiment_row(org, people, objects, review_scores):
     experiment = objects["experiment"]
-    insert(experiment, [{"id": "r1", "input": "x", "scores": {"accuracy": 1}}])
+    insert_as_owner(experiment, [{"id": "r1", "input": "x", "scores": {"accuracy": 1}}])
     data = review_data({review_scores["helpfulness"]: "0.75", review_scores["verdict"]: "meh"}, comment="Too wordy")
     response = client_for(people["engineer"]).post(object_url(experiment), data)
     assert response.status_code == 302 and response["Location"] == object_url(experiment)
@@ -321,14 +311,14 @@ def test_an_engineer_records_a_human_review_on_an_experiment_row(org, people, ob
 
 def test_a_review_keeps_the_page_of_rows_it_was_made_on(org, people, objects, review_scores):
     experiment = objects["experiment"]
-    insert(experiment, [{"id": "r1", "input": "x"}])
+    insert_as_owner(experiment, [{"id": "r1", "input": "x"}])
     data = review_data({review_scores["helpfulness"]: "1"}, cursor="abc", tag="urgent")
     response = client_for(people["owner"]).post(object_url(experiment), data)
     assert response["Location"] == object_url(experiment) + "?tag=urgent&cursor=abc"
 
 
 def test_a_viewer_cannot_review_even_by_posting_the_form(org, people, objects, review_scores):
-    insert(objects["experiment"], [{"id": "r1", "input": "x"}])
+    insert_as_owner(objects["experiment"], [{"id": "r1", "input": "x"}])
     response = client_for(people["viewer"]).post(object_url(objects["experiment"]), review_data({review_scores["helpfulness"]: "1"}))
     assert response.status_code == 403
     assert not EventFeedback.objects.exists()
@@ -344,7 +334,7 @@ def test_a_viewer_cannot_review_even_by_posting_the_form(org, people, objects, r
 )
 def test_a_bad_review_re_renders_the_row_with_the_error_and_writes_nothing(org, people, objects, review_scores, values, message):
     experiment = objects["experiment"]
-    insert(experiment, [{"id": "r1", "input": "x"}])
+    insert_as_owner(experiment, [{"id": "r1", "input": "x"}])
     versions = EventRow.objects.get(row_id="r1").xact_id
     response = client_for(people["owner"]).post(
         object_url(experiment), review_data({review_scores[name]: value for name, value in values.items()})
@@ -362,7 +352,7 @@ def test_a_review_of_a_row_that_does_not_exist_is_a_clear_error(org, people, obj
 
 
 def test_human_review_on_a_log_row_needs_update_on_the_logs(org, people, project, review_scores):
-    insert(project, [{"id": "log-1", "input": "hello"}])
+    insert_as_owner(project, [{"id": "log-1", "input": "hello"}])
     custom = people["custom"]
     grant(org, Node("project_log", project.pk), user=custom, permission="read")
     client = client_for(custom)
@@ -377,7 +367,7 @@ def test_human_review_on_a_log_row_needs_update_on_the_logs(org, people, project
 
 
 def test_datasets_take_no_human_review(org, people, objects):
-    insert(objects["dataset"], [{"id": "case-1", "input": "x"}])
+    insert_as_owner(objects["dataset"], [{"id": "case-1", "input": "x"}])
     client = client_for(people["owner"])
     assert "Review" not in client.get(object_url(objects["dataset"])).content.decode()
     assert client.post(object_url(objects["dataset"]), {"row_id": "case-1", "comment": "x"}).status_code == 404
@@ -565,20 +555,20 @@ def test_each_tab_costs_the_same_queries_for_one_and_many_objects(org, people, p
 
 def test_the_logs_tab_costs_the_same_queries_for_one_and_many_rows(org, people, project, review_scores):
     client = client_for(people["engineer"])
-    insert(project, [{"id": "first", "input": 0}])
+    insert_as_owner(project, [{"id": "first", "input": 0}])
     one = steady_state_queries(client, project_url(org, project, "logs"))
-    insert(project, [{"id": f"row-{n}", "input": n, "scores": {"x": 0.5}} for n in range(24)])
+    insert_as_owner(project, [{"id": f"row-{n}", "input": n, "scores": {"x": 0.5}} for n in range(24)])
     assert steady_state_queries(client, project_url(org, project, "logs")) == one
 
 
 def test_an_experiment_page_costs_the_same_queries_for_one_and_many_rows_and_principals(org, people, objects, review_scores):
     experiment = objects["experiment"]
     client = client_for(people["owner"])
-    insert(experiment, [{"id": "first", "input": 0, "scores": {"accuracy": 1}}])
+    insert_as_owner(experiment, [{"id": "first", "input": 0, "scores": {"accuracy": 1}}])
     grant(org, experiment, user=people["viewer"], role="owner")
     grant(org, experiment, group=custom_group_of(org), permission="update")
     one = steady_state_queries(client, object_url(experiment))
-    insert(experiment, [{"id": f"row-{n}", "input": n, "scores": {"accuracy": n / 30}} for n in range(24)])
+    insert_as_owner(experiment, [{"id": f"row-{n}", "input": n, "scores": {"accuracy": n / 30}} for n in range(24)])
     for index in range(10):
         add_member(org)
         group = custom_group(org, name=f"team-{index}")
@@ -589,9 +579,9 @@ def test_an_experiment_page_costs_the_same_queries_for_one_and_many_rows_and_pri
 def test_a_dataset_page_costs_the_same_queries_for_one_and_many_records(org, people, objects):
     dataset = objects["dataset"]
     client = client_for(people["viewer"])
-    insert(dataset, [{"id": "first", "input": 0}])
+    insert_as_owner(dataset, [{"id": "first", "input": 0}])
     one = steady_state_queries(client, object_url(dataset))
-    insert(dataset, [{"id": f"case-{n}", "input": n} for n in range(24)])
+    insert_as_owner(dataset, [{"id": f"case-{n}", "input": n} for n in range(24)])
     assert steady_state_queries(client, object_url(dataset)) == one
 
 

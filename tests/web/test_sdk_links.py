@@ -15,21 +15,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from permissions.engine.nodes import Node
-from projects.events.targets import EventTarget
-from projects.events.writes import insert_events
 from projects.models import Experiment
 from tests.access_helpers import grant
-from tests.factories import DatasetFactory, ExperimentFactory, ProjectFactory, owner_of
+from tests.factories import DatasetFactory, ExperimentFactory, ProjectFactory, insert_as_owner
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
 
 KIND_OF = {"experiment": "experiments", "dataset": "datasets"}
-
-
-@pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="support-bot")
 
 
 @pytest.fixture
@@ -40,11 +33,6 @@ def experiment(project):
 @pytest.fixture
 def dataset(project):
     return DatasetFactory(project=project, name="golden")
-
-
-def insert(holder, events):
-    target = EventTarget.of(holder)
-    return insert_events(actor=owner_of(target.project.org), target=target, events=events)
 
 
 # The links, as the SDK prints them (without the app URL)
@@ -257,8 +245,8 @@ def test_an_experiment_whose_id_is_of_another_organization_is_not_found(org, peo
 
 
 def test_the_logs_link_shows_the_trace_of_its_row_and_not_the_others(org, people, project):
-    insert(project, [{"id": "wanted", "input": "hello"}, {"id": "child", "input": "step", "_parent_id": "wanted"}])
-    insert(project, [{"id": "other", "input": "unrelated"}])
+    insert_as_owner(project, [{"id": "wanted", "input": "hello"}, {"id": "child", "input": "step", "_parent_id": "wanted"}])
+    insert_as_owner(project, [{"id": "other", "input": "unrelated"}])
     client = client_for(people["viewer"])
     links = [logs_link(org, project.name, row) for row in ("wanted", "child")]  # a span's link names the span, maybe a child
     for link in (*links, object_link(org, "project_logs", project.pk, "wanted")):
@@ -269,7 +257,7 @@ def test_the_logs_link_shows_the_trace_of_its_row_and_not_the_others(org, people
 
 
 def test_a_row_link_to_a_missing_row_shows_no_rows_and_no_snippet(org, people, project):
-    insert(project, [{"id": "other", "input": "unrelated"}])
+    insert_as_owner(project, [{"id": "other", "input": "unrelated"}])
     html = client_for(people["viewer"]).get(logs_link(org, project.name, "gone"), follow=True).content.decode()
     assert 'data-row="other"' not in html and "No log row with this id." in html and "init_logger" not in html
 
@@ -277,7 +265,7 @@ def test_a_row_link_to_a_missing_row_shows_no_rows_and_no_snippet(org, people, p
 @pytest.mark.parametrize("object_type", ["experiment", "dataset"])
 def test_the_object_link_shows_its_row_on_the_objects_page(org, people, experiment, dataset, object_type):
     holder = experiment if object_type == "experiment" else dataset
-    insert(holder, [{"id": "wanted", "input": "hello"}, {"id": "other", "input": "unrelated"}])
+    insert_as_owner(holder, [{"id": "wanted", "input": "hello"}, {"id": "other", "input": "unrelated"}])
     html = client_for(people["viewer"]).get(object_link(org, object_type, holder.pk, "wanted"), follow=True).content.decode()
     assert 'data-row="wanted"' in html and 'data-row="other"' not in html
 
@@ -285,7 +273,7 @@ def test_the_object_link_shows_its_row_on_the_objects_page(org, people, experime
 def test_the_row_of_a_link_is_read_only_with_read_on_its_logs(org, people, project):
     custom = people["custom"]
     grant(org, Node("project_log", project.pk), user=custom, permission="update")
-    insert(project, [{"id": "wanted", "input": "hello"}])
+    insert_as_owner(project, [{"id": "wanted", "input": "hello"}])
     response = client_for(custom).get(f"{logs_page(org, project)}?row=wanted")
     assert response.status_code == 403 and "hello" not in response.content.decode()
 
@@ -313,7 +301,7 @@ def test_the_snippet_uses_the_public_url_when_it_is_set(org, people, project, se
 def test_the_logs_tab_with_rows_or_a_filter_shows_no_snippet(org, people, project):
     client = client_for(people["viewer"])
     assert "init_logger" not in client.get(logs_page(org, project), {"tag": "nothing"}).content.decode()
-    insert(project, [{"id": "a", "input": "hello"}])
+    insert_as_owner(project, [{"id": "a", "input": "hello"}])
     html = client.get(logs_page(org, project)).content.decode()
     assert 'data-row="a"' in html and "init_logger" not in html and "BRAINTRUST_APP_URL" not in html
 

@@ -9,11 +9,9 @@ from django.urls import reverse
 from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, PROJECT_BOXES, object_boxes
 from permissions.engine.nodes import Node
 from permissions.labels import PERMISSION_LABELS, node_permission_label, permission_label
-from projects.events.targets import EventTarget
-from projects.events.writes import insert_events
 from projects.models import ProjectScore, ProjectTag
 from tests.access_helpers import grant, row_counts
-from tests.factories import ExperimentFactory, ProjectFactory, owner_of
+from tests.factories import ExperimentFactory, insert_as_owner, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
@@ -24,17 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="support-bot")
-
-
-@pytest.fixture
 def experiment(project):
     return ExperimentFactory(project=project, name="baseline")
-
-
-def insert(obj, events):
-    return insert_events(actor=owner_of(obj.project.org), target=EventTarget.of(obj), events=events)
 
 
 def object_url(experiment) -> str:
@@ -80,8 +69,8 @@ def test_the_experiment_summary_writes_tokens_as_a_count_and_durations_in_second
     base = ExperimentFactory(project=project, name="base")
     experiment.base_exp_id = base.pk
     experiment.save(update_fields=["base_exp_id"])
-    insert(base, [{"input": "q", "metrics": {"start": 0, "end": 2, "tokens": 1000}}])
-    insert(experiment, [{"input": "q", "metrics": {"start": 0, "end": 1.2, "tokens": 1180}}])
+    insert_as_owner(base, [{"input": "q", "metrics": {"start": 0, "end": 2, "tokens": 1000}}])
+    insert_as_owner(experiment, [{"input": "q", "metrics": {"start": 0, "end": 1.2, "tokens": 1180}}])
     html = html_of(client_for(people["owner"]).get(object_url(experiment)))
     assert "<td>1,180 tokens</td>" in html and "<td>+180 tokens</td>" in html
     assert "<td>1.20 s</td>" in html and "<td>-0.80 s</td>" in html
@@ -96,7 +85,7 @@ def test_tag_chips_show_their_tags_color(org, people, experiment):
     ProjectTagFactory(project=experiment.project, name="plain")
     experiment.tags = ["urgent", "plain"]
     experiment.save(update_fields=["tags"])
-    insert(experiment, [{"input": "q", "tags": ["urgent"]}])
+    insert_as_owner(experiment, [{"input": "q", "tags": ["urgent"]}])
     html = html_of(client_for(people["owner"]).get(object_url(experiment)))
     chip = '<span class="chip tag" data-color="#b3261e" style="border-color: #b3261e"><span class="swatch" style="background: #b3261e"'
     assert html.count(chip) == 2  # the experiment's tags and the row's
@@ -114,7 +103,7 @@ def test_someone_who_reads_only_the_experiment_sees_plain_chips(org, people, exp
 
 def test_a_color_stored_before_colors_were_checked_is_not_drawn(org, people, experiment):
     ProjectTag.objects.create(project=experiment.project, name="odd", color="red; background-image: url(https://evil.example)")
-    insert(experiment, [{"input": "q", "tags": ["odd"]}])
+    insert_as_owner(experiment, [{"input": "q", "tags": ["odd"]}])
     html = html_of(client_for(people["owner"]).get(object_url(experiment)))
     assert '<span class="chip tag">odd</span>' in html and "evil.example" not in html
 
@@ -122,9 +111,9 @@ def test_a_color_stored_before_colors_were_checked_is_not_drawn(org, people, exp
 def test_tag_chips_cost_the_same_queries_for_one_and_many_tagged_rows(org, people, experiment):
     ProjectTagFactory(project=experiment.project, name="urgent", color="teal")
     client = client_for(people["owner"])
-    insert(experiment, [{"id": "first", "input": 0, "tags": ["urgent"]}])
+    insert_as_owner(experiment, [{"id": "first", "input": 0, "tags": ["urgent"]}])
     one = steady_state_queries(client, object_url(experiment))
-    insert(experiment, [{"id": f"row-{n}", "input": n, "tags": ["urgent", f"t{n}"]} for n in range(24)])
+    insert_as_owner(experiment, [{"id": f"row-{n}", "input": n, "tags": ["urgent", f"t{n}"]} for n in range(24)])
     assert steady_state_queries(client, object_url(experiment)) == one
 
 
