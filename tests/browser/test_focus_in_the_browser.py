@@ -76,11 +76,6 @@ def test_saving_a_members_project_permissions_focuses_their_row(page, world):
     expect(row.locator(".chip", has_text="Datasets: Read")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='templates/web/project/_permissions_panel.html: the rows of "Who has access here" need '
-    'data-principal="{{ entry.principal.key }}" for static/web/app.js to find the saved row',
-)
 def test_saving_an_objects_permissions_focuses_the_saved_row_in_the_dialog_shown_again(page, world):
     page.goto(experiment_path(world))
     dialog = open_permissions_from_the_menu(page)
