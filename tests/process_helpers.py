@@ -66,7 +66,7 @@ def wait_until_serving(session: requests.Session, url: str, server: subprocess.P
         try:
             if session.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or a worker still booting: ask again until the deadline
         time.sleep(0.2)
     pytest.fail(f"the server did not answer within {timeout} s:\n{log_tail()}")
