@@ -24,6 +24,7 @@ from permissions.services.roles import system_role
 from permissions.types import ObjectType
 from projects.models import Experiment, Project, Prompt, PromptVersion
 from tests.access_helpers import audit_actions, custom_group, grant, row_counts
+from tests.admin_rows import APPS
 from tests.factories import (
     DatasetFactory,
     ExperimentFactory,
@@ -37,8 +38,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-APPS = ("accounts", "permissions", "projects")
 
 
 @dataclass

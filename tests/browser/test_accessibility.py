@@ -34,7 +34,7 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import Project, ProjectScore
 from tests.access_helpers import custom_group
-from tests.admin.test_admin import REGISTERED, Rows
+from tests.admin_rows import REGISTERED, Rows
 from tests.browser.conftest import PASSWORD
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
