@@ -4,6 +4,9 @@ Playwright's own browser download cannot work on these machines, so the tests us
 (``CHROMIUM_PATH``, default ``/usr/bin/chromium``). Without it they are skipped with a message saying how
 to enable them, except under CI=true, where they fail (CI installs Chromium first). Screenshots of the
 pages land in ``test-artifacts/screenshots/``.
+
+They run once per CI run, in its SQLite half: a browser sees the HTML the pages render, which does not
+depend on the database, and the pages' reads and writes run on both databases in tests/web.
 """
 
 import os
@@ -11,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tests.factories import OrganizationFactory, owner_of
 
@@ -34,6 +38,8 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def browser():
+    if connection.vendor != "sqlite":
+        pytest.skip("the browser tests run once per CI run, in its SQLite half")
     path = chromium_path()
     if path is None:
         message = "browser tests need Chromium: apt-get install chromium (or set CHROMIUM_PATH)"

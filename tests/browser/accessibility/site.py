@@ -1,17 +1,12 @@
-"""axe-core (npm ``axe-core``, pinned in tests/browser/axe/package.json) run inside every settings page,
-project page and admin page (the changelist and change form of every registered model), and again with
-each of a page's dialogs open: no violation of any impact, and no "incomplete" result of an aria rule
-(one axe could not decide, such as an aria-describedby whose target it cannot find).
+"""What the accessibility tests serve and visit: one organization with something on every page, the
+pages (settings, project, sign-in and every registered admin model's), axe-core's findings on a page, and
+the dialogs a page opens.
 
-The pages are read, never changed, so the module builds its organization once, serves it from a server of
-its own and logs in once: a per-test live_server would empty the database after every page. Needs
-``npm`` to install axe-core from the lock file into tests/browser/axe/node_modules when it is missing
-(skipped without npm, a failure under CI=true, as for Chromium).
+axe-core (npm ``axe-core``) is pinned in tests/browser/axe/package.json and installed from its lock file
+by the package's ``axe_script`` fixture.
 """
 
 import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,11 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Invitation, Organization, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
@@ -40,11 +32,7 @@ from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFacto
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.factories_prompts import PlaygroundFactory, PromptFactory
 
-# The marker has the test database made; each test runs in a transaction of its own that is rolled back,
-# around the module's world, which stays until the module's end.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-AXE_DIR = Path(__file__).parent / "axe"
+AXE_DIR = Path(__file__).parents[1] / "axe"
 AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 NPM_CI_TIMEOUT_SECONDS = 300
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -212,23 +200,10 @@ DIALOG_PAGES = [page for page in ALL_PAGES if page.name in PAGES_WITH_DIALOGS]
 # axe
 
 
-def _skip_or_fail(message: str):
+def skip_or_fail(message: str):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def axe_script() -> Path:
-    """axe.min.js, installed with ``npm ci`` from tests/browser/axe's lock file if it is missing."""
-    if not AXE_SCRIPT.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _skip_or_fail("the accessibility tests need npm to install axe-core (tests/browser/axe)")
-        command = [npm, "ci", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund"]
-        installed = subprocess.run(command, capture_output=True, text=True, check=False, timeout=NPM_CI_TIMEOUT_SECONDS)  # noqa: S603 (a fixed command)
-        assert installed.returncode == 0, f"npm ci failed:\n{installed.stdout}\n{installed.stderr}"
-    return AXE_SCRIPT
 
 
 def axe_problems(page, axe_script: Path) -> list[str]:
@@ -244,39 +219,6 @@ def axe_problems(page, axe_script: Path) -> list[str]:
     ]
 
 
-# The server, the browser and the person, once for the module
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker):
-    """The world, served by a server of this module's own until its last test, then emptied away."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
-        world = build_world()
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield SimpleNamespace(url=server.url, world=world)
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
-            call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture(scope="module")
-def signed_in(browser, site):
-    """One browser context for the module, with the owner logged in."""
-    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login/")
-    page.get_by_label("Email").fill(site.world.owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/app/**")
-    yield page
-    context.close()
-
-
 def visit(browser, site, signed_in, target: Page):
     """The page `target`, as the owner or (for the sign-in pages) as nobody; answered 200."""
     if target.logged_out:
@@ -288,17 +230,6 @@ def visit(browser, site, signed_in, target: Page):
     assert response.status == 200, f"{target.name} answered {response.status}"
     page.wait_for_load_state("load")
     return page
-
-
-@pytest.mark.parametrize("target", cases(ALL_PAGES, KNOWN_PAGE_VIOLATIONS))
-def test_axe_finds_nothing_on_the_page(browser, site, signed_in, axe_script, target):
-    page = visit(browser, site, signed_in, target)
-    try:
-        problems = axe_problems(page, axe_script)
-        assert not problems, "\n".join(problems)
-    finally:
-        if target.logged_out:
-            page.context.close()
 
 
 # Dialogs: every opener on the page, one at a time
@@ -321,28 +252,3 @@ def open_dialog(page, opener) -> None:
 def close_dialog(page) -> None:
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.querySelector('dialog[open]')")
-
-
-@pytest.mark.parametrize("target", cases(DIALOG_PAGES, KNOWN_DIALOG_VIOLATIONS))
-def test_axe_finds_nothing_with_each_dialog_of_the_page_open(site, signed_in, axe_script, target):
-    page = signed_in
-    page.goto(target.path(site.world))
-    openers = page.evaluate(OPENERS)
-    assert openers["ids"] or openers["fetched"], f"{target.name} has no dialog to open"
-    problems: dict[str, list[str]] = {}
-    for dialog_id in openers["ids"]:
-        open_dialog(page, page.locator(f'[data-open-dialog="{dialog_id}"]').first)
-        problems[dialog_id] = axe_problems(page, axe_script)
-        if dialog_id == "permissions-dialog":  # and again with a principal's boxes fetched into it
-            page.locator("#principal-list a").first.click()
-            page.locator("#permission-boxes form").wait_for()
-            problems[f"{dialog_id} with boxes"] = axe_problems(page, axe_script)
-        close_dialog(page)
-    for index in openers["fetched"]:
-        button = page.locator("button[hx-get]").nth(index)
-        name = button.get_attribute("aria-label") or button.inner_text()
-        open_dialog(page, button)
-        problems[name] = axe_problems(page, axe_script)
-        close_dialog(page)
-    found = [f"{dialog}: {problem}" for dialog, listed in problems.items() for problem in listed]
-    assert not found, "\n".join(found)
