@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from permissions.grant_tables import GroupGrantTable, UserGrantTable
+from permissions.grant_tables import GroupGrantTable, UserGrantTable, expires_at_field
 from permissions.types import VIRTUAL_TYPES, ObjectType, Permission, model_permissions
 
 CONCRETE_TYPES = sorted(set(ObjectType.values) - VIRTUAL_TYPES)
@@ -87,16 +87,41 @@ class PermissionGroup(models.Model):
 
 
 class GroupNesting(models.Model):
-    """``group`` contains ``member_group``: every user of the member group is a user of the group."""
+    """``group`` contains ``member_group``: every user of the member group is a user of the group (until
+    ``expires_at``, if set)."""
 
     group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="+")
     member_group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="+")
+    expires_at = expires_at_field()
 
     class Meta:
         constraints = nesting_constraints("group", "member_group", prefix="group_nesting")
 
     def __str__(self) -> str:
         return f"{self.member_group_id} in {self.group_id}"
+
+
+class GroupMembershipExpiry(models.Model):
+    """When a user's (or service account's) membership of a group stops counting.
+
+    The membership itself is the row of Django's user-group relation (:class:`PermissionGroup` keeps its
+    users there, for guardian), which has no column for it; a membership without a row here never
+    expires. The services delete the row with the membership, and a row whose membership is gone is
+    ignored by the engine.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="membership_expiries")
+    expires_at = models.DateTimeField(verbose_name="expires at", help_text="From this instant the membership counts for nothing.")
+
+    class Meta:
+        verbose_name = "group membership expiry"
+        verbose_name_plural = "group membership expiries"
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="group_membership_expiry_unique")]
+        indexes = [models.Index(fields=["expires_at"], name="group_membership_expiry_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.Model):
@@ -191,11 +216,15 @@ class AclGrant(models.Model):
         max_length=20, choices=ObjectType.choices, blank=True, default="", verbose_name="restricted to type"
     )
     created = models.DateTimeField(default=timezone.now)
+    expires_at = expires_at_field()
 
     class Meta:
         ordering = ["-created"]
         verbose_name = "grant"
-        indexes = [models.Index(fields=["object_type", "object_id"], name="aclgrant_node")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="aclgrant_node"),
+            models.Index(fields=["expires_at"], condition=Q(expires_at__isnull=False), name="aclgrant_expiring"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False),

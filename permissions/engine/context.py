@@ -20,19 +20,26 @@ membership, group membership or role pair takes effect on the very next request,
 The same query reads each organization's ``grants_version`` (moved by every grant below the
 organization, migration 0005); with the ``access_version`` it is the request's stamp
 (:func:`request_stamp`), which what lists keep across requests is checked against.
+
+Memberships, nestings and grants that carry ``expires_at`` count until that instant only. The context
+leaves out those already expired, and records the earliest expiry among those it took
+(:attr:`PrincipalContext.valid_until`): no version moves when a row expires, so a kept context is taken
+only before that instant, and read anew after it.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.utils import timezone
 
 from permissions.engine.cache import cache_get, cache_set, shared_cache_get, shared_cache_set
 from permissions.engine.nodes import grant_tables
-from permissions.engine.statements import engine_cursor
-from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.engine.statements import as_datetime, engine_cursor, live, now_param, null_datetime
+from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.types import ORGANIZATION_NODE_TYPES, parse_codename
 
 Pair = tuple[str, str]  # (permission, restrict_object_type or "")
@@ -49,6 +56,13 @@ class PrincipalContext:
     # (organization, level type, pair) for every grant on a node of the organization itself (the
     # organization, all its projects, its members, its audit log) to the principal or its groups there.
     organization_wide: frozenset[tuple[UUID, str, Pair]] = frozenset()
+    # The earliest expiry among the memberships, nestings and grants above (None: none expires); from
+    # then on the context may be wrong and is read anew.
+    valid_until: datetime | None = None
+
+    def is_current(self) -> bool:
+        """Whether nothing the context was read from has expired since."""
+        return self.valid_until is None or timezone.now() < self.valid_until
 
     def holds_organization_wide(self, org_id: UUID, level_type: str, permission: str, node_type: str) -> bool:
         """Whether a grant on the organization's `level_type` node yields `permission` for a `node_type`."""
@@ -68,7 +82,7 @@ def _sql() -> str:
     membership = membership_model._meta.db_table
     organizations = membership_model._meta.get_field("org").related_model._meta.db_table
     user_groups = user_model.groups.through._meta.db_table
-    groups, nesting = PermissionGroup._meta.db_table, GroupNesting._meta.db_table
+    groups, nesting, expiries = PermissionGroup._meta.db_table, GroupNesting._meta.db_table, GroupMembershipExpiry._meta.db_table
     roles, role_nesting, role_pairs = Role._meta.db_table, RoleNesting._meta.db_table, RolePermission._meta.db_table
     acl, permission_table = AclGrant._meta.db_table, Permission._meta.db_table
     wide_types = ", ".join(f"'{t}'" for t in ORGANIZATION_NODE_TYPES)
@@ -78,17 +92,24 @@ def _sql() -> str:
     org_content, org_group_content = org_users.get_field("content_object").column, org_groups.get_field("content_object").column
     org_user_permission, org_group_permission = org_users.get_field("permission").column, org_groups.get_field("permission").column
     org_users, org_groups = org_users.db_table, org_groups.db_table
-    # Only table names from model metadata are formatted in; the principal's id is a parameter.
+    no_expiry = null_datetime()
+    # The earlier of a path's expiry so far and the next row's (NULL: never), in SQL both databases speak.
+    earlier = (
+        "CASE WHEN c.until IS NULL THEN n.expires_at WHEN n.expires_at IS NULL OR c.until < n.expires_at THEN c.until ELSE n.expires_at END"
+    )
+    # Only table names from model metadata are formatted in; the principal's id and the instant are parameters.
     return f"""
         WITH RECURSIVE
           orgs(id) AS (SELECT m.org_id FROM {membership} m WHERE m.user_id = %s),
-          closure(id, org_id) AS (
-            SELECT pg.id, pg.org_id FROM {groups} pg JOIN {user_groups} ug ON ug.group_id = pg.auth_group_id
-             WHERE ug.user_id = %s AND pg.org_id IN (SELECT id FROM orgs)
+          closure(id, org_id, until) AS (
+            SELECT pg.id, pg.org_id, e.expires_at FROM {groups} pg JOIN {user_groups} ug ON ug.group_id = pg.auth_group_id
+              LEFT JOIN {expiries} e ON e.user_id = ug.user_id AND e.group_id = pg.id
+             WHERE ug.user_id = %s AND pg.org_id IN (SELECT id FROM orgs) AND {live("e")}
             UNION
-            SELECT n.group_id, c.org_id FROM {nesting} n
+            SELECT n.group_id, c.org_id, {earlier} FROM {nesting} n
               JOIN closure c ON n.member_group_id = c.id
               JOIN {groups} outer_group ON outer_group.id = n.group_id AND outer_group.org_id = c.org_id
+             WHERE {live("n")}
           ),
           role_closure(root_id, root_org_id, id) AS (
             SELECT r.id, r.org_id, r.id FROM {roles} r WHERE r.org_id IS NULL OR r.org_id IN (SELECT id FROM orgs)
@@ -98,27 +119,29 @@ def _sql() -> str:
               JOIN {roles} member ON member.id = n.member_role_id
              WHERE member.org_id IS NULL OR member.org_id = rc.root_org_id
           )
-        SELECT 'org', o.id, org.access_version, CAST(NULL AS integer), CAST(org.grants_version AS text), NULL
+        SELECT 'org', o.id, org.access_version, CAST(NULL AS integer), CAST(org.grants_version AS text), NULL, {no_expiry}
           FROM orgs o JOIN {organizations} org ON org.id = o.id
         UNION ALL
-        SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
+        SELECT 'group', pg.id, pg.org_id, pg.auth_group_id, NULL, NULL, {no_expiry} FROM {groups} pg WHERE pg.id IN (SELECT id FROM closure)
         UNION ALL
-        SELECT 'pair', rc.root_id, rc.root_org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type
+        SELECT 'until', NULL, NULL, CAST(NULL AS integer), NULL, NULL, c.until FROM closure c WHERE c.until IS NOT NULL
+        UNION ALL
+        SELECT 'pair', rc.root_id, rc.root_org_id, CAST(NULL AS integer), rp.permission, rp.restrict_object_type, {no_expiry}
           FROM role_closure rc JOIN {role_pairs} rp ON rp.role_id = rc.id
         UNION ALL
-        SELECT 'wide:' || a.object_type, a.role_id, a.org_id, CAST(NULL AS integer), a.permission, a.restrict_object_type
+        SELECT 'wide:' || a.object_type, a.role_id, a.org_id, CAST(NULL AS integer), a.permission, a.restrict_object_type, a.expires_at
           FROM {acl} a
          WHERE a.object_type IN ({wide_types}) AND a.object_id = a.org_id AND a.org_id IN (SELECT id FROM orgs)
-           AND (a.user_id = %s OR a.group_id IN (SELECT c.id FROM closure c WHERE c.org_id = a.org_id))
+           AND (a.user_id = %s OR a.group_id IN (SELECT c.id FROM closure c WHERE c.org_id = a.org_id)) AND {live("a")}
         UNION ALL
-        SELECT 'wide-guardian:organization', NULL, t.{org_content}, CAST(NULL AS integer), p.codename, ''
+        SELECT 'wide-guardian:organization', NULL, t.{org_content}, CAST(NULL AS integer), p.codename, '', t.expires_at
           FROM {org_users} t JOIN {permission_table} p ON p.id = t.{org_user_permission}
-         WHERE t.{org_user} = %s AND t.{org_content} IN (SELECT id FROM orgs)
+         WHERE t.{org_user} = %s AND t.{org_content} IN (SELECT id FROM orgs) AND {live("t")}
         UNION ALL
-        SELECT 'wide-guardian:organization', NULL, t.{org_group_content}, CAST(NULL AS integer), p.codename, ''
+        SELECT 'wide-guardian:organization', NULL, t.{org_group_content}, CAST(NULL AS integer), p.codename, '', t.expires_at
           FROM {org_groups} t JOIN {permission_table} p ON p.id = t.{org_group_permission}
          WHERE t.{org_group} IN (SELECT pg.auth_group_id FROM {groups} pg JOIN closure c ON c.id = pg.id AND c.org_id = pg.org_id
-                                  WHERE pg.org_id = t.{org_group_content})
+                                  WHERE pg.org_id = t.{org_group_content}) AND {live("t")}
     """  # noqa: S608
 
 
@@ -162,7 +185,7 @@ def _shared_key(principal) -> str:
 def _shared_context(principal) -> tuple[PrincipalContext, Stamp]:
     param = get_user_model()._meta.pk.get_db_prep_value(principal.pk, connection)
     stored = _from_shared_cache(principal)
-    if stored is not None:
+    if stored is not None and stored[1].is_current():
         versions, context = stored
         with engine_cursor() as cursor:
             cursor.execute(_versions_sql(), [param])
@@ -190,9 +213,15 @@ def _load(principal, param) -> tuple[Stamp, PrincipalContext]:
     pairs: dict[UUID, set[Pair]] = {}
     role_org: dict[UUID, UUID | None] = {}
     wide: list[tuple[UUID, str, str | None, str, UUID | None]] = []
+    expiries: list[datetime] = []
+    now = now_param()
     with engine_cursor() as cursor:
-        cursor.execute(_sql(), [param, param, param, param])
-        for kind, ident, org, auth_group, permission, restrict in cursor.fetchall():
+        cursor.execute(_sql(), [param, param, now, now, param, now, param, now, now])
+        for kind, ident, org, auth_group, permission, restrict, until in cursor.fetchall():
+            if until is not None:
+                expiries.append(as_datetime(until))
+            if kind == "until":
+                continue
             if kind == "org":
                 versions.add((_as_uuid(ident), _as_uuid(org), _as_uuid(permission)))
             elif kind == "group":
@@ -219,5 +248,6 @@ def _load(principal, param) -> tuple[Stamp, PrincipalContext]:
             if role is None or role_org.get(role, org) in (None, org)
             for pair in ([(permission, restrict)] if role is None else pairs.get(role, ()))
         ),
+        valid_until=min(expiries, default=None),
     )
     return frozenset(versions), context

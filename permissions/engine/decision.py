@@ -6,6 +6,7 @@ to a group containing X (in that organization), yields (p, r) with r empty or N'
 * For one node, :func:`held_on_chain` reads every grant on the chain that names X or one of its groups
   in one ``UNION ALL`` query (the chain's ids are resolved inside it), then applies the rule in Python
   with the principal's context. With the context, a first check costs two queries, and a repeated one none.
+  A grant whose ``expires_at`` has passed is not read.
 * For a list, :func:`permissions.engine.lists.restrict` states the same rule as a filter over the model.
 """
 
@@ -17,7 +18,17 @@ from django.contrib.auth.models import Permission
 from permissions.engine.cache import cache_get, cache_set
 from permissions.engine.context import PrincipalContext, load_context
 from permissions.engine.nodes import ChainPlan, Node, chain_plan, grant_tables, is_concrete
-from permissions.engine.statements import any_of, as_uuid, engine_cursor, placeholder_any, prep_uuid, uses_arrays, uuid_type
+from permissions.engine.statements import (
+    any_of,
+    as_uuid,
+    engine_cursor,
+    live,
+    now_param,
+    placeholder_any,
+    prep_uuid,
+    uses_arrays,
+    uuid_type,
+)
 from permissions.models import AclGrant
 from permissions.types import PARENT_TYPE, parse_codename
 
@@ -71,13 +82,13 @@ def _chain_statement(node_type: str, auth_group_count: int, group_count: int) ->
                 parts.append(
                     f"SELECT '{subject}', p.codename, '', {null_uuid}, {null_uuid}, {auth_group}, {null_uuid}"  # noqa: S608
                     f" FROM {meta.db_table} t JOIN {permission_table} p ON p.id = t.{permission}"
-                    f" WHERE t.{content} = {level_id} AND {where}"
+                    f" WHERE t.{content} = {level_id} AND {where} AND {live('t')}"
                 )
         acl_nodes.append(f"(a.object_type = %s AND a.object_id = {level_id})")
     parts.append(
         f"SELECT 'acl', a.permission, a.restrict_object_type, a.role_id, a.group_id, {null_int}, a.org_id"  # noqa: S608
         f" FROM {AclGrant._meta.db_table} a WHERE ({' OR '.join(acl_nodes)})"
-        f" AND (a.user_id = %s OR {placeholder_any('a.group_id', group_count, uuid)})"
+        f" AND (a.user_id = %s OR {placeholder_any('a.group_id', group_count, uuid)}) AND {live('a')}"
     )
     return " UNION ALL ".join(parts)
 
@@ -89,13 +100,14 @@ def _chain_grants_sql(context: PrincipalContext, plan: ChainPlan, node_id: UUID)
     groups = [prep_uuid(g) for g in context.group_org]
     _, auth_group_params = any_of("", auth_groups, "integer")
     _, group_params = any_of("", groups, "uuid")
+    now = now_param()
     params: list = [node]
     acl_params: list = []
     for level in plan.levels:
         if is_concrete(level.type):
-            params += [node, principal, node, *auth_group_params]
+            params += [node, principal, now, node, *auth_group_params, now]
         acl_params += [level.type, node]
-    params += [*acl_params, principal, *group_params]
+    params += [*acl_params, principal, *group_params, now]
     if uses_arrays():
         return _chain_statement(plan.node_type, -1, -1), params
     return _chain_statement(plan.node_type, len(auth_groups), len(groups)), params

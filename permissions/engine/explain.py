@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
 from permissions.grants import GrantRecord, grant_records, resolve_chain
-from permissions.models import GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 
 
 @dataclass(frozen=True)
@@ -53,18 +55,23 @@ class Explanation:
 
 
 class _OrgGraph:
-    """The organization's groups, group nesting, direct memberships and roles, loaded once."""
+    """The organization's groups, group nesting, direct memberships and roles, loaded once (memberships
+    and nestings that have expired left out, as the decision leaves them out)."""
 
     def __init__(self, org_id: UUID) -> None:
+        now = timezone.now()
         self.group_names = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("id", "name"))
         self.containers: dict[UUID, list[UUID]] = {}
-        for group_id, member_id in GroupNesting.objects.filter(group__org_id=org_id).values_list("group_id", "member_group_id"):
+        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group__org_id=org_id)
+        for group_id, member_id in nestings.values_list("group_id", "member_group_id"):
             self.containers.setdefault(member_id, []).append(group_id)
         self.direct_groups: dict[UUID, list[UUID]] = {}
         auth_to_group = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("auth_group_id", "id"))
+        expired = set(GroupMembershipExpiry.objects.filter(group__org_id=org_id, expires_at__lte=now).values_list("user_id", "group_id"))
         through = get_user_model().groups.through
         for user_id, auth_group_id in through.objects.filter(group_id__in=list(auth_to_group)).values_list("user_id", "group_id"):
-            self.direct_groups.setdefault(user_id, []).append(auth_to_group[auth_group_id])
+            if (user_id, auth_to_group[auth_group_id]) not in expired:
+                self.direct_groups.setdefault(user_id, []).append(auth_to_group[auth_group_id])
         roles = Role.objects.filter(org_id=org_id) | Role.objects.filter(org_id__isnull=True)
         self.role_names = dict(roles.values_list("id", "name"))
         self.member_roles: dict[UUID, list[UUID]] = {}

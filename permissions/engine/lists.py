@@ -29,6 +29,7 @@ and compiling them cost several times what the database spends running them.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, reduce
 from operator import or_
 from uuid import UUID
@@ -36,6 +37,7 @@ from uuid import UUID
 from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from permissions.engine.cache import cache_get, cache_set, shared_cache_get, shared_cache_set
 from permissions.engine.context import PrincipalContext, load_context, request_stamp
@@ -44,8 +46,11 @@ from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_con
 from permissions.engine.statements import (
     UUID_FIELD,
     any_of,
+    as_datetime,
     engine_cursor,
     in_subquery,
+    live,
+    now_param,
     placeholder_any,
     prep_uuid,
     uses_arrays,
@@ -146,26 +151,34 @@ def _granted_ids_of_the_request(
     organizations that the request read with its context: a change of the principal's groups or roles
     moves ``access_version``, a change of a grant on a project or an object in one ``grants_version``
     (database triggers, in the change's own transaction), so a stamp that still matches means the same
-    ids. A stamp is read before the ids it is kept with, so it is never newer than they are."""
+    ids. A stamp is read before the ids it is kept with, so it is never newer than they are. No version
+    moves when a grant or a membership expires, so the ids are also kept only until the earliest expiry
+    among the grants read and the context's."""
     key = ("granted ids", context.principal_id, permission, node_type)
     read = cache_get(key)
     if read is None:
         stamp = request_stamp(context.principal_id)
         shared_key = f"granted-ids:{context.principal_id}:{permission}:{node_type}:{INLINE_OWN_IDS}:{READ_GRANTED_IDS}"
         stored = shared_cache_get(shared_key) if stamp is not None else None
-        if stored is not None and stored[0] == stamp:
+        if stored is not None and stored[0] == stamp and _before(stored[2]):
             read = stored[1]
         else:
-            read = _read_granted_ids(below)
+            read, earliest_expiry = _read_granted_ids(below)
             if stamp is not None:
-                shared_cache_set(shared_key, (stamp, read))
+                valid_until = min((t for t in (earliest_expiry, context.valid_until) if t is not None), default=None)
+                shared_cache_set(shared_key, (stamp, read, valid_until))
         cache_set(key, read)
     return read
 
 
-def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
+def _before(instant: datetime | None) -> bool:
+    return instant is None or timezone.now() < instant
+
+
+def _read_granted_ids(below: dict[UUID, GrantedIds]) -> tuple[GrantedIdsRead, datetime | None]:
     """The granted ids of every organization and level, read in one statement, each level at most one more
-    than may be named in a list's statement.
+    than may be named in a list's statement, and the earliest expiry among the grants read (None: none
+    expires).
 
     On PostgreSQL the ids are read as text and joined into the text of one ``uuid[]`` literal per level,
     bound as it is in the list's statement: neither reading nor binding them then costs a step per id in
@@ -178,10 +191,10 @@ def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
     as_text = uses_arrays()
     for org_id, by_column in below.items():
         for lookup, subqueries in by_column.items():
-            granted = _union(subqueries)
+            granted = _union([subquery.with_expiry for subquery in subqueries])
             limit = _room_for(lookup) + 1
-            node_id = "CAST(granted.node_id AS text)" if as_text else "granted.*"
-            source = f"({granted.sql}) granted (node_id)" if as_text else f"({granted.sql}) granted"
+            node_id = "CAST(granted.node_id AS text), granted.expires_at" if as_text else "granted.*"
+            source = f"({granted.sql}) granted (node_id, expires_at)" if as_text else f"({granted.sql}) granted"
             # Only a counter and a limit are formatted into the text; the values are parameters.
             level = f"SELECT {len(keys)} AS position, {node_id} FROM {source} LIMIT {limit}"  # noqa: S608
             parts.append(f"SELECT * FROM ({level}) part")  # noqa: S608
@@ -191,10 +204,13 @@ def _read_granted_ids(below: dict[UUID, GrantedIds]) -> GrantedIdsRead:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     by_key: dict[tuple[UUID, str], list] = {key: [] for key in keys}
-    for position, node_id in rows:
+    expiries = []
+    for position, node_id, expires_at in rows:
         by_key[keys[position]].append(node_id)
+        if expires_at is not None:
+            expiries.append(as_datetime(expires_at))
     found = {key: IdsRead(len(ids), "{" + ",".join(ids) + "}" if as_text else ids) for key, ids in by_key.items()}
-    return {key: None if ids.count > _room_for(key[1]) else ids for key, ids in found.items()}
+    return {key: None if ids.count > _room_for(key[1]) else ids for key, ids in found.items()}, min(expiries, default=None)
 
 
 def _granted_any(read: IdsRead | None) -> bool:
@@ -231,8 +247,9 @@ class _AmongIds(Func):
 
 
 @cache
-def _granted_ids_statement(level_type: str, auth_group_count: int, group_count: int, role_count: int) -> str:
-    """The text of :func:`_granted_ids` (the counts are -1 on PostgreSQL, where lists are arrays)."""
+def _granted_ids_statement(level_type: str, auth_group_count: int, group_count: int, role_count: int, with_expiry: bool = False) -> str:
+    """The text of :func:`_granted_ids` (the counts are -1 on PostgreSQL, where lists are arrays); `with_expiry`
+    selects each grant's ``expires_at`` beside its node's id."""
     uuid, permission_table = uuid_type(), Permission._meta.db_table
     parts = []
     if is_concrete(level_type):
@@ -243,34 +260,47 @@ def _granted_ids_statement(level_type: str, auth_group_count: int, group_count: 
             where = f"{subject_column} = %s" if subject == "user" else placeholder_any(subject_column, auth_group_count, "integer")
             permission_ids = f"SELECT p.id FROM {permission_table} p WHERE p.codename = %s"  # noqa: S608
             of_the_permission = in_subquery(f"t.{meta.get_field('permission').column}", permission_ids)
+            expiry = ", t.expires_at" if with_expiry else ""
             parts.append(
-                f"SELECT t.{meta.get_field('content_object').column} FROM {meta.db_table} t"  # noqa: S608
-                f" WHERE {where} AND {of_the_permission}"
+                f"SELECT t.{meta.get_field('content_object').column}{expiry} FROM {meta.db_table} t"  # noqa: S608
+                f" WHERE {where} AND {of_the_permission} AND {live('t')}"
             )
+    expiry = ", a.expires_at" if with_expiry else ""
     parts.append(
-        f"SELECT a.object_id FROM {AclGrant._meta.db_table} a WHERE a.org_id = %s AND a.object_type = %s"  # noqa: S608
+        f"SELECT a.object_id{expiry} FROM {AclGrant._meta.db_table} a WHERE a.org_id = %s AND a.object_type = %s"  # noqa: S608
         f" AND (a.user_id = %s OR {placeholder_any('a.group_id', group_count, uuid)})"
         f" AND ((a.permission = %s AND a.restrict_object_type IN ('', %s)) OR {placeholder_any('a.role_id', role_count, uuid)})"
+        f" AND {live('a')}"
     )
     return " UNION ALL ".join(parts)
 
 
 def _granted_ids(context: PrincipalContext, permission: str, node_type: str, level_type: str, org_id: UUID) -> RawSQL:
     """A subquery of the ids of `level_type` nodes of the organization on which a grant yields
-    `permission` for a `node_type` to the principal or one of its groups there."""
+    `permission` for a `node_type` to the principal or one of its groups there (grants that have expired
+    left out). The same subquery selecting each grant's expiry as well is kept on it as ``with_expiry``,
+    for :func:`_read_granted_ids`."""
     groups = [prep_uuid(g) for g, org in context.group_org.items() if org == org_id]
     auth_groups = [g for g, org in context.auth_group_org.items() if org == org_id]
     roles = [prep_uuid(r) for r in context.roles_yielding(permission, node_type) if context.role_org.get(r) in (None, org_id)]
-    principal = prep_uuid(context.principal_id)
+    principal, now = prep_uuid(context.principal_id), now_param()
     params: list = []
     if is_concrete(level_type):
         perm = codename(permission, level_type)
-        params += [principal, perm, *any_of("", auth_groups, "integer")[1], perm]
+        params += [principal, perm, now, *any_of("", auth_groups, "integer")[1], perm, now]
     params += [prep_uuid(org_id), level_type, principal, *any_of("", groups, "uuid")[1], permission, node_type]
-    params += any_of("", roles, "uuid")[1]
+    params += [*any_of("", roles, "uuid")[1], now]
     counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
     # Only table and column names from model metadata are in the text; every value is a parameter.
-    return RawSQL(_granted_ids_statement(level_type, *counts), params, output_field=UUID_FIELD)  # noqa: S611
+    return _GrantedIds(_granted_ids_statement(level_type, *counts), _granted_ids_statement(level_type, *counts, with_expiry=True), params)
+
+
+class _GrantedIds(RawSQL):
+    """A subquery of granted ids (:func:`_granted_ids`), which also knows its text with each grant's expiry."""
+
+    def __init__(self, sql: str, sql_with_expiry: str, params: list) -> None:
+        super().__init__(sql, params, output_field=UUID_FIELD)
+        self.with_expiry = RawSQL(sql_with_expiry, params)  # noqa: S611 (model metadata only; values are parameters)
 
 
 _GRANTED = "SELECT granted_ids_placeholder"

@@ -16,11 +16,14 @@ SQLite plans in microseconds and has no arrays, so there the lists stay ``IN (â€
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import UUIDField
+from django.db.models import DateTimeField, UUIDField
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 def uses_arrays() -> bool:
@@ -66,6 +69,33 @@ def as_uuid(value) -> UUID | None:
     if value is None or isinstance(value, UUID):
         return value
     return UUID(str(value))
+
+
+def live(alias: str) -> str:
+    """A condition that row `alias` has not expired (docs/access-model.md: from its ``expires_at`` on, a grant
+    or a membership counts for nothing, whether or not a job has removed it yet), with the instant as
+    ``%s`` (:func:`now_param`)."""
+    return f"({alias}.expires_at IS NULL OR {alias}.expires_at > %s)"
+
+
+def now_param() -> object:
+    """This instant as the database compares it with stored datetimes (an aware datetime on PostgreSQL,
+    the text Django writes on SQLite), for :func:`live`. A parameter, not the database's clock, so that
+    the engine and the services agree on "now" and tests can move it."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def null_datetime() -> str:
+    """A typed NULL for a datetime column of a ``UNION`` whose other rows carry one."""
+    return f"CAST(NULL AS {DateTimeField().db_type(connection)})"
+
+
+def as_datetime(value) -> datetime | None:
+    """A datetime read back from the engine's raw SQL (SQLite answers a naive one, or text, in UTC)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed if parsed is None or parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def in_subquery(column: str, subquery: str) -> str:

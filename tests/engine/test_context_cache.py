@@ -1,17 +1,20 @@
 """The principal context kept across requests agrees with one loaded afresh after every kind of change
-it depends on (memberships, groups, roles, grants on the organization's own nodes), whatever wrote the
+it depends on (memberships and their expiries, groups, roles, grants on the organization's own nodes), whatever wrote the
 change (services, the ORM, bulk writes, raw SQL)."""
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Membership, Organization
 from permissions.engine import access_cache_scope
 from permissions.engine.context import _load, load_context
-from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from tests.factories import OrganizationFactory, PermissionGroupFactory, add_member
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +42,15 @@ def _context_of_next_request(principal):
 def _changes(org, user, inner, outer, role, member_role):
     """Each change a context depends on, written the ways other code writes it."""
     other_org = OrganizationFactory()
+    tomorrow = timezone.now() + timedelta(days=1)
+    yield "group membership given an expiry", lambda: GroupMembershipExpiry.objects.create(user=user, group=inner, expires_at=tomorrow)
+    yield (
+        "group membership's expiry moved",
+        lambda: GroupMembershipExpiry.objects.filter(user=user).update(expires_at=tomorrow + timedelta(days=1)),
+    )
+    yield "group membership's expiry cleared", lambda: GroupMembershipExpiry.objects.filter(user=user).delete()
     yield "group nesting", lambda: GroupNesting.objects.create(group=outer, member_group=inner)
+    yield "group nesting given an expiry", lambda: GroupNesting.objects.filter(group=outer).update(expires_at=tomorrow)
     yield "group nesting removed", lambda: GroupNesting.objects.filter(group=outer).delete()
     yield (
         "group member added in bulk",

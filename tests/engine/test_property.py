@@ -7,17 +7,21 @@ datasets, prompts and playgrounds, and grants at every level. The test writes th
 and compares every answer of the engine with an oracle that reads only the description and follows the
 contract word for word: chain(node), groups*(principal), role expansion, restriction matching and the
 membership requirement. Cross-organization rows (grants to non-members, to another organization's
-groups, of another organization's roles) are part of the generated worlds and of explicit examples.
+groups, of another organization's roles) are part of the generated worlds and of explicit examples, and
+so are grants, group memberships and nestings that have expired (they count for nothing) or will expire
+(they count until then).
 """
 
 import itertools
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from unittest import mock
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -28,7 +32,7 @@ from permissions.engine import access_cache_scope, can, can_create_in, explain, 
 from permissions.engine.context import _from_shared_cache, _load
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
-from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, VIRTUAL_TYPES, ObjectType, codename
 from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
 from tests.factories import (
@@ -88,8 +92,11 @@ class Principal:
 class Group:
     org: int
     builtin: str  # "", "owners", "engineers" or "viewers"
-    users: frozenset[int]
-    members: frozenset[int]  # member groups, by index
+    users: frozenset[int]  # the memberships that count: none expired
+    members: frozenset[int]  # member groups, by index, whose nesting counts
+    expiring_users: frozenset[int] = frozenset()  # of `users`, those whose membership expires later
+    lapsed_users: frozenset[int] = frozenset()  # memberships that have expired (rows not yet removed)
+    lapsed_members: frozenset[int] = frozenset()  # nestings that have expired
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ class Grant:
     restrict: str  # "" for no restriction
     role: int | None
     builtin: bool = False  # written by organization_create, not by the test
+    expiry: str = ""  # "" (never), "past" (has expired: counts for nothing) or "future" (counts until then)
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,7 @@ class World:
         named: set[str] = set()
         for grant in self.grants:
             kind, who = grant.subject
-            if grant.builtin or (kind == "user" and who != principal) or (kind == "group" and who not in groups):
+            if grant.builtin or grant.expiry == "past" or (kind == "user" and who != principal) or (kind == "group" and who not in groups):
                 continue
             pairs = self.grant_pairs(grant)
             named |= {p for p, _ in pairs}
@@ -222,7 +230,7 @@ class World:
         groups = {g for g in self.groups_containing(principal) if self.groups[g].org == org}
         allowing = set()
         for i, grant in enumerate(self.grants):
-            if grant.node not in chain:
+            if grant.node not in chain or grant.expiry == "past":
                 continue
             kind, who = grant.subject
             if (kind == "user" and who != principal) or (kind == "group" and who not in groups):
@@ -303,10 +311,13 @@ def worlds(draw) -> World:
                 users = {org, *draw(st.frozensets(anyone, max_size=1))}
             else:
                 users = set(draw(st.frozensets(anyone, max_size=2)))
+            expiring = draw(st.frozensets(st.sampled_from(sorted(users)), max_size=1)) if users else frozenset()
+            lapsed = draw(st.frozensets(anyone, max_size=1)) - users
             # A group may contain only groups placed before it: the nesting is acyclic.
             earlier = [base + order[j] for j in range(position)]
             members = draw(st.frozensets(st.sampled_from(earlier), max_size=2)) if earlier else frozenset()
-            made[k] = Group(org, kinds[k], frozenset(users), members)
+            lapsed_members = draw(st.frozensets(st.sampled_from(earlier), max_size=1)) - members if earlier else frozenset()
+            made[k] = Group(org, kinds[k], frozenset(users), members, expiring, lapsed, lapsed_members)
         groups += [made[k] for k in range(len(kinds))]
 
     roles = system_roles()
@@ -330,7 +341,14 @@ def worlds(draw) -> World:
     )
     permission_grant = st.builds(lambda p, r: (p, r, None), st.sampled_from(ALL_PERMISSIONS), restrictions)
     role_grant = st.builds(lambda r: (None, "", r), st.sampled_from(range(len(roles))))
-    grant = st.builds(lambda node, who, what: Grant(node, who, *what), st.sampled_from(grantable), subject, permission_grant | role_grant)
+    expiry = st.sampled_from(("", "", "past", "future"))
+    grant = st.builds(
+        lambda node, who, what, when: Grant(node, who, *what, expiry=when),
+        st.sampled_from(grantable),
+        subject,
+        permission_grant | role_grant,
+        expiry,
+    )
     return assemble(principals, groups, roles, projects, objects, draw(st.lists(grant, max_size=14)))
 
 
@@ -413,8 +431,42 @@ def _deep_world() -> World:
     return assemble(principals, groups, roles, projects, objects, grants)
 
 
+def _expiring_world() -> World:
+    """Everything principal 2 could hold through expired rows, and what principal 3 holds until later.
+
+    Principal 2's membership of group 6 has expired, as has group 6's nesting in Engineers and principal
+    2's own grants; principal 3 is in group 7 until later, and group 7 in Viewers, with grants that expire
+    later: all of those count.
+    """
+    principals = [Principal("person", frozenset({0})), Principal("person", frozenset({1}))]
+    principals += [Principal("person", frozenset({0})), Principal("service_account", frozenset({0}), 0)]
+    groups = [
+        Group(0, "owners", frozenset({0}), frozenset()),
+        Group(0, "engineers", frozenset(), frozenset(), lapsed_members=frozenset({6})),
+        Group(0, "viewers", frozenset(), frozenset({7})),
+        Group(1, "owners", frozenset({1}), frozenset()),
+        Group(1, "engineers", frozenset(), frozenset()),
+        Group(1, "viewers", frozenset(), frozenset()),
+        Group(0, "", frozenset(), frozenset(), lapsed_users=frozenset({2})),
+        Group(0, "", frozenset({3}), frozenset(), expiring_users=frozenset({3})),
+    ]
+    projects = [0]
+    objects = [("experiment", 0), ("dataset", 0)]
+    grants = [
+        Grant(("organization", 0), ("user", 2), None, "", 0, expiry="past"),
+        Grant(("project", 0), ("user", 2), "update", "", None, expiry="past"),
+        Grant(("experiment", 0), ("user", 2), "delete", "", None, expiry="past"),
+        Grant(("project", 0), ("group", 6), "read", "experiment", None),
+        Grant(("org_project", 0), ("group", 7), "create", "", None, expiry="future"),
+        Grant(("dataset", 1), ("user", 3), "update", "", None, expiry="future"),
+        Grant(("project_log", 0), ("group", 7), None, "", 2, expiry="future"),
+    ]
+    return assemble(principals, groups, system_roles(), projects, objects, grants)
+
+
 CROSS_ORGANIZATION_WORLD = _cross_organization_world()
 DEEP_WORLD = _deep_world()
+EXPIRING_WORLD = _expiring_world()
 
 OBJECT_FACTORIES = {
     "experiment": ExperimentFactory,
@@ -457,17 +509,24 @@ class Materialized:
             for org in principal.orgs:
                 Membership.objects.get_or_create(org=self.orgs[org], user=user)
 
+        now = timezone.now()
+        self.expires_at = {"": None, "past": now - timedelta(hours=1), "future": now + timedelta(days=1)}
         self.groups = []
         for group in world.groups:
             if group.builtin:
                 row = PermissionGroup.objects.get(org=self.orgs[group.org], builtin=group.builtin)
             else:
                 row = PermissionGroupFactory(org=self.orgs[group.org])
-            row.auth_group.user_set.add(*(self.users[u] for u in group.users))
+            row.auth_group.user_set.add(*(self.users[u] for u in group.users | group.lapsed_users))
+            for users, when in ((group.expiring_users, "future"), (group.lapsed_users, "past")):
+                GroupMembershipExpiry.objects.bulk_create(
+                    GroupMembershipExpiry(user=self.users[u], group=row, expires_at=self.expires_at[when]) for u in users
+                )
             self.groups.append(row)
         for g, group in enumerate(world.groups):
-            for member in group.members:
-                GroupNesting.objects.create(group=self.groups[g], member_group=self.groups[member])
+            for members, when in ((group.members, ""), (group.lapsed_members, "past")):
+                for member in members:
+                    GroupNesting.objects.create(group=self.groups[g], member_group=self.groups[member], expires_at=self.expires_at[when])
 
         self.roles = []
         for role in world.roles:
@@ -517,10 +576,13 @@ class Materialized:
         user = self.users[who] if kind == "user" else None
         group = self.groups[who] if kind == "group" else None
         object_type = grant.node[0]
+        expires_at = self.expires_at[grant.expiry]
         if object_type not in VIRTUAL_TYPES and grant.permission and not grant.restrict:
-            assign_perm(codename(grant.permission, object_type), user or group.auth_group, self.instance(grant.node))
+            row = assign_perm(codename(grant.permission, object_type), user or group.auth_group, self.instance(grant.node))
+            type(row).objects.filter(pk=row.pk).update(expires_at=expires_at)
         else:
             AclGrant.objects.create(
+                expires_at=expires_at,
                 org=self.orgs[self.world.org_of(grant.node)],
                 object_type=object_type,
                 object_id=self.node(grant.node).id,
@@ -590,6 +652,7 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
     @settings(max_examples=40)
     @example(world=CROSS_ORGANIZATION_WORLD, picks=random.Random(1), thorough=True)
     @example(world=DEEP_WORLD, picks=random.Random(2), thorough=True)
+    @example(world=EXPIRING_WORLD, picks=random.Random(3), thorough=True)
     @given(world=worlds(), picks=st.randoms(use_true_random=False), thorough=st.just(False))
     def test_can_restrict_explain_and_create_checks_match_the_contract_cached_or_not(
         self, world: World, picks: random.Random, thorough: bool
