@@ -3,6 +3,10 @@
 The serializers here describe Braintrust's shapes (``Acl``, ``AclItem``, ``AclBatchUpdateRequest``,
 ``AclBatchUpdateResponse``) for the OpenAPI schema; requests are parsed by ``GrantSpec`` and the services'
 validation, so that every refusal carries the same message whichever way a grant arrives.
+
+``expires_at`` is this server's addition to those shapes: a grant may carry an expiry (ISO 8601, with its
+UTC offset, in the future), from which it counts for nothing; lists leave out grants whose expiry has
+passed, and every ACL answered says its expiry (null: none).
 """
 
 from functools import cached_property
@@ -49,6 +53,7 @@ def acl_json(record: GrantRecord) -> dict:
         "role_id": str(record.role_id) if record.role_id else None,
         "_object_org_id": str(record.org_id),
         "created": record.created.isoformat(),
+        "expires_at": record.expires_at.isoformat() if record.expires_at else None,
     }
 
 
@@ -89,6 +94,16 @@ _USER_HELP = "Id of the user the ACL applies to. Exactly one of `user_id` and `g
 _GROUP_HELP = "Id of the group the ACL applies to. Exactly one of `user_id` and `group_id` will be provided"
 _ROLE_HELP = "Id of the role the ACL grants. Exactly one of `permission` and `role_id` will be provided"
 _ACL_PERMISSION_HELP = "Permission the ACL grants. Exactly one of `permission` and `role_id` will be provided"
+_EXPIRES_IN_HELP = (
+    "This server's addition to Braintrust's `AclItem`: when the grant stops counting, an ISO 8601 date and time with its "
+    "UTC offset, in the future; null: never. Adding a grant that exists gives it this expiry; left out, a live grant keeps "
+    "its own and one whose expiry has passed is renewed for good. Not accepted when removing a grant, nor on a grant to "
+    "the Owners group"
+)
+_EXPIRES_OUT_HELP = (
+    "This server's addition to Braintrust's `Acl`: when the grant stops counting; null: never. "
+    "Lists leave out grants whose expiry has passed"
+)
 _RESTRICT_HELP = (
     "When setting a permission directly, optionally restricts the permission grant to just the specified object type. "
     "Cannot be set alongside a `role_id`."
@@ -121,6 +136,7 @@ class AclItemSerializer(serializers.Serializer):
     permission = PermissionField(required=False, allow_null=True, help_text=_ACL_PERMISSION_HELP)
     restrict_object_type = AclObjectTypeField(required=False, allow_null=True, help_text=_RESTRICT_HELP)
     role_id = serializers.UUIDField(required=False, allow_null=True, help_text=_ROLE_HELP)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_EXPIRES_IN_HELP)
 
 
 @extend_schema_serializer(component_name="Acl")
@@ -138,11 +154,12 @@ class AclSerializer(serializers.Serializer):
     role_id = serializers.UUIDField(allow_null=True, help_text=_ROLE_HELP)
     _object_org_id = serializers.UUIDField(label="_object_org_id", help_text="The organization the ACL's referred object belongs to")
     created = serializers.DateTimeField(allow_null=True, help_text="Date of acl creation")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text=_EXPIRES_OUT_HELP)
 
 
 @extend_schema_serializer(component_name="AclBatchUpdateRequest")
 class AclBatchUpdateRequestSerializer(serializers.Serializer):
-    add_acls = object_list(AclItemSerializer(), "ACLs to add; existing ones are left as they are")
+    add_acls = object_list(AclItemSerializer(), "ACLs to add; existing ones are left as they are, but for an `expires_at` given")
     remove_acls = object_list(AclItemSerializer(), "ACLs to remove; missing ones are ignored")
 
 
@@ -209,14 +226,14 @@ def _object_node(view: OrgScopedView) -> Node:
     return Node(object_type, view.uuid_param("object_id", required=True))
 
 
-def _spec_node(spec: GrantSpec) -> Node:
-    validate_spec(spec)
+def _spec_node(spec: GrantSpec, *, removing: bool = False) -> Node:
+    validate_spec(spec, removing=removing)
     return Node(spec.object_type, spec.object_id)
 
 
 class AclCollectionView(OrgScopedView):
-    """POST adds a grant (an identical one is returned as it is); GET lists a node's grants; DELETE
-    removes the grant the body describes."""
+    """POST adds a grant (an identical one is returned as it is, one differing only in its expiry gets the
+    expiry the request names); GET lists a node's live grants; DELETE removes the grant the body describes."""
 
     delete_has_body = True
 
@@ -229,7 +246,7 @@ class AclCollectionView(OrgScopedView):
     def requirements_delete(self):
         # Checked before looking the grant up, so that a caller who may not see the object cannot tell
         # whether a grant exists on it.
-        return [Needs("delete_acls", _spec_node(self.spec))]
+        return [Needs("delete_acls", _spec_node(self.spec, removing=True))]
 
     @cached_property
     def spec(self) -> GrantSpec:
@@ -239,7 +256,8 @@ class AclCollectionView(OrgScopedView):
         operation_id="postAcl",
         summary="Create acl",
         description="Create a new acl. If there is an existing acl with the same contents as the one specified in the request, "
-        "will return the existing acl unmodified. Needs create_acls on the object.",
+        "will return the existing acl unmodified, but for its `expires_at` (this server's addition), which takes the "
+        "request's when the request names one (null included). Needs create_acls on the object.",
         tags=["Acls"],
         parameters=[ORG_NAME_PARAMETER],
         request=AclItemSerializer,
@@ -251,7 +269,8 @@ class AclCollectionView(OrgScopedView):
     @extend_schema(
         operation_id="getAcl",
         summary="List acls",
-        description="List out the acls on one object, most recently created first. Needs read_acls on the object.",
+        description="List out the acls on one object, most recently created first, leaving out those whose `expires_at` "
+        "has passed. Needs read_acls on the object.",
         tags=["Acls"],
         parameters=[*pagination_parameters(), *_object_parameters(required=True), *_FILTER_PARAMETERS, ORG_NAME_PARAMETER],
         responses={200: _ACL_LIST, **error_responses(400, 401, 403, 404)},
@@ -339,13 +358,14 @@ class AclBatchUpdateView(OrgScopedView):
     def requirements_post(self):
         return [
             *(Needs("create_acls", _spec_node(spec)) for spec in self.specs["add_acls"]),
-            *(Needs("delete_acls", _spec_node(spec)) for spec in self.specs["remove_acls"]),
+            *(Needs("delete_acls", _spec_node(spec, removing=True)) for spec in self.specs["remove_acls"]),
         ]
 
     @extend_schema(
         summary="Batch update acls",
-        description="Batch update acls. This operation is idempotent, so adding acls which already exist will have no effect, "
-        "and removing acls which do not exist will have no effect. It is atomic: if one item is refused, nothing is written. "
+        description="Batch update acls. This operation is idempotent, so adding acls which already exist will have no effect "
+        "(but for giving them the item's `expires_at`), and removing acls which do not exist will have no effect. It is "
+        "atomic: if one item is refused, nothing is written. "
         "Needs create_acls on the objects of the added acls and delete_acls on those of the removed ones. "
         "`/v1/acl/batch-update` is an alias.",
         tags=["Acls"],
@@ -367,8 +387,8 @@ class AclListOrgView(OrgScopedView):
     @extend_schema(
         operation_id="aclListOrg",
         summary="List org acls",
-        description="List all acls in the org, most recently created first. This query requires the caller to have "
-        "`read_acls` permission at the organization level.",
+        description="List all acls in the org, most recently created first, leaving out those whose `expires_at` has "
+        "passed. This query requires the caller to have `read_acls` permission at the organization level.",
         tags=["Acls"],
         parameters=[*pagination_parameters(), *_object_parameters(required=False), *_FILTER_PARAMETERS, ORG_NAME_PARAMETER],
         responses={200: AclSerializer(many=True), **error_responses(400, 401, 403, 404)},

@@ -18,7 +18,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 def expires_at_field() -> models.DateTimeField:
     """When a grant or a membership stops counting (empty: never)."""
-    return models.DateTimeField(null=True, blank=True, verbose_name="expires at", help_text="From this instant it counts for nothing.")
+    return models.DateTimeField(null=True, blank=True, verbose_name="expires", help_text="From this instant it counts for nothing.")
 
 
 class UserGrantTable(UserObjectPermissionBase):

@@ -2,6 +2,10 @@
 
 Direct grants live in guardian's per-model tables and the rest in :class:`AclGrant`; this module is the
 one place that knows the split. A read is a single ``UNION ALL`` query whatever the number of tables.
+
+A grant whose ``expires_at`` has come counts for nothing (docs/access-model.md, "Grants"), so reads leave it
+out unless they ask for it with ``include_expired``: only the grant services do, to find the row a repeated
+grant or a revoke concerns before the cleanup job has deleted it.
 """
 
 from collections.abc import Iterable
@@ -13,6 +17,7 @@ from uuid import UUID
 from django.db import models
 from django.db.models import CharField, F, Q, UUIDField, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from permissions.engine.nodes import Node, chain_plan, grant_tables, is_concrete
 from permissions.models import AclGrant
@@ -29,6 +34,7 @@ _COLUMNS = (
     "r_restrict",
     "r_org_id",
     "r_created",
+    "r_expires_at",
 )
 
 
@@ -46,6 +52,7 @@ class GrantRecord:
     restrict_object_type: str | None
     org_id: UUID
     created: datetime
+    expires_at: datetime | None = None  # from this instant it counts for nothing
 
     @property
     def node(self) -> Node:
@@ -101,6 +108,8 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
         qs = qs.filter(group__permission_group__id=where["group_id"])
     if where.get("permission"):
         qs = qs.filter(permission__codename=f"{where['permission']}_{table.object_type}")
+    if where.get("live_at") is not None:
+        qs = qs.filter(_live_q(where["live_at"]))
     is_user = table.subject == "user"
     return (
         qs.annotate(
@@ -114,6 +123,7 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
             r_restrict=Value("", output_field=CharField()),
             r_org_id=F(org_path),
             r_created=F("created"),
+            r_expires_at=F("expires_at"),
         )
         .order_by()
         .values_list(*_COLUMNS)
@@ -135,6 +145,8 @@ def _acl_part(where: dict) -> models.QuerySet:
         qs = qs.filter(pk__in=where["ids"])
     if where.get("restrict_object_type"):
         qs = qs.filter(restrict_object_type=where["restrict_object_type"])
+    if where.get("live_at") is not None:
+        qs = qs.filter(_live_q(where["live_at"]))
     return (
         qs.annotate(
             r_id=F("id"),
@@ -147,10 +159,16 @@ def _acl_part(where: dict) -> models.QuerySet:
             r_restrict=F("restrict_object_type"),
             r_org_id=F("org_id"),
             r_created=F("created"),
+            r_expires_at=F("expires_at"),
         )
         .order_by()
         .values_list(*_COLUMNS)
     )
+
+
+def _live_q(instant: datetime) -> Q:
+    """Grants that still count at `instant`: no expiry, or one after it (the engine's rule)."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=instant)
 
 
 def _nodes_q(nodes: Iterable[Node]) -> Q:
@@ -170,10 +188,17 @@ def grant_records(
     permission: str | None = None,
     role_id: UUID | None = None,
     restrict_object_type: str | None = None,
+    include_expired: bool = False,
 ) -> list[GrantRecord]:
-    """Grants matching every given filter, from both stores, newest first, in one query."""
+    """Grants matching every given filter, from both stores, newest first, in one query.
+
+    Grants whose ``expires_at`` is now or earlier are left out: they count for nothing, whether or not
+    the cleanup job has deleted them yet. `include_expired` keeps them, for the services that must find
+    such a row to change or remove it (never for what people or programs are shown).
+    """
     nodes = list(nodes) if nodes is not None else None
     where = {
+        "live_at": None if include_expired else timezone.now(),
         "ids": list(ids) if ids is not None else None,
         "org_id": org_id,
         "user_id": user_id,
@@ -207,7 +232,7 @@ def grant_records(
 
 
 def _record(row: tuple) -> GrantRecord:
-    rid, object_type, object_id, user_id, group_id, permission, role_id, restrict, org_id, created = row
+    rid, object_type, object_id, user_id, group_id, permission, role_id, restrict, org_id, created, expires_at = row
     if permission and permission not in ("create", "read", "update", "delete", "create_acls", "read_acls", "update_acls", "delete_acls"):
         parsed = parse_codename(permission)
         permission = parsed[0] if parsed else permission
@@ -222,6 +247,7 @@ def _record(row: tuple) -> GrantRecord:
         restrict_object_type=restrict or None,
         org_id=_as_uuid(org_id),
         created=created,
+        expires_at=expires_at,
     )
 
 

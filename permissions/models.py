@@ -112,7 +112,7 @@ class GroupMembershipExpiry(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="membership_expiries")
-    expires_at = models.DateTimeField(verbose_name="expires at", help_text="From this instant the membership counts for nothing.")
+    expires_at = models.DateTimeField(verbose_name="expires", help_text="From this instant the membership counts for nothing.")
 
     class Meta:
         verbose_name = "group membership expiry"

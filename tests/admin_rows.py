@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, ServiceAccount
 from accounts.services.credentials import api_key_create
 from permissions.engine import Node
-from permissions.models import AclGrant, AuditEvent, GroupNesting, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, AuditEvent, GroupMembershipExpiry, GroupNesting, Role, RoleNesting, RolePermission
 from permissions.types import ALL_PERMISSIONS, ObjectType
 from projects.events.overflow import overflow_upload_create
 from projects.models import (
@@ -102,6 +102,11 @@ class Rows:
 
     def _groupnesting(self, i):
         return GroupNesting.objects.create(group=custom_group(self.world.org), member_group=custom_group(self.world.org))
+
+    def _groupmembershipexpiry(self, i):
+        member = add_member(self.world.org)
+        group = custom_group(self.world.org, member)
+        return GroupMembershipExpiry.objects.create(user=member, group=group, expires_at=timezone.now() + timedelta(days=i + 1))
 
     def _role(self, i):
         return custom_role(self.world.org, f"role {i}", pairs=[("read", "")])

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organizationgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='organizationuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
     ]

@@ -140,7 +140,7 @@ def require_owner(actor, org: Organization, what: str) -> None:
 def _delete_grants_of(user: User, org: Organization) -> None:
     """A departing member's grants in the organization go with the membership."""
     AclGrant.objects.filter(org=org, user=user).delete()
-    for record in grant_records(org_id=org.pk, user_id=user.pk):
+    for record in grant_records(org_id=org.pk, user_id=user.pk, include_expired=True):  # expired rows go too
         for table in guardian_tables():
             if table.object_type == record.object_type and table.subject == "user":
                 table.model.objects.filter(pk=record.id).delete()

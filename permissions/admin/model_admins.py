@@ -45,7 +45,7 @@ from permissions.admin.words import (
 from permissions.engine import restrict
 from permissions.engine.nodes import Node, is_concrete
 from permissions.labels import permission_label, type_label
-from permissions.models import AclGrant, AuditEvent, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.models import AclGrant, AuditEvent, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from permissions.services.grants import GrantSpec, acl_grant, acl_revoke, validate_spec
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_delete, role_update
@@ -151,10 +151,27 @@ class PermissionGroupAdmin(MemberCountAdmin, GuardedServiceAdmin):
 @admin.register(GroupNesting)
 class GroupNestingAdmin(ReadOnlyAdmin):
     visible_through = "group"
-    list_display = ("group", "member_group", "organization")
+    list_display = ("group", "member_group", "expires_at", "organization")
     list_select_related = ("group__org", "member_group")
     search_fields = ("group__name", "member_group__name", "group__org__name")
     list_filter = ("group__org",)
+
+    @admin.display(description="organization", ordering="group__org__name")
+    def organization(self, obj) -> str:
+        return obj.group.org.name
+
+
+@admin.register(GroupMembershipExpiry)
+class GroupMembershipExpiryAdmin(ReadOnlyAdmin):
+    """When members' memberships of groups end. Read-only here, as group nestings are: an expiry is set
+    or cleared through ``group_member_expiry_set``, which checks and audits the change."""
+
+    visible_through = "group"
+    list_display = ("user", "group", "expires_at", "organization")
+    list_select_related = ("group__org", "user")
+    search_fields = ("group__name", "user__email", "group__org__name")
+    list_filter = ("group__org",)
+    ordering = ("expires_at",)
 
     @admin.display(description="organization", ordering="group__org__name")
     def organization(self, obj) -> str:

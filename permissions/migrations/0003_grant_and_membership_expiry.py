@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
             name='GroupMembershipExpiry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expires_at', models.DateTimeField(help_text='From this instant the membership counts for nothing.', verbose_name='expires at')),
+                ('expires_at', models.DateTimeField(help_text='From this instant the membership counts for nothing.', verbose_name='expires')),
             ],
             options={
                 'verbose_name': 'group membership expiry',
@@ -123,32 +123,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='aclgrant',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='groupnesting',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='permissiongroupgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='permissiongroupuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='rolegroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='roleuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddIndex(
             model_name='aclgrant',

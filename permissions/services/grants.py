@@ -1,12 +1,23 @@
-"""Granting and revoking access, one grant at a time or in atomic batches."""
+"""Granting and revoking access, one grant at a time or in atomic batches.
 
-from dataclasses import dataclass
+A grant may carry ``expires_at``; from that instant it counts for nothing (docs/access-model.md, "Grants").
+The expiry is not part of what a grant says: granting again what exists with another expiry changes the
+expiry of the grant that exists (``acl.update``), and removing a grant finds it whatever its expiry, even
+one that has passed and whose row the cleanup job has not deleted yet. Granting again without a word on
+the expiry (a client that knows nothing of it, a ticked box) leaves a live grant's expiry as it is and
+makes a passed one permanent; ``expires_at: null`` clears it.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
@@ -29,6 +40,10 @@ class GrantSpec:
     permission: str | None = None
     role_id: UUID | None = None
     restrict_object_type: str | None = None
+    expires_at: datetime | None = None  # when the grant stops counting; never if None
+    # With expires_at None: whether the caller said so (null), which clears an existing grant's expiry,
+    # rather than saying nothing, which keeps it.
+    clears_expiry: bool = False
 
     @classmethod
     def from_dict(cls, data: dict) -> "GrantSpec":
@@ -44,9 +59,24 @@ class GrantSpec:
                 permission=data.get("permission"),
                 role_id=_uuid_or_none(data.get("role_id"), "role_id"),
                 restrict_object_type=data.get("restrict_object_type") or None,
+                expires_at=_datetime_or_none(data.get("expires_at"), "expires_at"),
+                clears_expiry="expires_at" in data and data["expires_at"] is None,
             )
         except TypeError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+def _datetime_or_none(value, field: str) -> datetime | None:
+    """An ISO 8601 date and time as given (whether it names its offset is for :func:`validate_spec`)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but impossible, such as a 13th month
+        parsed = None
+    if parsed is None:
+        raise ValidationError(f"{field} must be an ISO 8601 date and time with a UTC offset, not {value!r}.")
+    return parsed
 
 
 def _uuid_or_none(value, field: str) -> UUID | None:
@@ -58,7 +88,9 @@ def _uuid_or_none(value, field: str) -> UUID | None:
         raise ValidationError(f"{field} must be a UUID, not {value!r}.") from exc
 
 
-def validate_spec(spec: GrantSpec) -> None:
+def validate_spec(spec: GrantSpec, *, removing: bool = False) -> None:
+    """Refuse a spec that cannot be a grant; `removing` for one that names a grant to remove, which is
+    found by what it says, never by its expiry."""
     if spec.object_type not in ObjectType.values:
         raise ValidationError(f"object_type must be one of {', '.join(ObjectType.values)}, not {spec.object_type!r}.")
     if spec.object_id is None:
@@ -74,6 +106,23 @@ def validate_spec(spec: GrantSpec) -> None:
             raise ValidationError("restrict_object_type cannot be set together with role_id.")
         if spec.restrict_object_type not in ObjectType.values:
             raise ValidationError(f"restrict_object_type must be an object type, not {spec.restrict_object_type!r}.")
+    if spec.expires_at is not None:
+        if removing:
+            raise ValidationError("expires_at applies when adding a grant; leave it out to remove one.")
+        _validate_expiry(spec.expires_at)
+
+
+def _validate_expiry(expires_at: datetime) -> None:
+    if not isinstance(expires_at, datetime):
+        raise ValidationError(f"expires_at must be a date and time, not {expires_at!r}.")
+    if timezone.is_naive(expires_at):
+        raise ValidationError("expires_at must name its UTC offset (such as Z or +02:00).")
+    try:
+        in_utc = expires_at.astimezone(UTC)
+    except OverflowError as exc:  # an offset that takes the instant past the year 9999
+        raise ValidationError("expires_at is out of range.") from exc
+    if in_utc <= timezone.now():
+        raise ValidationError("expires_at must be in the future.")
 
 
 def _resolve_subjects(spec: GrantSpec, org_id: UUID):
@@ -98,6 +147,7 @@ def _resolve_subjects(spec: GrantSpec, org_id: UUID):
 
 
 def _existing(spec: GrantSpec) -> GrantRecord | None:
+    """The grant that says what `spec` says, whatever its expiry (even a passed one not yet purged)."""
     matches = grant_records(
         nodes=[Node(spec.object_type, spec.object_id)],
         user_id=spec.user_id,
@@ -105,6 +155,7 @@ def _existing(spec: GrantSpec) -> GrantRecord | None:
         permission=spec.permission,
         role_id=spec.role_id,
         restrict_object_type=spec.restrict_object_type,
+        include_expired=True,
     )
     for record in matches:
         if (record.user_id, record.group_id, record.permission, record.role_id, record.restrict_object_type) == (
@@ -136,7 +187,9 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecor
         subject = {"user": user} if user is not None else {"group": group.auth_group}
         table = tables.user if user is not None else tables.group
         # The same write guardian's assign_perm makes, keeping get_or_create's answer to "was it new?".
-        _, created = table.objects.get_or_create(permission=permission, content_object=target, **subject)
+        _, created = table.objects.get_or_create(
+            permission=permission, content_object=target, **subject, defaults={"expires_at": spec.expires_at}
+        )
     else:
         try:
             with transaction.atomic():
@@ -149,6 +202,7 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecor
                     permission=spec.permission,
                     role=role,
                     restrict_object_type=spec.restrict_object_type or "",
+                    expires_at=spec.expires_at,
                 )
             created = True
         except IntegrityError:
@@ -168,22 +222,79 @@ def _audit_state(record: GrantRecord) -> dict:
         "permission": record.permission,
         "role_id": str(record.role_id) if record.role_id else None,
         "restrict_object_type": record.restrict_object_type,
+        "expires_at": record.expires_at.isoformat() if record.expires_at else None,
     }
 
 
 def _add(actor, spec: GrantSpec) -> GrantRecord:
+    """Add the grant `spec` says; if it exists, give it the spec's expiry (a change of its own, audited as
+    ``acl.update``), or leave it as it is when the expiry is the same too."""
     validate_spec(spec)
     node = Node(spec.object_type, spec.object_id)
     org_id = _node_org(node)
     require(actor, "create_acls", node)
     user, group, role = _resolve_subjects(spec, org_id)
+    if spec.expires_at is not None and is_owners_group(spec.group_id, org_id):
+        raise ValidationError("expires_at cannot be set on a grant to the Owners group: an organization keeps its owners' grants.")
     existing = _existing(spec)
     if existing is not None:
-        return existing
+        changed = _set_expiry(actor, existing, _expiry_wanted(spec, existing))
+        if changed is not None:
+            return changed
+        # The row went (revoked, or purged once expired) since it was read: the grant is made anew.
     record, created = _write(spec, org_id, user, group, role)
-    if created:  # an identical grant made meanwhile by someone else was their change, audited there
+    if created:
         record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=_audit_state(record))
-    return record
+        return record
+    # An identical grant was made meanwhile by someone else (their change, audited there); the expiry
+    # asked for here is still this call's to give.
+    return _set_expiry(actor, record, _expiry_wanted(spec, record)) or record
+
+
+def _expiry_wanted(spec: GrantSpec, existing: GrantRecord) -> datetime | None:
+    """The expiry the grant that exists gets from `spec`: the spec's when it names one (or null), else
+    its own while it is live, and none once it has passed (granting again renews an expired grant)."""
+    if spec.expires_at is not None or spec.clears_expiry:
+        return spec.expires_at
+    if existing.expires_at is not None and existing.expires_at <= timezone.now():
+        return None
+    return existing.expires_at
+
+
+def _rows_of(record: GrantRecord) -> models.QuerySet:
+    """The one row that holds `record`, in whichever table holds it."""
+    if not record.in_guardian:
+        return AclGrant.objects.filter(pk=record.id)
+    subject = "user" if record.user_id is not None else "group"
+    (table,) = (t for t in guardian_tables() if t.object_type == record.object_type and t.subject == subject)
+    return table.model.objects.filter(pk=record.id)
+
+
+def _set_expiry(actor, record: GrantRecord, expires_at: datetime | None) -> GrantRecord | None:
+    """Give the grant `record` the expiry `expires_at` (None: never), auditing the change as ``acl.update``
+    with the grant before and after. The row is locked first, so that the event's "before" is what the
+    change replaced even when two changes race. None if the row no longer exists."""
+    if record.expires_at == expires_at:
+        return record  # an identical grant: nothing to change, nothing to audit
+    rows = _rows_of(record)
+    current = list(rows.select_for_update().values_list("expires_at", flat=True))
+    if not current:
+        return None
+    before = replace(record, expires_at=current[0])
+    if before.expires_at == expires_at:
+        return before
+    rows.update(expires_at=expires_at)
+    after = replace(record, expires_at=expires_at.astimezone(UTC) if expires_at else None)  # as a read answers it
+    record_event(
+        actor=actor,
+        org=_org(record.org_id),
+        action="acl.update",
+        target_type="acl",
+        target_id=record.id,
+        before=_audit_state(before),
+        after=_audit_state(after),
+    )
+    return after
 
 
 def _org(org_id: UUID):
@@ -206,12 +317,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
     require(actor, "delete_acls", record.node)
     if _is_owners_grant(record):
         raise ValidationError("The Owners group's grants on the organization cannot be removed.")
-    if record.in_guardian:
-        for table in guardian_tables():
-            if table.object_type == record.object_type:
-                table.model.objects.filter(pk=record.id).delete()
-    else:
-        AclGrant.objects.filter(pk=record.id).delete()
+    _rows_of(record).delete()
     record_event(
         actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=_audit_state(record)
     )
@@ -219,7 +325,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
 
 
 def _find(spec: GrantSpec) -> GrantRecord:
-    validate_spec(spec)
+    validate_spec(spec, removing=True)
     record = _existing(spec)
     if record is None:
         raise NotFound("acl")
@@ -228,14 +334,18 @@ def _find(spec: GrantSpec) -> GrantRecord:
 
 @transaction.atomic
 def acl_grant(*, actor, spec: GrantSpec) -> GrantRecord:
-    """Add a grant; an identical existing grant is returned instead of a duplicate."""
+    """Add a grant; an existing grant that says the same is returned instead of a duplicate, with its
+    expiry changed to the spec's if that differs (``acl.update``). A grant to the Owners group never
+    expires."""
     record = _add(actor, spec)
     invalidate_access_cache()
     return record
 
 
 def get_grant(grant_id: UUID) -> GrantRecord | None:
-    records = grant_records(ids=[grant_id])
+    """The grant with this id, expired or not: a passed expiry is shown as it is, and the grant can still
+    be revoked until the cleanup job deletes it."""
+    records = grant_records(ids=[grant_id], include_expired=True)
     return records[0] if records else None
 
 
@@ -263,12 +373,12 @@ def acl_batch_update(*, actor, add: list[GrantSpec], remove: list[GrantSpec]) ->
     """Add and remove grants all together: one refused item refuses the whole batch and writes nothing.
 
     Adding a grant that exists, or removing one that does not, has no effect (the permission to do so is
-    still required).
+    still required), except that adding one that exists with another expiry changes its expiry.
     """
     added = [_add(actor, spec) for spec in add]
     removed = []
     for spec in remove:
-        validate_spec(spec)
+        validate_spec(spec, removing=True)
         require(actor, "delete_acls", Node(spec.object_type, spec.object_id))
         record = _existing(spec)
         if record is not None:  # removing a grant that does not exist has no effect

@@ -1,12 +1,15 @@
 """Permission groups: creation, renaming, deletion and membership, including the built-in three."""
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from permissions.audit import record_event
@@ -15,7 +18,7 @@ from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.graphs import shortest_path
-from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role
+from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
 
 Builtin = PermissionGroup.Builtin
@@ -27,12 +30,24 @@ _ORG_READ_RESTRICTIONS = ("organization", "org_member", "group", "role")
 
 
 def group_state(group: PermissionGroup) -> dict:
-    return {
+    """What the audit log records of a group: its name, description and members, and, where some
+    memberships expire, when (``member_user_expiries``, ``member_group_expiries``)."""
+    expiry = GroupMembershipExpiry.objects.filter(group=group, user=OuterRef("pk")).values("expires_at")[:1]
+    users = list(
+        get_user_model().objects.filter(groups=group.auth_group_id).annotate(expires_at=Subquery(expiry)).values_list("id", "expires_at")
+    )
+    groups = list(GroupNesting.objects.filter(group=group).values_list("member_group_id", "expires_at"))
+    state = {
         "name": group.name,
         "description": group.description,
-        "member_users": sorted(str(u) for u in member_user_ids(group)),
-        "member_groups": sorted(str(g) for g in group.member_groups.values_list("id", flat=True)),
+        "member_users": sorted(str(u) for u, _ in users),
+        "member_groups": sorted(str(g) for g, _ in groups),
     }
+    for key, subject, members in (("member_user_expiries", "user", users), ("member_group_expiries", "group", groups)):
+        expiries = sorted((str(member), expires_at.isoformat()) for member, expires_at in members if expires_at is not None)
+        if expiries:
+            state[key] = [{subject: member, "expires_at": expires_at} for member, expires_at in expiries]
+    return state
 
 
 def member_user_ids(group: PermissionGroup) -> list[UUID]:
@@ -217,6 +232,85 @@ def group_update(
         GroupNesting.objects.get_or_create(group=group, member_group=member)
     GroupNesting.objects.filter(group=group, member_group_id__in=[UUID(str(g)) for g in remove_member_groups]).delete()
 
+    after = group_state(group)
+    if after != before:
+        record_event(actor=actor, org=group.org, action="group.update", target=group, before=before, after=after)
+    invalidate_access_cache()
+    return group
+
+
+def _member_id(value, field: str) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError as exc:
+        raise ValidationError({field: f"{field} must be a UUID, not {value!r}."}) from exc
+
+
+def _clean_membership_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at):
+        raise ValidationError({"expires_at": f"expires_at must be a date and time with its time zone, not {expires_at!r}."})
+    if expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "expires_at must be in the future."})
+    return expires_at
+
+
+def _set_member_user_expiry(group: PermissionGroup, user_id: UUID, expires_at: datetime | None) -> None:
+    # The membership row is locked too, so that a removal of the member waits for this commit and its
+    # trigger then sees the expiry it has to take with it, rather than leaving it behind for a later
+    # membership of the same user. A removal under way already (it locks the row first, then the
+    # organization's row, which this holds) is not waited for, which could deadlock: the member is leaving.
+    memberships = get_user_model().groups.through.objects.select_for_update(no_key=True, skip_locked=True)
+    if not list(memberships.filter(user_id=user_id, group_id=group.auth_group_id).values_list("pk", flat=True)[:1]):
+        raise ValidationError(f"{user_id} is not a member of the group {group.name}: add it before setting when its membership expires.")
+    if expires_at is None:
+        GroupMembershipExpiry.objects.filter(user_id=user_id, group=group).delete()
+    else:
+        GroupMembershipExpiry.objects.update_or_create(user_id=user_id, group=group, defaults={"expires_at": expires_at})
+
+
+def _set_member_group_expiry(group: PermissionGroup, member_group_id: UUID, expires_at: datetime | None) -> None:
+    nesting = GroupNesting.objects.select_for_update(no_key=True).filter(group=group, member_group_id=member_group_id).first()
+    if nesting is None:
+        raise ValidationError(
+            f"{member_group_id} is not a member group of the group {group.name}: add it before setting when its membership expires."
+        )
+    if nesting.expires_at != expires_at:
+        nesting.expires_at = expires_at
+        nesting.save(update_fields=["expires_at"])
+
+
+@transaction.atomic
+def group_member_expiry_set(
+    *,
+    actor,
+    group: PermissionGroup,
+    expires_at: datetime | None,
+    member_user_id: UUID | None = None,
+    member_group_id: UUID | None = None,
+) -> PermissionGroup:
+    """Set when an existing membership of `group` stops counting, or with ``expires_at=None`` make it
+    permanent again: of a member user or service account (`member_user_id`), or of a member group
+    (`member_group_id`).
+
+    How long someone stays in a group is part of who is in it, so this is "update" on the group, checked
+    and audited as :func:`group_update` is. Memberships of Owners never expire: an organization keeps a
+    direct member of Owners, and a clock must not take the last one away.
+    """
+    require(actor, "update", group)
+    if (member_user_id is None) == (member_group_id is None):
+        raise ValidationError("Name exactly one member: member_user_id or member_group_id.")
+    expires_at = _clean_membership_expiry(expires_at)
+    lock_organization(group.org_id)
+    group = PermissionGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
+    if group.builtin == Builtin.OWNERS and expires_at is not None:
+        raise ValidationError(f"Memberships of {group.name} cannot expire: an organization must always keep a direct member of Owners.")
+    before = group_state(group)
+    if member_user_id is not None:
+        _set_member_user_expiry(group, _member_id(member_user_id, "member_user_id"), expires_at)
+    else:
+        _set_member_group_expiry(group, _member_id(member_group_id, "member_group_id"), expires_at)
     after = group_state(group)
     if after != before:
         record_event(actor=actor, org=group.org, action="group.update", target=group, before=before, after=after)

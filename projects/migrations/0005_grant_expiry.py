@@ -13,51 +13,51 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='datasetgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='datasetuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='experimentgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='experimentuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='projectgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='projectuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='promptgroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='promptsessiongroupobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='promptsessionuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
         migrations.AddField(
             model_name='promptuserobjectpermission',
             name='expires_at',
-            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires at'),
+            field=models.DateTimeField(blank=True, help_text='From this instant it counts for nothing.', null=True, verbose_name='expires'),
         ),
     ]

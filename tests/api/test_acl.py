@@ -159,6 +159,7 @@ ACL_FIELDS = {
     "role_id",
     "_object_org_id",
     "created",
+    "expires_at",  # this server's addition
 }
 
 

@@ -1,9 +1,11 @@
 """docs/access-model.md, "Audit": one event per change, in the change's transaction, with who, what, and from where."""
 
 import importlib
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import credentials
 from accounts.services.members import invitation_accept, invitation_revoke, member_invite, member_invite_user, member_remove
@@ -14,7 +16,7 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import AuditEvent, PermissionGroup
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
-from permissions.services.groups import group_create, group_delete, group_update
+from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update
 from permissions.services.roles import role_create, role_delete, role_update
 from projects.models import Project, ProjectScore, ProjectTag
 from projects.services import configuration
@@ -87,6 +89,14 @@ def case(call, action: str, target, *, actor=None, count: int = 1) -> dict:
     }
 
 
+def _member_expiry_set(c):
+    """Setting when the member's membership of the group expires, the member added beforehand."""
+    c.group.auth_group.user_set.add(c.member)
+    return lambda: group_member_expiry_set(
+        actor=c.owner, group=c.group, member_user_id=c.member.pk, expires_at=timezone.now() + timedelta(days=7)
+    )
+
+
 # Whether an event of each verb records the target's state before the change, and after it.
 RECORDED = {
     "create": (False, True),
@@ -145,6 +155,7 @@ CASES = {
         lambda: group_update(actor=c.owner, group=c.group, add_member_users=[c.member.pk]), "group.update", c.group.pk
     ),
     "group_delete": lambda c: case(lambda: group_delete(actor=c.owner, group=c.group), "group.delete", c.group.pk),
+    "group_member_expiry_set": lambda c: case(_member_expiry_set(c), "group.update", c.group.pk),
     "role_create": lambda c: case(lambda: role_create(actor=c.owner, org=c.org, name="Auditor"), "role.create", lambda r: r.pk),
     "role_update": lambda c: case(
         lambda: role_update(actor=c.owner, role=c.role, add_member_permissions=[("update", "dataset")]), "role.update", c.role.pk
@@ -298,6 +309,7 @@ def test_grant_event_records_the_grant():
         "permission": "read",
         "role_id": None,
         "restrict_object_type": "experiment",
+        "expires_at": None,
     }
 
 
@@ -313,6 +325,9 @@ def test_event_outside_a_declared_origin_is_marked_as_system():
         lambda c: group_create(actor=c.member, org=c.org, name="Crew"),
         lambda c: group_update(actor=c.owner, group=c.group, add_member_groups=[c.group.pk]),
         lambda c: group_delete(actor=c.owner, group=builtin_group(c.org, "owners")),
+        lambda c: group_member_expiry_set(
+            actor=c.owner, group=builtin_group(c.org, "owners"), member_user_id=c.owner.pk, expires_at=timezone.now() + timedelta(days=1)
+        ),
         lambda c: role_update(actor=c.member, role=c.role, name="x"),
         lambda c: acl_grant(actor=c.member, spec=spec_for(c.project, user=c.member, permission="delete")),
         lambda c: acl_batch_update(
@@ -332,6 +347,7 @@ def test_event_outside_a_declared_origin_is_marked_as_system():
         "group_create-denied",
         "group_update-cycle",
         "group_delete-builtin",
+        "group_member_expiry_set-owners",
         "role_update-denied",
         "acl_grant-denied",
         "acl_batch_update-invalid-removal",
