@@ -19,7 +19,7 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records, guardian_tables
 from permissions.models import AclGrant, PermissionGroup
-from permissions.services.groups import ensure_owner_remains
+from permissions.services.groups import ensure_owner_remains, lock_organization
 
 
 def organization_groups(org: Organization, group_ids: Iterable[UUID]) -> list[PermissionGroup]:
@@ -158,8 +158,14 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
     owners = PermissionGroup.objects.get(org=org, builtin=PermissionGroup.Builtin.OWNERS)
     if is_owner(user, org):
         require(actor, "update", owners)
+    # The organization's row first (with Owners after it, for an owner), as every change to its groups
+    # takes it: the removals below move its version through triggers, which would otherwise lock it
+    # after the membership rows, the other way round from a group edit removing the same member (a
+    # deadlock on PostgreSQL).
     if user.groups.filter(pk=owners.auth_group_id).exists():
         ensure_owner_remains(org, removing_user_ids=[user.pk])
+    else:
+        lock_organization(org.pk)
     group_ids = list(PermissionGroup.objects.filter(org=org, auth_group__user=user).values_list("auth_group_id", flat=True))
     user.groups.remove(*group_ids)
     _delete_grants_of(user, org)

@@ -112,6 +112,30 @@ def test_racing_removals_of_the_last_two_direct_owners_leave_one(monkeypatch, wa
     assert AuditEvent.objects.filter(org=org, action__in=["member.remove", "group.update"]).count() == 1
 
 
+def test_removing_a_member_while_a_group_edit_removes_them_too_never_deadlocks():
+    org = OrganizationFactory()
+    owner, member = owner_of(org), add_member(org, None, "engineers")
+    team = custom_group(org, member)
+    barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
+
+    def after_barrier(call):
+        def wrapped():
+            barrier.wait()
+            return call()
+
+        return wrapped
+
+    outcomes = run_racing(
+        [
+            after_barrier(lambda: member_remove(actor=owner, org=org, user=member)),
+            after_barrier(lambda: group_update(actor=owner, group=team, remove_member_users=[member.pk])),
+        ]
+    )
+    assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    assert not Membership.objects.filter(org=org, user=member).exists()
+    assert member_user_ids(team) == []
+
+
 def test_racing_removals_of_two_of_three_direct_owners_both_succeed(monkeypatch):
     org, first, second = _two_direct_owners()
     third = add_member(org, None, "owners")
