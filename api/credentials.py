@@ -33,7 +33,7 @@ from api.base import OrgScopedView
 from api.common.lists import filter_ids
 from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate
-from api.schema import list_parameters, object_operations_schema, operation_schema
+from api.schema import collection_operations_schema, object_operations_schema, operation_schema
 from permissions.exceptions import NotFound
 from permissions.requirements import NeedsOwner, NeedsSession, access_method
 
@@ -175,31 +175,27 @@ class _OwnApiKeys:
         return None
 
 
+@collection_operations_schema(
+    name="api_key",
+    operation="ApiKey",
+    tag="ApiKeys",
+    listed=ApiKeyListSerializer,
+    created=CreateApiKeyOutputSerializer,
+    create_request=CreateApiKeySerializer,
+    descriptions={
+        "get": "The caller's own API keys, most recently created first.",
+        "post": "Create an API key for the signed-in person. Only through the browser session (with CSRF): "
+        "a request authenticated with an API key or service token is refused with 403. The response "
+        "holds the raw key, the only time it is shown.",
+    },
+)
 class ApiKeyCollectionView(_OwnApiKeys, OrgScopedView):
     def requirements_post(self):
         return [NeedsSession(API_KEYS_CANNOT_CREATE, "api_key")]
 
-    @operation_schema(
-        "getApiKey",
-        tag="ApiKeys",
-        summary="List api_keys",
-        answer=ApiKeyListSerializer,
-        description="The caller's own API keys, most recently created first.",
-        parameters=list_parameters("api_key_name", "api_key"),
-    )
     def get(self, request: Request) -> Response:
         return _named_list(self, "api_key_name", api_key_json)
 
-    @operation_schema(
-        "postApiKey",
-        tag="ApiKeys",
-        summary="Create api_key",
-        answer=CreateApiKeyOutputSerializer,
-        description="Create an API key for the signed-in person. Only through the browser session (with CSRF): "
-        "a request authenticated with an API key or service token is refused with 403. The response "
-        "holds the raw key, the only time it is shown.",
-        request=CreateApiKeySerializer,
-    )
     def post(self, request: Request) -> Response:
         data = self.body(CreateApiKeySerializer)
         key, raw = api_key_create(actor=request.user, org=self.org, name=data["name"], expires_at=data.get("expires_at"))
@@ -257,29 +253,27 @@ class _OrgServiceTokens:
         return Response(service_token_json(key, key_id=token_id))
 
 
+@collection_operations_schema(
+    name="service_token",
+    operation="ServiceToken",
+    tag="ServiceTokens",
+    listed=ServiceTokenListSerializer,
+    created=CreateServiceTokenOutputSerializer,
+    create_request=CreateServiceTokenSerializer,
+    descriptions={
+        "get": "The organization's service tokens, most recently created first. Owners only.",
+        "post": "Create a token for a service account of the organization. Owners only. "
+        "The response holds the raw token, the only time it is shown.",
+        "put": "Create a token, replacing every token of the same name held by the same service account: those "
+        "are deleted and stop working at once, and the new token has a new id and key. Owners only.",
+    },
+)
 class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
     owner_needs = {**_OrgServiceTokens.owner_needs, "GET": "list service tokens"}
 
-    @operation_schema(
-        "getServiceToken",
-        tag="ServiceTokens",
-        summary="List service_tokens",
-        answer=ServiceTokenListSerializer,
-        description="The organization's service tokens, most recently created first. Owners only.",
-        parameters=list_parameters("service_token_name", "service_token"),
-    )
     def get(self, request: Request) -> Response:
         return _named_list(self, "service_token_name", service_token_json)
 
-    @operation_schema(
-        "postServiceToken",
-        tag="ServiceTokens",
-        summary="Create service_token",
-        answer=CreateServiceTokenOutputSerializer,
-        description="Create a token for a service account of the organization. Owners only. "
-        "The response holds the raw token, the only time it is shown.",
-        request=CreateServiceTokenSerializer,
-    )
     def post(self, request: Request) -> Response:
         data = self.body(CreateServiceTokenSerializer)
         key, raw = service_token_create(
@@ -287,15 +281,6 @@ class ServiceTokenCollectionView(_OrgServiceTokens, OrgScopedView):
         )
         return Response({**service_token_json(key), "key": raw})
 
-    @operation_schema(
-        "putServiceToken",
-        tag="ServiceTokens",
-        summary="Create or replace service_token",
-        answer=CreateServiceTokenOutputSerializer,
-        description="Create a token, replacing every token of the same name held by the same service account: those "
-        "are deleted and stop working at once, and the new token has a new id and key. Owners only.",
-        request=CreateServiceTokenSerializer,
-    )
     def put(self, request: Request) -> Response:
         data = self.body(CreateServiceTokenSerializer)
         org, account_id, name = self.org, data["service_account_id"], data["name"]

@@ -27,7 +27,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
-from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, ProjectObjectScope, kind_schema
+from api.named_objects import (
+    Kind,
+    KindDocs,
+    ProjectObjectCollectionView,
+    ProjectObjectDetailView,
+    ProjectObjectScope,
+    kind_schema,
+    patch_through,
+)
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate
 from projects.models import Dataset, Experiment, Project, ProjectObject
@@ -61,6 +69,12 @@ class RepoInfoSerializer(StrictSerializer):
     )
 
 
+def _name(kind: str, **kwargs) -> StrictCharField:
+    return StrictCharField(
+        min_length=1, max_length=255, help_text=f"Name of the {kind}. Within a project, {kind} names are unique", **kwargs
+    )
+
+
 def _metadata(kind: str, **kwargs) -> serializers.DictField:
     return serializers.DictField(allow_null=True, help_text=f"User-controlled metadata about the {kind}", **kwargs)
 
@@ -80,13 +94,22 @@ _NOT_STORED_HELP = "Not stored by this server: always null"
 # Answers
 
 
+def _answer_fields(kind: str) -> type[serializers.Serializer]:
+    """The fields Braintrust's Experiment and Dataset begin with, described in the same words but for the
+    `kind`, for their answers to subclass."""
+
+    class AnswerFields(serializers.Serializer):
+        id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the {kind}")
+        project_id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the project that the {kind} belongs under")
+        name = serializers.CharField(read_only=True, help_text=f"Name of the {kind}. Within a project, {kind} names are unique")
+        description = serializers.CharField(read_only=True, allow_null=True, help_text=f"Textual description of the {kind}")
+        created = serializers.DateTimeField(read_only=True, allow_null=True, help_text=f"Date of {kind} creation")
+
+    return AnswerFields
+
+
 @extend_schema_serializer(component_name="Experiment")
-class ExperimentSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the experiment")
-    project_id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project that the experiment belongs under")
-    name = serializers.CharField(read_only=True, help_text="Name of the experiment. Within a project, experiment names are unique")
-    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the experiment")
-    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of experiment creation")
+class ExperimentSerializer(_answer_fields("experiment")):
     repo_info = RepoInfoSerializer(read_only=True, allow_null=True)
     commit = serializers.SerializerMethodField(allow_null=True, help_text="Commit, taken directly from `repo_info.commit`")
     base_exp_id = serializers.UUIDField(
@@ -130,12 +153,7 @@ class ExperimentSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Dataset")
-class DatasetSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the dataset")
-    project_id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project that the dataset belongs under")
-    name = serializers.CharField(read_only=True, help_text="Name of the dataset. Within a project, dataset names are unique")
-    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the dataset")
-    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of dataset creation")
+class DatasetSerializer(_answer_fields("dataset")):
     deleted_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Date of dataset deletion, or null if the dataset is still active"
     )
@@ -191,13 +209,7 @@ class CreateExperimentSerializer(ExperimentFieldsSerializer):
     """A new experiment. Unknown fields are refused."""
 
     project_id = StrictUUIDField(help_text="Unique identifier for the project that the experiment belongs under")
-    name = StrictCharField(
-        required=False,
-        allow_null=True,
-        min_length=1,
-        max_length=255,
-        help_text="Name of the experiment. Within a project, experiment names are unique",
-    )
+    name = _name("experiment", required=False, allow_null=True)
     ensure_new = StrictBooleanField(
         required=False,
         allow_null=True,
@@ -212,13 +224,7 @@ class PatchExperimentSerializer(ExperimentFieldsSerializer):
     """The changes to make to an experiment; fields left out or null are left as they are, and object fields
     (``repo_info``, ``metadata``) are deep-merged into the stored ones. Unknown fields are refused."""
 
-    name = StrictCharField(
-        required=False,
-        allow_null=True,
-        min_length=1,
-        max_length=255,
-        help_text="Name of the experiment. Within a project, experiment names are unique",
-    )
+    name = _name("experiment", required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="CreateDataset")
@@ -226,7 +232,7 @@ class CreateDatasetSerializer(StrictSerializer):
     """A new dataset. Unknown fields are refused."""
 
     project_id = StrictUUIDField(help_text="Unique identifier for the project that the dataset belongs under")
-    name = StrictCharField(min_length=1, max_length=255, help_text="Name of the dataset. Within a project, dataset names are unique")
+    name = _name("dataset")
     description = _text("Textual description of the dataset")
     tags = _tags("dataset", required=False)
     metadata = _metadata("dataset", required=False)
@@ -237,13 +243,7 @@ class PatchDatasetSerializer(StrictSerializer):
     """The changes to make to a dataset; fields left out or null are left as they are, and ``metadata`` is
     deep-merged into the stored one. Unknown fields are refused."""
 
-    name = StrictCharField(
-        required=False,
-        allow_null=True,
-        min_length=1,
-        max_length=255,
-        help_text="Name of the dataset. Within a project, dataset names are unique",
-    )
+    name = _name("dataset", required=False, allow_null=True)
     description = _text("Textual description of the dataset")
     tags = _tags("dataset", required=False)
     metadata = _metadata("dataset", required=False)
@@ -285,8 +285,7 @@ def _register_dataset(request: Request, project: Project, data: dict) -> Dataset
     return dataset_register(actor=request.user, project=project, name=data["name"], **dataset_fields(data))
 
 
-def _update_dataset(request: Request, dataset: Dataset, data: dict) -> Dataset:
-    return dataset_update(actor=request.user, dataset=dataset, name=data.get("name"), **dataset_fields(data))
+_update_dataset = patch_through(dataset_update, "dataset", "name", "description", "metadata", "tags")
 
 
 def _delete(request: Request, obj: ProjectObject) -> ProjectObject:

@@ -117,6 +117,17 @@ class Kind:
         ]
 
 
+def patch_through(service: Callable[..., Any], object_keyword: str, *fields: str) -> Callable[[Request, Any, dict], Any]:
+    """A kind's `update` for Braintrust's PATCH: `service` is given the caller, the object (as
+    `object_keyword`) and each of the body's `fields`, None where the body leaves it out or sends null,
+    which the services take as "leave it as it is"."""
+
+    def update(request: Request, obj: Any, data: dict) -> Any:
+        return service(actor=request.user, **{object_keyword: obj}, **{field: data.get(field) for field in fields})
+
+    return update
+
+
 @dataclass(frozen=True)
 class KindDocs:
     """Braintrust's words for a kind's operations, and what its schema has beyond what the kind gives."""

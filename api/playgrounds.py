@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
-from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, kind_schema
+from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, kind_schema, patch_through
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate
 from projects.models import Project, PromptSession
@@ -94,15 +94,7 @@ def _create(request: Request, project: Project, data: dict) -> PromptSession:
     )
 
 
-def _update(request: Request, playground: PromptSession, data: dict) -> PromptSession:
-    return playground_update(
-        actor=request.user,
-        playground=playground,
-        name=data.get("name"),
-        description=data.get("description"),
-        prompt_ids=data.get("prompt_ids"),
-    )
-
+_update = patch_through(playground_update, "playground", "name", "description", "prompt_ids")
 
 PLAYGROUNDS = PlaygroundKind(
     object_type="prompt_session",

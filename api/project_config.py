@@ -30,7 +30,16 @@ from rest_framework.response import Response
 
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.json_fields import JsonObjectField
-from api.named_objects import BodyProject, Kind, KindDocs, ObjectCollectionView, ObjectDetailView, get_or_create, kind_schema
+from api.named_objects import (
+    BodyProject,
+    Kind,
+    KindDocs,
+    ObjectCollectionView,
+    ObjectDetailView,
+    get_or_create,
+    kind_schema,
+    patch_through,
+)
 from permissions.engine import Node, restrict
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
@@ -305,11 +314,7 @@ def _tag_replace(request: Request, tag: ProjectTag, data: dict) -> ProjectTag:
     )
 
 
-def _tag_update(request: Request, tag: ProjectTag, data: dict) -> ProjectTag:
-    return configuration.project_tag_update(
-        actor=request.user, tag=tag, name=data.get("name"), description=data.get("description"), color=data.get("color")
-    )
-
+_tag_update = patch_through(configuration.project_tag_update, "tag", "name", "description", "color")
 
 TAGS = ConfigKind(
     object_type="project_tag",

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.json_fields import JsonObjectField
-from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, kind_schema
+from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, kind_schema, patch_through
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate, Requirement
 from projects.models import Project
@@ -131,15 +131,7 @@ def project_registration_needs(user, org_id, name: str) -> list[Requirement]:
     return [NeedsCreate("project", Node("org_project", org_id))]
 
 
-def _update(request: Request, project: Project, data: dict) -> Project:
-    return project_update(
-        actor=request.user,
-        project=project,
-        name=data.get("name"),
-        description=data.get("description"),
-        settings=data.get("settings"),
-    )
-
+_update = patch_through(project_update, "project", "name", "description", "settings")
 
 PROJECTS = Kind(
     object_type="project",

@@ -30,7 +30,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
-from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, ProjectObjectDetailView, get_or_create, kind_schema
+from api.named_objects import (
+    Kind,
+    KindDocs,
+    ProjectObjectCollectionView,
+    ProjectObjectDetailView,
+    get_or_create,
+    kind_schema,
+    patch_through,
+)
 from api.pagination import paginate
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
@@ -260,18 +268,7 @@ class PatchFunctionSerializer(StrictSerializer):
 # The two kinds
 
 
-def _update(request: Request, prompt: Prompt, data: dict) -> Prompt:
-    return prompt_update(
-        actor=request.user,
-        prompt=prompt,
-        name=data.get("name"),
-        slug=data.get("slug"),
-        description=data.get("description"),
-        prompt_data=data.get("prompt_data"),
-        tags=data.get("tags"),
-        function_type=data.get("function_type"),
-        function_data=data.get("function_data"),
-    )
+_update = patch_through(prompt_update, "prompt", "name", "slug", "description", "prompt_data", "tags", "function_type", "function_data")
 
 
 def _delete(request: Request, prompt: Prompt) -> Prompt:

@@ -7,7 +7,8 @@
   and lets one view served at two paths have one operation id per path.
 * Shared pieces of the views' annotations: the error body (``error_responses``), a path id
   (``id_parameter``), the list parameters (``list_parameters``), one operation in this API's
-  conventions (``operation_schema``) and the operations on one object by its id (``object_operations_schema``).
+  conventions (``operation_schema``), the operations on a collection (``collection_operations_schema``) and
+  those on one object by its id (``object_operations_schema``).
 """
 
 from collections.abc import Callable
@@ -176,6 +177,36 @@ def operation_schema(
     error answers the operation may give; `details` are the rest (``description``, ``parameters``, ``request``)."""
     return extend_schema(
         operation_id=operation_id, tags=[tag], summary=summary, responses={200: answer, **error_responses(*errors)}, **details
+    )
+
+
+_COLLECTION_SUMMARIES = {"get": "List {name}s", "post": "Create {name}", "put": "Create or replace {name}"}
+
+
+def collection_operations_schema(
+    *, name: str, operation: str, tag: str, listed: Any, created: Any, create_request: Any, descriptions: dict[str, str]
+) -> Callable:
+    """The schema decorator of the operations on a ``/v1/<name>`` collection, one for each method of
+    `descriptions`: ``GET`` lists (``getApiKey`` for `operation` "ApiKey", answering `listed`, filtered by
+    ``<name>_name`` and paged), ``POST`` and ``PUT`` create from `create_request` and answer `created`.
+    Declared kinds get theirs from :func:`api.named_objects.kind_schema`; this is for the collections
+    that are not one."""
+    by_method = {
+        "get": {"answer": listed, "parameters": list_parameters(f"{name}_name", name)},
+        "post": {"answer": created, "request": create_request},
+        "put": {"answer": created, "request": create_request},
+    }
+    return extend_schema_view(
+        **{
+            method: operation_schema(
+                f"{method}{operation}",
+                tag=tag,
+                summary=_COLLECTION_SUMMARIES[method].format(name=name),
+                description=description,
+                **by_method[method],
+            )
+            for method, description in descriptions.items()
+        }
     )
 
 

@@ -311,17 +311,26 @@ class MetricSummarySerializer(serializers.Serializer):
     regressions = serializers.IntegerField(min_value=0, help_text="Number of examples whose metric rose (regressed) against the comparison")
 
 
-@extend_schema_serializer(component_name="SummarizeExperimentResponse")
-class SummarizeExperimentResponseSerializer(serializers.Serializer):
-    """Summary of an experiment"""
+def _summarized_fields(kind: str) -> dict[str, serializers.Field]:
+    """What a summary of an experiment or a dataset begins with: its name and its project's, and where both are."""
+    return {
+        "project_name": serializers.CharField(help_text=f"Name of the project that the {kind} belongs to"),
+        f"{kind}_name": serializers.CharField(help_text=f"Name of the {kind}"),
+        "project_url": serializers.URLField(help_text="URL of the project in this API"),
+        f"{kind}_url": serializers.URLField(help_text=f"URL of the {kind} in this API"),
+    }
 
-    project_name = serializers.CharField(help_text="Name of the project that the experiment belongs to")
-    experiment_name = serializers.CharField(help_text="Name of the experiment")
-    project_url = serializers.URLField(help_text="URL of the project in this API")
-    experiment_url = serializers.URLField(help_text="URL of the experiment in this API")
-    comparison_experiment_name = serializers.CharField(allow_null=True, help_text="The experiment which scores are baselined against")
-    scores = serializers.DictField(child=ScoreSummarySerializer(), allow_null=True, help_text="Summary of the experiment's scores")
-    metrics = serializers.DictField(child=MetricSummarySerializer(), allow_null=True, help_text="Summary of the experiment's metrics")
+
+SummarizeExperimentResponseSerializer = _component(
+    "SummarizeExperimentResponse",
+    "Summary of an experiment",
+    {
+        **_summarized_fields("experiment"),
+        "comparison_experiment_name": serializers.CharField(allow_null=True, help_text="The experiment which scores are baselined against"),
+        "scores": serializers.DictField(child=ScoreSummarySerializer(), allow_null=True, help_text="Summary of the experiment's scores"),
+        "metrics": serializers.DictField(child=MetricSummarySerializer(), allow_null=True, help_text="Summary of the experiment's metrics"),
+    },
+)
 
 
 @extend_schema_serializer(component_name="DataSummary")
@@ -331,12 +340,8 @@ class DataSummarySerializer(serializers.Serializer):
     total_records = serializers.IntegerField(min_value=0, help_text="Total number of records in the dataset")
 
 
-@extend_schema_serializer(component_name="SummarizeDatasetResponse")
-class SummarizeDatasetResponseSerializer(serializers.Serializer):
-    """Summary of a dataset"""
-
-    project_name = serializers.CharField(help_text="Name of the project that the dataset belongs to")
-    dataset_name = serializers.CharField(help_text="Name of the dataset")
-    project_url = serializers.URLField(help_text="URL of the project in this API")
-    dataset_url = serializers.URLField(help_text="URL of the dataset in this API")
-    data_summary = DataSummarySerializer(allow_null=True)
+SummarizeDatasetResponseSerializer = _component(
+    "SummarizeDatasetResponse",
+    "Summary of a dataset",
+    {**_summarized_fields("dataset"), "data_summary": DataSummarySerializer(allow_null=True)},
+)

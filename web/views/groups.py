@@ -9,8 +9,10 @@ JavaScript; with htmx the page fetches the dialog and opens it in place. The ser
 again and record the audit events; the permission dialogs read and write through ``permissions.boxes``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 from uuid import UUID
 
 from django.contrib import messages
@@ -26,7 +28,7 @@ from accounts.models import User
 from accounts.principals import Principal, principal_choices, principals_of
 from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, boxes_by_subject, role_names_of, save_boxes, ticked_boxes
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied, NotFound, ValidationError
+from permissions.exceptions import AccessDenied, NotFound
 from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
@@ -35,6 +37,8 @@ from web.context import OrgPage
 from web.flags import GroupFlags
 from web.forms.groups import BoxesForm, GroupAccessForm, GroupCreateForm, GroupEditForm
 from web.views.outcomes import report, save_form
+
+T = TypeVar("T")
 
 # Forms
 
@@ -147,6 +151,16 @@ class GroupDialogPage(OrgPage):
         """Bad input: the form again, with its errors, as a page (it works with or without JavaScript)."""
         return self.render_to_response(self.get_context_data(**context), status=400)
 
+    def outcome(self, form, save: Callable[[dict], T], *, success: Callable[[T], str], error_field: str | None = None):
+        """The answer to the dialog's POST: once ``save(form.cleaned_data)`` is done, back to the groups
+        with the message `success` makes of what it returned; bad input, or the service's refusal (an
+        error of `error_field`, see :func:`save_form`), shows the form again."""
+        saved = save_form(form, save, error_field=error_field)
+        if saved is None:
+            return self.invalid(form=form)
+        messages.success(self.request, success(saved))
+        return redirect(_groups_url(self.org))
+
 
 class GroupDialogOnGroup(GroupDialogPage):
     """A dialog about an existing group, which must be visible to the person (else "not found"); each
@@ -215,16 +229,12 @@ class CreateGroup(GroupDialogPage):
 
     def post(self, request, *args, **kwargs):
         self._require_create()
-        form = GroupCreateForm(request.POST)
-        group = save_form(
-            form,
+        return self.outcome(
+            GroupCreateForm(request.POST),
             lambda data: group_create(actor=request.user, org=self.org, name=data["name"], description=data["description"]),
+            success=lambda group: f"Created the permission group {group.name}.",
             error_field="name",
         )
-        if group is None:
-            return self.invalid(form=form)
-        messages.success(request, f"Created the permission group {group.name}.")
-        return redirect(_groups_url(self.org))
 
 
 class GroupPermissions(GroupDialogOnGroup):
@@ -264,22 +274,17 @@ class GroupPermissions(GroupDialogOnGroup):
         return context
 
     def save(self, request):
-        form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
-        if not form.is_valid():
-            return self.invalid(form=form)
-        try:
-            save_boxes(
+        return self.outcome(
+            BoxesForm(request.POST, box_set=ORGANIZATION_BOXES),
+            lambda data: save_boxes(
                 actor=request.user,
                 box_set=ORGANIZATION_BOXES,
                 subject=Subject(group_id=self.group.pk),
                 target_id=self.org.pk,
-                ticked=form.cleaned_data["boxes"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
-            return self.invalid(form=form)
-        messages.success(request, f"Saved the permissions of {self.group.name}.")
-        return redirect(_groups_url(self.org))
+                ticked=data["boxes"],
+            ),
+            success=lambda _saved: f"Saved the permissions of {self.group.name}.",
+        )
 
 
 class GroupAccess(GroupDialogOnGroup):
@@ -356,24 +361,23 @@ class GroupAccess(GroupDialogOnGroup):
     def save(self, request):
         holders, candidates = self.holders(), self.candidates()
         form = GroupAccessForm(request.POST, holders=[h.principal for h in holders], candidates=candidates)
-        if not form.is_valid():
-            return self.invalid(form=form, holders=holders, candidates=candidates)
-        before = {holder.principal.token: holder.ticked for holder in holders}
-        changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
-        try:
-            with transaction.atomic():
-                for principal, boxes in changed:
-                    save_boxes(
-                        actor=request.user, box_set=GROUP_ACCESS_BOXES, subject=principal.subject, target_id=self.group.pk, ticked=boxes
-                    )
-        except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
+        changed = save_form(form, lambda data: self.save_changes(request, form, holders))
+        if changed is None:
             return self.invalid(form=form, holders=holders, candidates=candidates)
         if changed:
             messages.success(request, f"Saved who has access to {self.group.name}.")
         else:
             messages.info(request, f"Nothing changed in the access to {self.group.name}.")
         return redirect(_groups_url(self.org))
+
+    @transaction.atomic
+    def save_changes(self, request, form: GroupAccessForm, holders: list[Holder]) -> list[tuple[Principal, set[str]]]:
+        """Saves the boxes of every principal whose ticks the valid `form` changes, all or none; answers those."""
+        before = {holder.principal.token: holder.ticked for holder in holders}
+        changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
+        for principal, boxes in changed:
+            save_boxes(actor=request.user, box_set=GROUP_ACCESS_BOXES, subject=principal.subject, target_id=self.group.pk, ticked=boxes)
+        return changed
 
 
 class EditGroup(GroupDialogOnGroup):
@@ -432,9 +436,13 @@ class EditGroup(GroupDialogOnGroup):
 
     def save(self, request):
         form = self.build_form(request.POST)
-        if not form.is_valid():
-            return self.invalid(form=form)
-        data = form.cleaned_data
+        return self.outcome(
+            form, lambda data: self.save_changes(request, form, data), success=lambda group: f"Saved the group {group.name}."
+        )
+
+    def save_changes(self, request, form: GroupEditForm, data: dict) -> PermissionGroup:
+        """Saves what the valid `form` changes: the name and description (not of a built-in group) and the
+        members it adds or removes, among those it offered."""
         wanted_users = {UUID(u) for u in [*data["member_people"], *data["member_service_accounts"]]}
         offered_users = {UUID(value) for name in ("member_people", "member_service_accounts") for value, _ in form.fields[name].choices}
         wanted_groups = {UUID(g) for g in data["member_groups"]}
@@ -446,13 +454,7 @@ class EditGroup(GroupDialogOnGroup):
         }
         if not self.group.is_builtin:
             changes.update(name=data["name"], description=data["description"])
-        try:
-            group = group_update(actor=request.user, group=self.group, **changes)
-        except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
-            return self.invalid(form=form)
-        messages.success(request, f"Saved the group {group.name}.")
-        return redirect(_groups_url(self.org))
+        return group_update(actor=request.user, group=self.group, **changes)
 
 
 class DeleteGroup(GroupDialogOnGroup):
