@@ -8,11 +8,13 @@ The views are :mod:`api.named_objects`'s; the shapes and the writes follow from 
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 
 from api.common.organization_objects import NamedObjectSpec, id_members
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
-from permissions.models import GroupNesting, PermissionGroup
+from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
 
 _MEMBER_GROUPS_HELP = (
@@ -57,15 +59,21 @@ GroupList = inline_serializer(name="GroupList", fields={"objects": GroupSerializ
 
 
 def with_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
-    """`groups`, each with its sorted member user and member group ids: two queries for the whole list."""
+    """`groups`, each with its sorted member user and member group ids: two queries for the whole list.
+
+    Memberships whose expiry has passed count for nothing, so they are left out until the cleanup job
+    removes them (``/v1/group/{id}/member_expiry`` lists those that will expire)."""
     users, nested = defaultdict(list), defaultdict(list)
     if groups:
+        now = timezone.now()
+        expired = GroupMembershipExpiry.objects.filter(
+            user_id=OuterRef("user_id"), group__auth_group_id=OuterRef("group_id"), expires_at__lte=now
+        )
         memberships = get_user_model().groups.through.objects.filter(group_id__in=[g.auth_group_id for g in groups])
-        for auth_group_id, user_id in memberships.values_list("group_id", "user_id"):
+        for auth_group_id, user_id in memberships.exclude(Exists(expired)).values_list("group_id", "user_id"):
             users[auth_group_id].append(user_id)
-        for group_id, member_group_id in GroupNesting.objects.filter(group_id__in=[g.pk for g in groups]).values_list(
-            "group_id", "member_group_id"
-        ):
+        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group_id__in=[g.pk for g in groups])
+        for group_id, member_group_id in nestings.values_list("group_id", "member_group_id"):
             nested[group_id].append(member_group_id)
     for group in groups:
         group.member_user_ids = sorted(users[group.auth_group_id], key=str)

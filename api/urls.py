@@ -4,7 +4,21 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from api import acl, credentials, events, experiments, groups, organizations, playgrounds, project_config, projects, prompts, roles, users
+from api import (
+    acl,
+    credentials,
+    events,
+    experiments,
+    group_member_expiry,
+    groups,
+    organizations,
+    playgrounds,
+    project_config,
+    projects,
+    prompts,
+    roles,
+    users,
+)
 from api.index import index
 
 urlpatterns = [
@@ -21,6 +35,7 @@ urlpatterns = [
     path("v1/service_token/<str:service_token_id>", credentials.ServiceTokenDetailView.as_view(), name="api-service-token-detail"),
     path("v1/group", groups.GroupCollectionView.as_view(), name="api-group"),
     path("v1/group/<str:group_id>", groups.GroupDetailView.as_view(), name="api-group-detail"),
+    path("v1/group/<str:group_id>/member_expiry", group_member_expiry.GroupMemberExpiryView.as_view(), name="api-group-member-expiry"),
     path("v1/role", roles.RoleCollectionView.as_view(), name="api-role"),
     path("v1/role/<str:role_id>", roles.RoleDetailView.as_view(), name="api-role-detail"),
     path("v1/organization", organizations.OrganizationCollectionView.as_view(), name="api-organization"),
