@@ -470,7 +470,7 @@ class AclExplainView(OrgScopedView):
         return Response(body)
 
 
-def _ref(ref) -> dict:
+def ref_json(ref) -> dict:
     return {"id": str(ref.id), "name": ref.name}
 
 
@@ -481,14 +481,16 @@ def explanation_json(explanation) -> dict:
         "permission": explanation.permission,
         "object_type": explanation.node.type,
         "object_id": str(explanation.node.id),
-        "principal": _ref(explanation.principal),
-        "reasons": [
-            {
-                "acl": acl_json(reason.grant),
-                "via_groups": [_ref(g) for g in reason.via_groups],
-                "via_roles": [_ref(r) for r in reason.via_roles],
-            }
-            for reason in explanation.reasons
-        ],
-        "could_grant": [_ref(p) for p in explanation.grantors],
+        "principal": ref_json(explanation.principal),
+        "reasons": [reason_json(reason) for reason in explanation.reasons],
+        "could_grant": [ref_json(p) for p in explanation.grantors],
+    }
+
+
+def reason_json(reason) -> dict:
+    """One grant that yields a permission, with the groups and roles it comes through."""
+    return {
+        "acl": acl_json(reason.grant),
+        "via_groups": [ref_json(g) for g in reason.via_groups],
+        "via_roles": [ref_json(r) for r in reason.via_roles],
     }

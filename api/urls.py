@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from api import (
+    access,
     acl,
     credentials,
     events,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("v1/acl", acl.AclCollectionView.as_view(), name="api-acl"),
     path("v1/acl/batch_update", acl.AclBatchUpdateView.as_view(), name="api-acl-batch-update"),
     path("v1/acl/batch-update", acl.AclBatchUpdateView.as_view(), name="api-acl-batch-update-legacy"),
+    path("v1/access/who_can", access.WhoCanView.as_view(), name="api-access-who-can"),
     path("v1/acl/list_org", acl.AclListOrgView.as_view(), name="api-acl-list-org"),
     path("v1/acl/explain", acl.AclExplainView.as_view(), name="api-acl-explain"),
     path("v1/acl/<str:acl_id>", acl.AclDetailView.as_view(), name="api-acl-detail"),

@@ -4,7 +4,7 @@ Public API (everything else in the project asks these):
 
 * :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
 * :func:`restrict` to narrow any queryset of a hierarchy model in the database;
-* :func:`explain` for the reasons behind a decision;
+* :func:`explain` for the reasons behind a decision, and :func:`holders` for who holds a permission and why;
 * :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
 """
 
@@ -13,7 +13,7 @@ from django.db import models
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.context import load_context
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal
-from permissions.engine.explain import Explanation, explain_access, explain_group_access
+from permissions.engine.explain import Explanation, Holder, explain_access, explain_group_access, who_can
 from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup
@@ -68,13 +68,24 @@ def explain(principal, permission: str, node: "models.Model | Node") -> Explanat
     return explain_access(principal, permission, Node.of(node))
 
 
+def holders(permission: str, node: "models.Model | Node") -> list[Holder]:
+    """Who holds `permission` on `node` (members and groups of its organization), each with its reasons:
+    see :func:`permissions.engine.explain.who_can`. Callers check that the asker may read the node's
+    grants: this answers for everyone."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}.")
+    return who_can(permission, Node.of(node))
+
+
 __all__ = [
     "Explanation",
+    "Holder",
     "Node",
     "access_cache_scope",
     "can",
     "can_create_in",
     "explain",
+    "holders",
     "invalidate_access_cache",
     "is_member",
     "is_visible",

@@ -3,7 +3,9 @@
 A reason names the grant, the node of the chain that carries it (the node itself or an ancestor), the
 groups through which it reaches the principal (from the principal's own group outwards), and the roles
 through which it yields the permission (from the granted role inwards). When nothing allows it, the
-explanation lists who could grant it: the members holding create_acls on the node.
+explanation lists who could grant it: the members holding create_acls on the node. :func:`who_can` turns
+the question round: every member and group of the organization that holds a permission on a node, each
+with its reasons.
 
 This is a support tool, so it loads the organization's group and role graphs and walks them in Python;
 the property tests hold it to the same answers as :func:`permissions.engine.can`.
@@ -182,6 +184,46 @@ def _chain_and_graph(node: Node) -> tuple[UUID, _OrgGraph, list[GrantRecord]]:
         raise NotFound(node.type, node.id)
     org_id = chain[-1].id
     return org_id, _OrgGraph(org_id), grant_records(nodes=chain, org_id=org_id)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A member (person or service account) or a group holding a permission on a node, with every grant
+    that gives it and the way each one reaches."""
+
+    kind: str  # "user", "service_account" or "group"
+    ref: Ref
+    reasons: tuple[Reason, ...]
+
+    @property
+    def id(self) -> UUID:
+        return self.ref.id
+
+
+HOLDER_KINDS = ("user", "service_account", "group")
+
+
+def who_can(permission: str, node: Node) -> list[Holder]:
+    """Every member of the node's organization holding `permission` on `node`, and every group of it whose
+    membership alone gives it, by kind (people, service accounts, groups) and name.
+
+    The organization's graph and the grants on the node's chain are read once, so the cost in queries is
+    the same for any number of principals and any depth of nesting; the rest is the walk
+    :func:`explain_access` makes for one principal, made for each.
+    """
+    _, graph, records = _chain_and_graph(node)
+    holders = []
+    for member_id, (_, _, _, kind) in graph.members.items():
+        reasons = _reasons(graph, records, member_id, permission, node)
+        if reasons:
+            holders.append(
+                Holder("service_account" if kind == "service_account" else "user", graph.principal_ref(member_id), tuple(reasons))
+            )
+    for group_id, name in graph.group_names.items():
+        reasons = _reasons_through(graph, records, graph.outwards([group_id]), None, permission, node)
+        if reasons:
+            holders.append(Holder("group", Ref(group_id, name), tuple(reasons)))
+    return sorted(holders, key=lambda holder: (HOLDER_KINDS.index(holder.kind), holder.ref.name.lower(), str(holder.id)))
 
 
 def explain_access(principal, permission: str, node: Node) -> Explanation:

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from accounts.models import Membership, Organization
-from permissions.engine import access_cache_scope, can, can_create_in, explain, lists, permissions_on, restrict
+from permissions.engine import access_cache_scope, can, can_create_in, explain, holders, lists, permissions_on, restrict
 from permissions.engine.context import _from_shared_cache, _load
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
@@ -243,6 +243,31 @@ class World:
 
     def can(self, principal: int, permission: str, ref: Ref) -> bool:
         return bool(self.allowing_grants(principal, permission, self.chain(ref), ref[0]))
+
+    def group_carries(self, group: int, permission: str, ref: Ref) -> bool:
+        """Whether membership of `group` alone gives `permission` on `ref`: a live grant on its chain to the
+        group or to a group containing it (transitively), in the node's organization."""
+        org = self.org_of(ref)
+        if org is None or self.groups[group].org != org:
+            return False
+        containing = {group}
+        grown = True
+        while grown:
+            grown = False
+            for g, candidate in enumerate(self.groups):
+                if g not in containing and candidate.members & containing:
+                    containing.add(g)
+                    grown = True
+        chain = self.chain(ref)
+        return any(
+            grant.node in chain
+            and grant.expiry != "past"
+            and grant.subject[0] == "group"
+            and grant.subject[1] in containing
+            and (grant.role is None or self.roles[grant.role].org in (None, org))
+            and self.grant_yields(grant, permission, ref[0])
+            for grant in self.grants
+        )
 
     def can_create(self, principal: int, object_type: str, parent: Ref) -> bool:
         """create on a not-yet-existing node of `object_type` under `parent`: its chain is the parent's."""
@@ -718,6 +743,21 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
             pairs = picks.sample(pairs, min(EXPLAINED_PER_EXAMPLE, len(pairs)))
         for p, ref in pairs:
             self.check_explain(m, p, picks.choice(ALL_PERMISSIONS), ref)
+        nodes = [ref for ref in world.nodes() if world.org_of(ref) is not None]
+        for ref in nodes if thorough else picks.sample(nodes, min(4, len(nodes))):
+            self.check_holders(m, picks.choice(ALL_PERMISSIONS), ref)
+
+    def check_holders(self, m: Materialized, permission: str, ref: Ref) -> None:
+        """holders() names exactly the members who can, and the groups whose membership alone gives it."""
+        world = m.world
+        where = f"holders({permission}, {ref})"
+        found = holders(permission, m.node(ref))
+        members = {m.principal_index[h.id] for h in found if h.kind != "group"}
+        self.assertEqual(members, {p for p in world.members_of(world.org_of(ref)) if world.can(p, permission, ref)}, where)
+        groups = {m.group_index[h.id] for h in found if h.kind == "group"}
+        self.assertEqual(groups, {g for g in range(len(world.groups)) if world.group_carries(g, permission, ref)}, where)
+        for holder in found:
+            self.assertTrue(holder.reasons, f"{where}: {holder.ref.name} is listed without a reason")
 
     def check_explain(self, m: Materialized, p: int, permission: str, ref: Ref) -> None:
         world = m.world

@@ -126,7 +126,7 @@ def test_an_expiry_given_as_text_is_read_as_the_instant_it_names():
 
 @each_store
 def test_granting_again_without_a_word_on_the_expiry_keeps_a_live_grants_expiry(make):
-    org, owner, spec = new_spec(make, expires_at=in_days(5))
+    _org, owner, spec = new_spec(make, expires_at=in_days(5))
     original = acl_grant(actor=owner, spec=spec)
     events = AuditEvent.objects.count()
     again = acl_grant(actor=owner, spec=replace(spec, expires_at=None))  # a client or a box that knows nothing of it
@@ -136,7 +136,7 @@ def test_granting_again_without_a_word_on_the_expiry_keeps_a_live_grants_expiry(
 
 @each_store
 def test_granting_again_without_a_word_on_the_expiry_renews_a_passed_grant_for_good(make):
-    org, owner, spec = new_spec(make, expires_at=in_days(5))
+    _org, owner, spec = new_spec(make, expires_at=in_days(5))
     original = acl_grant(actor=owner, spec=spec)
     raw_grant_expiry(original, in_days(-1))
     again = acl_grant(actor=owner, spec=replace(spec, expires_at=None))
