@@ -7,7 +7,6 @@ setting one is "update" on it, like adding or removing members, through
 ``permissions.services.groups.group_member_expiry_set``, which checks, writes and audits in one transaction.
 """
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -17,7 +16,8 @@ from api.base import OrgScopedView
 from api.inputs import FutureDateTimeField, StrictSerializer, StrictUUIDField, validated_body
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter
 from permissions.exceptions import ValidationError
-from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
+from permissions.expiring import membership_expiries
+from permissions.models import PermissionGroup
 from permissions.services.groups import group_member_expiry_set
 
 _USER_HELP = "The member user or service account. Exactly one of `user_id` and `group_id`"
@@ -46,13 +46,9 @@ MemberExpiryList = inline_serializer(
 def member_expiries(group: PermissionGroup) -> list[dict]:
     """The group's memberships that will expire, soonest first (those already expired count for nothing
     and are left out, as the group's member lists leave them out)."""
-    now = timezone.now()
-    users = GroupMembershipExpiry.objects.filter(group=group, expires_at__gt=now, user__groups=group.auth_group_id).values_list(
-        "user_id", "expires_at"
-    )
-    groups = GroupNesting.objects.filter(group=group, expires_at__gt=now).values_list("member_group_id", "expires_at")
-    rows = [{"user_id": u, "group_id": None, "expires_at": t} for u, t in users]
-    rows += [{"user_id": None, "group_id": g, "expires_at": t} for g, t in groups]
+    expiries = membership_expiries(group)
+    rows = [{"user_id": u, "group_id": None, "expires_at": t} for u, t in expiries.users.items()]
+    rows += [{"user_id": None, "group_id": g, "expires_at": t} for g, t in expiries.groups.items()]
     return sorted(rows, key=lambda row: (row["expires_at"], str(row["user_id"] or row["group_id"])))
 
 

@@ -12,8 +12,9 @@ The boxes' words come from :mod:`permissions.labels`, which every other page use
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from permissions.engine.nodes import Node
@@ -155,7 +156,7 @@ class Subject:
     user_id: UUID | None = None
     group_id: UUID | None = None
 
-    def spec(self, grant: BoxGrant, target_id: UUID) -> GrantSpec:
+    def spec(self, grant: BoxGrant, target_id: UUID, expires_at: datetime | None = None) -> GrantSpec:
         return GrantSpec(
             object_type=grant.node_type,
             object_id=target_id,
@@ -163,6 +164,7 @@ class Subject:
             group_id=self.group_id,
             permission=grant.permission,
             restrict_object_type=grant.restrict,
+            expires_at=expires_at,
         )
 
 
@@ -180,6 +182,23 @@ def ticked_boxes(box_set: BoxSet, subject: Subject, target_id: UUID) -> set[str]
     return {box.key for box in box_set.boxes if all(_key(g.node_type, g.permission, g.restrict) in held for g in box.grants)}
 
 
+def held_boxes(box_set: BoxSet, subject: Subject, target_id: UUID) -> "HeldBoxes":
+    """What one subject holds directly on the target, with when its ticked boxes expire (one query): for
+    a dialog that shows one subject's boxes and beside them until when they count."""
+    return boxes_by_subject(box_set, target_id, subject=subject).get(subject) or HeldBoxes(frozenset(), (), ())
+
+
+def _box_expiries(box_set: BoxSet, ticked: Iterable[str], expiries: Mapping[tuple, datetime]) -> dict[str, datetime]:
+    """When each ticked box stops counting: the earliest expiry among its grants, since from then on the
+    subject no longer holds all of them. Boxes whose grants never expire are left out."""
+    result = {}
+    for key in ticked:
+        ends = [expiries[k] for g in box_set.box(key).grants if (k := _key(g.node_type, g.permission, g.restrict)) in expiries]
+        if ends:
+            result[key] = min(ends)
+    return result
+
+
 @dataclass(frozen=True)
 class HeldBoxes:
     """What one subject holds directly on a dialog's target, as the dialog shows it."""
@@ -187,6 +206,8 @@ class HeldBoxes:
     ticked: frozenset[str]  # the boxes whose every grant it holds
     unboxed: tuple[tuple[str, str], ...]  # (node type, permission) of its direct grants no ticked box stands for
     role_ids: tuple[UUID, ...]  # the roles it was granted there
+    # When each ticked box whose grants expire stops counting (the earliest of its grants' expiries).
+    expiries: Mapping[str, datetime] = field(default_factory=dict)
 
 
 def boxes_by_subject(box_set: BoxSet, target_id: UUID, *, subject: Subject | None = None) -> dict[Subject, HeldBoxes]:
@@ -200,11 +221,15 @@ def boxes_by_subject(box_set: BoxSet, target_id: UUID, *, subject: Subject | Non
         group_id=subject.group_id if subject else None,
     )
     held: dict[Subject, set[tuple]] = defaultdict(set)
+    expiries: dict[Subject, dict[tuple, datetime]] = defaultdict(dict)
     roles: dict[Subject, list[UUID]] = defaultdict(list)
     for record in records:
         holder = Subject(user_id=record.user_id, group_id=record.group_id)
         if record.role_id is None:
-            held[holder].add(_key(record.object_type, record.permission, record.restrict_object_type))
+            key = _key(record.object_type, record.permission, record.restrict_object_type)
+            held[holder].add(key)
+            if record.expires_at is not None:
+                expiries[holder][key] = record.expires_at
         else:
             roles[holder].append(record.role_id)
     result = {}
@@ -213,7 +238,7 @@ def boxes_by_subject(box_set: BoxSet, target_id: UUID, *, subject: Subject | Non
         ticked = frozenset(box.key for box in box_set.boxes if all(_key(g.node_type, g.permission, g.restrict) in keys for g in box.grants))
         covered = {_key(g.node_type, g.permission, g.restrict) for key in ticked for g in box_set.box(key).grants}
         unboxed = tuple(sorted((node_type, permission) for node_type, permission, _ in keys - covered))
-        result[holder] = HeldBoxes(ticked, unboxed, tuple(roles.get(holder, ())))
+        result[holder] = HeldBoxes(ticked, unboxed, tuple(roles.get(holder, ())), _box_expiries(box_set, ticked, expiries.get(holder, {})))
     return result
 
 
@@ -223,9 +248,16 @@ def role_names_of(held: dict[Subject, HeldBoxes]) -> dict[UUID, str]:
     return dict(Role.objects.filter(pk__in=role_ids).values_list("pk", "name")) if role_ids else {}
 
 
-def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str]) -> tuple[list, list]:
+def save_boxes(
+    *, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str], expires_at: datetime | None = None
+) -> tuple[list, list]:
     """Make the subject's boxes on the target exactly `ticked`: grants of newly ticked boxes are added,
-    those of newly cleared boxes removed, all in one atomic, checked and audited batch."""
+    those of newly cleared boxes removed, all in one atomic, checked and audited batch.
+
+    With `expires_at`, every ticked box's grants count until then: the new ones are added with it, and
+    those already held are granted again with it (the service changes their expiry, audited as a change
+    of its own). Without it, the grants already held keep whatever expiry they have, as a dialog that
+    says nothing of time must not lengthen or shorten anyone's access."""
     wanted = set(ticked)
     unknown = wanted - {box.key for box in box_set.boxes}
     if unknown:
@@ -233,7 +265,8 @@ def save_boxes(*, actor, box_set: BoxSet, subject: Subject, target_id: UUID, tic
     if box_set is ORGANIZATION_BOXES and is_owners_group(subject.group_id, target_id):
         raise ValidationError("The Owners group holds every permission on the organization; its grants cannot be changed.")
     before = ticked_boxes(box_set, subject, target_id)
-    add = [subject.spec(grant, target_id) for key in sorted(wanted - before) for grant in box_set.box(key).grants]
+    granting = wanted if expires_at is not None else wanted - before
+    add = [subject.spec(grant, target_id, expires_at) for key in sorted(granting) for grant in box_set.box(key).grants]
     remove = [subject.spec(grant, target_id) for key in sorted(before - wanted) for grant in box_set.box(key).grants]
     if not add and not remove:
         return [], []

@@ -9,8 +9,9 @@ JavaScript; with htmx the page fetches the dialog and opens it in place. The ser
 again and record the audit events; the permission dialogs read and write through ``permissions.boxes``.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 from uuid import UUID
@@ -26,13 +27,14 @@ from django.utils.cache import patch_vary_headers
 
 from accounts.models import User
 from accounts.principals import Principal, principal_choices, principals_of
-from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, boxes_by_subject, role_names_of, save_boxes, ticked_boxes
+from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, boxes_by_subject, held_boxes, role_names_of, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound
+from permissions.expiring import expiring_soon, membership_expiries
 from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
-from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
+from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update, member_user_ids
 from web.context import OrgPage
 from web.flags import GroupFlags
 from web.forms.groups import BoxesForm, GroupAccessForm, GroupCreateForm, GroupEditForm
@@ -50,6 +52,7 @@ class Holder:
     principal: Principal
     ticked: set[str]
     other_grants: list[str]
+    expiries: Mapping[str, datetime] = field(default_factory=dict)  # when ticked boxes stop counting
 
 
 # The list
@@ -104,6 +107,7 @@ class GroupsPage(OrgPage):
             }
             for group in groups
         ]
+        context["expiring"] = expiring_soon(user, self.org)
         return context
 
 
@@ -257,18 +261,20 @@ class GroupPermissions(GroupDialogOnGroup):
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
+        held = held_boxes(ORGANIZATION_BOXES, Subject(group_id=self.group.pk), self.org.pk)
         if self.read_only:
             ticked = {box.key for box in ORGANIZATION_BOXES.boxes}
         elif form is not None and form.is_bound:
             ticked = set(form.data.getlist("boxes"))
         else:
-            ticked = ticked_boxes(ORGANIZATION_BOXES, Subject(group_id=self.group.pk), self.org.pk)
+            ticked = set(held.ticked)
         context.update(
-            form=form,
+            form=form or BoxesForm(box_set=ORGANIZATION_BOXES),
             read_only=self.read_only,
             can_save=not self.read_only,
             sections=[
-                (section, [{"box": box, "ticked": box.key in ticked} for box in boxes]) for section, boxes in ORGANIZATION_BOXES.sections
+                (section, [{"box": box, "ticked": box.key in ticked, "expires_at": held.expiries.get(box.key)} for box in boxes])
+                for section, boxes in ORGANIZATION_BOXES.sections
             ],
         )
         return context
@@ -282,6 +288,7 @@ class GroupPermissions(GroupDialogOnGroup):
                 subject=Subject(group_id=self.group.pk),
                 target_id=self.org.pk,
                 ticked=data["boxes"],
+                expires_at=data["until"],
             ),
             success=lambda _saved: f"Saved the permissions of {self.group.name}.",
         )
@@ -321,6 +328,7 @@ class GroupAccess(GroupDialogOnGroup):
                 set(boxes.ticked),
                 sorted(f"{permission} on this {node_type}" for node_type, permission in boxes.unboxed)
                 + sorted(f"the role {role_names.get(role_id, 'unknown')}" for role_id in boxes.role_ids),
+                boxes.expiries,
             )
             for subject, boxes in held.items()
             if subject in principals
@@ -346,7 +354,12 @@ class GroupAccess(GroupDialogOnGroup):
         context.update(
             form=form,
             rows=[
-                {"holder": h, "principal": h.principal, "boxes": [{"box": b, "ticked": b.key in h.ticked} for b in boxes]} for h in holders
+                {
+                    "holder": h,
+                    "principal": h.principal,
+                    "boxes": [{"box": b, "ticked": b.key in h.ticked, "expires_at": h.expiries.get(b.key)} for b in boxes],
+                }
+                for h in holders
             ],
             new_boxes=[{"box": b, "ticked": b.key in new_ticked} for b in boxes],
             boxes=boxes,
@@ -372,11 +385,21 @@ class GroupAccess(GroupDialogOnGroup):
 
     @transaction.atomic
     def save_changes(self, request, form: GroupAccessForm, holders: list[Holder]) -> list[tuple[Principal, set[str]]]:
-        """Saves the boxes of every principal whose ticks the valid `form` changes, all or none; answers those."""
+        """Saves the boxes of every principal whose ticks the valid `form` changes, all or none; answers those.
+        The form's "until", if any, applies to those principals' boxes (the ones they keep included), never
+        to the access of someone the save leaves as it was."""
         before = {holder.principal.token: holder.ticked for holder in holders}
         changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
+        until = form.cleaned_data["until"]
         for principal, boxes in changed:
-            save_boxes(actor=request.user, box_set=GROUP_ACCESS_BOXES, subject=principal.subject, target_id=self.group.pk, ticked=boxes)
+            save_boxes(
+                actor=request.user,
+                box_set=GROUP_ACCESS_BOXES,
+                subject=principal.subject,
+                target_id=self.group.pk,
+                ticked=boxes,
+                expires_at=until,
+            )
         return changed
 
 
@@ -415,6 +438,7 @@ class EditGroup(GroupDialogOnGroup):
             "member_groups": [str(g.pk) for g in groups if g.pk in current_groups],
         }
         self.current_users, self.current_groups = current_users, current_groups
+        self.expiries = membership_expiries(group)
         return GroupEditForm(
             data,
             initial=initial,
@@ -422,14 +446,33 @@ class EditGroup(GroupDialogOnGroup):
             people=[u for u in users if not u.is_service_account],
             service_accounts=[u for u in users if u.is_service_account],
             groups=groups,
+            current_users=current_users,
+            current_groups=current_groups,
+            expiries=self.expiries,
+            may_expire=group.builtin != PermissionGroup.Builtin.OWNERS,
         )
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         form = form or self.build_form()
+        expiring = {str(k): v for k, v in [*self.expiries.users.items(), *self.expiries.groups.items()]}
         context.update(
             form=form,
-            member_fields=[form["member_people"], form["member_service_accounts"], form["member_groups"]],
+            member_fields=[
+                {
+                    "field": form[name],
+                    "choices": [
+                        {
+                            "choice": choice,
+                            "expires_at": expiring.get(str(choice.data["value"])),
+                            "until": form[form.until_fields[value]] if (value := str(choice.data["value"])) in form.until_fields else None,
+                        }
+                        for choice in form[name]
+                    ],
+                }
+                for name in ("member_people", "member_service_accounts", "member_groups")
+            ],
+            owners=self.group.builtin == PermissionGroup.Builtin.OWNERS,
             can_save=True,
         )
         return context
@@ -454,7 +497,23 @@ class EditGroup(GroupDialogOnGroup):
         }
         if not self.group.is_builtin:
             changes.update(name=data["name"], description=data["description"])
-        return group_update(actor=request.user, group=self.group, **changes)
+        with transaction.atomic():  # the members and when their memberships end: all or nothing
+            group = group_update(actor=request.user, group=self.group, **changes)
+            for kind, member_id, current in self.expiry_changes(form, wanted_users, wanted_groups):
+                ids = {"member_user_id": member_id} if kind == "user" else {"member_group_id": member_id}
+                group_member_expiry_set(actor=request.user, group=group, expires_at=current, **ids)
+        return group
+
+    def expiry_changes(self, form: GroupEditForm, wanted_users: set[UUID], wanted_groups: set[UUID]):
+        """(kind, member id, until) for each member that stays whose "until" the form changes. The input
+        holds minutes, so an expiry set elsewhere to the second is unchanged when its minute is."""
+        for kind, staying, expiring in (("user", wanted_users, self.expiries.users), ("group", wanted_groups, self.expiries.groups)):
+            for member_id in sorted(staying, key=str):
+                if form.until_name(kind, member_id) not in form.fields:
+                    continue
+                wanted, current = form.until_wanted(kind, member_id), expiring.get(member_id)
+                if wanted != (current.replace(second=0, microsecond=0) if current else None):
+                    yield kind, member_id, wanted
 
 
 class DeleteGroup(GroupDialogOnGroup):

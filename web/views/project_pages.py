@@ -26,7 +26,7 @@ from django.utils.text import slugify
 
 from accounts.models import Organization
 from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
-from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes, ticked_boxes
+from permissions.boxes import BoxSet, HeldBoxes, Subject, held_boxes, object_boxes, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
@@ -44,6 +44,7 @@ from projects.services.prompts import prompt_create
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
+from web.forms.expiry import GrantUntilForm
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
 from web.views.outcomes import save_form
@@ -196,10 +197,14 @@ class BoxView:
     label: str
     help: str
     ticked: bool
+    expires_at: datetime | None = None  # when the ticked box stops counting, if it does
 
 
-def box_sections(box_set: BoxSet, ticked: set[str]) -> list[tuple[str, list[BoxView]]]:
-    return [(section, [BoxView(b.key, b.label, b.help, b.key in ticked) for b in boxes]) for section, boxes in box_set.sections]
+def box_sections(box_set: BoxSet, held: HeldBoxes) -> list[tuple[str, list[BoxView]]]:
+    return [
+        (section, [BoxView(b.key, b.label, b.help, b.key in held.ticked, held.expiries.get(b.key)) for b in boxes])
+        for section, boxes in box_set.sections
+    ]
 
 
 # Pages
@@ -435,7 +440,7 @@ class ObjectPage(ProjectPage):
     def permissions_url(self) -> str:
         return reverse("web:object-permissions", kwargs=self.object_kwargs())
 
-    def access_context(self, principal: Principal | None = None, query: str = "") -> dict:
+    def access_context(self, principal: Principal | None = None, query: str = "", until: GrantUntilForm | None = None) -> dict:
         """What the Permissions dialog shows: the picker, who has access, and the chosen principal's boxes."""
         flags = self.object_flags
         if not flags.sees_access:
@@ -452,7 +457,8 @@ class ObjectPage(ProjectPage):
         }
         if principal is not None:
             box_set = object_boxes(self.kind.object_type)
-            context["box_sections"] = box_sections(box_set, ticked_boxes(box_set, principal.subject, self.obj.pk))
+            context["box_sections"] = box_sections(box_set, held_boxes(box_set, principal.subject, self.obj.pk))
+            context["until_form"] = until or GrantUntilForm()
         return context
 
 
@@ -549,10 +555,10 @@ class ObjectPermissions(ObjectPage):
     def base_context(self) -> dict:
         return {"org": self.org, "project": self.project, "obj": self.obj, "kind": self.kind}
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, principal: Principal | None = None, until: GrantUntilForm | None = None, **kwargs):
         context = super().get_context_data(**kwargs)
-        principal = self.chosen_principal(self.request.GET.get("principal"))
-        context.update(obj=self.obj, kind=self.kind, **self.access_context(principal, self.request.GET.get("q", "")))
+        principal = principal or self.chosen_principal(self.request.GET.get("principal"))
+        context.update(obj=self.obj, kind=self.kind, **self.access_context(principal, self.request.GET.get("q", ""), until))
         return context
 
     def post(self, request, *args, **kwargs):
@@ -562,8 +568,18 @@ class ObjectPermissions(ObjectPage):
         if principal is None or set(ticked) - {box.key for box in box_set.boxes}:
             messages.error(request, "Choose a group, member or service account, and permissions from the list.")
             return self.render_to_response(self.get_context_data(), status=400)
+        until = GrantUntilForm(request.POST)
+        if not until.is_valid():  # shown next to the field, with the principal's boxes as they were
+            return self.render_to_response(self.get_context_data(principal=principal, until=until), status=400)
         try:
-            save_boxes(actor=request.user, box_set=box_set, subject=principal.subject, target_id=self.obj.pk, ticked=ticked)
+            save_boxes(
+                actor=request.user,
+                box_set=box_set,
+                subject=principal.subject,
+                target_id=self.obj.pk,
+                ticked=ticked,
+                expires_at=until.cleaned_data["until"],
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return self.render_to_response(self.get_context_data(), status=400)

@@ -22,6 +22,7 @@ from accounts.models import Invitation, Organization, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.boxes import PROJECT_BOXES, Subject, object_boxes, save_boxes
 from permissions.models import PermissionGroup
+from permissions.services.groups import group_member_expiry_set
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import Project, ProjectScore
@@ -94,10 +95,25 @@ def build_world() -> World:
         score_type=ProjectScore.ScoreType.CATEGORICAL,
         categories=[{"name": "good", "value": 1}, {"name": "bad", "value": 0}],
     )
-    save_boxes(actor=owner, box_set=PROJECT_BOXES, subject=Subject(user_id=member.pk), target_id=project.pk, ticked=["experiment_read"])
+    # Some access that ends soon, so that "until" and the groups page's "Expiring soon" are on the pages too.
+    soon = timezone.now() + timedelta(days=3)
+    group_member_expiry_set(actor=owner, group=group, expires_at=soon, member_user_id=member.pk)
+    save_boxes(
+        actor=owner,
+        box_set=PROJECT_BOXES,
+        subject=Subject(user_id=member.pk),
+        target_id=project.pk,
+        ticked=["experiment_read"],
+        expires_at=soon,
+    )
     save_boxes(actor=owner, box_set=PROJECT_BOXES, subject=Subject(group_id=group.pk), target_id=project.pk, ticked=["dataset_read"])
     save_boxes(
-        actor=owner, box_set=object_boxes("experiment"), subject=Subject(user_id=member.pk), target_id=experiment.pk, ticked=["read"]
+        actor=owner,
+        box_set=object_boxes("experiment"),
+        subject=Subject(user_id=member.pk),
+        target_id=experiment.pk,
+        ticked=["read"],
+        expires_at=soon,
     )
 
     world = World(org, owner, member, group, account, project)

@@ -2,10 +2,13 @@
 project dialog's boxes (``PROJECT_BOXES``), read and saved through :mod:`permissions.boxes`, and the search
 for whom to give access to (:func:`accounts.principals.principal_choices`)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
 from permissions.boxes import PROJECT_BOXES, BoxSet, Subject, boxes_by_subject, role_names_of
+from web.forms.expiry import GrantUntilForm
 from web.views.project_configuration.base import ConfigurationBase
 
 SEARCH_LIMIT = 10
@@ -19,6 +22,21 @@ class AccessRow:
     ticked: frozenset[str]
     roles: list[str] = field(default_factory=list)
     new: bool = False  # chosen from the search, holding nothing yet
+    expiries: Mapping[str, datetime] = field(default_factory=dict)  # when ticked boxes stop counting
+    until_form: GrantUntilForm | None = None  # the posted "Until", shown again with its errors
+
+    @property
+    def until(self) -> GrantUntilForm:
+        """The dialog's "Until", prefixed by the row so that every dialog of the page has ids of its own."""
+        return self.until_form or GrantUntilForm(prefix=self.key)
+
+    @property
+    def grid(self) -> list[tuple[str, list[dict]]]:
+        """The dialog's rows of boxes, each box with whether it is ticked and until when it counts."""
+        return [
+            (section, [{"box": box, "ticked": box.key in self.ticked, "expires_at": self.expiries.get(box.key)} for box in boxes])
+            for section, boxes in PROJECT_BOXES.sections
+        ]
 
     @property
     def labels(self) -> list[str]:
@@ -49,7 +67,12 @@ class AccessSection(ConfigurationBase):
         principals = principals_of(self.org, held)
         rows = sorted(
             (
-                AccessRow(principal, held[subject].ticked, sorted(role_names.get(role_id, "role") for role_id in held[subject].role_ids))
+                AccessRow(
+                    principal,
+                    held[subject].ticked,
+                    sorted(role_names.get(role_id, "role") for role_id in held[subject].role_ids),
+                    expiries=held[subject].expiries,
+                )
                 for subject, principal in principals.items()
             ),
             key=lambda row: row.principal.sort_key,

@@ -15,6 +15,7 @@ from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import ProjectTag
 from projects.services import configuration
+from web.forms.expiry import GrantUntilForm
 from web.views.outcomes import report, save_form
 from web.views.project_configuration.access import AccessRow, AccessSection, box_grid
 from web.views.project_configuration.base import Editor
@@ -173,7 +174,7 @@ class ProjectAccess(ProjectConfigurationPage):
         principal = holder or find_principal(self.request.user, self.org, subject)
         if principal is None:
             raise Http404("No such group, member or service account.")
-        return AccessRow(principal, held.ticked if held else frozenset())
+        return AccessRow(principal, held.ticked if held else frozenset(), expiries=held.expiries if held else {})
 
     def page(self, row: AccessRow, error: str = "", status: int = 200):
         columns, rows = box_grid(PROJECT_BOXES)
@@ -200,8 +201,17 @@ class ProjectAccess(ProjectConfigurationPage):
         unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
         if unknown:
             return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
+        row.until_form = until = GrantUntilForm(request.POST, prefix=row.key)
+        if not until.is_valid():
+            return self.page(row, "Check the date and time of “Until”.", status=400)
         change = partial(
-            save_boxes, actor=request.user, box_set=PROJECT_BOXES, subject=principal.subject, target_id=self.project.pk, ticked=ticked
+            save_boxes,
+            actor=request.user,
+            box_set=PROJECT_BOXES,
+            subject=principal.subject,
+            target_id=self.project.pk,
+            ticked=ticked,
+            expires_at=until.cleaned_data["until"],
         )
         report(request, change, success=f"Saved the permissions of {principal.name} on {self.project.name}.")
         return redirect(self.url(anchor="permissions"))
