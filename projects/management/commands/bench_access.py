@@ -7,7 +7,7 @@ against any database without leaving anything behind:
 
 With ``--grants N`` it also builds an organization of about N grant rows and compares the engine with
 django-guardian on the same rows (see :mod:`benchmarks.guardian_comparison`), as ratios measured in one
-interleaved run.
+interleaved run, and times who-can (:func:`permissions.engine.holders`) on one of its experiments.
 """
 
 import statistics
@@ -26,7 +26,7 @@ from accounts.services.organizations import organization_create
 from benchmarks.access_world import build_access_world
 from benchmarks.database import analyze, vacuum
 from benchmarks.guardian_comparison import compare_with_guardian, explain_first_page, explain_guardian_first_page
-from permissions.engine import Node, access_cache_scope, can, explain, restrict
+from permissions.engine import Node, access_cache_scope, can, explain, holders, restrict
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from projects.models import Experiment, Project
 
@@ -70,6 +70,13 @@ class Command(BaseCommand):
         )
         for comparison in compare_with_guardian(world, rounds):
             self.stdout.write(comparison.line())
+        experiment = world.readable[0]
+        found = holders("read", experiment)
+        self._measure(
+            f"who can read one experiment ({len(found)} holders of {world.org.memberships.count()} members)",
+            max(5, rounds // 4),
+            lambda: holders("read", experiment),
+        )
         plan, scanned = explain_first_page(world)
         verdict = f"sequential scans on {', '.join(scanned)}" if scanned else "no sequential scan on a grant table"
         self.stdout.write(f"plan of the engine's first page ({verdict}):")
