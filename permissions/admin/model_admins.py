@@ -343,7 +343,7 @@ class AclGrantForm(forms.ModelForm):
 
     class Meta:
         model = AclGrant
-        fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type")
+        fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type", "expires_at")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -368,6 +368,7 @@ class AclGrantForm(forms.ModelForm):
             permission=data.get("permission") or None,
             role_id=data["role"].pk if data.get("role") else None,
             restrict_object_type=data.get("restrict_object_type") or None,
+            expires_at=data.get("expires_at"),
         )
         validate_spec(self.spec)
         if is_concrete(self.spec.object_type) and self.spec.permission and not self.spec.restrict_object_type:
@@ -391,7 +392,7 @@ class AclGrantAdmin(ServiceAdmin):
         # readable through read_acls on one project only are left to the pages and the API.)
         return queryset.filter(org__in=restrict(organizations_choices(), user, "read_acls"))
 
-    list_display = ("object_kind", "object_shown", "subject", "what", "restricted_to", "org", "created")
+    list_display = ("object_kind", "object_shown", "subject", "what", "restricted_to", "org", "created", "expires_at")
     list_select_related = ("org", "user", "group", "role")
     list_filter = (
         choices_filter("object_type", "object type", type_choices()),
@@ -402,8 +403,8 @@ class AclGrantAdmin(ServiceAdmin):
     search_fields = ("object_id", "user__email", "group__name", "role__name", "org__name")
     autocomplete_fields = ("user", "group", "role")
     form = AclGrantForm
-    add_fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type")
-    fields = ("id", "org", "object_kind", "object_shown", "object_id", "subject", "what", "restricted_to", "created")
+    add_fields = ("object_type", "object_id", "user", "group", "permission", "role", "restrict_object_type", "expires_at")
+    fields = ("id", "org", "object_kind", "object_shown", "object_id", "subject", "what", "restricted_to", "created", "expires_at")
     readonly_fields = fields
 
     def prepare_rows(self, rows: list) -> None:

@@ -712,6 +712,20 @@ def test_a_role_grant_made_on_the_grants_page_is_listed_by_the_api_and_revoked_t
     assert_audited_from_admin("acl.delete", world.operator)
 
 
+def test_a_grant_made_on_the_grants_page_may_carry_an_expiry(world):
+    data = {
+        "object_type": "project",
+        "object_id": str(world.project.pk),
+        "user": str(world.member.pk),
+        "role": str(system_role("viewer").pk),
+        "expires_at_0": "2999-01-01",
+        "expires_at_1": "12:00:00",
+    }
+    assert world.client().post(url(AclGrant, "add"), data).status_code == 302
+    acl = AclGrant.objects.get(object_type="project", object_id=world.project.pk, user=world.member)
+    assert (acl.expires_at.year, acl.expires_at.hour) == (2999, 12)
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -719,6 +733,7 @@ def test_a_role_grant_made_on_the_grants_page_is_listed_by_the_api_and_revoked_t
         ({"permission": "read", "role": "viewer"}, "Exactly one of permission and role_id must be given."),
         ({}, "Exactly one of permission and role_id must be given."),
         ({"role": "viewer", "restrict_object_type": "experiment"}, "restrict_object_type cannot be set together with role_id."),
+        ({"role": "viewer", "expires_at_0": "2001-01-01", "expires_at_1": "00:00:00"}, "expires_at must be in the future."),
     ],
 )
 def test_an_invalid_grant_on_the_grants_page_is_a_form_error_and_writes_nothing(world, fields, message):
