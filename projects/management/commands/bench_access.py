@@ -72,8 +72,9 @@ class Command(BaseCommand):
             self.stdout.write(comparison.line())
         experiment = world.readable[0]
         found = holders("read", experiment)
+        people = sum(holder.kind != "group" for holder in found)
         self._measure(
-            f"who can read one experiment ({len(found)} holders of {world.org.memberships.count()} members)",
+            f"who can read one experiment ({people} of {world.org.memberships.count()} members, {len(found) - people} groups)",
             max(5, rounds // 4),
             lambda: holders("read", experiment),
         )
