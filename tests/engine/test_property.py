@@ -176,7 +176,11 @@ class World:
 
     def groups_containing(self, principal: int) -> set[int]:
         """groups*(principal): groups with the principal as a member user, then their containers, transitively."""
-        found = {g for g, group in enumerate(self.groups) if principal in group.users}
+        return self.with_containers({g for g, group in enumerate(self.groups) if principal in group.users})
+
+    def with_containers(self, groups: set[int]) -> set[int]:
+        """`groups` and every group containing one of them, transitively."""
+        found = set(groups)
         grown = True
         while grown:
             grown = False
@@ -250,14 +254,7 @@ class World:
         org = self.org_of(ref)
         if org is None or self.groups[group].org != org:
             return False
-        containing = {group}
-        grown = True
-        while grown:
-            grown = False
-            for g, candidate in enumerate(self.groups):
-                if g not in containing and candidate.members & containing:
-                    containing.add(g)
-                    grown = True
+        containing = self.with_containers({group})
         chain = self.chain(ref)
         return any(
             grant.node in chain
