@@ -65,8 +65,10 @@ class _OrgGraph:
         self.group_names = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("id", "name"))
         self.containers: dict[UUID, list[UUID]] = {}
         nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group__org_id=org_id)
+        self.member_groups: dict[UUID, list[UUID]] = {}
         for group_id, member_id in nestings.values_list("group_id", "member_group_id"):
             self.containers.setdefault(member_id, []).append(group_id)
+            self.member_groups.setdefault(group_id, []).append(member_id)
         self.direct_groups: dict[UUID, list[UUID]] = {}
         auth_to_group = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("auth_group_id", "id"))
         expired = set(GroupMembershipExpiry.objects.filter(group__org_id=org_id, expires_at__lte=now).values_list("user_id", "group_id"))
@@ -74,6 +76,10 @@ class _OrgGraph:
         for user_id, auth_group_id in through.objects.filter(group_id__in=list(auth_to_group)).values_list("user_id", "group_id"):
             if (user_id, auth_to_group[auth_group_id]) not in expired:
                 self.direct_groups.setdefault(user_id, []).append(auth_to_group[auth_group_id])
+        self.direct_users: dict[UUID, list[UUID]] = {}
+        for user_id, group_ids in self.direct_groups.items():
+            for group_id in group_ids:
+                self.direct_users.setdefault(group_id, []).append(user_id)
         roles = Role.objects.filter(org_id=org_id) | Role.objects.filter(org_id__isnull=True)
         self.role_names = dict(roles.values_list("id", "name"))
         self.member_roles: dict[UUID, list[UUID]] = {}
@@ -108,6 +114,17 @@ class _OrgGraph:
                     paths[container] = (*paths[current], container)
                     queue.append(container)
         return paths
+
+    def inwards(self, start) -> set[UUID]:
+        """`start` and every group nested in one of them, transitively: the groups whose members a grant
+        to one of `start` reaches."""
+        found, queue = set(start), deque(start)
+        while queue:
+            for member in self.member_groups.get(queue.popleft(), ()):
+                if member not in found:
+                    found.add(member)
+                    queue.append(member)
+        return found
 
     def role_path(self, role_id: UUID, permission: str, node_type: str) -> tuple[UUID, ...] | None:
         """The shortest chain from `role_id` through member roles to a role holding a matching pair."""
@@ -212,17 +229,23 @@ def who_can(permission: str, node: Node) -> list[Holder]:
     :func:`explain_access` makes for one principal, made for each.
     """
     _, graph, records = _chain_and_graph(node)
+    # Only those a grant of the chain names, or who are in a group nested in one it names, can hold
+    # anything through it: the walk is over them, not over every member of the organization.
+    reached_groups = graph.inwards({record.group_id for record in records if record.group_id is not None})
+    candidates = {record.user_id for record in records if record.user_id is not None}
+    candidates.update(user_id for group_id in reached_groups for user_id in graph.direct_users.get(group_id, ()))
     holders = []
-    for member_id, (_, _, _, kind) in graph.members.items():
+    for member_id in candidates & graph.members.keys():
+        kind = graph.members[member_id][3]
         reasons = _reasons(graph, records, member_id, permission, node)
         if reasons:
             holders.append(
                 Holder("service_account" if kind == "service_account" else "user", graph.principal_ref(member_id), tuple(reasons))
             )
-    for group_id, name in graph.group_names.items():
+    for group_id in reached_groups & graph.group_names.keys():
         reasons = _reasons_through(graph, records, graph.outwards([group_id]), None, permission, node)
         if reasons:
-            holders.append(Holder("group", Ref(group_id, name), tuple(reasons)))
+            holders.append(Holder("group", Ref(group_id, graph.group_names[group_id]), tuple(reasons)))
     return sorted(holders, key=lambda holder: (HOLDER_KINDS.index(holder.kind), holder.ref.name.lower(), str(holder.id)))
 
 
