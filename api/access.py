@@ -4,6 +4,11 @@
 (person or service account) and every group of the organization that holds it, each with every grant that
 gives it and the groups and roles it comes through. It is the engine's :func:`permissions.engine.holders`,
 readable by whoever may read the node's grants (read_acls), as explaining someone else's access is.
+
+``GET /v1/access/what_can`` asks the other way: for a principal and a permission, every node of one type
+where it holds it, with the same reasons, restricted and paged in the database
+(:mod:`permissions.engine.what_can`). Anyone may ask it of themselves; asking it of another member or of a
+group needs read_acls on the organization, as reading the organization's grants does.
 """
 
 from functools import cached_property
@@ -14,13 +19,15 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Membership
 from api.acl import AclExplanationReasonSerializer, AclExplanationRefSerializer, reason_json, ref_json
 from api.base import OrgScopedView
-from api.pagination import paginate_list
+from api.pagination import paginate, paginate_list
 from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
-from permissions.engine import Holder, Node, holders
+from permissions.engine import Holder, Node, Reach, explain_reach, holders, reachable_rows
 from permissions.engine.explain import HOLDER_KINDS
-from permissions.exceptions import ValidationError
+from permissions.exceptions import NotFound, ValidationError
+from permissions.models import PermissionGroup
 from permissions.requirements import Needs
 from permissions.types import ALL_PERMISSIONS, ObjectType
 
@@ -89,3 +96,88 @@ class WhoCanView(OrgScopedView):
         order = {holder.id: position for position, holder in enumerate(found)}
         page = paginate_list(found, request.query_params, key=lambda holder: -order[holder.id])
         return Response({"objects": [holder_json(holder) for holder in page]})
+
+
+class ReachSerializer(serializers.Serializer):
+    object_type = serializers.ChoiceField(ObjectType.values, help_text="The node's type")
+    object_id = serializers.UUIDField(help_text="The node's id (for a virtual node, the id of what it hangs on)")
+    name = serializers.CharField(help_text="The name of the node (or of what it hangs on)")
+    reasons = AclExplanationReasonSerializer(many=True, help_text="Every grant that gives the permission, and the way it reaches")
+
+
+ReachList = inline_serializer(name="AccessReachList", fields={"objects": ReachSerializer(many=True, help_text="Newest first")})
+
+
+def reach_json(reach: Reach) -> dict:
+    return {
+        "object_type": reach.node.type,
+        "object_id": str(reach.node.id),
+        "name": reach.name,
+        "reasons": [reason_json(r) for r in reach.reasons],
+    }
+
+
+class WhatCanView(OrgScopedView):
+    """Every node of one type where a principal holds a permission, and through what. The caller's own
+    principal by default; another member (``user_id``) or a group (``group_id``) needs read_acls on the
+    organization, and one that is not of the organization is "not found"."""
+
+    @cached_property
+    def object_type(self) -> str:
+        return _required_choice(self.request, "object_type", ObjectType.values)
+
+    @cached_property
+    def permission(self) -> str:
+        return _required_choice(self.request, "permission", ALL_PERMISSIONS)
+
+    @cached_property
+    def asks_of_another(self) -> bool:
+        user_id, group_id = self.uuid_param("user_id"), self.uuid_param("group_id")
+        if user_id is not None and group_id is not None:
+            raise ValidationError({"group_id": "Pass only one of user_id and group_id."})
+        return group_id is not None or (user_id is not None and user_id != self.request.user.pk)
+
+    def principal(self):
+        """The member or group asked about: the caller, unless ``user_id`` or ``group_id`` names another."""
+        user_id, group_id = self.uuid_param("user_id"), self.uuid_param("group_id")
+        if group_id is not None:
+            group = PermissionGroup.objects.filter(org=self.org, pk=group_id).first()
+            if group is None:
+                raise NotFound("group", group_id)
+            return group
+        if user_id is None or user_id == self.request.user.pk:
+            return self.request.user
+        membership = Membership.objects.filter(org=self.org, user_id=user_id).select_related("user").first()
+        if membership is None:
+            raise NotFound("user", user_id)
+        return membership.user
+
+    def requirements_get(self):
+        self.object_type, self.permission  # noqa: B018 (bad parameters are a 400 before access is looked at)
+        return [Needs("read_acls", Node("organization", self.org.pk))] if self.asks_of_another else []
+
+    @extend_schema(
+        operation_id="getAccessWhatCan",
+        summary="What can",
+        description="This server's addition: every node of `object_type` in the organization where a principal "
+        "holds `permission`, each with every grant that gives it, the groups it reaches through (from the "
+        "principal outwards) and the roles that yield it. The principal is the caller, or the member `user_id` "
+        "(a person or a service account), or the group `group_id` (what its membership alone carries). Asking "
+        "about another principal needs read_acls on the organization. Newest first; `starting_after` and "
+        "`ending_before` take a node's id (for a virtual node, the id of what it hangs on).",
+        tags=["Access"],
+        parameters=[
+            OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The type of the nodes"),
+            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description="The permission"),
+            OpenApiParameter("user_id", OpenApiTypes.UUID, description="A member (person or service account); the caller if left out"),
+            OpenApiParameter("group_id", OpenApiTypes.UUID, description="A group of the organization, instead of a member"),
+            *pagination_parameters(),
+            ORG_NAME_PARAMETER,
+        ],
+        responses={200: ReachList, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        principal = self.principal()
+        rows = paginate(reachable_rows(principal, self.permission, self.object_type, self.org.pk), request.query_params)
+        found = explain_reach(principal, self.permission, self.object_type, rows, self.org.pk)
+        return Response({"objects": [reach_json(reach) for reach in found]})

@@ -4,7 +4,8 @@ Public API (everything else in the project asks these):
 
 * :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
 * :func:`restrict` to narrow any queryset of a hierarchy model in the database;
-* :func:`explain` for the reasons behind a decision, and :func:`holders` for who holds a permission and why;
+* :func:`explain` for the reasons behind a decision, :func:`holders` for who holds a permission and why,
+  and :func:`reachable_rows` with :func:`explain_reach` for where a principal holds one and why;
 * :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
 """
 
@@ -16,6 +17,7 @@ from permissions.engine.decision import can_create, effective_permissions, is_ac
 from permissions.engine.explain import Explanation, Holder, explain_access, explain_group_access, who_can
 from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
+from permissions.engine.what_can import Reach, explain_reach, reachable_rows
 from permissions.models import PermissionGroup
 from permissions.types import ALL_PERMISSIONS
 
@@ -81,14 +83,17 @@ __all__ = [
     "Explanation",
     "Holder",
     "Node",
+    "Reach",
     "access_cache_scope",
     "can",
     "can_create_in",
     "explain",
+    "explain_reach",
     "holders",
     "invalidate_access_cache",
     "is_member",
     "is_visible",
     "permissions_on",
+    "reachable_rows",
     "restrict",
 ]

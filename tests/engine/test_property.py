@@ -28,7 +28,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from accounts.models import Membership, Organization
-from permissions.engine import access_cache_scope, can, can_create_in, explain, holders, lists, permissions_on, restrict
+from permissions.engine import (
+    access_cache_scope,
+    can,
+    can_create_in,
+    explain,
+    explain_reach,
+    holders,
+    lists,
+    permissions_on,
+    reachable_rows,
+    restrict,
+)
 from permissions.engine.context import _from_shared_cache, _load
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
@@ -743,6 +754,37 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
         nodes = [ref for ref in world.nodes() if world.org_of(ref) is not None]
         for ref in nodes if thorough else picks.sample(nodes, min(4, len(nodes))):
             self.check_holders(m, picks.choice(ALL_PERMISSIONS), ref)
+        types = sorted({ref[0] for ref in nodes})
+        for org in ORGS:
+            for object_type in types if thorough else [picks.choice(types)]:
+                permission = picks.choice(ALL_PERMISSIONS)
+                for p in range(len(world.principals)):
+                    self.check_what_can(m, ("principal", p), permission, object_type, org)
+                for g in range(len(world.groups)):
+                    if world.groups[g].org == org:
+                        self.check_what_can(m, ("group", g), permission, object_type, org)
+
+    def check_what_can(self, m: Materialized, who: tuple[str, int], permission: str, object_type: str, org: int) -> None:
+        """reachable_rows() lists exactly the nodes of a type where a member can, or where a group's membership
+        alone gives it, and explain_reach() gives each a reason that holds."""
+        world = m.world
+        kind, index = who
+        where = f"what_can({kind} {index}, {permission}, {object_type}, organization {org})"
+        principal = m.users[index] if kind == "principal" else m.groups[index]
+        org_id = m.node(("organization", org)).id
+        refs = [ref for ref in world.nodes() if ref[0] == object_type and world.org_of(ref) == org]
+        allowed = {
+            m.node(ref).id
+            for ref in refs
+            if (world.can(index, permission, ref) if kind == "principal" else world.group_carries(index, permission, ref))
+        }
+        rows = list(reachable_rows(principal, permission, object_type, org_id))
+        self.assertEqual({row.pk for row in rows}, allowed, where)
+        for reach in explain_reach(principal, permission, object_type, rows, org_id):
+            self.assertTrue(reach.reasons, f"{where}: {reach.node} is listed without a reason")
+            if kind == "principal":
+                for reason in reach.reasons:
+                    self.assert_reason_holds(m, index, permission, m.ref_of[reach.node], reason, where)
 
     def check_holders(self, m: Materialized, permission: str, ref: Ref) -> None:
         """holders() names exactly the members who can, and the groups whose membership alone gives it."""
