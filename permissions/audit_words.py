@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from permissions.labels import PERMISSION_LABELS
+from permissions.labels import PERMISSION_LABELS, TYPE_LABELS
 
 HIDDEN = "hidden"
 NOTHING = "—"
 SYSTEM_ACTOR = "The system"
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# A field whose name holds one of these words may hold a credential: its value is never shown.
-_SECRET_WORDS = ("token", "key", "secret", "password")
+# A field whose name holds one of these words may hold a credential: its value is never shown. "key" alone
+# names a credential ("key", "api_key", "private_key"), but not in every name ("comparison_key").
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "credential", "credentials", "hash")
+_SECRET_KEY_QUALIFIERS = ("", "api", "private", "secret", "access", "signing", "service", "encryption")
 # A value that looks like a credential (an API key or a service token) is never shown either.
 _SECRET_PREFIXES = ("sk-", "bt-st-")
 
@@ -88,8 +90,12 @@ def ids_of_event(event) -> set[str]:
 
 
 def is_secret_key(key: str) -> bool:
-    words = re.split(r"[^a-z]+", str(key).lower())
-    return any(word in _SECRET_WORDS for word in words)
+    """Whether a field named `key` may hold a credential: ``token``, ``secret``, ``password``, ``key``,
+    ``api_key``, ``private_key`` (and ``apiKey``, ``API-Token``), but not ``comparison_key``."""
+    words = [word for word in re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", str(key)).lower()) if word]
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    return any(word == "key" and (words[index - 1] if index else "") in _SECRET_KEY_QUALIFIERS for index, word in enumerate(words))
 
 
 def _looks_like_secret(value: Any) -> bool:
@@ -141,14 +147,17 @@ def readable_date(value: Any) -> str:
 
 
 def _is_pair_of_permission(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2 and value[0] in PERMISSION_LABELS and (value[1] is None or isinstance(value[1], str))
+    if not isinstance(value, list) or len(value) != 2:
+        return False
+    permission, restriction = value
+    return isinstance(permission, str) and permission in PERMISSION_LABELS and (restriction is None or isinstance(restriction, str))
 
 
 def readable(value: Any, names: AuditNames, key: str = "") -> str:
     """One value of a change, for a person: ids by name, instants as dates, permissions in words."""
     if key and is_secret_key(key):
         return HIDDEN
-    if value is None or value == "" or value == [] or value == {}:
+    if _is_empty(value):
         return NOTHING
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -159,6 +168,8 @@ def readable(value: Any, names: AuditNames, key: str = "") -> str:
             return names.name(value, value)
         if key.endswith("_at"):
             return readable_time(value)
+        if key in ("object_type", "restrict_object_type"):
+            return TYPE_LABELS.get(value, value)
         return value
     if _is_pair_of_permission(value):
         permission, restriction = value
@@ -227,6 +238,10 @@ def _list_change(before: Any, after: Any, names: AuditNames) -> tuple[list[str],
     return _items(added, names), _items(removed, names)
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _is_internal(key: str) -> bool:
     """Fields a service records for itself (a prompt's ``_xact_id``), not part of what changed."""
     return str(key).startswith("_")
@@ -247,9 +262,9 @@ def changes(event, names: AuditNames) -> dict:
         return {"columns": ("before", "after"), "rows": [_row("value", "", readable(before, names), readable(after, names))]}
     old, new = before or {}, after or {}
     if before is None:
-        columns, keys = ("after",), [k for k in new if not _is_internal(k)]
+        columns, keys = ("after",), [k for k in new if not _is_internal(k) and not _is_empty(new[k])]
     elif after is None:
-        columns, keys = ("before",), [k for k in old if not _is_internal(k)]
+        columns, keys = ("before",), [k for k in old if not _is_internal(k) and not _is_empty(old[k])]
     else:
         columns = ("before", "after")
         keys = [k for k in dict.fromkeys([*old, *new]) if not _is_internal(k) and old.get(k) != new.get(k)]
@@ -273,11 +288,12 @@ def _row(label: str, key: str, before: str, after: str, added: list[str] | None 
 
 
 def _rows_of_field(key: str, old: Any, new: Any, names: AuditNames, *, updated: bool) -> list[dict]:
-    label = field_label(key)
-    if is_secret_key(key):
+    label = field_label(key).replace(".", ": ")
+    if is_secret_key(key.rpartition(".")[2]):
         return [_row(label, key, HIDDEN, HIDDEN)]
-    if updated and isinstance(old, dict) and isinstance(new, dict):
+    if updated and isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
         # a settings object: the keys of it that changed, each on a row of its own
+        old, new = old or {}, new or {}
         inner = sorted(k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k))
         return [row for k in inner for row in _rows_of_field(f"{key}.{k}", old.get(k), new.get(k), names, updated=True)]
     added, removed = [], []
@@ -287,7 +303,7 @@ def _rows_of_field(key: str, old: Any, new: Any, names: AuditNames, *, updated: 
             added, removed = listed
     leaf = key.rpartition(".")[2]
     before, after = readable(old, names, leaf), readable(new, names, leaf)
-    return [_row(label.replace(".", ": "), key, before, after, added, removed)]
+    return [_row(label, key, before, after, added, removed)]
 
 
 def change_lines(event, names: AuditNames) -> list[str]:
@@ -483,13 +499,13 @@ def _group_clauses(before: dict, after: dict, names: AuditNames) -> list[str]:
     for key, kind in (("member_user_expiries", "user"), ("member_group_expiries", "group")):
         old = {item[kind]: item["expires_at"] for item in before.get(key) or []}
         new = {item[kind]: item["expires_at"] for item in after.get(key) or []}
-        leaving = {m for m, _ in old_members if m not in {n for _, n in new_members}}
+        leaving = {m for _, m in old_members} - {m for _, m in new_members}
         for member, expires_at in new.items():
             if old.get(member) != expires_at:
-                clauses.append(f"set {_member(kind, member, names)}'s membership of {_TARGET} to end on {readable_date(expires_at)}")
+                clauses.append(f"set the membership of {_member(kind, member, names)} in {_TARGET} to end on {readable_date(expires_at)}")
         for member in old:
             if member not in new and member not in leaving:
-                clauses.append(f"made {_member(kind, member, names)}'s membership of {_TARGET} permanent")
+                clauses.append(f"made the membership of {_member(kind, member, names)} in {_TARGET} permanent")
     return clauses
 
 
@@ -523,11 +539,11 @@ def _with_members(state: dict, names: AuditNames) -> str:
     return f" with {_and(members)}" if members else ""
 
 
-def _in_groups(state: dict, names: AuditNames) -> str:
+def _in_groups(state: dict, names: AuditNames, word: str) -> str:
     groups = [names.name(g) for g in state.get("groups") or []]
     if not groups:
         return ""
-    return f" into the group{'s' if len(groups) > 1 else ''} {_and(groups)}"
+    return f" {word} the group{'s' if len(groups) > 1 else ''} {_and(groups)}"
 
 
 def _until(state: dict, word: str = "until") -> str:
@@ -578,7 +594,7 @@ _PROJECT_CONTENT = ("project", "experiment", "dataset", "prompt", "prompt_sessio
 PHRASES: dict[str, Phrase] = {
     "organization.create": lambda e, n: f"created the organization {e.target_name}",
     "organization.update": lambda e, n: _updated(e, n),
-    "invitation.create": lambda e, n: f"invited {_invitee(e)}{_in_groups(_state(e), n)}",
+    "invitation.create": lambda e, n: f"invited {_invitee(e)}{_in_groups(_state(e), n, 'into')}",
     "invitation.revoke": lambda e, n: f"revoked the invitation of {_invitee(e)}",
     "invitation.resend": lambda e, n: f"sent the invitation of {_invitee(e)} again{_until(e.after or {}, 'valid until')}",
     "member.join": lambda e, n: "joined the organization, accepting an invitation",
@@ -586,7 +602,7 @@ PHRASES: dict[str, Phrase] = {
         f"removed {'the service account ' if e.target_type == 'service_account' else ''}"
         f"{n.person(e.target_id, e.target_name)} from the organization"
     ),
-    "service_account.create": lambda e, n: f"created the service account {e.target_name}{_in_groups(_state(e), n)}",
+    "service_account.create": lambda e, n: f"created the service account {e.target_name}{_in_groups(_state(e), n, 'in')}",
     "service_account.update": lambda e, n: (
         f"renamed the service account {(e.before or {}).get('name')} to {(e.after or {}).get('name') or e.target_name}"
     ),
