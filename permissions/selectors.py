@@ -1,11 +1,19 @@
-"""Reads about groups and principals that pages, the API and services share."""
+"""Reads about groups, principals and the audit log that pages, the API and services share."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from permissions.audit_words import AuditNames, ids_of_event
 from permissions.engine import restrict
 from permissions.engine.context import load_context
-from permissions.models import PermissionGroup, Role
+from permissions.engine.nodes import model_for_type
+from permissions.models import AuditEvent, PermissionGroup, Role
+
+# The objects of a project an audit event may name by id, besides the project itself.
+_PROJECT_CONTENT_TYPES = ("experiment", "dataset", "prompt", "prompt_session")
 
 # Owners, Engineers and Viewers, in that order, before every other group.
 BUILTIN_FIRST = Case(
@@ -33,3 +41,38 @@ def groups_visible_to(actor, org, permission: str = "read") -> QuerySet[Permissi
 def roles_visible_to(actor, org, permission: str = "read") -> QuerySet[Role]:
     """The organization's own roles on which `actor` holds `permission`, restricted in the database."""
     return restrict(Role.objects.filter(org=org), actor, permission)
+
+
+def audit_events(org) -> QuerySet[AuditEvent]:
+    """The organization's audit log, newest first. Whoever reads it holds read on its org_audit_logs node,
+    which the page or the export declares: the log is one node, all of it readable or none."""
+    return AuditEvent.objects.filter(org=org).order_by("-created", "-id")
+
+
+def audit_names(org, events: Iterable[AuditEvent]) -> AuditNames:
+    """The names of the people, groups, roles, projects and objects of projects that `events` mention by id,
+    in two queries whatever their number (none when they mention no id): one for the people and service
+    accounts, one for everything of the organization that has a name."""
+    ids: set[str] = set()
+    for event in events:
+        ids |= ids_of_event(event)
+    exact = {str(org.pk): org.name}
+    ids -= set(exact)
+    if not ids:
+        return AuditNames(exact=exact)
+    people = {}
+    for pk, email, given, family, kind in (
+        get_user_model().objects.filter(pk__in=ids).values_list("pk", "email", "given_name", "family_name", "kind")
+    ):
+        is_service_account = kind == "service_account"
+        people[str(pk)] = given if is_service_account else " ".join(part for part in (given, family) if part) or email
+        exact[str(pk)] = given if is_service_account else email
+    named = [
+        PermissionGroup.objects.filter(org=org, pk__in=ids),
+        Role.objects.filter(Q(org=org) | Q(org__isnull=True), pk__in=ids),
+        model_for_type("project")._base_manager.filter(org=org, pk__in=ids),
+        *(model_for_type(kind)._base_manager.filter(project__org=org, pk__in=ids) for kind in _PROJECT_CONTENT_TYPES),
+    ]
+    first, *others = (queryset.order_by().values_list("pk", "name") for queryset in named)
+    exact |= {str(pk): name for pk, name in first.union(*others, all=True)}
+    return AuditNames(people=people, exact=exact)

@@ -21,6 +21,17 @@ def steady_state_queries(client, address: str, data=None, **extra) -> int:
     return len(queries)
 
 
+def steady_state_download_queries(client, address: str, data=None, **extra) -> tuple[int, bytes]:
+    """The queries of a successful GET of a streamed download at `address`, read to its end (a stream
+    queries as it is read), after one warm-up download; and what it downloaded."""
+    b"".join(client.get(address, data, **extra).streaming_content)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address, data, **extra)
+        assert response.status_code == 200, response.content.decode()[:500]
+        content = b"".join(response.streaming_content)
+    return len(queries), content
+
+
 def list_queries(client: ApiClient, path: str, limit: int, **params) -> tuple[int, int]:
     """How many objects one page of `limit` answers, and how many SQL queries it costs."""
     client.get(path, {"limit": limit, **params})  # warm the connection and the content types
