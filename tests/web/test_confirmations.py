@@ -4,11 +4,13 @@ question is a page of its own for whoever has no JavaScript, and deleting a grou
 which the server checks too."""
 
 import html as html_module
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, Invitation
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup
@@ -125,6 +127,13 @@ def test_without_javascript_every_confirmation_dialog_stays_hidden_for_its_page(
     assert "dialog.confirm { display: none; }" in noscript
 
 
+def test_a_built_in_group_is_not_asked_about_it_says_it_cannot_be_deleted(org, people):
+    owners = builtin_group(org, "owners")
+    response = client_for(people["owner"]).get(url(org, "group-delete", group_id=owners.pk), follow=True)
+    assert "The built-in group Owners cannot be deleted." in response.content.decode()
+    assert "Type Owners to confirm" not in response.content.decode()
+
+
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_may_delete_the_group_see_its_question(org, people, annotators, who, status):
     assert client_for(people[who]).get(url(org, "group-delete", group_id=annotators.pk)).status_code == status
@@ -172,6 +181,23 @@ def test_without_javascript_removing_a_member_is_asked_on_a_page(org, people):
     assert response.status_code == 200
     assert "They leave 1 group, and what those grant: Viewers." in region(response.content.decode())
     assert client_for(people["viewer"]).get(url(org, "member-remove", user_id=people["engineer"].pk)).status_code == 403
+
+
+def test_revoking_an_invitation_names_the_address_and_the_groups_it_offered(org, people, annotators):
+    invitation = Invitation.objects.create(
+        org=org, email="grace@example.com", invited_by=people["owner"], expires_at=timezone.now() + timedelta(days=7)
+    )
+    invitation.groups.add(annotators)
+    client = client_for(people["owner"])
+    asked = dialog(client.get(url(org, "members")).content.decode(), f"revoke-invitation-{invitation.pk.hex}")
+    assert "Revoke the invitation of grace@example.com?" in asked
+    assert "The link sent to grace@example.com stops working: they do not join Acme through it." in asked
+    assert "They would have joined Annotators." in asked
+    assert "Revoke the invitation of grace@example.com?" in region(
+        client.get(url(org, "invitation-revoke", invitation_id=invitation.pk)).content.decode()
+    )
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None  # asking revokes nothing
 
 
 # Service accounts, tokens and API keys

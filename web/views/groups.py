@@ -534,6 +534,12 @@ class DeleteGroup(GroupDialogOnGroup):
     def get_template_names(self):
         return ["web/settings/confirm_page.html"]
 
+    def get(self, request, *args, **kwargs):
+        if self.group.is_builtin:  # nothing to ask: it cannot be deleted
+            messages.error(request, f"The built-in group {self.group.name} cannot be deleted.")
+            return redirect(_groups_url(self.org))
+        return super().get(request, *args, **kwargs)
+
     def confirmation(self) -> Confirmation:
         through = User.groups.through
         group = self.group

@@ -94,7 +94,9 @@ class MembersPage(OrgPage):
             )
         context.update(
             members=members,
-            invitations=invitations,
+            invitations=[
+                {"invitation": invitation, "revoke": invitation_revoke_confirmation(self.org, invitation)} for invitation in invitations
+            ],
             can_edit_groups=bool(editable),
             invite_form=invite_form or InviteForm(groups=editable),
         )
@@ -209,7 +211,21 @@ class RemoveMember(MembersChange):
 
 
 class RevokeInvitation(MembersChange):
-    """POST: revoke a pending invitation."""
+    """Revoke a pending invitation. GET asks, as a page (the Members page asks in a dialog); POST revokes."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/settings/confirm_page.html"
+
+    def requirements_get(self):
+        return [Needs("create", Node("org_member", self.org.pk))]
+
+    def get(self, request, *args, **kwargs):
+        invitation = self.invitation()
+        if invitation.accepted_at or invitation.revoked_at:  # what the Members page lists, expired ones too
+            raise Http404("No such pending invitation.")
+        context = OrgPage.get_context_data(self)
+        context.update(confirm=invitation_revoke_confirmation(self.org, invitation), back_label="Members")
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         invitation = self.invitation()
@@ -245,6 +261,22 @@ def member_remove_confirmation(org, user: User, groups: list[PermissionGroup]) -
         title=f"Remove {name} from {org.name}?",
         action=reverse("web:member-remove", kwargs={"org_name": org.name, "user_id": user.pk}),
         button="Remove member",
+        back_url=_members_url(org),
+        goes=goes,
+    )
+
+
+def invitation_revoke_confirmation(org, invitation: Invitation) -> Confirmation:
+    """The question before revoking an invitation: its link stops working, and the groups it offered."""
+    goes = [f"The link sent to {invitation.email} stops working: they do not join {org.name} through it."]
+    groups = [group.name for group in invitation.groups.all()]  # prefetched by the Members page
+    if groups:
+        goes.append(f"They would have joined {named(sorted(groups, key=str.casefold))}.")
+    return Confirmation(
+        key=f"revoke-invitation-{invitation.pk.hex}",
+        title=f"Revoke the invitation of {invitation.email}?",
+        action=reverse("web:invitation-revoke", kwargs={"org_name": org.name, "invitation_id": invitation.pk}),
+        button="Revoke invitation",
         back_url=_members_url(org),
         goes=goes,
     )
