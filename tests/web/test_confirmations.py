@@ -13,11 +13,13 @@ from django.utils import timezone
 from accounts.models import ApiKey, Invitation
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.engine.nodes import Node
+from permissions.grants import grant_records
+from permissions.group_deletion import group_deletions
 from permissions.models import PermissionGroup
 from projects.models import ProjectScore, ProjectTag
-from tests.access_helpers import custom_group, grant, nest
+from tests.access_helpers import custom_group, grant, nest, raw_grant_expiry
 from tests.assertions import assert_refused_without_writing
-from tests.factories import ProjectFactory, UserFactory, add_member, builtin_group
+from tests.factories import ExperimentFactory, ProjectFactory, UserFactory, add_member, builtin_group
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
@@ -132,6 +134,24 @@ def test_a_built_in_group_is_not_asked_about_it_says_it_cannot_be_deleted(org, p
     response = client_for(people["owner"]).get(url(org, "group-delete", group_id=owners.pk), follow=True)
     assert "The built-in group Owners cannot be deleted." in response.content.decode()
     assert "Type Owners to confirm" not in response.content.decode()
+
+
+def test_what_the_page_counts_agrees_with_the_grants_read_one_group_at_a_time(org, people, annotators_with_everything, project):
+    others = [custom_group(org, name=f"Other {index}") for index in range(3)]
+    experiment = ExperimentFactory(project=project, name="baseline")
+    grant(org, experiment, group=others[0], role="viewer")
+    grant(org, project, group=others[1], permission="read", restrict="dataset")
+    expired = grant(org, project, group=others[2], permission="delete")
+    raw_grant_expiry(expired, timezone.now() - timedelta(minutes=1))
+    groups = [annotators_with_everything, *others]
+    found = group_deletions(people["owner"], org, [group.pk for group in groups])
+    for group in groups:
+        records = grant_records(group_id=group.pk)
+        assert found[group.pk].grant_count == len(records)
+        assert len(found[group.pk].listed_grants) == len(records)  # an Owner may list every grant
+    assert found[others[0].pk].listed_grants == ["the role viewer · Experiment baseline"]
+    assert found[others[1].pk].listed_grants == ["Read (restricted to Dataset) · Project support-bot"]
+    assert found[others[2].pk].grant_count == 0  # an expired grant counts for nothing
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
