@@ -117,23 +117,23 @@ _GRANT_COLUMNS = (
 )
 
 
-def _visible_nodes(viewer, org, object_type: str) -> QuerySet:
+def nodes_listing_grants_to(viewer, org, object_type: str) -> QuerySet:
     """The ids of the nodes of `object_type` in `org` on which `viewer` holds read_acls, as a subquery."""
     plan = chain_plan(object_type)
     nodes = model_for_type(object_type)._base_manager.filter(**{plan.org_lookup: org.pk})
     return restrict(nodes, viewer, "read_acls", node_type=object_type).values("pk")
 
 
-def _node_name(object_type: str, id_column: str) -> Subquery:
+def node_name(object_type: str, id_column: str) -> Subquery:
     """The name of the node a grant is on (for a virtual node, of the organization or project it hangs on)."""
     return Subquery(model_for_type(object_type)._base_manager.filter(pk=OuterRef(id_column)).values("name")[:1])
 
 
-def _text(value: str) -> Value:
+def text_value(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def _null_text() -> Cast:
+def null_text() -> Cast:
     # Typed, so that PostgreSQL can match the column across the parts of the UNION.
     return Cast(Value(None), output_field=CharField())
 
@@ -144,28 +144,28 @@ def _grants_expiring(viewer, org, window: Q) -> QuerySet:
     parts = []
     for table in guardian_tables():
         is_user = table.subject == "user"
-        rows = table.model.objects.filter(window, content_object_id__in=_visible_nodes(viewer, org, table.object_type))
+        rows = table.model.objects.filter(window, content_object_id__in=nodes_listing_grants_to(viewer, org, table.object_type))
         parts.append(
             rows.annotate(
                 x_expires_at=F("expires_at"),
-                x_object_type=_text(table.object_type),
+                x_object_type=text_value(table.object_type),
                 x_permission=F("permission__codename"),
-                x_restrict=_text(""),
-                x_role_name=_null_text(),
+                x_restrict=text_value(""),
+                x_role_name=null_text(),
                 x_object_name=F("content_object__name"),
-                x_user_kind=F("user__kind") if is_user else _null_text(),
-                x_user_email=F("user__email") if is_user else _null_text(),
-                x_user_given=F("user__given_name") if is_user else _null_text(),
-                x_user_family=F("user__family_name") if is_user else _null_text(),
-                x_group_name=_null_text() if is_user else F("group__permission_group__name"),
+                x_user_kind=F("user__kind") if is_user else null_text(),
+                x_user_email=F("user__email") if is_user else null_text(),
+                x_user_given=F("user__given_name") if is_user else null_text(),
+                x_user_family=F("user__family_name") if is_user else null_text(),
+                x_group_name=null_text() if is_user else F("group__permission_group__name"),
             )
             .order_by()
             .values_list(*_GRANT_COLUMNS)
         )
     on_visible = Q(pk__in=[])
     for object_type in ObjectType.values:
-        on_visible |= Q(object_type=object_type, object_id__in=_visible_nodes(viewer, org, object_type))
-    names = {object_type: _node_name(object_type, "object_id") for object_type in ObjectType.values}
+        on_visible |= Q(object_type=object_type, object_id__in=nodes_listing_grants_to(viewer, org, object_type))
+    names = {object_type: node_name(object_type, "object_id") for object_type in ObjectType.values}
     acl = AclGrant.objects.filter(window, on_visible, org=org).annotate(
         x_expires_at=F("expires_at"),
         x_object_type=F("object_type"),
@@ -185,7 +185,20 @@ def _grants_expiring(viewer, org, window: Q) -> QuerySet:
 
 def _grant_item(row: tuple) -> Expiring:
     expires_at, object_type, permission, restrict_type, role_name, object_name, user_kind, email, given, family, group_name = row
-    if permission and permission not in ALL_PERMISSIONS:  # guardian's codename, such as read_experiment
+    what = grant_words(object_type, permission, restrict_type, role_name, object_name)
+    if group_name is not None:
+        subject, subject_kind = group_name, "group"
+    else:
+        service = user_kind == get_user_model().Kind.SERVICE_ACCOUNT
+        full = " ".join(part for part in (given, family) if part)
+        subject, subject_kind = (given or email, "service account") if service else (full or email, "person")
+    return Expiring(expires_at, "grant", subject, subject_kind, what)
+
+
+def grant_words(object_type: str, permission: str | None, restrict_type: str | None, role_name: str | None, object_name: str | None) -> str:
+    """A grant as the pages say it: "Read · Project support-bot", "the role owner · Experiment baseline"
+    (`permission` may be guardian's codename, such as read_experiment)."""
+    if permission and permission not in ALL_PERMISSIONS:
         parsed = parse_codename(permission)
         permission = parsed[0] if parsed else permission
     granted = f"the role {role_name}" if role_name else node_permission_label(permission, object_type, restrict_type or None)
@@ -196,13 +209,7 @@ def _grant_item(row: tuple) -> Expiring:
         where = node
     else:
         where = f"{node} {object_name}" if object_name else node
-    if group_name is not None:
-        subject, subject_kind = group_name, "group"
-    else:
-        service = user_kind == get_user_model().Kind.SERVICE_ACCOUNT
-        full = " ".join(part for part in (given, family) if part)
-        subject, subject_kind = (given or email, "service account") if service else (full or email, "person")
-    return Expiring(expires_at, "grant", subject, subject_kind, f"{granted} · {where}")
+    return f"{granted} · {where}"
 
 
 def _user_label(user) -> str:

@@ -1,6 +1,7 @@
 // Small behaviours of the pages; everything works without them (dialogs fall back to plain forms).
 (function () {
   var FOCUS_AFTER_SAVE = "focus-after-save";
+  var FOCUS_AFTER_DELETE = "focus-after-delete";
   var openers = new WeakMap(); // dialog -> the element that opened it, to give focus back on close
 
   function visible(element) {
@@ -28,8 +29,10 @@
     if (dialog && typeof dialog.showModal === "function") {
       if (!dialog.open) dialog.showModal();
       openers.set(dialog, opener || null);
-      // A dialog shown again with its errors puts focus on the first field in error, else on its first field.
-      var first = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("input:not([type=hidden]), select, textarea, button[type=submit]");
+      // A dialog shown again with its errors puts focus on the first field in error, else on the element it
+      // names (a confirmation's Cancel), else on its first field.
+      var first = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("[data-initial-focus]") ||
+        dialog.querySelector("input:not([type=hidden]), select, textarea, button[type=submit]");
       if (first) first.focus();
       return dialog;
     }
@@ -65,6 +68,42 @@
     row.focus();
   }
 
+  // A confirmation that asks for a name keeps its button disabled until the name is typed (the server
+  // checks it again, and without JavaScript the button is never disabled).
+  function matchTypedName(input) {
+    var button = input.form && input.form.querySelector("button[type=submit]");
+    if (button) button.disabled = input.value.trim() !== input.getAttribute("data-confirm-name");
+  }
+
+  // After a confirmed delete the page comes back without the row: focus goes to the row that took its
+  // place in the same table (or the one above, if it was the last), else to the page's heading.
+  function rememberDeletedRow(form) {
+    var dialog = form.closest("dialog.confirm"); // else the confirmation's own page: focus goes to the next page's heading
+    var opener = dialog && openers.get(dialog);
+    var row = opener && opener.closest("tr");
+    var table = row && row.closest("table[aria-label]");
+    var place = { path: location.pathname, table: table ? table.getAttribute("aria-label") : null, row: row ? row.sectionRowIndex : 0 };
+    try { sessionStorage.setItem(FOCUS_AFTER_DELETE, JSON.stringify(place)); } catch (error) { /* no storage: focus stays put */ }
+  }
+
+  function focusAfterDelete() {
+    var place;
+    try { place = JSON.parse(sessionStorage.getItem(FOCUS_AFTER_DELETE)); sessionStorage.removeItem(FOCUS_AFTER_DELETE); } catch (error) { return; }
+    if (!place || document.querySelector("dialog[open]")) return;
+    var target = document.querySelector("main [aria-invalid=true]"); // refused: the field that says why
+    if (!target && place.table && place.path === location.pathname) {
+      var table = Array.prototype.filter.call(document.querySelectorAll("table[aria-label]"), function (candidate) {
+        return candidate.getAttribute("aria-label") === place.table;
+      })[0];
+      var rows = table && table.tBodies[0] ? table.tBodies[0].rows : [];
+      if (rows.length) target = rows[Math.min(place.row, rows.length - 1)];
+    }
+    target = target || document.querySelector("main h1");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");
     if (opener) {
@@ -90,12 +129,19 @@
     if (!(dialog instanceof HTMLDialogElement)) return;
     var opener = openers.get(dialog);
     openers.delete(dialog);
+    if (dialog.classList.contains("confirm")) {
+      // Cancelled: what was typed goes, and the button waits for the name again next time.
+      dialog.querySelectorAll("form").forEach(function (form) { form.reset(); });
+      dialog.querySelectorAll("[data-confirm-name]").forEach(matchTypedName);
+    }
     focusBack(opener);
   }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("[data-confirm-name]")) matchTypedName(event.target);
+  });
   document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); return; }
     var form = event.target;
+    if (form.closest("dialog.confirm, .form-page.confirm")) { rememberDeletedRow(form); return; }
     if ((form.getAttribute("method") || "").toLowerCase() !== "post" || !form.closest("dialog")) return;
     var key = savedRowKey(form);
     try { if (key) sessionStorage.setItem(FOCUS_AFTER_SAVE, key); } catch (error) { /* no storage: focus stays put */ }
@@ -104,6 +150,7 @@
     if (event.target.matches("[data-switch-org]")) event.target.form.submit();
   });
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-confirm-name]").forEach(matchTypedName);
     // A dialog shown again with its errors gives focus, when it closes, to the button that opens it.
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
       openDialog(dialog.id, document.querySelector('[data-open-dialog="' + dialog.id + '"]'));
@@ -111,7 +158,7 @@
   });
   // After the browser has gone to the address's #fragment, which moves focus to that element or drops it.
   window.addEventListener("load", function () {
-    requestAnimationFrame(function () { setTimeout(focusSavedRow, 0); });
+    requestAnimationFrame(function () { setTimeout(function () { focusSavedRow(); focusAfterDelete(); }, 0); });
   });
   // A page shown once (a new token) puts the list's address back, so reloading shows the list, not the form again.
   document.querySelectorAll("[data-replace-url]").forEach(function (element) {

@@ -81,8 +81,8 @@ def test_an_api_key_is_created_shown_once_and_deleted(page, org_with_owner):
     expect(row.get_by_text(key.preview_name)).to_be_visible()
     assert raw not in page.content()
     screenshot(page, "settings-api-keys")
-    page.once("dialog", lambda confirm: confirm.accept())
-    row.get_by_role("button", name="Delete").click()
+    row.get_by_role("link", name="Delete").click()
+    page.get_by_role("dialog", name=f"Delete the API key laptop ({key.preview_name})?").get_by_role("button", name="Delete API key").click()
     page.get_by_text(f"Deleted the API key laptop ({key.preview_name}).").wait_for()
     assert not ApiKey.objects.filter(pk=key.pk).exists()
 

@@ -417,7 +417,7 @@ def test_an_owner_deletes_a_group_and_its_members_lose_what_it_granted(org, peop
     project = ProjectFactory(org=org)
     grant(org, Node("org_project", org.pk), group=annotators, permission="read")
     assert can(people["custom"], "read", project)
-    response = client_for(people["owner"]).post(url(org, "group-delete", annotators), follow=True)
+    response = client_for(people["owner"]).post(url(org, "group-delete", annotators), {"confirm_name": "Annotators"}, follow=True)
     assert "Deleted the permission group Annotators." in response.content.decode()
     assert not PermissionGroup.objects.filter(pk=annotators.pk).exists()
     assert not can(people["custom"], "read", project)

@@ -36,6 +36,7 @@ from accounts.services.credentials import (
 from permissions.models import PermissionGroup
 from permissions.selectors import groups_visible_to
 from permissions.services.groups import user_groups_set
+from web.confirm import Confirmation, counted, named
 from web.context import NeedsOwnerOfPage, OrgPage
 from web.forms.credentials import AccountGroupsForm, NewTokenForm, RenameForm, ServiceAccountForm
 from web.views.outcomes import report, save_form
@@ -139,7 +140,8 @@ class ServiceAccountPage(ServiceAccountsBase):
         context.update(
             account=account,
             account_groups=current,
-            tokens=tokens,
+            tokens=[{"token": token, "revoke": token_revoke_confirmation(self.org, account, token)} for token in tokens],
+            delete=service_account_delete_confirmation(self.org, account, tokens, current),
             now=timezone.now(),
             can_edit_groups=bool(editable),
             groups_form=AccountGroupsForm(
@@ -190,8 +192,26 @@ class ServiceAccountGroups(ServiceAccountPage):
         return redirect(_account_url(self.org, self.account))
 
 
-class DeleteServiceAccount(ServiceAccountPage):
-    http_method_names = ["post"]
+class ConfirmOnItsPage(ServiceAccountPage):
+    """A delete or revoke about one service account: GET asks, as a page (the account's page asks in a
+    dialog), POST does it."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/settings/confirm_page.html"
+
+    def confirmation(self) -> Confirmation:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_base_context()
+        context.update(confirm=self.confirmation(), back_label=self.account.given_name)
+        return self.render_to_response(context)
+
+
+class DeleteServiceAccount(ConfirmOnItsPage):
+    def confirmation(self) -> Confirmation:
+        tokens = list(ApiKey.objects.filter(user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).order_by("-created"))
+        return service_account_delete_confirmation(self.org, self.account, tokens, self.account_groups())
 
     def post(self, request, *args, **kwargs):
         account = self.account
@@ -218,16 +238,53 @@ class CreateServiceToken(ServiceAccountPage):
         return token_created_response(self, key=key, raw=raw, kind="service token", back_url=_account_url(self.org, self.account))
 
 
-class RevokeServiceToken(ServiceAccountPage):
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        token = ApiKey.objects.filter(pk=kwargs["token_id"], user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
+class RevokeServiceToken(ConfirmOnItsPage):
+    def token(self) -> ApiKey:
+        token = ApiKey.objects.filter(pk=self.kwargs["token_id"], user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
         if token is None:
             raise Http404("No such token.")
+        return token
+
+    def confirmation(self) -> Confirmation:
+        return token_revoke_confirmation(self.org, self.account, self.token())
+
+    def post(self, request, *args, **kwargs):
+        token = self.token()
         service_token_revoke(actor=request.user, org=self.org, token_id=token.pk)
         messages.success(request, f"Revoked the token {token.name} ({token.preview_name}).")
         return redirect(_account_url(self.org, self.account))
+
+
+def service_account_delete_confirmation(org, account: User, tokens: list[ApiKey], groups: list[PermissionGroup]) -> Confirmation:
+    """The question before deleting a service account: its tokens, by name, stop working at once; it
+    leaves its groups and its grants go."""
+    if tokens:
+        names = named([f"{token.name} ({token.preview_name})" for token in tokens])
+        goes = [f"Its {counted(len(tokens), 'token')} stop working at once: {names}. Programs using them are refused."]
+    else:
+        goes = ["It has no tokens."]
+    if groups:
+        goes.append(f"It leaves {counted(len(groups), 'group')}: {named([group.name for group in groups])}.")
+    goes.append("Every grant made to it goes. This cannot be undone.")
+    return Confirmation(
+        key="delete-service-account",
+        title=f"Delete the service account {account.given_name}?",
+        action=reverse("web:service-account-delete", kwargs={"org_name": org.name, "account_id": account.pk}),
+        button="Delete service account",
+        back_url=_account_url(org, account),
+        goes=goes,
+    )
+
+
+def token_revoke_confirmation(org, account: User, token: ApiKey) -> Confirmation:
+    return Confirmation(
+        key=f"revoke-token-{token.pk.hex}",
+        title=f"Revoke the token {token.name} ({token.preview_name})?",
+        action=reverse("web:service-token-revoke", kwargs={"org_name": org.name, "account_id": account.pk, "token_id": token.pk}),
+        button="Revoke token",
+        back_url=_account_url(org, account),
+        goes=[f"Programs using it stop working at once; {account.given_name} keeps its other tokens."],
+    )
 
 
 def _account_url(org, account) -> str:
@@ -251,7 +308,13 @@ class ApiKeysPage(CredentialsPage):
         keys = ApiKey.objects.filter(user=self.request.user, kind=ApiKey.Kind.API_KEY).select_related("org").order_by("-created")
         if not self.all_organizations():
             keys = keys.filter(org=self.org)
-        context.update(keys=list(keys), all_organizations=self.all_organizations(), now=timezone.now(), form=form or NewTokenForm())
+        all_organizations = self.all_organizations()
+        context.update(
+            keys=[{"key": key, "delete": api_key_delete_confirmation(self.org, key, all_organizations=all_organizations)} for key in keys],
+            all_organizations=all_organizations,
+            now=timezone.now(),
+            form=form or NewTokenForm(),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -266,12 +329,37 @@ class ApiKeysPage(CredentialsPage):
 
 
 class DeleteApiKey(ApiKeysPage):
-    http_method_names = ["post"]
+    """Delete one of the person's own API keys. GET asks, as a page (the list asks in a dialog); POST deletes."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/settings/confirm_page.html"
+
+    def get(self, request, *args, **kwargs):
+        key = ApiKey.objects.filter(pk=kwargs["key_id"], user=request.user, kind=ApiKey.Kind.API_KEY).select_related("org").first()
+        if key is None:
+            raise Http404("No such API key.")
+        context = self.get_base_context()
+        confirm = api_key_delete_confirmation(self.org, key, all_organizations=self.all_organizations())
+        context.update(confirm=confirm, back_label="API keys")
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         key = api_key_delete(actor=request.user, key_id=kwargs["key_id"])
         messages.success(request, f"Deleted the API key {key.name} ({key.preview_name}).")
         return redirect(_api_keys_url(self.org, all_organizations=self.all_organizations()))
+
+
+def api_key_delete_confirmation(org, key: ApiKey, *, all_organizations: bool) -> Confirmation:
+    action = reverse("web:api-key-delete", kwargs={"org_name": org.name, "key_id": key.pk})
+    return Confirmation(
+        key=f"delete-api-key-{key.pk.hex}",
+        title=f"Delete the API key {key.name} ({key.preview_name})?",
+        action=f"{action}?scope=all" if all_organizations else action,
+        button="Delete API key",
+        back_url=_api_keys_url(org, all_organizations=all_organizations),
+        goes=[f"Programs using it stop working at once in {key.org.name}."],
+        hidden=[("scope", "all")] if all_organizations else [],
+    )
 
 
 def _api_keys_url(org, *, all_organizations: bool = False) -> str:

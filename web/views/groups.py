@@ -31,10 +31,12 @@ from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, Subject, b
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound
 from permissions.expiring import expiring_soon, membership_expiries
+from permissions.group_deletion import GroupDeletion, group_deletions
 from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update, member_user_ids
+from web.confirm import Confirmation, counted, named
 from web.context import OrgPage
 from web.flags import GroupFlags
 from web.forms.groups import BoxesForm, GroupAccessForm, GroupCreateForm, GroupEditForm
@@ -97,13 +99,16 @@ class GroupsPage(OrgPage):
             return set(groups_visible_to(user, self.org, permission).values_list("pk", flat=True))
 
         may_see_access, may_update, may_delete = ids("create_acls") | ids("read_acls"), ids("update"), ids("delete")
+        deletable = [group for group in groups if group.pk in may_delete and not group.is_builtin]
+        deletions = group_deletions(user, self.org, [group.pk for group in deletable])
         context["groups"] = [
             {
                 "group": group,
                 "can_edit_permissions": self.flags.can_manage_access,
                 "can_see_access": group.pk in may_see_access,
                 "can_edit": group.pk in may_update,
-                "can_delete": group.pk in may_delete and not group.is_builtin,
+                "can_delete": group in deletable,
+                "delete": group_delete_confirmation(self.org, group, deletions.get(group.pk)) if group in deletable else None,
             }
             for group in groups
         ]
@@ -517,18 +522,87 @@ class EditGroup(GroupDialogOnGroup):
 
 
 class DeleteGroup(GroupDialogOnGroup):
-    """POST: delete a group (never a built-in one); its members lose what it granted."""
+    """Delete a group (never a built-in one); its members lose what it granted. GET asks, as a page (the
+    groups list asks in a dialog); POST deletes once the group's name is typed."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+    url_name = "web:group-delete"
 
     def needs(self) -> list[Requirement]:
         return [Needs("delete", Node.of(self.group))]
 
+    def get_template_names(self):
+        return ["web/settings/confirm_page.html"]
+
+    def get(self, request, *args, **kwargs):
+        if self.group.is_builtin:  # nothing to ask: it cannot be deleted
+            messages.error(request, f"The built-in group {self.group.name} cannot be deleted.")
+            return redirect(_groups_url(self.org))
+        return super().get(request, *args, **kwargs)
+
+    def confirmation(self) -> Confirmation:
+        through = User.groups.through
+        group = self.group
+        group.member_user_count = through.objects.filter(group_id=group.auth_group_id).count()
+        group.member_group_count = GroupNesting.objects.filter(group=group).count()
+        return group_delete_confirmation(self.org, group, group_deletions(self.request.user, self.org, [group.pk]).get(group.pk))
+
+    def title(self) -> str:
+        return f"Delete the group {self.group.name}?"
+
+    def get_context_data(self, confirm: Confirmation | None = None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(confirm=confirm or self.confirmation(), back_label="Permission groups")
+        return context
+
     def save(self, request):
+        confirm = self.confirmation()
+        # a built-in group has no name to confirm: the service refuses it, and says why
+        if not self.group.is_builtin and not confirm.check(request.POST):
+            return self.invalid(confirm=confirm)
         report(
             request, partial(group_delete, actor=request.user, group=self.group), success=f"Deleted the permission group {self.group.name}."
         )
         return redirect(_groups_url(self.org))
+
+
+def group_delete_confirmation(org, group: PermissionGroup, deletion: GroupDeletion | None) -> Confirmation:
+    """The question before deleting `group` (annotated with ``member_user_count`` and ``member_group_count``):
+    who loses what it grants, the grants that go and the groups it leaves; its name must be typed."""
+    deletion = deletion or GroupDeletion()
+    members = [counted(group.member_user_count, "member")] if group.member_user_count else []
+    if group.member_group_count:
+        members.append(counted(group.member_group_count, "member group"))
+    if members:
+        verb = "loses" if group.member_user_count + group.member_group_count == 1 else "lose"
+        goes = [f"Its {' and '.join(members)} {verb} what it grants."]
+    else:
+        goes = ["It has no members."]
+    if deletion.grant_count:
+        holds = f"It holds {counted(deletion.grant_count, 'grant')}, which {'goes' if deletion.grant_count == 1 else 'go'} with it"
+        shown = deletion.listed_grants[:3]  # only those the person may list are named
+        if shown:
+            more = deletion.grant_count - len(shown)
+            goes.append(f"{holds}: {'; '.join(shown)}{f' and {more} more' if more else ''}.")
+        else:
+            goes.append(f"{holds} (on what you may not list the grants of).")
+    else:
+        goes.append("It holds no grants.")
+    containers = deletion.containers
+    if len(containers) == 1:
+        goes.append(f"It is removed from the group that contains it: {containers[0]}.")
+    elif containers:
+        goes.append(f"It is removed from the {len(containers)} groups that contain it: {named(containers)}.")
+    action = reverse("web:group-delete", kwargs={"org_name": org.name, "group_id": group.pk})
+    return Confirmation(
+        key=f"delete-group-{group.pk.hex}",
+        title=f"Delete the group {group.name}?",
+        action=action,
+        button="Delete group",
+        back_url=_groups_url(org),
+        goes=goes,
+        typed_name=group.name,
+    )
 
 
 def _groups_url(org) -> str:

@@ -26,6 +26,7 @@ from permissions.models import PermissionGroup
 from permissions.requirements import Needs
 from permissions.selectors import groups_visible_to
 from permissions.services.groups import user_groups_set
+from web.confirm import Confirmation, counted, named
 from web.context import OrgPage
 from web.forms.members import InviteForm, MemberGroupsForm, may_not_add_to
 from web.views.outcomes import report, save_form
@@ -70,6 +71,11 @@ class MembersPage(OrgPage):
             {
                 "user": membership.user,
                 "groups": by_member.get(membership.user_id, []),
+                "remove": (
+                    member_remove_confirmation(self.org, membership.user, by_member.get(membership.user_id, []))
+                    if self.flags.can_remove_members
+                    else None
+                ),
                 "form": MemberGroupsForm(
                     groups=editable,
                     initial={"groups": [str(g.pk) for g in by_member.get(membership.user_id, []) if g in editable]},
@@ -88,7 +94,9 @@ class MembersPage(OrgPage):
             )
         context.update(
             members=members,
-            invitations=invitations,
+            invitations=[
+                {"invitation": invitation, "revoke": invitation_revoke_confirmation(self.org, invitation)} for invitation in invitations
+            ],
             can_edit_groups=bool(editable),
             invite_form=invite_form or InviteForm(groups=editable),
         )
@@ -179,7 +187,21 @@ class ChangeMemberGroups(MembersChange):
 
 
 class RemoveMember(MembersChange):
-    """POST: remove a member from the organization (the last-owner rule answers with a clear message)."""
+    """Remove a member from the organization (the last-owner rule answers with a clear message). GET asks,
+    as a page (the Members page asks in a dialog); POST removes."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/settings/confirm_page.html"
+
+    def requirements_get(self):
+        return [Needs("read", Node("org_member", self.org.pk)), Needs("delete", Node("org_member", self.org.pk))]
+
+    def get(self, request, *args, **kwargs):
+        member = self.member()
+        groups = _groups_by_member(self.groups()).get(member.user_id, [])
+        context = OrgPage.get_context_data(self)
+        context.update(confirm=member_remove_confirmation(self.org, member.user, groups), back_label="Members")
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         member = self.member()
@@ -189,7 +211,21 @@ class RemoveMember(MembersChange):
 
 
 class RevokeInvitation(MembersChange):
-    """POST: revoke a pending invitation."""
+    """Revoke a pending invitation. GET asks, as a page (the Members page asks in a dialog); POST revokes."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/settings/confirm_page.html"
+
+    def requirements_get(self):
+        return [Needs("create", Node("org_member", self.org.pk))]
+
+    def get(self, request, *args, **kwargs):
+        invitation = self.invitation()
+        if invitation.accepted_at or invitation.revoked_at:  # what the Members page lists, expired ones too
+            raise Http404("No such pending invitation.")
+        context = OrgPage.get_context_data(self)
+        context.update(confirm=invitation_revoke_confirmation(self.org, invitation), back_label="Members")
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         invitation = self.invitation()
@@ -206,6 +242,44 @@ class ResendInvitation(MembersChange):
         change = partial(invitation_resend, actor=request.user, invitation=invitation, site_url=request.build_absolute_uri("/"))
         report(request, change, success=f"Sent the invitation to {invitation.email} again.")
         return redirect(_members_url(self.org))
+
+
+def member_remove_confirmation(org, user: User, groups: list[PermissionGroup]) -> Confirmation:
+    """The question before removing `user` from `org`: the groups they leave, whether they are an Owner,
+    and that their grants and API keys there go (as :func:`member_remove` does)."""
+    name = f"{user.get_full_name()} ({user.email})" if user.get_full_name() else user.email
+    goes = []
+    if any(group.builtin == PermissionGroup.Builtin.OWNERS for group in groups):
+        goes.append(f"They are an Owner of {org.name}: they stop being one.")
+    if groups:
+        goes.append(f"They leave {counted(len(groups), 'group')}, and what those grant: {named([group.name for group in groups])}.")
+    else:
+        goes.append("They are in no group.")
+    goes.append(f"Every grant made to them in {org.name} goes, and their API keys for {org.name} stop working at once.")
+    return Confirmation(
+        key=f"remove-member-{user.pk.hex}",
+        title=f"Remove {name} from {org.name}?",
+        action=reverse("web:member-remove", kwargs={"org_name": org.name, "user_id": user.pk}),
+        button="Remove member",
+        back_url=_members_url(org),
+        goes=goes,
+    )
+
+
+def invitation_revoke_confirmation(org, invitation: Invitation) -> Confirmation:
+    """The question before revoking an invitation: its link stops working, and the groups it offered."""
+    goes = [f"The link sent to {invitation.email} stops working: they do not join {org.name} through it."]
+    groups = [group.name for group in invitation.groups.all()]  # prefetched by the Members page
+    if groups:
+        goes.append(f"They would have joined {named(sorted(groups, key=str.casefold))}.")
+    return Confirmation(
+        key=f"revoke-invitation-{invitation.pk.hex}",
+        title=f"Revoke the invitation of {invitation.email}?",
+        action=reverse("web:invitation-revoke", kwargs={"org_name": org.name, "invitation_id": invitation.pk}),
+        button="Revoke invitation",
+        back_url=_members_url(org),
+        goes=goes,
+    )
 
 
 def _members_url(org) -> str:

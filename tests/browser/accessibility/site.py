@@ -25,7 +25,7 @@ from permissions.models import PermissionGroup
 from permissions.services.groups import group_member_expiry_set
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
-from projects.models import Project, ProjectScore
+from projects.models import Project, ProjectScore, ProjectTag
 from tests.access_helpers import custom_group
 from tests.admin_rows import REGISTERED, Rows
 from tests.browser.conftest import PASSWORD
@@ -50,6 +50,7 @@ class World:
     group: PermissionGroup
     service_account: User
     project: Project
+    tag: ProjectTag | None = None
     objects: dict = field(default_factory=dict)  # by kind slug (experiments, datasets, prompts, playgrounds)
     admin_rows: dict = field(default_factory=dict)  # a row of every registered model, by model
 
@@ -87,7 +88,7 @@ def build_world() -> World:
     )
     insert_events(actor=owner, target=EventTarget.of(dataset), events=[{**question, "id": "d1"}])
     insert_events(actor=owner, target=EventTarget.of(project), events=[{**question, "id": "l1", "output": "Use the link."}])
-    ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
+    tag = ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
     ProjectScoreFactory(project=project, name="helpfulness", score_type=ProjectScore.ScoreType.SLIDER)
     ProjectScoreFactory(
         project=project,
@@ -116,7 +117,7 @@ def build_world() -> World:
         expires_at=soon,
     )
 
-    world = World(org, owner, member, group, account, project)
+    world = World(org, owner, member, group, account, project, tag)
     world.objects = {"experiments": experiment, "datasets": dataset, "prompts": prompt, "playgrounds": playground}
     rows = Rows(SimpleNamespace(org=org, project=project, operator=owner, member=member))
     world.admin_rows = {model: rows.make(model) for model in REGISTERED}
@@ -152,6 +153,7 @@ SETTINGS_PAGES = [
     Page("settings-group-permissions", lambda w: w.app(f"settings/groups/{w.group.pk}/permissions/")),
     Page("settings-group-access", lambda w: w.app(f"settings/groups/{w.group.pk}/access/")),
     Page("settings-group-edit", lambda w: w.app(f"settings/groups/{w.group.pk}/edit/")),
+    Page("settings-group-delete", lambda w: w.app(f"settings/groups/{w.group.pk}/delete/")),
     Page("settings-service-accounts", lambda w: w.app("settings/service-accounts/")),
     Page("settings-service-account", lambda w: w.app(f"settings/service-accounts/{w.service_account.pk}/")),
     Page("settings-api-keys", lambda w: w.app("settings/api-keys/")),
@@ -166,6 +168,7 @@ PROJECT_PAGES = [
     *(Page(f"project-{kind}", lambda w, kind=kind: w.in_project(f"{kind}/")) for kind in ("datasets", "prompts", "playgrounds")),
     Page("project-configuration", lambda w: w.in_project("configuration/")),
     Page("project-configuration-search", lambda w: w.in_project("configuration/?q=a#permissions")),
+    Page("project-tag-delete", lambda w: w.in_project(f"configuration/tags/{w.tag.pk}/delete/")),
     Page("project-access", lambda w: w.in_project(f"configuration/permissions/user/{w.member.pk}/")),
     *(Page(f"object-{kind}", lambda w, kind=kind: w.object_page(kind)) for kind in ("experiments", "datasets", "prompts", "playgrounds")),
     Page("object-permissions", lambda w: w.object_page("experiments", "permissions/")),

@@ -15,6 +15,7 @@ from django.http import Http404
 from projects.models import Project, ProjectScore, Prompt
 from projects.selectors import objects_readable_by
 from projects.services.configuration import GLOBAL_SCORERS
+from web.confirm import Confirmation
 from web.forms.configuration import (
     AGGREGATE_TYPES,
     HUMAN_REVIEW_TYPES,
@@ -102,6 +103,8 @@ class ScoresSection(ConfigurationBase):
         for entry in human + aggregate:
             entry["definition"] = describe_score(entry["item"])
             entry["type_label"] = SCORE_TYPE_LABELS[entry["item"].score_type]
+        for entry in human + aggregate + online:
+            entry["delete"] = self.score_delete_confirmation(entry["item"], function_names) if entry["editor"] else None
         context = {"human_review": human, "aggregate": aggregate, "online": online}
         if self.config_flags.can_update:
             context.update(
@@ -110,6 +113,35 @@ class ScoresSection(ConfigurationBase):
                 new_online=self.editor_or_failed(self.score_editor("online", functions=functions), failed),
             )
         return context
+
+    def score_delete_confirmation(self, score: ProjectScore, function_names: dict[str, str]) -> Confirmation:
+        """The question before deleting a score: what it is, and that what it gave rows stays."""
+        kind = SECTION_OF_TYPE[score.score_type]
+        if kind == "online":
+            rule = describe_rule(score, function_names)
+            scorers = ", ".join(rule["scorers"]) or "no scorer"
+            what = f"Delete the online scoring rule {score.name}?"
+            goes = [
+                f"It scores {rule['rate']} of the spans logged to {self.project.name} with {scorers}: new spans stop being scored.",
+                "Scores it already gave stay.",
+            ]
+        else:
+            words = "human review score" if kind == "human-review" else "aggregate score"
+            what = f"Delete the {words} {score.name}?"
+            definition = describe_score(score)
+            type_label = SCORE_TYPE_LABELS[score.score_type]
+            goes = [
+                f"A {type_label.lower()} score of {self.project.name}{': ' + definition if definition else ''}.",
+                "Values already given to rows stay." if kind == "human-review" else "The scores it aggregates stay.",
+            ]
+        return Confirmation(
+            key=f"delete-score-{score.pk.hex}",
+            title=what,
+            action=self.url("project-score-delete", score_id=score.pk),
+            button="Delete score" if kind != "online" else "Delete rule",
+            back_url=self.url(anchor=ANCHORS[kind]),
+            goes=goes,
+        )
 
 
 def scorer_value(scorer: dict) -> str:

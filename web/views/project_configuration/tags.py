@@ -6,6 +6,7 @@ from django.http import Http404
 
 from projects.models import Project, ProjectTag
 from projects.services.configuration import is_tag_color
+from web.confirm import Confirmation
 from web.forms.configuration import TagForm
 from web.views.project_configuration.base import ConfigurationBase, Editor
 
@@ -25,10 +26,26 @@ class TagsSection(ConfigurationBase):
         entries = self.entries(tags, self.tag_editor, failed)
         for entry in entries:
             entry["swatch"] = swatch(entry["item"].color)
+            entry["delete"] = self.tag_delete_confirmation(entry["item"]) if entry["editor"] else None
         context = {"tags": entries}
         if self.config_flags.can_update:
             context["new_tag"] = self.editor_or_failed(self.tag_editor(), failed)
         return context
+
+    def tag_delete_confirmation(self, tag: ProjectTag) -> Confirmation:
+        what = f"The tag {tag.name}"
+        details = [part for part in (tag.description, f"color {tag.color}" if tag.color else "") if part]
+        return Confirmation(
+            key=f"delete-tag-{tag.pk.hex}",
+            title=f"Delete the tag {tag.name}?",
+            action=self.url("project-tag-delete", tag_id=tag.pk),
+            button="Delete tag",
+            back_url=self.url(anchor="tags"),
+            goes=[
+                f"{what} of {self.project.name}{' (' + ', '.join(details) + ')' if details else ''}: it is no longer offered.",
+                "Rows and objects already tagged keep the name.",
+            ],
+        )
 
 
 def swatch(color: str) -> str:

@@ -15,6 +15,7 @@ from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import ProjectTag
 from projects.services import configuration
+from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
 from web.views.outcomes import report, save_form
 from web.views.project_configuration.access import AccessRow, AccessSection, box_grid
@@ -54,6 +55,26 @@ class ProjectConfigurationChange(ProjectConfigurationPage):
         return [Needs("update", Node.of(self.project))]
 
 
+class ProjectConfigurationDelete(ProjectConfigurationChange):
+    """A delete of the Configuration page: GET asks, as a page (the Configuration page asks in a dialog),
+    POST deletes; both need update on the project."""
+
+    http_method_names = ["get", "post"]
+    template_name = "web/project/confirm_page.html"
+
+    def requirements_get(self):
+        return [Needs("update", Node.of(self.project))]
+
+    def confirmation(self) -> Confirmation:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        context = super(ProjectConfigurationPage, self).get_context_data()
+        context.update(project_layout(request.user, self.org, self.project, "configuration"))
+        context.update(project=self.project, confirm=self.confirmation())
+        return self.render_to_response(context)
+
+
 # Tags
 
 
@@ -76,8 +97,11 @@ class TagSave(ProjectConfigurationChange):
         return configuration.project_tag_update(actor=self.request.user, tag=tag, **fields)
 
 
-class TagDelete(ProjectConfigurationChange):
-    """POST: remove a tag from the project (rows already tagged keep the name)."""
+class TagDelete(ProjectConfigurationDelete):
+    """Remove a tag from the project (rows already tagged keep the name)."""
+
+    def confirmation(self) -> Confirmation:
+        return self.tag_delete_confirmation(project_tag_or_404(self.project, self.kwargs["tag_id"]))
 
     def post(self, request, *args, **kwargs):
         tag = project_tag_or_404(self.project, kwargs["tag_id"])
@@ -122,8 +146,13 @@ class ScoreSave(ProjectConfigurationChange):
         return self.render_to_response(self.get_context_data(failed=editor), status=400)
 
 
-class ScoreDelete(ProjectConfigurationChange):
-    """POST: remove a score from the project (values already given to rows stay)."""
+class ScoreDelete(ProjectConfigurationDelete):
+    """Remove a score from the project (values already given to rows stay)."""
+
+    def confirmation(self) -> Confirmation:
+        score = project_score_or_404(self.project, self.kwargs["score_id"])
+        function_names = {str(f.pk): f.name for f in self.readable_scorer_functions()}
+        return self.score_delete_confirmation(score, function_names)
 
     def post(self, request, *args, **kwargs):
         score = project_score_or_404(self.project, kwargs["score_id"])
