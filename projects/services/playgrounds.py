@@ -23,16 +23,6 @@ from projects.services.objects import locked_live, object_create, object_delete
 from projects.services.prompts import require_readable_reference
 
 
-class _Keep:
-    """The dataset argument left out: the playground keeps the dataset it has."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP = _Keep()
-
-
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 255:
@@ -111,11 +101,12 @@ def playground_update(
     name: str | None = None,
     description: str | None = None,
     prompt_ids: Iterable[UUID] | None = None,
-    dataset_id: UUID | str | _Keep | None = KEEP,
+    dataset_id: UUID | str | None = None,
+    clear_dataset: bool = False,
 ) -> PromptSession:
-    """Rename, describe, or set the prompts of `playground` (None leaves a field as it is), or choose the
-    dataset it tries them on (None: no dataset; left out: as it is). Needs update on it; each prompt added,
-    and a dataset chosen, needs read on that object."""
+    """Rename, describe, or set the prompts of `playground`, or choose the dataset it tries them on (None
+    leaves a field as it is; `clear_dataset` leaves it without a dataset). Needs update on it; each prompt
+    added, and a dataset chosen, needs read on that object."""
     require(actor, "update", playground)
     playground = locked_live(PromptSession, playground.pk)
     if playground is None:
@@ -129,9 +120,9 @@ def playground_update(
             raise ValidationError(f"A playground named {playground.name!r} already exists in this project.")
     if description is not None:
         playground.description = description
-    if dataset_id is None:
+    if clear_dataset:
         playground.dataset = None
-    elif not isinstance(dataset_id, _Keep) and str(dataset_id) != str(playground.dataset_id):
+    elif dataset_id is not None and str(dataset_id) != str(playground.dataset_id):
         playground.dataset = readable_dataset(actor=actor, org=playground.project.org, dataset_id=dataset_id)
     try:
         with transaction.atomic():

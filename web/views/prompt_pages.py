@@ -439,7 +439,7 @@ class PlaygroundChooseDataset(PlaygroundChange):
     def change(self, request) -> tuple[dict, str]:
         raw = request.POST.get("dataset") or ""
         if not raw:
-            return {"dataset_id": None}, "The playground uses no dataset now."
+            return {"clear_dataset": True}, "The playground uses no dataset now."
         return {"dataset_id": _uuid(raw, "dataset")}, "Chose the playground's dataset."
 
 
