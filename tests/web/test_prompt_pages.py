@@ -153,6 +153,38 @@ def test_a_removed_message_row_is_left_out(org, people, project, greeter):
     assert greeter.prompt_data["prompt"]["messages"] == [{"role": "system", "content": "Keep me."}]
 
 
+def test_saving_the_editor_unchanged_keeps_no_new_version(org, people, project):
+    tools = '[{"type": "function", "function": {"name": "lookup"}}]'
+    prompt = PromptFactory(project=project, slug="with-tools", prompt_data={**GREETER, "prompt": {**GREETER["prompt"], "tools": tools}})
+    client = client_for(people["engineer"])
+    form = client.get(object_url(prompt, "prompt-edit")).context
+    data = editor_post(
+        [(m["role"], m["content"]) for m in GREETER["prompt"]["messages"]],
+        name=prompt.name,
+        slug=prompt.slug,
+        model="gpt-4o-mini",
+        temperature="0.2",
+        tools=form["form"].initial["tools"],
+    )
+    assert client.post(object_url(prompt, "prompt-edit"), data).status_code == 302
+    prompt.refresh_from_db()
+    assert prompt.versions.count() == 1 and prompt.prompt_data["prompt"]["tools"] == tools
+
+
+def test_a_prompt_with_messages_the_editor_does_not_show_is_not_offered_to_it(org, people, project):
+    tool_call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    call = {"role": "assistant", "content": "", "tool_calls": [tool_call]}
+    prompt = PromptFactory(project=project, slug="calls", prompt_data={"prompt": {"type": "chat", "messages": [call]}})
+    client = client_for(people["engineer"])
+    html = client.get(object_url(prompt)).content.decode()
+    assert "Edit prompt" not in html and "change it through the API" in html
+    assert client.get(object_url(prompt, "prompt-edit"))["Location"] == object_url(prompt)
+    state = lambda: list(Prompt.objects.filter(pk=prompt.pk).values_list("prompt_data", "xact_id"))  # noqa: E731
+    assert_refused_without_writing(
+        lambda: client.post(object_url(prompt, "prompt-edit"), editor_post([("user", "x")], slug="calls")), 302, also_unchanged=[state]
+    )
+
+
 def test_the_editor_shows_a_prompts_variables_computed_on_the_server(org, people, project, greeter):
     html = client_for(people["engineer"]).get(object_url(greeter, "prompt-edit")).content.decode()
     assert "<li><code>topic</code></li><li><code>name</code></li>" in html

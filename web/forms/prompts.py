@@ -130,6 +130,27 @@ def _shown_tools(tools: Any) -> str:
         return str(tools)
 
 
+def editor_can_edit(prompt_data: dict | None) -> bool:
+    """Whether the editor shows everything of `prompt_data`'s prompt, so that saving it loses nothing: a
+    completion, or chat messages of the editor's roles whose content is text and that carry nothing else
+    (no tool calls, no images)."""
+    block = (prompt_data or {}).get("prompt") or {}
+    if block.get("type") == "completion":
+        return isinstance(block.get("content"), str)
+    messages = block.get("messages") or []
+    return all(
+        isinstance(m, dict) and set(m) <= {"role", "content"} and m.get("role") in EDITOR_ROLES and isinstance(m.get("content", ""), str)
+        for m in messages
+    )
+
+
+def _same_tools(stored: Any, tools: list[dict]) -> bool:
+    try:
+        return isinstance(stored, str) and json.loads(stored) == tools
+    except ValueError:
+        return False
+
+
 def editor_prompt_data(existing: dict | None, data: dict, messages: list[dict]) -> dict:
     """`existing` (a prompt definition) with what the editor shows replaced by the form's `data` and
     `messages`: the chat messages (or a completion prompt's content), the tools, the model, the
@@ -141,7 +162,9 @@ def editor_prompt_data(existing: dict | None, data: dict, messages: list[dict]) 
     else:
         block = {"type": "chat", "messages": messages}
         if data.get("tools"):
-            block["tools"] = json.dumps(data["tools"], indent=2, ensure_ascii=False)
+            stored = ((existing or {}).get("prompt") or {}).get("tools")
+            # tools as they were written, when they say the same: a save that changes nothing keeps no version
+            block["tools"] = stored if _same_tools(stored, data["tools"]) else json.dumps(data["tools"], indent=2, ensure_ascii=False)
     result["prompt"] = block
     options = dict(result.get("options") or {})
     params = dict(options.get("params") or {})

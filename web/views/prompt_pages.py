@@ -41,6 +41,7 @@ from web.forms.prompts import (
     PlaygroundDatasetForm,
     PlaygroundPromptForm,
     PromptEditorForm,
+    editor_can_edit,
     editor_prompt_data,
     message_formset,
 )
@@ -56,8 +57,16 @@ def prompt_page_url(org, prompt: Prompt, name: str, **kwargs) -> str:
 
 
 def is_prompt(prompt: Prompt) -> bool:
-    """Whether `prompt` is a prompt (a function of type prompt included), which the editor edits."""
+    """Whether `prompt` is a prompt (a function of type prompt included), not a function of another kind."""
     return (prompt.function_data or {"type": "prompt"}).get("type") == "prompt"
+
+
+def is_editable(prompt: Prompt) -> bool:
+    """Whether the editor edits `prompt`: a prompt whose definition it shows whole (``editor_can_edit``)."""
+    return is_prompt(prompt) and editor_can_edit(prompt.prompt_data)
+
+
+NOT_EDITABLE = "This prompt has messages the editor does not show (tool calls, images or other roles): change it through the API."
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,8 @@ class PromptDetail(PromptObjectPage):
             **self.prompt_urls(),
             view=PromptView.of(prompt.prompt_data),
             definition=json.dumps(prompt.prompt_data, indent=2, ensure_ascii=False) if prompt.prompt_data else "",
-            can_edit=self.object_flags.can_update and is_prompt(prompt),
+            can_edit=self.object_flags.can_update and is_editable(prompt),
+            not_editable=NOT_EDITABLE if self.object_flags.can_update and is_prompt(prompt) and not is_editable(prompt) else "",
             versions=[
                 (version, prompt_page_url(self.org, prompt, "prompt-version", xact_id=version.xact_id), version.xact_id == prompt.xact_id)
                 for version in versions
@@ -216,14 +226,20 @@ class PromptEdit(PromptEditor, PromptObjectPage):
         return self.obj.prompt_data
 
     def get(self, request, *args, **kwargs):
-        if not is_prompt(self.obj):
-            raise NotFound("prompt", self.obj.pk)
-        return super().get(request, *args, **kwargs)
+        return self.refuse_uneditable() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        return self.refuse_uneditable() or super().post(request, *args, **kwargs)
+
+    def refuse_uneditable(self):
+        """A function of another kind is no prompt to edit; a prompt the editor cannot show whole is sent
+        back to its page, which says why."""
         if not is_prompt(self.obj):
             raise NotFound("prompt", self.obj.pk)
-        return super().post(request, *args, **kwargs)
+        if not is_editable(self.obj):
+            messages.error(self.request, NOT_EDITABLE)
+            return HttpResponseRedirect(object_url(self.org, self.obj))
+        return None
 
     def get_context_data(self, **kwargs):
         if "form" not in kwargs:
