@@ -165,8 +165,11 @@ class PromptEditor:
         completion = self.is_completion()
         form = PromptEditorForm(request.POST, completion=completion)
         formset = message_formset(request.POST, add="add_message" in request.POST)
-        posted = [value for key, value in request.POST.items() if key.endswith("-content") or key == "completion"]
-        variables = template_variables(posted)
+        variables = template_variables(
+            value
+            for key, value in request.POST.items()
+            if key == "completion" or (key.endswith("-content") and not request.POST.get(key.removesuffix("content") + "DELETE"))
+        )
         if "add_message" in request.POST:  # without JavaScript: the same form, one message row more
             return self.render_to_response(self.get_context_data(**self.editor_context(form, formset, variables)))
         if form.is_valid() and (completion or formset.is_valid()):
