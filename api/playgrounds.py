@@ -3,8 +3,9 @@
 Braintrust's spec has no CRUD for playgrounds, so these mirror ``/v1/prompt``: ``POST`` gets or creates by
 name in ``project_id`` (create on a prompt_session under the project), ``GET`` lists the playgrounds the
 caller may read (restricted in the database), and ``GET``/``PATCH``/``DELETE`` on ``/{id}`` need read,
-update and delete on the playground. ``prompt_ids`` are the prompts a playground uses: they may be of
-other projects of the organization, if whoever adds them can read them. The views are
+update and delete on the playground. ``prompt_ids`` are the prompts a playground uses and ``dataset_id``
+the dataset it tries them on: they may be of other projects of the organization, if whoever adds them can
+read them. The views are
 :mod:`api.named_objects`'s, given the playground's kind (:data:`PLAYGROUNDS`).
 """
 
@@ -24,6 +25,7 @@ from projects.models import Project, PromptSession
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
 
 _PROMPT_IDS_HELP = "Ids of the prompts the playground uses; they may be of other projects of the organization"
+_DATASET_ID_HELP = "Id of the dataset the playground tries its prompts on; it may be of another project of the organization"
 
 
 @extend_schema_serializer(component_name="PromptSession")
@@ -38,6 +40,7 @@ class PromptSessionSerializer(serializers.Serializer):
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="Date of playground deletion, or null if it is still active")
     user_id = serializers.UUIDField(source="created_by_id", allow_null=True, help_text="Identifies the user who created the playground")
     prompt_ids = serializers.ListField(child=serializers.UUIDField(), help_text=_PROMPT_IDS_HELP)
+    dataset_id = serializers.UUIDField(allow_null=True, help_text=_DATASET_ID_HELP)
 
 
 @extend_schema_serializer(component_name="CreatePromptSession")
@@ -48,6 +51,7 @@ class CreatePromptSessionSerializer(StrictSerializer):
     name = StrictCharField(min_length=1, max_length=255, help_text="Name of the playground")
     description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the playground")
     prompt_ids = uuid_list(_PROMPT_IDS_HELP)
+    dataset_id = StrictUUIDField(required=False, allow_null=True, help_text=_DATASET_ID_HELP)
 
 
 @extend_schema_serializer(component_name="PatchPromptSession")
@@ -58,6 +62,7 @@ class PatchPromptSessionSerializer(StrictSerializer):
     name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Name of the playground")
     description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the playground")
     prompt_ids = uuid_list(_PROMPT_IDS_HELP)
+    dataset_id = StrictUUIDField(required=False, allow_null=True, help_text=_DATASET_ID_HELP)
 
 
 def with_prompt_ids(playgrounds: list[PromptSession]) -> list[PromptSession]:
@@ -91,10 +96,11 @@ def _create(request: Request, project: Project, data: dict) -> PromptSession:
         name=data["name"],
         description=data.get("description"),
         prompt_ids=data.get("prompt_ids") or (),
+        dataset_id=data.get("dataset_id"),
     )
 
 
-_update = patch_through(playground_update, "playground", "name", "description", "prompt_ids")
+_update = patch_through(playground_update, "playground", "name", "description", "prompt_ids", "dataset_id")
 
 PLAYGROUNDS = PlaygroundKind(
     object_type="prompt_session",

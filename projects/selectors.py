@@ -10,7 +10,7 @@ from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
 from permissions.types import ORGANIZATION_NODE_TYPES
-from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
+from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession, PromptVersion
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 
@@ -146,3 +146,23 @@ def projects_seen_by(actor, org) -> QuerySet[Project]:
     for model in PROJECT_OBJECT_MODELS.values():
         inside |= Q(pk__in=objects_readable_by(actor, model, project__org=org).values("project_id"))
     return projects.filter(inside)
+
+
+def prompt_versions(prompt: Prompt, *, limit: int = 100) -> list[PromptVersion]:
+    """The latest `limit` versions `prompt` kept, newest first, each with who saved it (one query). Whoever
+    may read a prompt reads its versions, as ``GET /v1/prompt/{id}?version=`` does."""
+    return list(PromptVersion.objects.filter(prompt=prompt).select_related("created_by").order_by("-xact_id")[:limit])
+
+
+def prompts_readable_in_org(actor, org: Organization) -> QuerySet[Prompt]:
+    """The organization's live prompts (functions of other kinds aside) that `actor` may read, with their
+    projects: what a playground may use."""
+    prompts = Prompt.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
+    prompts = prompts.filter(Q(function_data__isnull=True) | Q(function_data__type="prompt"))
+    return restrict(prompts, actor, "read", listing=True).select_related("project").order_by("project__name", "name")
+
+
+def datasets_readable_in_org(actor, org: Organization) -> QuerySet[Dataset]:
+    """The organization's live datasets that `actor` may read, with their projects: what a playground may try its prompts on."""
+    datasets = Dataset.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
+    return restrict(datasets, actor, "read", listing=True).select_related("project").order_by("project__name", "name")

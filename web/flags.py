@@ -109,6 +109,7 @@ class NodeFlags:
     sees_access: bool  # the Permissions dialog: read_acls or create_acls
     reads_grants: bool  # who has access: read_acls
     can_edit_access: bool  # create_acls or delete_acls
+    can_delete: bool = False
 
     @classmethod
     def of(cls, user, node) -> "NodeFlags":
@@ -118,6 +119,7 @@ class NodeFlags:
             sees_access=bool(held & {"read_acls", "create_acls"}),
             reads_grants="read_acls" in held,
             can_edit_access=bool(held & {"create_acls", "delete_acls"}),
+            can_delete="delete" in held,
         )
 
 

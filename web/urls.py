@@ -12,10 +12,12 @@ from web.views import (
     home,
     invitations,
     members,
+    object_actions,
     organization,
     project_configuration,
     project_pages,
     projects,
+    prompt_pages,
     sdk_links,
 )
 
@@ -33,7 +35,9 @@ org_patterns = [
     *credentials.urlpatterns,
     *organization.urlpatterns,
     *audit.urlpatterns,
+    *prompt_pages.urlpatterns,  # before the project pages: a prompt's and a playground's own pages answer for them
     *project_pages.urlpatterns,
+    *object_actions.urlpatterns,
     *project_configuration.urlpatterns,
     *check_access.urlpatterns,
     *sdk_links.urlpatterns,  # after the project pages: their p/<uuid:project_id>/... routes win

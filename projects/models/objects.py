@@ -162,12 +162,21 @@ class Prompt(ProjectObject):
 class PromptSession(ProjectObject):
     """A playground: a place to try prompts side by side (``prompt_session`` in the access model).
 
-    The prompts it uses may be of other projects of the organization, if whoever adds them can read them.
+    The prompts it uses, and the dataset it tries them on, may be of other projects of the organization, if
+    whoever adds them can read them.
     """
 
     acl_object_type = "prompt_session"
 
     prompts = models.ManyToManyField(Prompt, blank=True, related_name="playgrounds")
+    dataset = models.ForeignKey(
+        "projects.Dataset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The dataset whose rows the playground tries its prompts on; it may be of another project of the organization",
+    )
 
     class Meta(ProjectObject.Meta):
         verbose_name = "playground"

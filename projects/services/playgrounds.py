@@ -4,6 +4,7 @@ A playground uses prompts, which may belong to other projects of its organizatio
 references across projects): whoever adds a prompt must be able to read it. A prompt of another
 organization, a deleted one, or one the actor sees nothing of is refused as if it did not exist; one the
 actor sees but may not read is refused naming read. Removing a prompt needs only update on the playground.
+The dataset a playground tries its prompts on is a reference of the same kind: choosing it needs read on it.
 """
 
 from collections.abc import Iterable
@@ -16,7 +17,8 @@ from permissions.audit import record_event
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
-from projects.models import Project, Prompt, PromptSession
+from projects.models import Dataset, Project, Prompt, PromptSession
+from projects.references import readable_object
 from projects.services.objects import locked_live, object_create, object_delete
 from projects.services.prompts import require_readable_reference
 
@@ -48,19 +50,44 @@ def playground_prompt_ids(playground: PromptSession) -> list[UUID]:
     return sorted(live.values_list("pk", flat=True), key=str)
 
 
+def readable_dataset(*, actor, org: Organization, dataset_id: UUID | str) -> Dataset:
+    """The live dataset `dataset_id` names, of a live project of `org`, if the actor may read it."""
+    return readable_object(
+        actor=actor,
+        org_id=org.pk,
+        model=Dataset,
+        object_id=dataset_id,
+        where="dataset_id",
+        missing_message=f"dataset_id: No dataset with id {dataset_id} was found.",
+    )
+
+
 def _state(playground: PromptSession, prompt_ids: Iterable[UUID]) -> dict:
-    return {"name": playground.name, "description": playground.description, "prompt_ids": sorted(str(pk) for pk in prompt_ids)}
+    return {
+        "name": playground.name,
+        "description": playground.description,
+        "prompt_ids": sorted(str(pk) for pk in prompt_ids),
+        "dataset_id": str(playground.dataset_id) if playground.dataset_id else None,
+    }
 
 
 @transaction.atomic
 def playground_create(
-    *, actor, project: Project, name: str, description: str | None = None, prompt_ids: Iterable[UUID] = ()
+    *,
+    actor,
+    project: Project,
+    name: str,
+    description: str | None = None,
+    prompt_ids: Iterable[UUID] = (),
+    dataset_id: UUID | None = None,
 ) -> PromptSession:
-    """Create a playground in `project` (create on a new prompt_session under it) using `prompt_ids`."""
+    """Create a playground in `project` (create on a new prompt_session under it) using `prompt_ids`, and
+    trying them on the dataset `dataset_id` (read on each)."""
     require_create(actor, "prompt_session", project)
     prompts = readable_prompts(actor=actor, org=project.org, prompt_ids=prompt_ids)
+    dataset = readable_dataset(actor=actor, org=project.org, dataset_id=dataset_id) if dataset_id is not None else None
     playground = object_create(
-        actor=actor, project=project, object_type="prompt_session", name=_clean_name(name), description=description or ""
+        actor=actor, project=project, object_type="prompt_session", name=_clean_name(name), description=description or "", dataset=dataset
     )
     playground.prompts.set(prompts)
     return playground
@@ -74,9 +101,12 @@ def playground_update(
     name: str | None = None,
     description: str | None = None,
     prompt_ids: Iterable[UUID] | None = None,
+    dataset_id: UUID | str | None = None,
+    clear_dataset: bool = False,
 ) -> PromptSession:
-    """Rename, describe, or set the prompts of `playground` (None leaves a field as it is). Needs update on it;
-    each prompt added needs read on that prompt."""
+    """Rename, describe, or set the prompts of `playground`, or choose the dataset it tries them on (None
+    leaves a field as it is; `clear_dataset` leaves it without a dataset). Needs update on it; each prompt
+    added, and a dataset chosen, needs read on that object."""
     require(actor, "update", playground)
     playground = locked_live(PromptSession, playground.pk)
     if playground is None:
@@ -90,9 +120,13 @@ def playground_update(
             raise ValidationError(f"A playground named {playground.name!r} already exists in this project.")
     if description is not None:
         playground.description = description
+    if clear_dataset:
+        playground.dataset = None
+    elif dataset_id is not None and str(dataset_id) != str(playground.dataset_id):
+        playground.dataset = readable_dataset(actor=actor, org=playground.project.org, dataset_id=dataset_id)
     try:
         with transaction.atomic():
-            playground.save(update_fields=["name", "description"])
+            playground.save(update_fields=["name", "description", "dataset"])
     except IntegrityError as exc:
         raise ValidationError(f"A playground named {playground.name!r} already exists in this project.") from exc
     if prompt_ids is not None:

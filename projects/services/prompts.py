@@ -420,8 +420,9 @@ def _locked(prompt: Prompt) -> Prompt:
     return locked
 
 
-def _change(*, actor, prompt: Prompt, changes: dict[str, Any]) -> Prompt:
-    """Apply `changes` (already valid) to the locked `prompt`; keep a version and audit if anything changed."""
+def _change(*, actor, prompt: Prompt, changes: dict[str, Any], action: str = "prompt.update", note: dict | None = None) -> Prompt:
+    """Apply `changes` (already valid) to the locked `prompt`; keep a version and audit `action` (with `note`
+    in its after state) if anything changed."""
     before = prompt_state(prompt)
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
@@ -447,10 +448,10 @@ def _change(*, actor, prompt: Prompt, changes: dict[str, Any]) -> Prompt:
     record_event(
         actor=actor,
         org=prompt.project.org,
-        action="prompt.update",
+        action=action,
         target=prompt,
         before={field: before[field] for field in changed},
-        after={**{field: after[field] for field in changed}, "_xact_id": str(prompt.xact_id)},
+        after={**{field: after[field] for field in changed}, "_xact_id": str(prompt.xact_id), **(note or {})},
     )
     return prompt
 
@@ -512,6 +513,24 @@ def prompt_update(
         "function_data": None if function_data is None else validate_function_data(function_data),
     }
     return _change(actor=actor, prompt=prompt, changes={field: value for field, value in given.items() if value is not None})
+
+
+@transaction.atomic
+def prompt_restore(*, actor, prompt: Prompt, version: int) -> Prompt:
+    """Keep a new version of `prompt` equal to the one it kept at `version` (its ``_xact_id``): every versioned
+    field as it was then. Needs update on the prompt; an origin that differs from the current one is a
+    reference again, checked as on a change. Restoring the state the prompt has already keeps nothing."""
+    require(actor, "update", prompt)
+    prompt = _locked(prompt)
+    kept = PromptVersion.objects.filter(prompt=prompt, xact_id=version).first()
+    if kept is None:
+        raise ValidationError(f"The prompt has no version {version}.")
+    state = {field: kept.snapshot.get(field) for field in VERSIONED_FIELDS}
+    state["description"] = state["description"] or ""
+    if state["origin"] is not None and state["origin"] != prompt.origin:
+        _check_origin(actor=actor, org=prompt.project.org, origin=state["origin"])
+    changes = {field: value for field, value in state.items() if value != getattr(prompt, field)}
+    return _change(actor=actor, prompt=prompt, changes=changes, action="prompt.restore", note={"restored_from": str(version)})
 
 
 def prompt_delete(*, actor, prompt: Prompt) -> Prompt:

@@ -15,13 +15,13 @@ from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
-from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 
 pytestmark = pytest.mark.django_db
 
-PLAYGROUND_FIELDS = {"id", "project_id", "name", "description", "created", "deleted_at", "user_id", "prompt_ids"}
+PLAYGROUND_FIELDS = {"id", "project_id", "name", "description", "created", "deleted_at", "user_id", "prompt_ids", "dataset_id"}
 
 
 @pytest.fixture
@@ -324,6 +324,32 @@ def test_patch_adding_a_prompt_seen_but_not_readable_is_refused_naming_read(worl
     path = f"/v1/prompt_session/{world.playground.pk}"
     response = _assert_refused_without_writing(lambda: client.patch(path, {"prompt_ids": [str(world.elsewhere.pk)]}), 403)
     assert error(response)["missing_permission"] == "read"
+
+
+def test_a_playground_tries_its_prompts_on_a_dataset_of_another_project_the_caller_may_read(world):
+    dataset = DatasetFactory(project=world.other_project, name="questions")
+    client = world.client("owner")
+    created = client.post("/v1/prompt_session", _new_playground(world, dataset_id=str(dataset.pk)))
+    assert created.status_code == 200 and created.json()["dataset_id"] == str(dataset.pk)
+    path = f"/v1/prompt_session/{world.playground.pk}"
+    assert client.patch(path, {"dataset_id": str(dataset.pk)}).json()["dataset_id"] == str(dataset.pk)
+    event = AuditEvent.objects.filter(action="prompt_session.update").latest("created")
+    assert (event.before["dataset_id"], event.after["dataset_id"]) == (None, str(dataset.pk))
+    assert client.patch(path, {"description": "kept", "dataset_id": None}).json()["dataset_id"] == str(dataset.pk)
+
+
+def test_choosing_a_dataset_seen_but_not_readable_is_refused_naming_read_and_another_organizations_as_missing(world):
+    dataset = DatasetFactory(project=world.other_project, name="private")
+    grant(world.org, dataset, user=world.callers["object_grant"], permission="update")
+    path = f"/v1/prompt_session/{world.playground.pk}"
+    dataset_of = lambda: PromptSession.objects.get(pk=world.playground.pk).dataset_id  # noqa: E731
+    refused = partial(assert_refused_without_writing, also_unchanged=[dataset_of])
+    object_grant, owner = world.client("object_grant"), world.client("owner")
+    response = refused(lambda: object_grant.patch(path, {"dataset_id": str(dataset.pk)}), 403)
+    assert error(response)["missing_permission"] == "read"
+    theirs = DatasetFactory(project=ProjectFactory(org=world.other_org))
+    response = refused(lambda: owner.patch(path, {"dataset_id": str(theirs.pk)}), 400)
+    assert error(response)["message"] == f"dataset_id: No dataset with id {theirs.pk} was found."
 
 
 def test_patch_adding_a_prompt_of_another_organization_is_refused_as_missing(world):

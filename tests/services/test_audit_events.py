@@ -23,7 +23,7 @@ from projects.services import configuration
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_update
-from projects.services.prompts import prompt_create, prompt_replace, prompt_update
+from projects.services.prompts import prompt_create, prompt_replace, prompt_restore, prompt_update
 from tests.access_helpers import custom_group, custom_role, grant, row_counts, spec_for
 from tests.factories import (
     DatasetFactory,
@@ -105,7 +105,16 @@ RECORDED = {
     "delete": (True, False),
     "remove": (True, False),
     "revoke": (False, False),
+    "restore": (True, True),
 }
+
+
+def _restore_case(c):
+    """Restoring the prompt's first version after a change."""
+    first = c.prompt.xact_id
+    prompt_update(actor=c.owner, prompt=c.prompt, description="changed")
+    return case(lambda: prompt_restore(actor=c.owner, prompt=c.prompt, version=first), "prompt.restore", c.prompt.pk)
+
 
 CASES = {
     "organization_create": lambda c: case(
@@ -221,6 +230,7 @@ CASES = {
     "prompt_update": lambda c: case(
         lambda: prompt_update(actor=c.owner, prompt=c.prompt, description="Drafts replies"), "prompt.update", c.prompt.pk
     ),
+    "prompt_restore": _restore_case,
     "playground_create": lambda c: case(
         lambda: playground_create(actor=c.owner, project=c.project, name="Ideas"), "prompt_session.create", lambda r: r.pk
     ),

@@ -9,7 +9,6 @@ at a fixed number of queries. Buttons come from the flags of ``web.flags`` for t
 check everything again.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +36,7 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
-from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by, prompts_readable_in
+from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
@@ -47,6 +46,7 @@ from web.formatting import percent, preview
 from web.forms.expiry import GrantUntilForm
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
+from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
 
 PAGE_SIZE = 25  # traces per page of rows
@@ -437,6 +437,10 @@ class ObjectPage(ProjectPage):
     def object_kwargs(self) -> dict:
         return {"org_name": self.org.name, "project_id": self.project.pk, "kind": self.kind.slug, "object_id": self.obj.pk}
 
+    def menu_context(self) -> dict:
+        """The object menu's Rename and Delete (``web.views.object_menu``)."""
+        return menu_context(self.org, self.obj, self.kind.slug, self.kind.singular, self.object_flags)
+
     def permissions_url(self) -> str:
         return reverse("web:object-permissions", kwargs=self.object_kwargs())
 
@@ -463,8 +467,9 @@ class ObjectPage(ProjectPage):
 
 
 class ObjectDetail(RowsMixin, ObjectPage):
-    """An experiment's, dataset's, prompt's or playground's page (read on it), with a context menu whose
-    "Permissions" opens the object's Permissions dialog."""
+    """An experiment's or dataset's page (read on it), with a context menu whose "Permissions" opens the
+    object's Permissions dialog, and Rename and Delete. A prompt's and a playground's pages are
+    ``web.views.prompt_pages``'s, whose routes come first."""
 
     def get_template_names(self):
         return [f"web/project/{self.kind.singular}.html"]
@@ -492,16 +497,11 @@ class ObjectDetail(RowsMixin, ObjectPage):
         context = super().get_context_data(**kwargs)
         obj, user = self.obj, self.request.user
         query = self.page_query(self.request.GET) if query is None else query
-        context.update(obj=obj, kind=self.kind, object_type=self.kind.object_type, **self.access_context())
+        context.update(obj=obj, kind=self.kind, object_type=self.kind.object_type, **self.access_context(), **self.menu_context())
         if self.kind.object_type == "experiment":
             context.update(self.rows_context(query), **self.experiment_context(obj))
         elif self.kind.object_type == "dataset":
             context.update(self.rows_context(query), summary=summarize_dataset(actor=user, dataset=obj))
-        elif self.kind.object_type == "prompt":
-            context.update(prompt_data=json.dumps(obj.prompt_data, indent=2, ensure_ascii=False) if obj.prompt_data else "")
-        else:
-            prompts = prompts_readable_in(user, obj)
-            context.update(prompts=[(prompt, object_url(self.org, prompt)) for prompt in prompts.order_by("name")])
         return context
 
     def experiment_context(self, experiment: Experiment) -> dict:

@@ -26,6 +26,7 @@ from permissions.services.groups import group_member_expiry_set
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import Project, ProjectScore, ProjectTag
+from projects.services.prompts import prompt_update
 from tests.access_helpers import custom_group
 from tests.admin_rows import REGISTERED, Rows
 from tests.browser.conftest import PASSWORD
@@ -53,6 +54,7 @@ class World:
     tag: ProjectTag | None = None
     objects: dict = field(default_factory=dict)  # by kind slug (experiments, datasets, prompts, playgrounds)
     admin_rows: dict = field(default_factory=dict)  # a row of every registered model, by model
+    first_prompt_version: int = 0  # the prompt's first version, which its current one differs from
 
     def app(self, suffix: str = "") -> str:
         return f"/app/{self.org.name}/{suffix}"
@@ -81,7 +83,11 @@ def build_world() -> World:
     dataset = DatasetFactory(project=project, name="golden-questions", created_by=owner)
     experiment = ExperimentFactory(project=project, name="baseline", dataset=dataset, created_by=owner)
     prompt = PromptFactory(project=project, name="Answer", slug="answer", actor=owner)
-    playground = PlaygroundFactory(project=project, name="Try answers", prompt_ids=[prompt.pk], actor=owner)
+    first_prompt_version = prompt.xact_id
+    messages = [{"role": "user", "content": "Answer {{input.question}}"}]
+    answer = {"prompt": {"type": "chat", "messages": messages}, "options": {"model": "gpt-4o"}}
+    prompt_update(actor=owner, prompt=prompt, description="Answers support questions", prompt_data=answer)
+    playground = PlaygroundFactory(project=project, name="Try answers", prompt_ids=[prompt.pk], dataset_id=dataset.pk, actor=owner)
     question = {"input": {"question": "How do I reset my password?"}, "expected": "Use the link on the login page."}
     insert_events(
         actor=owner, target=EventTarget.of(experiment), events=[{**question, "id": "q1", "output": "Ask us.", "scores": {"accuracy": 0}}]
@@ -117,7 +123,7 @@ def build_world() -> World:
         expires_at=soon,
     )
 
-    world = World(org, owner, member, group, account, project, tag)
+    world = World(org, owner, member, group, account, project, tag, first_prompt_version=first_prompt_version)
     world.objects = {"experiments": experiment, "datasets": dataset, "prompts": prompt, "playgrounds": playground}
     rows = Rows(SimpleNamespace(org=org, project=project, operator=owner, member=member))
     world.admin_rows = {model: rows.make(model) for model in REGISTERED}
@@ -171,6 +177,11 @@ PROJECT_PAGES = [
     Page("project-tag-delete", lambda w: w.in_project(f"configuration/tags/{w.tag.pk}/delete/")),
     Page("project-access", lambda w: w.in_project(f"configuration/permissions/user/{w.member.pk}/")),
     *(Page(f"object-{kind}", lambda w, kind=kind: w.object_page(kind)) for kind in ("experiments", "datasets", "prompts", "playgrounds")),
+    Page("prompt-create", lambda w: w.in_project("prompts/new/")),
+    Page("prompt-edit", lambda w: w.object_page("prompts", "edit/")),
+    Page("prompt-version", lambda w: w.object_page("prompts", f"versions/{w.first_prompt_version}/")),
+    Page("object-rename-prompt", lambda w: w.object_page("prompts", "rename/")),
+    Page("object-delete-playground", lambda w: w.object_page("playgrounds", "delete/")),
     Page("object-permissions", lambda w: w.object_page("experiments", "permissions/")),
     Page("object-permissions-chosen", lambda w: w.object_page("experiments", f"permissions/?principal=user:{w.member.pk}")),
 ]
@@ -180,7 +191,7 @@ ADMIN_PAGES = [
     *(Page(f"admin-{_model_name(model)}-change", lambda w, m=model: admin_url(m, "change", w.admin_rows[m].pk)) for model in REGISTERED),
     Page("admin-projects-project-object-permissions", lambda w: admin_url(type(w.project), "permissions", w.project.pk)),
 ]
-# The pages whose dialogs are opened one by one (the admin has none).
+# The pages whose dialogs are opened one by one (the admin has none; Create prompt opens the editor's page).
 PAGES_WITH_DIALOGS = {
     "settings-members",
     "settings-groups",
@@ -190,7 +201,6 @@ PAGES_WITH_DIALOGS = {
     "projects",
     "project-experiments",
     "project-datasets",
-    "project-prompts",
     "project-playgrounds",
     "project-configuration",
     "object-experiments",
