@@ -9,10 +9,17 @@ readable by whoever may read the node's grants (read_acls), as explaining someon
 where it holds it, with the same reasons, restricted and paged in the database
 (:mod:`permissions.engine.what_can`). Anyone may ask it of themselves; asking it of another member or of a
 group needs read_acls on the organization, as reading the organization's grants does.
+
+``GET /v1/access/who_could`` asks who-can of an earlier instant, from the audit log
+(:mod:`permissions.engine.history`), with who gained and who lost the permission since and the events that
+changed it. It reads the audit log, so it needs read on org_audit_logs besides read_acls on the node.
 """
 
+from datetime import datetime
 from functools import cached_property
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -24,7 +31,7 @@ from api.acl import AclExplanationReasonSerializer, AclExplanationRefSerializer,
 from api.base import OrgScopedView
 from api.pagination import paginate, paginate_list
 from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameters
-from permissions.engine import Holder, Node, Reach, explain_reach, holders, reachable_rows
+from permissions.engine import Holder, Node, Reach, explain_reach, holders, reachable_rows, who_could
 from permissions.engine.explain import HOLDER_KINDS
 from permissions.exceptions import NotFound, ValidationError
 from permissions.models import PermissionGroup
@@ -45,6 +52,20 @@ HolderList = inline_serializer(
 
 def holder_json(holder: Holder) -> dict:
     return {"principal_type": holder.kind, "principal": ref_json(holder.ref), "reasons": [reason_json(r) for r in holder.reasons]}
+
+
+def access_question_schema(operation_id: str, summary: str, description: str, parameters: list, answer):
+    """The schema of a ``/v1/access`` question: its own parameters, then the permission asked about, the
+    list's paging and the organization."""
+    permission = OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description="The permission")
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        tags=["Access"],
+        parameters=[*parameters, permission, *pagination_parameters(), ORG_NAME_PARAMETER],
+        responses={200: answer, **error_responses(400, 401, 403, 404)},
+    )
 
 
 def _required_choice(request: Request, name: str, choices) -> str:
@@ -73,23 +94,19 @@ class WhoCanView(OrgScopedView):
         self.permission  # noqa: B018 (a bad permission is a 400 before the node is looked at)
         return [Needs("read_acls", self.node)]
 
-    @extend_schema(
-        operation_id="getAccessWhoCan",
-        summary="Who can",
-        description="This server's addition: every member (person or service account) and every group of the "
+    @access_question_schema(
+        "getAccessWhoCan",
+        "Who can",
+        "This server's addition: every member (person or service account) and every group of the "
         "organization that holds `permission` on the object, each with every grant that gives it, the groups it "
         "reaches through (from the principal outwards) and the roles that yield it. A group is listed when its "
         "membership alone gives the permission. People first, then service accounts, then groups, each by name; "
         "`starting_after` and `ending_before` take a principal's id. Needs read_acls on the object.",
-        tags=["Access"],
-        parameters=[
+        [
             OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The object's type"),
             OpenApiParameter("object_id", OpenApiTypes.UUID, required=True, description="The object's id"),
-            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description="The permission"),
-            *pagination_parameters(),
-            ORG_NAME_PARAMETER,
         ],
-        responses={200: HolderList, **error_responses(400, 401, 403, 404)},
+        HolderList,
     )
     def get(self, request: Request) -> Response:
         found = holders(self.permission, self.node)
@@ -156,28 +173,124 @@ class WhatCanView(OrgScopedView):
         self.object_type, self.permission  # noqa: B018 (bad parameters are a 400 before access is looked at)
         return [Needs("read_acls", Node("organization", self.org.pk))] if self.asks_of_another else []
 
-    @extend_schema(
-        operation_id="getAccessWhatCan",
-        summary="What can",
-        description="This server's addition: every node of `object_type` in the organization where a principal "
+    @access_question_schema(
+        "getAccessWhatCan",
+        "What can",
+        "This server's addition: every node of `object_type` in the organization where a principal "
         "holds `permission`, each with every grant that gives it, the groups it reaches through (from the "
         "principal outwards) and the roles that yield it. The principal is the caller, or the member `user_id` "
         "(a person or a service account), or the group `group_id` (what its membership alone carries). Asking "
         "about another principal needs read_acls on the organization. Newest first; `starting_after` and "
         "`ending_before` take a node's id (for a virtual node, the id of what it hangs on).",
-        tags=["Access"],
-        parameters=[
+        [
             OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The type of the nodes"),
-            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description="The permission"),
             OpenApiParameter("user_id", OpenApiTypes.UUID, description="A member (person or service account); the caller if left out"),
             OpenApiParameter("group_id", OpenApiTypes.UUID, description="A group of the organization, instead of a member"),
-            *pagination_parameters(),
-            ORG_NAME_PARAMETER,
         ],
-        responses={200: ReachList, **error_responses(400, 401, 403, 404)},
+        ReachList,
     )
     def get(self, request: Request) -> Response:
         principal = self.principal()
         rows = paginate(reachable_rows(principal, self.permission, self.object_type, self.org.pk), request.query_params)
         found = explain_reach(principal, self.permission, self.object_type, rows, self.org.pk)
         return Response({"objects": [reach_json(reach) for reach in found]})
+
+
+WHO_COULD_CHANGES_LISTED = 50
+
+
+class PastAccessSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="The instant asked about (now, if a later one was asked)")
+    existed = serializers.BooleanField(help_text="Whether the object existed then (if not, nobody could)")
+    objects = HolderSerializer(many=True, help_text="Who held the permission then, with the reasons of then")
+    gained_since = HolderSerializer(many=True, help_text="Who holds it now and did not then, with today's reasons")
+    lost_since = HolderSerializer(many=True, help_text="Who held it then and does not now, with the reasons of then")
+    changes = inline_serializer(
+        name="AccessChanges",
+        fields={
+            "count": serializers.IntegerField(help_text="How many events since changed access there"),
+            "events": inline_serializer(
+                name="AccessChange",
+                many=True,
+                fields={
+                    "id": serializers.UUIDField(),
+                    "created": serializers.DateTimeField(),
+                    "action": serializers.CharField(),
+                    "actor": serializers.CharField(allow_blank=True, help_text="The actor's email then"),
+                    "target_type": serializers.CharField(),
+                    "target_id": serializers.CharField(allow_blank=True),
+                    "target_name": serializers.CharField(allow_blank=True),
+                },
+                help_text=f"The first {WHO_COULD_CHANGES_LISTED}, newest first",
+            ),
+        },
+    )
+
+
+def _instant(request: Request, name: str) -> datetime:
+    raw = request.query_params.get(name) or None
+    if raw is None:
+        raise ValidationError({name: f"{name} is required."})
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError({name: f"{name} must be an ISO 8601 date and time, not {raw!r}."})
+    if timezone.is_naive(value):
+        raise ValidationError({name: f"{name} needs a time zone (for example {raw}Z)."})
+    return value
+
+
+def change_json(event) -> dict:
+    return {
+        "id": str(event.pk),
+        "created": event.created.isoformat(),
+        "action": event.action,
+        "actor": event.actor_email,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_name": event.target_name,
+    }
+
+
+class WhoCouldView(WhoCanView):
+    """Who held a permission on a node at an earlier instant, from the audit log. Needs read_acls on the
+    node, as who-can does, and read on the organization's audit log, which it reads."""
+
+    @cached_property
+    def at(self) -> datetime:
+        return _instant(self.request, "at")
+
+    def requirements_get(self):
+        self.at  # noqa: B018 (a bad instant is a 400 before the node is looked at)
+        return [*super().requirements_get(), Needs("read", Node("org_audit_logs", self.org.pk))]
+
+    @access_question_schema(
+        "getAccessWhoCould",
+        "Who could",
+        "This server's addition: who-can at an earlier instant `at`, rebuilt from the audit log (every change "
+        "to grants, groups, roles and memberships since, undone), with who gained and who lost the permission "
+        "since and the events that changed access there. Paged like who-can. Needs read_acls on the object and "
+        "read on the organization's audit log.",
+        [
+            OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The object's type"),
+            OpenApiParameter("object_id", OpenApiTypes.UUID, required=True, description="The object's id"),
+            OpenApiParameter("at", OpenApiTypes.DATETIME, required=True, description="The instant, with its time zone"),
+        ],
+        PastAccessSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        past = who_could(self.permission, self.node, self.at)
+        order = {holder.id: position for position, holder in enumerate(past.holders)}
+        page = paginate_list(past.holders, request.query_params, key=lambda holder: -order[holder.id])
+        return Response(
+            {
+                "at": past.at.isoformat(),
+                "existed": past.existed,
+                "objects": [holder_json(holder) for holder in page],
+                "gained_since": [holder_json(holder) for holder in past.gained],
+                "lost_since": [holder_json(holder) for holder in past.lost],
+                "changes": {"count": past.changes_count, "events": [change_json(e) for e in past.changes[:WHO_COULD_CHANGES_LISTED]]},
+            }
+        )

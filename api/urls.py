@@ -29,6 +29,7 @@ urlpatterns = [
     path("v1/acl/batch-update", acl.AclBatchUpdateView.as_view(), name="api-acl-batch-update-legacy"),
     path("v1/access/who_can", access.WhoCanView.as_view(), name="api-access-who-can"),
     path("v1/access/what_can", access.WhatCanView.as_view(), name="api-access-what-can"),
+    path("v1/access/who_could", access.WhoCouldView.as_view(), name="api-access-who-could"),
     path("v1/acl/list_org", acl.AclListOrgView.as_view(), name="api-acl-list-org"),
     path("v1/acl/explain", acl.AclExplainView.as_view(), name="api-acl-explain"),
     path("v1/acl/<str:acl_id>", acl.AclDetailView.as_view(), name="api-acl-detail"),

@@ -106,6 +106,12 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
         qs = qs.filter(user_id=where["user_id"])
     if where.get("group_id"):
         qs = qs.filter(group__permission_group__id=where["group_id"])
+    granted_to = where.get("granted_to")
+    if granted_to is not None:
+        ids = granted_to.user_ids if table.subject == "user" else granted_to.group_ids
+        if not ids:
+            return None
+        qs = qs.filter(user_id__in=ids) if table.subject == "user" else qs.filter(group__permission_group__id__in=ids)
     if where.get("permission"):
         qs = qs.filter(permission__codename=f"{where['permission']}_{table.object_type}")
     if where.get("live_at") is not None:
@@ -141,6 +147,9 @@ def _acl_part(where: dict) -> models.QuerySet:
     for key in ("org_id", "user_id", "group_id", "permission", "role_id"):
         if where.get(key):
             qs = qs.filter(**{key: where[key]})
+    granted_to = where.get("granted_to")
+    if granted_to is not None:
+        qs = qs.filter(Q(user_id__in=granted_to.user_ids) | Q(group_id__in=granted_to.group_ids))
     if where.get("ids") is not None:
         qs = qs.filter(pk__in=where["ids"])
     if where.get("restrict_object_type"):
@@ -172,10 +181,22 @@ def _live_q(instant: datetime) -> Q:
 
 
 def _nodes_q(nodes: Iterable[Node]) -> Q:
-    q = Q(pk__in=[])
+    """Grants on any of `nodes`: one condition per type, its ids as one list."""
+    ids_by_type: dict[str, list[UUID]] = {}
     for node in nodes:
-        q |= Q(object_type=node.type, object_id=node.id)
+        ids_by_type.setdefault(node.type, []).append(node.id)
+    q = Q(pk__in=[])
+    for object_type, ids in ids_by_type.items():
+        q |= Q(object_type=object_type, object_id__in=ids) if len(ids) > 1 else Q(object_type=object_type, object_id=ids[0])
     return q
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """Grants to any of these users (people or service accounts) or these groups."""
+
+    user_ids: tuple[UUID, ...] = ()
+    group_ids: tuple[UUID, ...] = ()
 
 
 def grant_records(
@@ -188,6 +209,7 @@ def grant_records(
     permission: str | None = None,
     role_id: UUID | None = None,
     restrict_object_type: str | None = None,
+    granted_to: Subjects | None = None,
     include_expired: bool = False,
 ) -> list[GrantRecord]:
     """Grants matching every given filter, from both stores, newest first, in one query.
@@ -207,6 +229,7 @@ def grant_records(
         "role_id": role_id,
         "restrict_object_type": restrict_object_type,
         "restricted": bool(restrict_object_type),
+        "granted_to": granted_to,
     }
     parts = []
     if nodes is not None:

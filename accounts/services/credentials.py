@@ -12,6 +12,7 @@ from accounts.models import ApiKey, Membership, Organization, User
 from accounts.services.members import organization_groups, require_owner
 from accounts.tokens import API_KEY_PREFIX, SERVICE_TOKEN_PREFIX, generate_token, hash_token, looks_valid
 from permissions.audit import record_event
+from permissions.audit_states import departing_member_state
 from permissions.engine import invalidate_access_cache, is_member
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
@@ -115,7 +116,8 @@ def service_account_delete(*, actor, org: Organization, account_id: UUID) -> Non
     account = _service_account(org, account_id)
     if account.groups.filter(permission_group__org=org, permission_group__builtin=PermissionGroup.Builtin.OWNERS).exists():
         ensure_owner_remains(org, removing_user_ids=[account.pk])
-    record_event(actor=actor, org=org, action="service_account.delete", target=account, before={"name": account.given_name})
+    before = {"name": account.given_name, **departing_member_state(org.pk, account)}
+    record_event(actor=actor, org=org, action="service_account.delete", target=account, before=before)
     account.delete()  # its membership, group memberships, grants and tokens go with it
     invalidate_access_cache()
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership, Organization, User, normalize_email
 from permissions.audit import record_event
+from permissions.audit_states import departing_member_state
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import is_owner as engine_is_owner
 from permissions.engine.guards import require
@@ -166,12 +167,12 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
         ensure_owner_remains(org, removing_user_ids=[user.pk])
     else:
         lock_organization(org.pk)
-    group_ids = list(PermissionGroup.objects.filter(org=org, auth_group__user=user).values_list("auth_group_id", flat=True))
-    user.groups.remove(*group_ids)
+    before = departing_member_state(org.pk, user)
+    user.groups.remove(*PermissionGroup.objects.filter(org=org, auth_group__user=user).values_list("auth_group_id", flat=True))
     _delete_grants_of(user, org)
     ApiKey.objects.filter(org=org, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     membership.delete()
-    record_event(actor=actor, org=org, action="member.remove", target=user, before={"groups": sorted(map(str, group_ids))})
+    record_event(actor=actor, org=org, action="member.remove", target=user, before=before)
     if user.is_service_account:
         user.delete()
     invalidate_access_cache()

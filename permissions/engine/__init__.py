@@ -5,7 +5,8 @@ Public API (everything else in the project asks these):
 * :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
 * :func:`restrict` to narrow any queryset of a hierarchy model in the database;
 * :func:`explain` for the reasons behind a decision, :func:`holders` for who holds a permission and why,
-  and :func:`reachable_rows` with :func:`explain_reach` for where a principal holds one and why;
+  :func:`reachable_rows` with :func:`explain_reach` for where a principal holds one and why, and
+  :func:`who_could` for who held one at an earlier instant, from the audit log;
 * :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
 """
 
@@ -15,6 +16,7 @@ from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.context import load_context
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal
 from permissions.engine.explain import Explanation, Holder, explain_access, explain_group_access, who_can
+from permissions.engine.history import PastAccess, who_could
 from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
 from permissions.engine.what_can import Reach, explain_reach, reachable_rows
@@ -83,6 +85,7 @@ __all__ = [
     "Explanation",
     "Holder",
     "Node",
+    "PastAccess",
     "Reach",
     "access_cache_scope",
     "can",
@@ -96,4 +99,5 @@ __all__ = [
     "permissions_on",
     "reachable_rows",
     "restrict",
+    "who_could",
 ]

@@ -62,7 +62,7 @@ class PrincipalContext:
 
     def is_current(self) -> bool:
         """Whether nothing the context was read from has expired since."""
-        return self.valid_until is None or timezone.now() < self.valid_until
+        return still_valid(self.valid_until)
 
     def holds_organization_wide(self, org_id: UUID, level_type: str, permission: str, node_type: str) -> bool:
         """Whether a grant on the organization's `level_type` node yields `permission` for a `node_type`."""
@@ -70,6 +70,11 @@ class PrincipalContext:
 
     def roles_yielding(self, permission: str, node_type: str) -> list[UUID]:
         return [role for role, pairs in self.role_pairs.items() if any(p == permission and r in ("", node_type) for p, r in pairs)]
+
+
+def still_valid(valid_until: datetime | None) -> bool:
+    """Whether something read with this validity bound (None: unbounded) may still be used."""
+    return valid_until is None or timezone.now() < valid_until
 
 
 def _as_uuid(value) -> UUID:

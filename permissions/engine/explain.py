@@ -12,6 +12,7 @@ the property tests hold it to the same answers as :func:`permissions.engine.can`
 """
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -57,44 +58,69 @@ class Explanation:
 
 
 class _OrgGraph:
-    """The organization's groups, group nesting, direct memberships and roles, loaded once (memberships
-    and nestings that have expired left out, as the decision leaves them out)."""
+    """The organization's groups, group nesting, direct memberships and roles, as the decision sees them at
+    one instant (memberships and nestings that have expired by then left out): loaded from the database
+    for now (:meth:`load`), or built from a history's rows for an earlier instant."""
 
-    def __init__(self, org_id: UUID) -> None:
-        now = timezone.now()
-        self.group_names = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("id", "name"))
+    def __init__(
+        self,
+        *,
+        group_names: dict[UUID, str],
+        nestings: "Iterable[tuple[UUID, UUID]]",
+        memberships: "Iterable[tuple[UUID, UUID]]",
+        role_names: dict[UUID, str],
+        role_nestings: "Iterable[tuple[UUID, UUID]]",
+        role_pairs: "Iterable[tuple[UUID, str, str]]",
+        members: dict[UUID, tuple],
+    ) -> None:
+        """`nestings` are (group, member group), `memberships` (user, group), `role_nestings` (role, member
+        role), `role_pairs` (role, permission, restriction), `members` the organization's members by id, each
+        (id, email, given name, kind)."""
+        self.group_names = group_names
         self.containers: dict[UUID, list[UUID]] = {}
-        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group__org_id=org_id)
         self.member_groups: dict[UUID, list[UUID]] = {}
-        for group_id, member_id in nestings.values_list("group_id", "member_group_id"):
+        for group_id, member_id in nestings:
             self.containers.setdefault(member_id, []).append(group_id)
             self.member_groups.setdefault(group_id, []).append(member_id)
         self.direct_groups: dict[UUID, list[UUID]] = {}
+        self.direct_users: dict[UUID, list[UUID]] = {}
+        for user_id, group_id in memberships:
+            self.direct_groups.setdefault(user_id, []).append(group_id)
+            self.direct_users.setdefault(group_id, []).append(user_id)
+        self.role_names = role_names
+        self.member_roles: dict[UUID, list[UUID]] = {}
+        for role_id, member_id in role_nestings:
+            self.member_roles.setdefault(role_id, []).append(member_id)
+        self.pairs: dict[UUID, set[tuple[str, str]]] = {}
+        for role_id, permission, restrict in role_pairs:
+            self.pairs.setdefault(role_id, set()).add((permission, restrict))
+        self.members = members
+
+    @classmethod
+    def load(cls, org_id: UUID) -> "_OrgGraph":
+        """The organization's graph now, in nine queries."""
+        now = timezone.now()
+        group_names = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("id", "name"))
+        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group__org_id=org_id)
         auth_to_group = dict(PermissionGroup.objects.filter(org_id=org_id).values_list("auth_group_id", "id"))
         expired = set(GroupMembershipExpiry.objects.filter(group__org_id=org_id, expires_at__lte=now).values_list("user_id", "group_id"))
         through = get_user_model().groups.through
-        for user_id, auth_group_id in through.objects.filter(group_id__in=list(auth_to_group)).values_list("user_id", "group_id"):
-            if (user_id, auth_to_group[auth_group_id]) not in expired:
-                self.direct_groups.setdefault(user_id, []).append(auth_to_group[auth_group_id])
-        self.direct_users: dict[UUID, list[UUID]] = {}
-        for user_id, group_ids in self.direct_groups.items():
-            for group_id in group_ids:
-                self.direct_users.setdefault(group_id, []).append(user_id)
+        direct = through.objects.filter(group_id__in=list(auth_to_group)).values_list("user_id", "group_id")
+        memberships = [(user_id, auth_to_group[auth_id]) for user_id, auth_id in direct if (user_id, auth_to_group[auth_id]) not in expired]
         roles = Role.objects.filter(org_id=org_id) | Role.objects.filter(org_id__isnull=True)
-        self.role_names = dict(roles.values_list("id", "name"))
-        self.member_roles: dict[UUID, list[UUID]] = {}
-        for role_id, member_id in RoleNesting.objects.filter(role_id__in=list(self.role_names)).values_list("role_id", "member_role_id"):
-            self.member_roles.setdefault(role_id, []).append(member_id)
-        self.pairs: dict[UUID, set[tuple[str, str]]] = {}
-        for role_id, permission, restrict in RolePermission.objects.filter(role_id__in=list(self.role_names)).values_list(
-            "role_id", "permission", "restrict_object_type"
-        ):
-            self.pairs.setdefault(role_id, set()).add((permission, restrict))
-        memberships = get_user_model()._meta.get_field("memberships").related_model
-        self.members = {
-            row[0]: row
-            for row in memberships.objects.filter(org_id=org_id).values_list("user_id", "user__email", "user__given_name", "user__kind")
-        }
+        role_names = dict(roles.values_list("id", "name"))
+        of_the_roles = {"role_id__in": list(role_names)}
+        membership_model = get_user_model()._meta.get_field("memberships").related_model
+        members = membership_model.objects.filter(org_id=org_id).values_list("user_id", "user__email", "user__given_name", "user__kind")
+        return cls(
+            group_names=group_names,
+            nestings=nestings.values_list("group_id", "member_group_id"),
+            memberships=memberships,
+            role_names=role_names,
+            role_nestings=RoleNesting.objects.filter(**of_the_roles).values_list("role_id", "member_role_id"),
+            role_pairs=RolePermission.objects.filter(**of_the_roles).values_list("role_id", "permission", "restrict_object_type"),
+            members={row[0]: row for row in members},
+        )
 
     def group_paths(self, principal_id: UUID) -> dict[UUID, tuple[UUID, ...]]:
         """Each group containing the principal, with the shortest chain of groups that leads to it."""
@@ -200,7 +226,7 @@ def _chain_and_graph(node: Node) -> tuple[UUID, _OrgGraph, list[GrantRecord]]:
     if chain is None:
         raise NotFound(node.type, node.id)
     org_id = chain[-1].id
-    return org_id, _OrgGraph(org_id), grant_records(nodes=chain, org_id=org_id)
+    return org_id, _OrgGraph.load(org_id), grant_records(nodes=chain, org_id=org_id)
 
 
 @dataclass(frozen=True)
@@ -229,6 +255,12 @@ def who_can(permission: str, node: Node) -> list[Holder]:
     :func:`explain_access` makes for one principal, made for each.
     """
     _, graph, records = _chain_and_graph(node)
+    return holders_in(graph, records, permission, node)
+
+
+def holders_in(graph: _OrgGraph, records: list[GrantRecord], permission: str, node: Node) -> list[Holder]:
+    """:func:`who_can` over a graph and the live grants on the node's chain, at whatever instant they were
+    taken (now, or an earlier one of the audit log's history)."""
     # Only those a grant of the chain names, or who are in a group nested in one it names, can hold
     # anything through it: the walk is over them, not over every member of the organization.
     reached_groups = graph.inwards({record.group_id for record in records if record.group_id is not None})

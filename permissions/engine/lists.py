@@ -37,10 +37,9 @@ from uuid import UUID
 from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from permissions.engine.cache import cache_get, cache_set, shared_cache_get, shared_cache_set
-from permissions.engine.context import PrincipalContext, load_context, request_stamp
+from permissions.engine.context import PrincipalContext, load_context, request_stamp, still_valid
 from permissions.engine.decision import is_acting_principal
 from permissions.engine.nodes import ChainPlan, chain_plan, grant_tables, is_concrete, model_for_type
 from permissions.engine.statements import (
@@ -160,7 +159,7 @@ def _granted_ids_of_the_request(
         stamp = request_stamp(context.principal_id)
         shared_key = f"granted-ids:{context.principal_id}:{permission}:{node_type}:{INLINE_OWN_IDS}:{READ_GRANTED_IDS}"
         stored = shared_cache_get(shared_key) if stamp is not None else None
-        if stored is not None and stored[0] == stamp and _before(stored[2]):
+        if stored is not None and stored[0] == stamp and still_valid(stored[2]):
             read = stored[1]
         else:
             read, earliest_expiry = _read_granted_ids(below)
@@ -169,10 +168,6 @@ def _granted_ids_of_the_request(
                 shared_cache_set(shared_key, (stamp, read, valid_until))
         cache_set(key, read)
     return read
-
-
-def _before(instant: datetime | None) -> bool:
-    return instant is None or timezone.now() < instant
 
 
 def _read_granted_ids(below: dict[UUID, GrantedIds]) -> tuple[GrantedIdsRead, datetime | None]:

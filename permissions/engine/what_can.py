@@ -25,7 +25,7 @@ from permissions.engine.decision import is_acting_principal
 from permissions.engine.explain import Reason, _OrgGraph, _reasons_through
 from permissions.engine.lists import permission_filter
 from permissions.engine.nodes import Node, chain_plan, model_for_type
-from permissions.grants import grant_records
+from permissions.grants import GrantRecord, Subjects, grant_records
 from permissions.models import PermissionGroup
 from permissions.types import ALL_PERMISSIONS, ORGANIZATION_NODE_TYPES, PARENT_TYPE
 
@@ -70,18 +70,22 @@ def explain_reach(principal: "PermissionGroup | object", permission: str, object
         values[0]: [Node(level.type, value) for level, value in zip(plan.levels, values, strict=True)]
         for values in plan.anchor._base_manager.filter(pk__in=anchor_ids).values_list(*(level.lookup for level in plan.levels))
     }
-    graph = _OrgGraph(org_id)
-    on_chains = {node for chain in chains.values() for node in chain}
-    records = grant_records(nodes=on_chains, org_id=org_id) if on_chains else []
+    graph = _OrgGraph.load(org_id)
     if isinstance(principal, PermissionGroup):
         group_paths, user_id = graph.outwards([principal.pk]), None
     else:
         group_paths, user_id = graph.group_paths(principal.pk), principal.pk
+    # Only the grants to the principal and its groups, of all those on the page's chains.
+    granted_to = Subjects(user_ids=(user_id,) if user_id else (), group_ids=tuple(group_paths))
+    on_chains = {node for chain in chains.values() for node in chain}
+    records_on: dict[Node, list[tuple[int, GrantRecord]]] = {}
+    for position, record in enumerate(grant_records(nodes=on_chains, org_id=org_id, granted_to=granted_to) if on_chains else []):
+        records_on.setdefault(record.node, []).append((position, record))
     found = []
     for row in rows:
         chain = chains[row.pk]
         node = chain[0]
-        on_chain = [record for record in records if record.node in chain]
+        on_chain = [record for _, record in sorted(entry for node in chain for entry in records_on.get(node, ()))]  # newest first
         reasons = _reasons_through(graph, on_chain, group_paths, user_id, permission, node)
         found.append(Reach(node=node, name=str(getattr(row, "name", "")), reasons=tuple(reasons)))
     return found
@@ -92,7 +96,7 @@ def group_context(group: PermissionGroup) -> PrincipalContext:
     (nestings that have expired left out), the organization's roles, and the grants to those groups on
     the organization's own nodes."""
     org_id = group.org_id
-    graph = _OrgGraph(org_id)
+    graph = _OrgGraph.load(org_id)
     containing = graph.outwards([group.pk])
     auth_groups = dict(PermissionGroup.objects.filter(pk__in=list(containing)).values_list("auth_group_id", "id"))
     role_pairs = {role_id: frozenset(_role_pairs(graph, role_id)) for role_id in graph.role_names}

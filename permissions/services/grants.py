@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from permissions.audit import record_event
+from permissions.audit_states import grant_state
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require
 from permissions.engine.nodes import Node, grant_tables, is_concrete, model_for_type
@@ -213,19 +214,6 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecor
     return record, created
 
 
-def _audit_state(record: GrantRecord) -> dict:
-    return {
-        "object_type": record.object_type,
-        "object_id": str(record.object_id),
-        "user_id": str(record.user_id) if record.user_id else None,
-        "group_id": str(record.group_id) if record.group_id else None,
-        "permission": record.permission,
-        "role_id": str(record.role_id) if record.role_id else None,
-        "restrict_object_type": record.restrict_object_type,
-        "expires_at": record.expires_at.isoformat() if record.expires_at else None,
-    }
-
-
 def _add(actor, spec: GrantSpec) -> GrantRecord:
     """Add the grant `spec` says; if it exists, give it the spec's expiry (a change of its own, audited as
     ``acl.update``), or leave it as it is when the expiry is the same too."""
@@ -244,7 +232,7 @@ def _add(actor, spec: GrantSpec) -> GrantRecord:
         # The row went (revoked, or purged once expired) since it was read: the grant is made anew.
     record, created = _write(spec, org_id, user, group, role)
     if created:
-        record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=_audit_state(record))
+        record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=grant_state(record))
         return record
     # An identical grant was made meanwhile by someone else (their change, audited there); the expiry
     # asked for here is still this call's to give.
@@ -291,8 +279,8 @@ def _set_expiry(actor, record: GrantRecord, expires_at: datetime | None) -> Gran
         action="acl.update",
         target_type="acl",
         target_id=record.id,
-        before=_audit_state(before),
-        after=_audit_state(after),
+        before=grant_state(before),
+        after=grant_state(after),
     )
     return after
 
@@ -319,7 +307,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
         raise ValidationError("The Owners group's grants on the organization cannot be removed.")
     _rows_of(record).delete()
     record_event(
-        actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=_audit_state(record)
+        actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=grant_state(record)
     )
     return record
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from permissions.audit import record_event
+from permissions.audit_states import deleted_group_state
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
@@ -335,6 +336,6 @@ def group_delete(*, actor, group: PermissionGroup) -> None:
     require(actor, "delete", group)
     if group.is_builtin:
         raise ValidationError(f"The built-in group {group.name} cannot be deleted.")
-    record_deletion(actor, group, group_state)
+    record_deletion(actor, group, lambda deleted: {**group_state(deleted), **deleted_group_state(deleted)})
     group.auth_group.delete()  # cascades to the group, its nesting rows and every grant to or on it
     invalidate_access_cache()

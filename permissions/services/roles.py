@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from permissions.audit import record_event
+from permissions.audit_states import deleted_role_state
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
@@ -160,6 +161,6 @@ def role_delete(*, actor, role: Role) -> None:
     if role.is_system:
         raise ValidationError(f"The system role {role.name} cannot be deleted.")
     require(actor, "delete", role)
-    record_deletion(actor, role, role_state)
+    record_deletion(actor, role, lambda deleted: {**role_state(deleted), **deleted_role_state(deleted)})
     role.delete()  # cascades to its pairs, nesting rows and every grant of it
     invalidate_access_cache()

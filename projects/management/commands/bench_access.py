@@ -7,7 +7,9 @@ against any database without leaving anything behind:
 
 With ``--grants N`` it also builds an organization of about N grant rows and compares the engine with
 django-guardian on the same rows (see :mod:`benchmarks.guardian_comparison`), as ratios measured in one
-interleaved run, and times who-can (:func:`permissions.engine.holders`) on one of its experiments.
+interleaved run, and times who-can (:func:`permissions.engine.holders`) on one of its experiments and
+what-can (:func:`permissions.engine.reachable_rows` and :func:`permissions.engine.explain_reach`): the
+first page of 50 experiments the nested-group reader may read, each with its reasons.
 """
 
 import statistics
@@ -26,7 +28,7 @@ from accounts.services.organizations import organization_create
 from benchmarks.access_world import build_access_world
 from benchmarks.database import analyze, vacuum
 from benchmarks.guardian_comparison import compare_with_guardian, explain_first_page, explain_guardian_first_page
-from permissions.engine import Node, access_cache_scope, can, explain, holders, restrict
+from permissions.engine import Node, access_cache_scope, can, explain, explain_reach, holders, reachable_rows, restrict
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 from projects.models import Experiment, Project
 
@@ -78,6 +80,14 @@ class Command(BaseCommand):
             max(5, rounds // 4),
             lambda: holders("read", experiment),
         )
+        reader = world.nested_reader
+
+        def what_can_page() -> list:
+            rows = list(reachable_rows(reader, "read", "experiment", world.org.pk).order_by("-created", "-pk")[:50])
+            return explain_reach(reader, "read", "experiment", rows, world.org.pk)
+
+        label = "what the nested-group reader can read, first page of 50 experiments, with reasons"
+        self._measure(label, max(5, rounds // 4), what_can_page)
         plan, scanned = explain_first_page(world)
         verdict = f"sequential scans on {', '.join(scanned)}" if scanned else "no sequential scan on a grant table"
         self.stdout.write(f"plan of the engine's first page ({verdict}):")
