@@ -4,7 +4,8 @@ Public API (everything else in the project asks these):
 
 * :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
 * :func:`restrict` to narrow any queryset of a hierarchy model in the database;
-* :func:`explain` for the reasons behind a decision, and :func:`holders` for who holds a permission and why;
+* :func:`explain` for the reasons behind a decision, and :func:`holders` for who holds a permission and why,
+  :func:`access_on` for everyone holding anything on a node, and why;
 * :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
 """
 
@@ -13,7 +14,7 @@ from django.db import models
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.context import load_context
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal
-from permissions.engine.explain import Explanation, Holder, explain_access, explain_group_access, who_can
+from permissions.engine.explain import Access, Explanation, Holder, access_on, explain_access, explain_group_access, who_can
 from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup
@@ -78,10 +79,12 @@ def holders(permission: str, node: "models.Model | Node") -> list[Holder]:
 
 
 __all__ = [
+    "Access",
     "Explanation",
     "Holder",
     "Node",
     "access_cache_scope",
+    "access_on",
     "can",
     "can_create_in",
     "explain",
