@@ -68,9 +68,15 @@ class AccessRow:
         """The id of the principal's boxes form, and the prefix of its fields."""
         return f"access-{self.principal.subject_kind}-{self.principal.subject_id.hex}"
 
+    until_prefixed: bool = True  # "Until" named after the row (a project's), or plainly ``until`` (an object's)
+
     @property
     def until(self) -> GrantUntilForm:
-        return self.until_form or GrantUntilForm(prefix=self.key)
+        return self.until_form or self.until_from(None)
+
+    def until_from(self, data) -> GrantUntilForm:
+        """The boxes form's "Until", bound to `data` (a POST) or not."""
+        return GrantUntilForm(data, prefix=self.key if self.until_prefixed else None)
 
     @property
     def columns(self) -> list[str]:
@@ -133,6 +139,7 @@ class PermissionsPanel:
     """A page (an :class:`web.context.OrgPage`) showing the Permissions panel of one node."""
 
     singular = ""  # "project", "experiment", ...: "direct grant on this <singular>"
+    until_prefixed = True  # see AccessRow.until_prefixed
     subheading = "h2"  # the level of "Who has access here" under the panel's own heading
 
     # What a page says
@@ -214,6 +221,7 @@ class PermissionsPanel:
             self.panel_editor(principal),
             self.panel_save_url(principal),
             until,
+            self.until_prefixed,
         )
 
     def panel_principal(self, key: str | None) -> Principal | None:

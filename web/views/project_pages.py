@@ -42,7 +42,6 @@ from projects.services.prompts import prompt_create
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
-from web.forms.expiry import GrantUntilForm
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
 from web.views.outcomes import save_form
@@ -357,6 +356,7 @@ class ObjectPage(PermissionsPanel, ProjectPage):
     permissions decide whether it exists for the person (404) or refuses them (403)."""
 
     object_decides_sight = True
+    until_prefixed = False  # the boxes form is the only one of the page: its "Until" is ``until``
 
     @cached_property
     def kind(self) -> Kind:
@@ -555,7 +555,7 @@ class ObjectPermissions(ObjectPage):
             messages.error(request, "Choose a group, member or service account, and permissions from the list.")
             return self.render_to_response(self.get_context_data(), status=400)
         row = self.boxes_row(principal)
-        row.until_form = until = GrantUntilForm(request.POST, prefix=row.key)
+        row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():  # shown next to the field, with the principal's boxes as they were
             return self.render_to_response(self.get_context_data(chosen=row), status=400)
         try:

@@ -188,7 +188,7 @@ class ProjectAccess(ProjectConfigurationPage):
         unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
         if unknown:
             return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
-        row.until_form = until = GrantUntilForm(request.POST, prefix=row.key)
+        row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():
             return self.page(row, "Check the date and time of “Until”.", status=400)
         change = partial(
