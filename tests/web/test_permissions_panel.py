@@ -189,6 +189,14 @@ def test_the_projects_who_has_access_shows_grants_on_the_project_as_direct(org, 
     assert not holding_row(html, f"user:{reaches['bot'].pk}")  # its grant is on one experiment only
 
 
+def test_a_restricted_grant_says_which_objects_it_is_for(org, people, project, experiment):
+    ada = add_member(org)
+    grant(org, project, user=ada, permission="read", restrict="experiment")
+    html = client_for(people["owner"]).get(object_url(experiment)).content.decode()
+    assert "grant on project support-bot, experiments only</a>: <span" in holding_row(html, f"user:{ada.pk}")
+    assert not holding_row(client_for(people["owner"]).get(project_url(project)).content.decode(), f"user:{ada.pk}")
+
+
 def test_who_has_access_is_for_those_who_may_read_the_grants(org, people, project, experiment):
     adder = add_member(org, None, "viewers")
     grant(org, experiment, user=adder, permission="create_acls")

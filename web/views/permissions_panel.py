@@ -28,7 +28,7 @@ from accounts.principals import Principal, find_principal, principal_choices, pr
 from permissions.boxes import ACLS, BoxSet, Subject, boxes_by_subject, role_names_of
 from permissions.engine import Access
 from permissions.engine.nodes import Node
-from permissions.labels import MANAGE_ACCESS, permission_label
+from permissions.labels import MANAGE_ACCESS, permission_label, type_label
 from permissions.types import ALL_PERMISSIONS
 from projects.selectors import access_to
 from web.forms.expiry import GrantUntilForm
@@ -277,6 +277,8 @@ class PermissionsPanel:
         return sorted(whys, key=lambda why: (not why.direct, len(why.steps)))
 
     def why(self, access: Access, reason, node: Node) -> Why:
+        """One reason as the steps a person follows: the groups it comes through (from the principal's own
+        outwards), the role it names and the node it is granted on."""
         groups = list(reason.via_groups)
         steps = []
         if access.kind == "group":
@@ -288,7 +290,8 @@ class PermissionsPanel:
         grant = reason.grant
         here = grant.node == node
         where = f"this {self.singular}" if here else self.node_words(grant.node)
-        restricted = f", {grant.restrict_object_type.replace('_', ' ')}s only" if grant.restrict_object_type else ""
+        # A restricted grant counts here only when it names this node's type: "experiments only".
+        restricted = f", {type_label(grant.restrict_object_type).lower()}s only" if grant.restrict_object_type else ""
         url = "" if here else self.grant_url(grant.node, Subject(user_id=grant.user_id, group_id=grant.group_id))
         roles = list(reason.via_roles)
         if roles:
