@@ -1,6 +1,9 @@
-"""What the API's answers say, and the assertion every refusal test makes: refused, and nothing written."""
+"""What the API's answers say, the assertion every refusal test makes (refused, and nothing written), and
+what a Permissions panel shows."""
 
+import re
 from collections.abc import Callable, Iterable
+from html import unescape as html_unescape
 
 from tests.access_helpers import row_counts
 from tests.api_helpers import send
@@ -76,3 +79,29 @@ def refusal_names(words: str) -> str:
     """The 403 page's words for the permission it says is missing ("Read", "Manage access: list grants"), as
     the page marks them up: the dialogs' words first, any code after them."""
     return f'<strong><span class="permission">{words}'
+
+
+# What a Permissions panel shows (web/views/permissions_panel.py)
+
+
+def ticked_boxes_in(html: str) -> set[str]:
+    """The values of the boxes (``name="boxes"``) a page or partial shows ticked."""
+    inputs = re.findall(r"<input\b[^>]*>", html)
+    return {re.search(r'value="([^"]*)"', tag).group(1) for tag in inputs if 'name="boxes"' in tag and re.search(r"\bchecked\b", tag)}
+
+
+def panel_row(html: str, key: str) -> str:
+    """The row of the panel's list for the principal `key` (``user:<id>``), or "" when it is not listed."""
+    parts = html.split(f'<tr data-principal="{key}">')
+    return parts[1].split("</tr>")[0] if len(parts) > 1 else ""
+
+
+def holding_row(html: str, key: str) -> str:
+    """The row of "Who has access here" for the principal `key`, or "" when it is not listed."""
+    parts = html.split(f'<tr data-holder="{key}">')
+    return parts[1].split("</tr>")[0] if len(parts) > 1 else ""
+
+
+def pencil_target(row: str) -> str:
+    """Where a row's pencil fetches the principal's boxes (htmx)."""
+    return html_unescape(re.search(r'hx-get="([^"]*)" hx-target="#permission-boxes"', row).group(1))

@@ -63,6 +63,7 @@ class ConfigurationFlags:
     can_update: bool
     sees_permissions: bool
     can_edit_access: bool
+    reads_grants: bool = False  # who has access here: read_acls
 
     @classmethod
     def of(cls, user, project) -> "ConfigurationFlags":
@@ -71,6 +72,7 @@ class ConfigurationFlags:
             can_update="update" in held,
             sees_permissions=bool({"create_acls", "read_acls"} & held),
             can_edit_access="create_acls" in held,
+            reads_grants="read_acls" in held,
         )
 
 

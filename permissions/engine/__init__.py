@@ -5,8 +5,9 @@ Public API (everything else in the project asks these):
 * :func:`can` and :func:`permissions_on` for one node, :func:`can_create` for a node about to be made;
 * :func:`restrict` to narrow any queryset of a hierarchy model in the database;
 * :func:`explain` for the reasons behind a decision, :func:`holders` for who holds a permission and why,
-  :func:`reachable_rows` with :func:`explain_reach` for where a principal holds one and why, and
-  :func:`who_could` for who held one at an earlier instant, from the audit log;
+  :func:`access_on` for everyone holding anything on a node and why, :func:`reachable_rows` with
+  :func:`explain_reach` for where a principal holds a permission and why, and :func:`who_could` for who
+  held one at an earlier instant, from the audit log;
 * :func:`access_cache_scope` and :func:`invalidate_access_cache` for the per-request memo.
 """
 
@@ -15,7 +16,7 @@ from django.db import models
 from permissions.engine.cache import access_cache_scope, invalidate_access_cache
 from permissions.engine.context import load_context
 from permissions.engine.decision import can_create, effective_permissions, is_acting_principal
-from permissions.engine.explain import Explanation, Holder, explain_access, explain_group_access, who_can
+from permissions.engine.explain import Access, Explanation, Holder, access_on, explain_access, explain_group_access, who_can
 from permissions.engine.history import PastAccess, who_could
 from permissions.engine.lists import restrict
 from permissions.engine.nodes import Node
@@ -82,12 +83,14 @@ def holders(permission: str, node: "models.Model | Node") -> list[Holder]:
 
 
 __all__ = [
+    "Access",
     "Explanation",
     "Holder",
     "Node",
     "PastAccess",
     "Reach",
     "access_cache_scope",
+    "access_on",
     "can",
     "can_create_in",
     "explain",

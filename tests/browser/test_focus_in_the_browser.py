@@ -79,7 +79,9 @@ def test_saving_a_members_project_permissions_focuses_their_row(page, world):
 def test_saving_an_objects_permissions_focuses_the_saved_row_in_the_dialog_shown_again(page, world):
     page.goto(experiment_path(world))
     dialog = open_permissions_from_the_menu(page)
-    dialog.get_by_role("list", name="Groups, members and service accounts").get_by_role("link", name="Ada Lovelace").click()
+    listed = dialog.get_by_role("table", name="Groups, members and service accounts")
+    listed.get_by_role("button", name="Edit permissions of Ada Lovelace").click()
+    expect(dialog.get_by_label("Permissions: Read")).to_be_focused()  # the boxes it fetched
     dialog.get_by_label("Update").check()
     dialog.get_by_role("button", name="Save").click()
 

@@ -67,9 +67,9 @@ def test_an_owner_grants_a_member_read_on_one_experiment_and_the_member_sees_it(
     page.get_by_label("More actions for baseline").click()
     page.get_by_role("link", name="Permissions").click()
     dialog = page.get_by_role("dialog", name="Permissions")
-    dialog.get_by_label("Search groups, members and service accounts").fill(member.email[:8])
-    expect(dialog.get_by_role("link", name="Owners")).to_have_count(0)  # the list narrows as one types
-    dialog.get_by_role("link", name=member.full_name).click()
+    dialog.get_by_label("Find groups, members and service accounts").fill(member.email[:8])
+    expect(dialog.get_by_role("button", name="Edit permissions of Owners")).to_have_count(0)  # the list narrows as one types
+    dialog.get_by_role("button", name=f"Edit permissions of {member.full_name}").click()
     dialog.get_by_role("checkbox", name="Read").check()
     screenshot(page, "project-object-permissions-dialog")
     dialog.get_by_role("button", name="Save").click()

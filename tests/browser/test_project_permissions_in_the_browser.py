@@ -1,5 +1,5 @@
-"""A project's Configuration page in a real browser: the Permissions flow (search, pencil, Save) and its
-effect on what the member may read, and a tag, a human review score and an online scoring rule made
+"""A project's Configuration page in a real browser: the Permissions flow (type to filter, pencil, Save,
+focus on the saved row) and its effect on what the member may read, and a tag, a human review score and an online scoring rule made
 through their dialogs."""
 
 import pytest
@@ -50,21 +50,24 @@ def test_an_owner_gives_a_member_experiments_read_through_the_project_permission
     page.get_by_role("heading", name="Permissions").wait_for()
     screenshot(page, "project-configuration")
 
+    listed = page.get_by_role("table", name="Groups, members and service accounts")
+    expect(listed.get_by_role("button", name="Edit permissions of Owners")).to_be_visible()
     search = page.get_by_label("Find groups, members and service accounts")
     search.press_sequentially("lovel", delay=40)
-    results = page.get_by_role("list", name="Matching groups, members and service accounts")
-    results.get_by_role("link", name="Ada Lovelace").click()
+    expect(listed.get_by_role("button", name="Edit permissions of Owners")).to_have_count(0)  # the list narrows as one types
 
     row = page.locator(f'tr[data-principal="user:{member.pk}"]')
-    row.get_by_text("No permissions yet").wait_for()
+    row.get_by_text("Nothing granted here").wait_for()
     row.get_by_role("button", name="Edit permissions of Ada Lovelace").click()
     dialog = page.get_by_role("dialog", name="Permissions of Ada Lovelace")
+    expect(dialog.get_by_label("Project: Read")).to_be_focused()
     dialog.get_by_label("Experiments: Read").check()
     screenshot(page, "project-permissions-dialog")
     dialog.get_by_role("button", name="Save").click()
 
     page.get_by_text("Saved the permissions of Ada Lovelace on Support bot.").wait_for()
     row = page.locator(f'tr[data-principal="user:{member.pk}"]')
+    expect(row).to_be_focused()
     expect(row.locator(".chip", has_text="Experiments: Read")).to_be_visible()
     assert ticked_boxes(PROJECT_BOXES, Subject(user_id=member.pk), project.pk) == {"experiment_read"}
     assert can(member, "read", experiment) and not can(member, "update", experiment)
@@ -80,8 +83,7 @@ def test_the_search_works_as_a_plain_form_without_javascript(browser, live_serve
         page.goto(configuration_path(org, project))
         page.get_by_label("Find groups, members and service accounts").fill("ada")
         page.get_by_role("button", name="Search").click()
-        page.get_by_role("link", name="Ada Lovelace").click()
-        page.get_by_role("link", name="Edit permissions").click()
+        page.get_by_role("button", name="Edit permissions of Ada Lovelace").click()
         page.get_by_label("Datasets: Read").check()
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Saved the permissions of Ada Lovelace on Support bot.").wait_for()

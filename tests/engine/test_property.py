@@ -30,6 +30,7 @@ from hypothesis.extra.django import TestCase
 from accounts.models import Membership, Organization
 from permissions.engine import (
     access_cache_scope,
+    access_on,
     can,
     can_create_in,
     explain,
@@ -754,6 +755,7 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
         nodes = [ref for ref in world.nodes() if world.org_of(ref) is not None]
         for ref in nodes if thorough else picks.sample(nodes, min(4, len(nodes))):
             self.check_holders(m, picks.choice(ALL_PERMISSIONS), ref)
+            self.check_access_on(m, ref)
         types = sorted({ref[0] for ref in nodes})
         for org in ORGS:
             for object_type in types if thorough else [picks.choice(types)]:
@@ -797,6 +799,31 @@ class EngineAgreesWithTheAccessModelTests(TestCase):
         self.assertEqual(groups, {g for g in range(len(world.groups)) if world.group_carries(g, permission, ref)}, where)
         for holder in found:
             self.assertTrue(holder.reasons, f"{where}: {holder.ref.name} is listed without a reason")
+
+    def check_access_on(self, m: Materialized, ref: Ref) -> None:
+        """access_on() names, for every permission at once, exactly the members who can and the groups whose
+        membership alone gives it, each permission with the reasons holders() gives for it."""
+        world = m.world
+        where = f"access_on({ref})"
+        found = access_on(m.node(ref))
+        members = {(m.principal_index[a.id], p) for a in found if a.kind != "group" for p in a.permissions}
+        expected = {
+            (p, permission) for p in world.members_of(world.org_of(ref)) for permission in ALL_PERMISSIONS if world.can(p, permission, ref)
+        }
+        self.assertEqual(members, expected, where)
+        groups = {(m.group_index[a.id], p) for a in found if a.kind == "group" for p in a.permissions}
+        expected = {(g, p) for g in range(len(world.groups)) for p in ALL_PERMISSIONS if world.group_carries(g, p, ref)}
+        self.assertEqual(groups, expected, where)
+        for access in found:
+            self.assertTrue(access.permissions, f"{where}: {access.ref.name} is listed without a permission")
+            for permission, reasons in access.reasons.items():
+                self.assertTrue(reasons, f"{where}: {access.ref.name} holds {permission} without a reason")
+                if access.kind != "group":
+                    p = m.principal_index[access.id]
+                    allowing = world.allowing_grants(p, permission, world.chain(ref), ref[0])
+                    self.assertEqual({m.world_key(r.grant) for r in reasons}, {grant_key(world.grants[i]) for i in allowing}, where)
+                    for reason in reasons:
+                        self.assert_reason_holds(m, p, permission, ref, reason, where)
 
     def check_explain(self, m: Materialized, p: int, permission: str, ref: Ref) -> None:
         world = m.world

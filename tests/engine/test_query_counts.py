@@ -6,7 +6,8 @@
 * `restrict(...)` on a list costs the same fixed number of queries at 1 and at 500 rows, and a list of nodes
   below projects to page (``listing``) reads the ids granted at its levels once per request;
 * a grant revoked by the service inside a scope is seen by the very next check;
-* `user.has_perm(...)` gives the same answers as `can`, virtual types included.
+* `user.has_perm(...)` gives the same answers as `can`, virtual types included;
+* who holds anything on a node (`access_on`) costs what who holds one permission (`holders`) costs.
 """
 
 import pytest
@@ -14,9 +15,9 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from permissions.engine import access_cache_scope, can, can_create_in, permissions_on, restrict
+from permissions.engine import access_cache_scope, access_on, can, can_create_in, holders, permissions_on, restrict
 from permissions.engine.nodes import Node
-from permissions.models import AclGrant, PermissionGroup
+from permissions.models import AclGrant, GroupNesting, PermissionGroup
 from permissions.services.grants import GrantSpec, acl_grant, acl_revoke
 from permissions.services.groups import group_create
 from permissions.services.roles import role_create, system_role
@@ -306,3 +307,30 @@ def test_has_perm_agrees_with_can_for_concrete_and_virtual_types(org, owner, mem
     # A codename about another type than the object's, or no object at all, is a plain no.
     assert not member.has_perm("projects.read_experiment", dataset)
     assert not member.has_perm("projects.read_experiment")
+
+
+def test_everyone_on_a_node_costs_what_one_permissions_holders_cost_whatever_their_number(org, owner, project):
+    """access_on answers for the eight permissions from one load of the graph and one read of the grants:
+    the queries of holders() for one permission, at one principal and at many, nested deep."""
+    experiment = ExperimentFactory(project=project)
+
+    def costs() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as one_permission:
+            holders("read", experiment)
+        with CaptureQueriesContext(connection) as every_permission:
+            everyone = access_on(experiment)
+        assert everyone
+        return len(one_permission), len(every_permission)
+
+    few = costs()
+    assert few[0] == few[1]
+    outer = group_create(actor=owner, org=org, name="Outer")
+    acl_grant(actor=owner, spec=GrantSpec(object_type="project", object_id=project.pk, group_id=outer.pk, permission="update"))
+    previous = outer
+    for depth in range(6):
+        inner = group_create(actor=owner, org=org, name=f"Inner {depth}")
+        GroupNesting.objects.create(group=previous, member_group=inner)
+        previous = inner
+    for _ in range(10):
+        previous.auth_group.user_set.add(add_member(org, UserFactory(password=None)))
+    assert costs() == few

@@ -216,7 +216,7 @@ def test_the_object_dialog_grants_with_until_and_shows_it(org, project, people):
     (record,) = grant_records(nodes=[Node.of(experiment)], user_id=member.pk)
     assert (record.permission, record.expires_at) == ("read", until)
     html = client.get(object_permissions_url(experiment), {"principal": f"user:{member.pk}"}).content.decode()
-    assert shown(until) in html.split('id="box-read"')[1].split("</div>")[0]
+    assert shown(until) in html.split(f'id="access-user-{member.pk.hex}-read"')[1].split("</td>")[0]
 
 
 def test_a_viewer_cannot_grant_with_until_in_the_object_dialog(org, project, people):

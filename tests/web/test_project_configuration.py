@@ -12,7 +12,7 @@ from permissions.engine import can
 from permissions.models import AuditEvent
 from projects.models import ProjectScore, ProjectTag
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, row_counts
-from tests.assertions import refusal_names
+from tests.assertions import panel_row, pencil_target, refusal_names, ticked_boxes_in
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
 from tests.query_helpers import steady_state_queries
@@ -101,8 +101,10 @@ def test_the_permissions_section_is_read_only_for_someone_holding_only_read_acls
     html = html_of(response)
     assert response.status_code == 200 and 'id="permissions"' in html
     assert "Annotators" in html and people["custom"].email in html
-    assert "disabled" in html and 'class="primary">Save</button>' not in html.split('id="permissions"')[1]
+    assert 'class="primary">Save</button>' not in html.split('id="permissions"')[1]
     assert 'id="principal-search"' not in html  # finding people to add is for those who may add grants
+    dialog = html_of(client_for(auditor).get(pencil_target(panel_row(html, f"user:{people['custom'].pk}")), headers={"HX-Request": "true"}))
+    assert "disabled" in dialog and 'class="primary">Save</button>' not in dialog and ticked_boxes_in(dialog) == {"experiment_read"}
 
 
 # Tags
@@ -415,8 +417,11 @@ def test_the_permissions_list_shows_who_holds_grants_on_the_project_with_their_b
     assert "Deploy bot" in section and "Service account" in section and "Logs: Update" in section
     assert people["engineer"].email in section and "Role: owner" in section
     assert 'aria-label="Edit permissions of Reviewers"' in section
-    assert 'class="primary">Save</button>' in section
-    assert "A super-user ability" in section  # Manage access says what it means, where it is ticked
+    dialog = html_of(
+        client_for(people["owner"]).get(pencil_target(panel_row(section, f"group:{annotators.pk}")), headers={"HX-Request": "true"})
+    )
+    assert 'class="primary">Save</button>' in dialog and ticked_boxes_in(dialog) == {"experiment_read"}
+    assert "A super-user ability" in dialog  # Manage access says what it means, where it is ticked
 
 
 def test_the_batch_reading_of_boxes_agrees_with_ticked_boxes(org, project, people):
@@ -518,25 +523,29 @@ def test_the_search_finds_groups_members_and_service_accounts_of_the_organizatio
     add_member(OrganizationFactory(name="Else"), UserFactory(email="support.stranger@example.com"))
     response = client_for(people["owner"]).get(url(project, "project-access-search"), {"q": "support"}, headers={"HX-Request": "true"})
     html = html_of(response)
-    assert response.status_code == 200 and html.lstrip().startswith('<div id="principal-results"')
+    assert response.status_code == 200 and html.lstrip().startswith('<table class="table principal-rows"')
     assert "Support leads" in html and "support.viewer@example.com" in html and "Support bot" in html
-    assert "support.stranger" not in html
-    assert f"?principal=user:{people['viewer'].pk}#permissions" in html
+    assert "support.stranger" not in html and "Annotators" not in html
+    assert pencil_target(panel_row(html, f"user:{people['viewer'].pk}")) == url(
+        project, "project-access", kind="user", subject_id=people["viewer"].pk
+    )
 
 
 def test_the_search_offers_only_whom_the_person_may_pick_as_every_permissions_dialog_does(org, project, people):
-    """Manage access on one project alone reads neither the organization's groups nor its members."""
+    """Manage access on one project alone reads neither the organization's groups nor its members: the list
+    offers only those holding grants on the project, which it may read."""
     custom_group(org, name="Support leads")
     manager = add_member(org, UserFactory(email="support.manager@example.com"))
     grant(org, project, user=manager, permission="read")
     grant(org, project, user=manager, permission="create_acls")
     search = {"q": "support"}
     html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
-    assert "Support leads" not in html and "support.manager" not in html and "No group, member or service account matches" in html
+    assert "Support leads" not in html
+    assert html.count("<tr data-principal=") == 1 and panel_row(html, f"user:{manager.pk}")  # only who holds grants here
     leads = custom_group(org, name="Support leads 2")
     grant(org, leads, user=manager, permission="read")
     html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
-    assert "Support leads 2" in html and f"?principal=group:{leads.pk}#permissions" in html
+    assert "Support leads 2" in html and panel_row(html, f"group:{leads.pk}")
     html = html_of(client_for(manager).get(url(project), {"principal": f"user:{people['viewer'].pk}"}))
     assert f'data-principal="user:{people["viewer"].pk}"' not in html  # not one they may pick
 
@@ -546,7 +555,8 @@ def test_without_javascript_the_search_is_a_plain_get_of_the_page(org, project, 
     response = client.get(url(project, "project-access-search"), {"q": "annot"})
     assert response.status_code == 302 and response["Location"] == f"{url(project)}?q=annot#permissions"
     html = html_of(client.get(url(project), {"q": "annot"}))
-    assert 'id="principal-results"' in html and "?principal=group:" in html and "Annotators" in html
+    listed = html.split('id="principal-list"')[1].split('id="permission-boxes"')[0]
+    assert "Annotators" in listed and "Engineers" not in listed and people["viewer"].email not in listed
     assert 'value="annot"' in html
 
 
@@ -561,11 +571,12 @@ def test_the_search_is_for_people_who_may_add_grants(project, people, who, statu
     assert response.status_code == status
 
 
-def test_a_picked_principal_is_listed_with_no_permissions_yet(org, project, people):
+def test_the_principal_the_address_names_is_listed_whatever_the_search_with_its_pencil(org, project, people):
+    """After a Save the page comes back naming the saved principal, so that its row is there to show."""
     member = add_member(org)
-    html = html_of(client_for(people["owner"]).get(url(project), {"principal": f"user:{member.pk}"}))
-    row = html.split(f'data-principal="user:{member.pk}"')[1].split("</tr>")[0]
-    assert "New" in row and "No permissions yet" in row and f'data-open-dialog="access-user-{member.pk.hex}"' in row
+    html = html_of(client_for(people["owner"]).get(url(project), {"principal": f"user:{member.pk}", "q": "annot"}))
+    row = panel_row(html, f"user:{member.pk}")
+    assert "Nothing granted here" in row and pencil_target(row) == url(project, "project-access", kind="user", subject_id=member.pk)
     outsider = people["outsider"]
     html = html_of(client_for(people["owner"]).get(url(project), {"principal": f"user:{outsider.pk}"}))
     assert f'data-principal="user:{outsider.pk}"' not in html

@@ -10,7 +10,7 @@ check everything again.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlencode
@@ -24,12 +24,10 @@ from django.urls import path, reverse
 from django.utils.text import slugify
 
 from accounts.models import Organization
-from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
-from permissions.boxes import BoxSet, HeldBoxes, Subject, held_boxes, object_boxes, save_boxes
+from accounts.principals import Principal
+from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
-from permissions.grants import GrantRecord, grant_records
-from permissions.models import Role
 from permissions.requirements import Needs, NeedsAny, Requirement
 from projects.events.reads import fetch_events, fetch_trace
 from projects.events.summaries import summarize_dataset, summarize_experiment
@@ -43,11 +41,11 @@ from projects.services.prompts import prompt_create
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
-from web.forms.expiry import GrantUntilForm
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
 from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
+from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
 
 PAGE_SIZE = 25  # traces per page of rows
 
@@ -153,58 +151,6 @@ def row_views(events: list[dict]) -> list[RowView]:
             )
         )
     return rows
-
-
-# Who holds access on an object
-
-
-@dataclass
-class AccessEntry:
-    """Who holds direct grants on the object, and what they hold."""
-
-    principal: Principal
-    permissions: list[str] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
-
-
-def access_entries(org: Organization, node: Node) -> list[AccessEntry]:
-    """The direct grants on `node`, by subject (four queries whatever their number)."""
-    records = grant_records(nodes=[node], org_id=org.pk)
-    principals = principals_of(org, {_subject(record) for record in records})
-    roles = dict(Role.objects.filter(pk__in={r.role_id for r in records if r.role_id}).values_list("pk", "name"))
-    entries: dict[str, AccessEntry] = {}
-    for record in sorted(records, key=lambda r: r.created):
-        principal = principals.get(_subject(record))
-        if principal is None:
-            continue
-        entry = entries.setdefault(principal.key, AccessEntry(principal))
-        if record.permission:
-            label = record.permission + (f" ({record.restrict_object_type})" if record.restrict_object_type else "")
-            if label not in entry.permissions:
-                entry.permissions.append(label)
-        elif record.role_id in roles and roles[record.role_id] not in entry.roles:
-            entry.roles.append(roles[record.role_id])
-    return sorted(entries.values(), key=lambda e: e.principal.sort_key)
-
-
-def _subject(record: GrantRecord) -> Subject:
-    return Subject(user_id=record.user_id, group_id=record.group_id)
-
-
-@dataclass(frozen=True)
-class BoxView:
-    key: str
-    label: str
-    help: str
-    ticked: bool
-    expires_at: datetime | None = None  # when the ticked box stops counting, if it does
-
-
-def box_sections(box_set: BoxSet, held: HeldBoxes) -> list[tuple[str, list[BoxView]]]:
-    return [
-        (section, [BoxView(b.key, b.label, b.help, b.key in held.ticked, held.expiries.get(b.key)) for b in boxes])
-        for section, boxes in box_set.sections
-    ]
 
 
 # Pages
@@ -405,11 +351,12 @@ class LogsTab(RowsMixin, ProjectPage):
         return self.review(request)
 
 
-class ObjectPage(ProjectPage):
+class ObjectPage(PermissionsPanel, ProjectPage):
     """A page of one experiment, dataset, prompt or playground of the project: the object's own
     permissions decide whether it exists for the person (404) or refuses them (403)."""
 
     object_decides_sight = True
+    until_prefixed = False  # the boxes form is the only one of the page: its "Until" is ``until``
 
     @cached_property
     def kind(self) -> Kind:
@@ -444,26 +391,61 @@ class ObjectPage(ProjectPage):
     def permissions_url(self) -> str:
         return reverse("web:object-permissions", kwargs=self.object_kwargs())
 
-    def access_context(self, principal: Principal | None = None, query: str = "", until: GrantUntilForm | None = None) -> dict:
-        """What the Permissions dialog shows: the picker, who has access, and the chosen principal's boxes."""
-        flags = self.object_flags
-        if not flags.sees_access:
+    # The Permissions panel (web.views.permissions_panel)
+
+    @property
+    def singular(self) -> str:
+        return self.kind.singular
+
+    def panel_node(self) -> Node:
+        return Node.of(self.obj)
+
+    def panel_box_set(self) -> BoxSet:
+        return object_boxes(self.kind.object_type)
+
+    def panel_can_edit(self) -> bool:
+        return self.object_flags.can_edit_access
+
+    def panel_reads_grants(self) -> bool:
+        return self.object_flags.reads_grants
+
+    def panel_url(self) -> str:
+        return self.permissions_url()
+
+    def panel_rows_url(self) -> str:
+        return reverse("web:object-principals", kwargs=self.object_kwargs())
+
+    def panel_editor(self, principal: Principal) -> Editor:
+        return editor_with_params(self.permissions_url(), principal=principal.key)
+
+    def panel_save_url(self, principal: Principal) -> str:
+        return self.permissions_url()
+
+    def panel_where(self) -> str:
+        return f"the {self.kind.singular} {self.obj.name}"
+
+    def node_words(self, node: Node) -> str:
+        if node.type == "project":
+            return f"project {self.project.name}"
+        return {"org_project": "all projects", "organization": "the organization"}.get(node.type, node.type)
+
+    def grant_url(self, node: Node, subject: Subject) -> str:
+        if node.type == "project":
+            configuration = reverse("web:project-configuration", kwargs={"org_name": self.org.name, "project_id": self.project.pk})
+            return f"{configuration}#permissions"
+        return super().grant_url(node, subject)
+
+    def access_context(self, chosen: AccessRow | None = None, query: str = "") -> dict:
+        """What the Permissions dialog shows: the search, the list, the chosen principal's boxes and who has
+        access here; nothing for someone who may neither read nor add its grants."""
+        if not self.object_flags.sees_access:
             return {"can_manage_access": False}
-        context = {
+        return {
             "can_manage_access": True,
-            "can_edit_access": flags.can_edit_access,
             "permissions_url": self.permissions_url(),
-            "principals_url": reverse("web:object-principals", kwargs=self.object_kwargs()),
-            "principals": principal_choices(self.request.user, self.org, query),
-            "query": query,
-            "access": access_entries(self.org, Node.of(self.obj)) if flags.reads_grants else None,
-            "chosen": principal,
+            "chosen_row": chosen,
+            **self.panel_context(query, chosen.principal.key if chosen else None),
         }
-        if principal is not None:
-            box_set = object_boxes(self.kind.object_type)
-            context["box_sections"] = box_sections(box_set, held_boxes(box_set, principal.subject, self.obj.pk))
-            context["until_form"] = until or GrantUntilForm()
-        return context
 
 
 class ObjectDetail(RowsMixin, ObjectPage):
@@ -525,7 +507,7 @@ class ObjectDetail(RowsMixin, ObjectPage):
 
 class ObjectPermissions(ObjectPage):
     """The object's Permissions: the dialog's content as a page of its own (it works without JavaScript),
-    the chosen principal's boxes as a partial for htmx, and Save through ``save_boxes``.
+    a principal's boxes as a partial for htmx (its pencil), and Save through ``save_boxes``.
 
     It needs read_acls or create_acls on the object; someone who sees the object without them gets the
     explained refusal, anyone else a 404."""
@@ -539,9 +521,10 @@ class ObjectPermissions(ObjectPage):
         return self.requirements_get()  # save_boxes checks Manage access as it writes
 
     def chosen_principal(self, key: str | None) -> Principal | None:
+        """The principal `key` names: one holding grants on the object, or one the person may pick."""
         if not key:
             return None
-        principal = find_principal(self.request.user, self.org, subject_of_key(key))
+        principal = self.panel_principal(key)
         if principal is None:
             raise NotFound("principal", key)
         return principal
@@ -549,28 +532,32 @@ class ObjectPermissions(ObjectPage):
     def get(self, request, *args, **kwargs):
         principal = self.chosen_principal(request.GET.get("principal"))
         if request.htmx and principal is not None:
-            return render(request, "web/project/_permission_boxes.html", {**self.base_context(), **self.access_context(principal)})
+            context = {**self.base_context(), **self.panel_flags(), "row": self.boxes_row(principal), "heading": "h2", "autofocus": True}
+            return render(request, "web/permissions/_boxes_form.html", context)
         return super().get(request, *args, **kwargs)
 
     def base_context(self) -> dict:
         return {"org": self.org, "project": self.project, "obj": self.obj, "kind": self.kind}
 
-    def get_context_data(self, principal: Principal | None = None, until: GrantUntilForm | None = None, **kwargs):
+    def get_context_data(self, chosen: AccessRow | None = None, **kwargs):
         context = super().get_context_data(**kwargs)
-        principal = principal or self.chosen_principal(self.request.GET.get("principal"))
-        context.update(obj=self.obj, kind=self.kind, **self.access_context(principal, self.request.GET.get("q", ""), until))
+        if chosen is None:
+            principal = self.chosen_principal(self.request.GET.get("principal"))
+            chosen = self.boxes_row(principal) if principal is not None else None
+        context.update(obj=self.obj, kind=self.kind, **self.access_context(chosen, self.request.GET.get("q", "")))
         return context
 
     def post(self, request, *args, **kwargs):
-        principal = find_principal(request.user, self.org, subject_of_key(request.POST.get("principal")))
+        principal = self.panel_principal(request.POST.get("principal"))
         box_set = object_boxes(self.kind.object_type)
         ticked = request.POST.getlist("boxes")
         if principal is None or set(ticked) - {box.key for box in box_set.boxes}:
             messages.error(request, "Choose a group, member or service account, and permissions from the list.")
             return self.render_to_response(self.get_context_data(), status=400)
-        until = GrantUntilForm(request.POST)
+        row = self.boxes_row(principal)
+        row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():  # shown next to the field, with the principal's boxes as they were
-            return self.render_to_response(self.get_context_data(principal=principal, until=until), status=400)
+            return self.render_to_response(self.get_context_data(chosen=row), status=400)
         try:
             save_boxes(
                 actor=request.user,
@@ -588,13 +575,13 @@ class ObjectPermissions(ObjectPage):
 
 
 class ObjectPrincipals(ObjectPermissions):
-    """GET (htmx): the Permissions picker's list of principals matching ``q``, as a partial."""
+    """GET (htmx): the rows of the Permissions list matching ``q``, as a partial."""
 
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
         context = {**self.base_context(), **self.access_context(query=request.GET.get("q", ""))}
-        return render(request, "web/project/_principals.html", context)
+        return render(request, "web/permissions/_rows.html", context)
 
 
 def tab_view(tab: str):

@@ -266,7 +266,10 @@ def visit(browser, site, signed_in, target: Page):
 
 OPENERS = """() => {
   const ids = [...new Set([...document.querySelectorAll('[data-open-dialog]')].map(el => el.getAttribute('data-open-dialog')))];
-  const fetched = [...document.querySelectorAll('button[hx-get]')].map((el, index) => index);
+  // Buttons that fetch a dialog; those inside a dialog (an object's pencils) fetch into it instead.
+  const fetched = [...document.querySelectorAll('button[hx-get]')]
+    .map((el, index) => (el.closest('dialog') ? -1 : index))
+    .filter(index => index >= 0);
   return {ids: ids.filter(id => document.getElementById(id)), fetched};
 }"""
 

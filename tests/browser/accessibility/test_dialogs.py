@@ -18,7 +18,7 @@ def test_axe_finds_nothing_with_each_dialog_of_the_page_open(site, signed_in, ax
         open_dialog(page, page.locator(f'[data-open-dialog="{dialog_id}"]').first)
         problems[dialog_id] = axe_problems(page, axe_script)
         if dialog_id == "permissions-dialog":  # and again with a principal's boxes fetched into it
-            page.locator("#principal-list a").first.click()
+            page.locator("#principal-list button[hx-get]").first.click()
             page.locator("#permission-boxes form").wait_for()
             problems[f"{dialog_id} with boxes"] = axe_problems(page, axe_script)
         close_dialog(page)

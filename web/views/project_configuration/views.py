@@ -2,14 +2,14 @@
 permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from accounts.principals import find_principal, principals_of, subject_of_key
-from permissions.boxes import PROJECT_BOXES, boxes_by_subject, save_boxes
+from permissions.boxes import PROJECT_BOXES, save_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
@@ -18,7 +18,8 @@ from projects.services import configuration
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
 from web.views.outcomes import report, save_form
-from web.views.project_configuration.access import AccessRow, AccessSection, box_grid
+from web.views.permissions_panel import AccessRow
+from web.views.project_configuration.access import AccessSection
 from web.views.project_configuration.base import Editor
 from web.views.project_configuration.scores import (
     ANCHORS,
@@ -165,24 +166,23 @@ class ScoreDelete(ProjectConfigurationDelete):
 
 
 class AccessSearch(ProjectConfigurationPage):
-    """GET: the groups, members and service accounts matching ``q``, as the partial list htmx swaps in;
-    without htmx, the Configuration page with the results."""
-
-    template_name = "web/project/configuration_search.html"
+    """GET: the rows of the Permissions list matching ``q``, as the partial htmx swaps in as one types;
+    without htmx, the Configuration page with the list filtered."""
 
     def requirements_get(self):
         return [Needs("create_acls", Node.of(self.project))]
 
     def get(self, request, *args, **kwargs):
-        query = request.GET.get("q", "").strip()[:100]
         if not request.htmx:
             return redirect(f"{self.url()}?{request.GET.urlencode()}#permissions")
-        return render(request, self.template_name, {"query": query, "results": self.search(query) if query else None})
+        context = {**self.panel_context(request.GET.get("q", "")), "org": self.org, "project": self.project}
+        return render(request, "web/permissions/_rows.html", context)
 
 
 class ProjectAccess(ProjectConfigurationPage):
-    """A principal's project boxes: GET shows them as a page (the dialog without JavaScript), POST saves
-    them through :func:`permissions.boxes.save_boxes`, which checks Manage access and audits."""
+    """A principal's project boxes: GET shows them as a dialog fetched by its pencil (htmx), or as a page
+    without JavaScript; POST saves them through :func:`permissions.boxes.save_boxes`, which checks Manage
+    access and audits, and goes back to the list, the saved principal's row showing what it now holds."""
 
     template_name = "web/project/configuration_access.html"
 
@@ -192,32 +192,19 @@ class ProjectAccess(ProjectConfigurationPage):
 
     requirements_post = requirements_get  # the service checks Manage access as it saves
 
-    def access_row(self) -> AccessRow:
+    def access_row(self, until: GrantUntilForm | None = None) -> AccessRow:
         """The principal the URL names with its boxes: one holding grants on the project (whom the list
         shows), or one the person may pick (:func:`accounts.principals.principal_choices`)."""
-        subject = subject_of_key(f"{self.kwargs['kind']}:{self.kwargs['subject_id']}")
-        if subject is None:
-            raise Http404("No such group, member or service account.")
-        held = boxes_by_subject(PROJECT_BOXES, self.project.pk, subject=subject).get(subject)
-        holder = principals_of(self.org, [subject]).get(subject) if held else None
-        principal = holder or find_principal(self.request.user, self.org, subject)
+        principal = self.panel_principal(f"{self.kwargs['kind']}:{self.kwargs['subject_id']}")
         if principal is None:
             raise Http404("No such group, member or service account.")
-        return AccessRow(principal, held.ticked if held else frozenset(), expiries=held.expiries if held else {})
+        return self.boxes_row(principal, until)
 
     def page(self, row: AccessRow, error: str = "", status: int = 200):
-        columns, rows = box_grid(PROJECT_BOXES)
         context = super(ProjectConfigurationPage, self).get_context_data()
-        context.update(
-            project=self.project,
-            config_flags=self.config_flags,
-            row=row,
-            principal=row.principal,
-            box_columns=columns,
-            box_rows=rows,
-            manage_access_help=PROJECT_BOXES.box("project_acls").help,
-            error=error,
-        )
+        context.update(self.panel_flags(), project=self.project, config_flags=self.config_flags, row=row, error=error)
+        if self.request.htmx and not error:
+            return render(self.request, "web/project/configuration_access_dialog.html", context)
         return self.render_to_response(context, status=status)
 
     def get(self, request, *args, **kwargs):
@@ -230,7 +217,7 @@ class ProjectAccess(ProjectConfigurationPage):
         unknown = sorted(set(ticked) - {box.key for box in PROJECT_BOXES.boxes})
         if unknown:
             return self.page(row, f"Unknown permissions: {', '.join(unknown)}.", status=400)
-        row.until_form = until = GrantUntilForm(request.POST, prefix=row.key)
+        row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():
             return self.page(row, "Check the date and time of “Until”.", status=400)
         change = partial(
@@ -243,7 +230,7 @@ class ProjectAccess(ProjectConfigurationPage):
             expires_at=until.cleaned_data["until"],
         )
         report(request, change, success=f"Saved the permissions of {principal.name} on {self.project.name}.")
-        return redirect(self.url(anchor="permissions"))
+        return redirect(f"{self.url()}?{urlencode({'principal': principal.key})}#permissions")
 
 
 urlpatterns = [
