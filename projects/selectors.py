@@ -5,25 +5,14 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
-from permissions.engine import Access, access_on, can, is_visible, restrict
+from permissions.engine import can, is_visible, restrict
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
 from permissions.types import ORGANIZATION_NODE_TYPES
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession, PromptVersion
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
-
-
-def access_to(actor, node: "Project | ProjectObject | Node") -> list[Access]:
-    """Everyone holding any permission on `node` (a project or one of its objects), each with its permissions
-    and the reasons for each (:func:`permissions.engine.access_on`), for an actor who may read the node's
-    grants (read_acls). A fixed number of queries, whatever the number of principals and the depth of nesting."""
-    node = Node.of(node)
-    if not can(actor, "read_acls", node):
-        raise AccessDenied("read_acls", node.type, node=node)
-    return access_on(node)
 
 
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:

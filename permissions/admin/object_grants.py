@@ -16,11 +16,13 @@ from guardian.forms import BaseObjectPermissionsForm
 from guardian.shortcuts import get_perms_for_model
 
 from permissions.admin.bases import MANAGE_ACCESS_WARNING, AdminRefusal, ServiceAdmin, operator_write
-from permissions.admin.words import codename_label, subject_label, what_label
+from permissions.admin.words import access_lines, codename_label, subject_label, what_label
 from permissions.engine.nodes import Node
+from permissions.exceptions import AccessDenied
 from permissions.grants import grant_records, resolve_chain
 from permissions.labels import type_label
 from permissions.models import PermissionGroup, Role
+from permissions.selectors import access_to
 from permissions.services.grants import GrantSpec, acl_grant, acl_revoke_matching
 from permissions.types import codename, parse_codename
 
@@ -193,8 +195,16 @@ class GuardedServiceAdmin(ServiceAdmin, GuardedModelAdmin):
             user_form=user_form,
             group_form=group_form,
             acl_grant_changelist=reverse(f"{self.admin_site.name}:permissions_aclgrant_changelist"),
+            who_has_access=self._who_has_access(request, obj),
             **grants_on(obj),
         )
+
+    def _who_has_access(self, request, obj) -> list[dict] | None:
+        """Everyone holding anything on `obj` and how, for an operator who may read its grants (else None)."""
+        try:
+            return access_lines(access_to(request.user, obj), Node.of(obj))
+        except AccessDenied:
+            return None
 
     def _save_grants(self, request, form: DirectGrantsForm) -> bool:
         try:

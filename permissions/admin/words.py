@@ -131,3 +131,35 @@ class GrantSubjects:
             return what_label(permission=state["permission"], role_name=None)
         role = self.roles.get(state.get("role_id") or "")
         return what_label(permission=None, role_name=role.name if role else state.get("role_id"))
+
+
+PRINCIPAL_KINDS = {"user": "Person", "service_account": "Service account", "group": "Group"}
+
+
+def reason_words(reason, node: Node) -> str:
+    """How one grant reaches: "through Contractors → Reviewers, role Editor, granted on the project"."""
+    parts = []
+    if reason.via_groups:
+        parts.append("through " + " → ".join(group.name for group in reason.via_groups))
+    if reason.via_roles:
+        parts.append("role " + " → ".join(role.name for role in reason.via_roles))
+    where = f"this {type_label(node.type)}" if reason.node == node else type_label(reason.node.type)
+    restricted = reason.grant.restrict_object_type
+    parts.append(f"granted on {where}" + (f", {type_label(restricted)} only" if restricted else ""))
+    return ", ".join(parts)
+
+
+def access_lines(found: Iterable, node: Node) -> list[dict[str, Any]]:
+    """Everyone holding anything on `node` (:func:`permissions.selectors.access_to`), as the admin lists
+    them: kind, name, and each permission with the ways it reaches."""
+    return [
+        {
+            "kind": PRINCIPAL_KINDS[access.kind],
+            "name": access.ref.name,
+            "held": [
+                (permission_label(permission, with_code=True), "; ".join(reason_words(reason, node) for reason in reasons))
+                for permission, reasons in access.reasons.items()
+            ],
+        }
+        for access in found
+    ]

@@ -40,7 +40,7 @@ from projects.models import (
     ScoringJob,
     Transaction,
 )
-from tests.access_helpers import audit_actions, custom_group, grant, row_counts
+from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
 from tests.admin_rows import APPS, REGISTERED, Rows
 from tests.api_helpers import api_client_for
 from tests.factories import (
@@ -919,6 +919,27 @@ def test_grants_made_through_the_api_show_on_the_object_permissions_page(world):
     group_page = client.get(url(Project, "permissions_manage_group", world.project.pk, group.auth_group_id))
     assert group_page.context["form"]["permissions"].value() == ["update_project"]
     assert group_page.context["group_obj"] == group
+
+
+def test_the_object_permissions_page_lists_everyone_with_access_and_the_way_it_reaches(world):
+    outer, inner = custom_group(world.org, name="Reviewers"), custom_group(world.org, name="Contractors")
+    nest(outer, inner)
+    contractor = add_member(world.org, None, inner)
+    grant(world.org, world.project, group=outer, permission="read", restrict="experiment")
+    experiment = ExperimentFactory(project=world.project)
+    page = world.client().get(url(Experiment, "permissions", experiment.pk))
+    lines = {line["name"]: line for line in page.context["who_has_access"]}
+    assert lines[contractor.email]["kind"] == "Person"
+    assert lines[contractor.email]["held"] == [("Read", "through Contractors → Reviewers, granted on Project, Experiment only")]
+    assert "Owners" in lines and "Engineers" in lines
+    assert "Who has access to this experiment" in page.content.decode()
+
+
+def test_an_operator_who_may_not_read_the_grants_is_not_shown_who_has_access(world):
+    page = world.client("engineer_operator").get(url(Project, "permissions", world.project.pk))
+    assert page.status_code == 200
+    assert page.context["who_has_access"] is None
+    assert "Who has access" not in page.content.decode()
 
 
 def test_the_owners_grants_show_on_the_organizations_object_permissions_page(world):

@@ -13,7 +13,7 @@ from permissions.boxes import PROJECT_BOXES, Subject, object_boxes, ticked_boxes
 from permissions.engine import can
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied
-from projects.selectors import access_to
+from permissions.selectors import access_to
 from tests.access_helpers import custom_group, custom_role, grant, nest, row_counts
 from tests.assertions import holding_row, panel_row, pencil_target, ticked_boxes_in
 from tests.factories import ExperimentFactory, ServiceAccountFactory, UserFactory, add_member

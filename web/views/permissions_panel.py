@@ -10,7 +10,7 @@ Below the list, for whoever may read the node's grants (read_acls), "Who has acc
 holding any permission on the node, people, service accounts and groups, each with the permissions held
 and, for each grant that gives them, the way it reaches (groups it comes through, the role it names, the
 node it is on). Direct grants on the node are edited with the pencil; inherited ones link to where they
-are granted. It comes from :func:`projects.selectors.access_to`, in a fixed number of queries.
+are granted. It comes from :func:`permissions.selectors.access_to`, in a fixed number of queries.
 
 A page that shows the panel subclasses :class:`PermissionsPanel` and says what differs: its node and box
 set, its flags, and its URLs.
@@ -29,8 +29,8 @@ from permissions.boxes import ACLS, BoxSet, Subject, boxes_by_subject, role_name
 from permissions.engine import Access
 from permissions.engine.nodes import Node
 from permissions.labels import MANAGE_ACCESS, permission_label, type_label
+from permissions.selectors import access_to
 from permissions.types import ALL_PERMISSIONS
-from projects.selectors import access_to
 from web.forms.expiry import GrantUntilForm
 
 # At most this many groups and as many members are offered for one search (those holding grants on the
