@@ -92,7 +92,9 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
         return None
     if where.get("restricted") or where.get("role_id") or where.get("with_role"):
         return None
-    if (where.get("user_id") and table.subject != "user") or (where.get("group_id") and table.subject != "group"):
+    if (where.get("user_id") and table.subject != "user") or (
+        (where.get("group_id") or where.get("group_ids") is not None) and table.subject != "group"
+    ):
         return None
     org_lookup = chain_plan(table.object_type).org_lookup
     org_path = "content_object_id" if org_lookup == "pk" else f"content_object__{org_lookup}"
@@ -106,6 +108,8 @@ def _guardian_part(table: GuardianTable, where: dict) -> models.QuerySet | None:
         qs = qs.filter(user_id=where["user_id"])
     if where.get("group_id"):
         qs = qs.filter(group__permission_group__id=where["group_id"])
+    if where.get("group_ids") is not None:
+        qs = qs.filter(group__permission_group__id__in=where["group_ids"])
     if where.get("permission"):
         qs = qs.filter(permission__codename=f"{where['permission']}_{table.object_type}")
     if where.get("live_at") is not None:
@@ -143,6 +147,8 @@ def _acl_part(where: dict) -> models.QuerySet:
             qs = qs.filter(**{key: where[key]})
     if where.get("ids") is not None:
         qs = qs.filter(pk__in=where["ids"])
+    if where.get("group_ids") is not None:
+        qs = qs.filter(group_id__in=where["group_ids"])
     if where.get("restrict_object_type"):
         qs = qs.filter(restrict_object_type=where["restrict_object_type"])
     if where.get("live_at") is not None:
@@ -185,6 +191,7 @@ def grant_records(
     org_id: UUID | None = None,
     user_id: UUID | None = None,
     group_id: UUID | None = None,
+    group_ids: Iterable[UUID] | None = None,
     permission: str | None = None,
     role_id: UUID | None = None,
     restrict_object_type: str | None = None,
@@ -194,7 +201,8 @@ def grant_records(
 
     Grants whose ``expires_at`` is now or earlier are left out: they count for nothing, whether or not
     the cleanup job has deleted them yet. `include_expired` keeps them, for the services that must find
-    such a row to change or remove it (never for what people or programs are shown).
+    such a row to change or remove it (never for what people or programs are shown). `group_ids` keeps the
+    grants to any of those groups.
     """
     nodes = list(nodes) if nodes is not None else None
     where = {
@@ -203,6 +211,7 @@ def grant_records(
         "org_id": org_id,
         "user_id": user_id,
         "group_id": group_id,
+        "group_ids": list(group_ids) if group_ids is not None else None,
         "permission": permission,
         "role_id": role_id,
         "restrict_object_type": restrict_object_type,
