@@ -177,6 +177,20 @@ def test_a_dry_run_of_a_group_patch_is_refused_as_the_real_patch_is(world):
     assert dry.json() == real.json()
 
 
+def test_a_dry_run_of_a_membership_expiry_is_checked_as_the_real_one_and_writes_nothing(world):
+    client = world.client(world.owner)
+    path = f"/v1/group/{world.readers.pk}/member_expiry?dry_run=true"
+    later = {"user_id": str(world.people[0].pk), "expires_at": "2999-01-01T00:00:00Z"}
+    before, actions = row_counts(), audit_actions()
+    response = client.post(path, later)
+    assert response.status_code == 200, response.content
+    assert response.json()["gains"]["count"] == response.json()["losses"]["count"] == 0  # it counts until then
+    assert (row_counts(), audit_actions()) == (before, actions)
+    not_a_member = {"user_id": str(world.nobody.pk), "expires_at": "2999-01-01T00:00:00Z"}
+    real = assert_refused_without_writing(lambda: client.post(path.split("?")[0], not_a_member), 400, "is not a member of the group")
+    assert assert_refused_without_writing(lambda: client.post(path, not_a_member), 400).json() == real.json()
+
+
 def test_a_dry_run_asked_of_a_change_that_cannot_run_dry_is_refused_not_made(world):
     client = world.client(world.owner)
     response = assert_refused_without_writing(lambda: client.delete(f"/v1/group/{world.readers.pk}?dry_run=true"), 400, "dry_run")
@@ -205,7 +219,13 @@ def test_a_dry_run_costs_the_same_queries_for_three_members_as_for_thirty(world)
 def test_the_schema_declares_dry_run_and_the_preview_it_answers():
     schema = ApiClient().get("/v1/openapi.json", {"format": "json"}).json()
     paths, components = schema["paths"], schema["components"]["schemas"]
-    for path, method in ((BATCH, "post"), ("/v1/acl/batch-update", "post"), ("/v1/group/{group_id}", "patch")):
+    dry_runs = [
+        (BATCH, "post"),
+        ("/v1/acl/batch-update", "post"),
+        ("/v1/group/{group_id}", "patch"),
+        ("/v1/group/{group_id}/member_expiry", "post"),
+    ]
+    for path, method in dry_runs:
         operation = paths[path][method]
         (parameter,) = [p for p in operation["parameters"] if p["name"] == "dry_run"]
         assert (parameter["in"], parameter["schema"]["type"]) == ("query", "boolean")
