@@ -16,7 +16,7 @@ with the number of principals.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -65,7 +65,6 @@ class AccessPreview:
 
     gains: tuple[AccessChange, ...] = ()
     losses: tuple[AccessChange, ...] = ()
-    result: Any = field(default=None, compare=False)  # what the change's service answered, before it was undone
 
     @property
     def changes_nothing(self) -> bool:
@@ -75,12 +74,12 @@ class AccessPreview:
 class _Undo(Exception):
     """Raised inside the dry run's savepoint to roll it back, carrying what was read there."""
 
-    def __init__(self, result: Any, targets: list[Target], after) -> None:
+    def __init__(self, targets: list[Target], after) -> None:
         super().__init__("dry run")
-        self.result, self.targets, self.after = result, targets, after
+        self.targets, self.after = targets, after
 
 
-def dry_run(change: Callable[[], T], *, targets: Callable[[T], Iterable[Target]]) -> AccessPreview:
+def dry_run(*, change: Callable[[], T], targets: Callable[[T], Iterable[Target]]) -> AccessPreview:
     """Run `change` (a service call) and undo it, answering the difference it made on what `targets`
     names, given the change's answer.
 
@@ -93,9 +92,9 @@ def dry_run(change: Callable[[], T], *, targets: Callable[[T], Iterable[Target]]
             result = change()
             invalidate_access_cache()
             named = list(targets(result))
-            raise _Undo(result, named, holdings(named))
+            raise _Undo(named, holdings(named))
     except _Undo as undone:
-        result, named, after = undone.result, undone.targets, undone.after
+        named, after = undone.targets, undone.after
     invalidate_access_cache()
     before = holdings(named)
     gained, lost = after.triples() - before.triples(), before.triples() - after.triples()
@@ -108,7 +107,7 @@ def dry_run(change: Callable[[], T], *, targets: Callable[[T], Iterable[Target]]
         )
         return tuple(sorted(changes, key=lambda change: change.sort_key))
 
-    return AccessPreview(gains=rows(gained), losses=rows(lost), result=result)
+    return AccessPreview(gains=rows(gained), losses=rows(lost))
 
 
 def _place_names(places: set[Place]) -> dict[Place, str]:
@@ -132,13 +131,13 @@ def grant_change_targets(answer: tuple[list[GrantRecord], list[GrantRecord]]) ->
 
 def acl_batch_update_preview(*, actor, add: list[GrantSpec], remove: list[GrantSpec]) -> AccessPreview:
     """What :func:`permissions.services.grants.acl_batch_update` with these arguments would do."""
-    return dry_run(lambda: acl_batch_update(actor=actor, add=add, remove=remove), targets=grant_change_targets)
+    return dry_run(change=lambda: acl_batch_update(actor=actor, add=add, remove=remove), targets=grant_change_targets)
 
 
 def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -> AccessPreview:
     """What `change`, a call of :func:`permissions.services.groups.group_update` on `group` (as a page or
     the API makes it), would do to access: its members gain or lose what the group carries."""
-    return dry_run(change, targets=lambda _answer: group_targets(group.pk, group.org_id))
+    return dry_run(change=change, targets=lambda _answer: group_targets(group.pk, group.org_id))
 
 
 def group_update_preview(

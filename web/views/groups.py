@@ -303,7 +303,7 @@ class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
 
     def preview_change(self, request):
         form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
-        return form, lambda data: dry_run(lambda: self.change(request, data), targets=grant_change_targets)
+        return form, lambda data: dry_run(change=lambda: self.change(request, data), targets=grant_change_targets)
 
     def preview_url(self) -> str:
         return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
