@@ -10,6 +10,7 @@ from django.urls import reverse
 from permissions.engine.holdings import Place, PrincipalKey
 from permissions.engine.nodes import Node
 from permissions.services.preview import AccessChange, AccessPreview
+from permissions.types import ACL_PERMISSIONS
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.factories import DatasetFactory, ProjectFactory, ServiceAccountFactory, add_member
 from tests.worlds import client_for
@@ -125,9 +126,11 @@ def test_the_words_count_several_principals_name_one_and_say_restricted_places()
     people = [_change("user", f"p{i}@example.com", "read", "org_project", "Acme") for i in range(34)]
     robots = [_change("service_account", f"robot {i}", "update", "dataset", "D") for i in range(2)]
     restricted = [_change("group", "Readers", "read", "project", "P", "experiment")]
-    words = preview_in_words(AccessPreview(gains=(*people, *restricted), losses=tuple(robots)))
+    managers = [_change("user", "ada@example.com", p, "organization", "Acme") for p in ("read", *ACL_PERMISSIONS)]
+    words = preview_in_words(AccessPreview(gains=(*people, *restricted, *managers), losses=tuple(robots)))
     assert words == [
         "gives 34 people Read on all projects",
+        "gives ada@example.com Read and Manage access on the organization Acme",
         "gives the group Readers Read on the experiments of project P",
         "takes Update on dataset D from 2 service accounts",
     ]

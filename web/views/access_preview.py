@@ -21,9 +21,9 @@ from typing import ClassVar
 from django.shortcuts import render
 
 from permissions.engine.holdings import Place
-from permissions.labels import permission_label
+from permissions.labels import MANAGE_ACCESS, permission_label
 from permissions.services.preview import AccessChange, AccessPreview
-from permissions.types import ALL_PERMISSIONS
+from permissions.types import ACL_PERMISSIONS, ALL_PERMISSIONS
 from web.views.outcomes import save_form
 
 # How a node is named in a sentence, by its type: the node's name is the organization's (or project's)
@@ -93,29 +93,40 @@ def _principals_in_words(kind: str, names: list[str]) -> str:
 
 
 def _permissions_in_words(permissions: list[str]) -> str:
-    labels = [permission_label(p) for p in sorted(permissions, key=ALL_PERMISSIONS.index)]
+    """ "Read and Update"; the four parts of Manage access, given or taken together, as the box says it."""
+    labels = [permission_label(p) for p in sorted(permissions, key=ALL_PERMISSIONS.index) if p not in ACL_PERMISSIONS]
+    if set(ACL_PERMISSIONS) <= set(permissions):
+        labels.append(MANAGE_ACCESS)
+    else:
+        labels += [permission_label(p) for p in ACL_PERMISSIONS if p in permissions]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _clauses(changes: tuple[AccessChange, ...], verb: str) -> list[str]:
-    """One clause per kind of principal and set of permissions given to (or taken from) the same
-    principals on the same places."""
-    by_permission: dict[tuple[str, str], tuple[dict, dict]] = defaultdict(lambda: ({}, {}))
+    """Clauses that are each true of every principal and place they name: the principals of one kind
+    gaining (or losing) a permission on exactly the same places are one clause, and permissions given to
+    the same principals on the same places are said together."""
+    principals_at: dict[tuple[str, str, Place], set] = defaultdict(set)
+    names, place_names = {}, {}
     for change in changes:
-        principals, places = by_permission[change.principal.kind, change.permission]
-        principals[change.principal] = change.principal_name
-        places[change.place] = change.place_name
-    merged: dict[tuple, list[str]] = defaultdict(list)
-    shown: dict[tuple, tuple[dict, dict]] = {}
-    for (kind, permission), (principals, places) in by_permission.items():
-        key = (kind, frozenset(principals), frozenset(places))
-        merged[key].append(permission)
-        shown[key] = (principals, places)
+        principals_at[change.principal.kind, change.permission, change.place].add(change.principal)
+        names[change.principal], place_names[change.place] = change.principal_name, change.place_name
+    places_of: dict[tuple[str, str, frozenset], set[Place]] = defaultdict(set)
+    for (kind, permission, place), principals in principals_at.items():
+        places_of[kind, permission, frozenset(principals)].add(place)
+    permissions_of: dict[tuple[str, frozenset, frozenset], list[str]] = defaultdict(list)
+    for (kind, permission, principals), places in places_of.items():
+        permissions_of[kind, principals, frozenset(places)].append(permission)
+
+    def order(key: tuple) -> tuple:
+        kind, principals, _ = key
+        return (list(_PRINCIPALS).index(kind), -len(principals), min(ALL_PERMISSIONS.index(p) for p in permissions_of[key]))
+
     clauses = []
-    for key in sorted(merged, key=lambda k: (list(_PRINCIPALS).index(k[0]), min(ALL_PERMISSIONS.index(p) for p in merged[k]))):
-        principals, places = shown[key]
-        who = _principals_in_words(key[0], sorted(principals.values(), key=str.casefold))
-        what, where = _permissions_in_words(merged[key]), _places_in_words(places)
+    for key in sorted(permissions_of, key=order):
+        kind, principals, places = key
+        who = _principals_in_words(kind, sorted((names[p] for p in principals), key=str.casefold))
+        what, where = _permissions_in_words(permissions_of[key]), _places_in_words({p: place_names[p] for p in places})
         clauses.append(f"gives {who} {what} on {where}" if verb == "gives" else f"takes {what} on {where} from {who}")
     return clauses
 
