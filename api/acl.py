@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from api.access_preview import preview_response
 from api.base import OrgScopedView
 from api.inputs import object_list
 from api.pagination import paginate_list, parse_ids
@@ -36,6 +37,7 @@ from permissions.services.grants import (
     get_grant,
     validate_spec,
 )
+from permissions.services.preview import acl_batch_update_preview
 from permissions.types import ALL_PERMISSIONS, ObjectType
 
 _LIST_FILTERS = ("user_id", "group_id", "role_id")
@@ -337,8 +339,10 @@ class AclDetailView(OrgScopedView):
 
 class AclBatchUpdateView(OrgScopedView):
     """Adds and removes grants in one transaction: one refused item refuses all, and nothing is written.
-    Adding an existing grant or removing a missing one has no effect."""
+    Adding an existing grant or removing a missing one has no effect. With ``?dry_run=true``, the same
+    batch runs as a dry run and the answer is what it would change (:mod:`api.access_preview`)."""
 
+    dry_run_methods = frozenset({"POST"})
     operation_ids = {"/v1/acl/batch_update": "aclBatchUpdate", "/v1/acl/batch-update": "aclBatchUpdateAlias"}
 
     @cached_property
@@ -374,6 +378,9 @@ class AclBatchUpdateView(OrgScopedView):
         responses={200: AclBatchUpdateResponseSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
+        if self.dry_run:
+            preview = acl_batch_update_preview(actor=request.user, add=self.specs["add_acls"], remove=self.specs["remove_acls"])
+            return preview_response(preview)
         added, removed = acl_batch_update(actor=request.user, add=self.specs["add_acls"], remove=self.specs["remove_acls"])
         return Response({"added_acls": [acl_json(r) for r in added], "removed_acls": [acl_json(r) for r in removed]})
 

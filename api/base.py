@@ -25,6 +25,7 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 
 from accounts.models import ApiKey, Membership, Organization
+from api.access_preview import parse_dry_run
 from api.inputs import StrictSerializer, validated_body
 from api.pagination import parse_uuid
 from api.schema import ApiSchema
@@ -95,7 +96,9 @@ class OrgScopedView(GenericAPIView):
       (None: the queryset's scoping is the whole rule), and ``object_node`` if the object is not itself
       a node of the hierarchy;
     * ``list_permission``: the permission ``visible_queryset`` restricts lists to (None: the
-      requirements cover the whole list).
+      requirements cover the whole list);
+    * ``dry_run_methods``: the methods that accept ``?dry_run=true`` (:mod:`api.access_preview`), which
+      the handler then reads as ``self.dry_run``.
     """
 
     permission_classes = [EngineAccess]
@@ -107,6 +110,8 @@ class OrgScopedView(GenericAPIView):
     lookup_url_kwarg: ClassVar[str | None] = None
     object_permissions: ClassVar[dict[str, str | None]] = {}
     list_permission: ClassVar[str | None] = "read"
+    dry_run_methods: ClassVar[frozenset[str]] = frozenset()
+    dry_run: bool = False
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,7 +127,19 @@ class OrgScopedView(GenericAPIView):
         """A method the view does not serve is a 405 before anything else: access is declared per method."""
         if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
             raise MethodNotAllowed(request.method)
+        self.perform_authentication(request)  # no credential is a 401 before anything is said of the input
+        self.dry_run = self._dry_run(request)
         super().initial(request, *args, **kwargs)
+
+    def _dry_run(self, request: Request) -> bool:
+        """Whether the request asks for a dry run; bad input is a 400 whoever asks. A method that writes and
+        cannot run dry refuses the parameter rather than make the change the client meant only to see."""
+        if request.method in ("GET", "HEAD", "OPTIONS") and request.method not in self.dry_run_methods:
+            return False  # a read writes nothing either way
+        dry_run = parse_dry_run(request.query_params.get("dry_run"))
+        if dry_run and request.method not in self.dry_run_methods:
+            raise ValidationError(f"dry_run is not accepted by {request.method} {request.path}: the change would be made.")
+        return dry_run
 
     # What the permission class reads
 

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.access_preview import preview_response
 from api.base import OrgScopedView
 from api.inputs import FutureDateTimeField, StrictSerializer, StrictUUIDField, validated_body
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter
@@ -19,6 +20,7 @@ from permissions.exceptions import ValidationError
 from permissions.expiring import membership_expiries
 from permissions.models import PermissionGroup
 from permissions.services.groups import group_member_expiry_set
+from permissions.services.preview import group_change_preview
 
 _USER_HELP = "The member user or service account. Exactly one of `user_id` and `group_id`"
 _GROUP_HELP = "The member group. Exactly one of `user_id` and `group_id`"
@@ -59,6 +61,7 @@ class GroupMemberExpiryView(OrgScopedView):
     object_type = "group"
     lookup_url_kwarg = "group_id"
     object_permissions = {"GET": "read", "POST": "update"}
+    dry_run_methods = frozenset({"POST"})  # checked as the real call; an expiry in the future changes no access now
 
     @extend_schema(
         operation_id="getGroupMemberExpiry",
@@ -89,7 +92,13 @@ class GroupMemberExpiryView(OrgScopedView):
         user_id, member_group_id = body.get("user_id"), body.get("group_id")
         if (user_id is None) == (member_group_id is None):
             raise ValidationError({"user_id": "Name exactly one member: user_id or group_id."})
-        group_member_expiry_set(
-            actor=request.user, group=group, expires_at=body["expires_at"], member_user_id=user_id, member_group_id=member_group_id
-        )
+
+        def change():
+            return group_member_expiry_set(
+                actor=request.user, group=group, expires_at=body["expires_at"], member_user_id=user_id, member_group_id=member_group_id
+            )
+
+        if self.dry_run:
+            return preview_response(group_change_preview(group=group, change=change))
+        change()
         return Response(MemberExpirySerializer({"user_id": user_id, "group_id": member_group_id, "expires_at": body["expires_at"]}).data)

@@ -11,11 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer, inline_serializer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from api.access_preview import preview_response
 from api.common.organization_objects import NamedObjectSpec, id_members
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
+from permissions.services.preview import group_change_preview
 
 _MEMBER_GROUPS_HELP = (
     "Ids of the groups this group inherits from. An inheriting group has all the users contained in its member groups, "
@@ -114,3 +118,13 @@ class GroupDetailView(NamedObjectDetailView):
     queryset = PermissionGroup.objects.all()
     object_type = "group"
     lookup_url_kwarg = "group_id"
+    dry_run_methods = frozenset({"PATCH"})
+
+    def patch(self, request: Request, **path) -> Response:
+        """With ``?dry_run=true``: the same checks and the same service call, run as a dry run, answering
+        what the change of members would do to access (:mod:`api.access_preview`)."""
+        if not self.dry_run:
+            return super().patch(request, **path)
+        group = self.get_object()
+        data = self.body(self.kind.patch_input)
+        return preview_response(group_change_preview(group=group, change=lambda: self.kind.update(request, group, data)))

@@ -24,6 +24,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from api.access_preview import DRY_RUN_HELP, PREVIEW_MEDIA_TYPE, AccessPreviewSerializer
 from api.pagination import MAX_LIMIT
 
 # Authentication
@@ -68,7 +69,23 @@ class ApiSchema(AutoSchema):
       alias, so that every operation keeps an id of its own.
     * A view that reads a body on DELETE (as Braintrust's ``DELETE /v1/acl`` does) sets ``delete_has_body``,
       so that the body its ``extend_schema(request=...)`` names is described.
+    * A method of a view's ``dry_run_methods`` gets the ``dry_run`` query parameter, and its 200 answer a
+      second media type, ``PREVIEW_MEDIA_TYPE``, whose body is the ``AccessPreview`` a dry run answers
+      (the ``application/json`` body stays the real call's, as clients made from Braintrust's shapes expect).
     """
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and method in getattr(self.view, "dry_run_methods", ()):
+            preview = self.resolve_serializer(AccessPreviewSerializer, "response")
+            operation.setdefault("parameters", []).append(
+                {"in": "query", "name": "dry_run", "schema": {"type": "boolean", "default": False}, "description": DRY_RUN_HELP}
+            )
+            answer = operation["responses"]["200"]
+            answer["content"][PREVIEW_MEDIA_TYPE] = {"schema": preview.ref}
+            answer["description"] = f"{answer.get('description') or ''} With `dry_run=true`: an `AccessPreview`, as {PREVIEW_MEDIA_TYPE}."
+            answer["description"] = answer["description"].strip()
+        return operation
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
         if has_override(serializer, "component_name"):

@@ -36,10 +36,12 @@ from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update, member_user_ids
+from permissions.services.preview import dry_run, grant_change_targets, group_change_preview
 from web.confirm import Confirmation, counted, named
 from web.context import OrgPage
 from web.flags import GroupFlags
 from web.forms.groups import BoxesForm, GroupAccessForm, GroupCreateForm, GroupEditForm
+from web.views.access_preview import PreviewsAccessChange
 from web.views.outcomes import report, save_form
 
 T = TypeVar("T")
@@ -246,12 +248,14 @@ class CreateGroup(GroupDialogPage):
         )
 
 
-class GroupPermissions(GroupDialogOnGroup):
-    """The group's "Permissions": what it may do in the organization and in all its projects."""
+class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
+    """The group's "Permissions": what it may do in the organization and in all its projects, with a
+    Preview of what saving would give and take."""
 
     form_template = "web/settings/group_permissions_form.html"
     dialog_id = "permissions-dialog"
     url_name = "web:group-permissions"
+    preview_url_name = "web:group-permissions-preview"
 
     def title(self) -> str:
         return f"Permissions of {self.group.name}"
@@ -284,19 +288,30 @@ class GroupPermissions(GroupDialogOnGroup):
         )
         return context
 
+    def change(self, request, data: dict):
+        """The Save's call, which the Preview runs as a dry run."""
+        return save_boxes(
+            actor=request.user,
+            box_set=ORGANIZATION_BOXES,
+            subject=Subject(group_id=self.group.pk),
+            target_id=self.org.pk,
+            ticked=data["boxes"],
+            expires_at=data["until"],
+        )
+
     def save(self, request):
         return self.outcome(
             BoxesForm(request.POST, box_set=ORGANIZATION_BOXES),
-            lambda data: save_boxes(
-                actor=request.user,
-                box_set=ORGANIZATION_BOXES,
-                subject=Subject(group_id=self.group.pk),
-                target_id=self.org.pk,
-                ticked=data["boxes"],
-                expires_at=data["until"],
-            ),
+            lambda data: self.change(request, data),
             success=lambda _saved: f"Saved the permissions of {self.group.name}.",
         )
+
+    def preview_change(self, request):
+        form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
+        return form, lambda data: dry_run(change=lambda: self.change(request, data), targets=grant_change_targets)
+
+    def preview_url(self) -> str:
+        return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
 
 class GroupAccess(GroupDialogOnGroup):
@@ -408,12 +423,14 @@ class GroupAccess(GroupDialogOnGroup):
         return changed
 
 
-class EditGroup(GroupDialogOnGroup):
-    """Edit a group: its name and description (not for built-in groups) and its members."""
+class EditGroup(PreviewsAccessChange, GroupDialogOnGroup):
+    """Edit a group: its name and description (not for built-in groups) and its members, with a Preview
+    of what the members it adds and removes would gain and lose."""
 
     form_template = "web/settings/group_edit_form.html"
     dialog_id = "edit-dialog"
     url_name = "web:group-edit"
+    preview_url_name = "web:group-edit-preview"
 
     def title(self) -> str:
         return f"Edit {self.group.name}"
@@ -487,6 +504,13 @@ class EditGroup(GroupDialogOnGroup):
         return self.outcome(
             form, lambda data: self.save_changes(request, form, data), success=lambda group: f"Saved the group {group.name}."
         )
+
+    def preview_change(self, request):
+        form = self.build_form(request.POST)
+        return form, lambda data: group_change_preview(group=self.group, change=lambda: self.save_changes(request, form, data))
+
+    def preview_url(self) -> str:
+        return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
     def save_changes(self, request, form: GroupEditForm, data: dict) -> PermissionGroup:
         """Saves what the valid `form` changes: the name and description (not of a built-in group) and the
@@ -613,7 +637,17 @@ urlpatterns = [
     path("settings/groups/", GroupsPage.as_view(), name="groups"),
     path("settings/groups/create/", CreateGroup.as_view(), name="group-create"),
     path("settings/groups/<uuid:group_id>/permissions/", GroupPermissions.as_view(), name="group-permissions"),
+    path(
+        "settings/groups/<uuid:group_id>/permissions/preview/",
+        GroupPermissions.as_view(previewing=True, http_method_names=["post"]),
+        name="group-permissions-preview",
+    ),
     path("settings/groups/<uuid:group_id>/access/", GroupAccess.as_view(), name="group-access"),
     path("settings/groups/<uuid:group_id>/edit/", EditGroup.as_view(), name="group-edit"),
+    path(
+        "settings/groups/<uuid:group_id>/edit/preview/",
+        EditGroup.as_view(previewing=True, http_method_names=["post"]),
+        name="group-edit-preview",
+    ),
     path("settings/groups/<uuid:group_id>/delete/", DeleteGroup.as_view(), name="group-delete"),
 ]

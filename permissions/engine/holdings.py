@@ -1,0 +1,200 @@
+"""Who holds which permissions on a few places at once: every member and group of the organization.
+
+:func:`permissions.engine.explain.who_can` answers for one permission on one node; a preview of a change
+(:mod:`permissions.services.preview`) needs every permission on every node the change concerns, before
+and after it. :func:`holdings` reads the same things once for all of them: the organization's graph
+(groups, nesting, memberships, roles) and the live grants on the places' chains, then applies the
+decision rule (docs/access-model.md, "The decision") in Python. The number of queries grows with the
+number of nodes (one to resolve each chain), never with the number of principals or the depth of
+nesting.
+
+A *place* is a node and the type the permission is asked for there: the node's own type, or a type below
+it, for what a grant restricted to that type gives ("read on the experiments of project P" is read on
+a new experiment under P, as :func:`permissions.engine.can_create_in` checks a node about to be made).
+"""
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from permissions.engine.explain import _OrgGraph
+from permissions.engine.nodes import Node
+from permissions.grants import GrantRecord, Subjects, grant_records, resolve_chain
+from permissions.types import chain_types
+
+PRINCIPAL_KINDS = ("user", "service_account", "group")
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    """A node, and the type of node the permission is asked for there: the node's own, or one below it."""
+
+    node_type: str
+    node_id: UUID
+    as_type: str
+
+    @classmethod
+    def at(cls, node: Node, as_type: str | None = None) -> "Place":
+        return cls(node.type, node.id, as_type or node.type)
+
+    @property
+    def node(self) -> Node:
+        return Node(self.node_type, self.node_id)
+
+    @property
+    def restrict_object_type(self) -> str | None:
+        """The type below the node the place stands for, or None for the node itself."""
+        return None if self.as_type == self.node_type else self.as_type
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one grant names, as far as where it gives anything: its node, its restriction, its role."""
+
+    node: Node
+    restrict_object_type: str | None = None
+    role_id: UUID | None = None
+
+    @classmethod
+    def of(cls, record: GrantRecord) -> "Target":
+        return cls(record.node, record.restrict_object_type, record.role_id)
+
+
+@dataclass(frozen=True, order=True)
+class PrincipalKey:
+    """A member (``user`` or ``service_account``) or a group of the organization."""
+
+    kind: str
+    id: UUID
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """The permissions each principal holds at each place (principals holding nothing there left out),
+    and the names of the principals, as people recognize them."""
+
+    held: dict[Place, dict[PrincipalKey, frozenset[str]]]
+    names: dict[PrincipalKey, str]
+
+    def triples(self) -> set[tuple[PrincipalKey, str, Place]]:
+        """(principal, permission, place) for every permission held."""
+        return {(who, permission, place) for place, by_who in self.held.items() for who, perms in by_who.items() for permission in perms}
+
+
+def _below(node_type: str, as_type: str | None) -> bool:
+    """Whether `as_type` names nodes in the subtree of a `node_type` node, itself included."""
+    return as_type is not None and node_type in chain_types(as_type)
+
+
+class _Reading:
+    """The organization's graph and the role pairs it expands to, for applying the decision rule."""
+
+    def __init__(self, graph: _OrgGraph) -> None:
+        self.graph = graph
+        self._pairs: dict[UUID, frozenset[tuple[str, str]]] = {}
+
+    def role_pairs(self, role_id: UUID) -> frozenset[tuple[str, str]]:
+        """Every (permission, restriction) the role gives, through its member roles; none for a role that is
+        neither the organization's nor a system role (it counts for nothing here)."""
+        if role_id not in self._pairs:
+            pairs: set[tuple[str, str]] = set()
+            if role_id in self.graph.role_names:
+                seen, queue = {role_id}, deque([role_id])
+                while queue:
+                    current = queue.popleft()
+                    pairs |= self.graph.pairs.get(current, set())
+                    for member in self.graph.member_roles.get(current, ()):
+                        if member not in seen:
+                            seen.add(member)
+                            queue.append(member)
+            self._pairs[role_id] = frozenset(pairs)
+        return self._pairs[role_id]
+
+    def yields(self, record: GrantRecord, as_type: str) -> frozenset[str]:
+        """The permissions `record` gives on a node of type `as_type` in its subtree."""
+        if record.permission is not None:
+            return frozenset({record.permission}) if record.restrict_object_type in (None, as_type) else frozenset()
+        return frozenset(p for p, r in self.role_pairs(record.role_id) if r in ("", as_type))
+
+    def places(self, target: Target) -> set[Place]:
+        """The places where what `target` names may give something: its node, and each type below the
+        node that its restriction (or a pair of its role) names."""
+        node = target.node
+        restrictions = {target.restrict_object_type} if target.role_id is None else {r for _, r in self.role_pairs(target.role_id)}
+        return {Place.at(node)} | {Place.at(node, r) for r in restrictions if r and r != node.type and _below(node.type, r)}
+
+
+def holdings(targets: Iterable[Target]) -> Holdings:
+    """Who holds what at every place the `targets` concern: members (people and service accounts) by the
+    decision rule, and groups by what their membership alone gives (as :func:`who_can` lists them).
+
+    Nodes that no longer exist, or that no organization owns (a system role), concern nobody. The
+    queries: one per distinct node (its chain), then per organization its graph and one read of the
+    grants on every chain.
+    """
+    targets = list(targets)
+    chains: dict[Node, list[Node]] = {}
+    for target in targets:
+        if target.node not in chains:
+            chain = resolve_chain(target.node)
+            if chain is not None:
+                chains[target.node] = chain
+    targets = [t for t in targets if t.node in chains]
+    held: dict[Place, dict[PrincipalKey, frozenset[str]]] = {}
+    names: dict[PrincipalKey, str] = {}
+    by_org: dict[UUID, list[Target]] = defaultdict(list)
+    for target in targets:
+        by_org[chains[target.node][-1].id].append(target)
+    for org_id, org_targets in by_org.items():
+        reading = _Reading(_OrgGraph(org_id))
+        chain_nodes = {node for target in org_targets for node in chains[target.node]}
+        records = grant_records(nodes=chain_nodes, org_id=org_id)
+        for place in {place for target in org_targets for place in reading.places(target)}:
+            held[place] = _held_at(reading, place, set(chains[place.node]), records, names)
+    return Holdings(held, names)
+
+
+def _held_at(
+    reading: _Reading, place: Place, chain: set[Node], records: list[GrantRecord], names: dict[PrincipalKey, str]
+) -> dict[PrincipalKey, frozenset[str]]:
+    graph = reading.graph
+    by_user: dict[UUID, set[str]] = defaultdict(set)
+    by_group: dict[UUID, set[str]] = defaultdict(set)
+    for record in records:
+        if record.node not in chain:
+            continue
+        given = reading.yields(record, place.as_type)
+        if not given:
+            continue
+        if record.user_id is not None:
+            by_user[record.user_id] |= given
+        elif record.group_id is not None:
+            by_group[record.group_id] |= given
+    result: dict[PrincipalKey, frozenset[str]] = {}
+    # Groups whose membership gives something: those granted, and every group nested in one of them.
+    reached = graph.inwards(set(by_group)) & graph.group_names.keys()
+    for group_id in reached:
+        perms = frozenset().union(*(by_group.get(g, ()) for g in graph.outwards([group_id])))
+        if perms:
+            key = PrincipalKey("group", group_id)
+            result[key] = perms
+            names[key] = graph.group_names[group_id]
+    candidates = set(by_user) | {user_id for group_id in reached for user_id in graph.direct_users.get(group_id, ())}
+    for member_id in candidates & graph.members.keys():
+        perms = set(by_user.get(member_id, ()))
+        for group_id in graph.group_paths(member_id):
+            perms |= by_group.get(group_id, set())
+        if perms:
+            kind = "service_account" if graph.members[member_id][3] == "service_account" else "user"
+            key = PrincipalKey(kind, member_id)
+            result[key] = frozenset(perms)
+            names[key] = graph.principal_ref(member_id).name
+    return result
+
+
+def group_targets(group_id: UUID, org_id: UUID) -> list[Target]:
+    """What the grants to the group, and to every group containing it, name: the places where a change
+    of the group's members changes anything (its graph and one read of grants)."""
+    containers = _OrgGraph(org_id).outwards([group_id])
+    return [Target.of(record) for record in grant_records(org_id=org_id, granted_to=Subjects(group_ids=tuple(containers)))]
