@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Membership
+from api.access_fields import AclObjectTypeField
 from api.acl import AclExplanationReasonSerializer, AclExplanationRefSerializer, reason_json, ref_json
 from api.base import OrgScopedView
 from api.pagination import paginate, paginate_list
@@ -116,7 +117,7 @@ class WhoCanView(OrgScopedView):
 
 
 class ReachSerializer(serializers.Serializer):
-    object_type = serializers.ChoiceField(ObjectType.values, help_text="The node's type")
+    object_type = AclObjectTypeField(help_text="The node's type")
     object_id = serializers.UUIDField(help_text="The node's id (for a virtual node, the id of what it hangs on)")
     name = serializers.CharField(help_text="The name of the node (or of what it hangs on)")
     reasons = AclExplanationReasonSerializer(many=True, help_text="Every grant that gives the permission, and the way it reaches")
@@ -206,11 +207,11 @@ class PastAccessSerializer(serializers.Serializer):
     gained_since = HolderSerializer(many=True, help_text="Who holds it now and did not then, with today's reasons")
     lost_since = HolderSerializer(many=True, help_text="Who held it then and does not now, with the reasons of then")
     changes = inline_serializer(
-        name="AccessChanges",
+        name="PastAccessChanges",
         fields={
             "count": serializers.IntegerField(help_text="How many events since changed access there"),
             "events": inline_serializer(
-                name="AccessChange",
+                name="PastAccessChange",
                 many=True,
                 fields={
                     "id": serializers.UUIDField(),

@@ -16,10 +16,11 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from api.access_fields import AclObjectTypeField
 from permissions.engine.holdings import PRINCIPAL_KINDS
 from permissions.exceptions import ValidationError
 from permissions.services.preview import AccessChange, AccessPreview
-from permissions.types import ALL_PERMISSIONS, ObjectType
+from permissions.types import ALL_PERMISSIONS
 
 ROWS_SHOWN = 50
 # The media type of a dry run's answer: JSON, told apart from the real call's in the schema's 200 answer.
@@ -88,11 +89,10 @@ class AccessChangeSerializer(serializers.Serializer):
     principal_type = serializers.ChoiceField(choices=PRINCIPAL_KINDS, help_text="A person, a service account, or a group")
     principal = AccessPrincipalSerializer()
     permission = serializers.ChoiceField(choices=ALL_PERMISSIONS)
-    object_type = serializers.ChoiceField(choices=ObjectType.values)
+    object_type = AclObjectTypeField()
     object_id = serializers.UUIDField()
     object_name = serializers.CharField(help_text="For organization, org_project, org_member and org_audit_logs: the organization's name")
-    restrict_object_type = serializers.ChoiceField(
-        choices=ObjectType.values,
+    restrict_object_type = AclObjectTypeField(
         allow_null=True,
         help_text="Set when the permission is on the objects of this type below the object only (a restricted grant)",
     )

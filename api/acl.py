@@ -12,12 +12,13 @@ passed, and every ACL answered says its expiry (null: none).
 from functools import cached_property
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from api.access_fields import OBJECT_TYPE_HELP, PERMISSION_HELP, AclObjectTypeField, PermissionField
 from api.access_preview import preview_response
 from api.base import OrgScopedView
 from api.inputs import object_list
@@ -87,11 +88,6 @@ def _filters(view: OrgScopedView) -> dict:
 
 # Braintrust's shapes, for the schema.
 
-_OBJECT_TYPE_HELP = "The object type that the ACL applies to"
-_PERMISSION_HELP = (
-    "Each permission permits a certain type of operation on an object in the system\n\n"
-    "Permissions can be assigned to to objects on an individual basis, or grouped into roles"
-)
 _USER_HELP = "Id of the user the ACL applies to. Exactly one of `user_id` and `group_id` will be provided"
 _GROUP_HELP = "Id of the group the ACL applies to. Exactly one of `user_id` and `group_id` will be provided"
 _ROLE_HELP = "Id of the role the ACL grants. Exactly one of `permission` and `role_id` will be provided"
@@ -110,18 +106,6 @@ _RESTRICT_HELP = (
     "When setting a permission directly, optionally restricts the permission grant to just the specified object type. "
     "Cannot be set alongside a `role_id`."
 )
-
-
-@extend_schema_field({"type": "string", "enum": list(ObjectType.values), "description": _OBJECT_TYPE_HELP}, component_name="AclObjectType")
-class AclObjectTypeField(serializers.ChoiceField):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(choices=ObjectType.values, **kwargs)
-
-
-@extend_schema_field({"type": "string", "enum": list(ALL_PERMISSIONS), "description": _PERMISSION_HELP}, component_name="Permission")
-class PermissionField(serializers.ChoiceField):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(choices=ALL_PERMISSIONS, **kwargs)
 
 
 @extend_schema_serializer(component_name="AclItem")
@@ -206,7 +190,7 @@ def _uuid_query(name: str, description: str, **kwargs) -> OpenApiParameter:
 
 def _object_parameters(*, required: bool) -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("object_type", OpenApiTypes.STR, required=required, enum=ObjectType.values, description=_OBJECT_TYPE_HELP),
+        OpenApiParameter("object_type", OpenApiTypes.STR, required=required, enum=ObjectType.values, description=OBJECT_TYPE_HELP),
         _uuid_query("object_id", "The id of the object the ACL applies to", required=required),
     ]
 
@@ -214,8 +198,8 @@ def _object_parameters(*, required: bool) -> list[OpenApiParameter]:
 _FILTER_PARAMETERS = [
     _uuid_query("user_id", _USER_HELP),
     _uuid_query("group_id", _GROUP_HELP),
-    OpenApiParameter("permission", OpenApiTypes.STR, enum=ALL_PERMISSIONS, description=_PERMISSION_HELP),
-    OpenApiParameter("restrict_object_type", OpenApiTypes.STR, enum=ObjectType.values, description=_OBJECT_TYPE_HELP),
+    OpenApiParameter("permission", OpenApiTypes.STR, enum=ALL_PERMISSIONS, description=PERMISSION_HELP),
+    OpenApiParameter("restrict_object_type", OpenApiTypes.STR, enum=ObjectType.values, description=OBJECT_TYPE_HELP),
     _uuid_query("role_id", _ROLE_HELP),
 ]
 
@@ -462,7 +446,7 @@ class AclExplainView(OrgScopedView):
         tags=["Acls"],
         parameters=[
             *_object_parameters(required=True),
-            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description=_PERMISSION_HELP),
+            OpenApiParameter("permission", OpenApiTypes.STR, required=True, enum=ALL_PERMISSIONS, description=PERMISSION_HELP),
             _uuid_query("user_id", "The principal (a user or service account) whose access to explain; the caller by default"),
             _uuid_query("group_id", "A group whose access to explain: what its membership alone carries"),
             ORG_NAME_PARAMETER,

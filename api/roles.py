@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
-from api.acl import AclObjectTypeField, PermissionField
+from api.access_fields import AclObjectTypeField, PermissionField
 from api.common.organization_objects import MemberList, NamedObjectSpec, id_members
 from api.inputs import StrictSerializer, object_list
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema

@@ -147,7 +147,7 @@ def holdings(targets: Iterable[Target]) -> Holdings:
     for target in targets:
         by_org[chains[target.node][-1].id].append(target)
     for org_id, org_targets in by_org.items():
-        reading = _Reading(_OrgGraph(org_id))
+        reading = _Reading(_OrgGraph.load(org_id))
         chain_nodes = {node for target in org_targets for node in chains[target.node]}
         records = grant_records(nodes=chain_nodes, org_id=org_id)
         for place in {place for target in org_targets for place in reading.places(target)}:
@@ -196,5 +196,5 @@ def _held_at(
 def group_targets(group_id: UUID, org_id: UUID) -> list[Target]:
     """What the grants to the group, and to every group containing it, name: the places where a change
     of the group's members changes anything (its graph and one read of grants)."""
-    containers = _OrgGraph(org_id).outwards([group_id])
+    containers = _OrgGraph.load(org_id).outwards([group_id])
     return [Target.of(record) for record in grant_records(org_id=org_id, granted_to=Subjects(group_ids=tuple(containers)))]

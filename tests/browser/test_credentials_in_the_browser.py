@@ -61,7 +61,7 @@ def test_a_service_token_is_shown_once(page, org_with_owner):
     for path in (account_path, f"/app/{org.name}/settings/api-keys/", f"/app/{org.name}/settings/audit-log/"):
         page.goto(path)
         assert raw not in page.content()
-    page.get_by_role("table", name="Audit events").get_by_text("service_token.create").wait_for()
+    page.get_by_role("table", name="Audit events").get_by_text("created the token deploy of the service account ci-bot").wait_for()
     screenshot(page, "settings-audit-log")
     assert ApiKey.objects.filter(user=account).count() == 1  # nothing was posted twice
 

@@ -262,7 +262,10 @@ def test_deleting_a_role_removes_its_grants_and_what_they_gave():
     assert not RoleNesting.objects.filter(role=outer).exists()
     assert permissions_on(user, project) == frozenset()
     event = AuditEvent.objects.get(action="role.delete")
-    assert event.before == state
+    assert {key: event.before[key] for key in state} == state
+    # What went with it, so that the audit log alone can say who could do what before.
+    assert event.before["member_of_roles"] == [str(outer.pk)]
+    assert sorted((g["object_type"], g["role_id"] is not None) for g in event.before["grants"]) == [("project", True), ("role", False)]
 
 
 def test_deleting_a_role_needs_delete_on_it():
