@@ -623,6 +623,7 @@ PHRASES: dict[str, Phrase] = {
     **{f"{kind}.create": lambda e, n: f"created {_target(e, n)}" for kind in _PROJECT_CONTENT},
     **{f"{kind}.update": lambda e, n: _updated(e, n) for kind in _PROJECT_CONTENT},
     **{f"{kind}.delete": lambda e, n: f"deleted {_target(e, n)}" for kind in _PROJECT_CONTENT},
+    "prompt.restore": lambda e, n: f"restored {_target(e, n)} to its version {_state(e).get('restored_from', '')}".rstrip(),
 }
 
 

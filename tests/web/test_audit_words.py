@@ -341,6 +341,10 @@ SENTENCES = [
         "Priya Nair changed the description of the prompt Reply",
     ),
     (event("prompt.delete", "prompt", "Reply", before={"name": "Reply"}), "Priya Nair deleted the prompt Reply"),
+    (
+        event("prompt.restore", "prompt", "Reply", before={"name": "Reply"}, after={"name": "Reply", "restored_from": "3"}),
+        "Priya Nair restored the prompt Reply to its version 3",
+    ),
     (event("prompt_session.create", "prompt_session", "Tries", after={"name": "Tries"}), "Priya Nair created the playground Tries"),
     (
         event(
