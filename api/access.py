@@ -55,6 +55,13 @@ def holder_json(holder: Holder) -> dict:
     return {"principal_type": holder.kind, "principal": ref_json(holder.ref), "reasons": [reason_json(r) for r in holder.reasons]}
 
 
+# The object a question about one object names.
+OBJECT_PARAMETERS = [
+    OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The object's type"),
+    OpenApiParameter("object_id", OpenApiTypes.UUID, required=True, description="The object's id"),
+]
+
+
 def access_question_schema(operation_id: str, summary: str, description: str, parameters: list, answer):
     """The schema of a ``/v1/access`` question: its own parameters, then the permission asked about, the
     list's paging and the organization."""
@@ -67,6 +74,13 @@ def access_question_schema(operation_id: str, summary: str, description: str, pa
         parameters=[*parameters, permission, *pagination_parameters(), ORG_NAME_PARAMETER],
         responses={200: answer, **error_responses(400, 401, 403, 404)},
     )
+
+
+def holders_page(found: list[Holder], request: Request) -> list[Holder]:
+    """One page of holders, kept in the engine's order (people, service accounts, groups, each by name), the
+    cursor a principal's id."""
+    order = {holder.id: position for position, holder in enumerate(found)}
+    return paginate_list(found, request.query_params, key=lambda holder: -order[holder.id])
 
 
 def _required_choice(request: Request, name: str, choices) -> str:
@@ -103,17 +117,11 @@ class WhoCanView(OrgScopedView):
         "reaches through (from the principal outwards) and the roles that yield it. A group is listed when its "
         "membership alone gives the permission. People first, then service accounts, then groups, each by name; "
         "`starting_after` and `ending_before` take a principal's id. Needs read_acls on the object.",
-        [
-            OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The object's type"),
-            OpenApiParameter("object_id", OpenApiTypes.UUID, required=True, description="The object's id"),
-        ],
+        OBJECT_PARAMETERS,
         HolderList,
     )
     def get(self, request: Request) -> Response:
-        found = holders(self.permission, self.node)
-        order = {holder.id: position for position, holder in enumerate(found)}
-        page = paginate_list(found, request.query_params, key=lambda holder: -order[holder.id])
-        return Response({"objects": [holder_json(holder) for holder in page]})
+        return Response({"objects": [holder_json(holder) for holder in holders_page(holders(self.permission, self.node), request)]})
 
 
 class ReachSerializer(serializers.Serializer):
@@ -274,17 +282,12 @@ class WhoCouldView(WhoCanView):
         "to grants, groups, roles and memberships since, undone), with who gained and who lost the permission "
         "since and the events that changed access there. Paged like who-can. Needs read_acls on the object and "
         "read on the organization's audit log.",
-        [
-            OpenApiParameter("object_type", OpenApiTypes.STR, required=True, enum=ObjectType.values, description="The object's type"),
-            OpenApiParameter("object_id", OpenApiTypes.UUID, required=True, description="The object's id"),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, required=True, description="The instant, with its time zone"),
-        ],
+        [*OBJECT_PARAMETERS, OpenApiParameter("at", OpenApiTypes.DATETIME, required=True, description="The instant, with its time zone")],
         PastAccessSerializer,
     )
     def get(self, request: Request) -> Response:
         past = who_could(self.permission, self.node, self.at)
-        order = {holder.id: position for position, holder in enumerate(past.holders)}
-        page = paginate_list(past.holders, request.query_params, key=lambda holder: -order[holder.id])
+        page = holders_page(past.holders, request)
         return Response(
             {
                 "at": past.at.isoformat(),

@@ -116,12 +116,13 @@ class PromptEditorForm(forms.Form):
             "model": options.get("model", ""),
             **{key: params.get(key) for key in NUMBER_PARAMS},
             "response_format": response_format,
-            "tools": _shown_tools(tools),
+            "tools": shown_tools(tools),
             "completion": message_text(block.get("content")) if block.get("type") == "completion" else "",
         }
 
 
-def _shown_tools(tools: Any) -> str:
+def shown_tools(tools: Any) -> str:
+    """A prompt's tools as a person reads them: indented JSON, or as they are when they are not JSON."""
     if not tools:
         return ""
     try:

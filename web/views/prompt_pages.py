@@ -12,7 +12,6 @@ filled from each row, and has no Run button.
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -44,6 +43,7 @@ from web.forms.prompts import (
     editor_can_edit,
     editor_prompt_data,
     message_formset,
+    shown_tools,
 )
 from web.prompt_diff import field_changes, message_diff
 from web.views.outcomes import report
@@ -90,19 +90,10 @@ class PromptView:
             messages=prompt_messages(data),
             model=options.get("model") or "",
             params=[(key, value if isinstance(value, str) else json.dumps(value)) for key, value in sorted(params.items())],
-            tools=_pretty(block.get("tools")),
+            tools=shown_tools(block.get("tools")),
             variables=prompt_variables(data),
             is_completion=block.get("type") == "completion",
         )
-
-
-def _pretty(tools: Any) -> str:
-    if not tools:
-        return ""
-    try:
-        return json.dumps(json.loads(tools), indent=2, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(tools)
 
 
 class PromptObjectPage(ObjectPage):
