@@ -72,6 +72,23 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+PHONE_WIDTH = 375
+
+
+def screenshots_at_both_widths(page, name: str) -> int:
+    """The page as a desktop (1280 px) and a phone (375 px) show it, for a person to look at; the viewport
+    is given back as it was. Answers how wide the page is on the phone (wider than the phone: it scrolls
+    sideways)."""
+    size = page.viewport_size
+    for width in (1280, PHONE_WIDTH):
+        page.set_viewport_size({"width": width, "height": 800})
+        screenshot(page, f"{name}-{width}")
+    phone_width = page.evaluate("document.documentElement.scrollWidth")
+    if size:
+        page.set_viewport_size(size)
+    return phone_width
+
+
 def with_password(user):
     """`user`, able to log in with PASSWORD."""
     user.set_password(PASSWORD)
