@@ -21,8 +21,9 @@ from typing import ClassVar
 from django.shortcuts import render
 
 from permissions.engine.holdings import Place
+from permissions.exceptions import ValidationError
 from permissions.labels import MANAGE_ACCESS, permission_label
-from permissions.services.preview import AccessChange, AccessPreview
+from permissions.services.preview import AccessChange, AccessPreview, dry_run, grant_change_targets
 from permissions.types import ACL_PERMISSIONS, ALL_PERMISSIONS
 from web.views.outcomes import save_form
 
@@ -148,6 +149,20 @@ class PreviewShown:
     @classmethod
     def of(cls, preview: AccessPreview) -> "PreviewShown":
         return cls(preview_in_words(preview), len(preview.gains), len(preview.losses))
+
+
+def preview_of_grants_change(change: Callable[[], object]) -> tuple["PreviewShown | None", str]:
+    """The words of `change` (a call of ``save_boxes`` or of the grant services) run as a dry run, or why it
+    cannot be made: the service's refusal, as the Save would show it."""
+    try:
+        return PreviewShown.of(dry_run(change=change, targets=grant_change_targets)), ""
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
+
+
+def preview_fragment(request, shown: "PreviewShown | None", error: str):
+    """The preview's words as the fragment htmx puts below the Preview button."""
+    return render(request, "web/access_preview_result.html", {"access_preview": shown, "preview_error": error})
 
 
 class PreviewsAccessChange:

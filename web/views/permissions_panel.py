@@ -64,6 +64,11 @@ class AccessRow:
     until_form: GrantUntilForm | None = None  # the posted "Until", shown again with its errors
 
     @property
+    def preview_url(self) -> str:
+        """Where the boxes form's Preview posts: its Save's address, ``preview/`` below it."""
+        return f"{self.save_url}preview/" if self.save_url else ""
+
+    @property
     def key(self) -> str:
         """The id of the principal's boxes form, and the prefix of its fields."""
         return f"access-{self.principal.subject_kind}-{self.principal.subject_id.hex}"

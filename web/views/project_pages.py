@@ -12,7 +12,7 @@ check everything again.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -43,6 +43,7 @@ from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
+from web.views.access_preview import preview_fragment, preview_of_grants_change
 from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
 from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
@@ -513,6 +514,7 @@ class ObjectPermissions(ObjectPage):
     explained refusal, anyone else a 404."""
 
     template_name = "web/project/permissions.html"
+    previewing = False  # the route below it: the Save's very call as a dry run, in words
 
     def requirements_get(self) -> list[Requirement]:
         return [NeedsAny(("read_acls", "create_acls"), Node.of(self.obj))]
@@ -558,15 +560,24 @@ class ObjectPermissions(ObjectPage):
         row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():  # shown next to the field, with the principal's boxes as they were
             return self.render_to_response(self.get_context_data(chosen=row), status=400)
+        change = partial(
+            save_boxes,
+            actor=request.user,
+            box_set=box_set,
+            subject=principal.subject,
+            target_id=self.obj.pk,
+            ticked=ticked,
+            expires_at=until.cleaned_data["until"],
+        )
+        if self.previewing:
+            shown, error = preview_of_grants_change(change)
+            if request.htmx:
+                return preview_fragment(request, shown, error)
+            row.ticked = frozenset(ticked)
+            context = self.get_context_data(chosen=row, access_preview=shown, preview_error=error)
+            return self.render_to_response(context, status=200 if shown else 400)
         try:
-            save_boxes(
-                actor=request.user,
-                box_set=box_set,
-                subject=principal.subject,
-                target_id=self.obj.pk,
-                ticked=ticked,
-                expires_at=until.cleaned_data["until"],
-            )
+            change()
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return self.render_to_response(self.get_context_data(), status=400)
@@ -597,4 +608,9 @@ urlpatterns = [
     path(f"{project}<str:kind>/<uuid:object_id>/", ObjectDetail.as_view(), name="project-object"),
     path(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions.as_view(), name="object-permissions"),
     path(f"{project}<str:kind>/<uuid:object_id>/permissions/principals/", ObjectPrincipals.as_view(), name="object-principals"),
+    path(
+        f"{project}<str:kind>/<uuid:object_id>/permissions/preview/",
+        ObjectPermissions.as_view(previewing=True, http_method_names=["post"]),
+        name="object-permissions-preview",
+    ),
 ]

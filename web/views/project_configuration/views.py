@@ -17,6 +17,7 @@ from projects.models import ProjectTag
 from projects.services import configuration
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
+from web.views.access_preview import preview_fragment, preview_of_grants_change
 from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
@@ -185,6 +186,7 @@ class ProjectAccess(ProjectConfigurationPage):
     access and audits, and goes back to the list, the saved principal's row showing what it now holds."""
 
     template_name = "web/project/configuration_access.html"
+    previewing = False  # the route below it: the Save's very call as a dry run, in words
 
     def requirements_get(self):
         """Seeing the project's permissions: read_acls, or create_acls (Manage access, which lists them)."""
@@ -200,9 +202,9 @@ class ProjectAccess(ProjectConfigurationPage):
             raise Http404("No such group, member or service account.")
         return self.boxes_row(principal, until)
 
-    def page(self, row: AccessRow, error: str = "", status: int = 200):
+    def page(self, row: AccessRow, error: str = "", status: int = 200, **extra):
         context = super(ProjectConfigurationPage, self).get_context_data()
-        context.update(self.panel_flags(), project=self.project, config_flags=self.config_flags, row=row, error=error)
+        context.update(self.panel_flags(), project=self.project, config_flags=self.config_flags, row=row, error=error, **extra)
         if self.request.htmx and not error:
             return render(self.request, "web/project/configuration_access_dialog.html", context)
         return self.render_to_response(context, status=status)
@@ -229,6 +231,12 @@ class ProjectAccess(ProjectConfigurationPage):
             ticked=ticked,
             expires_at=until.cleaned_data["until"],
         )
+        if self.previewing:
+            shown, error = preview_of_grants_change(change)
+            if request.htmx:
+                return preview_fragment(request, shown, error)
+            row.ticked = frozenset(ticked)
+            return self.page(row, status=200 if shown else 400, access_preview=shown, preview_error=error)
         report(request, change, success=f"Saved the permissions of {principal.name} on {self.project.name}.")
         return redirect(f"{self.url()}?{urlencode({'principal': principal.key})}#permissions")
 
@@ -246,5 +254,10 @@ urlpatterns = [
         "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/",
         ProjectAccess.as_view(),
         name="project-access",
+    ),
+    path(
+        "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/preview/",
+        ProjectAccess.as_view(previewing=True, http_method_names=["post"]),
+        name="project-access-preview",
     ),
 ]
