@@ -36,7 +36,7 @@ from permissions.engine import Holder, Node, Reach, explain_reach, holders, reac
 from permissions.engine.explain import HOLDER_KINDS
 from permissions.exceptions import NotFound, ValidationError
 from permissions.models import PermissionGroup
-from permissions.requirements import Needs
+from permissions.requirements import Needs, to_ask_what_can
 from permissions.types import ALL_PERMISSIONS, ObjectType
 
 
@@ -180,7 +180,7 @@ class WhatCanView(OrgScopedView):
 
     def requirements_get(self):
         self.object_type, self.permission  # noqa: B018 (bad parameters are a 400 before access is looked at)
-        return [Needs("read_acls", Node("organization", self.org.pk))] if self.asks_of_another else []
+        return to_ask_what_can(self.org.pk, asks_of_self=not self.asks_of_another)
 
     @access_question_schema(
         "getAccessWhatCan",

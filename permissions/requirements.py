@@ -118,3 +118,10 @@ def to_explain(node: Node, *, explains_self: bool) -> Requirement:
     stays "not found"); anyone else's, read_acls on it. The API's explain and the Check access page ask
     this alike."""
     return NeedsSight(node) if explains_self else Needs("read_acls", node)
+
+
+def to_ask_what_can(org_id, *, asks_of_self: bool) -> list[Requirement]:
+    """What listing where a principal holds a permission needs: nothing more than membership for one's own;
+    read_acls on the organization for anyone else's (it reads the organization's grants). The API's
+    what-can and the Check access page ask this alike."""
+    return [] if asks_of_self else [Needs("read_acls", Node("organization", org_id))]

@@ -170,3 +170,26 @@ def test_check_access_costs_the_same_queries_for_few_and_many_objects_and_people
         ExperimentFactory(project=experiment.project)
         add_member(org, None, custom_group(org, name=f"team-{index}"))
     assert steady_state_queries(client, check_url(org), data) == few
+
+
+def test_the_answer_lists_everywhere_of_that_type_the_permission_is_held_and_why(org, people, experiment):
+    other = ExperimentFactory(project=experiment.project, name="candidate")
+    ExperimentFactory(project=ProjectFactory(org=org, name="billing"), name="invoices")
+    custom = people["custom"]
+    grant(org, experiment.project, user=custom, permission="update", restrict="experiment")
+    response = check(client_for(people["owner"]), org, user_key(custom), experiment, "update")
+    elsewhere = response.context["elsewhere"]
+    assert {reach.name for reach, _ in elsewhere} == {"baseline", "candidate"}, "not the billing project's experiment"
+    assert all(reasons[0].node_name == "support-bot" for _, reasons in elsewhere)
+    html = response.content.decode()
+    assert "Everywhere" in html and "candidate" in html and other.name in html
+
+
+def test_everywhere_is_shown_for_ones_own_access_and_not_for_anothers_without_read_acls_on_the_organization(org, people, experiment):
+    engineer = people["engineer"]
+    grant(org, experiment, user=engineer, permission="read_acls")
+    own = check(client_for(engineer), org, user_key(engineer), experiment, "read")
+    assert [reach.name for reach, _ in own.context["elsewhere"]] == ["baseline"]
+    another = check(client_for(engineer), org, user_key(people["viewer"]), experiment, "read")
+    assert another.status_code == 200 and another.context["explanation"] is not None
+    assert "elsewhere" not in another.context

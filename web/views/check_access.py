@@ -2,7 +2,9 @@
 
 The answer is the engine's own explanation (``permissions.engine.explain``): each grant that allows it,
 the node that carries it, the groups and roles it comes through; when nothing allows it, who could grant
-it (named only to those who may read the organization's members). The rule is that of
+it (named only to those who may read the organization's members). Below it, every object of the same type
+where the subject holds the permission, each with why (``permissions.engine.reachable_rows`` and
+``explain_reach``, as ``/v1/access/what_can``), to whoever may ask that. The rule is that of
 ``/v1/acl/explain``: anyone may check their own access to what they see (the object list offers only
 that), and explaining anyone else's access needs read_acls on the object.
 
@@ -18,17 +20,20 @@ from django.urls import path, reverse
 
 from accounts.models import Organization, User
 from accounts.principals import Principal, find_principal, principal_choices, subject_of_key
-from permissions.engine import explain
+from permissions.engine import explain, explain_reach, reachable_rows
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
-from permissions.exceptions import AccessDenied
+from permissions.exceptions import AccessDenied, NotFound
 from permissions.grants import resolve_chain
 from permissions.labels import permission_label
 from permissions.models import PermissionGroup
-from permissions.requirements import to_explain
+from permissions.requirements import to_ask_what_can, to_explain
 from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
 from web.forms.check_access import DEFAULT_TYPE, TYPE_LABELS, CheckAccessForm
+
+# How many of the objects where the subject holds the permission the page lists.
+ELSEWHERE_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class CheckAccessPage(OrgPage):
             return 403
         explanation = explain(subject, data["permission"], node)
         names = node_names(self.org, chain)
+        context.update(self.elsewhere(subject, data["permission"], node.type))
         context.update(
             explanation=explanation,
             is_group=isinstance(subject, PermissionGroup),
@@ -143,6 +149,24 @@ class CheckAccessPage(OrgPage):
             grantors=explanation.grantors if self.flags.can_read_members else (),
         )
         return 200
+
+    def elsewhere(self, subject: "User | PermissionGroup", permission: str, object_type: str) -> dict:
+        """Every object of the type where the subject holds the permission, with why (the first
+        :data:`ELSEWHERE_SHOWN`, newest first), when the person may ask that (:func:`to_ask_what_can`)."""
+        try:
+            for requirement in to_ask_what_can(self.org.pk, asks_of_self=subject == self.request.user):
+                requirement.check(self.request, self.org.pk)
+        except (AccessDenied, NotFound):
+            return {}
+        rows = reachable_rows(subject, permission, object_type, self.org.pk).order_by("-created", "-pk")
+        page = list(rows[: ELSEWHERE_SHOWN + 1])
+        reaches = explain_reach(subject, permission, object_type, page[:ELSEWHERE_SHOWN], self.org.pk)
+        names = node_names(self.org, [reason.node for reach in reaches for reason in reach.reasons])
+        return {
+            "elsewhere": [(reach, [_reason_view(reason, names) for reason in reach.reasons]) for reach in reaches],
+            "elsewhere_more": len(page) > ELSEWHERE_SHOWN,
+            "elsewhere_type": TYPE_LABELS[object_type],
+        }
 
 
 class CheckAccessObjects(CheckAccessPage):
