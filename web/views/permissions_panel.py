@@ -16,22 +16,24 @@ A page that shows the panel subclasses :class:`PermissionsPanel` and says what d
 set, its flags, and its URLs.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlencode
 from uuid import UUID
 
 from django.urls import reverse
 
 from accounts.principals import Principal, find_principal, principal_choices, principals_of, subject_of_key
-from permissions.boxes import ACLS, BoxSet, Subject, boxes_by_subject, role_names_of
+from permissions.boxes import ACLS, BoxSet, Subject, boxes_by_subject, role_names_of, save_boxes
 from permissions.engine import Access
 from permissions.engine.nodes import Node
 from permissions.labels import MANAGE_ACCESS, permission_label, type_label
 from permissions.selectors import access_to
 from permissions.types import ALL_PERMISSIONS
 from web.forms.expiry import GrantUntilForm
+from web.views.access_preview import preview_fragment, preview_of_grants_change
 
 # At most this many groups and as many members are offered for one search (those holding grants on the
 # node are always listed when they match).
@@ -240,6 +242,27 @@ class PermissionsPanel:
             if holder is not None:
                 return holder
         return find_principal(self.request.user, self.org, subject)
+
+    def boxes_change(self, row: AccessRow, ticked: list[str], until: GrantUntilForm) -> Callable[[], object]:
+        """The Save of `row`'s boxes: :func:`permissions.boxes.save_boxes` on the panel's node, as the person."""
+        return partial(
+            save_boxes,
+            actor=self.request.user,
+            box_set=self.panel_box_set(),
+            subject=row.principal.subject,
+            target_id=self.panel_node().id,
+            ticked=ticked,
+            expires_at=until.cleaned_data["until"],
+        )
+
+    def preview_answer(self, row: AccessRow, ticked: list[str], change: Callable[[], object], page: Callable[[dict, int], object]):
+        """The Preview of a Save (:mod:`web.views.access_preview`): its words for htmx; without JavaScript,
+        `page` shown again with them (given the preview's context and status), the boxes as posted."""
+        shown, error = preview_of_grants_change(change)
+        if self.request.htmx:
+            return preview_fragment(self.request, shown, error)
+        row.ticked = frozenset(ticked)
+        return page({"access_preview": shown, "preview_error": error}, 200 if shown else 400)
 
     def boxes_row(self, principal: Principal, until: GrantUntilForm | None = None) -> AccessRow:
         """One principal's boxes on the node, as its form shows them (one query)."""

@@ -12,7 +12,7 @@ check everything again.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, partial
+from functools import cached_property
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from django.utils.text import slugify
 
 from accounts.models import Organization
 from accounts.principals import Principal
-from permissions.boxes import BoxSet, Subject, object_boxes, save_boxes
+from permissions.boxes import BoxSet, Subject, object_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import Needs, NeedsAny, Requirement
@@ -43,7 +43,6 @@ from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.sdk_snippets import sdk_snippet
-from web.views.access_preview import preview_fragment, preview_of_grants_change
 from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
 from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
@@ -560,22 +559,9 @@ class ObjectPermissions(ObjectPage):
         row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():  # shown next to the field, with the principal's boxes as they were
             return self.render_to_response(self.get_context_data(chosen=row), status=400)
-        change = partial(
-            save_boxes,
-            actor=request.user,
-            box_set=box_set,
-            subject=principal.subject,
-            target_id=self.obj.pk,
-            ticked=ticked,
-            expires_at=until.cleaned_data["until"],
-        )
+        change = self.boxes_change(row, ticked, until)
         if self.previewing:
-            shown, error = preview_of_grants_change(change)
-            if request.htmx:
-                return preview_fragment(request, shown, error)
-            row.ticked = frozenset(ticked)
-            context = self.get_context_data(chosen=row, access_preview=shown, preview_error=error)
-            return self.render_to_response(context, status=200 if shown else 400)
+            return self.preview_answer(row, ticked, change, lambda preview, status: self.page_with(row, preview, status))
         try:
             change()
         except ValidationError as exc:
@@ -583,6 +569,10 @@ class ObjectPermissions(ObjectPage):
             return self.render_to_response(self.get_context_data(), status=400)
         messages.success(request, f"Saved the permissions of {principal.name} on the {self.kind.singular} {self.obj.name}.")
         return HttpResponseRedirect(object_url(self.org, self.obj))
+
+    def page_with(self, row: AccessRow, preview: dict, status: int):
+        """The page shown again with `row`'s boxes as posted and the preview of their Save."""
+        return self.render_to_response(self.get_context_data(chosen=row, **preview), status=status)
 
 
 class ObjectPrincipals(ObjectPermissions):

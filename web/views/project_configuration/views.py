@@ -1,7 +1,6 @@
 """The views of a project's Configuration page: the page, and the forms that change its tags, scores and
 permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
 
-from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from permissions.boxes import PROJECT_BOXES, save_boxes
+from permissions.boxes import PROJECT_BOXES
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
@@ -17,7 +16,6 @@ from projects.models import ProjectTag
 from projects.services import configuration
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
-from web.views.access_preview import preview_fragment, preview_of_grants_change
 from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
@@ -222,21 +220,9 @@ class ProjectAccess(ProjectConfigurationPage):
         row.until_form = until = row.until_from(request.POST)
         if not until.is_valid():
             return self.page(row, "Check the date and time of “Until”.", status=400)
-        change = partial(
-            save_boxes,
-            actor=request.user,
-            box_set=PROJECT_BOXES,
-            subject=principal.subject,
-            target_id=self.project.pk,
-            ticked=ticked,
-            expires_at=until.cleaned_data["until"],
-        )
+        change = self.boxes_change(row, ticked, until)
         if self.previewing:
-            shown, error = preview_of_grants_change(change)
-            if request.htmx:
-                return preview_fragment(request, shown, error)
-            row.ticked = frozenset(ticked)
-            return self.page(row, status=200 if shown else 400, access_preview=shown, preview_error=error)
+            return self.preview_answer(row, ticked, change, lambda preview, status: self.page(row, status=status, **preview))
         report(request, change, success=f"Saved the permissions of {principal.name} on {self.project.name}.")
         return redirect(f"{self.url()}?{urlencode({'principal': principal.key})}#permissions")
 
