@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import BooleanField, Case, CharField, ExpressionWrapper, F, Q, When
+from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from permissions.expiring import grant_words, node_name, nodes_listing_grants_to, null_text, text_value
@@ -51,6 +51,13 @@ def group_deletions(viewer, org, group_ids: Iterable[UUID]) -> dict[UUID, GroupD
     return found
 
 
+def _whether(condition: Q) -> Case:
+    """`condition` as a boolean column. A condition that can hold for no row (an empty list of ids) compiles
+    to a constant, which PostgreSQL types as an integer in one part of a UNION and a boolean in another:
+    spelled as a CASE, every part is a boolean."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def _grants_held(viewer, org, ids: list[UUID]):
     """The live grants held by the groups `ids`, from every store, with whether `viewer` may list each and
     the words of its node (one ``UNION ALL`` query)."""
@@ -64,7 +71,7 @@ def _grants_held(viewer, org, ids: list[UUID]):
         parts.append(
             rows.annotate(
                 d_group_id=F("group__permission_group__id"),
-                d_visible=ExpressionWrapper(visible, output_field=BooleanField()),
+                d_visible=_whether(visible),
                 d_object_type=text_value(table.object_type),
                 d_permission=F("permission__codename"),
                 d_restrict=text_value(""),
@@ -80,7 +87,7 @@ def _grants_held(viewer, org, ids: list[UUID]):
     names = {object_type: node_name(object_type, "object_id") for object_type in ObjectType.values}
     acl = AclGrant.objects.filter(live, org=org, group__in=ids).annotate(
         d_group_id=F("group_id"),
-        d_visible=ExpressionWrapper(visible, output_field=BooleanField()),
+        d_visible=_whether(visible),
         d_object_type=F("object_type"),
         d_permission=F("permission"),
         d_restrict=F("restrict_object_type"),
