@@ -24,6 +24,8 @@ from projects.models import ObjectKind
 KINDS = {"experiment": ObjectKind.EXPERIMENT, "dataset": ObjectKind.DATASET, "project_logs": ObjectKind.PROJECT_LOGS}
 ENTRY_FIELDS = ("events", "feedback")
 # What a missing object of each kind is reported as (the logs of a missing project: the project).
+# How much of a key that is not an id a refusal repeats.
+_KEY_SHOWN = 60
 _MISSING_AS = {ObjectKind.EXPERIMENT: "experiment", ObjectKind.DATASET: "dataset", ObjectKind.PROJECT_LOGS: "project"}
 
 
@@ -31,7 +33,8 @@ def _object_id(key: str, where: str) -> UUID:
     try:
         return UUID(key)
     except ValueError:
-        raise ValidationError(f"{where}: {key!r} is not an id: the keys of {where} are {_id_words(where)}.") from None
+        shown = key if len(key) <= _KEY_SHOWN else f"{key[:_KEY_SHOWN]}…"
+        raise ValidationError(f"{where}: {shown!r} is not an id: the keys of {where} are {_id_words(where)}.") from None
 
 
 def _id_words(name: str) -> str:
@@ -56,7 +59,7 @@ def _items(value: Any, where: str) -> list:
     return value
 
 
-def _parse_entry(kind: str, entry: Any, where: str) -> tuple[list[dict], list[dict]]:
+def _parse_entry(kind: str, entry: Any, where: str) -> tuple[CheckedEvents, list[dict]]:
     """The events and feedback items of one object's ``{events, feedback}``, each checked."""
     entry = _mapping(entry, where)
     unknown = sorted(set(entry) - set(ENTRY_FIELDS))
@@ -64,7 +67,11 @@ def _parse_entry(kind: str, entry: Any, where: str) -> tuple[list[dict], list[di
         raise ValidationError(f"{where}.{unknown[0]}: unknown field (each object takes events and feedback).")
     events = _items(entry.get("events"), f"{where}.events")
     feedback = _items(entry.get("feedback"), f"{where}.feedback")
-    checked_events = [validate_event(kind, event, index=index, what=f"{where}.events") for index, event in enumerate(events)]
+    checked_events = CheckedEvents(
+        kind,
+        (validate_event(kind, event, index=index, what=f"{where}.events") for index, event in enumerate(events)),
+        where=f"{where}.events",
+    )
     checked_feedback = [validate_feedback_item(kind, item, index=index, what=f"{where}.feedback") for index, item in enumerate(feedback)]
     return checked_events, checked_feedback
 
@@ -93,7 +100,7 @@ def parse_cross_object_body(body: Any, *, org_id: UUID) -> list[tuple[str, str, 
         raise ValidationError(f"{unknown[0]}: unknown field (the body takes {', '.join(KINDS)}).")
     if _count(body) > MAX_EVENTS:
         raise ValidationError(f"Send at most {MAX_EVENTS} events and feedback items at a time.")
-    parsed: list[tuple[str, str, tuple[str, UUID], list[dict], list[dict]]] = []
+    parsed: list[tuple[str, str, tuple[str, UUID], CheckedEvents, list[dict]]] = []
     for name, kind in KINDS.items():
         seen: dict[UUID, str] = {}
         for key, entry in _mapping(body.get(name), name).items():
@@ -110,5 +117,5 @@ def parse_cross_object_body(body: Any, *, org_id: UUID) -> list[tuple[str, str, 
         if target is None:
             kind, object_id = destination
             raise NotFound(_MISSING_AS[kind], object_id)
-        writes.append((name, key, TargetWrites(target, events=CheckedEvents(kind, events), feedback=feedback)))
+        writes.append((name, key, TargetWrites(target, events=events, feedback=feedback)))
     return writes

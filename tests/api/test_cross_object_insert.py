@@ -122,6 +122,7 @@ def test_events_are_written_before_feedback_so_feedback_may_name_a_row_of_the_sa
 def test_an_empty_body_or_null_kinds_write_nothing_and_answer_an_empty_object(world):
     client = world.client()
     before = data_counts()
+    assert client.raw_post(INSERT, "").json() == {}
     assert client.post(INSERT, {}).json() == {}
     assert client.post(INSERT, {"experiment": None, "dataset": {}, "project_logs": None}).json() == {}
     assert data_counts() == before
@@ -224,6 +225,15 @@ _BAD_BODIES = [
     (
         lambda w: body_for(w, dataset={"feedback": [{"id": "seed", "scores": {"a": 1}}]}),
         lambda w: f"dataset.{w.dataset.pk}.feedback[0].scores: unknown field.",
+    ),
+    (lambda w: {"dataset": {"x" * 5000: {}}}, lambda w: f"dataset: '{'x' * 60}…' is not an id"),
+    (
+        lambda w: body_for(w, experiment={"events": [{"input": 1}, {"origin": {"object_type": "nope"}}]}),
+        lambda w: f"{_e(w)}.events[1].origin needs object_type",
+    ),
+    (
+        lambda w: body_for(w, logs={"events": [{"origin": {"object_type": "dataset", "object_id": str(uuid.UUID(int=7)), "id": "x"}}]}),
+        lambda w: f"project_logs.{w.project.pk}.events[0].origin: no dataset with id {uuid.UUID(int=7)}.",
     ),
     (
         lambda w: {"experiment": {str(w.experiment.pk): {}, str(w.experiment.pk).upper(): {}}},
