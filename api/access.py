@@ -36,7 +36,7 @@ from permissions.engine import Holder, Node, Reach, explain_reach, holders, reac
 from permissions.engine.explain import HOLDER_KINDS
 from permissions.exceptions import NotFound, ValidationError
 from permissions.models import PermissionGroup
-from permissions.requirements import Needs, to_ask_what_can
+from permissions.requirements import Needs, to_ask_what_can, to_ask_who_could
 from permissions.types import ALL_PERMISSIONS, ObjectType
 
 
@@ -272,8 +272,8 @@ class WhoCouldView(WhoCanView):
         return _instant(self.request, "at")
 
     def requirements_get(self):
-        self.at  # noqa: B018 (a bad instant is a 400 before the node is looked at)
-        return [*super().requirements_get(), Needs("read", Node("org_audit_logs", self.org.pk))]
+        self.at, self.permission  # noqa: B018 (a bad instant or permission is a 400 before the node is looked at)
+        return to_ask_who_could(self.node, self.org.pk)
 
     @access_question_schema(
         "getAccessWhoCould",

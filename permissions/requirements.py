@@ -125,3 +125,10 @@ def to_ask_what_can(org_id, *, asks_of_self: bool) -> list[Requirement]:
     read_acls on the organization for anyone else's (it reads the organization's grants). The API's
     what-can and the Check access page ask this alike."""
     return [] if asks_of_self else [Needs("read_acls", Node("organization", org_id))]
+
+
+def to_ask_who_could(node: Node, org_id) -> list[Requirement]:
+    """What asking who held a permission on `node` at an earlier instant needs: read_acls on the node, as
+    who-can does, and read on the organization's audit log, from which the past is rebuilt. The API's
+    who-could and the Who could page ask this alike."""
+    return [Needs("read_acls", node), Needs("read", Node("org_audit_logs", org_id))]

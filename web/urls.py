@@ -19,6 +19,7 @@ from web.views import (
     projects,
     prompt_pages,
     sdk_links,
+    who_could,
 )
 
 app_name = "web"
@@ -40,6 +41,7 @@ org_patterns = [
     *object_actions.urlpatterns,
     *project_configuration.urlpatterns,
     *check_access.urlpatterns,
+    *who_could.urlpatterns,
     *sdk_links.urlpatterns,  # after the project pages: their p/<uuid:project_id>/... routes win
 ]
 

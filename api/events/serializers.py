@@ -194,6 +194,8 @@ class RowShapes:
     insert_request: type[StrictSerializer]
     feedback_request: type[StrictSerializer]
     fetch_answer: type[serializers.Serializer]
+    insert_item: type[serializers.Serializer]  # one event of insert_request, for the schema (also of POST /v1/insert)
+    feedback_item: type[serializers.Serializer]  # one item of feedback_request, likewise
 
 
 def _shapes_of(kind: str) -> RowShapes:
@@ -241,6 +243,8 @@ def _shapes_of(kind: str) -> RowShapes:
                 ),
             },
         ),
+        insert_item=insert_item,
+        feedback_item=feedback_item,
     )
 
 

@@ -108,11 +108,13 @@ def parse_created(value: Any, where: str) -> datetime | None:
 class CheckedEvents(list):
     """Events of one kind of object, each already checked by :func:`validate_event` by the parser that
     read them (which names a refusal its own way, e.g. ``rows[3]``), so that the insert does not check
-    them a second time."""
+    them a second time. `where` is how the request names the list, when its positions are the request's
+    own (``experiment.<id>.events``), so that what the insert refuses later is named the same way."""
 
-    def __init__(self, kind: str, events: Iterable[dict] = ()) -> None:
+    def __init__(self, kind: str, events: Iterable[dict] = (), *, where: str = "events") -> None:
         super().__init__(events)
         self.kind = kind
+        self.where = where
 
 
 def _validate_batch(kind: str, items: Any, check_item: Callable[..., dict], *, not_a_list: str, too_many: str) -> list[dict]:

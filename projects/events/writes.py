@@ -304,8 +304,9 @@ class TargetWrites:
     feedback: list[dict] = field(default_factory=list)
 
 
-def write_batch(*, actor, writes: list[TargetWrites]) -> None:
-    """Rows and feedback for several objects in one transaction, through the same writes as one object's.
+def write_batch(*, actor, writes: list[TargetWrites]) -> list[list[str]]:
+    """Rows and feedback for several objects in one transaction, through the same writes as one object's;
+    answers the row ids of each write's events (as :func:`insert_events` does), in the order of `writes`.
 
     Every object is checked before anything is written, so a batch naming one object its writer may not
     update is refused whole (404 or 403, as for that object alone) and writes nothing; so does a batch
@@ -313,12 +314,13 @@ def write_batch(*, actor, writes: list[TargetWrites]) -> None:
     """
     for write in writes:
         require(actor, "update", write.target.node)
+    row_ids: list[list[str]] = []
     with transaction.atomic():
         for write in writes:
-            if write.events:
-                insert_events(actor=actor, target=write.target, events=write.events)
+            row_ids.append(insert_events(actor=actor, target=write.target, events=write.events) if write.events else [])
             if write.feedback:
                 record_feedback(actor=actor, target=write.target, items=write.feedback)
+    return row_ids
 
 
 @dataclass(frozen=True)

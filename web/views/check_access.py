@@ -14,6 +14,7 @@ permission (or not) on the object, and through which grant.
 """
 
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -52,10 +53,10 @@ class ReasonView:
 
 def reason_views(org: Organization, explanation: Explanation) -> list[ReasonView]:
     names = node_names(org, [reason.node for reason in explanation.reasons])
-    return [_reason_view(reason, names) for reason in explanation.reasons]
+    return [reason_view(reason, names) for reason in explanation.reasons]
 
 
-def _reason_view(reason: Reason, names: dict[Node, str]) -> ReasonView:
+def reason_view(reason: Reason, names: dict[Node, str]) -> ReasonView:
     record = reason.grant
     code = ""
     if record.permission:
@@ -147,8 +148,15 @@ class CheckAccessPage(OrgPage):
             object_label=f"{TYPE_LABELS[node.type]} {names[node]}",
             reasons=reason_views(self.org, explanation),
             grantors=explanation.grantors if self.flags.can_read_members else (),
+            who_could_url=self.who_could_url(data) if subject != self.request.user and self.flags.can_read_audit_log else "",
         )
         return 200
+
+    def who_could_url(self, data: dict) -> str:
+        """The Who could page, asking the same of an earlier date (offered to whoever it would answer: read_acls
+        on the object, which explaining someone else's access has just needed, and read on the audit log)."""
+        query = {name: str(data[name]) for name in ("object_type", "object_id", "permission")}
+        return f"{reverse('web:who-could', kwargs={'org_name': self.org.name})}?{urlencode(query)}"
 
     def elsewhere(self, subject: "User | PermissionGroup", permission: str, object_type: str) -> dict:
         """Every object of the type where the subject holds the permission, with why (the first
@@ -163,7 +171,7 @@ class CheckAccessPage(OrgPage):
         reaches = explain_reach(subject, permission, object_type, page[:ELSEWHERE_SHOWN], self.org.pk)
         names = node_names(self.org, [reason.node for reach in reaches for reason in reach.reasons])
         return {
-            "elsewhere": [(reach, [_reason_view(reason, names) for reason in reach.reasons]) for reach in reaches],
+            "elsewhere": [(reach, [reason_view(reason, names) for reason in reach.reasons]) for reach in reaches],
             "elsewhere_more": len(page) > ELSEWHERE_SHOWN,
             "elsewhere_type": TYPE_LABELS[object_type],
         }
