@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from permissions.grant_tables import GroupGrantTable, UserGrantTable
+from permissions.grant_tables import grant_tables
 from permissions.types import model_permissions
 
 
@@ -275,9 +275,4 @@ class ApiKey(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class OrganizationUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
-
-
-class OrganizationGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+OrganizationUserObjectPermission, OrganizationGroupObjectPermission = grant_tables(Organization)

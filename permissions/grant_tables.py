@@ -21,23 +21,41 @@ def expires_at_field() -> models.DateTimeField:
     return models.DateTimeField(null=True, blank=True, verbose_name="expires", help_text="From this instant it counts for nothing.")
 
 
-class UserGrantTable(UserObjectPermissionBase):
-    """A grant of one permission on one object to a user or service account."""
+class _GrantRow(models.Model):
+    """What both tables add to guardian's: a UUID, when the grant was made, and when it stops counting."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created = models.DateTimeField(default=timezone.now)
     expires_at = expires_at_field()
+
+    class Meta:
+        abstract = True
+
+
+class UserGrantTable(_GrantRow, UserObjectPermissionBase):
+    """A grant of one permission on one object to a user or service account."""
 
     class Meta(UserObjectPermissionBase.Meta):
         abstract = True
 
 
-class GroupGrantTable(GroupObjectPermissionBase):
+class GroupGrantTable(_GrantRow, GroupObjectPermissionBase):
     """A grant of one permission on one object to a permission group (through its ``auth.Group``)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created = models.DateTimeField(default=timezone.now)
-    expires_at = expires_at_field()
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = True
+
+
+def grant_tables(model: type[models.Model]) -> tuple[type[UserGrantTable], type[GroupGrantTable]]:
+    """`model`'s user and group grant tables, ``<Model>UserObjectPermission`` and ``<Model>GroupObjectPermission``.
+
+    They belong to `model`'s module (and so its app), each with a foreign key to it; the caller binds them to
+    those names at module level, where guardian and the migrations look for them.
+    """
+
+    def table(base: type[models.Model], kind: str) -> type:
+        name = f"{model.__name__}{kind}ObjectPermission"
+        foreign_key = models.ForeignKey(model, on_delete=models.CASCADE)
+        return type(name, (base,), {"__module__": model.__module__, "__qualname__": name, "content_object": foreign_key})
+
+    return table(UserGrantTable, "User"), table(GroupGrantTable, "Group")

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from permissions.grant_tables import GroupGrantTable, UserGrantTable, expires_at_field
+from permissions.grant_tables import expires_at_field, grant_tables
 from permissions.types import VIRTUAL_TYPES, ObjectType, Permission, model_permissions
 
 CONCRETE_TYPES = sorted(set(ObjectType.values) - VIRTUAL_TYPES)
@@ -298,17 +298,5 @@ class AuditEvent(models.Model):
         return f"{self.action} {self.target_type} {self.target_name or self.target_id}"
 
 
-class PermissionGroupUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE)
-
-
-class PermissionGroupGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE)
-
-
-class RoleUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Role, on_delete=models.CASCADE)
-
-
-class RoleGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Role, on_delete=models.CASCADE)
+PermissionGroupUserObjectPermission, PermissionGroupGroupObjectPermission = grant_tables(PermissionGroup)
+RoleUserObjectPermission, RoleGroupObjectPermission = grant_tables(Role)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from permissions.grant_tables import GroupGrantTable, UserGrantTable
+from permissions.grant_tables import grant_tables
 from permissions.types import model_permissions
 
 
@@ -202,41 +202,8 @@ class PromptVersion(models.Model):
         return f"{self.prompt_id}@{self.xact_id}"
 
 
-class ProjectUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
-
-
-class ProjectGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
-
-
-class ExperimentUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Experiment, on_delete=models.CASCADE)
-
-
-class ExperimentGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Experiment, on_delete=models.CASCADE)
-
-
-class DatasetUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
-
-
-class DatasetGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
-
-
-class PromptUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
-
-
-class PromptGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
-
-
-class PromptSessionUserObjectPermission(UserGrantTable):
-    content_object = models.ForeignKey(PromptSession, on_delete=models.CASCADE)
-
-
-class PromptSessionGroupObjectPermission(GroupGrantTable):
-    content_object = models.ForeignKey(PromptSession, on_delete=models.CASCADE)
+ProjectUserObjectPermission, ProjectGroupObjectPermission = grant_tables(Project)
+ExperimentUserObjectPermission, ExperimentGroupObjectPermission = grant_tables(Experiment)
+DatasetUserObjectPermission, DatasetGroupObjectPermission = grant_tables(Dataset)
+PromptUserObjectPermission, PromptGroupObjectPermission = grant_tables(Prompt)
+PromptSessionUserObjectPermission, PromptSessionGroupObjectPermission = grant_tables(PromptSession)
