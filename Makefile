@@ -25,11 +25,12 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite runs in parallel (pytest-xdist), each worker on a test database of its own; a test module
-# stays on one worker, with its module fixtures, its Redis database and the processes it starts.
+# stays on one worker, with its module fixtures, its Redis database and the processes it starts. Modules are
+# handed out in the order tests/conftest.py sets: the long-running ones first, then the most tests first.
 # TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Access-engine timings and query counts, then the engine against django-guardian on worlds of 10k and
 # 1M grants (rolled back afterwards); logs inserted, fetched and scored per second, with and without an

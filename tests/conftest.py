@@ -41,6 +41,21 @@ def pytest_collection_modifyitems(items):
     repeated = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
     if repeated:
         raise pytest.UsageError(f"these test ids name more than one test each: {repeated[:10]}")
+    items[:] = _long_running_modules_first(items)
+
+
+def _long_running_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The modules marked `long_running` first, then the others from the most tests to the fewest.
+
+    pytest-xdist hands whole modules to its workers in this order (``make test`` turns its own reordering,
+    by number of tests alone, off). By that count a module of one long property test or of two servers
+    started as processes came last, and one worker ran it alone while the other waited.
+    """
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    order = sorted(modules.values(), key=lambda tests: (tests[0].get_closest_marker("long_running") is None, -len(tests)))
+    return [item for tests in order for item in tests]
 
 
 def pytest_runtest_setup(item):

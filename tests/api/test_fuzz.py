@@ -28,7 +28,7 @@ FUZZ_LIVE = os.environ.get("FUZZ_LIVE", "") == "1"
 
 ORG_NAME = "Fuzzed"
 
-pytestmark = pytest.mark.django_db(transaction=FUZZ_LIVE)  # a live server sees committed rows only
+pytestmark = [pytest.mark.long_running, pytest.mark.django_db(transaction=FUZZ_LIVE)]  # a live server sees committed rows only
 
 schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
 if FUZZ_LIVE:  # the same schema, without the application: requests go over HTTP to the base URL given

@@ -20,6 +20,8 @@ from django.db import connection
 
 from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop, wait_until_serving
 
+pytestmark = pytest.mark.long_running
+
 STARTUP_TIMEOUT = 30
 REQUEST_TIMEOUT = 30
 REDIS_URL = "redis://127.0.0.1:6379/10"

@@ -10,6 +10,7 @@ import contextlib
 import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,8 @@ from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.roles import role_create, role_update
 from projects.services.objects import project_create
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
+
+pytestmark = pytest.mark.long_running
 
 PERMISSIONS = ("read", "update")
 PAIRS = (("read", ""), ("update", "experiment"), ("update", ""), ("create_acls", ""))

@@ -10,6 +10,7 @@ same message, and writes nothing either way.
 
 from dataclasses import replace
 
+import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,8 @@ from permissions.services.preview import AccessPreview, acl_batch_update_preview
 from permissions.types import ALL_PERMISSIONS, chain_types
 from tests.access_helpers import row_counts
 from tests.engine.test_property import ORGS, Grant, Materialized, Ref, World, grant_key, restrictions, worlds
+
+pytestmark = pytest.mark.long_running
 
 MAX_EXAMPLES = 15
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 from functools import cached_property
 from unittest import mock
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -58,6 +59,8 @@ from tests.factories import (
     ServiceAccountFactory,
     UserFactory,
 )
+
+pytestmark = pytest.mark.long_running
 
 ORGS = (0, 1)
 # The limits on the ids written into a list's statement: as they are, and leaving room for none, so that

@@ -35,7 +35,7 @@ from projects.services.prompts import prompt_update
 from tests.factories import ProjectFactory, owner_of
 from tests.factories_prompts import PromptFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("overflow_dir")]
+pytestmark = [pytest.mark.long_running, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("overflow_dir")]
 
 SCRIPT_TIMEOUT_SECONDS = 90
 

@@ -22,6 +22,8 @@ from projects.management.commands.seed_demo import DEMO_ORG, PEOPLE
 from projects.models import Dataset, EventRow, Experiment, Project, ProjectScore, ProjectTag, Prompt, PromptSession
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.long_running
+
 STRONG_PASSWORD = "violet-Kettle-42-orbit"
 
 

@@ -19,6 +19,8 @@ from django.db import connection
 
 from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop, wait_until_serving
 
+pytestmark = pytest.mark.long_running
+
 STARTUP_TIMEOUT = 30
 SECRET = "test-only " + "k3Y!" * 16
 

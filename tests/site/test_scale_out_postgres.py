@@ -25,7 +25,7 @@ from projects.models import ScoringJob
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.process_helpers import PROJECT, free_loopback_port, stop, wait_until_serving
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.long_running, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 INSERT_CLIENTS = 4
 ROUNDS = 8

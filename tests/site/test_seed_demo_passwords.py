@@ -13,7 +13,7 @@ from accounts.models import User
 from projects.management.commands.seed_demo import DEMO_ORG, PEOPLE, Command
 from tests.factories import OrganizationFactory, UserFactory, add_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.long_running, pytest.mark.django_db]
 
 
 def run(**options) -> str:

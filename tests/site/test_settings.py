@@ -8,6 +8,8 @@ import pytest
 
 from tests.process_helpers import PROJECT
 
+pytestmark = pytest.mark.long_running
+
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}

@@ -22,6 +22,8 @@ from django.db import connection
 
 from tests.process_helpers import PROJECT, free_loopback_port, isolated_env, manage, stop, wait_until_serving
 
+pytestmark = pytest.mark.long_running
+
 CLIENT_THREADS = 5
 ROUNDS_PER_THREAD = 10
 ROWS_PER_INSERT = 2

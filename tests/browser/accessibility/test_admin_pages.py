@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.accessibility.site import ADMIN_PAGES, KNOWN_PAGE_VIOLATIONS, axe_problems, cases, visit
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.long_running, pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.mark.parametrize("target", cases(ADMIN_PAGES, KNOWN_PAGE_VIOLATIONS))

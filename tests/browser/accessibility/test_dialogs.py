@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.accessibility.site import DIALOG_PAGES, KNOWN_DIALOG_VIOLATIONS, OPENERS, axe_problems, cases, close_dialog, open_dialog
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.long_running, pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.mark.parametrize("target", cases(DIALOG_PAGES, KNOWN_DIALOG_VIOLATIONS))

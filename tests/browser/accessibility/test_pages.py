@@ -8,7 +8,7 @@ import pytest
 from tests.browser.accessibility.site import KNOWN_PAGE_VIOLATIONS, PROJECT_PAGES, SETTINGS_PAGES, SIGN_IN_PAGES, axe_problems, cases, visit
 from tests.browser.conftest import PHONE_WIDTH, screenshots_at_both_widths
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.long_running, pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.mark.parametrize("target", cases([*SIGN_IN_PAGES, *SETTINGS_PAGES, *PROJECT_PAGES], KNOWN_PAGE_VIOLATIONS))
