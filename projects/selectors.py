@@ -166,3 +166,8 @@ def datasets_readable_in_org(actor, org: Organization) -> QuerySet[Dataset]:
     """The organization's live datasets that `actor` may read, with their projects: what a playground may try its prompts on."""
     datasets = Dataset.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
     return restrict(datasets, actor, "read", listing=True).select_related("project").order_by("project__name", "name")
+
+
+def datasets_readable_by(actor, org) -> QuerySet[Dataset]:
+    """The organization's live datasets, of live projects, on which `actor` holds read, restricted in the database."""
+    return objects_readable_by(actor, Dataset, project__org=org, project__deleted_at__isnull=True)
