@@ -39,13 +39,13 @@ def check_xact_id(dataset: Dataset, value: Any) -> int:
         xact_id = parse_version(value)
     except ValidationError as exc:
         raise invalid("xact_id", "must be a transaction id (a whole number, not negative).") from exc
-    if xact_id is None:
-        raise invalid("xact_id", "is required.")
-    if xact_id <= _LARGEST_XACT_ID and _versions_of(dataset).filter(xact_id=xact_id).exists():
+    if xact_id is not None and xact_id <= _LARGEST_XACT_ID and _versions_of(dataset).filter(xact_id=xact_id).exists():
         return xact_id
     latest = latest_transaction(dataset)
     if latest is None:
         raise invalid("xact_id", "the dataset has no rows yet: there is no version to snapshot.")
+    if xact_id is None:
+        raise invalid("xact_id", "is required.")
     raise invalid("xact_id", f"{xact_id} is not a transaction of this dataset (its latest is {latest}).")
 
 
