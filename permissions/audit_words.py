@@ -216,6 +216,9 @@ FIELD_LABELS = {
     "restrict_object_type": "restricted to",
     "expires_at": "expires",
     "preview_name": "preview",
+    "url": "URL",
+    "post_message": "posting of the span's data",
+    "xact_id": "version",
 }
 
 
