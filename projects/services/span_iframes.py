@@ -63,7 +63,7 @@ def check_iframe_url(value: Any) -> str:
         if loopback_http_allowed():
             return url
         raise invalid("url", f"{URL_RULE}; http on a loopback address is accepted only while developing.")
-    raise invalid("url", f"{URL_RULE}, not {scheme or 'a relative'}{':' if scheme else ''} URLs.")
+    raise invalid("url", f"{URL_RULE}, not {f'{scheme}: URLs' if scheme else 'URLs without a scheme'}.")
 
 
 def _name(value: Any) -> str:
