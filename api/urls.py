@@ -8,6 +8,7 @@ from api import (
     access,
     acl,
     credentials,
+    dataset_snapshots,
     events,
     experiments,
     group_member_expiry,
@@ -18,6 +19,7 @@ from api import (
     projects,
     prompts,
     roles,
+    span_iframes,
     users,
 )
 from api.index import index
@@ -49,10 +51,12 @@ urlpatterns = [
     path("v1/user/<str:user_id>", users.UserDetailView.as_view(), name="api-user-detail"),
     *projects.urlpatterns,
     *project_config.urlpatterns,
+    *span_iframes.urlpatterns,
     *experiments.urlpatterns,
     *events.urlpatterns,
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
+    *dataset_snapshots.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

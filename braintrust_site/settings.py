@@ -212,6 +212,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
 # How long a new invitation stays valid.
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", default=14)
 
+# Span iframes embed https pages only; plain http on a loopback address (a tool developed on the same
+# machine) is accepted while DEBUG is on, or with this setting.
+SPAN_IFRAME_ALLOW_LOOPBACK_HTTP = env_bool("SPAN_IFRAME_ALLOW_LOOPBACK_HTTP", default=False)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)

@@ -216,6 +216,9 @@ FIELD_LABELS = {
     "restrict_object_type": "restricted to",
     "expires_at": "expires",
     "preview_name": "preview",
+    "url": "URL",
+    "post_message": "posting of the span's data",
+    "xact_id": "version",
 }
 
 
@@ -354,6 +357,8 @@ _TYPE_WORDS = {
     "prompt_session": "playground",
     "project_tag": "tag",
     "project_score": "score",
+    "span_iframe": "span iframe",
+    "dataset_snapshot": "dataset snapshot",
     "service_account": "service account",
     "api_key": "API key",
     "service_token": "token",
@@ -589,7 +594,17 @@ def _acl_deleted(event, names: AuditNames) -> str:
 
 Phrase = Callable[[Any, AuditNames], str]
 
-_PROJECT_CONTENT = ("project", "experiment", "dataset", "prompt", "prompt_session", "project_tag", "project_score")
+_PROJECT_CONTENT = (
+    "project",
+    "experiment",
+    "dataset",
+    "prompt",
+    "prompt_session",
+    "project_tag",
+    "project_score",
+    "span_iframe",
+    "dataset_snapshot",
+)
 
 PHRASES: dict[str, Phrase] = {
     "organization.create": lambda e, n: f"created the organization {e.target_name}",

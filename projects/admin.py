@@ -1,7 +1,7 @@
 """The Django admin of projects, the objects in them, their configuration and their data.
 
-Projects, experiments, datasets, prompts, playgrounds, tags and scores are created, changed and deleted
-through the project services with the operator as the actor (see :mod:`permissions.admin`); deletion
+Projects, experiments, datasets, prompts, playgrounds, tags, scores, span iframes and dataset snapshots
+are created, changed and deleted through the project services with the operator as the actor (see :mod:`permissions.admin`); deletion
 of a project or an object is soft, as everywhere else. Prompt versions, data rows, feedback,
 transactions and scoring jobs are history or derived data: read-only.
 """
@@ -15,6 +15,7 @@ from permissions.admin.object_grants import GuardedServiceAdmin
 from permissions.engine import restrict
 from projects.models import (
     Dataset,
+    DatasetSnapshot,
     EventFeedback,
     EventRow,
     EventTag,
@@ -29,9 +30,10 @@ from projects.models import (
     PromptSession,
     PromptVersion,
     ScoringJob,
+    SpanIframe,
     Transaction,
 )
-from projects.services import configuration
+from projects.services import configuration, dataset_snapshots, span_iframes
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
@@ -260,6 +262,54 @@ class ProjectScoreAdmin(_ProjectConfigurationAdmin):
 
     def delete_through_service(self, request, obj):
         configuration.project_score_delete(actor=request.user, score=obj)
+
+
+@admin.register(SpanIframe)
+class SpanIframeAdmin(_ProjectConfigurationAdmin):
+    list_display = ("name", "project", "organization", "url", "post_message", "created_by", "created")
+    list_filter = ("project__org",)
+    search_fields = ("name", "description", "url", "project__name")
+    add_fields = ("project", "name", "url", "description", "post_message")
+    fields = ("id", *add_fields, "created_by", "created")
+
+    def create_through_service(self, request, form):
+        return span_iframes.span_iframe_create(actor=request.user, **cleaned(form, *self.add_fields))
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "url", "description", "post_message")
+        return span_iframes.span_iframe_update(actor=request.user, iframe=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        span_iframes.span_iframe_delete(actor=request.user, iframe=obj)
+
+
+@admin.register(DatasetSnapshot)
+class DatasetSnapshotAdmin(ServiceAdmin):
+    """Snapshots are seen by whoever may read their dataset; the service checks the transaction they name."""
+
+    visible_through = "dataset"
+    list_display = ("name", "dataset", "organization", "xact_id", "created_by", "created")
+    list_select_related = ("dataset__project__org", "created_by")
+    list_filter = ("dataset__project__org",)
+    search_fields = ("name", "description", "dataset__name")
+    autocomplete_fields = ("dataset",)
+    add_fields = ("dataset", "name", "xact_id", "description")
+    fields = ("id", *add_fields, "created_by", "created")
+    readonly_fields = ("id", "dataset", "created_by", "created")
+
+    @admin.display(description="organization", ordering="dataset__project__org__name")
+    def organization(self, obj) -> str:
+        return obj.dataset.project.org.name
+
+    def create_through_service(self, request, form):
+        return dataset_snapshots.dataset_snapshot_create(actor=request.user, **cleaned(form, *self.add_fields))
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, "name", "description", "xact_id")
+        return dataset_snapshots.dataset_snapshot_update(actor=request.user, snapshot=obj, **changes)
+
+    def delete_through_service(self, request, obj):
+        dataset_snapshots.dataset_snapshot_delete(actor=request.user, snapshot=obj)
 
 
 # Data rows and the work derived from them

@@ -10,7 +10,7 @@ from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
 from permissions.types import ORGANIZATION_NODE_TYPES
-from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession, PromptVersion
+from projects.models import Dataset, DatasetSnapshot, Experiment, Project, ProjectObject, Prompt, PromptSession, PromptVersion, SpanIframe
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 
@@ -166,3 +166,20 @@ def datasets_readable_in_org(actor, org: Organization) -> QuerySet[Dataset]:
     """The organization's live datasets that `actor` may read, with their projects: what a playground may try its prompts on."""
     datasets = Dataset.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
     return restrict(datasets, actor, "read", listing=True).select_related("project").order_by("project__name", "name")
+
+
+def datasets_readable_by(actor, org) -> QuerySet[Dataset]:
+    """The organization's live datasets, of live projects, on which `actor` holds read, restricted in the database."""
+    return objects_readable_by(actor, Dataset, project__org=org, project__deleted_at__isnull=True)
+
+
+def span_iframes_of(project: Project) -> list[SpanIframe]:
+    """The project's span iframes, by name (one query). Reading them is read on the project: the caller
+    has checked it."""
+    return list(SpanIframe.objects.filter(project=project).order_by("name"))
+
+
+def snapshots_of(dataset: Dataset) -> list[DatasetSnapshot]:
+    """The dataset's snapshots, newest first (one query). Reading them is read on the dataset: the caller
+    has checked it."""
+    return list(DatasetSnapshot.objects.filter(dataset=dataset).select_related("created_by").order_by("-created"))

@@ -27,7 +27,7 @@ from permissions.models import (
 from permissions.services.grants import GrantSpec, acl_grant
 from permissions.services.roles import system_role
 from permissions.types import codename
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from projects.models import Dataset, DatasetSnapshot, Experiment, Project, Prompt, PromptSession, SpanIframe
 from tests.factories import PermissionGroupFactory, owner_of
 
 ACL_PERMISSIONS = ("create_acls", "read_acls", "update_acls", "delete_acls")
@@ -134,6 +134,8 @@ def counted_models() -> list:
         Dataset,
         Prompt,
         PromptSession,
+        SpanIframe,
+        DatasetSnapshot,
         *[table.model for table in guardian_tables()],
     ]
 

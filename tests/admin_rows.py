@@ -13,6 +13,7 @@ from permissions.models import AclGrant, AuditEvent, GroupMembershipExpiry, Grou
 from permissions.types import ALL_PERMISSIONS, ObjectType
 from projects.events.overflow import overflow_upload_create
 from projects.models import (
+    Dataset,
     EventFeedback,
     EventRow,
     EventTag,
@@ -27,6 +28,8 @@ from projects.models import (
 from tests.access_helpers import custom_group, custom_role, grant
 from tests.factories import (
     OBJECT_FACTORIES,
+    DatasetFactory,
+    DatasetSnapshotFactory,
     ExperimentFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -34,7 +37,7 @@ from tests.factories import (
     ServiceAccountFactory,
     add_member,
 )
-from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
+from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, SpanIframeFactory
 
 APPS = ("accounts", "permissions", "projects")
 REGISTERED = sorted((m for m in admin.site._registry if m._meta.app_label in APPS), key=lambda m: m._meta.label)
@@ -140,6 +143,16 @@ class Rows:
 
     def _projectscore(self, i):
         return ProjectScoreFactory(project=self.world.project, created_by=self.world.operator)
+
+    def _spaniframe(self, i):
+        return SpanIframeFactory(project=self.world.project, created_by=self.world.operator)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        return DatasetFactory(project=self.world.project)
+
+    def _datasetsnapshot(self, i):
+        return DatasetSnapshotFactory(dataset=self.dataset, created_by=self.world.operator)
 
     def _transaction(self, i):
         return Transaction.objects.create()

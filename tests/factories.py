@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, User
 from accounts.services.organizations import organization_create
 from permissions.models import PermissionGroup
-from projects.models import Dataset, Experiment, Project, Prompt, PromptSession
+from projects.models import Dataset, DatasetSnapshot, Experiment, Project, Prompt, PromptSession
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -124,6 +124,18 @@ class ExperimentFactory(_ProjectObjectFactory):
 class DatasetFactory(_ProjectObjectFactory):
     class Meta:
         model = Dataset
+
+
+class DatasetSnapshotFactory(factory.django.DjangoModelFactory):
+    """A snapshot naming a transaction of its dataset (written directly: the service checks the id)."""
+
+    class Meta:
+        model = DatasetSnapshot
+
+    dataset = factory.SubFactory(DatasetFactory)
+    name = factory.Sequence(lambda n: f"snapshot-{n}")
+    xact_id = 1
+    created = factory.LazyFunction(timezone.now)
 
 
 class PromptFactory(_ProjectObjectFactory):

@@ -1,10 +1,10 @@
-"""factory-boy factories for a project's configuration: tags, scores, and the scorer functions online
-scores name. Rows are written directly; the services are tested through the API."""
+"""factory-boy factories for a project's configuration: tags, scores, span iframes, and the scorer
+functions online scores name. Rows are written directly; the services are tested through the API."""
 
 import factory
 from django.utils import timezone
 
-from projects.models import ProjectScore, ProjectTag, Prompt
+from projects.models import ProjectScore, ProjectTag, Prompt, SpanIframe
 from tests.factories import ProjectFactory, PromptFactory
 
 
@@ -35,6 +35,16 @@ class ProjectTagFactory(_ProjectConfigurationFactory):
         model = ProjectTag
 
     name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class SpanIframeFactory(_ProjectConfigurationFactory):
+    """An https span iframe that is not posted the span's data."""
+
+    class Meta:
+        model = SpanIframe
+
+    name = factory.Sequence(lambda n: f"viewer-{n}")
+    url = factory.Sequence(lambda n: f"https://tools.example.com/viewer/{n}")
 
 
 class ScorerFunctionFactory(PromptFactory):

@@ -8,6 +8,7 @@ from web.views import (
     audit,
     check_access,
     credentials,
+    dataset_snapshots,
     groups,
     home,
     invitations,
@@ -39,6 +40,7 @@ org_patterns = [
     *prompt_pages.urlpatterns,  # before the project pages: a prompt's and a playground's own pages answer for them
     *project_pages.urlpatterns,
     *object_actions.urlpatterns,
+    *dataset_snapshots.urlpatterns,
     *project_configuration.urlpatterns,
     *check_access.urlpatterns,
     *who_could.urlpatterns,

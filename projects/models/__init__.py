@@ -1,5 +1,5 @@
-"""The projects app's models: projects and their objects, configuration, data rows, scoring jobs and
-logs3 overflow uploads."""
+"""The projects app's models: projects and their objects, configuration (tags, scores, span
+iframes), data rows and dataset snapshots, scoring jobs and logs3 overflow uploads."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
 from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
@@ -24,11 +24,14 @@ from projects.models.objects import (
     SoftDeleteQuerySet,
 )
 from projects.models.scoring import ScoringJob
+from projects.models.snapshots import DatasetSnapshot
+from projects.models.span_iframes import SpanIframe
 from projects.models.uploads import OverflowUpload
 
 __all__ = [
     "Dataset",
     "DatasetGroupObjectPermission",
+    "DatasetSnapshot",
     "DatasetUserObjectPermission",
     "EventFeedback",
     "EventRow",
@@ -54,5 +57,6 @@ __all__ = [
     "PromptVersion",
     "ScoringJob",
     "SoftDeleteQuerySet",
+    "SpanIframe",
     "Transaction",
 ]

@@ -25,6 +25,7 @@ from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS
 from projects.models import (
     Dataset,
+    DatasetSnapshot,
     EventFeedback,
     EventRow,
     EventTag,
@@ -38,8 +39,10 @@ from projects.models import (
     PromptSession,
     PromptVersion,
     ScoringJob,
+    SpanIframe,
     Transaction,
 )
+from projects.services.dataset_snapshots import latest_transaction
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
 from tests.admin_rows import APPS, REGISTERED, Rows
 from tests.api_helpers import api_client_for
@@ -52,6 +55,7 @@ from tests.factories import (
     UserFactory,
     add_member,
     builtin_group,
+    insert_as_owner,
     owner_of,
 )
 
@@ -603,6 +607,40 @@ def test_tags_are_created_changed_and_deleted_through_the_configuration_services
     assert client.post(url(ProjectTag, "delete", tag.pk), {"post": "yes"}).status_code == 302
     assert not ProjectTag.objects.filter(pk=tag.pk).exists()
     assert_audited_from_admin("project_tag.delete", world.operator)
+
+
+def test_span_iframes_are_created_changed_and_deleted_through_their_services(world):
+    client = world.client()
+    data = {"project": world.project.pk, "name": "Viewer", "url": "https://tools.example.com/v", "post_message": "unknown"}
+    assert client.post(url(SpanIframe, "add"), data).status_code == 302
+    iframe = SpanIframe.objects.get(project=world.project, name="Viewer")
+    assert_audited_from_admin("span_iframe.create", world.operator)
+    assert post_change(client, iframe, url="https://tools.example.com/w", post_message="true").status_code == 302
+    iframe.refresh_from_db()
+    assert (iframe.url, iframe.post_message) == ("https://tools.example.com/w", True)
+    assert_audited_from_admin("span_iframe.update", world.operator)
+    response = post_change(client, iframe, url="http://tools.example.com/w", follow=True)
+    assert any("only https URLs may be embedded" in message for message in messages_of(response))
+    assert client.post(url(SpanIframe, "delete", iframe.pk), {"post": "yes"}).status_code == 302
+    assert not SpanIframe.objects.filter(pk=iframe.pk).exists()
+    assert_audited_from_admin("span_iframe.delete", world.operator)
+
+
+def test_dataset_snapshots_are_created_renamed_and_deleted_through_their_services(world):
+    dataset = DatasetFactory(project=world.project)
+    insert_as_owner(dataset, [{"id": "a"}])
+    xact_id = latest_transaction(dataset)
+    client = world.client()
+    data = {"dataset": dataset.pk, "name": "v1", "xact_id": xact_id + 1000}
+    response = client.post(url(DatasetSnapshot, "add"), data, follow=True)
+    assert any("is not a transaction of this dataset" in message for message in messages_of(response))
+    assert client.post(url(DatasetSnapshot, "add"), {**data, "xact_id": xact_id}).status_code == 302
+    snapshot = DatasetSnapshot.objects.get(dataset=dataset, name="v1")
+    assert_audited_from_admin("dataset_snapshot.create", world.operator)
+    assert post_change(client, snapshot, name="baseline").status_code == 302
+    assert DatasetSnapshot.objects.get(pk=snapshot.pk).name == "baseline"
+    assert client.post(url(DatasetSnapshot, "delete", snapshot.pk), {"post": "yes"}).status_code == 302
+    assert audit_actions()[-2:] == ["dataset_snapshot.update", "dataset_snapshot.delete"]
 
 
 def test_scores_are_created_changed_and_deleted_through_the_configuration_services(world):

@@ -369,6 +369,26 @@ SENTENCES = [
         "Priya Nair renamed the score accuracy to correctness",
     ),
     (event("project_score.delete", "project_score", "accuracy", before={"name": "accuracy"}), "Priya Nair deleted the score accuracy"),
+    (event("span_iframe.create", "span_iframe", "Viewer", after={"name": "Viewer"}), "Priya Nair created the span iframe Viewer"),
+    (
+        event(
+            "span_iframe.update", "span_iframe", "Viewer", before={"url": "https://a.example.com"}, after={"url": "https://b.example.com"}
+        ),
+        "Priya Nair changed the URL of the span iframe Viewer",
+    ),
+    (event("span_iframe.delete", "span_iframe", "Viewer", before={"name": "Viewer"}), "Priya Nair deleted the span iframe Viewer"),
+    (
+        event("dataset_snapshot.create", "dataset_snapshot", "v1", after={"name": "v1", "xact_id": 4}),
+        "Priya Nair created the dataset snapshot v1",
+    ),
+    (
+        event("dataset_snapshot.update", "dataset_snapshot", "v2", before={"name": "v1"}, after={"name": "v2"}),
+        "Priya Nair renamed the dataset snapshot v1 to v2",
+    ),
+    (
+        event("dataset_snapshot.delete", "dataset_snapshot", "v1", before={"name": "v1"}),
+        "Priya Nair deleted the dataset snapshot v1",
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from projects.models import ProjectScore, ProjectTag
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, row_counts
 from tests.assertions import panel_row, pencil_target, refusal_names, ticked_boxes_in
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member
-from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
+from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory, SpanIframeFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
 
@@ -588,6 +588,7 @@ def test_the_principal_the_address_names_is_listed_whatever_the_search_with_its_
 def fill(org, project, count: int) -> None:
     for index in range(count):
         ProjectTagFactory(project=project, name=f"tag-{index}", color="teal")
+        SpanIframeFactory(project=project, name=f"viewer-{index}")
         ProjectScoreFactory(project=project, name=f"slider-{index}")
         ProjectScoreFactory(
             project=project,

@@ -1,4 +1,5 @@
-"""Forms of a project's Configuration page: tags and scores (human review, aggregate, online scoring).
+"""Forms of a project's Configuration page: tags, span iframes and scores (human review, aggregate, online
+scoring).
 
 They parse and validate what was typed; the services of :mod:`projects.services.configuration` decide and
 validate the score definitions.
@@ -9,8 +10,11 @@ from decimal import Decimal
 from django import forms
 from django.forms import formset_factory
 
+from permissions.exceptions import ValidationError
 from projects.models import ProjectScore
+from projects.models.span_iframes import URL_MAX_LENGTH
 from projects.services.configuration import TAG_COLOR_HINT, is_tag_color
+from projects.services.span_iframes import check_iframe_url
 
 ScoreType = ProjectScore.ScoreType
 HUMAN_REVIEW_TYPES = (ScoreType.SLIDER, ScoreType.CATEGORICAL, ScoreType.FREE_FORM)
@@ -143,3 +147,23 @@ class OnlineScoringForm(ScoreForm):
 
     def clean_span_names(self) -> list[str]:
         return list(dict.fromkeys(name.strip() for name in self.cleaned_data["span_names"].split(",") if name.strip()))
+
+
+class SpanIframeForm(forms.Form):
+    """A span iframe: a page of the team's own tools that each span's page embeds, sandboxed."""
+
+    name = forms.CharField(label="Name", max_length=255)
+    url = forms.CharField(
+        label="URL",
+        max_length=URL_MAX_LENGTH,
+        widget=forms.URLInput(attrs={"placeholder": "https://tools.example.com/span-viewer"}),
+        help_text="An https address. It is shown in a sandboxed frame, without this site's cookies, on each span's page.",
+    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_url(self) -> str:
+        """The service's own rule, so that the page refuses what the API refuses, next to the field."""
+        try:
+            return check_iframe_url(self.cleaned_data["url"])
+        except ValidationError as exc:
+            raise forms.ValidationError(" ".join(exc.messages).removeprefix("url: ")) from exc

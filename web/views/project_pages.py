@@ -34,7 +34,7 @@ from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
-from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by
+from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by, snapshots_of, span_iframes_of
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
@@ -42,6 +42,7 @@ from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
+from web.forms.snapshots import SnapshotForm
 from web.sdk_snippets import sdk_snippet
 from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
@@ -240,12 +241,21 @@ class ObjectsTab(ProjectPage):
 class RowsMixin:
     """A page of rows, with its cursor and tag, and human review where the person may update the rows.
     The review form posts to the page itself, which redirects back to the same page of rows. ``row`` shows
-    only the trace of that row (the links the SDK prints open it)."""
+    only the trace of that row (the links the SDK prints open it): the page of a span, which also shows the
+    project's span iframes."""
 
     review_error: RowReviewForm | None = None
 
     def rows_target(self) -> EventTarget:
         raise NotImplementedError
+
+    def span_iframes_context(self, context: dict) -> dict:
+        """The project's span iframes, on the page of one span (``?row=`` naming a live row) of logs or an
+        experiment (a dataset's rows are records, not spans). They are the project's configuration, read
+        with read on the project (the layout's ``shows_configuration``): someone who reads only these rows
+        sees the rows without them."""
+        shown = context.get("row") and context.get("rows") and context.get("shows_configuration")
+        return {"span_iframes": span_iframes_of(self.project)} if shown else {}
 
     def page_url(self) -> str:
         raise NotImplementedError
@@ -343,6 +353,7 @@ class LogsTab(RowsMixin, ProjectPage):
             self.rows_context(query),
             project_tags=list(self.project.tags.order_by("name").values_list("name", flat=True)),
         )
+        context.update(self.span_iframes_context(context))
         if not context["rows"] and not query:
             context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "logs")
         return context
@@ -482,9 +493,20 @@ class ObjectDetail(RowsMixin, ObjectPage):
         context.update(obj=obj, kind=self.kind, object_type=self.kind.object_type, **self.access_context(), **self.menu_context())
         if self.kind.object_type == "experiment":
             context.update(self.rows_context(query), **self.experiment_context(obj))
+            context.update(self.span_iframes_context(context))
         elif self.kind.object_type == "dataset":
-            context.update(self.rows_context(query), summary=summarize_dataset(actor=user, dataset=obj))
+            context.update(self.rows_context(query), summary=summarize_dataset(actor=user, dataset=obj), **self.snapshots_context(obj))
         return context
+
+    def snapshots_context(self, dataset: Dataset) -> dict:
+        """The dataset's snapshots (read on it, which the page needs), and Snapshot for whoever may update it."""
+        can_snapshot = self.object_flags.can_update
+        return {
+            "snapshots": snapshots_of(dataset),
+            "can_snapshot": can_snapshot,
+            "snapshot_form": SnapshotForm() if can_snapshot else None,
+            "snapshot_url": reverse("web:dataset-snapshot-create", kwargs=self.object_kwargs()) if can_snapshot else "",
+        }
 
     def experiment_context(self, experiment: Experiment) -> dict:
         user = self.request.user

@@ -1,5 +1,5 @@
-"""The views of a project's Configuration page: the page, and the forms that change its tags, scores and
-permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
+"""The views of a project's Configuration page: the page, and the forms that change its tags, span
+iframes, scores and permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
 
 from urllib.parse import urlencode
 
@@ -12,8 +12,8 @@ from permissions.boxes import PROJECT_BOXES
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
-from projects.models import ProjectTag
-from projects.services import configuration
+from projects.models import ProjectTag, SpanIframe
+from projects.services import configuration, span_iframes
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
 from web.views.outcomes import report, save_form
@@ -29,17 +29,24 @@ from web.views.project_configuration.scores import (
     needs_rows,
     project_score_or_404,
 )
+from web.views.project_configuration.span_iframes import SpanIframesSection, span_iframe_or_404
 from web.views.project_configuration.tags import TagsSection, project_tag_or_404
 from web.views.project_pages import project_layout
 
 
-class ProjectConfigurationPage(TagsSection, ScoresSection, AccessSection):
+class ProjectConfigurationPage(TagsSection, SpanIframesSection, ScoresSection, AccessSection):
     """The page: every section the person may see."""
 
     def get_context_data(self, failed: Editor | None = None, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(project_layout(self.request.user, self.org, self.project, "configuration"))
-        context.update(project=self.project, config_flags=self.config_flags, **self.tags_context(failed), **self.scores_context(failed))
+        context.update(
+            project=self.project,
+            config_flags=self.config_flags,
+            **self.tags_context(failed),
+            **self.span_iframes_context(failed),
+            **self.scores_context(failed),
+        )
         if self.config_flags.sees_permissions:
             context.update(self.permissions_context())
         return context
@@ -108,6 +115,41 @@ class TagDelete(ProjectConfigurationDelete):
         configuration.project_tag_delete(actor=request.user, tag=tag)
         messages.success(request, f"Deleted the tag {tag.name}.")
         return redirect(self.url(anchor="tags"))
+
+
+# Span iframes
+
+
+class SpanIframeSave(ProjectConfigurationChange):
+    """POST: add a span iframe to the project, or change one's name, URL or description."""
+
+    def post(self, request, *args, **kwargs):
+        iframe = span_iframe_or_404(self.project, kwargs["iframe_id"]) if "iframe_id" in kwargs else None
+        editor = self.span_iframe_editor(iframe, data=request.POST)
+        saved = save_form(editor.form, lambda data: self.save(iframe, data))
+        if saved is None:
+            return self.render_to_response(self.get_context_data(failed=editor), status=400)
+        messages.success(request, f"{'Saved' if iframe else 'Created'} the span iframe {saved.name}.")
+        return redirect(self.url(anchor="span-iframes"))
+
+    def save(self, iframe: SpanIframe | None, data: dict) -> SpanIframe:
+        fields = {"name": data["name"], "url": data["url"], "description": data["description"]}
+        if iframe is None:
+            return span_iframes.span_iframe_create(actor=self.request.user, project=self.project, **fields)
+        return span_iframes.span_iframe_update(actor=self.request.user, iframe=iframe, **fields)
+
+
+class SpanIframeDelete(ProjectConfigurationDelete):
+    """Remove a span iframe from the project."""
+
+    def confirmation(self) -> Confirmation:
+        return self.span_iframe_delete_confirmation(span_iframe_or_404(self.project, self.kwargs["iframe_id"]))
+
+    def post(self, request, *args, **kwargs):
+        iframe = span_iframe_or_404(self.project, kwargs["iframe_id"])
+        span_iframes.span_iframe_delete(actor=request.user, iframe=iframe)
+        messages.success(request, f"Deleted the span iframe {iframe.name}.")
+        return redirect(self.url(anchor="span-iframes"))
 
 
 # Scores
@@ -232,6 +274,13 @@ urlpatterns = [
     path("p/<uuid:project_id>/configuration/tags/", TagSave.as_view(), name="project-tag-create"),
     path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagSave.as_view(), name="project-tag-update"),
     path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/delete/", TagDelete.as_view(), name="project-tag-delete"),
+    path("p/<uuid:project_id>/configuration/span-iframes/", SpanIframeSave.as_view(), name="project-span-iframe-create"),
+    path("p/<uuid:project_id>/configuration/span-iframes/<uuid:iframe_id>/", SpanIframeSave.as_view(), name="project-span-iframe-update"),
+    path(
+        "p/<uuid:project_id>/configuration/span-iframes/<uuid:iframe_id>/delete/",
+        SpanIframeDelete.as_view(),
+        name="project-span-iframe-delete",
+    ),
     path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
     path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
     path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/delete/", ScoreDelete.as_view(), name="project-score-delete"),

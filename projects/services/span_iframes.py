@@ -1,0 +1,159 @@
+"""A project's span iframes: add, change and remove them (update on the project), each in one transaction
+with its audit event.
+
+What a span iframe may point at is decided here, for the API, the pages and the admin alike
+(:func:`check_iframe_url`): a span's page embeds it for everyone who reads the project, so only ``https``
+pages are embedded, never a URL carrying credentials; plain ``http`` is accepted only on a loopback
+address (127.0.0.0/8, ::1, localhost), and only while ``DEBUG`` or ``SPAN_IFRAME_ALLOW_LOOPBACK_HTTP`` is
+on, for a tool being developed on the same machine.
+"""
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from permissions.audit import record_event
+from permissions.engine.guards import require
+from permissions.exceptions import NotFound, ValidationError
+from projects.models import Project, SpanIframe
+from projects.models.span_iframes import URL_MAX_LENGTH
+from projects.services.configuration import expect_bool, expect_string, invalid
+
+FIELDS = ("name", "description", "url", "post_message")
+KEEP: Any = object()  # an update's post_message left as it is
+URL_RULE = "only https URLs may be embedded"
+
+
+def loopback_http_allowed() -> bool:
+    """Whether plain http on a loopback address is accepted now (never in production by default)."""
+    return bool(settings.DEBUG or settings.SPAN_IFRAME_ALLOW_LOOPBACK_HTTP)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_iframe_url(value: Any) -> str:
+    """`value` as a span iframe's URL, or a ValidationError naming ``url`` and why it may not be embedded."""
+    url = expect_string(value, "url", nullable=False, non_empty=True, max_length=URL_MAX_LENGTH).strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise invalid("url", "must not contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as exc:
+        raise invalid("url", "is not a valid URL.") from exc
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise invalid("url", f"must be an absolute URL with a host ({URL_RULE}).")
+    if parts.username is not None or parts.password is not None:
+        raise invalid("url", "must not carry a user name or password.")
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return url
+    if scheme == "http" and _is_loopback(host):
+        if loopback_http_allowed():
+            return url
+        raise invalid("url", f"{URL_RULE}; http on a loopback address is accepted only while developing.")
+    raise invalid("url", f"{URL_RULE}, not {f'{scheme}: URLs' if scheme else 'URLs without a scheme'}.")
+
+
+def _name(value: Any) -> str:
+    return expect_string(value, "name", nullable=False, non_empty=True, max_length=255).strip()
+
+
+def _live_project(project: Project) -> Project:
+    live = Project.objects.alive().filter(pk=project.pk).select_related("org").first()
+    if live is None:
+        raise NotFound("project", project.pk)
+    return live
+
+
+def _taken(iframe: SpanIframe) -> ValidationError:
+    return invalid("name", f"a span iframe named {iframe.name!r} already exists in this project.")
+
+
+def _save(iframe: SpanIframe, *, insert: bool) -> None:
+    """Save `iframe`; the database's uniqueness constraint decides a race for the same name."""
+    clash = SpanIframe.objects.filter(project_id=iframe.project_id, name=iframe.name).exclude(pk=iframe.pk)
+    if clash.exists():
+        raise _taken(iframe)
+    try:
+        with transaction.atomic():
+            if insert:
+                iframe.save(force_insert=True)
+            else:
+                iframe.save(update_fields=list(FIELDS))
+    except IntegrityError as exc:
+        raise _taken(iframe) from exc
+
+
+def _state(iframe: SpanIframe) -> dict:
+    return {field: getattr(iframe, field) for field in FIELDS}
+
+
+@transaction.atomic
+def span_iframe_create(
+    *, actor, project: Project, name: str, url: str, description: str | None = "", post_message: bool | None = None
+) -> SpanIframe:
+    """Add a span iframe to a project (update on the project)."""
+    project = _live_project(project)
+    require(actor, "update", project)
+    iframe = SpanIframe(
+        project=project,
+        name=_name(name),
+        url=check_iframe_url(url),
+        description=expect_string(description, "description") or "",
+        post_message=expect_bool(post_message, "post_message"),
+        created_by=actor,
+    )
+    _save(iframe, insert=True)
+    record_event(actor=actor, org=project.org, action="span_iframe.create", target=iframe, after=_state(iframe))
+    return iframe
+
+
+@transaction.atomic
+def span_iframe_update(
+    *,
+    actor,
+    iframe: SpanIframe,
+    name: str | None = None,
+    url: str | None = None,
+    description: str | None = None,
+    post_message: bool | None = KEEP,
+) -> SpanIframe:
+    """Change a span iframe (update on its project). `name`, `url` and `description` left None are left as
+    they are; `post_message` left out is kept, and given (None included) replaces the stored value."""
+    require(actor, "update", _live_project(iframe.project))
+    iframe = SpanIframe.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=iframe.pk)
+    before = _state(iframe)
+    if name is not None:
+        iframe.name = _name(name)
+    if url is not None:
+        iframe.url = check_iframe_url(url)
+    if description is not None:
+        iframe.description = expect_string(description, "description") or ""
+    if post_message is not KEEP:
+        iframe.post_message = expect_bool(post_message, "post_message")
+    after = _state(iframe)
+    if after != before:
+        _save(iframe, insert=False)
+        record_event(actor=actor, org=iframe.project.org, action="span_iframe.update", target=iframe, before=before, after=after)
+    return iframe
+
+
+@transaction.atomic
+def span_iframe_delete(*, actor, iframe: SpanIframe) -> None:
+    """Remove a span iframe from its project (update on the project)."""
+    require(actor, "update", _live_project(iframe.project))
+    iframe = SpanIframe.objects.select_for_update(of=("self",)).select_related("project__org").get(pk=iframe.pk)
+    record_event(actor=actor, org=iframe.project.org, action="span_iframe.delete", target=iframe, before=_state(iframe))
+    iframe.delete()

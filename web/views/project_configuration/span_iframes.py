@@ -1,0 +1,51 @@
+"""The Span iframes section of a project's Configuration page: the pages of the team's own tools that each
+span's page embeds, sandboxed (``RowsMixin.span_iframes_context`` in :mod:`web.views.project_pages`)."""
+
+from uuid import UUID
+
+from django.http import Http404
+
+from projects.models import Project, SpanIframe
+from web.confirm import Confirmation
+from web.forms.configuration import SpanIframeForm
+from web.views.project_configuration.base import ConfigurationBase, Editor
+
+
+class SpanIframesSection(ConfigurationBase):
+    """The project's span iframes, and their create and edit dialogs."""
+
+    def span_iframe_editor(self, iframe: SpanIframe | None = None, data=None) -> Editor:
+        if iframe is None:
+            form = SpanIframeForm(data, prefix="iframe-new")
+            return Editor("iframe-new", "Create span iframe", self.url("project-span-iframe-create"), form, kind="span-iframe")
+        initial = {"name": iframe.name, "url": iframe.url, "description": iframe.description}
+        key = f"iframe-{iframe.pk.hex}"
+        action = self.url("project-span-iframe-update", iframe_id=iframe.pk)
+        return Editor(key, f"Edit span iframe {iframe.name}", action, SpanIframeForm(data, initial=initial, prefix=key), kind="span-iframe")
+
+    def span_iframes_context(self, failed: Editor | None) -> dict:
+        iframes = list(SpanIframe.objects.filter(project=self.project).order_by("name"))
+        entries = self.entries(iframes, self.span_iframe_editor, failed)
+        for entry in entries:
+            entry["delete"] = self.span_iframe_delete_confirmation(entry["item"]) if entry["editor"] else None
+        context = {"span_iframes": entries}
+        if self.config_flags.can_update:
+            context["new_span_iframe"] = self.editor_or_failed(self.span_iframe_editor(), failed)
+        return context
+
+    def span_iframe_delete_confirmation(self, iframe: SpanIframe) -> Confirmation:
+        return Confirmation(
+            key=f"delete-iframe-{iframe.pk.hex}",
+            title=f"Delete the span iframe {iframe.name}?",
+            action=self.url("project-span-iframe-delete", iframe_id=iframe.pk),
+            button="Delete span iframe",
+            back_url=self.url(anchor="span-iframes"),
+            goes=[f"The span iframe {iframe.name} of {self.project.name} ({iframe.url}): span pages no longer show it."],
+        )
+
+
+def span_iframe_or_404(project: Project, iframe_id: UUID) -> SpanIframe:
+    iframe = SpanIframe.objects.filter(project=project, pk=iframe_id).select_related("project").first()
+    if iframe is None:
+        raise Http404("No such span iframe.")
+    return iframe
