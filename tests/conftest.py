@@ -60,7 +60,10 @@ def _long_running_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
 
 def pytest_runtest_setup(item):
     """Tests marked `postgres` skip on other databases, and tests marked `redis` without Redis; under
-    CI=true both fail instead, so that CI never passes by skipping them."""
+    CI=true both fail instead, so that CI never passes by skipping them. Tests marked `once_per_run` skip
+    on any database but SQLite, whose half of a CI run runs them."""
+    if item.get_closest_marker("once_per_run") and connection.vendor != "sqlite":
+        pytest.skip("runs once per CI run, in its SQLite half: what it shows does not depend on the database")
     message = None
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         message = "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"

@@ -25,7 +25,7 @@ from projects.models import Experiment, Project
 from tests.api_helpers import ApiClient
 from tests.factories import OrganizationFactory, owner_of
 
-pytestmark = [pytest.mark.long_running, pytest.mark.node, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.long_running, pytest.mark.once_per_run, pytest.mark.node, pytest.mark.django_db(transaction=True)]
 
 JS_DIR = Path(__file__).parent / "js"
 PRELOAD = JS_DIR / "loopback_only.cjs"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.process_helpers import PROJECT
 
-pytestmark = pytest.mark.long_running
+pytestmark = [pytest.mark.long_running, pytest.mark.once_per_run]
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
