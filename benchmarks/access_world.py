@@ -33,6 +33,7 @@ PLAIN_PERMISSIONS = ("read", "update", "delete")
 @dataclass(frozen=True)
 class AccessWorld:
     org: Organization
+    owner: User
     group_reader: User
     nested_reader: User
     flat_reader: User
@@ -89,7 +90,7 @@ def build_access_world(*, grants: int, seed: int = 7) -> AccessWorld:
     ExperimentGroupObjectPermission.objects.bulk_create(measured, batch_size=BATCH)
     add_background_grants(org, projects, experiments, max(0, grants - len(measured)), rng=rng, prefix="member")
     loaded = list(Experiment.objects.filter(pk__in=[e.pk for e in readable]).select_related("project"))
-    return AccessWorld(org, group_reader, nested_reader, flat_reader, loaded, experiments_count, grants)
+    return AccessWorld(org, owner, group_reader, nested_reader, flat_reader, loaded, experiments_count, grants)
 
 
 def add_background_grants(

@@ -288,3 +288,18 @@ def resolve_chain(node: Node) -> list[Node] | None:
     if row is None or None in row:
         return None
     return [Node(level.type, value) for level, value in zip(plan.levels, row, strict=True)]
+
+
+def resolve_chains(nodes: Iterable[Node]) -> dict[Node, list[Node]]:
+    """:func:`resolve_chain` of many nodes: one query per type of node. Nodes without a chain are left out."""
+    ids_by_type: dict[str, set] = {}
+    for node in nodes:
+        ids_by_type.setdefault(node.type, set()).add(node.id)
+    chains: dict[Node, list[Node]] = {}
+    for node_type, ids in ids_by_type.items():
+        plan = chain_plan(node_type)
+        rows = plan.anchor._base_manager.filter(pk__in=ids).values_list("pk", *(level.lookup for level in plan.levels))
+        for pk, *row in rows:
+            if None not in row:
+                chains[Node(node_type, _as_uuid(pk))] = [Node(level.type, value) for level, value in zip(plan.levels, row, strict=True)]
+    return chains

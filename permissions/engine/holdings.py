@@ -5,8 +5,8 @@
 and after it. :func:`holdings` reads the same things once for all of them: the organization's graph
 (groups, nesting, memberships, roles) and the live grants on the places' chains, then applies the
 decision rule (docs/access-model.md, "The decision") in Python. The number of queries grows with the
-number of nodes (one to resolve each chain), never with the number of principals or the depth of
-nesting.
+number of types of node (one to resolve the chains of each), never with the number of nodes, of
+principals or the depth of nesting.
 
 A *place* is a node and the type the permission is asked for there: the node's own type, or a type below
 it, for what a grant restricted to that type gives ("read on the experiments of project P" is read on
@@ -20,7 +20,7 @@ from uuid import UUID
 
 from permissions.engine.explain import _OrgGraph
 from permissions.engine.nodes import Node
-from permissions.grants import GrantRecord, Subjects, grant_records, resolve_chain
+from permissions.grants import GrantRecord, Subjects, grant_records, resolve_chains
 from permissions.types import chain_types
 
 PRINCIPAL_KINDS = ("user", "service_account", "group")
@@ -130,16 +130,11 @@ def holdings(targets: Iterable[Target]) -> Holdings:
     decision rule, and groups by what their membership alone gives (as :func:`who_can` lists them).
 
     Nodes that no longer exist, or that no organization owns (a system role), concern nobody. The
-    queries: one per distinct node (its chain), then per organization its graph and one read of the
+    queries: one per type of node (their chains), then per organization its graph and one read of the
     grants on every chain.
     """
     targets = list(targets)
-    chains: dict[Node, list[Node]] = {}
-    for target in targets:
-        if target.node not in chains:
-            chain = resolve_chain(target.node)
-            if chain is not None:
-                chains[target.node] = chain
+    chains = resolve_chains(target.node for target in targets)
     targets = [t for t in targets if t.node in chains]
     held: dict[Place, dict[PrincipalKey, frozenset[str]]] = {}
     names: dict[PrincipalKey, str] = {}

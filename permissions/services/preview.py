@@ -11,7 +11,7 @@ groups (what their membership alone gives); the places are the nodes the changed
 change of a group's members, those the grants of the group and of every group containing it name, each
 also for the types below it that a restricted grant or a role's restricted pair names
 (:class:`permissions.engine.holdings.Place`). Both sides are read by the engine
-(:func:`permissions.engine.holdings.holdings`), in a number of queries that grows with the places, never
+(:func:`permissions.engine.holdings.holdings`), in a number of queries that grows with the types of the places, never
 with the number of principals.
 """
 

@@ -216,6 +216,28 @@ def test_a_dry_run_costs_the_same_queries_for_three_members_as_for_thirty(world)
     assert few[1] == many[1]
 
 
+def test_a_dry_run_of_a_new_member_costs_the_same_queries_for_two_datasets_granted_as_for_twenty(world):
+    client = world.client(world.owner)
+    path = f"/v1/group/{world.readers.pk}?dry_run=true"
+    change = {"add_member_users": [str(world.nobody.pk)]}
+
+    def queries() -> tuple[int, int]:
+        client.patch(path, change)  # warm the caller's context and the content types
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.patch(path, change).json()
+        return answer["gains"]["nodes"], len(captured)
+
+    datasets = [DatasetFactory(project=world.projects[1], name=f"D{i}") for i in range(20)]
+    for dataset in datasets[:2]:
+        grant(world.org, dataset, group=world.readers, permission="read")
+    few = queries()
+    for dataset in datasets[2:]:
+        grant(world.org, dataset, group=world.readers, permission="read")
+    many = queries()
+    assert (few[0], many[0]) == (2, 20)
+    assert few[1] == many[1]
+
+
 def test_the_schema_declares_dry_run_and_the_preview_it_answers():
     schema = ApiClient().get("/v1/openapi.json", {"format": "json"}).json()
     paths, components = schema["paths"], schema["components"]["schemas"]

@@ -9,7 +9,9 @@ With ``--grants N`` it also builds an organization of about N grant rows and com
 django-guardian on the same rows (see :mod:`benchmarks.guardian_comparison`), as ratios measured in one
 interleaved run, and times who-can (:func:`permissions.engine.holders`) on one of its experiments and
 what-can (:func:`permissions.engine.reachable_rows` and :func:`permissions.engine.explain_reach`): the
-first page of 50 experiments the nested-group reader may read, each with its reasons.
+first page of 50 experiments the nested-group reader may read, each with its reasons; the Preview of two
+changes (:mod:`permissions.services.preview`); and who-could (:func:`permissions.engine.who_could`) before
+twenty grant changes.
 """
 
 import statistics
@@ -21,15 +23,18 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Membership, User
 from accounts.services.organizations import organization_create
-from benchmarks.access_world import build_access_world
+from benchmarks.access_world import AccessWorld, build_access_world
 from benchmarks.database import analyze, vacuum
 from benchmarks.guardian_comparison import compare_with_guardian, explain_first_page, explain_guardian_first_page
-from permissions.engine import Node, access_cache_scope, can, explain, explain_reach, holders, reachable_rows, restrict
+from permissions.engine import Node, access_cache_scope, can, explain, explain_reach, holders, reachable_rows, restrict, who_could
 from permissions.models import AclGrant, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
+from permissions.services.grants import GrantSpec, acl_batch_update
+from permissions.services.preview import acl_batch_update_preview, group_update_preview
 from projects.models import Experiment, Project
 
 
@@ -88,12 +93,39 @@ class Command(BaseCommand):
 
         label = "what the nested-group reader can read, first page of 50 experiments, with reasons"
         self._measure(label, max(5, rounds // 4), what_can_page)
+        self._measure_previews(world, max(5, rounds // 4))
+        self._measure_who_could(world, max(5, rounds // 4))
         plan, scanned = explain_first_page(world)
         verdict = f"sequential scans on {', '.join(scanned)}" if scanned else "no sequential scan on a grant table"
         self.stdout.write(f"plan of the engine's first page ({verdict}):")
         self.stdout.write("    " + plan.replace("\n", "\n    "))
         self.stdout.write("plan of guardian's first page:")
         self.stdout.write("    " + explain_guardian_first_page(world).replace("\n", "\n    "))
+
+    def _measure_previews(self, world: AccessWorld, repeat: int) -> None:
+        """A Save's Preview, rolled back like every preview: a grant that reaches every member of a team on
+        all projects, and one more member for the group that reads the measured experiments."""
+        team = PermissionGroup.objects.filter(org=world.org, name__startswith="member team").order_by("name").first()
+        members = team.auth_group.user_set.count()
+        grant = GrantSpec(object_type="org_project", object_id=world.org.pk, group_id=team.pk, permission="update")
+        label = f"preview: update on all projects for a team of {members}"
+        self._measure(label, repeat, lambda: acl_batch_update_preview(actor=world.owner, add=[grant], remove=[]))
+        readers = PermissionGroup.objects.get(org=world.org, name="readers 0")
+        newcomer = Membership.objects.filter(org=world.org).exclude(user__groups=readers.auth_group).values_list("user_id", flat=True)[0]
+        label = f"preview: one more member of the group that reads {len(world.readable)} experiments"
+        self._measure(label, repeat, lambda: group_update_preview(actor=world.owner, group=readers, add_member_users=[newcomer]))
+
+    def _measure_who_could(self, world: AccessWorld, repeat: int) -> None:
+        """Who could read a measured experiment before 20 changes of its project's grants (made through the
+        services, so that the audit log has them to replay)."""
+        before = timezone.now()
+        experiment = world.readable[0]
+        people = Membership.objects.filter(org=world.org).values_list("user_id", flat=True)[:10]
+        grants = [GrantSpec(object_type="project", object_id=experiment.project_id, user_id=user, permission="read") for user in people]
+        acl_batch_update(actor=world.owner, add=grants, remove=[])
+        acl_batch_update(actor=world.owner, add=[], remove=grants)
+        node = Node("experiment", experiment.pk)
+        self._measure("who could read one experiment before 20 grant changes", repeat, lambda: who_could("read", node, before))
 
     def _world(self, objects: int, depth: int):
         owner = User.objects.create_user(email="bench-owner@example.com")
