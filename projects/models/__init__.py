@@ -2,6 +2,7 @@
 logs3 overflow uploads."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
+from projects.models.environments import EnvironmentObject
 from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
 from projects.models.objects import (
     Dataset,
@@ -30,6 +31,7 @@ __all__ = [
     "Dataset",
     "DatasetGroupObjectPermission",
     "DatasetUserObjectPermission",
+    "EnvironmentObject",
     "EventFeedback",
     "EventRow",
     "EventTag",
