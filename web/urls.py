@@ -8,6 +8,7 @@ from web.views import (
     audit,
     check_access,
     credentials,
+    environments,
     groups,
     home,
     invitations,
@@ -17,6 +18,7 @@ from web.views import (
     project_configuration,
     project_pages,
     projects,
+    prompt_environments,
     prompt_pages,
     sdk_links,
 )
@@ -34,7 +36,9 @@ org_patterns = [
     *groups.urlpatterns,
     *credentials.urlpatterns,
     *organization.urlpatterns,
+    *environments.urlpatterns,
     *audit.urlpatterns,
+    *prompt_environments.urlpatterns,
     *prompt_pages.urlpatterns,  # before the project pages: a prompt's and a playground's own pages answer for them
     *project_pages.urlpatterns,
     *object_actions.urlpatterns,
