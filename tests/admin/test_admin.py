@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 
-from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
+from accounts.models import ApiKey, Environment, Invitation, Membership, Organization, ServiceAccount, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin
 from permissions.engine import Node
@@ -25,6 +25,7 @@ from permissions.services.roles import system_role
 from permissions.types import ALL_PERMISSIONS
 from projects.models import (
     Dataset,
+    EnvironmentObject,
     EventFeedback,
     EventRow,
     EventTag,
@@ -68,6 +69,7 @@ READ_ONLY = [
     RolePermission,
     AuditEvent,
     PromptVersion,
+    EnvironmentObject,
     EventRow,
     EventVersion,
     EventTag,
@@ -603,6 +605,21 @@ def test_tags_are_created_changed_and_deleted_through_the_configuration_services
     assert client.post(url(ProjectTag, "delete", tag.pk), {"post": "yes"}).status_code == 302
     assert not ProjectTag.objects.filter(pk=tag.pk).exists()
     assert_audited_from_admin("project_tag.delete", world.operator)
+
+
+def test_environments_are_created_changed_and_deleted_through_the_environment_services(world):
+    client = world.client()
+    assert client.post(url(Environment, "add"), {"org": world.org.pk, "name": "QA", "slug": "qa"}).status_code == 302
+    qa = Environment.objects.get(org=world.org, slug="qa")
+    assert_audited_from_admin("environment.create", world.operator)
+    assert post_change(client, qa, name="Quality").status_code == 302
+    qa.refresh_from_db()
+    assert qa.name == "Quality"
+    assert_audited_from_admin("environment.update", world.operator)
+    assert client.post(url(Environment, "delete", qa.pk), {"post": "yes"}).status_code == 302
+    qa.refresh_from_db()
+    assert qa.deleted_at is not None
+    assert_audited_from_admin("environment.delete", world.operator)
 
 
 def test_scores_are_created_changed_and_deleted_through_the_configuration_services(world):
