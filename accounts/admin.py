@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
+from accounts.models import ApiKey, Environment, Invitation, Membership, Organization, ServiceAccount, User
 from accounts.services.credentials import (
     api_key_delete,
     service_account_create,
@@ -21,6 +21,7 @@ from accounts.services.credentials import (
     service_account_rename,
     service_token_revoke,
 )
+from accounts.services.environments import environment_create, environment_delete, environment_update
 from accounts.services.members import invitation_revoke, member_invite
 from accounts.services.organizations import SETTINGS_FIELDS, organization_create, organization_update
 from permissions.admin.bases import MemberCountAdmin, ReadOnlyAdmin, ServiceAdmin, changed, cleaned, operator_write
@@ -189,6 +190,34 @@ class OrganizationAdmin(MemberCountAdmin, GuardedServiceAdmin):
 
     def update_through_service(self, request, obj, form):
         return organization_update(actor=request.user, org=obj, **changed(form, *SETTINGS_FIELDS))
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(ServiceAdmin):
+    """An organization's environments, seen by whoever may read the organization and written by the
+    environment services ("Manage settings"); deleting one marks it deleted."""
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(org__in=restrict(Organization.objects.all(), user, "read"))
+
+    list_display = ("name", "slug", "org", "created", "deleted_at")
+    list_select_related = ("org",)
+    list_filter = (("deleted_at", admin.EmptyFieldListFilter), "org")
+    search_fields = ("name", "slug", "org__name")
+    autocomplete_fields = ("org",)
+    soft_delete = True
+    add_fields = ("org", "name", "slug", "description")
+    fields = ("id", "org", "name", "slug", "description", "created", "deleted_at")
+    readonly_fields = ("id", "org", "created", "deleted_at")
+
+    def create_through_service(self, request, form):
+        return environment_create(actor=request.user, **cleaned(form, "org", "name", "slug", "description"))
+
+    def update_through_service(self, request, obj, form):
+        return environment_update(actor=request.user, environment=obj, **changed(form, "name", "slug", "description"))
+
+    def delete_through_service(self, request, obj):
+        environment_delete(actor=request.user, environment=obj)
 
 
 @admin.register(Membership)

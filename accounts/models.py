@@ -167,6 +167,33 @@ class Organization(models.Model):
         return self.name
 
 
+class Environment(models.Model):
+    """A named stage of an organization (development, staging, production) to which the versions of its
+    prompts, functions and datasets are pinned. Its slug is what clients name it by, unique among the
+    organization's live environments; a deleted one keeps its row (``deleted_at``) and frees its slug."""
+
+    audit_type = "environment"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="environments", verbose_name="organization")
+    name = models.CharField(max_length=255)
+    slug = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
+
+    class Meta:
+        ordering = ["created", "slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "slug"], condition=models.Q(deleted_at__isnull=True), name="environment_slug_unique_in_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class Membership(models.Model):
     """A principal's membership of an organization: without it, no grant in the organization counts."""
 

@@ -29,6 +29,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Environment
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.named_objects import (
     Kind,
@@ -45,6 +46,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
 from permissions.types import PARENT_TYPE
 from projects.models import Prompt, PromptVersion
+from projects.selectors import environment_by_slug, pinned_version
 from projects.services.prompts import (
     FUNCTION_DATA_TYPES,
     FUNCTION_TYPES,
@@ -328,9 +330,26 @@ FUNCTIONS = PromptKind(
 )
 
 
-def _refuse_environment(request: Request) -> None:
-    if request.query_params.get("environment"):
-        raise ValidationError("environments are not supported: fetch a prompt by id, slug or version.")
+def _environment(request: Request, org_id) -> Environment | None:
+    """The environment ``environment`` names (None when not given); it cannot be used together with ``version``."""
+    slug = request.query_params.get("environment")
+    if not slug:
+        return None
+    if request.query_params.get("version"):
+        raise ValidationError("environment cannot be used together with version.")
+    environment = environment_by_slug(org_id, slug)
+    if environment is None:
+        raise NotFound("environment", slug[:255])
+    return environment
+
+
+def _pinned(kind: "PromptKind", prompt: Prompt, environment: Environment) -> dict:
+    """`prompt` at the version pinned to `environment`; "not found" naming both when none is pinned there."""
+    version = pinned_version(environment, Node.of(prompt))
+    kept = None if version is None else PromptVersion.objects.filter(prompt=prompt, xact_id=version).first()
+    if kept is None:
+        raise NotFound(f"{kind.object_type} version pinned to the environment {environment.slug} for the {kind.object_type}", prompt.pk)
+    return kind.json(prompt, kept)
 
 
 def _version(request: Request) -> int | None:
@@ -398,8 +417,7 @@ class PromptCollectionView(_PromptRows, ProjectObjectCollectionView):
             return Response(self.kind.json(prompt))
 
     def get(self, request: Request) -> Response:
-        _refuse_environment(request)
-        params, version = request.query_params, _version(request)
+        params, environment, version = request.query_params, _environment(request, self.org.pk), _version(request)
         rows = self.filtered(self.visible_queryset(listing=True), by_name=False)  # a name at a version is the one it had then
         slug, name = params.get("slug"), params.get(f"{self.kind.object_type}_name")
         if version is not None:
@@ -410,16 +428,28 @@ class PromptCollectionView(_PromptRows, ProjectObjectCollectionView):
             rows = rows.filter(slug=slug)
         if name:
             rows = rows.filter(name=name)
-        return Response({"objects": [self.kind.json(p) for p in paginate(rows, params)]})
+        page = paginate(rows, params)
+        if environment is not None:
+            return Response({"objects": self._pinned_page(page, environment)})
+        return Response({"objects": [self.kind.json(p) for p in page]})
+
+    def _pinned_page(self, page: list[Prompt], environment: Environment) -> list[dict]:
+        """The one prompt the request matches, at the version pinned to `environment` (as Braintrust resolves it)."""
+        if len(page) > 1:
+            raise ValidationError(
+                f"environment needs the request to match a single {self.kind.object_type}: narrow it with slug, project_id or limit=1."
+            )
+        return [_pinned(self.kind, prompt, environment) for prompt in page]
 
 
 class PromptDetailView(_PromptRows, ProjectObjectDetailView):
     """``/v1/<kind>/{id}``: GET (``version`` for an earlier state), PATCH and DELETE."""
 
     def get(self, request: Request, **_path) -> Response:
-        _refuse_environment(request)
-        version = _version(request)
+        environment, version = _environment(request, self.org.pk), _version(request)
         prompt = self.get_object()
+        if environment is not None:
+            return Response(_pinned(self.kind, prompt, environment))
         if version is None:
             return Response(self.kind.json(prompt))
         kept = prompt_version_snapshot(prompt=prompt, version=version)
@@ -439,7 +469,13 @@ def _version_parameters(kind: str) -> tuple[OpenApiParameter, ...]:
             description=f"Retrieve the {kind} as it was at a version: a transaction id (an `_xact_id`). "
             f"A {kind} that did not exist then is left out of a list, and answered 404 on its own",
         ),
-        OpenApiParameter("environment", OpenApiTypes.STR, description="Not supported: a 400 if given"),
+        OpenApiParameter(
+            "environment",
+            OpenApiTypes.STR,
+            description=f"Retrieve the {kind} at the version pinned to the environment with this slug. Cannot be used together "
+            f"with `version`. A list must match a single {kind} (narrow it with `slug`, `project_id` or `limit=1`), else 400; an "
+            "unknown environment, or no version pinned to it, is 404",
+        ),
     )
 
 

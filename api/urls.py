@@ -9,6 +9,8 @@ from api import (
     acl,
     credentials,
     dataset_snapshots,
+    environment_objects,
+    environments,
     events,
     experiments,
     group_member_expiry,
@@ -57,6 +59,8 @@ urlpatterns = [
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
     *dataset_snapshots.urlpatterns,
+    *environments.urlpatterns,  # outside /v1, where Braintrust serves them
+    *environment_objects.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

@@ -359,6 +359,7 @@ _TYPE_WORDS = {
     "project_score": "score",
     "span_iframe": "span iframe",
     "dataset_snapshot": "dataset snapshot",
+    "environment": "environment",
     "service_account": "service account",
     "api_key": "API key",
     "service_token": "token",
@@ -639,7 +640,24 @@ PHRASES: dict[str, Phrase] = {
     **{f"{kind}.update": lambda e, n: _updated(e, n) for kind in _PROJECT_CONTENT},
     **{f"{kind}.delete": lambda e, n: f"deleted {_target(e, n)}" for kind in _PROJECT_CONTENT},
     "prompt.restore": lambda e, n: f"restored {_target(e, n)} to its version {_state(e).get('restored_from', '')}".rstrip(),
+    "environment.create": lambda e, n: f"created the environment {e.target_name}",
+    "environment.update": lambda e, n: _updated(e, n),
+    "environment.delete": lambda e, n: f"deleted the environment {e.target_name}",
+    "environment_object.update": lambda e, n: _pinned(e),
+    "environment_object.delete": lambda e, n: f"unpinned {_pinned_object(e.before)} from {e.before['environment']}",
 }
+
+
+def _pinned_object(state: dict) -> str:
+    kind = _TYPE_WORDS.get(state["object_type"], state["object_type"])
+    return f"the {kind} {state['object_name']}"
+
+
+def _pinned(event) -> str:
+    """A pin set or moved: "pinned version 12 of the prompt reply to production", "(was 9)"."""
+    before, after = event.before or {}, event.after
+    was = f" (was {before['object_version']})" if before.get("object_version") else ""
+    return f"pinned version {after['object_version']} of {_pinned_object(after)} to {after['environment']}{was}"
 
 
 def action_words(action: str) -> str:

@@ -1,9 +1,10 @@
 """The Django admin of projects, the objects in them, their configuration and their data.
 
 Projects, experiments, datasets, prompts, playgrounds, tags, scores, span iframes and dataset snapshots
-are created, changed and deleted through the project services with the operator as the actor (see :mod:`permissions.admin`); deletion
-of a project or an object is soft, as everywhere else. Prompt versions, data rows, feedback,
-transactions and scoring jobs are history or derived data: read-only.
+are created, changed and deleted through the project services with the operator as the actor (see
+:mod:`permissions.admin`); deletion of a project or an object is soft, as everywhere else. Prompt
+versions, environment pins, data rows, feedback, transactions and scoring jobs are history, derived data
+or written elsewhere: read-only.
 """
 
 from django import forms
@@ -16,6 +17,7 @@ from permissions.engine import restrict
 from projects.models import (
     Dataset,
     DatasetSnapshot,
+    EnvironmentObject,
     EventFeedback,
     EventRow,
     EventTag,
@@ -202,6 +204,24 @@ class PromptVersionAdmin(ReadOnlyAdmin):
     @admin.display(description="project", ordering="prompt__project__name")
     def project(self, obj) -> str:
         return obj.prompt.project.name
+
+
+@admin.register(EnvironmentObject)
+class EnvironmentObjectAdmin(ReadOnlyAdmin):
+    """The versions pinned to environments, seen by whoever may read the pinned object; they are moved
+    on the prompt's page or through ``/environment-object``, never here."""
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(
+            Q(object_type="prompt", object_id__in=restrict(Prompt.objects.all(), user, "read").values("pk"))
+            | Q(object_type="dataset", object_id__in=restrict(Dataset.objects.all(), user, "read").values("pk"))
+        )
+
+    list_display = ("environment", "object_type", "object_id", "object_version", "updated_by", "updated")
+    list_select_related = ("environment", "updated_by")
+    list_filter = ("object_type", "environment__org")
+    search_fields = ("environment__slug", "object_id")
+    fields = ("id", "environment", "object_type", "object_id", "object_version", "updated_by", "created", "updated")
 
 
 # Configuration

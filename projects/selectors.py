@@ -4,13 +4,25 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Organization
+from accounts.models import Environment, Organization
+from accounts.services.environments import is_environment_slug
 from permissions.engine import can, is_visible, restrict
 from permissions.engine.nodes import Node
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
 from permissions.types import ORGANIZATION_NODE_TYPES
-from projects.models import Dataset, DatasetSnapshot, Experiment, Project, ProjectObject, Prompt, PromptSession, PromptVersion, SpanIframe
+from projects.models import (
+    Dataset,
+    DatasetSnapshot,
+    EnvironmentObject,
+    Experiment,
+    Project,
+    ProjectObject,
+    Prompt,
+    PromptSession,
+    PromptVersion,
+    SpanIframe,
+)
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 
@@ -183,3 +195,32 @@ def snapshots_of(dataset: Dataset) -> list[DatasetSnapshot]:
     """The dataset's snapshots, newest first (one query). Reading them is read on the dataset: the caller
     has checked it."""
     return list(DatasetSnapshot.objects.filter(dataset=dataset).select_related("created_by").order_by("-created"))
+
+
+# Environments and what is pinned to them (the caller has been checked for read on the object)
+
+
+def live_environments(org_id: UUID) -> QuerySet[Environment]:
+    """The organization's environments that are not deleted, oldest first (development, staging, production)."""
+    return Environment.objects.filter(org_id=org_id, deleted_at__isnull=True).order_by("created", "slug")
+
+
+def environment_by_slug(org_id: UUID, slug: str) -> Environment | None:
+    """The organization's live environment `slug`; None, without asking the database, for what cannot be a slug."""
+    if not is_environment_slug(slug):
+        return None
+    return live_environments(org_id).filter(slug=slug).first()
+
+
+def pinned_version(environment: Environment, node: Node) -> int | None:
+    """The version of the object `node` pinned to `environment`, if any."""
+    pin = EnvironmentObject.objects.filter(environment=environment, object_type=node.type, object_id=node.id)
+    return pin.values_list("object_version", flat=True).first()
+
+
+def pins_of(org_id: UUID, node: Node) -> list[tuple[Environment, EnvironmentObject | None]]:
+    """Each live environment of the organization with the pin of the object `node` in it (or None), in two queries."""
+    environments = list(live_environments(org_id))
+    pins = EnvironmentObject.objects.filter(environment__in=environments, object_type=node.type, object_id=node.id)
+    by_environment = {pin.environment_id: pin for pin in pins}
+    return [(environment, by_environment.get(environment.pk)) for environment in environments]

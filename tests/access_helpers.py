@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib.auth.models import Group as AuthGroup
 from guardian.shortcuts import assign_perm
 
-from accounts.models import ApiKey, Invitation, Membership, Organization, User
+from accounts.models import ApiKey, Environment, Invitation, Membership, Organization, User
 from permissions.engine.nodes import Node, is_concrete
 from permissions.grants import GrantRecord, guardian_tables
 from permissions.models import (
@@ -27,7 +27,7 @@ from permissions.models import (
 from permissions.services.grants import GrantSpec, acl_grant
 from permissions.services.roles import system_role
 from permissions.types import codename
-from projects.models import Dataset, DatasetSnapshot, Experiment, Project, Prompt, PromptSession, SpanIframe
+from projects.models import Dataset, DatasetSnapshot, EnvironmentObject, Experiment, Project, Prompt, PromptSession, SpanIframe
 from tests.factories import PermissionGroupFactory, owner_of
 
 ACL_PERMISSIONS = ("create_acls", "read_acls", "update_acls", "delete_acls")
@@ -129,6 +129,8 @@ def counted_models() -> list:
         RoleNesting,
         AclGrant,
         AuditEvent,
+        Environment,
+        EnvironmentObject,
         Project,
         Experiment,
         Dataset,

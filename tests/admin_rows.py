@@ -6,7 +6,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, ServiceAccount
+from accounts.models import Environment, Invitation, Membership, ServiceAccount
 from accounts.services.credentials import api_key_create
 from permissions.engine import Node
 from permissions.models import AclGrant, AuditEvent, GroupMembershipExpiry, GroupNesting, Role, RoleNesting, RolePermission
@@ -14,6 +14,7 @@ from permissions.types import ALL_PERMISSIONS, ObjectType
 from projects.events.overflow import overflow_upload_create
 from projects.models import (
     Dataset,
+    EnvironmentObject,
     EventFeedback,
     EventRow,
     EventTag,
@@ -153,6 +154,14 @@ class Rows:
 
     def _datasetsnapshot(self, i):
         return DatasetSnapshotFactory(dataset=self.dataset, created_by=self.world.operator)
+
+    def _environment(self, i):
+        return Environment.objects.create(org=self.world.org, name=f"Environment {i}", slug=f"environment-{i}")
+
+    def _environmentobject(self, i):
+        return EnvironmentObject.objects.create(
+            environment=self._environment(i), object_type="prompt", object_id=self.prompt.pk, object_version=i
+        )
 
     def _transaction(self, i):
         return Transaction.objects.create()

@@ -26,6 +26,7 @@ class OrgFlags:
     can_create_group: bool
     can_create_project: bool
     is_owner: bool
+    can_read_organization: bool = False  # read on the organization: its Environments page
     can_check_access: bool = False  # read_acls on the organization or on all projects: "Check access" in the top bar
 
     @property
@@ -47,6 +48,7 @@ def org_flags(user, org: Organization) -> OrgFlags:
         can_invite="create" in members,
         can_remove_members="delete" in members,
         can_manage_settings="update" in organization,
+        can_read_organization="read" in organization,
         can_manage_access="create_acls" in organization,
         can_read_audit_log="read" in permissions_on(user, Node("org_audit_logs", org.pk)),
         can_create_group=can_create_in(user, "group", Node("organization", org.pk)),

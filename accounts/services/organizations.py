@@ -5,6 +5,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from accounts.models import Membership, Organization, User
+from accounts.services.environments import create_builtin_environments
 from permissions.audit import record_event
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require
@@ -21,7 +22,8 @@ def organization_state(org: Organization) -> dict:
 
 @transaction.atomic
 def organization_create(*, name: str, owner: User) -> Organization:
-    """A new organization with Owners, Engineers and Viewers, and `owner` as its first member in Owners."""
+    """A new organization with Owners, Engineers and Viewers, `owner` as its first member in Owners, and the
+    environments development, staging and production."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("An organization needs a name.")
@@ -30,6 +32,7 @@ def organization_create(*, name: str, owner: User) -> Organization:
     refusal = f"An organization named {name!r} already exists."
     org = create_named(Organization, taken=Organization.objects.filter(name=name), refusal=refusal, name=name)
     groups = create_builtin_groups(org=org, actor=owner)
+    create_builtin_environments(org=org)
     Membership.objects.create(org=org, user=owner)
     groups["owners"].auth_group.user_set.add(owner)
     record_event(actor=owner, org=org, action="organization.create", target=org, after=organization_state(org))

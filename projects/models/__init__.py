@@ -2,6 +2,7 @@
 iframes), data rows and dataset snapshots, scoring jobs and logs3 overflow uploads."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
+from projects.models.environments import EnvironmentObject
 from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
 from projects.models.objects import (
     Dataset,
@@ -33,6 +34,7 @@ __all__ = [
     "DatasetGroupObjectPermission",
     "DatasetSnapshot",
     "DatasetUserObjectPermission",
+    "EnvironmentObject",
     "EventFeedback",
     "EventRow",
     "EventTag",

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 
-from accounts.models import ApiKey, Invitation, Membership, Organization, ServiceAccount, User
+from accounts.models import ApiKey, Environment, Invitation, Membership, Organization, ServiceAccount, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin
 from permissions.engine import Node
@@ -26,6 +26,7 @@ from permissions.types import ALL_PERMISSIONS
 from projects.models import (
     Dataset,
     DatasetSnapshot,
+    EnvironmentObject,
     EventFeedback,
     EventRow,
     EventTag,
@@ -72,6 +73,7 @@ READ_ONLY = [
     RolePermission,
     AuditEvent,
     PromptVersion,
+    EnvironmentObject,
     EventRow,
     EventVersion,
     EventTag,
@@ -641,6 +643,21 @@ def test_dataset_snapshots_are_created_renamed_and_deleted_through_their_service
     assert DatasetSnapshot.objects.get(pk=snapshot.pk).name == "baseline"
     assert client.post(url(DatasetSnapshot, "delete", snapshot.pk), {"post": "yes"}).status_code == 302
     assert audit_actions()[-2:] == ["dataset_snapshot.update", "dataset_snapshot.delete"]
+
+
+def test_environments_are_created_changed_and_deleted_through_the_environment_services(world):
+    client = world.client()
+    assert client.post(url(Environment, "add"), {"org": world.org.pk, "name": "QA", "slug": "qa"}).status_code == 302
+    qa = Environment.objects.get(org=world.org, slug="qa")
+    assert_audited_from_admin("environment.create", world.operator)
+    assert post_change(client, qa, name="Quality").status_code == 302
+    qa.refresh_from_db()
+    assert qa.name == "Quality"
+    assert_audited_from_admin("environment.update", world.operator)
+    assert client.post(url(Environment, "delete", qa.pk), {"post": "yes"}).status_code == 302
+    qa.refresh_from_db()
+    assert qa.deleted_at is not None
+    assert_audited_from_admin("environment.delete", world.operator)
 
 
 def test_scores_are_created_changed_and_deleted_through_the_configuration_services(world):

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import Environment
 from tests.api_helpers import api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
 
@@ -38,6 +39,7 @@ API_ROUTES = sorted({r for r in _routes(get_resolver().url_patterns) if not r.st
 def test_the_route_list_covers_the_v1_api_and_the_sdk():
     assert "v1/service_token/<str:service_token_id>" in API_ROUTES
     assert "logs3" in API_ROUTES and "api/experiment/register" in API_ROUTES
+    assert "environment/<str:environment_id>" in API_ROUTES
     assert len(API_ROUTES) > 50
 
 
@@ -46,13 +48,18 @@ def world():
     org = OrganizationFactory()
     owner = owner_of(org)
     project = ProjectFactory(org=org)
+    dataset = DatasetFactory(project=project)
     return {
         "client": api_client_for(owner, org),
         "ids": {
             "project": project.pk,
             "experiment": ExperimentFactory(project=project).pk,
-            "dataset": DatasetFactory(project=project).pk,
+            "dataset": dataset.pk,
             "organization": org.pk,
+            "environment": Environment.objects.get(org=org, slug="staging").pk,
+            "environment_slug": "staging",
+            "object_type": "dataset",  # /environment-object/<object_type>/<object_id>/<environment_slug>
+            "object": dataset.pk,
         },
     }
 

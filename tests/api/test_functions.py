@@ -135,7 +135,8 @@ def test_list_at_a_version_shows_each_function_as_it_was(world):
 
 
 @pytest.mark.parametrize(
-    ("params", "message"), [({"version": "81cd05ee665fdfb3"}, "version must be"), ({"environment": "x"}, "environments")]
+    ("params", "message"),
+    [({"version": "81cd05ee665fdfb3"}, "version must be"), ({"environment": "production", "version": "1"}, "environment cannot be used")],
 )
 def test_list_with_unsupported_parameters_answers_400(world, params, message):
     response = world.client("owner").get("/v1/function", params)

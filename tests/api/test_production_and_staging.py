@@ -132,3 +132,23 @@ def test_separate_organizations_share_nothing():
     wrong_org = staging_client.get("/v1/project", {"org_name": "Acme"})
     assert wrong_org.status_code == 400 and "Acme Staging" in wrong_org.json()["error"]["message"]
     assert Dataset.objects.filter(pk=dataset).exists() and not Experiment.objects.filter(name="eval").exists()
+
+
+def test_environments_pin_the_version_production_runs_and_only_updaters_move_it(separate_projects):
+    world = separate_projects
+    owner = api_client_for(owner_of(world["org"]), world["org"])
+    prompt = world["prompt"]
+    version = _ok(owner.get(f"/v1/prompt/{prompt}"))["_xact_id"]
+    for environment in ("staging", "production"):
+        _ok(owner.put(f"/environment-object/prompt/{prompt}/{environment}", {"object_version": version}))
+    _ok(owner.patch(f"/v1/prompt/{prompt}", {"description": "saved after the promotion"}))
+
+    params = {"project_id": world["production"], "slug": "answer", "environment": "production"}
+    pinned = _ok(world["developer"].get("/v1/prompt", params))["objects"]
+    assert [(p["_xact_id"], p["description"]) for p in pinned] == [(version, "")]  # as it was when pinned
+    moved = world["developer"].put(f"/environment-object/prompt/{prompt}/production", {"object_version": version})
+    assert moved.status_code == 403 and moved.json()["error"]["missing_permission"] == "update"
+    never = owner.put(f"/environment-object/prompt/{prompt}/production", {"object_version": "999999"})
+    assert never.status_code == 400 and "object_version" in never.json()["error"]["message"]
+    _ok(owner.delete(f"/environment-object/prompt/{prompt}/staging"))
+    assert owner.get(f"/v1/prompt/{prompt}", {"environment": "staging"}).status_code == 404

@@ -169,7 +169,7 @@ def test_deleted_prompts_and_prompts_of_deleted_projects_leave_the_list_and_answ
         ({"version": "\u00b2"}, "version must be a transaction id"),
         ({"limit": "many"}, "limit must be a whole number"),
         ({"starting_after": "x"}, "starting_after must be a UUID"),
-        ({"environment": "production"}, "environments are not supported"),
+        ({"environment": "production"}, "environment needs the request to match a single prompt"),
     ],
 )
 def test_list_with_malformed_parameters_answers_400(world, params, message):
@@ -240,10 +240,10 @@ def test_prompt_id_that_is_not_a_uuid_answers_400(world):
     assert "prompt_id must be a UUID" in error(response)["message"]
 
 
-def test_environment_parameter_is_refused(world):
+def test_environment_with_nothing_pinned_there_answers_404_naming_it(world):
     response = world.client("owner").get(f"/v1/prompt/{world.target.pk}", {"environment": "production"})
-    assert response.status_code == 400
-    assert "environments are not supported" in error(response)["message"]
+    assert response.status_code == 404
+    assert "pinned to the environment production" in error(response)["message"]
 
 
 # Versions

@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from accounts.models import Environment
 from accounts.services import credentials
+from accounts.services.environments import environment_create, environment_delete, environment_update
 from accounts.services.members import invitation_accept, invitation_revoke, member_invite, member_invite_user, member_remove
 from accounts.services.organizations import organization_create, organization_update
 from permissions.audit import request_origin
@@ -20,6 +22,7 @@ from permissions.services.groups import group_create, group_delete, group_member
 from permissions.services.roles import role_create, role_delete, role_update
 from projects.models import Project, ProjectScore, ProjectTag
 from projects.services import configuration
+from projects.services.environments import environment_object_delete, environment_object_update
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_update
@@ -109,6 +112,18 @@ RECORDED = {
 }
 
 
+def _staging(c) -> Environment:
+    return Environment.objects.get(org=c.org, slug="staging")
+
+
+def _unpin_case(c):
+    """Unpinning the prompt from staging, pinned beforehand."""
+    pin = environment_object_update(actor=c.owner, environment=_staging(c), obj=c.prompt, object_version=c.prompt.xact_id)
+    return case(
+        lambda: environment_object_delete(actor=c.owner, environment=_staging(c), obj=c.prompt), "environment_object.delete", pin.pk
+    )
+
+
 def _restore_case(c):
     """Restoring the prompt's first version after a change."""
     first = c.prompt.xact_id
@@ -117,6 +132,21 @@ def _restore_case(c):
 
 
 CASES = {
+    "environment_create": lambda c: case(
+        lambda: environment_create(actor=c.owner, org=c.org, name="QA", slug="qa"), "environment.create", lambda r: r.pk
+    ),
+    "environment_update": lambda c: case(
+        lambda: environment_update(actor=c.owner, environment=_staging(c), name="Pre-production"), "environment.update", _staging(c).pk
+    ),
+    "environment_delete": lambda c: case(
+        lambda: environment_delete(actor=c.owner, environment=_staging(c)), "environment.delete", _staging(c).pk
+    ),
+    "environment_object_update": lambda c: case(
+        lambda: environment_object_update(actor=c.owner, environment=_staging(c), obj=c.prompt, object_version=c.prompt.xact_id),
+        "environment_object.update",
+        lambda r: r.pk,
+    ),
+    "environment_object_delete": _unpin_case,
     "organization_create": lambda c: case(
         lambda: organization_create(name="New org", owner=c.member), "organization.create", lambda r: r.pk, actor=c.member
     ),
@@ -271,6 +301,7 @@ def test_service_writes_one_audit_event_with_actor_action_target_change_and_orig
 
 SERVICE_MODULES = (
     "accounts.services.organizations",
+    "accounts.services.environments",
     "accounts.services.members",
     "accounts.services.credentials",
     "permissions.services.groups",
@@ -281,6 +312,7 @@ SERVICE_MODULES = (
     "projects.services.experiments",
     "projects.services.prompts",
     "projects.services.playgrounds",
+    "projects.services.environments",
 )
 
 

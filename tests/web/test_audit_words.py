@@ -65,6 +65,7 @@ GRANT = {
 }
 TOKEN = {"name": "ci-deploy", "kind": "service_token", "preview_name": "bt-st-…abcd", "user_id": DEPLOYER, "expires_at": None}
 API_KEY = {**TOKEN, "name": "laptop", "kind": "api_key", "user_id": PRIYA}
+PIN = {"environment": "production", "object_type": "prompt", "object_id": GOLDEN, "object_name": "reply", "object_version": "12"}
 ROLE = {"name": "Auditor", "description": "", "member_permissions": [["read", None]], "member_roles": []}
 
 
@@ -388,6 +389,24 @@ SENTENCES = [
     (
         event("dataset_snapshot.delete", "dataset_snapshot", "v1", before={"name": "v1"}),
         "Priya Nair deleted the dataset snapshot v1",
+    ),
+    (event("environment.create", "environment", "QA", after={"name": "QA", "slug": "qa"}), "Priya Nair created the environment QA"),
+    (
+        event("environment.update", "environment", "Pre-production", before={"name": "Staging"}, after={"name": "Pre-production"}),
+        "Priya Nair renamed the environment Staging to Pre-production",
+    ),
+    (event("environment.delete", "environment", "QA", before={"name": "QA"}), "Priya Nair deleted the environment QA"),
+    (
+        event("environment_object.update", "environment_object", "production", before={**PIN, "object_version": None}, after=PIN),
+        "Priya Nair pinned version 12 of the prompt reply to production",
+    ),
+    (
+        event("environment_object.update", "environment_object", "production", before={**PIN, "object_version": "9"}, after=PIN),
+        "Priya Nair pinned version 12 of the prompt reply to production (was 9)",
+    ),
+    (
+        event("environment_object.delete", "environment_object", "production", before=PIN),
+        "Priya Nair unpinned the prompt reply from production",
     ),
 ]
 

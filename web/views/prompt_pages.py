@@ -1,6 +1,7 @@
 """A prompt's pages: the prompt with its messages, model, parameters, tools and template variables; the
 editor that creates and changes it; its version history, each version compared with the current one and
-restored; and a playground's page, its prompts tried on the first rows of a dataset.
+restored, and the version each environment pins (``web.views.prompt_environments``); and a playground's
+page, its prompts tried on the first rows of a dataset.
 
 Every page declares what it needs (create on a prompt under the project for a new one, update on the
 prompt to edit or restore it, update on the playground to change what it holds); the writes go through
@@ -48,12 +49,9 @@ from web.forms.prompts import (
 from web.prompt_diff import field_changes, message_diff
 from web.views.outcomes import report
 from web.views.project_pages import KINDS, ObjectPage, ProjectPage, object_url, tab_url
+from web.views.prompt_environments import environments_context, prompt_page_url
 
 PLAYGROUND_ROWS = 5  # the dataset rows a playground shows beside its prompts
-
-
-def prompt_page_url(org, prompt: Prompt, name: str, **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": org.name, "project_id": prompt.project_id, "object_id": prompt.pk, **kwargs})
 
 
 def is_prompt(prompt: Prompt) -> bool:
@@ -131,6 +129,7 @@ class PromptDetail(PromptObjectPage):
                 (version, prompt_page_url(self.org, prompt, "prompt-version", xact_id=version.xact_id), version.xact_id == prompt.xact_id)
                 for version in versions
             ],
+            **environments_context(self.org, prompt, [version.xact_id for version in versions], can_update=self.object_flags.can_update),
         )
         return context
 
