@@ -18,6 +18,7 @@ from api import (
     projects,
     prompts,
     roles,
+    saved_views,
     users,
 )
 from api.index import index
@@ -53,6 +54,7 @@ urlpatterns = [
     *events.urlpatterns,
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
+    *saved_views.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

@@ -354,6 +354,7 @@ _TYPE_WORDS = {
     "prompt_session": "playground",
     "project_tag": "tag",
     "project_score": "score",
+    "view": "saved view",
     "service_account": "service account",
     "api_key": "API key",
     "service_token": "token",
@@ -589,7 +590,7 @@ def _acl_deleted(event, names: AuditNames) -> str:
 
 Phrase = Callable[[Any, AuditNames], str]
 
-_PROJECT_CONTENT = ("project", "experiment", "dataset", "prompt", "prompt_session", "project_tag", "project_score")
+_PROJECT_CONTENT = ("project", "experiment", "dataset", "prompt", "prompt_session", "project_tag", "project_score", "view")
 
 PHRASES: dict[str, Phrase] = {
     "organization.create": lambda e, n: f"created the organization {e.target_name}",

@@ -34,7 +34,7 @@ from tests.factories import (
     ServiceAccountFactory,
     add_member,
 )
-from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
+from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ViewFactory
 
 APPS = ("accounts", "permissions", "projects")
 REGISTERED = sorted((m for m in admin.site._registry if m._meta.app_label in APPS), key=lambda m: m._meta.label)
@@ -140,6 +140,9 @@ class Rows:
 
     def _projectscore(self, i):
         return ProjectScoreFactory(project=self.world.project, created_by=self.world.operator)
+
+    def _view(self, i):
+        return ViewFactory(project=self.world.project, created_by=self.world.operator)
 
     def _transaction(self, i):
         return Transaction.objects.create()

@@ -1,5 +1,5 @@
 """The projects app's models: projects and their objects, configuration, data rows, scoring jobs and
-logs3 overflow uploads."""
+logs3 overflow uploads, saved views."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
 from projects.models.events import EventFeedback, EventRow, EventTag, EventVersion, ObjectKind, Transaction
@@ -25,6 +25,7 @@ from projects.models.objects import (
 )
 from projects.models.scoring import ScoringJob
 from projects.models.uploads import OverflowUpload
+from projects.models.views import View, ViewType
 
 __all__ = [
     "Dataset",
@@ -55,4 +56,6 @@ __all__ = [
     "ScoringJob",
     "SoftDeleteQuerySet",
     "Transaction",
+    "View",
+    "ViewType",
 ]

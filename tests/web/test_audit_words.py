@@ -369,6 +369,12 @@ SENTENCES = [
         "Priya Nair renamed the score accuracy to correctness",
     ),
     (event("project_score.delete", "project_score", "accuracy", before={"name": "accuracy"}), "Priya Nair deleted the score accuracy"),
+    (event("view.create", "view", "Production", after={"name": "Production"}), "Priya Nair created the saved view Production"),
+    (
+        event("view.update", "view", "Prod", before={"name": "Production"}, after={"name": "Prod"}),
+        "Priya Nair renamed the saved view Production to Prod",
+    ),
+    (event("view.delete", "view", "Prod", before={"name": "Prod"}), "Priya Nair deleted the saved view Prod"),
 ]
 
 
