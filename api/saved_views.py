@@ -21,7 +21,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from api.access_fields import OBJECT_TYPE_HELP, AclObjectTypeField
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, get_or_create, kind_schema
-from api.schema import ORG_NAME_PARAMETER, id_parameter, operation_schema
+from api.schema import ORG_NAME_PARAMETER
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import Needs
@@ -271,7 +271,7 @@ def _object_parameters() -> list[OpenApiParameter]:
 
 _VIEW_TYPE_PARAMETER = OpenApiParameter("view_type", OpenApiTypes.STR, enum=ViewType.values, description=_VIEW_TYPE_HELP)
 
-_collection_schema, _ = kind_schema(
+_collection_schema, _detail_schema = kind_schema(
     VIEWS,
     KindDocs(
         post="Create a new view. If there is an existing view with the same name as the one specified in the request, will "
@@ -281,40 +281,13 @@ _collection_schema, _ = kind_schema(
         list="List out all views of one object. The views are sorted by creation date, with the most recently-created views "
         "coming first. Needs read on the object.",
         list_parameters=(_VIEW_TYPE_PARAMETER, *_object_parameters()),
-        get="",
-        patch="",
-        delete="",
-    ),
-)
-_VIEW_ID = id_parameter("view_id", "View")
-_detail_schema = extend_schema_view(
-    get=operation_schema(
-        "getViewId",
-        tag="Views",
-        summary="Get view",
-        description="Get a view object by its id. Needs read on its object.",
-        answer=ViewSerializer,
-        parameters=[_VIEW_ID, *_object_parameters(), ORG_NAME_PARAMETER],
-    ),
-    patch=operation_schema(
-        "patchViewId",
-        tag="Views",
-        summary="Partially update view",
-        description="Partially update a view object. Specify the fields to update in the payload. Any object-type fields will "
-        "be deep-merged with existing content. Currently we do not support removing fields or setting them to null. Needs "
-        "update on its object.",
-        answer=ViewSerializer,
-        parameters=[_VIEW_ID],
-        request=PatchViewSerializer,
-    ),
-    delete=operation_schema(
-        "deleteViewId",
-        tag="Views",
-        summary="Delete view",
-        description="Delete a view object by its id; answers the deleted view. Needs update on its object.",
-        answer=ViewSerializer,
-        parameters=[_VIEW_ID],
-        request=DeleteViewSerializer,
+        get="Get a view object by its id. Needs read on its object.",
+        get_parameters=(*_object_parameters(), ORG_NAME_PARAMETER),
+        patch="Partially update a view object. Specify the fields to update in the payload. Any object-type fields will be "
+        "deep-merged with existing content. Currently we do not support removing fields or setting them to null. Needs update "
+        "on its object.",
+        delete="Delete a view object by its id; answers the deleted view. Needs update on its object.",
+        delete_request=DeleteViewSerializer,
     ),
 )
 

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from permissions.engine import Node
-from permissions.models import AuditEvent
+from permissions.models import AuditEvent, Role
 from projects.models import Experiment, Project, View
-from tests.access_helpers import grant, grant_many
+from tests.access_helpers import custom_group, custom_role, grant, grant_many
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error
-from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, objects_in, owner_of
 from tests.factories_configuration import ViewFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 
@@ -193,6 +193,35 @@ def test_views_of_a_deleted_project_are_gone(world):
 
 
 # Creating and replacing
+
+
+def _nodes_of_every_type(world) -> dict[str, str]:
+    """An id of a live node of each object type in the world's organization."""
+    org, project = world.org.pk, world.project.pk
+    objects = objects_in(world.project)
+    return {
+        **{object_type: org for object_type in ("organization", "org_member", "org_audit_logs", "org_project")},
+        "project": project,
+        "project_log": project,
+        **{object_type: obj.pk for object_type, obj in objects.items()},
+        "group": custom_group(world.org).pk,
+        "role": custom_role(world.org, "Reviewer").pk,
+    }
+
+
+def test_an_owner_saves_and_lists_views_of_a_node_of_every_type(world):
+    client = world.client("owner")
+    for object_type, object_id in _nodes_of_every_type(world).items():
+        node = {"object_type": object_type, "object_id": str(object_id)}
+        response = client.post("/v1/view", {**node, "name": f"Of {object_type}", "view_type": None})
+        assert response.status_code == 200, (object_type, response.content)
+        assert f"Of {object_type}" in listed(client.get("/v1/view", node)), object_type
+
+
+def test_a_view_of_a_system_role_is_not_found(world):
+    system_role = Role.objects.filter(org__isnull=True).first()
+    body = {"object_type": "role", "object_id": str(system_role.pk), "name": "Mine", "view_type": None}
+    refused(lambda: world.client("owner").post("/v1/view", body), 404)
 
 
 @pytest.mark.parametrize("who", ["owner", "engineer", "logs_writer"])
