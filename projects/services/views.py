@@ -79,9 +79,11 @@ def validate_view_data(value: Any) -> dict | None:
 
 
 def _expect_mapping_of(value: Any, path: str, check) -> None:
+    """Null, or an object whose every value `check` accepts (``columnVisibility``: name to boolean)."""
     if value is None:
         return
-    expect_object(value, path, allowed=value.keys() if isinstance(value, dict) else ())
+    if not isinstance(value, dict):
+        raise invalid(path, "must be an object.")
     for key, item in value.items():
         check(item, f"{path}.{key}", nullable=False)
 
