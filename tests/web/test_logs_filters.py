@@ -89,6 +89,11 @@ def test_a_metadata_path_reaches_into_nested_objects(org, people, project):
     assert shown(client_for(people["viewer"]), org, project, metadata_key="model.name", metadata_value="gpt") == {"deep"}
 
 
+def test_the_first_page_of_rows_offers_no_link_to_itself_even_to_a_reviewer(org, people, project, logs):
+    response = client_for(people["owner"]).get(logs_url(org, project), {"tag": "production"})
+    assert response.context["can_review"] and response.context["first_url"] is None
+
+
 def test_the_pager_keeps_the_filters(org, people, project):
     insert_as_owner(project, [{"id": f"row-{n:02d}", "tags": ["production"] if n % 2 else []} for n in range(60)])
     client = client_for(people["viewer"])

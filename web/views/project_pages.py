@@ -294,11 +294,11 @@ class RowsMixin:
         can_review = self.can_review()
         if can_review:
             scores = review_scores_of(self.project)
-            for row in rows:
-                if self.review_error is not None and self.review_error.data.get("row_id") == row.id:
-                    row.review_form = self.review_error
+            for row_view in rows:  # not `row`, the query's row id, which the links below read
+                if self.review_error is not None and self.review_error.data.get("row_id") == row_view.id:
+                    row_view.review_form = self.review_error
                 else:
-                    row.review_form = RowReviewForm(scores=scores, initial={"row_id": row.id}, auto_id=f"id_r{row.index}_%s")
+                    row_view.review_form = RowReviewForm(scores=scores, initial={"row_id": row_view.id}, auto_id=f"id_r{row_view.index}_%s")
         shown = any(row.review_form is self.review_error for row in rows)
         base = {key: query[key] for key in self.filter_keys if query.get(key)}
         context.update(
