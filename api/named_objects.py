@@ -142,6 +142,7 @@ class KindDocs:
     list_item_help: str = ""  # the help of the list's ``objects``, where not "A list of <kind> objects"
     list_parameters: tuple[OpenApiParameter, ...] = ()  # besides the paging, name and project filters
     get_parameters: tuple[OpenApiParameter, ...] = ()  # besides the id, on GET by id
+    delete_request: Any = None  # the body DELETE by id reads, where it reads one (the view sets delete_has_body)
 
 
 def kind_schema(kind: Kind, docs: KindDocs) -> tuple[Callable, Callable]:
@@ -186,7 +187,7 @@ def kind_schema(kind: Kind, docs: KindDocs) -> tuple[Callable, Callable]:
     detail = extend_schema_view(
         get=on(f"get{operation}Id", f"Get {noun}", docs.get, parameters=[*object_id, *docs.get_parameters]),
         patch=on(f"patch{operation}Id", f"Partially update {noun}", docs.patch, parameters=object_id, request=kind.patch_input),
-        delete=on(f"delete{operation}Id", f"Delete {noun}", docs.delete, parameters=object_id, request=None),
+        delete=on(f"delete{operation}Id", f"Delete {noun}", docs.delete, parameters=object_id, request=docs.delete_request),
     )
     return extend_schema_view(**{method: schema for method, schema in collection.items() if schema}), detail
 

@@ -68,7 +68,8 @@ class ApiSchema(AutoSchema):
     * A view may set ``operation_ids`` (path to operation id) when it serves several paths, such as an
       alias, so that every operation keeps an id of its own.
     * A view that reads a body on DELETE (as Braintrust's ``DELETE /v1/acl`` does) sets ``delete_has_body``,
-      so that the body its ``extend_schema(request=...)`` names is described.
+      so that the body its ``extend_schema(request=...)`` names is described; one whose PATCH body has
+      required fields (as Braintrust's ``PatchView`` names the view's object) sets ``patch_has_required_fields``.
     * A method of a view's ``dry_run_methods`` gets the ``dry_run`` query parameter, and its 200 answer a
       second media type, ``PREVIEW_MEDIA_TYPE``, whose body is the ``AccessPreview`` a dry run answers
       (the ``application/json`` body stays the real call's, as clients made from Braintrust's shapes expect).
@@ -97,14 +98,18 @@ class ApiSchema(AutoSchema):
         return by_path.get(self.path) or super().get_operation_id()
 
     def _get_request_body(self, direction="request"):
-        if self.method != "DELETE" or not getattr(self.view, "delete_has_body", False):
+        as_post = (self.method == "DELETE" and getattr(self.view, "delete_has_body", False)) or (
+            self.method == "PATCH" and getattr(self.view, "patch_has_required_fields", False)
+        )
+        if not as_post:
             return super()._get_request_body(direction)
-        # drf-spectacular describes bodies of PUT, PATCH and POST only; describe this one as a POST's.
-        self.method = "POST"
+        # drf-spectacular describes bodies of PUT, PATCH and POST only, and a PATCH's with every field optional;
+        # describe this one as a POST's.
+        method, self.method = self.method, "POST"
         try:
             return super()._get_request_body(direction)
         finally:
-            self.method = "DELETE"
+            self.method = method
 
 
 # Errors

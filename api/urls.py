@@ -21,6 +21,7 @@ from api import (
     projects,
     prompts,
     roles,
+    saved_views,
     span_iframes,
     users,
 )
@@ -61,6 +62,7 @@ urlpatterns = [
     *dataset_snapshots.urlpatterns,
     *environments.urlpatterns,  # outside /v1, where Braintrust serves them
     *environment_objects.urlpatterns,
+    *saved_views.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

@@ -360,6 +360,7 @@ _TYPE_WORDS = {
     "span_iframe": "span iframe",
     "dataset_snapshot": "dataset snapshot",
     "environment": "environment",
+    "view": "saved view",
     "service_account": "service account",
     "api_key": "API key",
     "service_token": "token",
@@ -605,6 +606,7 @@ _PROJECT_CONTENT = (
     "project_score",
     "span_iframe",
     "dataset_snapshot",
+    "view",
 )
 
 PHRASES: dict[str, Phrase] = {

@@ -1,8 +1,8 @@
 """The Django admin of projects, the objects in them, their configuration and their data.
 
-Projects, experiments, datasets, prompts, playgrounds, tags, scores, span iframes and dataset snapshots
-are created, changed and deleted through the project services with the operator as the actor (see
-:mod:`permissions.admin`); deletion of a project or an object is soft, as everywhere else. Prompt
+Projects, experiments, datasets, prompts, playgrounds, tags, scores, span iframes, dataset snapshots and
+saved views are created, changed and deleted through the project services with the operator as the actor
+(see :mod:`permissions.admin`); deletion of a project or an object is soft, as everywhere else. Prompt
 versions, environment pins, data rows, feedback, transactions and scoring jobs are history, derived data
 or written elsewhere: read-only.
 """
@@ -34,8 +34,10 @@ from projects.models import (
     ScoringJob,
     SpanIframe,
     Transaction,
+    View,
 )
-from projects.services import configuration, dataset_snapshots, span_iframes
+from projects.selectors import views_readable_by
+from projects.services import configuration, dataset_snapshots, span_iframes, views
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_delete, project_create, project_delete, project_update
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
@@ -330,6 +332,43 @@ class DatasetSnapshotAdmin(ServiceAdmin):
 
     def delete_through_service(self, request, obj):
         dataset_snapshots.dataset_snapshot_delete(actor=request.user, snapshot=obj)
+
+
+class ViewForm(forms.ModelForm):
+    class Meta:
+        model = View
+        fields = ("org", "object_type", "object_id", "view_type", "name", "view_data", "options")
+        help_texts = {
+            "object_id": "The id of the object the view belongs to (for project_log: the project's id).",
+            "view_data": '{"search": {"filter": [...], "tag": [...], "match": [...], "sort": [...]}}',
+        }
+
+
+@admin.register(View)
+class ViewAdmin(ServiceAdmin):
+    """Saved views: seen by whoever may read their object, changed with update on it (the view services)."""
+
+    list_display = ("name", "view_type", "object_type", "object_id", "org", "created_by", "created")
+    list_select_related = ("org", "created_by")
+    list_filter = ("view_type", "object_type", "org")
+    search_fields = ("name", "org__name")
+    form = ViewForm
+    autocomplete_fields = ("org",)
+    add_fields = ("org", "object_type", "object_id", "view_type", "name", "view_data", "options")
+    fields = ("id", *add_fields, "created_by", "created")
+    readonly_fields = ("id", "org", "object_type", "object_id", "created_by", "created")
+
+    def visible_to_staff(self, queryset, user):
+        return queryset.filter(pk__in=views_readable_by(user, None).values("pk"))
+
+    def create_through_service(self, request, form):
+        return views.view_create(actor=request.user, **cleaned(form, *self.add_fields))
+
+    def update_through_service(self, request, obj, form):
+        return views.view_update(actor=request.user, view=obj, **changed(form, "name", "view_type", "view_data", "options"))
+
+    def delete_through_service(self, request, obj):
+        views.view_delete(actor=request.user, view=obj)
 
 
 # Data rows and the work derived from them

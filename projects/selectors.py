@@ -7,10 +7,11 @@ from django.db.models import Q, QuerySet
 from accounts.models import Environment, Organization
 from accounts.services.environments import is_environment_slug
 from permissions.engine import can, is_visible, restrict
-from permissions.engine.nodes import Node
+from permissions.engine.nodes import Node, chain_plan, model_for_type
+from permissions.exceptions import NotFound
 from permissions.models import PermissionGroup, Role
 from permissions.selectors import groups_visible_to, roles_visible_to
-from permissions.types import ORGANIZATION_NODE_TYPES
+from permissions.types import ORGANIZATION_NODE_TYPES, ObjectType
 from projects.models import (
     Dataset,
     DatasetSnapshot,
@@ -22,6 +23,7 @@ from projects.models import (
     PromptSession,
     PromptVersion,
     SpanIframe,
+    View,
 )
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
@@ -224,3 +226,41 @@ def pins_of(org_id: UUID, node: Node) -> list[tuple[Environment, EnvironmentObje
     pins = EnvironmentObject.objects.filter(environment__in=environments, object_type=node.type, object_id=node.id)
     by_environment = {pin.environment_id: pin for pin in pins}
     return [(environment, by_environment.get(environment.pk)) for environment in environments]
+
+
+# Saved views
+
+
+def _live_anchors(object_type: str) -> QuerySet:
+    """The rows that name the live nodes of `object_type`: a deleted project, or an object of one, names none."""
+    model = model_for_type(object_type)
+    rows = model._default_manager.all()
+    fields = {field.name for field in model._meta.get_fields()}
+    if "deleted_at" in fields:
+        rows = rows.filter(deleted_at__isnull=True)
+    if "project" in fields:
+        rows = rows.filter(project__deleted_at__isnull=True)
+    return rows
+
+
+def live_node(org: Organization, object_type: str, object_id: UUID) -> Node:
+    """The live node of `org` that `object_type` and `object_id` name, or "not found" (one query). Not an
+    access decision: what the caller may do there is the engine's to say."""
+    node = Node(object_type, object_id)
+    rows = _live_anchors(object_type).filter(pk=node.id)
+    if rows.values_list(chain_plan(object_type).org_lookup, flat=True).first() != org.pk:
+        raise NotFound(object_type, object_id)
+    return node
+
+
+def views_readable_by(actor, org: Organization | None, *, node: Node | None = None) -> QuerySet[View]:
+    """The saved views of `org` (of every organization of `actor`'s, if None; of `node` alone, if given)
+    whose object `actor` may read and is live, in one statement restricted by the engine: a view is read
+    with its object's read."""
+    types = [node.type] if node is not None else ObjectType.values
+    readable = Q()
+    for object_type in types:
+        nodes = restrict(_live_anchors(object_type), actor, "read", node_type=object_type)
+        readable |= Q(object_type=object_type, object_id__in=nodes.values("pk"))
+    views = View.objects.filter(readable) if org is None else View.objects.filter(org=org).filter(readable)
+    return views if node is None else views.filter(object_id=node.id)

@@ -38,7 +38,7 @@ from tests.factories import (
     ServiceAccountFactory,
     add_member,
 )
-from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, SpanIframeFactory
+from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, SpanIframeFactory, ViewFactory
 
 APPS = ("accounts", "permissions", "projects")
 REGISTERED = sorted((m for m in admin.site._registry if m._meta.app_label in APPS), key=lambda m: m._meta.label)
@@ -162,6 +162,9 @@ class Rows:
         return EnvironmentObject.objects.create(
             environment=self._environment(i), object_type="prompt", object_id=self.prompt.pk, object_version=i
         )
+
+    def _view(self, i):
+        return ViewFactory(project=self.world.project, created_by=self.world.operator)
 
     def _transaction(self, i):
         return Transaction.objects.create()

@@ -1,10 +1,10 @@
-"""factory-boy factories for a project's configuration: tags, scores, span iframes, and the scorer
-functions online scores name. Rows are written directly; the services are tested through the API."""
+"""factory-boy factories for a project's configuration: tags, scores, span iframes, saved views, and the
+scorer functions online scores name. Rows are written directly; the services are tested through the API."""
 
 import factory
 from django.utils import timezone
 
-from projects.models import ProjectScore, ProjectTag, Prompt, SpanIframe
+from projects.models import ProjectScore, ProjectTag, Prompt, SpanIframe, View
 from tests.factories import ProjectFactory, PromptFactory
 
 
@@ -53,3 +53,20 @@ class ScorerFunctionFactory(PromptFactory):
     is_function = True
     function_type = Prompt.FunctionType.SCORER
     function_data = factory.LazyFunction(lambda: {"type": "code"})
+
+
+class ViewFactory(factory.django.DjangoModelFactory):
+    """A saved logs view of a project's logs, with no filters, unless told otherwise."""
+
+    class Meta:
+        model = View
+
+    org = factory.SelfAttribute("project.org")
+    object_type = "project_log"
+    object_id = factory.SelfAttribute("project.pk")
+    view_type = "logs"
+    name = factory.Sequence(lambda n: f"view-{n}")
+    created = factory.LazyFunction(timezone.now)
+
+    class Params:
+        project = factory.SubFactory(ProjectFactory)

@@ -1,4 +1,5 @@
-"""Reading rows: a page of whole traces, newest first, now or as of a past version, optionally by tag.
+"""Reading rows: a page of whole traces, newest first, now or as of a past version, optionally by tag and
+by the conditions of :mod:`projects.events.filters`.
 
 ``limit`` counts traces, not rows: a page holds every live row of each of its traces. Traces are ordered
 by when they began (``trace_order``, fixed by the write that started them), newest first; the cursor is
@@ -19,6 +20,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from permissions.engine.guards import require
 from permissions.exceptions import ValidationError
 from projects.events.aggregates import aggregate_scores_of, with_aggregates
+from projects.events.filters import RowConditions
 from projects.events.targets import EventTarget
 from projects.events.validation import data_fields
 from projects.models import EventRow, EventVersion, ObjectKind
@@ -86,9 +88,17 @@ def _live_rows(target: EventTarget, version: int | None) -> QuerySet:
 
 
 def fetch_events(
-    *, actor, target: EventTarget, limit: int | None = None, cursor: str | None = None, version=None, tags: list[str] | None = None
+    *,
+    actor,
+    target: EventTarget,
+    limit: int | None = None,
+    cursor: str | None = None,
+    version=None,
+    tags: list[str] | None = None,
+    conditions: RowConditions | None = None,
 ) -> FetchPage:
-    """One page of the target's traces; see the module's docstring."""
+    """One page of the target's traces (those with a row carrying one of `tags`, and meeting `conditions`,
+    if given); see the module's docstring."""
     require(actor, "read", target.node)
     version = parse_version(version)
     after = None
@@ -98,6 +108,8 @@ def fetch_events(
     rows = _live_rows(target, version)
     if tags:
         rows = _tagged(rows, tags, version)
+    if conditions:
+        rows = conditions.apply(rows)
     if after is not None:
         rows = rows.filter(trace_order__lt=after)
     next_cursor = None

@@ -1,5 +1,5 @@
 """The projects app's models: projects and their objects, configuration (tags, scores, span
-iframes), data rows and dataset snapshots, scoring jobs and logs3 overflow uploads."""
+iframes), data rows and dataset snapshots, saved views, scoring jobs and logs3 overflow uploads."""
 
 from projects.models.configuration import ProjectScore, ProjectTag
 from projects.models.environments import EnvironmentObject
@@ -28,6 +28,7 @@ from projects.models.scoring import ScoringJob
 from projects.models.snapshots import DatasetSnapshot
 from projects.models.span_iframes import SpanIframe
 from projects.models.uploads import OverflowUpload
+from projects.models.views import View, ViewType
 
 __all__ = [
     "Dataset",
@@ -61,4 +62,6 @@ __all__ = [
     "SoftDeleteQuerySet",
     "SpanIframe",
     "Transaction",
+    "View",
+    "ViewType",
 ]

@@ -42,6 +42,7 @@ from projects.models import (
     ScoringJob,
     SpanIframe,
     Transaction,
+    View,
 )
 from projects.services.dataset_snapshots import latest_transaction
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
@@ -674,6 +675,32 @@ def test_scores_are_created_changed_and_deleted_through_the_configuration_servic
     assert client.post(url(ProjectScore, "delete", score.pk), {"post": "yes"}).status_code == 302
     assert not ProjectScore.objects.filter(pk=score.pk).exists()
     assert_audited_from_admin("project_score.delete", world.operator)
+
+
+def test_saved_views_are_created_changed_and_deleted_through_the_view_services(world):
+    client = world.client()
+    data = {"org": world.org.pk, "object_type": "project_log", "object_id": world.project.pk, "view_type": "logs", "name": "Prod"}
+    response = client.post(url(View, "add"), {**data, "view_data": '{"search": {"tag": ["production"]}}'})
+    assert response.status_code == 302, response.content
+    view = View.objects.get(object_id=world.project.pk, name="Prod")
+    assert (view.created_by, view.view_data) == (world.operator, {"search": {"tag": ["production"]}})
+    assert_audited_from_admin("view.create", world.operator)
+    assert post_change(client, view, name="Production").status_code == 302
+    view.refresh_from_db()
+    assert view.name == "Production"
+    assert_audited_from_admin("view.update", world.operator)
+    assert client.post(url(View, "delete", view.pk), {"post": "yes"}).status_code == 302
+    assert not View.objects.filter(pk=view.pk).exists()
+    assert_audited_from_admin("view.delete", world.operator)
+
+
+def test_a_view_with_an_invalid_definition_is_refused_and_nothing_is_written(world):
+    before = row_counts()
+    data = {"org": world.org.pk, "object_type": "project_log", "object_id": world.project.pk, "name": "Bad", "view_data": "[1]"}
+    response = world.client().post(url(View, "add"), data, follow=True)
+    _refused(response, "view_data: must be an object.")
+    assert row_counts() == before
+    assert not View.objects.filter(name="Bad").exists()
 
 
 def test_an_invalid_score_definition_is_refused_and_nothing_is_written(world):

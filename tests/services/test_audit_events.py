@@ -20,8 +20,8 @@ from permissions.models import AuditEvent, PermissionGroup
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update
 from permissions.services.roles import role_create, role_delete, role_update
-from projects.models import Project, ProjectScore, ProjectTag
-from projects.services import configuration
+from projects.models import Project, ProjectScore, ProjectTag, View
+from projects.services import configuration, views
 from projects.services.environments import environment_object_delete, environment_object_update
 from projects.services.experiments import dataset_create, dataset_update, experiment_create, experiment_update
 from projects.services.objects import object_create, object_delete, project_create, project_delete, project_update
@@ -72,6 +72,7 @@ def ctx():
         score=ProjectScore.objects.create(project=project, name="accuracy", score_type="slider"),
         prompt=prompt_create(actor=owner, project=project, name="Reply", slug="reply"),
         playground=playground_create(actor=owner, project=project, name="Tries"),
+        view=View.objects.create(org=org, object_type="project_log", object_id=project.pk, view_type="logs", name="Production"),
     )
 
 
@@ -272,6 +273,17 @@ CASES = {
     "project_score_delete": lambda c: case(
         lambda: configuration.project_score_delete(actor=c.owner, score=c.score), "project_score.delete", c.score.pk
     ),
+    "view_create": lambda c: case(
+        lambda: views.view_create(
+            actor=c.owner, org=c.org, object_type="project", object_id=c.project.pk, name="Recent", view_type="experiments"
+        ),
+        "view.create",
+        lambda r: r.pk,
+    ),
+    "view_update": lambda c: case(
+        lambda: views.view_update(actor=c.owner, view=c.view, view_data={"search": {"tag": ["production"]}}), "view.update", c.view.pk
+    ),
+    "view_delete": lambda c: case(lambda: views.view_delete(actor=c.owner, view=c.view), "view.delete", c.view.pk),
 }
 
 
@@ -313,6 +325,7 @@ SERVICE_MODULES = (
     "projects.services.prompts",
     "projects.services.playgrounds",
     "projects.services.environments",
+    "projects.services.views",
 )
 
 

@@ -408,6 +408,12 @@ SENTENCES = [
         event("environment_object.delete", "environment_object", "production", before=PIN),
         "Priya Nair unpinned the prompt reply from production",
     ),
+    (event("view.create", "view", "Production", after={"name": "Production"}), "Priya Nair created the saved view Production"),
+    (
+        event("view.update", "view", "Prod", before={"name": "Production"}, after={"name": "Prod"}),
+        "Priya Nair renamed the saved view Production to Prod",
+    ),
+    (event("view.delete", "view", "Prod", before={"name": "Prod"}), "Priya Nair deleted the saved view Prod"),
 ]
 
 

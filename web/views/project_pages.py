@@ -29,18 +29,28 @@ from permissions.boxes import BoxSet, Subject, object_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import Needs, NeedsAny, Requirement
+from projects.events.filters import RowConditions
 from projects.events.reads import fetch_events, fetch_trace
 from projects.events.summaries import summarize_dataset, summarize_experiment
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
-from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession
-from projects.selectors import experiment_links_readable_by, objects_readable_by, project_is_seen_by, snapshots_of, span_iframes_of
+from projects.models import Dataset, Experiment, Project, ProjectObject, ProjectScore, Prompt, PromptSession, View, ViewType
+from projects.selectors import (
+    experiment_links_readable_by,
+    objects_readable_by,
+    project_is_seen_by,
+    snapshots_of,
+    span_iframes_of,
+    views_readable_by,
+)
 from projects.services.experiments import dataset_create, experiment_create
 from projects.services.playgrounds import playground_create
 from projects.services.prompts import prompt_create
+from projects.services.views import view_create
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags, may_create_in
 from web.formatting import percent, preview
+from web.forms.logs import FILTER_KEYS, LogFiltersForm, SaveViewForm, query_of_view_data
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.forms.snapshots import SnapshotForm
 from web.sdk_snippets import sdk_snippet
@@ -263,9 +273,15 @@ class RowsMixin:
     def can_review(self) -> bool:
         return False
 
-    @staticmethod
-    def page_query(source) -> dict[str, str]:
-        return {key: source[key] for key in ("tag", "cursor", "row") if source.get(key)}
+    filter_keys: tuple[str, ...] = ("tag",)  # the query string's filters, which every link of the page keeps
+
+    def page_query(self, source) -> dict[str, str]:
+        return {key: source[key] for key in (*self.filter_keys, "cursor", "row") if source.get(key)}
+
+    def row_filters(self, query: dict[str, str]) -> tuple[list[str] | None, RowConditions | None] | None:
+        """The tags and conditions the query's filters select rows by; None if they are not valid."""
+        tag = query.get("tag", "")
+        return ([tag] if tag else None), None
 
     def url_with(self, query: dict[str, str]) -> str:
         return self.page_url() + (f"?{urlencode(query)}" if query else "")
@@ -273,6 +289,9 @@ class RowsMixin:
     def rows_context(self, query: dict[str, str]) -> dict:
         tag, row = query.get("tag", ""), query.get("row", "")
         context = {"tag": tag, "row": row, "rows": [], "next_url": None, "first_url": None, "review_query": query, "review_error": None}
+        filters = self.row_filters(query)
+        if filters is None:
+            return context
         try:
             if row:
                 page = fetch_trace(actor=self.request.user, target=self.rows_target(), row_id=row)
@@ -282,7 +301,8 @@ class RowsMixin:
                     target=self.rows_target(),
                     limit=PAGE_SIZE,
                     cursor=query.get("cursor"),
-                    tags=[tag] if tag else None,
+                    tags=filters[0],
+                    conditions=filters[1],
                 )
         except ValidationError as exc:
             messages.error(self.request, " ".join(exc.messages))
@@ -291,13 +311,13 @@ class RowsMixin:
         can_review = self.can_review()
         if can_review:
             scores = review_scores_of(self.project)
-            for row in rows:
-                if self.review_error is not None and self.review_error.data.get("row_id") == row.id:
-                    row.review_form = self.review_error
+            for row_view in rows:  # not `row`, the query's row id, which the links below read
+                if self.review_error is not None and self.review_error.data.get("row_id") == row_view.id:
+                    row_view.review_form = self.review_error
                 else:
-                    row.review_form = RowReviewForm(scores=scores, initial={"row_id": row.id}, auto_id=f"id_r{row.index}_%s")
+                    row_view.review_form = RowReviewForm(scores=scores, initial={"row_id": row_view.id}, auto_id=f"id_r{row_view.index}_%s")
         shown = any(row.review_form is self.review_error for row in rows)
-        base = {"tag": tag} if tag else {}
+        base = {key: query[key] for key in self.filter_keys if query.get(key)}
         context.update(
             rows=rows,
             can_review=can_review,
@@ -324,11 +344,26 @@ class RowsMixin:
 
 
 class LogsTab(RowsMixin, ProjectPage):
-    """The Logs tab: the project's log rows (read on project_log), filtered by tag, with human review
-    for those who may update the logs."""
+    """The Logs tab: the project's log rows (read on project_log), filtered by tag, score range, a metadata
+    field and time, with human review for those who may update the logs, and the logs' saved views.
+
+    A saved view of this tab belongs to the project's ``project_log`` node (``view_type`` "logs"), not to
+    the project: what it filters are the logs' rows, which are read with read on project_log and changed with
+    update on it (docs/access-model.md, data inside objects). So exactly who may open this tab reads its
+    saved views, and whoever may update the logs saves one (update on the project gives it, and so does a
+    grant on the project restricted to project_log); someone who reads the project but not its logs sees
+    neither the rows nor their views.
+    """
 
     template_name = "web/project/logs.html"
     tab = "logs"
+    filter_keys = FILTER_KEYS
+    filters_form: LogFiltersForm | None = None
+    save_view_form: SaveViewForm | None = None
+
+    @cached_property
+    def logs_node(self) -> Node:
+        return Node("project_log", self.project.pk)
 
     def rows_target(self) -> EventTarget:
         return EventTarget.of(self.project)
@@ -340,11 +375,24 @@ class LogsTab(RowsMixin, ProjectPage):
         return self.log_flags.can_update
 
     def requirements_get(self) -> list[Requirement]:
-        return [Needs("read", Node("project_log", self.project.pk))]
+        return [Needs("read", self.logs_node)]
 
     def requirements_post(self) -> list[Requirement]:
-        """A review changes the rows, and a refused one shows them again with its errors."""
-        return [*self.requirements_get(), Needs("update", Node("project_log", self.project.pk))]
+        """A review changes the rows and a saved view the logs' presentation; a refused one shows them again
+        with its errors."""
+        return [*self.requirements_get(), Needs("update", self.logs_node)]
+
+    def row_filters(self, query: dict[str, str]) -> tuple[list[str] | None, RowConditions | None] | None:
+        form = LogFiltersForm({key: query[key] for key in FILTER_KEYS if key in query})
+        self.filters_form = form
+        if not form.is_valid():
+            return None
+        return form.tags(), form.conditions() or None
+
+    def saved_views(self) -> list[tuple[View, str]]:
+        """The logs' saved views, each with the link that reopens its filters (one query)."""
+        views = views_readable_by(self.request.user, self.org, node=self.logs_node).filter(view_type=ViewType.LOGS).order_by("name")
+        return [(view, self.url_with(query_of_view_data(view.view_data))) for view in views]
 
     def get_context_data(self, query=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -352,14 +400,50 @@ class LogsTab(RowsMixin, ProjectPage):
         context.update(
             self.rows_context(query),
             project_tags=list(self.project.tags.order_by("name").values_list("name", flat=True)),
+            filters=self.filters_form,
+            filtered=any(query.get(key) for key in FILTER_KEYS),
+            saved_views=self.saved_views(),
+            can_save_view=self.log_flags.can_update,
+            save_view_form=self.save_view_form or SaveViewForm(prefix="view"),
         )
         context.update(self.span_iframes_context(context))
         if not context["rows"] and not query:
             context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "logs")
         return context
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if self.filters_form is not None and self.filters_form.errors else 200)
+
     def post(self, request, *args, **kwargs):
+        if request.POST.get("form") == "save_view":
+            return self.save_view(request)
         return self.review(request)
+
+    def save_view(self, request):
+        """POST: save the current filters as a view of the logs, or show the page again with the errors."""
+        query = self.page_query(request.POST)
+        filters = LogFiltersForm({key: query[key] for key in FILTER_KEYS if key in query})
+        form = SaveViewForm(request.POST, prefix="view")
+        if filters.is_valid():
+            view = save_form(
+                form,
+                lambda data: view_create(
+                    actor=request.user,
+                    org=self.org,
+                    object_type=self.logs_node.type,
+                    object_id=self.logs_node.id,
+                    name=data["name"],
+                    view_type=ViewType.LOGS,
+                    view_data=filters.view_data(),
+                ),
+                error_field="name",
+            )
+            if view is not None:
+                messages.success(request, f"Saved the view {view.name}.")
+                return HttpResponseRedirect(self.url_with(filters.query()))
+        self.save_view_form = form
+        return self.render_to_response(self.get_context_data(query=query), status=400)
 
 
 class ObjectPage(PermissionsPanel, ProjectPage):
