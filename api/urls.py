@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from api import (
     access,
     acl,
+    ai_secrets,
     credentials,
+    env_vars,
     events,
     experiments,
     group_member_expiry,
@@ -53,6 +55,8 @@ urlpatterns = [
     *events.urlpatterns,
     *prompts.urlpatterns,
     *playgrounds.urlpatterns,
+    *ai_secrets.urlpatterns,
+    *env_vars.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
