@@ -27,19 +27,23 @@ def ai_secrets_of(org: Organization) -> QuerySet[AISecret]:
     return AISecret.objects.filter(org=org)
 
 
-def visible_env_vars(principal, org: Organization, *, listing: bool = False) -> QuerySet[EnvVar]:
-    """The organization's environment variables whose object `principal` may read (live projects and
-    functions only), restricted in the database."""
-    readable_org = restrict(Organization.objects.filter(pk=org.pk), principal, "read")
-    projects = restrict(Project.objects.alive().filter(org=org), principal, "read", listing=listing)
-    functions = restrict(
-        Prompt.objects.alive().filter(project__org=org, project__deleted_at__isnull=True), principal, "read", listing=listing
+def visible_env_vars(principal, org: Organization | None, *, listing: bool = False) -> QuerySet[EnvVar]:
+    """The environment variables of `org` (of every organization for None: the admin's operators) whose
+    object `principal` may read (live projects and functions only), restricted in the database."""
+    orgs = Organization.objects.all() if org is None else Organization.objects.filter(pk=org.pk)
+    projects = Project.objects.alive().filter(org__in=orgs)
+    functions = Prompt.objects.alive().filter(project__org__in=orgs, project__deleted_at__isnull=True)
+    rows = EnvVar.objects.all() if org is None else EnvVar.objects.filter(org=org)
+    return rows.filter(
+        Q(object_type=EnvVar.ObjectType.ORGANIZATION, org__in=restrict(orgs, principal, "read"))
+        | Q(object_type=EnvVar.ObjectType.PROJECT, project__in=restrict(projects, principal, "read", listing=listing))
+        | Q(object_type=EnvVar.ObjectType.FUNCTION, function__in=restrict(functions, principal, "read", listing=listing))
     )
-    return EnvVar.objects.filter(org=org).filter(
-        Q(object_type=EnvVar.ObjectType.ORGANIZATION, org__in=readable_org)
-        | Q(object_type=EnvVar.ObjectType.PROJECT, project__in=projects)
-        | Q(object_type=EnvVar.ObjectType.FUNCTION, function__in=functions)
-    )
+
+
+def readable_ai_secrets(principal) -> QuerySet[AISecret]:
+    """The AI secrets of every organization `principal` may read (the admin's operators act across them)."""
+    return AISecret.objects.filter(org__in=restrict(Organization.objects.all(), principal, "read"))
 
 
 def env_vars_of_object(org: Organization, object_type: str, object_id: UUID) -> QuerySet[EnvVar]:
