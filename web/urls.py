@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from web.forms.sign_in import ThrottledAuthenticationForm
 from web.views import (
+    ai_providers,
     audit,
     check_access,
     credentials,
@@ -34,6 +35,7 @@ org_patterns = [
     *groups.urlpatterns,
     *credentials.urlpatterns,
     *organization.urlpatterns,
+    *ai_providers.urlpatterns,
     *audit.urlpatterns,
     *prompt_pages.urlpatterns,  # before the project pages: a prompt's and a playground's own pages answer for them
     *project_pages.urlpatterns,
