@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.api_helpers import api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
+from tests.factories_secrets import AISecretFactory, EnvVarFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,8 @@ def world():
             "experiment": ExperimentFactory(project=project).pk,
             "dataset": DatasetFactory(project=project).pk,
             "organization": org.pk,
+            "ai_secret": AISecretFactory(org=org).pk,
+            "env_var": EnvVarFactory(org=org, project=project).pk,
         },
     }
 
