@@ -182,6 +182,13 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(cast, body, me
     assert "x" * 100 not in response.content.decode()
 
 
+@pytest.mark.parametrize("raw_body", ['{"name": "K", "secret": "abc\\u0000def"}', '{"name": "K", "secret": "abc\\ud800def"}'])
+def test_a_secret_the_database_could_not_store_is_a_400_and_writes_nothing(cast, raw_body):
+    client = cast.client("owner")
+    response = assert_refused_without_writing(lambda: client.raw_post("/v1/ai_secret", raw_body), 400)
+    assert "abc" not in error(response)["message"]
+
+
 def test_a_bad_id_or_a_second_secret_with_the_same_name_is_a_400(cast, secret):
     client = cast.client("owner")
     assert client.get("/v1/ai_secret/not-a-uuid").status_code == 400
