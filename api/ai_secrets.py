@@ -23,16 +23,15 @@ from typing import ClassVar
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.inputs import StrictCharField, StrictSerializer
-from api.json_fields import JsonObjectField
 from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, get_or_create, kind_schema
 from api.schema import operation_schema
-from api.secret_fields import PreviewField, SecretValueField, deep_merged
+from api.secret_fields import MetadataField, PreviewField, SecretValueField, deep_merged
 from permissions.engine import Node
 from permissions.exceptions import NotFound
 from permissions.requirements import Needs
@@ -46,11 +45,6 @@ _ORG_NAME = (
     "For nearly all users, this parameter should be unnecessary. But in the rare case that your API key belongs to "
     "multiple organizations, you may specify the name of the organization the AI Secret belongs in."
 )
-
-
-@extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {"nullable": True}})
-class MetadataField(JsonObjectField):
-    """Free-form metadata: a JSON object, or null."""
 
 
 @extend_schema_serializer(component_name="AISecret")

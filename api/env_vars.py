@@ -22,12 +22,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.ai_secrets import MetadataField
 from api.inputs import StrictCharField, StrictSerializer, StrictUUIDField
 from api.named_objects import Kind, KindDocs, ObjectCollectionView, ObjectDetailView, get_or_create, kind_schema
 from api.pagination import parse_uuid
 from api.schema import pagination_parameters
-from api.secret_fields import PreviewField, SecretValueField, deep_merged
+from api.secret_fields import MetadataField, PreviewField, SecretValueField, deep_merged
 from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
@@ -193,7 +192,7 @@ class EnvVarCollectionView(_ScopedRows, ObjectCollectionView):
     object_permissions: ClassVar[dict[str, str | None]] = {"POST": "read", "PUT": "update"}
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return visible_env_vars(self.request.user, self.org, listing=True)
+        return visible_env_vars(self.request.user, self.org)
 
     @property
     def scope(self) -> Scope:
@@ -252,7 +251,11 @@ class EnvVarDetailView(_ScopedRows, ObjectDetailView):
     object_permissions: ClassVar[dict[str, str | None]] = {"GET": "read", "PATCH": "update", "DELETE": "update"}
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.exclude(project__deleted_at__isnull=False).exclude(function__deleted_at__isnull=False)
+        return (
+            queryset.exclude(project__deleted_at__isnull=False)
+            .exclude(function__deleted_at__isnull=False)
+            .exclude(function__project__deleted_at__isnull=False)
+        )
 
 
 urlpatterns = ENV_VARS.urls(EnvVarCollectionView, EnvVarDetailView)

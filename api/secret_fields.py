@@ -7,9 +7,16 @@ answer it, and a value refused as input is never quoted back (``value_field``).
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.inputs import StrictCharField
+from api.json_fields import JsonObjectField
+
+
+@extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {"nullable": True}})
+class MetadataField(JsonObjectField):
+    """Free-form metadata: a JSON object, or null."""
 
 
 class PreviewField(serializers.CharField):

@@ -27,17 +27,18 @@ def ai_secrets_of(org: Organization) -> QuerySet[AISecret]:
     return AISecret.objects.filter(org=org)
 
 
-def visible_env_vars(principal, org: Organization | None, *, listing: bool = False) -> QuerySet[EnvVar]:
+def visible_env_vars(principal, org: Organization | None) -> QuerySet[EnvVar]:
     """The environment variables of `org` (of every organization for None: the admin's operators) whose
-    object `principal` may read (live projects and functions only), restricted in the database."""
+    object `principal` may read (live projects and functions only), restricted in the database: the
+    readable objects are subqueries of the one statement (so not ``listing``, see ``restrict``)."""
     orgs = Organization.objects.all() if org is None else Organization.objects.filter(pk=org.pk)
     projects = Project.objects.alive().filter(org__in=orgs)
     functions = Prompt.objects.alive().filter(project__org__in=orgs, project__deleted_at__isnull=True)
     rows = EnvVar.objects.all() if org is None else EnvVar.objects.filter(org=org)
     return rows.filter(
         Q(object_type=EnvVar.ObjectType.ORGANIZATION, org__in=restrict(orgs, principal, "read"))
-        | Q(object_type=EnvVar.ObjectType.PROJECT, project__in=restrict(projects, principal, "read", listing=listing))
-        | Q(object_type=EnvVar.ObjectType.FUNCTION, function__in=restrict(functions, principal, "read", listing=listing))
+        | Q(object_type=EnvVar.ObjectType.PROJECT, project__in=restrict(projects, principal, "read"))
+        | Q(object_type=EnvVar.ObjectType.FUNCTION, function__in=restrict(functions, principal, "read"))
     )
 
 
