@@ -223,3 +223,13 @@ def test_a_page_of_one_and_of_thirty_cost_the_same_queries(world):
     EnvVarFactory.create_batch(15, org=world.org, function=world.function)
     users = [world.callers["owner"], world.callers["viewer"]]
     assert_one_and_thirty_cost_the_same("/v1/env_var", world.org, users, at_most=10)
+
+
+def test_update_on_the_function_alone_is_enough_for_its_variables_and_for_nothing_else(world):
+    function_editor = add_member(world.org)
+    grant_many(world.org, world.function, ("read", "update"), user=function_editor)
+    client = api_client_for(function_editor, world.org)
+    assert names(client.get("/v1/env_var")) == {"F_VAR"}
+    assert client.post("/v1/env_var", _body(world, "function")).status_code == 200
+    assert client.post("/v1/env_var", _body(world, "project")).status_code == 404  # holds nothing on the project
+    assert error(client.post("/v1/env_var", _body(world, "organization")))["missing_permission"] == "update"
