@@ -4,7 +4,15 @@ A value is typed into a password field that is never filled back in, so that a f
 an error) never carries it into the page.
 """
 
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
+
+from permissions.exceptions import ValidationError
+
+T = TypeVar("T")
 
 MAX_VALUE_LENGTH = 65_536  # the services' own limit, checked here to show it next to the field
 
@@ -51,3 +59,17 @@ class EnvVarForm(forms.Form):
 
     name = forms.CharField(label="Name", max_length=255, help_text="e.g. DATABASE_URL")
     value = secret_input("Value", required=False, help_text="Stored encrypted; only its last four characters are shown again.")
+
+
+def next_to_the_field(save: Callable[[dict], T]) -> Callable[[dict], T]:
+    """`save`, whose refusals lose the field name the API's messages start with ("name: a ... already
+    exists"): on a page the message is shown next to that field already."""
+
+    def saved(data: dict) -> T:
+        try:
+            return save(data)
+        except ValidationError as exc:
+            messages = [re.sub(r"^[a-z_]+: ", "", message) for message in exc.messages]
+            raise ValidationError(" ".join(message[:1].upper() + message[1:] for message in messages)) from exc
+
+    return saved

@@ -21,7 +21,7 @@ from secrets_store.selectors import ai_secrets_of
 from secrets_store.services.ai_secrets import ai_secret_create, ai_secret_delete, ai_secret_update
 from web.confirm import Confirmation
 from web.context import OrgPage
-from web.forms.secrets import PROVIDER_TYPES, AISecretForm, ReplaceValueForm
+from web.forms.secrets import PROVIDER_TYPES, AISecretForm, ReplaceValueForm, next_to_the_field
 from web.views.outcomes import save_form
 
 
@@ -79,13 +79,11 @@ class AIProvidersPage(OrgPage):
 
     def post(self, request, *args, **kwargs):
         form = AISecretForm(request.POST)
-        created = save_form(
-            form,
-            lambda data: ai_secret_create(
-                actor=request.user, org=self.org, name=data["name"], type=data["type"] or None, secret=data["secret"]
-            ),
-            error_field="name",
-        )
+
+        def create(data: dict) -> AISecret:
+            return ai_secret_create(actor=request.user, org=self.org, name=data["name"], type=data["type"] or None, secret=data["secret"])
+
+        created = save_form(form, next_to_the_field(create), error_field="name")
         if created is None:
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, f"Added the AI provider key {created.name}.")
@@ -109,9 +107,8 @@ class ReplaceAISecret(_OneSecret):
 
     def post(self, request, *args, **kwargs):
         form = ReplaceValueForm(request.POST, label=f"New key for {self.secret.name}")
-        saved = save_form(
-            form, lambda data: ai_secret_update(actor=request.user, secret=self.secret, value=data["value"]), error_field="value"
-        )
+        replace = next_to_the_field(lambda data: ai_secret_update(actor=request.user, secret=self.secret, value=data["value"]))
+        saved = save_form(form, replace, error_field="value")
         if saved is None:
             return self.render_to_response(self.get_context_data(failed=(self.secret.pk, form)), status=400)
         messages.success(request, f"Replaced the key of {saved.name}.")

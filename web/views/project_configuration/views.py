@@ -18,6 +18,7 @@ from secrets_store.models import EnvVar
 from secrets_store.services.env_vars import env_var_create, env_var_delete, env_var_update
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
+from web.forms.secrets import next_to_the_field
 from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
@@ -179,7 +180,8 @@ class EnvVarSave(ProjectConfigurationChange):
     def post(self, request, *args, **kwargs):
         env_var = project_env_var_or_404(self.org.pk, self.project, kwargs["env_var_id"]) if "env_var_id" in kwargs else None
         editor = self.env_var_editor(env_var, data=request.POST)
-        saved = save_form(editor.form, lambda data: self.save(env_var, data), error_field="name" if env_var is None else "value")
+        save = next_to_the_field(lambda data: self.save(env_var, data))
+        saved = save_form(editor.form, save, error_field="name" if env_var is None else "value")
         if saved is None:
             return self.render_to_response(self.get_context_data(failed=editor), status=400)
         messages.success(request, f"{'Replaced the value of' if env_var else 'Added'} the environment variable {saved.name}.")
