@@ -11,6 +11,7 @@ from secrets_store.models import AISecret, EnvVar
 from tests.admin.test_admin import form_data, messages_of
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 from tests.factories_secrets import AISecretFactory, EnvVarFactory
+from tests.query_helpers import steady_state_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,14 @@ def test_an_operator_adds_a_projects_variable_and_sees_only_variables_of_objects
     EnvVarFactory(org=OrganizationFactory(), name="ELSEWHERE")
     listed = operator.get(_url(EnvVar, "changelist")).content.decode()
     assert "DATABASE_URL" in listed and "ELSEWHERE" not in listed
+
+
+@pytest.mark.parametrize("model", [AISecret, EnvVar])
+def test_a_changelist_costs_the_same_queries_for_one_row_and_for_many(org, operator, model):
+    project = ProjectFactory(org=org)
+    make = (lambda: AISecretFactory(org=org)) if model is AISecret else (lambda: EnvVarFactory(org=org, project=project))
+    make()
+    one = steady_state_queries(operator, _url(model, "changelist"))
+    for _ in range(15):
+        make()
+    assert steady_state_queries(operator, _url(model, "changelist")) == one
