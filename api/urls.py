@@ -7,8 +7,10 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from api import (
     access,
     acl,
+    ai_secrets,
     credentials,
     dataset_snapshots,
+    env_vars,
     environment_objects,
     environments,
     events,
@@ -63,6 +65,8 @@ urlpatterns = [
     *environments.urlpatterns,  # outside /v1, where Braintrust serves them
     *environment_objects.urlpatterns,
     *saved_views.urlpatterns,
+    *ai_secrets.urlpatterns,
+    *env_vars.urlpatterns,
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page: only GET and HEAD (DRF would render any other method's 405 through the page's HTML template).
     path("v1/docs", require_safe(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

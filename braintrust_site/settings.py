@@ -5,6 +5,9 @@ on an SQLite file in the project folder with DEBUG on and only loopback hosts al
 (production mode) the site refuses to start unless SECRET_KEY is set to a real secret.
 """
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 from pathlib import Path
 
@@ -26,6 +29,22 @@ if not SECRET_KEY:
 elif not DEBUG and (SECRET_KEY == _DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters in production mode.")
 
+# Keys that encrypt AI secrets and environment variables at rest (Fernet keys, comma-separated): the first
+# encrypts, every one decrypts, so a new key goes first and `manage.py rotate_secrets` moves every value to
+# it (docs/deploy.md). Locally a key derived from SECRET_KEY is used; production refuses to start without one.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", default=[])
+if not SECRETS_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRETS_ENCRYPTION_KEYS must be set when DEBUG is off (production mode).")
+    SECRETS_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"secrets_store:{SECRET_KEY}".encode()).digest()).decode()]
+for _index, _key in enumerate(SECRETS_ENCRYPTION_KEYS, start=1):
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(f"SECRETS_ENCRYPTION_KEYS: key {_index} is not a Fernet key (32 bytes in URL-safe base64).")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -43,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "permissions",
     "projects",
+    "secrets_store",
     "django_htmx",
     "web",
 ]

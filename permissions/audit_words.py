@@ -361,6 +361,8 @@ _TYPE_WORDS = {
     "dataset_snapshot": "dataset snapshot",
     "environment": "environment",
     "view": "saved view",
+    "ai_secret": "AI provider key",
+    "env_var": "environment variable",
     "service_account": "service account",
     "api_key": "API key",
     "service_token": "token",
@@ -458,6 +460,8 @@ def _state(event) -> dict:
 _TARGET = "\x00target\x00"
 
 _MEMBER_FIELDS = ("member_users", "member_groups", "member_user_expiries", "member_group_expiries", "member_permissions", "member_roles")
+# What the services record of a secret's value: whether it is set and whether it changed, never the value.
+_VALUE_FIELDS = ("has_value", "value_changed")
 
 
 def _updated(event, names: AuditNames, clauses_of: Callable[[dict, dict, AuditNames], list[str]] | None = None) -> str:
@@ -468,7 +472,7 @@ def _updated(event, names: AuditNames, clauses_of: Callable[[dict, dict, AuditNa
     target = _target(event, names)
     if not isinstance(before, dict) or not isinstance(after, dict):
         return f"changed {target}"
-    covered = _MEMBER_FIELDS if clauses_of else ()
+    covered = (*_MEMBER_FIELDS, *_VALUE_FIELDS) if clauses_of else ()
     renamed = "name" in after and before.get("name") != after.get("name")
     rest = [
         field_label(key)
@@ -491,6 +495,13 @@ def _updated(event, names: AuditNames, clauses_of: Callable[[dict, dict, AuditNa
             named = True
         said.append(part)
     return _and(said)
+
+
+def _value_clauses(before: dict, after: dict, names: AuditNames) -> list[str]:
+    """What an AI secret's or environment variable's update did to its value, which it never records."""
+    if not after.get("value_changed"):
+        return []
+    return [f"replaced the value of {_TARGET}" if after.get("has_value") else f"removed the value of {_TARGET}"]
 
 
 def _group_clauses(before: dict, after: dict, names: AuditNames) -> list[str]:
@@ -596,6 +607,7 @@ def _acl_deleted(event, names: AuditNames) -> str:
 
 Phrase = Callable[[Any, AuditNames], str]
 
+_SECRET_KINDS = ("ai_secret", "env_var")
 _PROJECT_CONTENT = (
     "project",
     "experiment",
@@ -641,6 +653,9 @@ PHRASES: dict[str, Phrase] = {
     **{f"{kind}.create": lambda e, n: f"created {_target(e, n)}" for kind in _PROJECT_CONTENT},
     **{f"{kind}.update": lambda e, n: _updated(e, n) for kind in _PROJECT_CONTENT},
     **{f"{kind}.delete": lambda e, n: f"deleted {_target(e, n)}" for kind in _PROJECT_CONTENT},
+    **{f"{kind}.create": lambda e, n: f"added {_target(e, n)}" for kind in _SECRET_KINDS},
+    **{f"{kind}.update": lambda e, n: _updated(e, n, _value_clauses) for kind in _SECRET_KINDS},
+    **{f"{kind}.delete": lambda e, n: f"deleted {_target(e, n)}" for kind in _SECRET_KINDS},
     "prompt.restore": lambda e, n: f"restored {_target(e, n)} to its version {_state(e).get('restored_from', '')}".rstrip(),
     "environment.create": lambda e, n: f"created the environment {e.target_name}",
     "environment.update": lambda e, n: _updated(e, n),

@@ -28,6 +28,7 @@ from permissions.services.grants import GrantSpec, acl_grant
 from permissions.services.roles import system_role
 from permissions.types import codename
 from projects.models import Dataset, DatasetSnapshot, EnvironmentObject, Experiment, Project, Prompt, PromptSession, SpanIframe
+from secrets_store.models import AISecret, EnvVar
 from tests.factories import PermissionGroupFactory, owner_of
 
 ACL_PERMISSIONS = ("create_acls", "read_acls", "update_acls", "delete_acls")
@@ -138,6 +139,8 @@ def counted_models() -> list:
         PromptSession,
         SpanIframe,
         DatasetSnapshot,
+        AISecret,
+        EnvVar,
         *[table.model for table in guardian_tables()],
     ]
 

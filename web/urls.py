@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from web.forms.sign_in import ThrottledAuthenticationForm
 from web.views import (
+    ai_providers,
     audit,
     check_access,
     credentials,
@@ -39,6 +40,7 @@ org_patterns = [
     *credentials.urlpatterns,
     *organization.urlpatterns,
     *environments.urlpatterns,
+    *ai_providers.urlpatterns,
     *audit.urlpatterns,
     *prompt_environments.urlpatterns,
     *prompt_pages.urlpatterns,  # before the project pages: a prompt's and a playground's own pages answer for them

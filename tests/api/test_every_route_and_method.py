@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Environment
 from tests.api_helpers import api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
+from tests.factories_secrets import AISecretFactory, EnvVarFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,8 @@ def world():
             "environment_slug": "staging",
             "object_type": "dataset",  # /environment-object/<object_type>/<object_id>/<environment_slug>
             "object": dataset.pk,
+            "ai_secret": AISecretFactory(org=org).pk,
+            "env_var": EnvVarFactory(org=org, project=project).pk,
         },
     }
 

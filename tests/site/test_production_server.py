@@ -23,6 +23,7 @@ pytestmark = pytest.mark.long_running
 
 STARTUP_TIMEOUT = 30
 SECRET = "test-only " + "k3Y!" * 16
+ENCRYPTION_KEY = "Zm9yLXRoZS1wcm9kdWN0aW9uLXNlcnZlci10ZXN0LTE="  # a Fernet key: 32 bytes in URL-safe base64
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,7 @@ def server(tmp_path) -> Iterator[tuple[str, Path]]:
         tmp_path / "db.sqlite3",
         DEBUG="false",
         SECRET_KEY=SECRET,
+        SECRETS_ENCRYPTION_KEYS=ENCRYPTION_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",

@@ -8,11 +8,14 @@ import pytest
 
 from tests.process_helpers import PROJECT
 
+ENCRYPTION_KEY = "k5w0cTKE6oB3YyYb7lWQ9JQY0m2iH5Cq1x2N3m4b5c8="  # a Fernet key: 32 bytes in URL-safe base64
+UNSET = {"DEBUG", "SECRET_KEY", "SECRETS_ENCRYPTION_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"}
+
 pytestmark = [pytest.mark.long_running, pytest.mark.once_per_run]
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
     environment.update(env, DJANGO_SETTINGS_MODULE="braintrust_site.settings")
     code = (
         "import django; django.setup(); from django.conf import settings; "
@@ -35,10 +38,23 @@ def test_production_mode_refuses_a_short_secret_key():
 
 
 def test_production_mode_starts_with_a_real_secret_key():
-    result = load_settings(DEBUG="false", SECRET_KEY="x" * 64, ALLOWED_HOSTS="example.com")
+    result = load_settings(DEBUG="false", SECRET_KEY="x" * 64, SECRETS_ENCRYPTION_KEYS=ENCRYPTION_KEY, ALLOWED_HOSTS="example.com")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "False"
     assert "['example.com']" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_secrets_encryption_key():
+    result = load_settings(DEBUG="false", SECRET_KEY="x" * 64, ALLOWED_HOSTS="example.com")
+    assert result.returncode != 0
+    assert "SECRETS_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_a_malformed_secrets_encryption_key_is_refused_without_being_repeated():
+    result = load_settings(SECRETS_ENCRYPTION_KEYS=f"{ENCRYPTION_KEY},not-a-real-key-but-private")
+    assert result.returncode != 0
+    assert "key 2 is not a Fernet key" in result.stderr
+    assert "not-a-real-key-but-private" not in result.stderr
 
 
 def test_local_defaults_use_sqlite_in_the_project_folder_and_loopback_hosts():
@@ -63,9 +79,9 @@ def test_malformed_boolean_is_refused_with_the_variable_name(value):
 
 def run_deploy_check(**env: str) -> subprocess.CompletedProcess:
     # Without what the test run itself sets (the browser tests allow Django's sync calls from async code).
-    unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {*UNSET, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in unset}
-    environment.update(env)
+    environment.update({"SECRETS_ENCRYPTION_KEYS": ENCRYPTION_KEY, **env})
     command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     return subprocess.run(command, cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=120)  # noqa: S603
 

@@ -414,6 +414,39 @@ SENTENCES = [
         "Priya Nair renamed the saved view Production to Prod",
     ),
     (event("view.delete", "view", "Prod", before={"name": "Prod"}), "Priya Nair deleted the saved view Prod"),
+    (
+        event("ai_secret.create", "ai_secret", "OPENAI_API_KEY", after={"name": "OPENAI_API_KEY", "type": "openai", "has_value": True}),
+        "Priya Nair added the AI provider key OPENAI_API_KEY",
+    ),
+    (
+        event(
+            "ai_secret.update",
+            "ai_secret",
+            "OPENAI_API_KEY",
+            before={"name": "OPENAI_API_KEY", "type": "openai", "has_value": True},
+            after={"name": "OPENAI_API_KEY", "type": "azure", "has_value": True, "value_changed": True},
+        ),
+        "Priya Nair changed the type of the AI provider key OPENAI_API_KEY and replaced the value of it",
+    ),
+    (
+        event("ai_secret.delete", "ai_secret", "OPENAI_API_KEY", before={"name": "OPENAI_API_KEY"}),
+        "Priya Nair deleted the AI provider key OPENAI_API_KEY",
+    ),
+    (
+        event("env_var.create", "env_var", "DB_URL", after={"name": "DB_URL", "has_value": True}),
+        "Priya Nair added the environment variable DB_URL",
+    ),
+    (
+        event(
+            "env_var.update",
+            "env_var",
+            "DB_URL",
+            before={"name": "DB_URL", "has_value": True},
+            after={"name": "DB_URL", "has_value": False, "value_changed": True},
+        ),
+        "Priya Nair removed the value of the environment variable DB_URL",
+    ),
+    (event("env_var.delete", "env_var", "DB_URL", before={"name": "DB_URL"}), "Priya Nair deleted the environment variable DB_URL"),
 ]
 
 

@@ -27,12 +27,14 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import Project, ProjectScore, ProjectTag
 from projects.services.prompts import prompt_update
+from secrets_store.models import AISecret, EnvVar
 from tests.access_helpers import custom_group
 from tests.admin_rows import REGISTERED, Rows
 from tests.browser.conftest import PASSWORD
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.factories_prompts import PlaygroundFactory, PromptFactory
+from tests.factories_secrets import AISecretFactory, EnvVarFactory
 
 AXE_DIR = Path(__file__).parents[1] / "axe"
 AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,6 +54,8 @@ class World:
     service_account: User
     project: Project
     tag: ProjectTag | None = None
+    ai_secret: AISecret | None = None
+    env_var: EnvVar | None = None
     objects: dict = field(default_factory=dict)  # by kind slug (experiments, datasets, prompts, playgrounds)
     admin_rows: dict = field(default_factory=dict)  # a row of every registered model, by model
     first_prompt_version: int = 0  # the prompt's first version, which its current one differs from
@@ -124,6 +128,8 @@ def build_world() -> World:
     )
 
     world = World(org, owner, member, group, account, project, tag, first_prompt_version=first_prompt_version)
+    world.ai_secret = AISecretFactory(org=org, name="OPENAI_API_KEY", type="openai", secret_updated_by=owner)
+    world.env_var = EnvVarFactory(org=org, project=project, name="DATABASE_URL")
     world.objects = {"experiments": experiment, "datasets": dataset, "prompts": prompt, "playgrounds": playground}
     rows = Rows(SimpleNamespace(org=org, project=project, operator=owner, member=member))
     world.admin_rows = {model: rows.make(model) for model in REGISTERED}
@@ -164,6 +170,8 @@ SETTINGS_PAGES = [
     Page("settings-service-account", lambda w: w.app(f"settings/service-accounts/{w.service_account.pk}/")),
     Page("settings-api-keys", lambda w: w.app("settings/api-keys/")),
     Page("settings-organization", lambda w: w.app("settings/organization/")),
+    Page("settings-ai-providers", lambda w: w.app("settings/ai-providers/")),
+    Page("settings-ai-provider-delete", lambda w: w.app(f"settings/ai-providers/{w.ai_secret.pk}/delete/")),
     Page("settings-audit-log", lambda w: w.app("settings/audit-log/")),
     Page("check-access", lambda w: w.app("check-access/")),
 ]
@@ -175,6 +183,7 @@ PROJECT_PAGES = [
     Page("project-configuration", lambda w: w.in_project("configuration/")),
     Page("project-configuration-search", lambda w: w.in_project("configuration/?q=a#permissions")),
     Page("project-tag-delete", lambda w: w.in_project(f"configuration/tags/{w.tag.pk}/delete/")),
+    Page("project-env-var-delete", lambda w: w.in_project(f"configuration/env-vars/{w.env_var.pk}/delete/")),
     Page("project-access", lambda w: w.in_project(f"configuration/permissions/user/{w.member.pk}/")),
     *(Page(f"object-{kind}", lambda w, kind=kind: w.object_page(kind)) for kind in ("experiments", "datasets", "prompts", "playgrounds")),
     Page("prompt-create", lambda w: w.in_project("prompts/new/")),
@@ -198,6 +207,7 @@ PAGES_WITH_DIALOGS = {
     "settings-service-accounts",
     "settings-service-account",
     "settings-api-keys",
+    "settings-ai-providers",
     "projects",
     "project-experiments",
     "project-datasets",

@@ -14,12 +14,16 @@ from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import ProjectTag, SpanIframe
 from projects.services import configuration, span_iframes
+from secrets_store.models import EnvVar
+from secrets_store.services.env_vars import env_var_create, env_var_delete, env_var_update
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
+from web.forms.secrets import next_to_the_field
 from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
 from web.views.project_configuration.base import Editor
+from web.views.project_configuration.env_vars import EnvVarsSection, project_env_var_or_404
 from web.views.project_configuration.scores import (
     ANCHORS,
     SECTION_OF_TYPE,
@@ -34,7 +38,7 @@ from web.views.project_configuration.tags import TagsSection, project_tag_or_404
 from web.views.project_pages import project_layout
 
 
-class ProjectConfigurationPage(TagsSection, SpanIframesSection, ScoresSection, AccessSection):
+class ProjectConfigurationPage(TagsSection, SpanIframesSection, ScoresSection, EnvVarsSection, AccessSection):
     """The page: every section the person may see."""
 
     def get_context_data(self, failed: Editor | None = None, **kwargs):
@@ -46,6 +50,7 @@ class ProjectConfigurationPage(TagsSection, SpanIframesSection, ScoresSection, A
             **self.tags_context(failed),
             **self.span_iframes_context(failed),
             **self.scores_context(failed),
+            **self.env_vars_context(failed),
         )
         if self.config_flags.sees_permissions:
             context.update(self.permissions_context())
@@ -203,6 +208,48 @@ class ScoreDelete(ProjectConfigurationDelete):
         return redirect(self.url(anchor=ANCHORS[SECTION_OF_TYPE[score.score_type]]))
 
 
+# Environment variables
+
+
+class EnvVarSave(ProjectConfigurationChange):
+    """POST: add an environment variable to the project, or replace the value of one."""
+
+    def post(self, request, *args, **kwargs):
+        env_var = project_env_var_or_404(self.org.pk, self.project, kwargs["env_var_id"]) if "env_var_id" in kwargs else None
+        editor = self.env_var_editor(env_var, data=request.POST)
+        save = next_to_the_field(lambda data: self.save(env_var, data))
+        saved = save_form(editor.form, save, error_field="name" if env_var is None else "value")
+        if saved is None:
+            return self.render_to_response(self.get_context_data(failed=editor), status=400)
+        messages.success(request, f"{'Replaced the value of' if env_var else 'Added'} the environment variable {saved.name}.")
+        return redirect(self.url(anchor="env-vars"))
+
+    def save(self, env_var: EnvVar | None, data: dict) -> EnvVar:
+        if env_var is not None:
+            return env_var_update(actor=self.request.user, env_var=env_var, value=data["value"])
+        return env_var_create(
+            actor=self.request.user,
+            org=self.org,
+            object_type=EnvVar.ObjectType.PROJECT,
+            object_id=self.project.pk,
+            name=data["name"],
+            value=data["value"] or None,
+        )
+
+
+class EnvVarDelete(ProjectConfigurationDelete):
+    """Remove an environment variable from the project."""
+
+    def confirmation(self) -> Confirmation:
+        return self.env_var_delete_confirmation(project_env_var_or_404(self.org.pk, self.project, self.kwargs["env_var_id"]))
+
+    def post(self, request, *args, **kwargs):
+        env_var = project_env_var_or_404(self.org.pk, self.project, kwargs["env_var_id"])
+        env_var_delete(actor=request.user, env_var=env_var)
+        messages.success(request, f"Deleted the environment variable {env_var.name}.")
+        return redirect(self.url(anchor="env-vars"))
+
+
 # Permissions
 
 
@@ -284,6 +331,9 @@ urlpatterns = [
     path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
     path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
     path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/delete/", ScoreDelete.as_view(), name="project-score-delete"),
+    path("p/<uuid:project_id>/configuration/env-vars/", EnvVarSave.as_view(), name="project-env-var-create"),
+    path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/", EnvVarSave.as_view(), name="project-env-var-update"),
+    path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/delete/", EnvVarDelete.as_view(), name="project-env-var-delete"),
     path("p/<uuid:project_id>/configuration/permissions/search/", AccessSearch.as_view(), name="project-access-search"),
     path(
         "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/",
