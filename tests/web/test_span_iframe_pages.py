@@ -2,6 +2,7 @@
 project), and a span's page (a log or experiment row, ``?row=``) that embeds them sandboxed, for those who
 read the project; refusals and bad URLs write nothing, and the span page's queries do not grow with them."""
 
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from tests.factories import ExperimentFactory, ProjectFactory, add_member, inser
 from tests.factories_configuration import SpanIframeFactory
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
+from web.span_iframes import origin_of
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +53,19 @@ def test_an_owner_creates_edits_and_deletes_a_span_iframe(project, people):
     edit = {f"{key}-name": "Viewer", f"{key}-url": "https://tools.example.com/v", f"{key}-description": ""}
     assert client.post(config_url(project, "project-span-iframe-update", iframe_id=iframe.pk), edit).status_code == 302
     iframe.refresh_from_db()
-    assert (iframe.name, iframe.url) == ("Viewer", "https://tools.example.com/v")
+    assert (iframe.name, iframe.url, iframe.post_message) == ("Viewer", "https://tools.example.com/v", False)
+    assert (
+        client.post(
+            config_url(project, "project-span-iframe-update", iframe_id=iframe.pk), {**edit, f"{key}-post_message": "on"}
+        ).status_code
+        == 302
+    )
+    iframe.refresh_from_db()
+    assert iframe.post_message is True
     assert client.get(config_url(project, "project-span-iframe-delete", iframe_id=iframe.pk)).status_code == 200
     assert client.post(config_url(project, "project-span-iframe-delete", iframe_id=iframe.pk)).status_code == 302
     assert not SpanIframe.objects.filter(pk=iframe.pk).exists()
-    assert audit_actions()[-3:] == ["span_iframe.create", "span_iframe.update", "span_iframe.delete"]
+    assert audit_actions()[-4:] == ["span_iframe.create", "span_iframe.update", "span_iframe.update", "span_iframe.delete"]
 
 
 @pytest.mark.parametrize(
@@ -123,6 +133,40 @@ def test_a_spans_page_embeds_each_span_iframe_sandboxed_without_the_sites_cookie
     assert 'sandbox="allow-scripts"' in iframe and 'referrerpolicy="no-referrer"' in iframe
     assert "allow-same-origin" not in html
     assert 'title="Viewer"' in iframe
+
+
+def test_a_frame_that_gets_the_span_keeps_its_own_origin_and_is_posted_the_span_to_that_origin_only(logged, people):
+    SpanIframeFactory(project=logged, name="Poster", url="https://Tools.Example.com:443/post", post_message=True)
+    html = html_of(client_for(people["viewer"]).get(logs_url(logged), {"row": "r1"}))
+    poster = next(frame for frame in iframes_in(html) if 'title="Poster"' in frame)
+    assert 'sandbox="allow-scripts allow-same-origin"' in poster
+    assert 'data-post-span-to="https://tools.example.com"' in poster
+    viewer = next(frame for frame in iframes_in(html) if 'title="Viewer"' in frame)
+    assert 'sandbox="allow-scripts"' in viewer and "data-post-span-to" not in viewer
+    span = json.loads(re.search(r'<script id="span-event" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert (span["id"], span["input"], span["output"]) == ("r1", "hello", "hi")
+
+
+def test_a_frame_of_the_sites_own_origin_is_never_given_its_origin_nor_the_span(logged, people):
+    SpanIframeFactory(project=logged, name="Ours", url="https://testserver/tools/span", post_message=True)
+    html = html_of(client_for(people["viewer"]).get(logs_url(logged), {"row": "r1"}, secure=True))
+    ours = next(frame for frame in iframes_in(html) if 'title="Ours"' in frame)
+    assert 'sandbox="allow-scripts"' in ours and "data-post-span-to" not in ours
+    assert "allow-same-origin" not in html and 'id="span-event"' not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://tools.example.com/a?b=1", "https://tools.example.com"),
+        ("HTTPS://Tools.Example.com:443/a", "https://tools.example.com"),
+        ("https://tools.example.com:8443/a", "https://tools.example.com:8443"),
+        ("http://127.0.0.1:80/", "http://127.0.0.1"),
+        ("http://[::1]:8000/x", "http://[::1]:8000"),
+    ],
+)
+def test_an_origin_is_the_scheme_host_and_port_a_browser_compares(url, origin):
+    assert origin_of(url) == origin
 
 
 def test_the_list_of_rows_embeds_no_span_iframe(logged, people):

@@ -160,6 +160,12 @@ class SpanIframeForm(forms.Form):
         help_text="An https address. It is shown in a sandboxed frame, without this site's cookies, on each span's page.",
     )
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    post_message = forms.BooleanField(
+        label="Send the span to the frame",
+        required=False,
+        help_text='Posts the span to the page as {type: "data_update", data: ...} when it loads and when it asks with '
+        '{type: "request_data"}; addressed to the URL\'s origin only.',
+    )
 
     def clean_url(self) -> str:
         """The service's own rule, so that the page refuses what the API refuses, next to the field."""

@@ -54,6 +54,7 @@ from web.forms.logs import FILTER_KEYS, LogFiltersForm, SaveViewForm, query_of_v
 from web.forms.objects import CreateObjectForm, CreatePromptForm, RowReviewForm
 from web.forms.snapshots import SnapshotForm
 from web.sdk_snippets import sdk_snippet
+from web.span_iframes import embedded_span_iframes
 from web.views.object_menu import menu_context
 from web.views.outcomes import save_form
 from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
@@ -265,7 +266,11 @@ class RowsMixin:
         with read on the project (the layout's ``shows_configuration``): someone who reads only these rows
         sees the rows without them."""
         shown = context.get("row") and context.get("rows") and context.get("shows_configuration")
-        return {"span_iframes": span_iframes_of(self.project)} if shown else {}
+        if not shown:
+            return {}
+        frames = embedded_span_iframes(span_iframes_of(self.project), self.request.build_absolute_uri("/"))
+        posted = any(frame.post_to for frame in frames)
+        return {"span_iframes": frames, "span_event": context.get("span_event") if posted else None}
 
     def page_url(self) -> str:
         raise NotImplementedError
@@ -308,6 +313,8 @@ class RowsMixin:
             messages.error(self.request, " ".join(exc.messages))
             return context
         rows = row_views(page.events)
+        if row:
+            context["span_event"] = next((event for event in page.events if event.get("id") == row), None)
         can_review = self.can_review()
         if can_review:
             scores = review_scores_of(self.project)

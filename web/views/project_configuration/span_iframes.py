@@ -18,7 +18,7 @@ class SpanIframesSection(ConfigurationBase):
         if iframe is None:
             form = SpanIframeForm(data, prefix="iframe-new")
             return Editor("iframe-new", "Create span iframe", self.url("project-span-iframe-create"), form, kind="span-iframe")
-        initial = {"name": iframe.name, "url": iframe.url, "description": iframe.description}
+        initial = {"name": iframe.name, "url": iframe.url, "description": iframe.description, "post_message": iframe.post_message}
         key = f"iframe-{iframe.pk.hex}"
         action = self.url("project-span-iframe-update", iframe_id=iframe.pk)
         return Editor(key, f"Edit span iframe {iframe.name}", action, SpanIframeForm(data, initial=initial, prefix=key), kind="span-iframe")

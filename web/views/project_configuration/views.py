@@ -126,7 +126,7 @@ class TagDelete(ProjectConfigurationDelete):
 
 
 class SpanIframeSave(ProjectConfigurationChange):
-    """POST: add a span iframe to the project, or change one's name, URL or description."""
+    """POST: add a span iframe to the project, or change one's name, URL, description or whether it gets the span."""
 
     def post(self, request, *args, **kwargs):
         iframe = span_iframe_or_404(self.project, kwargs["iframe_id"]) if "iframe_id" in kwargs else None
@@ -138,7 +138,7 @@ class SpanIframeSave(ProjectConfigurationChange):
         return redirect(self.url(anchor="span-iframes"))
 
     def save(self, iframe: SpanIframe | None, data: dict) -> SpanIframe:
-        fields = {"name": data["name"], "url": data["url"], "description": data["description"]}
+        fields = {"name": data["name"], "url": data["url"], "description": data["description"], "post_message": data["post_message"]}
         if iframe is None:
             return span_iframes.span_iframe_create(actor=self.request.user, project=self.project, **fields)
         return span_iframes.span_iframe_update(actor=self.request.user, iframe=iframe, **fields)
