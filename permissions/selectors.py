@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from permissions.audit_words import AuditNames, ids_of_event
-from permissions.engine import Access, Node, access_on, can, restrict
+from permissions.engine import Access, Node, Reach, access_on, can, explain_reach, reachable_rows, restrict
 from permissions.engine.context import load_context
 from permissions.engine.nodes import model_for_type
 from permissions.exceptions import AccessDenied
@@ -88,3 +88,11 @@ def access_to(actor, node) -> list[Access]:
     if not can(actor, "read_acls", node):
         raise AccessDenied("read_acls", node.type, node=node)
     return access_on(node)
+
+
+def first_reaches(subject, permission: str, object_type: str, org_id, limit: int) -> tuple[list[Reach], bool]:
+    """The first page of what-can (``GET /v1/access/what_can``): the newest `limit` nodes of `object_type`
+    where `subject` holds `permission`, each with the grants it holds it through, and whether there are more.
+    The caller has checked that it may ask (:func:`permissions.requirements.to_ask_what_can`)."""
+    rows = list(reachable_rows(subject, permission, object_type, org_id).order_by("-created", "-pk")[: limit + 1])
+    return explain_reach(subject, permission, object_type, rows[:limit], org_id), len(rows) > limit

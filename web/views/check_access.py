@@ -3,8 +3,8 @@
 The answer is the engine's own explanation (``permissions.engine.explain``): each grant that allows it,
 the node that carries it, the groups and roles it comes through; when nothing allows it, who could grant
 it (named only to those who may read the organization's members). Below it, every object of the same type
-where the subject holds the permission, each with why (``permissions.engine.reachable_rows`` and
-``explain_reach``, as ``/v1/access/what_can``), to whoever may ask that. The rule is that of
+where the subject holds the permission, each with why (``permissions.selectors.first_reaches``, the first
+page of ``/v1/access/what_can``), to whoever may ask that. The rule is that of
 ``/v1/acl/explain``: anyone may check their own access to what they see (the object list offers only
 that), and explaining anyone else's access needs read_acls on the object.
 
@@ -21,7 +21,7 @@ from django.urls import path, reverse
 
 from accounts.models import Organization, User
 from accounts.principals import Principal, find_principal, principal_choices, subject_of_key
-from permissions.engine import explain, explain_reach, reachable_rows
+from permissions.engine import explain
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound
@@ -29,6 +29,7 @@ from permissions.grants import resolve_chain
 from permissions.labels import permission_label
 from permissions.models import PermissionGroup
 from permissions.requirements import to_ask_what_can, to_explain
+from permissions.selectors import first_reaches
 from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
 from web.forms.check_access import DEFAULT_TYPE, TYPE_LABELS, CheckAccessForm
@@ -166,13 +167,11 @@ class CheckAccessPage(OrgPage):
                 requirement.check(self.request, self.org.pk)
         except (AccessDenied, NotFound):
             return {}
-        rows = reachable_rows(subject, permission, object_type, self.org.pk).order_by("-created", "-pk")
-        page = list(rows[: ELSEWHERE_SHOWN + 1])
-        reaches = explain_reach(subject, permission, object_type, page[:ELSEWHERE_SHOWN], self.org.pk)
+        reaches, more = first_reaches(subject, permission, object_type, self.org.pk, ELSEWHERE_SHOWN)
         names = node_names(self.org, [reason.node for reach in reaches for reason in reach.reasons])
         return {
             "elsewhere": [(reach, [reason_view(reason, names) for reason in reach.reasons]) for reach in reaches],
-            "elsewhere_more": len(page) > ELSEWHERE_SHOWN,
+            "elsewhere_more": more,
             "elsewhere_type": TYPE_LABELS[object_type],
         }
 
