@@ -36,3 +36,22 @@ def create_named(model: type[M], *, taken: models.QuerySet, refusal: str, **fiel
             return model.objects.create(**fields)
     except IntegrityError as exc:
         raise ValidationError(refusal) from exc
+
+
+def save_named(row: models.Model, *, taken: models.QuerySet | None, refusal: str | ValidationError, update_fields=None) -> None:
+    """Insert `row` (or, with `update_fields`, save those fields of it), whose name must be free: refused
+    with `refusal` when `taken` (the other rows holding the name where it must be unique; None when the
+    caller has checked) finds one, or when a concurrent request takes it at the last moment and the
+    database's uniqueness constraint refuses the write. The write runs in a savepoint, as in
+    :func:`create_named`."""
+    error = refusal if isinstance(refusal, ValidationError) else ValidationError(refusal)
+    if taken is not None and taken.exists():
+        raise error
+    try:
+        with transaction.atomic():
+            if update_fields:
+                row.save(update_fields=list(update_fields))
+            else:
+                row.save(force_insert=True)
+    except IntegrityError as exc:
+        raise error from exc

@@ -19,12 +19,13 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
 from permissions.engine.guards import require
 from permissions.exceptions import NotFound, ValidationError
+from permissions.services.names import save_named
 from projects.models import EventRow, Project, ProjectObject, ProjectScore, ProjectTag, Prompt
 from projects.references import readable_object
 from projects.scoring.scorers import GLOBAL_SCORERS as BUILT_IN_SCORERS
@@ -513,14 +514,7 @@ def _name(value: Any, what: str) -> str:
 
 def _save_unique(obj: models.Model, what: str, *, update_fields: list[str] | None = None) -> None:
     """Save `obj`; the database's uniqueness constraint decides a race for the same name."""
-    try:
-        with transaction.atomic():
-            if update_fields:
-                obj.save(update_fields=update_fields)
-            else:
-                obj.save(force_insert=True)
-    except IntegrityError as exc:
-        raise ValidationError(f"A {what} named {obj.name!r} already exists in this project.") from exc
+    save_named(obj, taken=None, refusal=f"A {what} named {obj.name!r} already exists in this project.", update_fields=update_fields)
 
 
 TAG_FIELDS = ("name", "description", "color", "position")

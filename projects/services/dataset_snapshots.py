@@ -11,11 +11,12 @@ to the snapshot's ``xact_id`` then answers exactly the rows of that moment, what
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from permissions.audit import record_event
 from permissions.engine.guards import require
 from permissions.exceptions import NotFound, ValidationError
+from permissions.services.names import save_named
 from projects.events.reads import parse_version
 from projects.models import Dataset, DatasetSnapshot, EventVersion, ObjectKind
 from projects.services.configuration import expect_string, invalid
@@ -65,17 +66,8 @@ def _taken(snapshot: DatasetSnapshot) -> ValidationError:
 
 
 def _save(snapshot: DatasetSnapshot, *, insert: bool) -> None:
-    """Save `snapshot`; the database's uniqueness constraint decides a race for the same name."""
-    if DatasetSnapshot.objects.filter(dataset_id=snapshot.dataset_id, name=snapshot.name).exclude(pk=snapshot.pk).exists():
-        raise _taken(snapshot)
-    try:
-        with transaction.atomic():
-            if insert:
-                snapshot.save(force_insert=True)
-            else:
-                snapshot.save(update_fields=list(FIELDS))
-    except IntegrityError as exc:
-        raise _taken(snapshot) from exc
+    taken = DatasetSnapshot.objects.filter(dataset_id=snapshot.dataset_id, name=snapshot.name).exclude(pk=snapshot.pk)
+    save_named(snapshot, taken=taken, refusal=_taken(snapshot), update_fields=None if insert else FIELDS)
 
 
 def _state(snapshot: DatasetSnapshot) -> dict:

@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from permissions.audit import record_event
 from permissions.engine.guards import require
 from permissions.exceptions import NotFound, ValidationError
+from permissions.services.names import save_named
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
 from projects.services.configuration import expect_bool, expect_string, invalid
@@ -82,18 +83,8 @@ def _taken(iframe: SpanIframe) -> ValidationError:
 
 
 def _save(iframe: SpanIframe, *, insert: bool) -> None:
-    """Save `iframe`; the database's uniqueness constraint decides a race for the same name."""
-    clash = SpanIframe.objects.filter(project_id=iframe.project_id, name=iframe.name).exclude(pk=iframe.pk)
-    if clash.exists():
-        raise _taken(iframe)
-    try:
-        with transaction.atomic():
-            if insert:
-                iframe.save(force_insert=True)
-            else:
-                iframe.save(update_fields=list(FIELDS))
-    except IntegrityError as exc:
-        raise _taken(iframe) from exc
+    taken = SpanIframe.objects.filter(project_id=iframe.project_id, name=iframe.name).exclude(pk=iframe.pk)
+    save_named(iframe, taken=taken, refusal=_taken(iframe), update_fields=None if insert else FIELDS)
 
 
 def _state(iframe: SpanIframe) -> dict:

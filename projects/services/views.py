@@ -13,12 +13,13 @@ checks whichever entry point calls it: the API, the Logs tab, the admin) and rec
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import NotFound
+from permissions.services.names import save_named
 from permissions.types import ObjectType
 from projects.models import View, ViewType
 from projects.selectors import live_node
@@ -180,22 +181,11 @@ def _state(view: View) -> dict:
     return state
 
 
-def _same_name_exists(view: View) -> bool:
-    others = View.objects.filter(object_type=view.object_type, object_id=view.object_id, view_type=view.view_type, name=view.name)
-    return others.exclude(pk=view.pk).exists()
-
-
-def _save(view: View, **save: Any) -> None:
-    """Save `view`, unless its object has another view of its type with its name; the database's
-    uniqueness constraints decide a race for the same name."""
-    refusal = ValidationError(f"A view named {view.name!r} already exists for this {view.object_type.replace('_', ' ')}.")
-    if _same_name_exists(view):
-        raise refusal
-    try:
-        with transaction.atomic():
-            view.save(**save)
-    except IntegrityError as exc:
-        raise refusal from exc
+def _save(view: View, *, update_fields: list[str] | None = None) -> None:
+    """Save `view`, unless its object has another view of its type with its name."""
+    taken = View.objects.filter(object_type=view.object_type, object_id=view.object_id, view_type=view.view_type, name=view.name)
+    refusal = f"A view named {view.name!r} already exists for this {view.object_type.replace('_', ' ')}."
+    save_named(view, taken=taken.exclude(pk=view.pk), refusal=refusal, update_fields=update_fields)
 
 
 def _locked(view: View, *, no_key: bool = False) -> View:
@@ -232,7 +222,7 @@ def view_create(
         options=validate_view_options(options),
         created_by=actor,
     )
-    _save(view, force_insert=True)
+    _save(view)
     record_event(actor=actor, org=org, action="view.create", target=view, after=_state(view))
     return view
 

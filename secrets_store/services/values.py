@@ -7,10 +7,11 @@ place may well be a key.
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 
 from permissions.exceptions import ValidationError
+from permissions.services.names import save_named
 from secrets_store import crypto
 from secrets_store.models import EncryptedValue
 
@@ -68,14 +69,7 @@ def set_value(row: EncryptedValue, value: str | None, *, actor) -> None:
 
 def save_unique(row: models.Model, message: str, *, update_fields: list[str] | None = None) -> None:
     """Save `row`; the database's uniqueness constraint decides a race for the same name (a 400 saying `message`)."""
-    try:
-        with transaction.atomic():
-            if update_fields:
-                row.save(update_fields=update_fields)
-            else:
-                row.save(force_insert=True)
-    except IntegrityError as exc:
-        raise ValidationError(message) from exc
+    save_named(row, taken=None, refusal=message, update_fields=update_fields)
 
 
 def state(row: models.Model, fields: tuple[str, ...]) -> dict:
