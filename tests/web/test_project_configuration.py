@@ -126,6 +126,8 @@ def test_an_owner_creates_edits_and_deletes_a_tag(project, people):
     assert (tag.name, tag.color, tag.description) == ("later", "teal", "")
     html = html_of(client.get(url(project)))
     assert 'style="background: teal"' in html
+    assert 'Edit<span class="visually-hidden"> tag later</span>' in html  # each row's buttons name their row
+    assert 'Delete<span class="visually-hidden"> tag later</span>' in html
     client.post(url(project, "project-tag-delete", tag_id=tag.pk))
     assert not ProjectTag.objects.exists()
     assert audit_actions()[-3:] == ["project_tag.create", "project_tag.update", "project_tag.delete"]
