@@ -144,21 +144,23 @@ def holdings(targets: Iterable[Target]) -> Holdings:
     for org_id, org_targets in by_org.items():
         reading = _Reading(_OrgGraph.load(org_id))
         chain_nodes = {node for target in org_targets for node in chains[target.node]}
-        records = grant_records(nodes=chain_nodes, org_id=org_id)
+        records_on: dict[Node, list[GrantRecord]] = defaultdict(list)
+        for record in grant_records(nodes=chain_nodes, org_id=org_id):
+            records_on[record.node].append(record)
         for place in {place for target in org_targets for place in reading.places(target)}:
-            held[place] = _held_at(reading, place, set(chains[place.node]), records, names)
+            on_chain = [record for node in chains[place.node] for record in records_on.get(node, ())]
+            held[place] = _held_at(reading, place, on_chain, names)
     return Holdings(held, names)
 
 
 def _held_at(
-    reading: _Reading, place: Place, chain: set[Node], records: list[GrantRecord], names: dict[PrincipalKey, str]
+    reading: _Reading, place: Place, records: list[GrantRecord], names: dict[PrincipalKey, str]
 ) -> dict[PrincipalKey, frozenset[str]]:
+    """Who holds what at `place`, from `records`, the grants on its node's chain."""
     graph = reading.graph
     by_user: dict[UUID, set[str]] = defaultdict(set)
     by_group: dict[UUID, set[str]] = defaultdict(set)
     for record in records:
-        if record.node not in chain:
-            continue
         given = reading.yields(record, place.as_type)
         if not given:
             continue
