@@ -228,6 +228,18 @@ def pins_of(org_id: UUID, node: Node) -> list[tuple[Environment, EnvironmentObje
     return [(environment, by_environment.get(environment.pk)) for environment in environments]
 
 
+def pins_of_many(org_id: UUID, object_type: str, ids: list[UUID]) -> dict[UUID, list[tuple[str, int]]]:
+    """For each of the objects `ids` of `object_type`, its pins in the organization's live environments, as
+    (slug, version) in the environments' order; one query for any number of objects."""
+    pins = EnvironmentObject.objects.filter(
+        environment__org_id=org_id, environment__deleted_at__isnull=True, object_type=object_type, object_id__in=ids
+    ).order_by("environment__created", "environment__slug")
+    found: dict[UUID, list[tuple[str, int]]] = {}
+    for object_id, slug, version in pins.values_list("object_id", "environment__slug", "object_version"):
+        found.setdefault(object_id, []).append((slug, version))
+    return found
+
+
 # Saved views
 
 

@@ -117,6 +117,25 @@ def test_the_prompt_page_shows_each_environments_pinned_version(org, people, gre
     assert "Nothing pinned" in html and "Promote" not in html  # a viewer sees, and is offered nothing
 
 
+def test_the_prompts_tab_shows_each_prompts_pins_at_a_fixed_number_of_queries(org, project, people, greeter):
+    tab = url(org, "project-prompts", project_id=project.pk)
+    first, second = _versions(greeter)
+    environment_object_update(actor=owner_of(org), environment=_environment(org, "production"), obj=greeter, object_version=first)
+    environment_object_update(actor=owner_of(org), environment=_environment(org, "staging"), obj=greeter, object_version=second)
+    client = client_for(people["viewer"])
+    html = client.get(tab).content.decode()
+    row = html[html.index('data-object="Greeter"') :]
+    row = row[: row.index("</tr>")]
+    assert f'data-pin="staging">staging: <code>{second}</code>' in row and f'data-pin="production">production: <code>{first}</code>' in row
+    assert row.index('data-pin="staging"') < row.index('data-pin="production"')  # in the environments' order
+    one = steady_state_queries(client, tab)
+    for index in range(5):
+        prompt = PromptFactory(project=project, name=f"Other {index}", slug=f"other-{index}")
+        version = _versions(prompt)[0]
+        environment_object_update(actor=owner_of(org), environment=_environment(org, "production"), obj=prompt, object_version=version)
+    assert steady_state_queries(client, tab) == one
+
+
 def test_an_editor_pins_a_version_then_promotes_staging_to_production(org, people, greeter):
     first, _ = _versions(greeter)
     editor = people["custom"]

@@ -38,6 +38,7 @@ from projects.models import Dataset, Experiment, Project, ProjectObject, Project
 from projects.selectors import (
     experiment_links_readable_by,
     objects_readable_by,
+    pins_of_many,
     project_is_seen_by,
     snapshots_of,
     span_iframes_of,
@@ -222,7 +223,12 @@ class ObjectsTab(ProjectPage):
         readable = readable.select_related("created_by").order_by("-created")
         if self.kind.object_type == "prompt_session":
             readable = readable.annotate(prompt_count=Count("prompts", filter=Q(prompts__deleted_at__isnull=True)))
-        return list(readable)
+        objects = list(readable)
+        if self.kind.object_type == "prompt":
+            pins = pins_of_many(self.org.pk, "prompt", [obj.pk for obj in objects])
+            for obj in objects:
+                obj.pins = pins.get(obj.pk, [])
+        return objects
 
     def form_class(self):
         return CreatePromptForm if self.kind.object_type == "prompt" else CreateObjectForm
