@@ -93,6 +93,30 @@ class _Reading:
     def __init__(self, graph: _OrgGraph) -> None:
         self.graph = graph
         self._pairs: dict[UUID, frozenset[tuple[str, str]]] = {}
+        self._containing: dict[UUID, frozenset[UUID]] = {}
+        self._groups_of: dict[UUID, frozenset[UUID]] = {}
+        self._reached: dict[frozenset[UUID], frozenset[UUID]] = {}
+
+    # The graph's walks, once each for every place a preview reads.
+
+    def containing(self, group_id: UUID) -> frozenset[UUID]:
+        """The group and every group that contains it, transitively."""
+        if group_id not in self._containing:
+            self._containing[group_id] = frozenset(self.graph.outwards([group_id]))
+        return self._containing[group_id]
+
+    def groups_of(self, member_id: UUID) -> frozenset[UUID]:
+        """Every group the member is in, directly or through member groups."""
+        if member_id not in self._groups_of:
+            self._groups_of[member_id] = frozenset(self.graph.group_paths(member_id))
+        return self._groups_of[member_id]
+
+    def reached(self, granted: frozenset[UUID]) -> frozenset[UUID]:
+        """The organization's groups whose membership a grant to one of `granted` reaches: those, and every
+        group nested in one of them."""
+        if granted not in self._reached:
+            self._reached[granted] = frozenset(self.graph.inwards(set(granted)) & self.graph.group_names.keys())
+        return self._reached[granted]
 
     def role_pairs(self, role_id: UUID) -> frozenset[tuple[str, str]]:
         """Every (permission, restriction) the role gives, through its member roles; none for a role that is
@@ -170,9 +194,9 @@ def _held_at(
             by_group[record.group_id] |= given
     result: dict[PrincipalKey, frozenset[str]] = {}
     # Groups whose membership gives something: those granted, and every group nested in one of them.
-    reached = graph.inwards(set(by_group)) & graph.group_names.keys()
+    reached = reading.reached(frozenset(by_group))
     for group_id in reached:
-        perms = frozenset().union(*(by_group.get(g, ()) for g in graph.outwards([group_id])))
+        perms = frozenset().union(*(by_group.get(g, ()) for g in reading.containing(group_id)))
         if perms:
             key = PrincipalKey("group", group_id)
             result[key] = perms
@@ -180,13 +204,14 @@ def _held_at(
     candidates = set(by_user) | {user_id for group_id in reached for user_id in graph.direct_users.get(group_id, ())}
     for member_id in candidates & graph.members.keys():
         perms = set(by_user.get(member_id, ()))
-        for group_id in graph.group_paths(member_id):
+        for group_id in reading.groups_of(member_id):
             perms |= by_group.get(group_id, set())
         if perms:
             kind = "service_account" if graph.members[member_id][3] == "service_account" else "user"
             key = PrincipalKey(kind, member_id)
             result[key] = frozenset(perms)
-            names[key] = graph.principal_ref(member_id).name
+            if key not in names:
+                names[key] = graph.principal_ref(member_id).name
     return result
 
 
