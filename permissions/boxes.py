@@ -156,7 +156,7 @@ class Subject:
     user_id: UUID | None = None
     group_id: UUID | None = None
 
-    def spec(self, grant: BoxGrant, target_id: UUID, expires_at: datetime | None = None) -> GrantSpec:
+    def spec(self, grant: BoxGrant, target_id: UUID, expires_at: datetime | None = None, clears_expiry: bool = False) -> GrantSpec:
         return GrantSpec(
             object_type=grant.node_type,
             object_id=target_id,
@@ -165,6 +165,7 @@ class Subject:
             permission=grant.permission,
             restrict_object_type=grant.restrict,
             expires_at=expires_at,
+            clears_expiry=clears_expiry and expires_at is None,
         )
 
 
@@ -249,15 +250,23 @@ def role_names_of(held: dict[Subject, HeldBoxes]) -> dict[UUID, str]:
 
 
 def save_boxes(
-    *, actor, box_set: BoxSet, subject: Subject, target_id: UUID, ticked: Iterable[str], expires_at: datetime | None = None
+    *,
+    actor,
+    box_set: BoxSet,
+    subject: Subject,
+    target_id: UUID,
+    ticked: Iterable[str],
+    expires_at: datetime | None = None,
+    clears_expiry: bool = False,
 ) -> tuple[list, list]:
     """Make the subject's boxes on the target exactly `ticked`: grants of newly ticked boxes are added,
     those of newly cleared boxes removed, all in one atomic, checked and audited batch.
 
     With `expires_at`, every ticked box's grants count until then: the new ones are added with it, and
     those already held are granted again with it (the service changes their expiry, audited as a change
-    of its own). Without it, the grants already held keep whatever expiry they have, as a dialog that
-    says nothing of time must not lengthen or shorten anyone's access."""
+    of its own). With `clears_expiry` (and no `expires_at`), they are granted again with no end. With
+    neither, the grants already held keep whatever expiry they have, as a dialog that says nothing of time
+    must not lengthen or shorten anyone's access."""
     wanted = set(ticked)
     unknown = wanted - {box.key for box in box_set.boxes}
     if unknown:
@@ -265,8 +274,8 @@ def save_boxes(
     if box_set is ORGANIZATION_BOXES and is_owners_group(subject.group_id, target_id):
         raise ValidationError("The Owners group holds every permission on the organization; its grants cannot be changed.")
     before = ticked_boxes(box_set, subject, target_id)
-    granting = wanted if expires_at is not None else wanted - before
-    add = [subject.spec(grant, target_id, expires_at) for key in sorted(granting) for grant in box_set.box(key).grants]
+    granting = wanted if expires_at is not None or clears_expiry else wanted - before
+    add = [subject.spec(grant, target_id, expires_at, clears_expiry) for key in sorted(granting) for grant in box_set.box(key).grants]
     remove = [subject.spec(grant, target_id) for key in sorted(before - wanted) for grant in box_set.box(key).grants]
     if not add and not remove:
         return [], []

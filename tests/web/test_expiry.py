@@ -16,7 +16,7 @@ from permissions.grants import grant_records
 from permissions.models import GroupMembershipExpiry, GroupNesting
 from permissions.services.grants import acl_grant
 from permissions.services.groups import group_member_expiry_set
-from tests.access_helpers import custom_group, nest, raw_grant_expiry, row_counts, spec_for
+from tests.access_helpers import audit_actions, custom_group, nest, raw_grant_expiry, row_counts, spec_for
 from tests.factories import ExperimentFactory, ProjectFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import steady_state_queries
 from tests.worlds import client_for
@@ -192,6 +192,37 @@ def test_a_dialog_saved_without_until_leaves_expiries_as_they_are(org, project, 
     client_for(people["owner"]).post(project_access_url(project, member), {"boxes": ["project_read", "project_update"]})
     records = {r.permission: r.expires_at for r in grant_records(nodes=[Node.of(project)], user_id=member.pk)}
     assert records == {"read": until, "update": None}
+
+
+def test_no_end_in_the_project_dialog_clears_the_expiry_of_the_ticked_boxes_and_audits_it(org, project, people):
+    member = add_member(org)
+    grant_until(org, project, in_days(4), user=member, permission="read")
+    grant_until(org, project, in_days(4), user=member, permission="update")
+    key = f"access-user-{member.pk.hex}-no_end"
+    response = client_for(people["owner"]).post(project_access_url(project, member), {"boxes": ["project_read"], key: "on"})
+    assert response.status_code == 302
+    records = {r.permission: r.expires_at for r in grant_records(nodes=[Node.of(project)], user_id=member.pk)}
+    assert records == {"read": None}  # read kept, now with no end; update unticked and removed
+    assert sorted(audit_actions()[-2:]) == ["acl.delete", "acl.update"]
+
+
+def test_an_end_and_no_end_together_are_a_form_error_and_write_nothing(org, project, people):
+    member = add_member(org)
+    before = row_counts()
+    prefix = f"access-user-{member.pk.hex}"
+    data = {"boxes": ["project_read"], f"{prefix}-until": typed(in_days(1)), f"{prefix}-no_end": "on"}
+    response = client_for(people["owner"]).post(project_access_url(project, member), data)
+    assert response.status_code == 400 and "Choose an end or no end, not both." in response.content.decode()
+    assert row_counts() == before
+
+
+def test_no_end_in_the_group_permissions_dialog_clears_the_expiry(org, people, annotators):
+    client = client_for(people["owner"])
+    address = groups_url(org, "group-permissions", annotators)
+    assert client.post(address, {"boxes": ["projects_read"], "until": typed(in_days(3))}).status_code == 302
+    assert client.post(address, {"boxes": ["projects_read"], "no_end": "on"}).status_code == 302
+    (record,) = grant_records(nodes=[Node("org_project", org.pk)], group_id=annotators.pk)
+    assert (record.permission, record.expires_at) == ("read", None)
 
 
 def test_a_past_until_in_the_project_dialog_writes_nothing(org, project, people):

@@ -42,7 +42,22 @@ GRANT_UNTIL_HELP = (
 )
 
 
-class GrantUntilForm(forms.Form):
-    """The optional "Until" of a permissions dialog, applied to every grant its Save adds or grants again."""
+NO_END_LABEL = "No end: the ticked permissions count until they are removed, an end they had included"
+
+
+class UntilOrNoEnd(forms.Form):
+    """A permissions dialog's "Until" and "No end": the ticked boxes count until a time, or with no end (an end
+    they had is cleared), or, with neither, new ones never expire and the others keep what they have."""
 
     until = UntilField(help_text=GRANT_UNTIL_HELP)
+    no_end = forms.BooleanField(label=NO_END_LABEL, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("until") and data.get("no_end"):
+            self.add_error("no_end", "Choose an end or no end, not both.")
+        return data
+
+
+class GrantUntilForm(UntilOrNoEnd):
+    """The optional "Until" of a permissions dialog, applied to every grant its Save adds or grants again."""

@@ -8,7 +8,7 @@ from django import forms
 
 from accounts.principals import Principal
 from permissions.boxes import GROUP_ACCESS_BOXES, BoxSet
-from web.forms.expiry import GRANT_UNTIL_HELP, UNTIL_LABEL, UntilField
+from web.forms.expiry import UNTIL_LABEL, UntilField, UntilOrNoEnd
 
 
 class GroupCreateForm(forms.Form):
@@ -78,18 +78,17 @@ class GroupEditForm(forms.Form):
         return self.cleaned_data.get(self.until_name(kind, member_id))
 
 
-class BoxesForm(forms.Form):
+class BoxesForm(UntilOrNoEnd):
     """The boxes ticked in a permission dialog, among those of its box set."""
 
     boxes = forms.MultipleChoiceField(required=False)
-    until = UntilField(help_text=GRANT_UNTIL_HELP)
 
     def __init__(self, *args, box_set: BoxSet, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["boxes"].choices = [(box.key, box.label) for box in box_set.boxes]
 
 
-class GroupAccessForm(forms.Form):
+class GroupAccessForm(UntilOrNoEnd):
     """The Group access boxes of every principal listed in the dialog, and one principal to add."""
 
     listed = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)

@@ -297,6 +297,7 @@ class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
             target_id=self.org.pk,
             ticked=data["boxes"],
             expires_at=data["until"],
+            clears_expiry=data["no_end"],
         )
 
     def save(self, request):
@@ -410,7 +411,7 @@ class GroupAccess(GroupDialogOnGroup):
         to the access of someone the save leaves as it was."""
         before = {holder.principal.token: holder.ticked for holder in holders}
         changed = [(form.principals[token], boxes) for token, boxes in form.wanted().items() if boxes != before.get(token, set())]
-        until = form.cleaned_data["until"]
+        until, no_end = form.cleaned_data["until"], form.cleaned_data["no_end"]
         for principal, boxes in changed:
             save_boxes(
                 actor=request.user,
@@ -419,6 +420,7 @@ class GroupAccess(GroupDialogOnGroup):
                 target_id=self.group.pk,
                 ticked=boxes,
                 expires_at=until,
+                clears_expiry=no_end,
             )
         return changed
 

@@ -253,6 +253,7 @@ class PermissionsPanel:
             target_id=self.panel_node().id,
             ticked=ticked,
             expires_at=until.cleaned_data["until"],
+            clears_expiry=until.cleaned_data["no_end"],
         )
 
     def preview_answer(self, row: AccessRow, ticked: list[str], change: Callable[[], object], page: Callable[[dict, int], object]):
