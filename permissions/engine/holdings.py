@@ -70,6 +70,25 @@ class PrincipalKey:
 
 
 @dataclass(frozen=True)
+class Within:
+    """The principals a change can concern: these members and these groups; the others are not read."""
+
+    user_ids: frozenset[UUID] = frozenset()
+    group_ids: frozenset[UUID] = frozenset()
+
+    def __or__(self, other: "Within") -> "Within":
+        return Within(self.user_ids | other.user_ids, self.group_ids | other.group_ids)
+
+
+def group_within(group_id: UUID, org_id: UUID) -> Within:
+    """Everyone a change of the group's members can concern, as the organization stands now: the group, every
+    group nested in it, and their members (one load of the organization's graph)."""
+    graph = _OrgGraph.load(org_id)
+    groups = graph.inwards([group_id])
+    return Within(frozenset(u for g in groups for u in graph.direct_users.get(g, ())), frozenset(groups))
+
+
+@dataclass(frozen=True)
 class Holdings:
     """The permissions each principal holds at each place (principals holding nothing there left out),
     and the names of the principals, as people recognize them."""
@@ -149,9 +168,10 @@ class _Reading:
         return {Place.at(node)} | {Place.at(node, r) for r in restrictions if r and r != node.type and _below(node.type, r)}
 
 
-def holdings(targets: Iterable[Target]) -> Holdings:
+def holdings(targets: Iterable[Target], within: Within | None = None) -> Holdings:
     """Who holds what at every place the `targets` concern: members (people and service accounts) by the
-    decision rule, and groups by what their membership alone gives (as :func:`who_can` lists them).
+    decision rule, and groups by what their membership alone gives (as :func:`who_can` lists them); only
+    the principals `within` names, if given (what the others hold is neither read nor answered).
 
     Nodes that no longer exist, or that no organization owns (a system role), concern nobody. The
     queries: one per type of node (their chains), then per organization its graph and one read of the
@@ -169,16 +189,27 @@ def holdings(targets: Iterable[Target]) -> Holdings:
         reading = _Reading(_OrgGraph.load(org_id))
         chain_nodes = {node for target in org_targets for node in chains[target.node]}
         records_on: dict[Node, list[GrantRecord]] = defaultdict(list)
+        concerns = _concerns(reading, within)
         for record in grant_records(nodes=chain_nodes, org_id=org_id):
-            records_on[record.node].append(record)
+            if concerns(record):
+                records_on[record.node].append(record)
         for place in {place for target in org_targets for place in reading.places(target)}:
             on_chain = [record for node in chains[place.node] for record in records_on.get(node, ())]
-            held[place] = _held_at(reading, place, on_chain, names)
+            held[place] = _held_at(reading, place, on_chain, names, within)
     return Holdings(held, names)
 
 
+def _concerns(reading: _Reading, within: Within | None):
+    """Whether a grant can give anything to the principals `within` names: one to one of them, or to a group
+    that contains one of them."""
+    if within is None:
+        return lambda record: True
+    groups = set().union(*(reading.groups_of(u) for u in within.user_ids), *(reading.containing(g) for g in within.group_ids))
+    return lambda record: record.user_id in within.user_ids or record.group_id in groups
+
+
 def _held_at(
-    reading: _Reading, place: Place, records: list[GrantRecord], names: dict[PrincipalKey, str]
+    reading: _Reading, place: Place, records: list[GrantRecord], names: dict[PrincipalKey, str], within: Within | None = None
 ) -> dict[PrincipalKey, frozenset[str]]:
     """Who holds what at `place`, from `records`, the grants on its node's chain."""
     graph = reading.graph
@@ -195,13 +226,18 @@ def _held_at(
     result: dict[PrincipalKey, frozenset[str]] = {}
     # Groups whose membership gives something: those granted, and every group nested in one of them.
     reached = reading.reached(frozenset(by_group))
+    if within is not None:
+        reached = reached & within.group_ids
     for group_id in reached:
         perms = frozenset().union(*(by_group.get(g, ()) for g in reading.containing(group_id)))
         if perms:
             key = PrincipalKey("group", group_id)
             result[key] = perms
             names[key] = graph.group_names[group_id]
-    candidates = set(by_user) | {user_id for group_id in reached for user_id in graph.direct_users.get(group_id, ())}
+    if within is None:
+        candidates = set(by_user) | {user_id for group_id in reached for user_id in graph.direct_users.get(group_id, ())}
+    else:
+        candidates = set(within.user_ids)
     for member_id in candidates & graph.members.keys():
         perms = set(by_user.get(member_id, ()))
         for group_id in reading.groups_of(member_id):

@@ -23,7 +23,7 @@ from uuid import UUID
 from django.db import transaction
 
 from permissions.engine import invalidate_access_cache
-from permissions.engine.holdings import PRINCIPAL_KINDS, Place, PrincipalKey, Target, group_targets, holdings
+from permissions.engine.holdings import PRINCIPAL_KINDS, Place, PrincipalKey, Target, Within, group_targets, group_within, holdings
 from permissions.engine.nodes import model_for_type
 from permissions.grants import GrantRecord
 from permissions.models import PermissionGroup
@@ -74,29 +74,35 @@ class AccessPreview:
 class _Undo(Exception):
     """Raised inside the dry run's savepoint to roll it back, carrying what was read there."""
 
-    def __init__(self, targets: list[Target], after) -> None:
+    def __init__(self, targets: list[Target], after, concerned: Within | None) -> None:
         super().__init__("dry run")
-        self.targets, self.after = targets, after
+        self.targets, self.after, self.concerned = targets, after, concerned
 
 
-def dry_run(*, change: Callable[[], T], targets: Callable[[T], Iterable[Target]]) -> AccessPreview:
+def dry_run(
+    *, change: Callable[[], T], targets: Callable[[T], Iterable[Target]], within: Callable[[], Within] | None = None
+) -> AccessPreview:
     """Run `change` (a service call) and undo it, answering the difference it made on what `targets`
-    names, given the change's answer.
+    names, given the change's answer; with `within`, only for the principals it names before the change
+    or after it (the others' access cannot change), which keeps a preview's cost to those it concerns.
 
     The change runs in a savepoint of its own: a refusal (``ValidationError``, ``AccessDenied``,
     ``NotFound``) propagates as it would from the real change, with nothing written. After it, who holds
     what is read with the change in place; after the rollback, the same places are read again, as they are.
     """
+    concerned = within() if within is not None else None
     try:
         with transaction.atomic():
             result = change()
             invalidate_access_cache()
             named = list(targets(result))
-            raise _Undo(named, holdings(named))
+            if concerned is not None:
+                concerned = concerned | within()
+            raise _Undo(named, holdings(named, concerned), concerned)
     except _Undo as undone:
-        named, after = undone.targets, undone.after
+        named, after, concerned = undone.targets, undone.after, undone.concerned
     invalidate_access_cache()
-    before = holdings(named)
+    before = holdings(named, concerned)
     gained, lost = after.triples() - before.triples(), before.triples() - after.triples()
     names = {**before.names, **after.names}
     place_names = _place_names({place for _, _, place in gained | lost})
@@ -137,7 +143,11 @@ def acl_batch_update_preview(*, actor, add: list[GrantSpec], remove: list[GrantS
 def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -> AccessPreview:
     """What `change`, a call of :func:`permissions.services.groups.group_update` on `group` (as a page or
     the API makes it), would do to access: its members gain or lose what the group carries."""
-    return dry_run(change=change, targets=lambda _answer: group_targets(group.pk, group.org_id))
+    return dry_run(
+        change=change,
+        targets=lambda _answer: group_targets(group.pk, group.org_id),
+        within=lambda: group_within(group.pk, group.org_id),
+    )
 
 
 def group_update_preview(
