@@ -189,23 +189,21 @@ def holdings(targets: Iterable[Target], within: Within | None = None) -> Holding
         reading = _Reading(_OrgGraph.load(org_id))
         chain_nodes = {node for target in org_targets for node in chains[target.node]}
         records_on: dict[Node, list[GrantRecord]] = defaultdict(list)
-        concerns = _concerns(reading, within)
-        for record in grant_records(nodes=chain_nodes, org_id=org_id):
-            if concerns(record):
-                records_on[record.node].append(record)
+        for record in grant_records(nodes=chain_nodes, org_id=org_id, granted_to=_granted_to(reading, within)):
+            records_on[record.node].append(record)
         for place in {place for target in org_targets for place in reading.places(target)}:
             on_chain = [record for node in chains[place.node] for record in records_on.get(node, ())]
             held[place] = _held_at(reading, place, on_chain, names, within)
     return Holdings(held, names)
 
 
-def _concerns(reading: _Reading, within: Within | None):
-    """Whether a grant can give anything to the principals `within` names: one to one of them, or to a group
-    that contains one of them."""
+def _granted_to(reading: _Reading, within: Within | None) -> Subjects | None:
+    """The subjects of the grants that can give anything to the principals `within` names: they themselves,
+    and every group containing one of them (None: every grant)."""
     if within is None:
-        return lambda record: True
+        return None
     groups = set().union(*(reading.groups_of(u) for u in within.user_ids), *(reading.containing(g) for g in within.group_ids))
-    return lambda record: record.user_id in within.user_ids or record.group_id in groups
+    return Subjects(user_ids=tuple(within.user_ids), group_ids=tuple(groups))
 
 
 def _held_at(
