@@ -80,6 +80,15 @@ class Within:
         return Within(self.user_ids | other.user_ids, self.group_ids | other.group_ids)
 
 
+def subjects_within(org_id: UUID, user_ids: Iterable[UUID], group_ids: Iterable[UUID]) -> Within:
+    """Everyone grants to these users and groups can concern: the users, the groups and every group nested
+    in one of them, and their members (one load of the organization's graph)."""
+    graph = _OrgGraph.load(org_id)
+    groups = graph.inwards([g for g in group_ids if g in graph.group_names])
+    users = {*user_ids, *(u for g in groups for u in graph.direct_users.get(g, ()))}
+    return Within(frozenset(users), frozenset(groups))
+
+
 def group_within(group_id: UUID, org_id: UUID) -> Within:
     """Everyone a change of the group's members can concern, as the organization stands now: the group, every
     group nested in it, and their members (one load of the organization's graph)."""

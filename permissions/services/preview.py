@@ -23,7 +23,17 @@ from uuid import UUID
 from django.db import transaction
 
 from permissions.engine import invalidate_access_cache
-from permissions.engine.holdings import PRINCIPAL_KINDS, Place, PrincipalKey, Target, Within, group_targets, group_within, holdings
+from permissions.engine.holdings import (
+    PRINCIPAL_KINDS,
+    Place,
+    PrincipalKey,
+    Target,
+    Within,
+    group_targets,
+    group_within,
+    holdings,
+    subjects_within,
+)
 from permissions.engine.nodes import model_for_type
 from permissions.grants import GrantRecord
 from permissions.models import PermissionGroup
@@ -80,24 +90,25 @@ class _Undo(Exception):
 
 
 def dry_run(
-    *, change: Callable[[], T], targets: Callable[[T], Iterable[Target]], within: Callable[[], Within] | None = None
+    *, change: Callable[[], T], targets: Callable[[T], Iterable[Target]], within: Callable[[T | None], Within] | None = None
 ) -> AccessPreview:
     """Run `change` (a service call) and undo it, answering the difference it made on what `targets`
     names, given the change's answer; with `within`, only for the principals it names before the change
-    or after it (the others' access cannot change), which keeps a preview's cost to those it concerns.
+    (given None) or after it (given the change's answer): the others' access cannot change, so a preview
+    costs what those it concerns hold, not what everyone holds.
 
     The change runs in a savepoint of its own: a refusal (``ValidationError``, ``AccessDenied``,
     ``NotFound``) propagates as it would from the real change, with nothing written. After it, who holds
     what is read with the change in place; after the rollback, the same places are read again, as they are.
     """
-    concerned = within() if within is not None else None
+    concerned = within(None) if within is not None else None
     try:
         with transaction.atomic():
             result = change()
             invalidate_access_cache()
             named = list(targets(result))
             if concerned is not None:
-                concerned = concerned | within()
+                concerned = concerned | within(result)
             raise _Undo(named, holdings(named, concerned), concerned)
     except _Undo as undone:
         named, after, concerned = undone.targets, undone.after, undone.concerned
@@ -135,9 +146,26 @@ def grant_change_targets(answer: tuple[list[GrantRecord], list[GrantRecord]]) ->
     return [Target.of(record) for record in [*added, *removed]]
 
 
+def grant_change_within(answer: tuple[list[GrantRecord], list[GrantRecord]] | None) -> Within:
+    """Who the grants a batch added and removed can concern: their users, their groups, the groups nested in
+    those and their members. A change of grants leaves the groups as they are, so its answer names them all."""
+    if answer is None:
+        return Within()
+    records = [*answer[0], *answer[1]]
+    concerned = Within()
+    for org_id in {record.org_id for record in records}:
+        mine = [record for record in records if record.org_id == org_id]
+        users = {record.user_id for record in mine if record.user_id is not None}
+        groups = {record.group_id for record in mine if record.group_id is not None}
+        concerned = concerned | subjects_within(org_id, users, groups)
+    return concerned
+
+
 def acl_batch_update_preview(*, actor, add: list[GrantSpec], remove: list[GrantSpec]) -> AccessPreview:
     """What :func:`permissions.services.grants.acl_batch_update` with these arguments would do."""
-    return dry_run(change=lambda: acl_batch_update(actor=actor, add=add, remove=remove), targets=grant_change_targets)
+    return dry_run(
+        change=lambda: acl_batch_update(actor=actor, add=add, remove=remove), targets=grant_change_targets, within=grant_change_within
+    )
 
 
 def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -> AccessPreview:
@@ -146,7 +174,7 @@ def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -
     return dry_run(
         change=change,
         targets=lambda _answer: group_targets(group.pk, group.org_id),
-        within=lambda: group_within(group.pk, group.org_id),
+        within=lambda _answer: group_within(group.pk, group.org_id),
     )
 
 

@@ -23,7 +23,7 @@ from django.shortcuts import render
 from permissions.engine.holdings import Place
 from permissions.exceptions import ValidationError
 from permissions.labels import MANAGE_ACCESS, permission_label
-from permissions.services.preview import AccessChange, AccessPreview, dry_run, grant_change_targets
+from permissions.services.preview import AccessChange, AccessPreview, dry_run, grant_change_targets, grant_change_within
 from permissions.types import ACL_PERMISSIONS, ALL_PERMISSIONS
 from web.views.outcomes import save_form
 
@@ -155,7 +155,7 @@ def preview_of_grants_change(change: Callable[[], object]) -> tuple["PreviewShow
     """The words of `change` (a call of ``save_boxes`` or of the grant services) run as a dry run, or why it
     cannot be made: the service's refusal, as the Save would show it."""
     try:
-        return PreviewShown.of(dry_run(change=change, targets=grant_change_targets)), ""
+        return PreviewShown.of(dry_run(change=change, targets=grant_change_targets, within=grant_change_within)), ""
     except ValidationError as exc:
         return None, " ".join(exc.messages)
 

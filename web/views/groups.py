@@ -36,7 +36,7 @@ from permissions.models import GroupNesting, PermissionGroup
 from permissions.requirements import Needs, NeedsAny, NeedsSight, Requirement
 from permissions.selectors import BUILTIN_FIRST, groups_visible_to
 from permissions.services.groups import group_create, group_delete, group_member_expiry_set, group_update, member_user_ids
-from permissions.services.preview import dry_run, grant_change_targets, group_change_preview
+from permissions.services.preview import dry_run, grant_change_targets, grant_change_within, group_change_preview
 from web.confirm import Confirmation, counted, named
 from web.context import OrgPage
 from web.flags import GroupFlags
@@ -309,7 +309,9 @@ class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
 
     def preview_change(self, request):
         form = BoxesForm(request.POST, box_set=ORGANIZATION_BOXES)
-        return form, lambda data: dry_run(change=lambda: self.change(request, data), targets=grant_change_targets)
+        return form, lambda data: dry_run(
+            change=lambda: self.change(request, data), targets=grant_change_targets, within=grant_change_within
+        )
 
     def preview_url(self) -> str:
         return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
