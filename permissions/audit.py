@@ -56,6 +56,7 @@ def record_event(
 ) -> AuditEvent:
     """Write one audit event. Must run inside the transaction of the change it records.
 
+    `org` is the organization, or its id where the service has no more of it at hand.
     The event's target is a model instance (`target`, see :func:`audit_target`; before it is deleted,
     while it has its id), or for anything else its type, id and name.
     """
@@ -66,7 +67,7 @@ def record_event(
     if not target_type:
         raise ValueError("An audit event names the type of its target.")
     return AuditEvent.objects.create(
-        org=org,
+        org_id=getattr(org, "pk", org),
         actor=actor,
         actor_email=getattr(actor, "email", "") or "",
         action=action,

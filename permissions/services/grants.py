@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,7 +25,8 @@ from permissions.engine.nodes import Node, grant_tables, is_concrete, model_for_
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records, guardian_tables, resolve_chain
 from permissions.models import AclGrant, PermissionGroup, Role
-from permissions.types import ALL_PERMISSIONS, ObjectType, codename
+from permissions.permission_rows import permission_row
+from permissions.types import ALL_PERMISSIONS, ObjectType
 
 
 @dataclass(frozen=True)
@@ -178,40 +177,62 @@ def _node_org(node: Node) -> UUID:
 
 
 def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecord, bool]:
-    """Write the grant; also say whether this call made it (False when a concurrent identical grant won)."""
-    if is_concrete(spec.object_type) and spec.permission is not None and spec.restrict_object_type is None:
-        target = model_for_type(spec.object_type)._base_manager.get(pk=spec.object_id)
+    """Write the grant; also say whether this call made it (False when a concurrent identical grant won).
+
+    The row is built from what the caller has already read, and the grant is answered from the row
+    written, not read back: granting is what every world the tests build and every ticked box does.
+    """
+    if _held_by_guardian(spec):
         tables = grant_tables(spec.object_type)
-        permission = Permission.objects.get(
-            content_type=ContentType.objects.get_for_model(target), codename=codename(spec.permission, spec.object_type)
-        )
-        subject = {"user": user} if user is not None else {"group": group.auth_group}
-        table = tables.user if user is not None else tables.group
-        # The same write guardian's assign_perm makes, keeping get_or_create's answer to "was it new?".
-        _, created = table.objects.get_or_create(
-            permission=permission, content_object=target, **subject, defaults={"expires_at": spec.expires_at}
+        table, subject = (tables.user, {"user": user}) if user is not None else (tables.group, {"group": group.auth_group})
+        # The row guardian's assign_perm writes; its save() checks the permission is one of the object's type.
+        row = table(
+            permission=permission_row(spec.object_type, spec.permission),
+            content_object=model_for_type(spec.object_type)(pk=spec.object_id),
+            expires_at=spec.expires_at,
+            **subject,
         )
     else:
-        try:
-            with transaction.atomic():
-                AclGrant.objects.create(
-                    org_id=org_id,
-                    object_type=spec.object_type,
-                    object_id=spec.object_id,
-                    user=user,
-                    group=group,
-                    permission=spec.permission,
-                    role=role,
-                    restrict_object_type=spec.restrict_object_type or "",
-                    expires_at=spec.expires_at,
-                )
-            created = True
-        except IntegrityError:
-            created = False  # A concurrent identical grant won: the grant exists, which is what was asked.
-    record = _existing(spec)
-    if record is None:
-        raise RuntimeError("A grant just written could not be read back.")
-    return record, created
+        row = AclGrant(
+            org_id=org_id,
+            object_type=spec.object_type,
+            object_id=spec.object_id,
+            user=user,
+            group=group,
+            permission=spec.permission,
+            role=role,
+            restrict_object_type=spec.restrict_object_type or "",
+            expires_at=spec.expires_at,
+        )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent identical grant won: the grant exists, which is what was asked.
+        record = _existing(spec)
+        if record is None:
+            raise RuntimeError("A grant that a concurrent change made could not be read.") from None
+        return record, False
+    record = GrantRecord(
+        id=row.pk,
+        object_type=spec.object_type,
+        object_id=spec.object_id,
+        user_id=spec.user_id,
+        group_id=spec.group_id,
+        permission=spec.permission,
+        role_id=spec.role_id,
+        restrict_object_type=spec.restrict_object_type,
+        org_id=org_id,
+        created=row.created,
+        expires_at=spec.expires_at.astimezone(UTC) if spec.expires_at else None,  # as a read answers it
+    )
+    return record, True
+
+
+def _held_by_guardian(spec: GrantSpec) -> bool:
+    """Whether the grant goes to guardian's table of its object type (a permission, unrestricted, on a
+    concrete object) rather than to ``AclGrant``; :attr:`GrantRecord.in_guardian` says it of a record."""
+    return is_concrete(spec.object_type) and spec.permission is not None and spec.restrict_object_type is None
 
 
 def _add(actor, spec: GrantSpec) -> GrantRecord:
@@ -232,7 +253,7 @@ def _add(actor, spec: GrantSpec) -> GrantRecord:
         # The row went (revoked, or purged once expired) since it was read: the grant is made anew.
     record, created = _write(spec, org_id, user, group, role)
     if created:
-        record_event(actor=actor, org=_org(org_id), action="acl.create", target_type="acl", target_id=record.id, after=grant_state(record))
+        record_event(actor=actor, org=org_id, action="acl.create", target_type="acl", target_id=record.id, after=grant_state(record))
         return record
     # An identical grant was made meanwhile by someone else (their change, audited there); the expiry
     # asked for here is still this call's to give.
@@ -275,7 +296,7 @@ def _set_expiry(actor, record: GrantRecord, expires_at: datetime | None) -> Gran
     after = replace(record, expires_at=expires_at.astimezone(UTC) if expires_at else None)  # as a read answers it
     record_event(
         actor=actor,
-        org=_org(record.org_id),
+        org=record.org_id,
         action="acl.update",
         target_type="acl",
         target_id=record.id,
@@ -283,10 +304,6 @@ def _set_expiry(actor, record: GrantRecord, expires_at: datetime | None) -> Gran
         after=grant_state(after),
     )
     return after
-
-
-def _org(org_id: UUID):
-    return model_for_type("organization")._base_manager.get(pk=org_id)
 
 
 def is_owners_group(group_id: UUID | None, org_id: UUID) -> bool:
@@ -307,7 +324,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
         raise ValidationError("The Owners group's grants on the organization cannot be removed.")
     _rows_of(record).delete()
     record_event(
-        actor=actor, org=_org(record.org_id), action="acl.delete", target_type="acl", target_id=record.id, before=grant_state(record)
+        actor=actor, org=record.org_id, action="acl.delete", target_type="acl", target_id=record.id, before=grant_state(record)
     )
     return record
 

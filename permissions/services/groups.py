@@ -7,8 +7,6 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -21,7 +19,8 @@ from permissions.engine.nodes import Node, grant_tables
 from permissions.exceptions import ValidationError
 from permissions.graphs import shortest_path
 from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role
-from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS, codename
+from permissions.permission_rows import permission_row
+from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS
 
 Builtin = PermissionGroup.Builtin
 
@@ -84,13 +83,9 @@ def _new_group(*, org, name: str, description: str, actor, builtin: str = "") ->
 def _grant_owners_everything(owners: PermissionGroup, org) -> None:
     """The Owners' eight direct grants on the organization: the rows guardian's ``assign_perm`` writes, in one
     insert, since a new organization has none yet."""
-    codenames = [codename(permission, "organization") for permission in ALL_PERMISSIONS]
-    content_type = ContentType.objects.get_for_model(org)
-    permissions = list(Permission.objects.filter(content_type=content_type, codename__in=codenames))
-    if len(permissions) != len(codenames):
-        raise RuntimeError("The organization's permissions are missing: run manage.py migrate.")
     table = grant_tables("organization").group
-    table.objects.bulk_create([table(permission=p, group=owners.auth_group, content_object=org) for p in permissions])
+    rows = [table(permission=permission_row("organization", p), group=owners.auth_group, content_object=org) for p in ALL_PERMISSIONS]
+    table.objects.bulk_create(rows)
 
 
 def create_builtin_groups(*, org, actor) -> dict[str, PermissionGroup]:
