@@ -13,6 +13,8 @@ from permissions.engine import access_cache_scope
 from projects.events.targets import EventTarget
 from tests.factories import OrganizationFactory, ProjectFactory, owner_of
 
+pytest_plugins = ["tests.shared_worlds"]  # module_db: worlds built once per module
+
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("default"), print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")

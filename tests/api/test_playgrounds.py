@@ -18,15 +18,21 @@ from tests.assertions import assert_every_call_refused_without_writing, assert_r
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
 PLAYGROUND_FIELDS = {"id", "project_id", "name", "description", "created", "deleted_at", "user_id", "prompt_ids", "dataset_id"}
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def built_world(module_db):
     return build_world()
+
+
+@pytest.fixture
+def world(built_world, db):
+    return as_built(built_world)
 
 
 def _links() -> int:

@@ -1,0 +1,45 @@
+"""Worlds built once for a test module and seen by each of its tests exactly as built.
+
+A world (two organizations, a cast of callers, their groups and grants, all through the audited
+services) costs more to build than most of the tests that use it do. A module builds it once inside
+``module_db``'s transaction, which stays open while the module's tests run: each test runs in
+pytest-django's own transaction, which nested inside is a savepoint, and is rolled back to it; and each
+test gets its own deep copy of the world's objects (:func:`as_built`), so that what one test writes, to
+the database or to an object in memory, is gone for the next. It is Django's ``TestCase.setUpTestData``
+for pytest fixtures::
+
+    @pytest.fixture(scope="module")
+    def built_world(module_db):
+        return build_world()
+
+
+    @pytest.fixture
+    def world(built_world, db):
+        return as_built(built_world)
+
+Only for modules whose tests all run in a transaction (no ``transaction=True``, no live server): a test
+that commits would commit the world with it.
+"""
+
+import copy
+from typing import TypeVar
+
+import pytest
+from django.db import connection, transaction
+
+World = TypeVar("World")
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """An open transaction for the module's shared worlds, rolled back after its last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def as_built(world: World) -> World:
+    """A test's own copy of a shared world (its model instances and clients as they were built)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("A shared world is used inside the module's transaction only.")
+    return copy.deepcopy(world)
