@@ -1,5 +1,6 @@
 """Helpers for API tests: clients authenticated with a bearer token or a browser session."""
 
+import copy
 import json
 
 from django.test import Client
@@ -15,6 +16,13 @@ class ApiClient:
     def __init__(self, token: str | None = None, **defaults) -> None:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         self.client = Client(**headers, **defaults)
+
+    def __deepcopy__(self, memo) -> "ApiClient":
+        """A new client sending the same token and cookies (a shared world's copy for one test)."""
+        fresh = ApiClient.__new__(ApiClient)
+        fresh.client = Client(**self.client.defaults)
+        fresh.client.cookies = copy.deepcopy(self.client.cookies, memo)
+        return fresh
 
     def get(self, path: str, params: dict | None = None):
         return self.client.get(path, params or {})

@@ -18,7 +18,7 @@ for pytest fixtures::
         return as_built(built_world)
 
 Only for modules whose tests all run in a transaction (no ``transaction=True``, no live server): a test
-that commits would commit the world with it.
+that commits would commit the world with it, and the collection refuses such a module.
 """
 
 import copy
@@ -43,3 +43,18 @@ def as_built(world: World) -> World:
     if not connection.in_atomic_block:
         raise RuntimeError("A shared world is used inside the module's transaction only.")
     return copy.deepcopy(world)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a module where a test that commits would run inside ``module_db``'s open transaction."""
+    sharing, committing = set(), set()
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        module = item.nodeid.split("::")[0]
+        if "module_db" in names:
+            sharing.add(module)
+        marker = item.get_closest_marker("django_db")
+        if {"transactional_db", "live_server"} & set(names) or (marker is not None and marker.kwargs.get("transaction")):
+            committing.add(module)
+    if sharing & committing:
+        raise pytest.UsageError(f"these modules share a world and also run tests that commit: {sorted(sharing & committing)}")

@@ -23,6 +23,7 @@ from tests.access_helpers import custom_group, grant, grant_many, nest, row_coun
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +69,8 @@ def _target(obj) -> EventTarget:
     return EventTarget.of(obj)
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     owner = owner_of(org)
     project = ProjectFactory(org=org)
@@ -102,6 +103,11 @@ def world() -> World:
         "logger": robot,
     }
     return World(org, other_org, project, experiment, dataset, callers, token)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def data_counts() -> dict[str, int]:

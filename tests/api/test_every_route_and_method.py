@@ -16,6 +16,7 @@ from accounts.models import Environment
 from tests.api_helpers import api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
 from tests.factories_secrets import AISecretFactory, EnvVarFactory
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +45,8 @@ def test_the_route_list_covers_the_v1_api_and_the_sdk():
     assert len(API_ROUTES) > 50
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def built_world(module_db):
     org = OrganizationFactory()
     owner = owner_of(org)
     project = ProjectFactory(org=org)
@@ -65,6 +66,11 @@ def world():
             "env_var": EnvVarFactory(org=org, project=project).pk,
         },
     }
+
+
+@pytest.fixture
+def world(built_world, db):
+    return as_built(built_world)
 
 
 def _path(route: str, ids: dict, *, existing: bool) -> str:

@@ -15,6 +15,7 @@ from tests.assertions import assert_every_call_refused_without_writing, assert_r
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import CHAT_PROMPT, INLINE_CODE, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,14 @@ FUNCTION_FIELDS = PROMPT_FIELDS | {"function_data", "origin", "function_schema"}
 GLOBAL_SCORER = {"type": "global", "name": "Levenshtein", "function_type": "scorer"}
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def built_world(module_db):
     return build_world()
+
+
+@pytest.fixture
+def world(built_world, db):
+    return as_built(built_world)
 
 
 def _new_function(world, **fields) -> dict:

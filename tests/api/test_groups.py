@@ -12,6 +12,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import BAD_NEW_NAMES, BAD_RENAMES, assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,14 @@ pytestmark = pytest.mark.django_db
 GROUP_FIELDS = {"id", "org_id", "user_id", "created", "name", "description", "deleted_at", "member_users", "member_groups"}
 
 
-@pytest.fixture
-def world() -> OrganizationObjectWorld:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> OrganizationObjectWorld:
     return organization_object_world("group")
+
+
+@pytest.fixture
+def world(built_world, db) -> OrganizationObjectWorld:
+    return as_built(built_world)
 
 
 def _ids(response) -> set[str]:

@@ -7,14 +7,20 @@ from django.utils import timezone
 
 from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
 from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, ids, names, not_found
+from tests.shared_worlds import as_built
 from tests.worlds import READERS, ProjectWorld, project_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["experiment", "dataset"])
-def world(request) -> ProjectWorld:
+@pytest.fixture(scope="module", params=["experiment", "dataset"])
+def built_world(request, module_db) -> ProjectWorld:
     return project_world(request.param)
+
+
+@pytest.fixture
+def world(built_world, db) -> ProjectWorld:
+    return as_built(built_world)
 
 
 def _everything(world: ProjectWorld) -> dict:

@@ -12,6 +12,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,14 @@ ROLE_FIELDS = {"id", "org_id", "user_id", "created", "name", "description", "del
 SYSTEM_ROLES = {"owner", "engineer", "viewer"}
 
 
-@pytest.fixture
-def world() -> OrganizationObjectWorld:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> OrganizationObjectWorld:
     return organization_object_world("role")
+
+
+@pytest.fixture
+def world(built_world, db) -> OrganizationObjectWorld:
+    return as_built(built_world)
 
 
 def _names(response) -> set[str]:
