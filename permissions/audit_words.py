@@ -119,14 +119,21 @@ def _short_id(value: str) -> str:
     return f"{value[:8]}…" if _UUID.match(value or "") else value
 
 
+def _instant(value: Any) -> datetime | None:
+    """The instant an ISO 8601 text names, or None for anything else (which the words then show as it is)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def readable_time(value: Any) -> str:
     """An ISO 8601 instant as "12 Dec 2026, 09:30 UTC" (its day alone at midnight); anything else as it is."""
-    if not isinstance(value, str):
+    moment = _instant(value)
+    if moment is None:
         return str(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     day = f"{moment.day} {moment:%b %Y}"
@@ -137,13 +144,8 @@ def readable_time(value: Any) -> str:
 
 def readable_date(value: Any) -> str:
     """An ISO 8601 instant as its day, "12 Dec 2026"."""
-    if not isinstance(value, str):
-        return str(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{moment.day} {moment:%b %Y}"
+    moment = _instant(value)
+    return str(value) if moment is None else f"{moment.day} {moment:%b %Y}"
 
 
 def _is_pair_of_permission(value: Any) -> bool:

@@ -168,36 +168,33 @@ _GRANT_COLUMNS = (
 )
 
 
+def _grantee(table: GuardianTable | None = None) -> dict[str, Combinable]:
+    """Whom a grant is to, as :func:`_grant_item` names them, as annotations of the rows of the django-guardian
+    `table` (a user's table or a group's) or, without one, of ``AclGrant`` rows (either): a user's kind,
+    email and names, or a group's name, and NULL for what the row cannot be to."""
+    to_user = table is None or table.subject == "user"
+    to_group = table is None or table.subject == "group"
+    group_name = "group__name" if table is None else "group__permission_group__name"
+    return {
+        "x_user_kind": F("user__kind") if to_user else null_text(),
+        "x_user_email": F("user__email") if to_user else null_text(),
+        "x_user_given": F("user__given_name") if to_user else null_text(),
+        "x_user_family": F("user__family_name") if to_user else null_text(),
+        "x_group_name": F(group_name) if to_group else null_text(),
+    }
+
+
 def _grants_expiring(viewer, org, window: Q) -> QuerySet:
     """The grants of `org` in `window` on nodes where `viewer` holds read_acls, from every store, soonest
     first, as one ``UNION ALL`` with the names a page shows (one query)."""
     parts = []
     for table in guardian_tables():
-        is_user = table.subject == "user"
         rows = table.model.objects.filter(window, content_object_id__in=nodes_listing_grants_to(viewer, org, table.object_type))
         parts.append(
-            rows.annotate(
-                x_expires_at=F("expires_at"),
-                **grant_what(table),
-                x_user_kind=F("user__kind") if is_user else null_text(),
-                x_user_email=F("user__email") if is_user else null_text(),
-                x_user_given=F("user__given_name") if is_user else null_text(),
-                x_user_family=F("user__family_name") if is_user else null_text(),
-                x_group_name=null_text() if is_user else F("group__permission_group__name"),
-            )
-            .order_by()
-            .values_list(*_GRANT_COLUMNS)
+            rows.annotate(x_expires_at=F("expires_at"), **grant_what(table), **_grantee(table)).order_by().values_list(*_GRANT_COLUMNS)
         )
-    acl = AclGrant.objects.filter(window, acl_grants_listed_to(viewer, org), org=org).annotate(
-        x_expires_at=F("expires_at"),
-        **grant_what(),
-        x_user_kind=F("user__kind"),
-        x_user_email=F("user__email"),
-        x_user_given=F("user__given_name"),
-        x_user_family=F("user__family_name"),
-        x_group_name=F("group__name"),
-    )
-    parts.append(acl.order_by().values_list(*_GRANT_COLUMNS))
+    acl = AclGrant.objects.filter(window, acl_grants_listed_to(viewer, org), org=org)
+    parts.append(acl.annotate(x_expires_at=F("expires_at"), **grant_what(), **_grantee()).order_by().values_list(*_GRANT_COLUMNS))
     return parts[0].union(*parts[1:], all=True).order_by("x_expires_at")
 
 
