@@ -119,14 +119,21 @@ def _short_id(value: str) -> str:
     return f"{value[:8]}…" if _UUID.match(value or "") else value
 
 
+def _instant(value: Any) -> datetime | None:
+    """The instant an ISO 8601 text names, or None for anything else (which the words then show as it is)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def readable_time(value: Any) -> str:
     """An ISO 8601 instant as "12 Dec 2026, 09:30 UTC" (its day alone at midnight); anything else as it is."""
-    if not isinstance(value, str):
+    moment = _instant(value)
+    if moment is None:
         return str(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     day = f"{moment.day} {moment:%b %Y}"
@@ -137,13 +144,8 @@ def readable_time(value: Any) -> str:
 
 def readable_date(value: Any) -> str:
     """An ISO 8601 instant as its day, "12 Dec 2026"."""
-    if not isinstance(value, str):
-        return str(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{moment.day} {moment:%b %Y}"
+    moment = _instant(value)
+    return str(value) if moment is None else f"{moment.day} {moment:%b %Y}"
 
 
 def _is_pair_of_permission(value: Any) -> bool:
@@ -195,35 +197,45 @@ def _compact(value: Any, names: AuditNames, key: str) -> str:
 
 # The change, field by field
 
-FIELD_LABELS = {
-    "api_url": "API URL",
-    "proxy_url": "proxy URL",
-    "realtime_url": "realtime URL",
-    "create_direct_ownership_grants": "direct ownership grants",
-    "member_users": "member users",
-    "member_groups": "member groups",
-    "member_user_expiries": "member users until",
-    "member_group_expiries": "member groups until",
-    "member_permissions": "permissions",
-    "member_roles": "member roles",
-    "prompt_ids": "prompts",
-    "base_exp_id": "baseline experiment",
-    "dataset_id": "dataset",
-    "user_id": "user",
-    "group_id": "group",
-    "role_id": "role",
-    "object_id": "object",
-    "restrict_object_type": "restricted to",
-    "expires_at": "expires",
-    "preview_name": "preview",
-    "url": "URL",
-    "post_message": "posting of the span's data",
-    "xact_id": "version",
-}
+
+@dataclass(frozen=True)
+class CodeWords:
+    """Words for the codes of one kind (field names, object types): the table's, else the code with spaces
+    for its underscores, so that a code the table does not know yet still reads as words."""
+
+    table: Mapping[str, str]
+
+    def __call__(self, code: str) -> str:
+        return self.table.get(code, code.replace("_", " "))
 
 
-def field_label(key: str) -> str:
-    return FIELD_LABELS.get(key, key.replace("_", " "))
+field_label = CodeWords(
+    {
+        "api_url": "API URL",
+        "proxy_url": "proxy URL",
+        "realtime_url": "realtime URL",
+        "create_direct_ownership_grants": "direct ownership grants",
+        "member_users": "member users",
+        "member_groups": "member groups",
+        "member_user_expiries": "member users until",
+        "member_group_expiries": "member groups until",
+        "member_permissions": "permissions",
+        "member_roles": "member roles",
+        "prompt_ids": "prompts",
+        "base_exp_id": "baseline experiment",
+        "dataset_id": "dataset",
+        "user_id": "user",
+        "group_id": "group",
+        "role_id": "role",
+        "object_id": "object",
+        "restrict_object_type": "restricted to",
+        "expires_at": "expires",
+        "preview_name": "preview",
+        "url": "URL",
+        "post_message": "posting of the span's data",
+        "xact_id": "version",
+    }
+)
 
 
 def _items(value: Any, names: AuditNames) -> list[str]:
@@ -331,49 +343,48 @@ def _quoted(text: str) -> str:
 
 # Words for permissions, object types and nodes
 
-_PLURAL_TYPES = {
-    "organization": "the organization",
-    "org_member": "members",
-    "org_audit_logs": "the audit log",
-    "org_project": "all projects",
-    "group": "groups",
-    "role": "roles",
-    "project": "projects",
-    "project_log": "project logs",
-    "experiment": "experiments",
-    "dataset": "datasets",
-    "prompt": "prompts",
-    "prompt_session": "playgrounds",
-}
-
-_TYPE_WORDS = {
-    "organization": "organization",
-    "group": "group",
-    "role": "role",
-    "project": "project",
-    "experiment": "experiment",
-    "dataset": "dataset",
-    "prompt": "prompt",
-    "prompt_session": "playground",
-    "project_tag": "tag",
-    "project_score": "score",
-    "span_iframe": "span iframe",
-    "dataset_snapshot": "dataset snapshot",
-    "environment": "environment",
-    "view": "saved view",
-    "ai_secret": "AI provider key",
-    "env_var": "environment variable",
-    "service_account": "service account",
-    "api_key": "API key",
-    "service_token": "token",
-    "invitation": "invitation",
-    "user": "member",
-    "acl": "grant",
-}
-
-
-def plural_type(object_type: str) -> str:
-    return _PLURAL_TYPES.get(object_type, object_type.replace("_", " "))
+plural_type = CodeWords(
+    {
+        "organization": "the organization",
+        "org_member": "members",
+        "org_audit_logs": "the audit log",
+        "org_project": "all projects",
+        "group": "groups",
+        "role": "roles",
+        "project": "projects",
+        "project_log": "project logs",
+        "experiment": "experiments",
+        "dataset": "datasets",
+        "prompt": "prompts",
+        "prompt_session": "playgrounds",
+    }
+)
+_type_word = CodeWords(
+    {
+        "organization": "organization",
+        "group": "group",
+        "role": "role",
+        "project": "project",
+        "experiment": "experiment",
+        "dataset": "dataset",
+        "prompt": "prompt",
+        "prompt_session": "playground",
+        "project_tag": "tag",
+        "project_score": "score",
+        "span_iframe": "span iframe",
+        "dataset_snapshot": "dataset snapshot",
+        "environment": "environment",
+        "view": "saved view",
+        "ai_secret": "AI provider key",
+        "env_var": "environment variable",
+        "service_account": "service account",
+        "api_key": "API key",
+        "service_token": "token",
+        "invitation": "invitation",
+        "user": "member",
+        "acl": "grant",
+    }
+)
 
 
 def permission_words(permission: str) -> str:
@@ -400,7 +411,7 @@ def node_words(object_type: str, object_id: Any, names: AuditNames) -> str:
         return "all projects"
     if object_type == "project_log":
         return f"the logs of the project {name}"
-    return f"the {_TYPE_WORDS.get(object_type, object_type.replace('_', ' '))} {name}"
+    return f"the {_type_word(object_type)} {name}"
 
 
 def _subject_words(state: dict, names: AuditNames) -> str:
@@ -449,7 +460,7 @@ def actor_words(event, names: AuditNames) -> str:
 def _target(event, names: AuditNames) -> str:
     kind = event.target_type
     name = event.target_name or names.name(event.target_id)
-    return f"the {_TYPE_WORDS.get(kind, kind.replace('_', ' '))} {name}".rstrip()
+    return f"the {_type_word(kind)} {name}".rstrip()
 
 
 def _state(event) -> dict:
@@ -481,7 +492,7 @@ def _updated(event, names: AuditNames, clauses_of: Callable[[dict, dict, AuditNa
     ]
     parts = []
     if renamed:
-        kind = _TYPE_WORDS.get(event.target_type, event.target_type.replace("_", " "))
+        kind = _type_word(event.target_type)
         parts.append(f"renamed the {kind} {before.get('name') or NOTHING} to {after.get('name') or NOTHING}")
     if rest:
         parts.append(f"changed its {_and(rest)}" if renamed else f"changed the {_and(rest)} of {_TARGET}")
@@ -666,7 +677,7 @@ PHRASES: dict[str, Phrase] = {
 
 
 def _pinned_object(state: dict) -> str:
-    kind = _TYPE_WORDS.get(state["object_type"], state["object_type"])
+    kind = _type_word.table.get(state["object_type"], state["object_type"])
     return f"the {kind} {state['object_name']}"
 
 

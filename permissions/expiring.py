@@ -16,12 +16,13 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from permissions.engine import restrict
 from permissions.engine.nodes import chain_plan, model_for_type
-from permissions.grants import guardian_tables
+from permissions.grants import GuardianTable, guardian_tables
 from permissions.labels import node_permission_label, type_label
 from permissions.models import AclGrant, GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.selectors import groups_visible_to
@@ -102,26 +103,19 @@ def expiring_soon(viewer, org, *, within: timedelta = SOON, limit: int = EXPIRIN
     return ExpiringSoon(items[:limit], len(items) > limit)
 
 
-_GRANT_COLUMNS = (
-    "x_expires_at",
-    "x_object_type",
-    "x_permission",
-    "x_restrict",
-    "x_role_name",
-    "x_object_name",
-    "x_user_kind",
-    "x_user_email",
-    "x_user_given",
-    "x_user_family",
-    "x_group_name",
-)
-
-
 def nodes_listing_grants_to(viewer, org, object_type: str) -> QuerySet:
     """The ids of the nodes of `object_type` in `org` on which `viewer` holds read_acls, as a subquery."""
     plan = chain_plan(object_type)
     nodes = model_for_type(object_type)._base_manager.filter(**{plan.org_lookup: org.pk})
     return restrict(nodes, viewer, "read_acls", node_type=object_type).values("pk")
+
+
+def acl_grants_listed_to(viewer, org) -> Q:
+    """The ``AclGrant`` rows on nodes of `org` where `viewer` holds read_acls, whatever the nodes' type."""
+    listed = Q(pk__in=[])
+    for object_type in ObjectType.values:
+        listed |= Q(object_type=object_type, object_id__in=nodes_listing_grants_to(viewer, org, object_type))
+    return listed
 
 
 def node_name(object_type: str, id_column: str) -> Subquery:
@@ -138,48 +132,69 @@ def null_text() -> Cast:
     return Cast(Value(None), output_field=CharField())
 
 
+# What :func:`grant_words` reads of a grant, in its order: the columns :func:`grant_what` annotates.
+GRANT_WHAT = ("what_object_type", "what_permission", "what_restrict", "what_role_name", "what_object_name")
+
+
+def grant_what(table: GuardianTable | None = None) -> dict[str, Combinable]:
+    """The columns of :data:`GRANT_WHAT`, as annotations of the rows of the django-guardian `table` or, without
+    one, of ``AclGrant`` rows: every part of a ``UNION ALL`` over the stores of grants says a grant the same way."""
+    if table is not None:
+        return {
+            "what_object_type": text_value(table.object_type),
+            "what_permission": F("permission__codename"),
+            "what_restrict": text_value(""),
+            "what_role_name": null_text(),
+            "what_object_name": F("content_object__name"),
+        }
+    names = {object_type: node_name(object_type, "object_id") for object_type in ObjectType.values}
+    return {
+        "what_object_type": F("object_type"),
+        "what_permission": F("permission"),
+        "what_restrict": F("restrict_object_type"),
+        "what_role_name": F("role__name"),
+        "what_object_name": Case(*(When(object_type=t, then=name) for t, name in names.items()), output_field=CharField()),
+    }
+
+
+_GRANT_COLUMNS = (
+    "x_expires_at",
+    *GRANT_WHAT,
+    "x_user_kind",
+    "x_user_email",
+    "x_user_given",
+    "x_user_family",
+    "x_group_name",
+)
+
+
+def _grantee(table: GuardianTable | None = None) -> dict[str, Combinable]:
+    """Whom a grant is to, as :func:`_grant_item` names them, as annotations of the rows of the django-guardian
+    `table` (a user's table or a group's) or, without one, of ``AclGrant`` rows (either): a user's kind,
+    email and names, or a group's name, and NULL for what the row cannot be to."""
+    to_user = table is None or table.subject == "user"
+    to_group = table is None or table.subject == "group"
+    group_name = "group__name" if table is None else "group__permission_group__name"
+    return {
+        "x_user_kind": F("user__kind") if to_user else null_text(),
+        "x_user_email": F("user__email") if to_user else null_text(),
+        "x_user_given": F("user__given_name") if to_user else null_text(),
+        "x_user_family": F("user__family_name") if to_user else null_text(),
+        "x_group_name": F(group_name) if to_group else null_text(),
+    }
+
+
 def _grants_expiring(viewer, org, window: Q) -> QuerySet:
     """The grants of `org` in `window` on nodes where `viewer` holds read_acls, from every store, soonest
     first, as one ``UNION ALL`` with the names a page shows (one query)."""
     parts = []
     for table in guardian_tables():
-        is_user = table.subject == "user"
         rows = table.model.objects.filter(window, content_object_id__in=nodes_listing_grants_to(viewer, org, table.object_type))
         parts.append(
-            rows.annotate(
-                x_expires_at=F("expires_at"),
-                x_object_type=text_value(table.object_type),
-                x_permission=F("permission__codename"),
-                x_restrict=text_value(""),
-                x_role_name=null_text(),
-                x_object_name=F("content_object__name"),
-                x_user_kind=F("user__kind") if is_user else null_text(),
-                x_user_email=F("user__email") if is_user else null_text(),
-                x_user_given=F("user__given_name") if is_user else null_text(),
-                x_user_family=F("user__family_name") if is_user else null_text(),
-                x_group_name=null_text() if is_user else F("group__permission_group__name"),
-            )
-            .order_by()
-            .values_list(*_GRANT_COLUMNS)
+            rows.annotate(x_expires_at=F("expires_at"), **grant_what(table), **_grantee(table)).order_by().values_list(*_GRANT_COLUMNS)
         )
-    on_visible = Q(pk__in=[])
-    for object_type in ObjectType.values:
-        on_visible |= Q(object_type=object_type, object_id__in=nodes_listing_grants_to(viewer, org, object_type))
-    names = {object_type: node_name(object_type, "object_id") for object_type in ObjectType.values}
-    acl = AclGrant.objects.filter(window, on_visible, org=org).annotate(
-        x_expires_at=F("expires_at"),
-        x_object_type=F("object_type"),
-        x_permission=F("permission"),
-        x_restrict=F("restrict_object_type"),
-        x_role_name=F("role__name"),
-        x_object_name=Case(*(When(object_type=t, then=name) for t, name in names.items()), output_field=CharField()),
-        x_user_kind=F("user__kind"),
-        x_user_email=F("user__email"),
-        x_user_given=F("user__given_name"),
-        x_user_family=F("user__family_name"),
-        x_group_name=F("group__name"),
-    )
-    parts.append(acl.order_by().values_list(*_GRANT_COLUMNS))
+    acl = AclGrant.objects.filter(window, acl_grants_listed_to(viewer, org), org=org)
+    parts.append(acl.annotate(x_expires_at=F("expires_at"), **grant_what(), **_grantee()).order_by().values_list(*_GRANT_COLUMNS))
     return parts[0].union(*parts[1:], all=True).order_by("x_expires_at")
 
 

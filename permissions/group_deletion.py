@@ -10,15 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
+from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
-from permissions.expiring import grant_words, node_name, nodes_listing_grants_to, null_text, text_value
+from permissions.expiring import GRANT_WHAT, acl_grants_listed_to, grant_what, grant_words, nodes_listing_grants_to
 from permissions.grants import guardian_tables
 from permissions.models import AclGrant, GroupNesting
-from permissions.types import ObjectType
 
-_COLUMNS = ("d_group_id", "d_visible", "d_object_type", "d_permission", "d_restrict", "d_role_name", "d_object_name")
+_COLUMNS = ("d_group_id", "d_visible", *GRANT_WHAT)
 
 
 @dataclass
@@ -69,30 +68,12 @@ def _grants_held(viewer, org, ids: list[UUID]):
         visible = Q(content_object_id__in=nodes_listing_grants_to(viewer, org, table.object_type))
         rows = table.model.objects.filter(live, group__permission_group__in=ids)
         parts.append(
-            rows.annotate(
-                d_group_id=F("group__permission_group__id"),
-                d_visible=_whether(visible),
-                d_object_type=text_value(table.object_type),
-                d_permission=F("permission__codename"),
-                d_restrict=text_value(""),
-                d_role_name=null_text(),
-                d_object_name=F("content_object__name"),
-            )
+            rows.annotate(d_group_id=F("group__permission_group__id"), d_visible=_whether(visible), **grant_what(table))
             .order_by()
             .values_list(*_COLUMNS)
         )
-    visible = Q(pk__in=[])
-    for object_type in ObjectType.values:
-        visible |= Q(object_type=object_type, object_id__in=nodes_listing_grants_to(viewer, org, object_type))
-    names = {object_type: node_name(object_type, "object_id") for object_type in ObjectType.values}
     acl = AclGrant.objects.filter(live, org=org, group__in=ids).annotate(
-        d_group_id=F("group_id"),
-        d_visible=_whether(visible),
-        d_object_type=F("object_type"),
-        d_permission=F("permission"),
-        d_restrict=F("restrict_object_type"),
-        d_role_name=F("role__name"),
-        d_object_name=Case(*(When(object_type=t, then=name) for t, name in names.items()), output_field=CharField()),
+        d_group_id=F("group_id"), d_visible=_whether(acl_grants_listed_to(viewer, org)), **grant_what()
     )
     parts.append(acl.order_by().values_list(*_COLUMNS))
     return parts[0].union(*parts[1:], all=True)

@@ -1,8 +1,11 @@
 """The bases of every admin of the project: who is an operator, how a write goes through a service with the
 operator as the actor, and the read-only and service-backed model admins."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -73,6 +76,33 @@ def member_changes(name: str, current: set, chosen: set) -> dict[str, list]:
     """The ``add_<name>`` and ``remove_<name>`` arguments of an update service that make the members
     `current` into the members `chosen`, sorted so that the audit event lists them in a stable order."""
     return {f"add_{name}": sorted(chosen - current), f"remove_{name}": sorted(current - chosen)}
+
+
+@dataclass(frozen=True)
+class MemberKind:
+    """A kind of member a change form picks (a group's member users, a role's permission pairs): the update
+    service's name for them, the form field that picks them, the form's attribute holding the current ones
+    (a set), and what a picked value is among those (a row's primary key, unless said otherwise)."""
+
+    name: str
+    field: str
+    current: str
+    key: Callable[[Any], Any] = attrgetter("pk")
+
+
+class MembersChangeForm(forms.ModelForm):
+    """The change form of a row with members of the kinds :attr:`member_kinds` lists, whose ``__init__`` sets
+    the current members of each; :meth:`member_changes` is what the operator added and removed."""
+
+    member_kinds: ClassVar[tuple[MemberKind, ...]] = ()
+
+    def member_changes(self) -> dict[str, list]:
+        """The update service's ``add_<name>`` and ``remove_<name>`` arguments, for every kind of member."""
+        changes: dict[str, list] = {}
+        for kind in self.member_kinds:
+            chosen = {kind.key(value) for value in self.cleaned_data[kind.field]}
+            changes.update(member_changes(kind.name, getattr(self, kind.current), chosen))
+        return changes
 
 
 def organization_display(obj) -> str:

@@ -21,12 +21,13 @@ from django.utils.text import capfirst
 from permissions.admin.bases import (
     MANAGE_ACCESS_WARNING,
     MemberCountAdmin,
+    MemberKind,
+    MembersChangeForm,
     ReadOnlyAdmin,
     ServiceAdmin,
     changed,
     choices_filter,
     cleaned,
-    member_changes,
     organizations_choices,
     visible_roles,
 )
@@ -68,9 +69,13 @@ def _members_picker(model: type[models.Model], verbose_name: str, **options: str
     )
 
 
-class PermissionGroupChangeForm(forms.ModelForm):
+class PermissionGroupChangeForm(MembersChangeForm):
     """Name, description and members: all of it is ``group_update``, "update" on the group."""
 
+    member_kinds = (
+        MemberKind("member_users", "member_users", "current_users"),
+        MemberKind("member_groups", "nested_groups", "current_groups"),
+    )
     member_users = _members_picker(User, "members")
     nested_groups = _members_picker(
         PermissionGroup, "member groups", label="Member groups", help_text="Every user of a member group is a user of this group."
@@ -134,15 +139,7 @@ class PermissionGroupAdmin(MemberCountAdmin, GuardedServiceAdmin):
         return group_create(actor=request.user, **cleaned(form, "org", "name", "description"))
 
     def update_through_service(self, request, obj, form):
-        users = {u.pk for u in form.cleaned_data["member_users"]}
-        groups = {g.pk for g in form.cleaned_data["nested_groups"]}
-        return group_update(
-            actor=request.user,
-            group=obj,
-            **changed(form, "name", "description"),
-            **member_changes("member_users", form.current_users, users),
-            **member_changes("member_groups", form.current_groups, groups),
-        )
+        return group_update(actor=request.user, group=obj, **changed(form, "name", "description"), **form.member_changes())
 
     def delete_through_service(self, request, obj):
         group_delete(actor=request.user, group=obj)
@@ -192,8 +189,8 @@ PAIR_CHOICES = [
 ]
 
 
-def _pairs(keys) -> set[tuple[str, str]]:
-    return {(key.partition(":")[0], key.partition(":")[2]) for key in keys}
+def _pair(key: str) -> tuple[str, str]:
+    return key.partition(":")[0], key.partition(":")[2]
 
 
 class _RolePairsForm(forms.ModelForm):
@@ -217,9 +214,13 @@ class RoleAddForm(_RolePairsForm):
         self.fields["org"].required = True
 
 
-class RoleChangeForm(_RolePairsForm):
+class RoleChangeForm(MembersChangeForm, _RolePairsForm):
     """Name, description, permission pairs and inherited roles: all of it is ``role_update``."""
 
+    member_kinds = (
+        MemberKind("member_permissions", "member_permissions", "current_pairs", _pair),
+        MemberKind("member_roles", "inherited_roles", "current_roles"),
+    )
     inherited_roles = _members_picker(Role, "roles", label="Member roles", help_text="Roles whose permissions this role inherits.")
 
     class Meta:
@@ -282,19 +283,11 @@ class RoleAdmin(GuardedServiceAdmin):
         return role_create(
             actor=request.user,
             **cleaned(form, "org", "name", "description"),
-            member_permissions=sorted(_pairs(form.cleaned_data["member_permissions"])),
+            member_permissions=sorted({_pair(key) for key in form.cleaned_data["member_permissions"]}),
         )
 
     def update_through_service(self, request, obj, form):
-        pairs = _pairs(form.cleaned_data["member_permissions"])
-        roles = {r.pk for r in form.cleaned_data["inherited_roles"]}
-        return role_update(
-            actor=request.user,
-            role=obj,
-            **changed(form, "name", "description"),
-            **member_changes("member_permissions", form.current_pairs, pairs),
-            **member_changes("member_roles", form.current_roles, roles),
-        )
+        return role_update(actor=request.user, role=obj, **changed(form, "name", "description"), **form.member_changes())
 
     def delete_through_service(self, request, obj):
         role_delete(actor=request.user, role=obj)

@@ -25,8 +25,8 @@ from permissions.engine.statements import (
     live,
     now_param,
     placeholder_any,
+    placeholder_counts,
     prep_uuid,
-    uses_arrays,
     uuid_type,
 )
 from permissions.models import AclGrant
@@ -108,9 +108,7 @@ def _chain_grants_sql(context: PrincipalContext, plan: ChainPlan, node_id: UUID)
             params += [node, principal, now, node, *auth_group_params, now]
         acl_params += [level.type, node]
     params += [*acl_params, principal, *group_params, now]
-    if uses_arrays():
-        return _chain_statement(plan.node_type, -1, -1), params
-    return _chain_statement(plan.node_type, len(auth_groups), len(groups)), params
+    return _chain_statement(plan.node_type, *placeholder_counts(auth_groups, groups)), params
 
 
 def held_on_chain(principal, plan: ChainPlan, node_id: UUID, node_type: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ The log is the limit of what can be known: events written before the departures 
 what they took with them say less, and a node created after T did not exist then (``existed`` is false).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -273,6 +274,41 @@ def _drop_role(state: _State, role_id: UUID) -> None:
         members.discard(role_id)
 
 
+def _put_group_back(state: _State, group_id: UUID, before: dict) -> None:
+    """A deleted group back in the groups that contained it, until when its event recorded."""
+    for container, until in _expiries(before.get("member_of"), "group").items():
+        state.group_groups.setdefault(container, {})[group_id] = until
+
+
+def _put_role_back(state: _State, role_id: UUID, before: dict) -> None:
+    """A deleted role back in the roles that contained it."""
+    for container in _uuids(before.get("member_of_roles")):
+        state.role_members.setdefault(container, set()).add(role_id)
+
+
+@dataclass(frozen=True)
+class _Undoing:
+    """How the events of a group or of a role are undone: its creation by dropping it, its update by setting
+    it back as the event's ``before`` recorded it, its deletion likewise and by putting it back in what
+    contained it, with its grants."""
+
+    drop: Callable[[_State, UUID], None]
+    set_back: Callable[[_State, UUID, dict], None]
+    put_back: Callable[[_State, UUID, dict], None]
+
+    def undo(self, state: _State, verb: str, target: UUID, before: dict) -> None:
+        if verb == "create":
+            self.drop(state, target)
+        elif verb in ("update", "delete"):
+            self.set_back(state, target, before)
+        if verb == "delete":
+            self.put_back(state, target, before)
+            _restore_grants(state, before.get("grants"))
+
+
+_UNDOING = {"group": _Undoing(_drop_group, _set_group, _put_group_back), "role": _Undoing(_drop_role, _set_role, _put_role_back)}
+
+
 def _drop_member(state: _State, user_id: UUID) -> None:
     state.members.pop(user_id, None)
     for users in state.group_users.values():
@@ -306,24 +342,9 @@ def _undo(state: _State, event: AuditEvent) -> bool:
             return False
         state.grants[event.target_id] = {**grant, "expires_at": before.get("expires_at")}
         return True
-    if action == "group.create":
-        _drop_group(state, target)
-    elif action == "group.update":
-        _set_group(state, target, before)
-    elif action == "group.delete":
-        _set_group(state, target, before)
-        for container, until in _expiries(before.get("member_of"), "group").items():
-            state.group_groups.setdefault(container, {})[target] = until
-        _restore_grants(state, before.get("grants"))
-    elif action == "role.create":
-        _drop_role(state, target)
-    elif action == "role.update":
-        _set_role(state, target, before)
-    elif action == "role.delete":
-        _set_role(state, target, before)
-        for container in _uuids(before.get("member_of_roles")):
-            state.role_members.setdefault(container, set()).add(target)
-        _restore_grants(state, before.get("grants"))
+    kind, _, verb = action.partition(".")
+    if kind in _UNDOING:
+        _UNDOING[kind].undo(state, verb, target, before)
     elif action in ("member.join", "service_account.create"):
         _drop_member(state, target)
     elif action in ("member.remove", "service_account.delete"):

@@ -92,9 +92,7 @@ def subjects_within(org_id: UUID, user_ids: Iterable[UUID], group_ids: Iterable[
 def group_within(group_id: UUID, org_id: UUID) -> Within:
     """Everyone a change of the group's members can concern, as the organization stands now: the group, every
     group nested in it, and their members (one load of the organization's graph)."""
-    graph = _OrgGraph.load(org_id)
-    groups = graph.inwards([group_id])
-    return Within(frozenset(u for g in groups for u in graph.direct_users.get(g, ())), frozenset(groups))
+    return subjects_within(org_id, (), [group_id])
 
 
 @dataclass(frozen=True)

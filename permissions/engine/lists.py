@@ -51,6 +51,7 @@ from permissions.engine.statements import (
     live,
     now_param,
     placeholder_any,
+    placeholder_counts,
     prep_uuid,
     uses_arrays,
     uuid_type,
@@ -285,7 +286,7 @@ def _granted_ids(context: PrincipalContext, permission: str, node_type: str, lev
         params += [principal, perm, now, *any_of("", auth_groups, "integer")[1], perm, now]
     params += [prep_uuid(org_id), level_type, principal, *any_of("", groups, "uuid")[1], permission, node_type]
     params += [*any_of("", roles, "uuid")[1], now]
-    counts = (-1, -1, -1) if uses_arrays() else (len(auth_groups), len(groups), len(roles))
+    counts = placeholder_counts(auth_groups, groups, roles)
     # Only table and column names from model metadata are in the text; every value is a parameter.
     return _GrantedIds(_granted_ids_statement(level_type, *counts), _granted_ids_statement(level_type, *counts, with_expiry=True), params)
 

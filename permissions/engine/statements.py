@@ -49,6 +49,13 @@ def placeholder_any(column: str, count: int, sql_type: str) -> str:
     return any_of(column, [None] * max(count, 0), sql_type)[0]
 
 
+def placeholder_counts(*lists: Sequence) -> tuple[int, ...]:
+    """How many placeholders each of `lists` takes in a statement's text, for :func:`placeholder_any`: -1 on
+    PostgreSQL, where a list is one array parameter (so the text, and its plan, is the same for any number
+    of values), its length on SQLite."""
+    return tuple(-1 if uses_arrays() else len(values) for values in lists)
+
+
 # One field for every UUID the engine sends or selects: a list builds a dozen of them per request, and
 # making a field each time cost more than the rest of the work on them.
 UUID_FIELD = UUIDField()

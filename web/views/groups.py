@@ -201,12 +201,24 @@ class GroupDialogOnGroup(GroupDialogPage):
         raise NotImplementedError
 
     def action_url(self) -> str:
-        return reverse(self.url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
+        return self.group_url(self.url_name)
+
+    def group_url(self, url_name: str) -> str:
+        """The address of the route `url_name`, named by the organization and this group."""
+        return reverse(url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["group"] = self.group
         return context
+
+
+class GroupAccessChange(PreviewsAccessChange, GroupDialogOnGroup):
+    """A dialog about a group whose Save changes who holds what, with a Preview: its preview route is named
+    by the organization and the group, as its own route is."""
+
+    def preview_url(self) -> str:
+        return self.group_url(self.preview_url_name)
 
 
 class CreateGroup(GroupDialogPage):
@@ -248,7 +260,7 @@ class CreateGroup(GroupDialogPage):
         )
 
 
-class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
+class GroupPermissions(GroupAccessChange):
     """The group's "Permissions": what it may do in the organization and in all its projects, with a
     Preview of what saving would give and take."""
 
@@ -312,9 +324,6 @@ class GroupPermissions(PreviewsAccessChange, GroupDialogOnGroup):
         return form, lambda data: dry_run(
             change=lambda: self.change(request, data), targets=grant_change_targets, within=grant_change_within
         )
-
-    def preview_url(self) -> str:
-        return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
 
 class GroupAccess(GroupDialogOnGroup):
@@ -427,7 +436,7 @@ class GroupAccess(GroupDialogOnGroup):
         return changed
 
 
-class EditGroup(PreviewsAccessChange, GroupDialogOnGroup):
+class EditGroup(GroupAccessChange):
     """Edit a group: its name and description (not for built-in groups) and its members, with a Preview
     of what the members it adds and removes would gain and lose."""
 
@@ -512,9 +521,6 @@ class EditGroup(PreviewsAccessChange, GroupDialogOnGroup):
     def preview_change(self, request):
         form = self.build_form(request.POST)
         return form, lambda data: group_change_preview(group=self.group, change=lambda: self.save_changes(request, form, data))
-
-    def preview_url(self) -> str:
-        return reverse(self.preview_url_name, kwargs={"org_name": self.org.name, "group_id": self.group.pk})
 
     def save_changes(self, request, form: GroupEditForm, data: dict) -> PermissionGroup:
         """Saves what the valid `form` changes: the name and description (not of a built-in group) and the
