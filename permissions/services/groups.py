@@ -89,18 +89,26 @@ def _grant_owners_everything(owners: PermissionGroup, org) -> None:
 
 
 def create_builtin_groups(*, org, actor) -> dict[str, PermissionGroup]:
-    """Owners, Engineers and Viewers with exactly their grants; part of creating an organization."""
-    groups = {kind: _new_group(org=org, name=kind.label, description="", actor=actor, builtin=kind.value) for kind in Builtin}
+    """Owners, Engineers and Viewers with exactly their grants; part of creating an organization.
+
+    A new organization has no group yet, so no name can be taken: the three groups and their grants are
+    written in one insert per table (every test builds organizations, and so does every sign-up)."""
+    groups = {kind: PermissionGroup(org=org, name=kind.label, description="", builtin=kind.value, created_by=actor) for kind in Builtin}
+    auth_groups = AuthGroup.objects.bulk_create([AuthGroup(name=f"permission-group:{group.id}") for group in groups.values()])
+    for group, auth_group in zip(groups.values(), auth_groups, strict=True):
+        group.auth_group = auth_group
+    PermissionGroup.objects.bulk_create(groups.values())
     _grant_owners_everything(groups[Builtin.OWNERS], org)
+    grants = []
     for kind, project_permissions in ((Builtin.ENGINEERS, CRUD_PERMISSIONS), (Builtin.VIEWERS, ("read",))):
-        grants = [
+        grants += [
             AclGrant(org=org, object_type="org_project", object_id=org.id, group=groups[kind], permission=p) for p in project_permissions
         ]
         grants += [
             AclGrant(org=org, object_type="organization", object_id=org.id, group=groups[kind], permission="read", restrict_object_type=t)
             for t in _ORG_READ_RESTRICTIONS
         ]
-        AclGrant.objects.bulk_create(grants)
+    AclGrant.objects.bulk_create(grants)
     return groups
 
 
