@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, operation_name, pagination_parameters
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
@@ -76,7 +76,7 @@ class Kind:
     @property
     def operation(self) -> str:
         """The kind in operation ids: "PromptSession" for "prompt_session"."""
-        return "".join(part.capitalize() for part in self.object_type.split("_"))
+        return operation_name(self.object_type)
 
     def loaded(self, objects: list) -> list:
         """`objects` with what their answers show beyond their rows, loaded in a fixed number of queries."""
