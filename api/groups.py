@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from api.access_preview import preview_response
 from api.common.organization_objects import NamedObjectSpec, id_members, inherited_members
-from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, named_object_schema
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.preview import group_change_preview
@@ -73,9 +73,11 @@ GROUPS = _SPEC.kind(model=PermissionGroup, output=GroupSerializer, with_members=
 
 GROUP_SCHEMA, GROUP_DETAIL_SCHEMA = named_object_schema(
     GROUPS,
-    list_description="List the groups the caller may read, most recently created first.",
-    patch_note="Built-in groups cannot be renamed.",
-    delete_note="Built-in groups cannot be deleted.",
+    NamedObjectDocs(
+        list_description="List the groups the caller may read, most recently created first.",
+        patch_note="Built-in groups cannot be renamed.",
+        delete_note="Built-in groups cannot be deleted.",
+    ),
 )
 
 

@@ -336,11 +336,19 @@ class NamedObjectKind(Kind):
         return deleted
 
 
-def named_object_schema(kind: NamedObjectKind, *, list_description: str, patch_note: str, delete_note: str) -> tuple[Callable, Callable]:
-    """The schema decorators of a kind's collection view and detail view, in Braintrust's words: their
-    operation ids, summaries and parameters follow from the kind's name (``postGroup``, ``getGroupId``,
-    ``group_name``) and what PUT and PATCH change from its lists of members; `patch_note` says what cannot
-    be changed ("Built-in groups cannot be renamed."), `delete_note` what cannot be deleted."""
+@dataclass(frozen=True)
+class NamedObjectDocs:
+    """What a kind's OpenAPI operations say beyond what the kind itself gives: their operation ids,
+    summaries and parameters follow from the kind's name (``postGroup``, ``getGroupId``, ``group_name``),
+    and what PUT and PATCH change from its lists of members."""
+
+    list_description: str
+    patch_note: str  # what cannot be changed: "Built-in groups cannot be renamed."
+    delete_note: str  # what cannot be deleted: "Built-in groups cannot be deleted."
+
+
+def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[Callable, Callable]:
+    """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
     name = kind.object_type
     members = " and ".join(member_list.replace("_", " ") for member_list in kind.member_lists)  # "member users and member groups"
     return kind_schema(
@@ -350,10 +358,10 @@ def named_object_schema(kind: NamedObjectKind, *, list_description: str, patch_n
             f"request, returns the existing {name} unmodified.",
             put=f"Create or replace {name}. If there is an existing {name} with the same name as the one specified in "
             f"the request, replaces its description, {members} with the ones provided.",
-            list=list_description,
+            list=docs.list_description,
             get=f"Get a {name} object by its id.",
-            patch=f"Rename, describe, and add or remove {members}. {patch_note}",
-            delete=f"Delete a {name} object by its id; answers the deleted {name}. {delete_note}",
+            patch=f"Rename, describe, and add or remove {members}. {docs.patch_note}",
+            delete=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
         ),
     )
 

@@ -19,7 +19,7 @@ audits, in one transaction.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -55,23 +55,15 @@ class BlankAsNullCharField(serializers.CharField):
         return value or None
 
 
-# What the shapes of every kind begin with
+# What the shapes of every kind begin with: each shape subclasses one of these, with its own docstring,
+# and adds the kind's own fields after them.
 
 
-class ConfigFields(NamedTuple):
-    """The fields that a kind of project configuration's shapes begin with: each shape subclasses one,
-    with its own docstring, and adds the kind's fields after these."""
+def config_answer_fields(noun: str, *, creator: str) -> type[serializers.Serializer]:
+    """The fields every kind's answer begins with, in Braintrust's words for its `noun` ("project tag");
+    `creator` is the help of ``user_id``."""
 
-    output: type[serializers.Serializer]
-    create: type[StrictSerializer]
-    patch: type[StrictSerializer]
-
-
-def config_fields(noun: str, *, creator: str) -> ConfigFields:
-    """The fields of a kind's answer, create body and PATCH body that every kind has, in Braintrust's words
-    for its `noun` ("project tag"); `creator` is the help of ``user_id``."""
-
-    class OutputFields(serializers.Serializer):
+    class AnswerFields(serializers.Serializer):
         id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the {noun}")
         project_id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the project that the {noun} belongs under")
         user_id = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True, help_text=creator)
@@ -79,26 +71,37 @@ def config_fields(noun: str, *, creator: str) -> ConfigFields:
         name = serializers.CharField(read_only=True, help_text=f"Name of the {noun}")
         description = serializers.CharField(read_only=True, allow_null=True, help_text=f"Textual description of the {noun}")
 
+    return AnswerFields
+
+
+def config_create_fields(noun: str) -> type[StrictSerializer]:
+    """The fields every kind's create (and replace) body begins with: the project, the name, the description."""
+
     class CreateFields(StrictSerializer):
         project_id = StrictUUIDField(help_text=f"Unique identifier for the project that the {noun} belongs under")
         name = StrictCharField(min_length=1, max_length=255, help_text=f"Name of the {noun}")
         description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=f"Textual description of the {noun}")
 
+    return CreateFields
+
+
+def config_patch_fields(noun: str) -> type[StrictSerializer]:
+    """The fields every kind's PATCH body begins with: the name and the description, both optional."""
+
     class PatchFields(StrictSerializer):
         name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text=f"Name of the {noun}")
         description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=f"Textual description of the {noun}")
 
-    return ConfigFields(OutputFields, CreateFields, PatchFields)
+    return PatchFields
 
 
 # Tags
 
-_TAG_FIELDS = config_fields("project tag", creator="The user who created the tag")
 _TAG_COLOR = "Color of the tag for the UI"
 
 
 @extend_schema_serializer(component_name="ProjectTag")
-class ProjectTagSerializer(_TAG_FIELDS.output):
+class ProjectTagSerializer(config_answer_fields("project tag", creator="The user who created the tag")):
     """A project tag is a user-configured tag for tracking and filtering your experiments, logs, and other data"""
 
     color = BlankAsNullCharField(read_only=True, allow_null=True, help_text=_TAG_COLOR)
@@ -108,14 +111,14 @@ class ProjectTagSerializer(_TAG_FIELDS.output):
 
 
 @extend_schema_serializer(component_name="CreateProjectTag")
-class CreateProjectTagSerializer(_TAG_FIELDS.create):
+class CreateProjectTagSerializer(config_create_fields("project tag")):
     """A new tag, or the new contents of the tag with that name in the project. Unknown fields are refused."""
 
     color = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text=_TAG_COLOR)
 
 
 @extend_schema_serializer(component_name="PatchProjectTag")
-class PatchProjectTagSerializer(_TAG_FIELDS.patch):
+class PatchProjectTagSerializer(config_patch_fields("project tag")):
     """The changes to make to a tag; fields left out or null are left as they are. Unknown fields are refused."""
 
     color = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text=_TAG_COLOR)
@@ -204,11 +207,10 @@ class ScoreConfigField(JsonObjectField):
 
 
 _SCORE_TYPE_HELP = "The type of the configured score"
-_SCORE_FIELDS = config_fields("project score", creator="The user who created the score")
 
 
 @extend_schema_serializer(component_name="ProjectScore")
-class ProjectScoreSerializer(_SCORE_FIELDS.output):
+class ProjectScoreSerializer(config_answer_fields("project score", creator="The user who created the score")):
     """A project score is a user-configured score, which can be manually-labeled through the UI"""
 
     score_type = serializers.ChoiceField(choices=ProjectScore.ScoreType.choices, read_only=True, help_text=_SCORE_TYPE_HELP)
@@ -220,7 +222,7 @@ class ProjectScoreSerializer(_SCORE_FIELDS.output):
 
 
 @extend_schema_serializer(component_name="CreateProjectScore")
-class CreateProjectScoreSerializer(_SCORE_FIELDS.create):
+class CreateProjectScoreSerializer(config_create_fields("project score")):
     """A new score, or the new definition of the score with that name in the project. Unknown fields are refused."""
 
     score_type = serializers.ChoiceField(choices=ProjectScore.ScoreType.choices, help_text=_SCORE_TYPE_HELP)
@@ -229,7 +231,7 @@ class CreateProjectScoreSerializer(_SCORE_FIELDS.create):
 
 
 @extend_schema_serializer(component_name="PatchProjectScore")
-class PatchProjectScoreSerializer(_SCORE_FIELDS.patch):
+class PatchProjectScoreSerializer(config_patch_fields("project score")):
     """The changes to make to a score. name, description and score_type left out or null are left as they are;
     categories and config, when given (null included), replace the stored value whole. Unknown fields are refused."""
 

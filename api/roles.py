@@ -16,7 +16,7 @@ from rest_framework import serializers
 from api.access_fields import AclObjectTypeField, PermissionField
 from api.common.organization_objects import MemberList, NamedObjectSpec, inherited_members
 from api.inputs import StrictSerializer, object_list
-from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, named_object_schema
+from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.engine import Node
 from permissions.models import Role, RoleNesting, RolePermission
 from permissions.services.roles import role_create, role_delete, role_update
@@ -119,9 +119,11 @@ class _RoleScope:
 
 ROLE_SCHEMA, ROLE_DETAIL_SCHEMA = named_object_schema(
     ROLES,
-    list_description="List the system roles and the roles of the organization the caller may read, most recently created first.",
-    patch_note="System roles cannot be edited.",
-    delete_note="System roles cannot be deleted.",
+    NamedObjectDocs(
+        list_description="List the system roles and the roles of the organization the caller may read, most recently created first.",
+        patch_note="System roles cannot be edited.",
+        delete_note="System roles cannot be deleted.",
+    ),
 )
 
 

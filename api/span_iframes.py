@@ -20,7 +20,7 @@ from rest_framework.request import Request
 
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer
 from api.named_objects import KindDocs, kind_schema
-from api.project_config import BlankAsNullCharField, ConfigCollectionView, ConfigDetailView, ConfigKind, config_fields
+from api.project_config import BlankAsNullCharField, ConfigCollectionView, ConfigDetailView, ConfigKind, config_create_fields
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
 from projects.services import span_iframes
@@ -33,14 +33,15 @@ _POST_MESSAGE = (
     "data than fits in the URL."
 )
 _PROJECT = "Unique identifier for the project that the span iframe belongs under"
-_CREATOR = "Identifies the user who created the span iframe"
 
 
 @extend_schema_serializer(component_name="SpanIFrame")
 class SpanIframeSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the span iframe")
     project_id = serializers.UUIDField(read_only=True, help_text=_PROJECT)
-    user_id = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True, help_text=_CREATOR)
+    user_id = serializers.UUIDField(
+        source="created_by_id", read_only=True, allow_null=True, help_text="Identifies the user who created the span iframe"
+    )
     created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of span iframe creation")
     deleted_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Date of span iframe deletion, or null if the span iframe is still active"
@@ -52,7 +53,7 @@ class SpanIframeSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="CreateSpanIFrame")
-class CreateSpanIframeSerializer(config_fields("span iframe", creator=_CREATOR).create):
+class CreateSpanIframeSerializer(config_create_fields("span iframe")):
     """A new span iframe, or the new contents of the one with that name in the project. Unknown fields are refused."""
 
     url = StrictCharField(max_length=URL_MAX_LENGTH, help_text=_URL + " (https only)")
