@@ -176,9 +176,6 @@ SERVICE_TOKENS = CredentialKind(
     key_help="The raw service token. It is shown this one time only.",
 )
 
-ApiKeySerializer = API_KEYS.output
-ServiceTokenSerializer = SERVICE_TOKENS.output
-
 
 class CredentialView(OrgScopedView):
     """A view of one kind of credential (`credentials`), whose scope says which ones the caller sees and
@@ -339,7 +336,7 @@ class ServiceTokenCollectionView(_OrgServiceTokens, CredentialCollectionView):
         "deleteServiceToken",
         tag="ServiceTokens",
         summary="Delete single service_token",
-        answer=ServiceTokenSerializer,
+        answer=SERVICE_TOKENS.output,
         description='Delete the token the JSON body names (DeleteServiceToken: {"id": ...}); it stops working at once. Owners only.',
         request=DeleteServiceTokenSerializer,
     )
