@@ -8,7 +8,9 @@ fetches the dataset at that version; ``load_prompt(..., environment=...)`` asks 
 an object pinned to nothing there are all "not found".
 """
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -118,32 +120,30 @@ class EnvironmentObjectListView(_PinnedObjectView):
         )
 
 
+def _pin_operation(operation_id: str, summary: str, description: str, **request: Any) -> Callable:
+    """An operation on an object's pin in one environment: the path names the object and the environment,
+    and the answer is the pinned version."""
+    return operation_schema(
+        operation_id, tag=_TAG, summary=summary, description=description, answer=_PIN, parameters=[*_PATH, _SLUG], **request
+    )
+
+
 @extend_schema_view(
-    get=operation_schema(
+    get=_pin_operation(
         "getEnvironmentObject",
-        tag=_TAG,
-        summary="Get the version pinned to an environment",
-        description="The version of the object pinned to the environment (read on the object); 404 when none is pinned.",
-        answer=_PIN,
-        parameters=[*_PATH, _SLUG],
+        "Get the version pinned to an environment",
+        "The version of the object pinned to the environment (read on the object); 404 when none is pinned.",
     ),
-    put=operation_schema(
+    put=_pin_operation(
         "putEnvironmentObject",
-        tag=_TAG,
-        summary="Pin a version to an environment",
-        description="Pin a version of the object to the environment, or move its pin (update on the object). The version must "
-        "be one the object has.",
-        answer=_PIN,
-        parameters=[*_PATH, _SLUG],
+        "Pin a version to an environment",
+        "Pin a version of the object to the environment, or move its pin (update on the object). The version must be one the object has.",
         request=PinBodySerializer,
     ),
-    delete=operation_schema(
+    delete=_pin_operation(
         "deleteEnvironmentObject",
-        tag=_TAG,
-        summary="Unpin an object from an environment",
-        description="Remove the object's pin from the environment (update on the object); answers the version it pinned.",
-        answer=_PIN,
-        parameters=[*_PATH, _SLUG],
+        "Unpin an object from an environment",
+        "Remove the object's pin from the environment (update on the object); answers the version it pinned.",
         request=None,
     ),
 )

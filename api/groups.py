@@ -10,22 +10,16 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access_preview import preview_response
-from api.common.organization_objects import NamedObjectSpec, id_members
+from api.common.organization_objects import NamedObjectSpec, id_members, inherited_members
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.preview import group_change_preview
-
-_MEMBER_GROUPS_HELP = (
-    "Ids of the groups this group inherits from. An inheriting group has all the users contained in its member groups, "
-    "as well as all of their inherited users"
-)
-
 
 _SPEC = NamedObjectSpec(
     object_type="group",
@@ -37,19 +31,12 @@ _SPEC = NamedObjectSpec(
             add_help="A list of user IDs to add to the group",
             remove_help="A list of user IDs to remove from the group",
         ),
-        id_members(
-            "member_groups",
-            source="member_group_ids",
-            help=_MEMBER_GROUPS_HELP,
-            add_help="A list of group IDs to add to the group's inheriting-from set",
-            remove_help="A list of group IDs to remove from the group's inheriting-from set",
-        ),
+        inherited_members("group", contents="users"),
     ),
     create_service=group_create,
     update_service=group_update,
     delete_service=group_delete,
 )
-CreateGroupSerializer, PatchGroupSerializer = _SPEC.input_serializers()
 
 
 # The output shape reads ``member_user_ids`` and ``member_group_ids``, which :func:`with_members` sets.
@@ -57,9 +44,6 @@ CreateGroupSerializer, PatchGroupSerializer = _SPEC.input_serializers()
 class GroupSerializer(_SPEC.output_base()):
     """A group is a collection of users which can be assigned an ACL. Groups can consist of individual users, as well as
     a set of groups they inherit from."""
-
-
-GroupList = inline_serializer(name="GroupList", fields={"objects": GroupSerializer(many=True, help_text="A list of group objects")})
 
 
 def with_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
@@ -85,21 +69,13 @@ def with_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
     return groups
 
 
-GROUPS = _SPEC.kind(
-    model=PermissionGroup,
-    output=GroupSerializer,
-    create_input=CreateGroupSerializer,
-    patch_input=PatchGroupSerializer,
-    with_members=with_members,
-)
+GROUPS = _SPEC.kind(model=PermissionGroup, output=GroupSerializer, with_members=with_members)
 
 GROUP_SCHEMA, GROUP_DETAIL_SCHEMA = named_object_schema(
     GROUPS,
     NamedObjectDocs(
-        members="member users and member groups",
-        list_output=GroupList,
         list_description="List the groups the caller may read, most recently created first.",
-        patch_description="Rename, describe, and add or remove member users and member groups. Built-in groups cannot be renamed.",
+        patch_note="Built-in groups cannot be renamed.",
         delete_note="Built-in groups cannot be deleted.",
     ),
 )

@@ -30,7 +30,7 @@ from django.db.models import Model, QuerySet
 from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from api.base import OrgScopedView
 from api.inputs import StrictSerializer
 from api.pagination import paginate, parse_ids
-from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
+from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, list_answer, operation_name, pagination_parameters
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
@@ -76,7 +76,7 @@ class Kind:
     @property
     def operation(self) -> str:
         """The kind in operation ids: "PromptSession" for "prompt_session"."""
-        return "".join(part.capitalize() for part in self.object_type.split("_"))
+        return operation_name(self.object_type)
 
     def loaded(self, objects: list) -> list:
         """`objects` with what their answers show beyond their rows, loaded in a fixed number of queries."""
@@ -168,9 +168,7 @@ def kind_schema(kind: Kind, docs: KindDocs) -> tuple[Callable, Callable]:
             **details,
         )
 
-    listed = docs.list_output or inline_serializer(
-        f"{operation}List", {"objects": kind.output(many=True, help_text=docs.list_item_help or f"A list of {noun} objects")}
-    )
+    listed = docs.list_output or list_answer(operation, kind.output, help_text=docs.list_item_help or f"A list of {noun} objects")
     collection = {
         "post": on(f"post{operation}", f"Create {noun}", docs.post, request=kind.create_input),
         "put": on(f"put{operation}", f"Create or replace {noun}", docs.put, request=kind.create_input) if docs.put else None,
@@ -322,6 +320,7 @@ class NamedObjectKind(Kind):
     """An organization's object with members (a group, a role)."""
 
     with_members: Callable[[list], list]  # loads the members of a page in a fixed number of queries
+    member_lists: tuple[str, ...]  # the names of its lists of members: ("member_users", "member_groups")
     create: Callable[..., Model]  # (request, org, validated create body) -> the new object
     replace: Callable[..., Model]  # (request, object with members, validated create body) -> the object
     in_project: bool = False
@@ -340,29 +339,28 @@ class NamedObjectKind(Kind):
 @dataclass(frozen=True)
 class NamedObjectDocs:
     """What a kind's OpenAPI operations say beyond what the kind itself gives: their operation ids,
-    summaries and parameters follow from the kind's name (``postGroup``, ``getGroupId``, ``group_name``)."""
+    summaries and parameters follow from the kind's name (``postGroup``, ``getGroupId``, ``group_name``),
+    and what PUT and PATCH change from its lists of members."""
 
-    members: str  # what PUT replaces besides the description: "member users and member groups"
-    list_output: Any  # the list's response shape, ``{"objects": [...]}``
     list_description: str
-    patch_description: str
+    patch_note: str  # what cannot be changed: "Built-in groups cannot be renamed."
     delete_note: str  # what cannot be deleted: "Built-in groups cannot be deleted."
 
 
 def named_object_schema(kind: NamedObjectKind, docs: NamedObjectDocs) -> tuple[Callable, Callable]:
     """The schema decorators of a kind's collection view and detail view, in Braintrust's words."""
     name = kind.object_type
+    members = " and ".join(member_list.replace("_", " ") for member_list in kind.member_lists)  # "member users and member groups"
     return kind_schema(
         kind,
         KindDocs(
             post=f"Create a new {name}. If there is an existing {name} with the same name as the one specified in the "
             f"request, returns the existing {name} unmodified.",
             put=f"Create or replace {name}. If there is an existing {name} with the same name as the one specified in "
-            f"the request, replaces its description, {docs.members} with the ones provided.",
+            f"the request, replaces its description, {members} with the ones provided.",
             list=docs.list_description,
-            list_output=docs.list_output,
             get=f"Get a {name} object by its id.",
-            patch=docs.patch_description,
+            patch=f"Rename, describe, and add or remove {members}. {docs.patch_note}",
             delete=f"Delete a {name} object by its id; answers the deleted {name}. {docs.delete_note}",
         ),
     )

@@ -34,7 +34,7 @@ from uuid import UUID
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -56,7 +56,7 @@ from api.base import OrgScopedView, caller_org
 from api.common.lists import filter_ids
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
 from api.pagination import paginate, parse_uuid
-from api.schema import object_operations_schema, operation_schema, pagination_parameters
+from api.schema import list_operation_schema, object_operations_schema, operation_schema, pagination_parameters
 from permissions.engine import Node, is_visible
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
@@ -199,11 +199,9 @@ class CallerOrganizations:
 
 
 class OrganizationCollectionView(CallerOrganizations, OrgScopedView):
-    @operation_schema(
-        "getOrganization",
-        tag="Organizations",
-        summary="List organizations",
-        answer=inline_serializer("OrganizationList", {"objects": OrganizationSerializer(many=True)}),
+    @list_operation_schema(
+        "organization",
+        OrganizationSerializer,
         errors=(400, 401),
         description="The caller's organizations (membership is enough), newest first. An API key or service token sees only its own.",
         parameters=[*pagination_parameters(), OpenApiParameter("org_name", OpenApiTypes.STR, description="Filter by organization name")],

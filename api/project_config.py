@@ -55,46 +55,72 @@ class BlankAsNullCharField(serializers.CharField):
         return value or None
 
 
+# What the shapes of every kind begin with: each shape subclasses one of these, with its own docstring,
+# and adds the kind's own fields after them.
+
+
+def config_answer_fields(noun: str, *, creator: str) -> type[serializers.Serializer]:
+    """The fields every kind's answer begins with, in Braintrust's words for its `noun` ("project tag");
+    `creator` is the help of ``user_id``."""
+
+    class AnswerFields(serializers.Serializer):
+        id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the {noun}")
+        project_id = serializers.UUIDField(read_only=True, help_text=f"Unique identifier for the project that the {noun} belongs under")
+        user_id = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True, help_text=creator)
+        created = serializers.DateTimeField(read_only=True, allow_null=True, help_text=f"Date of {noun} creation")
+        name = serializers.CharField(read_only=True, help_text=f"Name of the {noun}")
+        description = serializers.CharField(read_only=True, allow_null=True, help_text=f"Textual description of the {noun}")
+
+    return AnswerFields
+
+
+def config_create_fields(noun: str) -> type[StrictSerializer]:
+    """The fields every kind's create (and replace) body begins with: the project, the name, the description."""
+
+    class CreateFields(StrictSerializer):
+        project_id = StrictUUIDField(help_text=f"Unique identifier for the project that the {noun} belongs under")
+        name = StrictCharField(min_length=1, max_length=255, help_text=f"Name of the {noun}")
+        description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=f"Textual description of the {noun}")
+
+    return CreateFields
+
+
+def config_patch_fields(noun: str) -> type[StrictSerializer]:
+    """The fields every kind's PATCH body begins with: the name and the description, both optional."""
+
+    class PatchFields(StrictSerializer):
+        name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text=f"Name of the {noun}")
+        description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=f"Textual description of the {noun}")
+
+    return PatchFields
+
+
 # Tags
+
+_TAG_COLOR = "Color of the tag for the UI"
 
 
 @extend_schema_serializer(component_name="ProjectTag")
-class ProjectTagSerializer(serializers.Serializer):
+class ProjectTagSerializer(config_answer_fields("project tag", creator="The user who created the tag")):
     """A project tag is a user-configured tag for tracking and filtering your experiments, logs, and other data"""
 
-    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project tag")
-    project_id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project that the project tag belongs under")
-    user_id = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True, help_text="The user who created the tag")
-    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of project tag creation")
-    name = serializers.CharField(read_only=True, help_text="Name of the project tag")
-    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the project tag")
-    color = BlankAsNullCharField(read_only=True, allow_null=True, help_text="Color of the tag for the UI")
+    color = BlankAsNullCharField(read_only=True, allow_null=True, help_text=_TAG_COLOR)
     position = BlankAsNullCharField(
         read_only=True, allow_null=True, help_text="An optional LexoRank-based string that sets the sort position for the tag in the UI"
     )
 
 
-_TAG_NAME = "Name of the project tag"
-_TAG_DESCRIPTION = "Textual description of the project tag"
-_TAG_COLOR = "Color of the tag for the UI"
-
-
 @extend_schema_serializer(component_name="CreateProjectTag")
-class CreateProjectTagSerializer(StrictSerializer):
+class CreateProjectTagSerializer(config_create_fields("project tag")):
     """A new tag, or the new contents of the tag with that name in the project. Unknown fields are refused."""
 
-    project_id = StrictUUIDField(help_text="Unique identifier for the project that the project tag belongs under")
-    name = StrictCharField(min_length=1, max_length=255, help_text=_TAG_NAME)
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=_TAG_DESCRIPTION)
     color = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text=_TAG_COLOR)
 
 
 @extend_schema_serializer(component_name="PatchProjectTag")
-class PatchProjectTagSerializer(StrictSerializer):
+class PatchProjectTagSerializer(config_patch_fields("project tag")):
     """The changes to make to a tag; fields left out or null are left as they are. Unknown fields are refused."""
 
-    name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text=_TAG_NAME)
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=_TAG_DESCRIPTION)
     color = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text=_TAG_COLOR)
 
 
@@ -184,15 +210,9 @@ _SCORE_TYPE_HELP = "The type of the configured score"
 
 
 @extend_schema_serializer(component_name="ProjectScore")
-class ProjectScoreSerializer(serializers.Serializer):
+class ProjectScoreSerializer(config_answer_fields("project score", creator="The user who created the score")):
     """A project score is a user-configured score, which can be manually-labeled through the UI"""
 
-    id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project score")
-    project_id = serializers.UUIDField(read_only=True, help_text="Unique identifier for the project that the project score belongs under")
-    user_id = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True, help_text="The user who created the score")
-    created = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Date of project score creation")
-    name = serializers.CharField(read_only=True, help_text="Name of the project score")
-    description = serializers.CharField(read_only=True, allow_null=True, help_text="Textual description of the project score")
     score_type = serializers.ChoiceField(choices=ProjectScore.ScoreType.choices, read_only=True, help_text=_SCORE_TYPE_HELP)
     categories = ScoreCategoriesField(read_only=True, allow_null=True)
     config = ScoreConfigField(read_only=True, allow_null=True)
@@ -201,29 +221,20 @@ class ProjectScoreSerializer(serializers.Serializer):
     )
 
 
-_SCORE_NAME = "Name of the project score"
-_SCORE_DESCRIPTION = "Textual description of the project score"
-
-
 @extend_schema_serializer(component_name="CreateProjectScore")
-class CreateProjectScoreSerializer(StrictSerializer):
+class CreateProjectScoreSerializer(config_create_fields("project score")):
     """A new score, or the new definition of the score with that name in the project. Unknown fields are refused."""
 
-    project_id = StrictUUIDField(help_text="Unique identifier for the project that the project score belongs under")
-    name = StrictCharField(min_length=1, max_length=255, help_text=_SCORE_NAME)
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=_SCORE_DESCRIPTION)
     score_type = serializers.ChoiceField(choices=ProjectScore.ScoreType.choices, help_text=_SCORE_TYPE_HELP)
     categories = ScoreCategoriesField(required=False, allow_null=True)
     config = ScoreConfigField(required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="PatchProjectScore")
-class PatchProjectScoreSerializer(StrictSerializer):
+class PatchProjectScoreSerializer(config_patch_fields("project score")):
     """The changes to make to a score. name, description and score_type left out or null are left as they are;
     categories and config, when given (null included), replace the stored value whole. Unknown fields are refused."""
 
-    name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text=_SCORE_NAME)
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=_SCORE_DESCRIPTION)
     score_type = serializers.ChoiceField(
         choices=ProjectScore.ScoreType.choices, required=False, allow_null=True, help_text=_SCORE_TYPE_HELP
     )

@@ -245,15 +245,12 @@ class CreateFunctionSerializer(CreatePromptSerializer):
 
 
 @extend_schema_serializer(component_name="PatchPrompt")
-class PatchPromptSerializer(StrictSerializer):
+class PatchPromptSerializer(_PromptFields):
     """The changes to make to a prompt; fields left out or null are left as they are. Unknown fields are refused."""
 
+    # A prompt's fields, in the same order; the name and the slug may be left out too.
     name = StrictCharField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Name of the prompt")
     slug = SlugField(required=False, allow_null=True, min_length=1, max_length=255, help_text="Unique identifier for the prompt")
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the prompt")
-    prompt_data = PromptDataField(required=False, allow_null=True)
-    tags = _tags_field(required=False)
-    function_type = _function_type_field(required=False)
 
 
 @extend_schema_serializer(component_name="PatchFunction")
@@ -382,18 +379,20 @@ class PromptCollectionView(_PromptRows, ProjectObjectCollectionView):
             return [NeedsCreate("prompt", Node.of(self.target_project))]
         return []  # replacing: update on the prompt, checked when it is loaded
 
+    def _contents(self, data: dict) -> dict:
+        """What a create body says of the prompt besides its project and slug, as the services that create
+        and replace one take it."""
+        return {
+            "name": data["name"],
+            "description": data.get("description"),
+            "prompt_data": data.get("prompt_data"),
+            "tags": data.get("tags"),
+            "function_type": data.get("function_type"),
+            "function": self.kind.function_fields(data),
+        }
+
     def _create(self, request: Request, data: dict) -> Prompt:
-        return prompt_create(
-            actor=request.user,
-            project=self.target_project,
-            name=data["name"],
-            slug=data["slug"],
-            description=data.get("description"),
-            prompt_data=data.get("prompt_data"),
-            tags=data.get("tags"),
-            function_type=data.get("function_type"),
-            function=self.kind.function_fields(data),
-        )
+        return prompt_create(actor=request.user, project=self.target_project, slug=data["slug"], **self._contents(data))
 
     def post(self, request: Request) -> Response:
         data = self.body(self.kind.create_input)
@@ -404,16 +403,7 @@ class PromptCollectionView(_PromptRows, ProjectObjectCollectionView):
         with transaction.atomic():
             prompt, created = get_or_create(lambda: self._readable_by_slug(data["slug"]), lambda: self._create(request, data))
             if not created:
-                prompt = prompt_replace(
-                    actor=request.user,
-                    prompt=self.checked(prompt),
-                    name=data["name"],
-                    description=data.get("description"),
-                    prompt_data=data.get("prompt_data"),
-                    tags=data.get("tags"),
-                    function_type=data.get("function_type"),
-                    function=self.kind.function_fields(data),
-                )
+                prompt = prompt_replace(actor=request.user, prompt=self.checked(prompt), **self._contents(data))
             return Response(self.kind.json(prompt))
 
     def get(self, request: Request) -> Response:

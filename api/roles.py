@@ -10,21 +10,16 @@ roles are served by :mod:`api.named_objects`'s views, with the shapes and writes
 from collections import defaultdict
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from api.access_fields import AclObjectTypeField, PermissionField
-from api.common.organization_objects import MemberList, NamedObjectSpec, id_members
+from api.common.organization_objects import MemberList, NamedObjectSpec, inherited_members
 from api.inputs import StrictSerializer, object_list
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.engine import Node
 from permissions.models import Role, RoleNesting, RolePermission
 from permissions.services.roles import role_create, role_delete, role_update
-
-_MEMBER_ROLES_HELP = (
-    "Ids of the roles this role inherits from. An inheriting role has all the permissions contained in its member roles, "
-    "as well as all of their inherited permissions"
-)
 
 
 class MemberPermissionSerializer(StrictSerializer):
@@ -61,19 +56,12 @@ _SPEC = NamedObjectSpec(
             parse_set=_pairs,
             current=lambda role: role.pair_set,
         ),
-        id_members(
-            "member_roles",
-            source="member_role_ids",
-            help=_MEMBER_ROLES_HELP,
-            add_help="A list of role IDs to add to the role's inheriting-from set",
-            remove_help="A list of role IDs to remove from the role's inheriting-from set",
-        ),
+        inherited_members("role", contents="permissions"),
     ),
     create_service=role_create,
     update_service=role_update,
     delete_service=role_delete,
 )
-CreateRoleSerializer, PatchRoleSerializer = _SPEC.input_serializers()
 
 
 # The output shape reads ``member_permission_pairs`` and ``member_role_ids``, which :func:`with_members` sets.
@@ -88,9 +76,6 @@ class RoleSerializer(_SPEC.output_base()):
         help_text="Unique id for the organization that the role belongs under. A null org_id indicates a system role, which may "
         "be assigned to anybody and inherited by any other role, but cannot be edited.",
     )
-
-
-RoleList = inline_serializer(name="RoleList", fields={"objects": RoleSerializer(many=True, help_text="A list of role objects")})
 
 
 def with_members(roles: list[Role]) -> list[Role]:
@@ -111,13 +96,7 @@ def with_members(roles: list[Role]) -> list[Role]:
     return roles
 
 
-ROLES = _SPEC.kind(
-    model=Role,
-    output=RoleSerializer,
-    create_input=CreateRoleSerializer,
-    patch_input=PatchRoleSerializer,
-    with_members=with_members,
-)
+ROLES = _SPEC.kind(model=Role, output=RoleSerializer, with_members=with_members)
 
 
 class _RoleScope:
@@ -141,10 +120,8 @@ class _RoleScope:
 ROLE_SCHEMA, ROLE_DETAIL_SCHEMA = named_object_schema(
     ROLES,
     NamedObjectDocs(
-        members="member permissions and member roles",
-        list_output=RoleList,
         list_description="List the system roles and the roles of the organization the caller may read, most recently created first.",
-        patch_description="Rename, describe, and add or remove member permissions and member roles. System roles cannot be edited.",
+        patch_note="System roles cannot be edited.",
         delete_note="System roles cannot be deleted.",
     ),
 )

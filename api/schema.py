@@ -20,7 +20,7 @@ from drf_spectacular.drainage import get_override, has_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -202,34 +202,52 @@ def operation_schema(
     )
 
 
-_COLLECTION_SUMMARIES = {"get": "List {name}s", "post": "Create {name}", "put": "Create or replace {name}"}
+def list_answer(name: str, item: type[serializers.Serializer], **item_details: Any) -> serializers.Serializer:
+    """Braintrust's answer to a list, ``{"objects": [...]}`` of `item`, named ``<name>List``; `item_details`
+    are the list field's own (``help_text``)."""
+    return inline_serializer(f"{name}List", {"objects": item(many=True, **item_details)})
 
 
-def collection_operations_schema(
-    *, name: str, operation: str, tag: str, listed: Any, created: Any, create_request: Any, descriptions: dict[str, str]
-) -> Callable:
-    """The schema decorator of the operations on a ``/v1/<name>`` collection, one for each method of
-    `descriptions`: ``GET`` lists (``getApiKey`` for `operation` "ApiKey", answering `listed`, filtered by
-    ``<name>_name`` and paged), ``POST`` and ``PUT`` create from `create_request` and answer `created`.
-    Declared kinds get theirs from :func:`api.named_objects.kind_schema`; this is for the collections
-    that are not one."""
-    by_method = {
-        "get": {"answer": listed, "parameters": list_parameters(f"{name}_name", name)},
-        "post": {"answer": created, "request": create_request},
-        "put": {"answer": created, "request": create_request},
-    }
+def operation_name(name: str) -> str:
+    """An object's name as operation ids and tags spell it: "PromptSession" for "prompt_session"."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def list_operation_schema(name: str, output: type[serializers.Serializer], **details: Any) -> Callable:
+    """The ``GET`` that lists a ``/v1/<name>`` collection: ``getUser`` for `name` "user", tagged "Users",
+    "List users", answering :func:`list_answer` of `output`; `details` as :func:`operation_schema` takes them."""
+    operation = operation_name(name)
+    return operation_schema(
+        f"get{operation}", tag=f"{operation}s", summary=f"List {name}s", answer=list_answer(operation, output), **details
+    )
+
+
+def _operations_schema(operation_id: str, tag: str, descriptions: dict[str, str | None], by_method: dict[str, dict]) -> Callable:
+    """The schema decorator of one operation for each method of `descriptions`, in this API's conventions:
+    the id `operation_id` gives for the method (``"{method}ApiKey"``), and the method's summary, answer,
+    parameters and request in `by_method`."""
     return extend_schema_view(
         **{
-            method: operation_schema(
-                f"{method}{operation}",
-                tag=tag,
-                summary=_COLLECTION_SUMMARIES[method].format(name=name),
-                description=description,
-                **by_method[method],
-            )
+            method: operation_schema(operation_id.format(method=method), tag=tag, description=description, **by_method[method])
             for method, description in descriptions.items()
         }
     )
+
+
+def collection_operations_schema(
+    *, name: str, operation: str, tag: str, output: Any, created: Any, create_request: Any, descriptions: dict[str, str]
+) -> Callable:
+    """The schema decorator of the operations on a ``/v1/<name>`` collection, one for each method of
+    `descriptions`: ``GET`` lists (``getApiKey`` for `operation` "ApiKey", answering :func:`list_answer`
+    of `output`, filtered by ``<name>_name`` and paged), ``POST`` and ``PUT`` create from `create_request`
+    and answer `created`. Declared kinds get theirs from :func:`api.named_objects.kind_schema`; this is for
+    the collections that are not one."""
+    by_method = {
+        "get": {"summary": f"List {name}s", "answer": list_answer(operation, output), "parameters": list_parameters(f"{name}_name", name)},
+        "post": {"summary": f"Create {name}", "answer": created, "request": create_request},
+        "put": {"summary": f"Create or replace {name}", "answer": created, "request": create_request},
+    }
+    return _operations_schema(f"{{method}}{operation}", tag, descriptions, by_method)
 
 
 @dataclass(frozen=True)
@@ -239,9 +257,6 @@ class DetailDocs:
     get: str
     patch: str
     delete: str
-
-
-_OBJECT_SUMMARIES = {"get": "Get {name}", "patch": "Partially update {name}", "delete": "Delete {name}"}
 
 
 def object_operations_schema(
@@ -258,20 +273,12 @@ def object_operations_schema(
     `descriptions`, e.g. ``operation_id`` ``getExperimentId`` for `operation` "Experiment" and method "get",
     with the request body `requests` names for that method, if any."""
     object_id, requests = [id_parameter(f"{name}_id", id_label)], requests or {}
-    return extend_schema_view(
-        **{
-            method: operation_schema(
-                f"{method}{operation}Id",
-                tag=tag,
-                summary=_OBJECT_SUMMARIES[method].format(name=name),
-                answer=output,
-                description=description,
-                parameters=object_id,
-                request=requests.get(method, empty),
-            )
-            for method, description in descriptions.items()
-        }
-    )
+    summaries = {"get": f"Get {name}", "patch": f"Partially update {name}", "delete": f"Delete {name}"}
+    by_method = {
+        method: {"summary": summary, "answer": output, "parameters": object_id, "request": requests.get(method, empty)}
+        for method, summary in summaries.items()
+    }
+    return _operations_schema(f"{{method}}{operation}Id", tag, descriptions, by_method)
 
 
 def object_detail_schema(*, name: str, operation: str, tag: str, id_label: str, output, patch_input, docs: DetailDocs) -> Callable:

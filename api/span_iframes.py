@@ -18,9 +18,9 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField
+from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer
 from api.named_objects import KindDocs, kind_schema
-from api.project_config import BlankAsNullCharField, ConfigCollectionView, ConfigDetailView, ConfigKind
+from api.project_config import BlankAsNullCharField, ConfigCollectionView, ConfigDetailView, ConfigKind, config_create_fields
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
 from projects.services import span_iframes
@@ -53,12 +53,9 @@ class SpanIframeSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="CreateSpanIFrame")
-class CreateSpanIframeSerializer(StrictSerializer):
+class CreateSpanIframeSerializer(config_create_fields("span iframe")):
     """A new span iframe, or the new contents of the one with that name in the project. Unknown fields are refused."""
 
-    project_id = StrictUUIDField(help_text=_PROJECT)
-    name = StrictCharField(min_length=1, max_length=255, help_text=_NAME)
-    description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text=_DESCRIPTION)
     url = StrictCharField(max_length=URL_MAX_LENGTH, help_text=_URL + " (https only)")
     post_message = StrictBooleanField(required=False, allow_null=True, help_text=_POST_MESSAGE)
 

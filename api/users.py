@@ -10,7 +10,7 @@ the reserved ``.invalid`` domain they were created with.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from accounts.models import User, normalize_email
 from api.base import OrgScopedView
 from api.common.lists import filter_ids
 from api.pagination import paginate
-from api.schema import ORG_NAME_PARAMETER, id_parameter, operation_schema, pagination_parameters
+from api.schema import ORG_NAME_PARAMETER, id_parameter, list_operation_schema, operation_schema, pagination_parameters
 from permissions.engine import Node
 from permissions.requirements import Needs
 
@@ -67,11 +67,9 @@ class _MemberScope:
 
 
 class UserCollectionView(_MemberScope, OrgScopedView):
-    @operation_schema(
-        "getUser",
-        tag="Users",
-        summary="List users",
-        answer=inline_serializer("UserList", {"objects": UserSerializer(many=True)}),
+    @list_operation_schema(
+        "user",
+        UserSerializer,
         description="Members of the caller's organization (people and service accounts), newest first. Needs read on org_member.",
         parameters=[*pagination_parameters(), *_FILTERS, ORG_NAME_PARAMETER],
     )

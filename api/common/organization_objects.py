@@ -57,6 +57,20 @@ def id_members(name: str, *, source: str, help: str, add_help: str, remove_help:
     )
 
 
+def inherited_members(object_type: str, *, contents: str) -> MemberList:
+    """The list of objects of the same kind that an object of `object_type` inherits from: it holds all
+    the `contents` they hold ("users" for a group, "permissions" for a role), inherited ones included."""
+    kinds = f"{object_type}s"
+    return id_members(
+        f"member_{kinds}",
+        source=f"member_{object_type}_ids",
+        help=f"Ids of the {kinds} this {object_type} inherits from. An inheriting {object_type} has all the {contents} contained in "
+        f"its member {kinds}, as well as all of their inherited {contents}",
+        add_help=f"A list of {object_type} IDs to add to the {object_type}'s inheriting-from set",
+        remove_help=f"A list of {object_type} IDs to remove from the {object_type}'s inheriting-from set",
+    )
+
+
 def _serializer(name: str, base: type[serializers.Serializer], doc: str | None, fields: dict[str, serializers.Field]) -> type:
     return type(name, (base,), {"__doc__": doc, "__module__": __name__, **fields})
 
@@ -136,16 +150,10 @@ class NamedObjectSpec:
             required=False, allow_null=True, allow_blank=True, help_text=f"Textual description of the {self.object_type}"
         )
 
-    def kind(
-        self,
-        *,
-        model: type[Model],
-        output: type[serializers.Serializer],
-        create_input: type[StrictSerializer],
-        patch_input: type[StrictSerializer],
-        with_members: Callable[[list], list],
-    ) -> NamedObjectKind:
-        """The kind the views of :mod:`api.named_objects` serve, writing through this spec's services."""
+    def kind(self, *, model: type[Model], output: type[serializers.Serializer], with_members: Callable[[list], list]) -> NamedObjectKind:
+        """The kind the views of :mod:`api.named_objects` serve, reading and writing the spec's shapes
+        through its services."""
+        create_input, patch_input = self.input_serializers()
         return NamedObjectKind(
             object_type=self.object_type,
             model=model,
@@ -153,6 +161,7 @@ class NamedObjectSpec:
             create_input=create_input,
             patch_input=patch_input,
             with_members=with_members,
+            member_lists=tuple(member.name for member in self.members),
             create=self.create,
             replace=self.replace,
             update=self.update,

@@ -1,6 +1,7 @@
 """The OpenAPI description of the event views: operation ids, tags, parameters and answers, by kind of object."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -66,20 +67,53 @@ def rows_operation(
     )
 
 
-def insert_schema(kind: str) -> Callable:
+@dataclass(frozen=True, kw_only=True)
+class _RowsWrite:
+    """One way of writing the rows of an object, in Braintrust's words: its operation is ``post<Kind>Id<action>``,
+    its summary and description speak of the object's `label`, and the description ends with the
+    permission it needs, update on the object."""
+
+    action: str
+    summary: str
+    description: str
+    answer: Any
+    request: Callable[[Any], Any]  # the kind's row shapes -> the request body
+
+
+_INSERT = _RowsWrite(
+    action="Insert",
+    summary="Insert {label} events",
+    description="Insert a set of events into the {label}: each replaces, merges into (`_is_merge`) or deletes "
+    "(`_object_delete`) the row with its id.",
+    answer=InsertEventsResponseSerializer,
+    request=lambda shapes: shapes.insert_request,
+)
+_FEEDBACK = _RowsWrite(
+    action="Feedback",
+    summary="Feedback for {label} events",
+    description="Log feedback for a set of {label} events; a row id that does not exist refuses the whole request.",
+    answer=FeedbackResponseSerializer,
+    request=lambda shapes: shapes.feedback_request,
+)
+
+
+def _write_schema(kind: str, write: _RowsWrite) -> Callable:
     label = KIND_LABELS[kind]
     return extend_schema_view(
         post=rows_operation(
             kind,
             "post",
-            "Insert",
-            summary=f"Insert {label} events",
-            description=f"Insert a set of events into the {label}: each replaces, merges into (`_is_merge`) or deletes "
-            f"(`_object_delete`) the row with its id. Needs update {_ACCESS[kind]}.",
-            answer=InsertEventsResponseSerializer,
-            request=ROW_SHAPES[kind].insert_request,
+            write.action,
+            summary=write.summary.format(label=label),
+            description=f"{write.description.format(label=label)} Needs update {_ACCESS[kind]}.",
+            answer=write.answer,
+            request=write.request(ROW_SHAPES[kind]),
         )
     )
+
+
+def insert_schema(kind: str) -> Callable:
+    return _write_schema(kind, _INSERT)
 
 
 def fetch_schema(kind: str, summary: str) -> Callable:
@@ -105,16 +139,4 @@ def fetch_schema(kind: str, summary: str) -> Callable:
 
 
 def feedback_schema(kind: str) -> Callable:
-    label = KIND_LABELS[kind]
-    return extend_schema_view(
-        post=rows_operation(
-            kind,
-            "post",
-            "Feedback",
-            summary=f"Feedback for {label} events",
-            description=f"Log feedback for a set of {label} events; a row id that does not exist refuses the whole request. "
-            f"Needs update {_ACCESS[kind]}.",
-            answer=FeedbackResponseSerializer,
-            request=ROW_SHAPES[kind].feedback_request,
-        )
-    )
+    return _write_schema(kind, _FEEDBACK)
