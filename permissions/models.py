@@ -41,7 +41,27 @@ def nesting_constraints(outer: str, inner: str, *, prefix: str) -> list[models.B
     ]
 
 
-class PermissionGroup(models.Model):
+class NamedRecord(models.Model):
+    """What the named records of an organization have in common (its groups and roles, its projects and
+    all they hold, its saved views): an id, a name, who made it and when; listed newest first, shown by
+    name, and none of Django's default model permissions (add, change, delete, view), since the engine
+    decides who may do what."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
+    name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PermissionGroup(NamedRecord):
     """An organization's permission group: member users (and service accounts) and member groups.
 
     Member users are stored in Django's user-group relation of :attr:`auth_group`, so guardian's own
@@ -57,29 +77,20 @@ class PermissionGroup(models.Model):
         ENGINEERS = "engineers", "Engineers"
         VIEWERS = "viewers", "Viewers"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     org = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="permission_groups", verbose_name="organization"
     )
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     builtin = models.CharField(max_length=20, choices=Builtin.choices, blank=True, default="", verbose_name="built-in")
     auth_group = models.OneToOneField(AuthGroup, on_delete=models.CASCADE, related_name="permission_group", editable=False)
     member_groups = members_through("GroupNesting", "group", "member_group")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(NamedRecord.Meta):
         permissions = model_permissions("group")
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], name="group_name_unique_in_org"),
             models.UniqueConstraint(fields=["org", "builtin"], condition=~Q(builtin=""), name="group_one_builtin_of_each_kind"),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def is_builtin(self) -> bool:
@@ -124,7 +135,7 @@ class GroupMembershipExpiry(models.Model):
         return f"{self.user_id} in {self.group_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
 
-class Role(models.Model):
+class Role(NamedRecord):
     """A named set of (permission, restrict_object_type) pairs, plus the roles it inherits.
 
     A role with no organization is a system role (owner, engineer, viewer): anyone may be granted it and
@@ -134,27 +145,18 @@ class Role(models.Model):
     acl_object_type = "role"
     acl_parent_field = "org"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     org = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roles", verbose_name="organization"
     )
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     member_roles = members_through("RoleNesting", "role", "member_role")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(NamedRecord.Meta):
         permissions = model_permissions("role")
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], condition=Q(org__isnull=False), name="role_name_unique_in_org"),
             models.UniqueConstraint(fields=["name"], condition=Q(org__isnull=True), name="system_role_name_unique"),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def is_system(self) -> bool:

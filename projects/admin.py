@@ -7,8 +7,11 @@ versions, environment pins, data rows, feedback, transactions and scoring jobs a
 or written elsewhere: read-only.
 """
 
-from django import forms
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 
 from permissions.admin.bases import ReadOnlyAdmin, ServiceAdmin, changed, cleaned, organization_display
@@ -229,7 +232,40 @@ class EnvironmentObjectAdmin(ReadOnlyAdmin):
 # Configuration
 
 
-class _ProjectConfigurationAdmin(_ProjectScopedAdmin, ServiceAdmin):
+@dataclass(frozen=True)
+class _Services:
+    """The services an admin's add, change and delete each call once, with the operator as the actor; the
+    change and the delete pass the row as the argument named `row`."""
+
+    create: Callable[..., models.Model]
+    update: Callable[..., models.Model]
+    delete: Callable[..., object]
+    row: str
+
+
+class _ServicesAdmin(ServiceAdmin):
+    """An admin whose writes are one call of one of its `services` each: the add form's fields to create,
+    the ones the operator changed (of those the change form does not show read-only) to update. Its form
+    explains the fields named in `help_texts`."""
+
+    services: _Services
+    help_texts: dict[str, str] = {}
+
+    def get_form(self, request, obj=None, **kwargs):
+        return super().get_form(request, obj, help_texts=self.help_texts, **kwargs)
+
+    def create_through_service(self, request, form):
+        return self.services.create(actor=request.user, **cleaned(form, *self.add_fields))
+
+    def update_through_service(self, request, obj, form):
+        changes = changed(form, *(field for field in self.add_fields if field not in self.readonly_fields))
+        return self.services.update(actor=request.user, **{self.services.row: obj}, **changes)
+
+    def delete_through_service(self, request, obj):
+        self.services.delete(actor=request.user, **{self.services.row: obj})
+
+
+class _ProjectConfigurationAdmin(_ProjectScopedAdmin, _ServicesAdmin):
     """Tags and scores: not nodes themselves, they are seen by whoever may read their project."""
 
     visible_through = "project"
@@ -245,45 +281,22 @@ class ProjectTagAdmin(_ProjectConfigurationAdmin):
     list_filter = ("project__org",)
     add_fields = ("project", "name", "description", "color", "position")
     fields = ("id", *add_fields, "created_by", "created")
-
-    def create_through_service(self, request, form):
-        return configuration.project_tag_create(actor=request.user, **cleaned(form, "project", "name", "description", "color", "position"))
-
-    def update_through_service(self, request, obj, form):
-        return configuration.project_tag_update(actor=request.user, tag=obj, **changed(form, "name", "description", "color", "position"))
-
-    def delete_through_service(self, request, obj):
-        configuration.project_tag_delete(actor=request.user, tag=obj)
-
-
-class ProjectScoreForm(forms.ModelForm):
-    class Meta:
-        model = ProjectScore
-        fields = ("project", "name", "score_type", "description", "categories", "config", "position")
-        help_texts = {
-            "categories": "Categorical: [{name, value}]; weighted: {score name: weight}; minimum and maximum: [score names].",
-            "config": "Online scoring rules go in config.online.",
-        }
+    services = _Services(configuration.project_tag_create, configuration.project_tag_update, configuration.project_tag_delete, row="tag")
 
 
 @admin.register(ProjectScore)
 class ProjectScoreAdmin(_ProjectConfigurationAdmin):
     list_display = ("name", "score_type", "project", "organization", "created_by", "created")
     list_filter = ("score_type", "project__org")
-    form = ProjectScoreForm
     add_fields = ("project", "name", "score_type", "description", "categories", "config", "position")
     fields = ("id", *add_fields, "created_by", "created")
-
-    def create_through_service(self, request, form):
-        fields = ("project", "name", "score_type", "description", "categories", "config", "position")
-        return configuration.project_score_create(actor=request.user, **cleaned(form, *fields))
-
-    def update_through_service(self, request, obj, form):
-        changes = changed(form, "name", "score_type", "description", "categories", "config", "position")
-        return configuration.project_score_update(actor=request.user, score=obj, **changes)
-
-    def delete_through_service(self, request, obj):
-        configuration.project_score_delete(actor=request.user, score=obj)
+    help_texts = {
+        "categories": "Categorical: [{name, value}]; weighted: {score name: weight}; minimum and maximum: [score names].",
+        "config": "Online scoring rules go in config.online.",
+    }
+    services = _Services(
+        configuration.project_score_create, configuration.project_score_update, configuration.project_score_delete, row="score"
+    )
 
 
 @admin.register(SpanIframe)
@@ -293,20 +306,11 @@ class SpanIframeAdmin(_ProjectConfigurationAdmin):
     search_fields = ("name", "description", "url", "project__name")
     add_fields = ("project", "name", "url", "description", "post_message")
     fields = ("id", *add_fields, "created_by", "created")
-
-    def create_through_service(self, request, form):
-        return span_iframes.span_iframe_create(actor=request.user, **cleaned(form, *self.add_fields))
-
-    def update_through_service(self, request, obj, form):
-        changes = changed(form, "name", "url", "description", "post_message")
-        return span_iframes.span_iframe_update(actor=request.user, iframe=obj, **changes)
-
-    def delete_through_service(self, request, obj):
-        span_iframes.span_iframe_delete(actor=request.user, iframe=obj)
+    services = _Services(span_iframes.span_iframe_create, span_iframes.span_iframe_update, span_iframes.span_iframe_delete, row="iframe")
 
 
 @admin.register(DatasetSnapshot)
-class DatasetSnapshotAdmin(ServiceAdmin):
+class DatasetSnapshotAdmin(_ServicesAdmin):
     """Snapshots are seen by whoever may read their dataset; the service checks the transaction they name."""
 
     visible_through = "dataset"
@@ -318,57 +322,38 @@ class DatasetSnapshotAdmin(ServiceAdmin):
     add_fields = ("dataset", "name", "xact_id", "description")
     fields = ("id", *add_fields, "created_by", "created")
     readonly_fields = ("id", "dataset", "created_by", "created")
+    services = _Services(
+        dataset_snapshots.dataset_snapshot_create,
+        dataset_snapshots.dataset_snapshot_update,
+        dataset_snapshots.dataset_snapshot_delete,
+        row="snapshot",
+    )
 
     @admin.display(description="organization", ordering="dataset__project__org__name")
     def organization(self, obj) -> str:
         return obj.dataset.project.org.name
 
-    def create_through_service(self, request, form):
-        return dataset_snapshots.dataset_snapshot_create(actor=request.user, **cleaned(form, *self.add_fields))
-
-    def update_through_service(self, request, obj, form):
-        changes = changed(form, "name", "description", "xact_id")
-        return dataset_snapshots.dataset_snapshot_update(actor=request.user, snapshot=obj, **changes)
-
-    def delete_through_service(self, request, obj):
-        dataset_snapshots.dataset_snapshot_delete(actor=request.user, snapshot=obj)
-
-
-class ViewForm(forms.ModelForm):
-    class Meta:
-        model = View
-        fields = ("org", "object_type", "object_id", "view_type", "name", "view_data", "options")
-        help_texts = {
-            "object_id": "The id of the object the view belongs to (for project_log: the project's id).",
-            "view_data": '{"search": {"filter": [...], "tag": [...], "match": [...], "sort": [...]}}',
-        }
-
 
 @admin.register(View)
-class ViewAdmin(ServiceAdmin):
+class ViewAdmin(_ServicesAdmin):
     """Saved views: seen by whoever may read their object, changed with update on it (the view services)."""
 
     list_display = ("name", "view_type", "object_type", "object_id", "org", "created_by", "created")
     list_select_related = ("org", "created_by")
     list_filter = ("view_type", "object_type", "org")
     search_fields = ("name", "org__name")
-    form = ViewForm
     autocomplete_fields = ("org",)
     add_fields = ("org", "object_type", "object_id", "view_type", "name", "view_data", "options")
     fields = ("id", *add_fields, "created_by", "created")
+    help_texts = {
+        "object_id": "The id of the object the view belongs to (for project_log: the project's id).",
+        "view_data": '{"search": {"filter": [...], "tag": [...], "match": [...], "sort": [...]}}',
+    }
     readonly_fields = ("id", "org", "object_type", "object_id", "created_by", "created")
+    services = _Services(views.view_create, views.view_update, views.view_delete, row="view")
 
     def visible_to_staff(self, queryset, user):
         return queryset.filter(pk__in=views_readable_by(user, None).values("pk"))
-
-    def create_through_service(self, request, form):
-        return views.view_create(actor=request.user, **cleaned(form, *self.add_fields))
-
-    def update_through_service(self, request, obj, form):
-        return views.view_update(actor=request.user, view=obj, **changed(form, "name", "view_type", "view_data", "options"))
-
-    def delete_through_service(self, request, obj):
-        views.view_delete(actor=request.user, view=obj)
 
 
 # Data rows and the work derived from them

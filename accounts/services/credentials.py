@@ -12,12 +12,13 @@ from accounts.models import ApiKey, Membership, Organization, User
 from accounts.services.members import organization_groups, require_owner
 from accounts.tokens import API_KEY_PREFIX, SERVICE_TOKEN_PREFIX, generate_token, hash_token, looks_valid
 from permissions.audit import record_event
-from permissions.audit_states import departing_member_state
+from permissions.audit_states import departing_member_state, sorted_ids
 from permissions.engine import invalidate_access_cache, is_member
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
 from permissions.services.groups import ensure_owner_remains
 from permissions.services.names import clean_name
+from permissions.services.rows import row_or_not_found
 
 SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.invalid"  # .invalid never routes (RFC 2606)
 # How stale a key's recorded last use may be before a request records it again.
@@ -86,17 +87,14 @@ def service_account_create(*, actor, org: Organization, name: str, group_ids: It
         org=org,
         action="service_account.create",
         target=account,
-        after={"name": name, "groups": sorted(str(g.pk) for g in groups)},
+        after={"name": name, "groups": sorted_ids(g.pk for g in groups)},
     )
     invalidate_access_cache()
     return account
 
 
 def _service_account(org: Organization, account_id: UUID) -> User:
-    account = User.objects.filter(pk=account_id, kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org).first()
-    if account is None:
-        raise NotFound("service_account", account_id)
-    return account
+    return row_or_not_found(User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org), account_id, "service_account")
 
 
 @transaction.atomic
@@ -135,9 +133,7 @@ def service_token_create(
 @transaction.atomic
 def service_token_revoke(*, actor, org: Organization, token_id: UUID) -> ApiKey:
     require_owner(actor, org, "revoke service tokens")
-    key = ApiKey.objects.select_for_update().filter(pk=token_id, org=org, kind=ApiKey.Kind.SERVICE_TOKEN).first()
-    if key is None:
-        raise NotFound("service_token", token_id)
+    key = row_or_not_found(ApiKey.objects.select_for_update().filter(org=org, kind=ApiKey.Kind.SERVICE_TOKEN), token_id, "service_token")
     record_event(actor=actor, org=org, action="service_token.delete", target=key, before=_key_state(key))
     key.delete()
     return key
@@ -163,9 +159,7 @@ def api_key_create(
 @transaction.atomic
 def api_key_delete(*, actor: User, key_id: UUID) -> ApiKey:
     """Delete one of the actor's own API keys; anyone else's is "not found"."""
-    key = ApiKey.objects.select_for_update().filter(pk=key_id, user=actor, kind=ApiKey.Kind.API_KEY).first()
-    if key is None:
-        raise NotFound("api_key", key_id)
+    key = row_or_not_found(ApiKey.objects.select_for_update().filter(user=actor, kind=ApiKey.Kind.API_KEY), key_id, "api_key")
     record_event(actor=actor, org=key.org, action="api_key.delete", target=key, before=_key_state(key))
     key.delete()
     return key

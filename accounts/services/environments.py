@@ -16,8 +16,9 @@ from django.utils import timezone
 from accounts.models import Environment, Organization
 from permissions.audit import record_event
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import ValidationError
 from permissions.services.names import NAME_MAX_LENGTH, clean_name, create_named
+from permissions.services.rows import row_or_not_found
 
 # Every organization starts with these (slug, name); the data migration that made them for the
 # organizations existing then keeps its own copy.
@@ -73,10 +74,7 @@ def environment_create(*, actor, org: Organization, name: str, slug: str, descri
 
 
 def _locked_live(environment: Environment) -> Environment:
-    locked = Environment.objects.select_for_update().filter(pk=environment.pk, deleted_at__isnull=True).first()
-    if locked is None:
-        raise NotFound("environment", environment.pk)
-    return locked
+    return row_or_not_found(Environment.objects.select_for_update().filter(deleted_at__isnull=True), environment.pk, "environment")
 
 
 @transaction.atomic

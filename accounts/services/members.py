@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership, Organization, User, normalize_email
 from permissions.audit import record_event
-from permissions.audit_states import departing_member_state
+from permissions.audit_states import departing_member_state, sorted_ids
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import is_owner as engine_is_owner
 from permissions.engine.guards import require
@@ -70,7 +70,7 @@ def member_invite(*, actor, org: Organization, email: str, group_ids: Iterable[U
         org=org,
         action="invitation.create",
         target=invitation,
-        after={"email": email, "groups": sorted(str(g.pk) for g in groups)},
+        after={"email": email, "groups": sorted_ids(g.pk for g in groups)},
     )
     return invitation
 

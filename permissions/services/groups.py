@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from permissions.audit import record_event
-from permissions.audit_states import deleted_group_state
+from permissions.audit_states import deleted_group_state, sorted_ids
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node, grant_tables
@@ -41,8 +41,8 @@ def group_state(group: PermissionGroup) -> dict:
     state = {
         "name": group.name,
         "description": group.description,
-        "member_users": sorted(str(u) for u, _ in users),
-        "member_groups": sorted(str(g) for g, _ in groups),
+        "member_users": sorted_ids(u for u, _ in users),
+        "member_groups": sorted_ids(g for g, _ in groups),
     }
     for key, subject, members in (("member_user_expiries", "user", users), ("member_group_expiries", "group", groups)):
         expiries = sorted((str(member), expires_at.isoformat()) for member, expires_at in members if expires_at is not None)

@@ -38,6 +38,13 @@ def create_named(model: type[M], *, taken: models.QuerySet, refusal: str, **fiel
         raise ValidationError(refusal) from exc
 
 
+def others_named(row: M, *within: str) -> models.QuerySet[M]:
+    """The other rows of `row`'s model that hold its name where it must be unique: those whose `within`
+    fields (e.g. ``"project_id"``) equal `row`'s. What :func:`save_named` is given as `taken`."""
+    scope = {field: getattr(row, field) for field in within}
+    return type(row)._default_manager.filter(name=row.name, **scope).exclude(pk=row.pk)
+
+
 def save_named(row: models.Model, *, taken: models.QuerySet | None, refusal: str | ValidationError, update_fields=None) -> None:
     """Insert `row` (or, with `update_fields`, save those fields of it), whose name must be free: refused
     with `refusal` when `taken` (the other rows holding the name where it must be unique; None when the

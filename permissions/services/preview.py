@@ -178,28 +178,7 @@ def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -
     )
 
 
-def group_update_preview(
-    *,
-    actor,
-    group: PermissionGroup,
-    name: str | None = None,
-    description: str | None = None,
-    add_member_users: Iterable[UUID] = (),
-    remove_member_users: Iterable[UUID] = (),
-    add_member_groups: Iterable[UUID] = (),
-    remove_member_groups: Iterable[UUID] = (),
-) -> AccessPreview:
-    """What :func:`permissions.services.groups.group_update` with these arguments would do."""
-    return group_change_preview(
-        group=group,
-        change=lambda: group_update(
-            actor=actor,
-            group=group,
-            name=name,
-            description=description,
-            add_member_users=add_member_users,
-            remove_member_users=remove_member_users,
-            add_member_groups=add_member_groups,
-            remove_member_groups=remove_member_groups,
-        ),
-    )
+def group_update_preview(*, actor, group: PermissionGroup, **changes: Any) -> AccessPreview:
+    """What :func:`permissions.services.groups.group_update` with these arguments would do: `changes` are
+    its arguments, passed on as they are, so that the preview takes exactly what the change takes."""
+    return group_change_preview(group=group, change=lambda: group_update(actor=actor, group=group, **changes))

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from permissions.audit import record_event
-from permissions.audit_states import deleted_role_state
+from permissions.audit_states import deleted_role_state, sorted_ids
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
@@ -52,7 +52,7 @@ def role_state(role: Role) -> dict:
             [permission, restriction or None]
             for permission, restriction in sorted(role.member_permissions.values_list("permission", "restrict_object_type"))
         ],
-        "member_roles": sorted(str(r) for r in role.member_roles.values_list("id", flat=True)),
+        "member_roles": sorted_ids(role.member_roles.values_list("id", flat=True)),
     }
 
 

@@ -4,38 +4,30 @@ Both belong to the project and are read and changed with the project's own permi
 project to see them, update on the project to change them.
 """
 
-import uuid
-
-from django.conf import settings as django_settings
 from django.db import models
-from django.utils import timezone
 
-from projects.models.objects import ProjectContent
+from permissions.models import NamedRecord
 
 
 def _unique_name_in_project(audit_type: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=["project", "name"], name=f"{audit_type}_name_unique_in_project")
 
 
-class ProjectTag(ProjectContent):
+class ProjectTag(NamedRecord):
     """A tag people and programs put on rows and objects of a project (name unique in the project)."""
 
     audit_type = "project_tag"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     color = models.CharField(max_length=64, blank=True)
     position = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta(ProjectContent.Meta):
+    class Meta(NamedRecord.Meta):
         constraints = [_unique_name_in_project("project_tag")]
 
 
-class ProjectScore(ProjectContent):
+class ProjectScore(NamedRecord):
     """A score configured on a project (Braintrust's ``ProjectScore``).
 
     * human review: ``slider`` (0 to 1), ``categorical`` (``categories``: named values from 0 to 1) and
@@ -58,18 +50,14 @@ class ProjectScore(ProjectContent):
 
     audit_type = "project_score"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     score_type = models.CharField(max_length=20, choices=ScoreType.choices)
     categories = models.JSONField(null=True, blank=True)
     config = models.JSONField(null=True, blank=True)
     position = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta(ProjectContent.Meta):
+    class Meta(NamedRecord.Meta):
         constraints = [
             _unique_name_in_project("project_score"),
             models.CheckConstraint(

@@ -5,14 +5,13 @@ Each model declares its place in the access hierarchy with two class attributes 
 names its parent node). Deletion is soft (``deleted_at``): grants and contents stay stored.
 """
 
-import uuid
-
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from permissions.grant_tables import grant_tables
+from permissions.models import NamedRecord
 from permissions.types import model_permissions
 
 
@@ -21,65 +20,38 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
 
-class Project(models.Model):
+class Project(NamedRecord):
     """A project of an organization: it holds logs, experiments, datasets, prompts and playgrounds."""
 
     acl_object_type = "project"
     acl_parent_field = "org"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="projects", verbose_name="organization")
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     settings = models.JSONField(null=True, blank=True)
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
 
     objects = SoftDeleteQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(NamedRecord.Meta):
         permissions = model_permissions("project")
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], condition=Q(deleted_at__isnull=True), name="project_name_unique_in_org"),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class ProjectContent(models.Model):
-    """What everything a project holds (its objects, its tags and scores) has in common: listed newest
-    first, shown by name, and none of Django's default model permissions (add, change, delete, view),
-    since the engine decides who may do what."""
-
-    class Meta:
-        abstract = True
-        ordering = ["-created"]
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ProjectObject(ProjectContent):
+class ProjectObject(NamedRecord):
     """What every object inside a project has: a name, a description, a creator and soft deletion."""
 
     acl_parent_field = "project"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="%(class)ss")
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
 
     objects = SoftDeleteQuerySet.as_manager()
 
-    class Meta(ProjectContent.Meta):
+    class Meta(NamedRecord.Meta):
         abstract = True
 
 

@@ -6,33 +6,22 @@ answers exactly the rows of that moment. Snapshots are read with read on their d
 and deleted with update on it.
 """
 
-import uuid
-
-from django.conf import settings as django_settings
 from django.db import models
-from django.utils import timezone
+
+from permissions.models import NamedRecord
 
 
-class DatasetSnapshot(models.Model):
+class DatasetSnapshot(NamedRecord):
     """A named version of a dataset (Braintrust's ``DatasetSnapshot``), name unique in the dataset."""
 
     audit_type = "dataset_snapshot"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     dataset = models.ForeignKey("projects.Dataset", on_delete=models.CASCADE, related_name="snapshots")
-    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     xact_id = models.BigIntegerField(verbose_name="transaction ID", help_text="The dataset's transaction the snapshot names")
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(NamedRecord.Meta):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "name"], name="dataset_snapshot_name_unique_in_dataset"),
             models.CheckConstraint(condition=models.Q(xact_id__gte=0), name="dataset_snapshot_xact_id_not_negative"),
         ]
-
-    def __str__(self) -> str:
-        return self.name

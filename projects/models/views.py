@@ -8,13 +8,10 @@ whoever reads its object reads it, and whoever may update its object changes it 
 organization in the database.
 """
 
-import uuid
-
-from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from permissions.models import NamedRecord
 from permissions.types import ObjectType
 
 
@@ -40,25 +37,19 @@ class ViewType(models.TextChoices):
     FOR_REVIEW_DATASETS = "for_review_datasets"
 
 
-class View(models.Model):
+class View(NamedRecord):
     """A saved view of an object's table. Its name is unique among the views of its object and type."""
 
     audit_type = "view"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="ID")
     org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="organization")
     object_type = models.CharField(max_length=20, choices=ObjectType.choices)
     object_id = models.UUIDField(verbose_name="object ID")
     view_type = models.CharField(max_length=32, choices=ViewType.choices, null=True, blank=True)
-    name = models.CharField(max_length=255)
     view_data = models.JSONField(null=True, blank=True, help_text="The view definition: its search (filter, tag, match, sort)")
     options = models.JSONField(null=True, blank=True, help_text="How the app lays the table out")
-    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created"]
-        default_permissions = ()
+    class Meta(NamedRecord.Meta):
         indexes = [models.Index(fields=["object_type", "object_id", "-created"], name="view_by_object")]
         constraints = [
             models.UniqueConstraint(
@@ -72,6 +63,3 @@ class View(models.Model):
             models.CheckConstraint(condition=Q(object_type__in=ObjectType.values), name="view_object_type_known"),
             models.CheckConstraint(condition=Q(view_type__isnull=True) | Q(view_type__in=ViewType.values), name="view_type_known"),
         ]
-
-    def __str__(self) -> str:
-        return self.name

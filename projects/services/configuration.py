@@ -23,9 +23,11 @@ from django.db import models, transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import ValidationError
 from permissions.services.names import save_named
+from permissions.services.rows import row_or_not_found
 from projects.models import EventRow, Project, ProjectObject, ProjectScore, ProjectTag, Prompt
 from projects.references import readable_object
 from projects.scoring.scorers import GLOBAL_SCORERS as BUILT_IN_SCORERS
@@ -61,6 +63,11 @@ def expect_string(value: Any, path: str, *, nullable: bool = True, non_empty: bo
     if max_length is not None and len(value) > max_length:
         raise invalid(path, f"must be at most {max_length} characters.")
     return value
+
+
+def expect_name(value: Any, path: str = "name") -> str:
+    """A name: a string that is not blank and fits the name columns, without its surrounding blanks."""
+    return expect_string(value, path, nullable=False, non_empty=True, max_length=255).strip()
 
 
 def expect_bool(value: Any, path: str, *, nullable: bool = True) -> bool | None:
@@ -487,16 +494,9 @@ def check_aggregated_scores(*, project: Project, score_name: str, score_type: st
 # Tags and scores
 
 
-def _state(obj: models.Model, fields: tuple[str, ...]) -> dict:
-    return {field: getattr(obj, field) for field in fields}
-
-
-def _live_project(project: Project) -> Project:
-    """The project, re-read: a deleted one takes no more configuration."""
-    live = Project.objects.filter(pk=project.pk, deleted_at__isnull=True).select_related("org").first()
-    if live is None:
-        raise NotFound("project", project.pk)
-    return live
+def live_project(project: Project) -> Project:
+    """The project, re-read with its organization: a deleted one takes no more configuration."""
+    return row_or_not_found(Project.objects.alive().select_related("org"), project.pk, "project")
 
 
 def _text(value: Any, field: str, *, max_length: int | None = None) -> str:
@@ -524,7 +524,7 @@ SCORE_FIELDS = ("name", "description", "score_type", "categories", "config", "po
 @transaction.atomic
 def project_tag_create(*, actor, project: Project, name: str, description: str = "", color: str = "", position: str = "") -> ProjectTag:
     """Add a tag to a project (update on the project)."""
-    project = _live_project(project)
+    project = live_project(project)
     require(actor, "update", project)
     tag = ProjectTag(
         project=project,
@@ -550,7 +550,7 @@ def project_tag_update(
 ) -> ProjectTag:
     """Change a tag (update on its project); arguments left None are left as they are."""
     tag = _locked_for_change(actor, tag)
-    before = _state(tag, TAG_FIELDS)
+    before = fields_state(tag, TAG_FIELDS)
     if name is not None:
         _rename(tag, name, "project tag")
     if description is not None:
@@ -571,7 +571,7 @@ def project_tag_delete(*, actor, tag: ProjectTag) -> None:
 
 def _locked_for_change(actor, item: ProjectTag | ProjectScore) -> ProjectTag | ProjectScore:
     """The tag or score, locked until the change commits, once the actor may update its project."""
-    require(actor, "update", _live_project(item.project))
+    require(actor, "update", live_project(item.project))
     return type(item).objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=item.pk)
 
 
@@ -586,12 +586,12 @@ def _insert(actor, item: ProjectTag | ProjectScore, fields: tuple[str, ...], lab
     if type(item).objects.filter(project=item.project, name=item.name).exists():
         raise ValidationError(f"A {label} named {item.name!r} already exists in this project.")
     _save_unique(item, label)
-    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.create", target=item, after=_state(item, fields))
+    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.create", target=item, after=fields_state(item, fields))
 
 
 def _save_change(actor, item: ProjectTag | ProjectScore, before: dict, fields: tuple[str, ...], label: str) -> None:
     """Save and audit the item if any of its `fields` changed."""
-    after = _state(item, fields)
+    after = fields_state(item, fields)
     if after != before:
         _save_unique(item, label, update_fields=list(fields))
         record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.update", target=item, before=before, after=after)
@@ -599,7 +599,7 @@ def _save_change(actor, item: ProjectTag | ProjectScore, before: dict, fields: t
 
 def _delete(actor, item: ProjectTag | ProjectScore, fields: tuple[str, ...]) -> None:
     item = _locked_for_change(actor, item)
-    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.delete", target=item, before=_state(item, fields))
+    record_event(actor=actor, org=item.project.org, action=f"{item.audit_type}.delete", target=item, before=fields_state(item, fields))
     item.delete()
 
 
@@ -619,7 +619,7 @@ def project_score_create(
     position: str = "",
 ) -> ProjectScore:
     """Configure a score on a project (update on the project); the definition is validated whole first."""
-    project = _live_project(project)
+    project = live_project(project)
     require(actor, "update", project)
     name = _name(name, "project score")
     categories, config = validate_score_definition(
@@ -659,7 +659,7 @@ def project_score_update(
     categories or config change, the resulting definition is validated whole, online scorers included.
     """
     score = _locked_for_change(actor, score)
-    before = _state(score, SCORE_FIELDS)
+    before = fields_state(score, SCORE_FIELDS)
     if name is not None:
         _rename(score, name, "project score")
     if description is not None:

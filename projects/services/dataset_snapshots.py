@@ -14,12 +14,14 @@ from typing import Any
 from django.db import transaction
 
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
-from permissions.services.names import save_named
+from permissions.exceptions import ValidationError
+from permissions.services.names import others_named, save_named
+from permissions.services.rows import row_or_not_found
 from projects.events.reads import parse_version
 from projects.models import Dataset, DatasetSnapshot, EventVersion, ObjectKind
-from projects.services.configuration import expect_string, invalid
+from projects.services.configuration import expect_name, expect_string, invalid
 
 FIELDS = ("name", "description", "xact_id")
 _LARGEST_XACT_ID = 2**63 - 1  # a 64-bit transaction id, as the database stores it
@@ -50,28 +52,15 @@ def check_xact_id(dataset: Dataset, value: Any) -> int:
     raise invalid("xact_id", f"{xact_id} is not a transaction of this dataset (its latest is {latest}).")
 
 
-def _name(value: Any) -> str:
-    return expect_string(value, "name", nullable=False, non_empty=True, max_length=255).strip()
-
-
 def _live_dataset(dataset: Dataset) -> Dataset:
-    live = Dataset.objects.alive().filter(pk=dataset.pk, project__deleted_at__isnull=True).select_related("project__org").first()
-    if live is None:
-        raise NotFound("dataset", dataset.pk)
-    return live
+    live = Dataset.objects.alive().filter(project__deleted_at__isnull=True).select_related("project__org")
+    return row_or_not_found(live, dataset.pk, "dataset")
 
 
-def _taken(snapshot: DatasetSnapshot) -> ValidationError:
-    return invalid("name", f"a snapshot named {snapshot.name!r} already exists in this dataset.")
-
-
-def _save(snapshot: DatasetSnapshot, *, insert: bool) -> None:
-    taken = DatasetSnapshot.objects.filter(dataset_id=snapshot.dataset_id, name=snapshot.name).exclude(pk=snapshot.pk)
-    save_named(snapshot, taken=taken, refusal=_taken(snapshot), update_fields=None if insert else FIELDS)
-
-
-def _state(snapshot: DatasetSnapshot) -> dict:
-    return {field: getattr(snapshot, field) for field in FIELDS}
+def _save(snapshot: DatasetSnapshot, *, update_fields: tuple[str, ...] | None = None) -> None:
+    """Save `snapshot`, unless another snapshot of its dataset has its name."""
+    refusal = invalid("name", f"a snapshot named {snapshot.name!r} already exists in this dataset.")
+    save_named(snapshot, taken=others_named(snapshot, "dataset_id"), refusal=refusal, update_fields=update_fields)
 
 
 @transaction.atomic
@@ -81,13 +70,15 @@ def dataset_snapshot_create(*, actor, dataset: Dataset, name: str, xact_id: Any,
     dataset = _live_dataset(dataset)
     snapshot = DatasetSnapshot(
         dataset=dataset,
-        name=_name(name),
+        name=expect_name(name),
         description=expect_string(description, "description") or "",
         xact_id=check_xact_id(dataset, xact_id),
         created_by=actor,
     )
-    _save(snapshot, insert=True)
-    record_event(actor=actor, org=dataset.project.org, action="dataset_snapshot.create", target=snapshot, after=_state(snapshot))
+    _save(snapshot)
+    record_event(
+        actor=actor, org=dataset.project.org, action="dataset_snapshot.create", target=snapshot, after=fields_state(snapshot, FIELDS)
+    )
     return snapshot
 
 
@@ -101,16 +92,16 @@ def dataset_snapshot_update(
     _live_dataset(snapshot.dataset)
     locked = DatasetSnapshot.objects.select_for_update(of=("self",), no_key=True).select_related("dataset__project__org")
     snapshot = locked.get(pk=snapshot.pk)
-    before = _state(snapshot)
+    before = fields_state(snapshot, FIELDS)
     if name is not None:
-        snapshot.name = _name(name)
+        snapshot.name = expect_name(name)
     if description is not None:
         snapshot.description = expect_string(description, "description") or ""
     if xact_id is not None:
         snapshot.xact_id = check_xact_id(snapshot.dataset, xact_id)
-    after = _state(snapshot)
+    after = fields_state(snapshot, FIELDS)
     if after != before:
-        _save(snapshot, insert=False)
+        _save(snapshot, update_fields=FIELDS)
         org = snapshot.dataset.project.org
         record_event(actor=actor, org=org, action="dataset_snapshot.update", target=snapshot, before=before, after=after)
     return snapshot
@@ -123,5 +114,5 @@ def dataset_snapshot_delete(*, actor, snapshot: DatasetSnapshot) -> None:
     _live_dataset(snapshot.dataset)
     snapshot = DatasetSnapshot.objects.select_for_update(of=("self",)).select_related("dataset__project__org").get(pk=snapshot.pk)
     org = snapshot.dataset.project.org
-    record_event(actor=actor, org=org, action="dataset_snapshot.delete", target=snapshot, before=_state(snapshot))
+    record_event(actor=actor, org=org, action="dataset_snapshot.delete", target=snapshot, before=fields_state(snapshot, FIELDS))
     snapshot.delete()

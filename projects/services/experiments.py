@@ -12,11 +12,13 @@ is refused exactly as a missing one (docs/access-model.md, "References across pr
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine.guards import require, require_create
 from permissions.exceptions import NotFound, ValidationError
+from permissions.services.names import save_named
 from projects.models import Dataset, Experiment, Project, ProjectObject
 from projects.references import readable_object
 from projects.services.objects import object_create
@@ -172,31 +174,18 @@ def _rename(obj: ProjectObject, name: str) -> None:
     obj.name = name
 
 
-def _save_and_audit(obj: ProjectObject, *, actor, fields: list[str], state, before: dict) -> ProjectObject:
-    """Save the changed fields (a name taken meanwhile is a 400) and record one event if anything changed."""
-    try:
-        with transaction.atomic():
-            obj.save(update_fields=fields)
-    except IntegrityError as exc:
-        raise ValidationError(f"A {obj.acl_object_type} with that name already exists in this project.") from exc
-    after = state(obj)
+def _save_and_audit(obj: ProjectObject, *, actor, fields: list[str], recorded: tuple[str, ...], before: dict) -> ProjectObject:
+    """Save `fields` (a name taken meanwhile is a 400) and record one event if any of the `recorded` ones
+    changed since `before`."""
+    save_named(obj, taken=None, refusal=f"A {obj.acl_object_type} with that name already exists in this project.", update_fields=fields)
+    after = fields_state(obj, recorded)
     if after != before:
         record_event(actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.update", target=obj, before=before, after=after)
     return obj
 
 
-def _experiment_state(experiment: Experiment) -> dict:
-    return {
-        "name": experiment.name,
-        "description": experiment.description,
-        "repo_info": experiment.repo_info,
-        "base_exp_id": str(experiment.base_exp_id) if experiment.base_exp_id else None,
-        "dataset_id": str(experiment.dataset_id) if experiment.dataset_id else None,
-        "dataset_version": experiment.dataset_version,
-        "public": experiment.public,
-        "metadata": experiment.metadata,
-        "tags": experiment.tags,
-    }
+EXPERIMENT_FIELDS = ("name", "description", "repo_info", "base_exp_id", "dataset_id", "dataset_version", "public", "metadata", "tags")
+DATASET_FIELDS = ("name", "description", "metadata", "tags")
 
 
 @transaction.atomic
@@ -222,7 +211,7 @@ def experiment_update(
     """
     require(actor, "update", experiment)
     experiment = _locked_live(Experiment, experiment)
-    before = _experiment_state(experiment)
+    before = fields_state(experiment, EXPERIMENT_FIELDS)
     org_id = experiment.project.org_id
     if name is not None:
         _rename(experiment, name)
@@ -248,11 +237,7 @@ def experiment_update(
     if tags is not None:
         experiment.tags = list(tags)
     fields = ["name", "description", "repo_info", "base_exp", "dataset", "dataset_version", "public", "metadata", "tags"]
-    return _save_and_audit(experiment, actor=actor, fields=fields, state=_experiment_state, before=before)
-
-
-def _dataset_state(dataset: Dataset) -> dict:
-    return {"name": dataset.name, "description": dataset.description, "metadata": dataset.metadata, "tags": dataset.tags}
+    return _save_and_audit(experiment, actor=actor, fields=fields, recorded=EXPERIMENT_FIELDS, before=before)
 
 
 @transaction.atomic
@@ -269,7 +254,7 @@ def dataset_update(
     deep-merged into the stored one."""
     require(actor, "update", dataset)
     dataset = _locked_live(Dataset, dataset)
-    before = _dataset_state(dataset)
+    before = fields_state(dataset, DATASET_FIELDS)
     if name is not None:
         _rename(dataset, name)
     if description is not None:
@@ -278,4 +263,4 @@ def dataset_update(
         dataset.metadata = merged(dataset.metadata, metadata)
     if tags is not None:
         dataset.tags = list(tags)
-    return _save_and_audit(dataset, actor=actor, fields=["name", "description", "metadata", "tags"], state=_dataset_state, before=before)
+    return _save_and_audit(dataset, actor=actor, fields=list(DATASET_FIELDS), recorded=DATASET_FIELDS, before=before)

@@ -7,12 +7,13 @@ Whoever creates a project or an object receives the system role ``owner`` on it 
 from typing import Any
 
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Organization
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine import invalidate_access_cache
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
@@ -39,10 +40,6 @@ OBJECT_MODELS: dict[str, type[ProjectObject]] = {
 }
 
 
-def _state(obj: models.Model, fields: tuple[str, ...]) -> dict:
-    return {field: getattr(obj, field) for field in fields}
-
-
 def _grant_creator_ownership(*, actor, org: Organization, node: Node) -> None:
     # The stored setting decides: the caller's copy of the organization may predate a change to it.
     if Organization.objects.filter(pk=org.pk, create_direct_ownership_grants=True).exists():
@@ -64,7 +61,7 @@ def project_create(*, actor, org: Organization, name: str, description: str = ""
         created_by=actor,
     )
     _grant_creator_ownership(actor=actor, org=org, node=Node("project", project.pk))
-    record_event(actor=actor, org=org, action="project.create", target=project, after=_state(project, ("name", "description")))
+    record_event(actor=actor, org=org, action="project.create", target=project, after=fields_state(project, ("name", "description")))
     invalidate_access_cache()
     return project
 
@@ -148,7 +145,7 @@ def project_update(
     project = Project.objects.select_for_update(of=("self",), no_key=True).select_related("org").get(pk=project.pk)
     if project.deleted_at is not None:
         raise NotFound("project", project.pk)
-    before = _state(project, PROJECT_FIELDS)
+    before = fields_state(project, PROJECT_FIELDS)
     if name is not None:
         name = clean_name(name, "project")
         if Project.objects.alive().filter(org_id=project.org_id, name=name).exclude(pk=project.pk).exists():
@@ -158,7 +155,7 @@ def project_update(
         project.description = description
     if settings is not None:
         project.settings = validate_project_settings(settings, actor=actor, org=project.org) or None
-    after = _state(project, PROJECT_FIELDS)
+    after = fields_state(project, PROJECT_FIELDS)
     if after != before:
         try:
             with transaction.atomic():
@@ -177,7 +174,7 @@ def project_delete(*, actor, project: Project) -> Project:
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
         project.save(update_fields=["deleted_at"])
-        record_event(actor=actor, org=project.org, action="project.delete", target=project, before=_state(project, PROJECT_FIELDS))
+        record_event(actor=actor, org=project.org, action="project.delete", target=project, before=fields_state(project, PROJECT_FIELDS))
     return project
 
 
@@ -203,7 +200,7 @@ def object_create(*, actor, project: Project, object_type: str, name: str, descr
     except IntegrityError as exc:
         raise ValidationError(f"A {object_type} with that name already exists in this project.") from exc
     _grant_creator_ownership(actor=actor, org=project.org, node=Node(object_type, obj.pk))
-    record_event(actor=actor, org=project.org, action=f"{object_type}.create", target=obj, after=_state(obj, ("name", "description")))
+    record_event(actor=actor, org=project.org, action=f"{object_type}.create", target=obj, after=fields_state(obj, ("name", "description")))
     invalidate_access_cache()
     return obj
 
@@ -227,5 +224,7 @@ def object_delete(*, actor, obj: ProjectObject) -> ProjectObject:
     if obj.deleted_at is None:
         obj.deleted_at = timezone.now()
         obj.save(update_fields=["deleted_at"])
-        record_event(actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.delete", target=obj, before=_state(obj, ("name",)))
+        record_event(
+            actor=actor, org=obj.project.org, action=f"{obj.acl_object_type}.delete", target=obj, before=fields_state(obj, ("name",))
+        )
     return obj

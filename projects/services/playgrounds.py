@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
+from permissions.audit_states import sorted_ids
 from permissions.engine.guards import require, require_create
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
@@ -66,7 +67,7 @@ def _state(playground: PromptSession, prompt_ids: Iterable[UUID]) -> dict:
     return {
         "name": playground.name,
         "description": playground.description,
-        "prompt_ids": sorted(str(pk) for pk in prompt_ids),
+        "prompt_ids": sorted_ids(prompt_ids),
         "dataset_id": str(playground.dataset_id) if playground.dataset_id else None,
     }
 

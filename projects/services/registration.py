@@ -15,7 +15,8 @@ from uuid import UUID
 from django.db import transaction
 
 from accounts.models import Organization
-from permissions.exceptions import NotFound, ValidationError
+from permissions.exceptions import ValidationError
+from permissions.services.rows import row_or_not_found
 from projects.models import Dataset, Experiment, Project
 from projects.selectors import experiment_for_commits, readable_object_named, readable_project_named
 from projects.services.experiments import dataset_create, experiment_create
@@ -69,10 +70,7 @@ def project_by_id_or_register(*, actor, org: Organization, project_id: UUID | No
     """The project a client names: the live project `project_id` of `org`, else the one called
     `project_name` (registered if new). Access to what is made in it is checked by its create service."""
     if project_id is not None:
-        project = Project.objects.alive().filter(pk=project_id, org=org).first()
-        if project is None:
-            raise NotFound("project", project_id)
-        return project
+        return row_or_not_found(Project.objects.alive().filter(org=org), project_id, "project")
     if not project_name:
         raise ValidationError("project_id or project_name is required.")
     return project_register(actor=actor, org=org, name=project_name)

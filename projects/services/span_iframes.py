@@ -16,12 +16,12 @@ from django.conf import settings
 from django.db import transaction
 
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound, ValidationError
-from permissions.services.names import save_named
+from permissions.services.names import others_named, save_named
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
-from projects.services.configuration import expect_bool, expect_string, invalid
+from projects.services.configuration import expect_bool, expect_name, expect_string, invalid, live_project
 
 FIELDS = ("name", "description", "url", "post_message")
 KEEP: Any = object()  # an update's post_message left as it is
@@ -67,28 +67,10 @@ def check_iframe_url(value: Any) -> str:
     raise invalid("url", f"{URL_RULE}, not {f'{scheme}: URLs' if scheme else 'URLs without a scheme'}.")
 
 
-def _name(value: Any) -> str:
-    return expect_string(value, "name", nullable=False, non_empty=True, max_length=255).strip()
-
-
-def _live_project(project: Project) -> Project:
-    live = Project.objects.alive().filter(pk=project.pk).select_related("org").first()
-    if live is None:
-        raise NotFound("project", project.pk)
-    return live
-
-
-def _taken(iframe: SpanIframe) -> ValidationError:
-    return invalid("name", f"a span iframe named {iframe.name!r} already exists in this project.")
-
-
-def _save(iframe: SpanIframe, *, insert: bool) -> None:
-    taken = SpanIframe.objects.filter(project_id=iframe.project_id, name=iframe.name).exclude(pk=iframe.pk)
-    save_named(iframe, taken=taken, refusal=_taken(iframe), update_fields=None if insert else FIELDS)
-
-
-def _state(iframe: SpanIframe) -> dict:
-    return {field: getattr(iframe, field) for field in FIELDS}
+def _save(iframe: SpanIframe, *, update_fields: tuple[str, ...] | None = None) -> None:
+    """Save `iframe`, unless another span iframe of its project has its name."""
+    refusal = invalid("name", f"a span iframe named {iframe.name!r} already exists in this project.")
+    save_named(iframe, taken=others_named(iframe, "project_id"), refusal=refusal, update_fields=update_fields)
 
 
 @transaction.atomic
@@ -96,18 +78,18 @@ def span_iframe_create(
     *, actor, project: Project, name: str, url: str, description: str | None = "", post_message: bool | None = None
 ) -> SpanIframe:
     """Add a span iframe to a project (update on the project)."""
-    project = _live_project(project)
+    project = live_project(project)
     require(actor, "update", project)
     iframe = SpanIframe(
         project=project,
-        name=_name(name),
+        name=expect_name(name),
         url=check_iframe_url(url),
         description=expect_string(description, "description") or "",
         post_message=expect_bool(post_message, "post_message"),
         created_by=actor,
     )
-    _save(iframe, insert=True)
-    record_event(actor=actor, org=project.org, action="span_iframe.create", target=iframe, after=_state(iframe))
+    _save(iframe)
+    record_event(actor=actor, org=project.org, action="span_iframe.create", target=iframe, after=fields_state(iframe, FIELDS))
     return iframe
 
 
@@ -123,20 +105,20 @@ def span_iframe_update(
 ) -> SpanIframe:
     """Change a span iframe (update on its project). `name`, `url` and `description` left None are left as
     they are; `post_message` left out is kept, and given (None included) replaces the stored value."""
-    require(actor, "update", _live_project(iframe.project))
+    require(actor, "update", live_project(iframe.project))
     iframe = SpanIframe.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=iframe.pk)
-    before = _state(iframe)
+    before = fields_state(iframe, FIELDS)
     if name is not None:
-        iframe.name = _name(name)
+        iframe.name = expect_name(name)
     if url is not None:
         iframe.url = check_iframe_url(url)
     if description is not None:
         iframe.description = expect_string(description, "description") or ""
     if post_message is not KEEP:
         iframe.post_message = expect_bool(post_message, "post_message")
-    after = _state(iframe)
+    after = fields_state(iframe, FIELDS)
     if after != before:
-        _save(iframe, insert=False)
+        _save(iframe, update_fields=FIELDS)
         record_event(actor=actor, org=iframe.project.org, action="span_iframe.update", target=iframe, before=before, after=after)
     return iframe
 
@@ -144,7 +126,7 @@ def span_iframe_update(
 @transaction.atomic
 def span_iframe_delete(*, actor, iframe: SpanIframe) -> None:
     """Remove a span iframe from its project (update on the project)."""
-    require(actor, "update", _live_project(iframe.project))
+    require(actor, "update", live_project(iframe.project))
     iframe = SpanIframe.objects.select_for_update(of=("self",)).select_related("project__org").get(pk=iframe.pk)
-    record_event(actor=actor, org=iframe.project.org, action="span_iframe.delete", target=iframe, before=_state(iframe))
+    record_event(actor=actor, org=iframe.project.org, action="span_iframe.delete", target=iframe, before=fields_state(iframe, FIELDS))
     iframe.delete()

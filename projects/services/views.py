@@ -17,9 +17,10 @@ from django.db import transaction
 
 from accounts.models import Organization
 from permissions.audit import record_event
+from permissions.audit_states import fields_state
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound
-from permissions.services.names import save_named
+from permissions.services.names import others_named, save_named
+from permissions.services.rows import row_or_not_found
 from permissions.types import ObjectType
 from projects.models import View, ViewType
 from projects.selectors import live_node
@@ -27,6 +28,7 @@ from projects.services.configuration import (
     expect_bool,
     expect_choice,
     expect_list,
+    expect_name,
     expect_number,
     expect_object,
     expect_string,
@@ -153,11 +155,6 @@ def validate_view_options(value: Any) -> dict | None:
     return value
 
 
-def _name(value: Any) -> str:
-    name = expect_string(value, "name", nullable=False, non_empty=True, max_length=255)
-    return name.strip()
-
-
 def _view_type(value: Any) -> str | None:
     return expect_choice(value, "view_type", ViewType.values)
 
@@ -175,25 +172,16 @@ def _deep_merge(stored: Any, given: Any) -> Any:
 # Writes
 
 
-def _state(view: View) -> dict:
-    state = {field: getattr(view, field) for field in VIEW_FIELDS}
-    state["object_id"] = str(view.object_id)
-    return state
-
-
 def _save(view: View, *, update_fields: list[str] | None = None) -> None:
     """Save `view`, unless its object has another view of its type with its name."""
-    taken = View.objects.filter(object_type=view.object_type, object_id=view.object_id, view_type=view.view_type, name=view.name)
+    taken = others_named(view, "object_type", "object_id", "view_type")
     refusal = f"A view named {view.name!r} already exists for this {view.object_type.replace('_', ' ')}."
-    save_named(view, taken=taken.exclude(pk=view.pk), refusal=refusal, update_fields=update_fields)
+    save_named(view, taken=taken, refusal=refusal, update_fields=update_fields)
 
 
 def _locked(view: View, *, no_key: bool = False) -> View:
     """The view re-read and locked until the change commits ("not found" if it was deleted meanwhile)."""
-    locked = View.objects.select_for_update(of=("self",), no_key=no_key).select_related("org").filter(pk=view.pk).first()
-    if locked is None:
-        raise NotFound("view", view.pk)
-    return locked
+    return row_or_not_found(View.objects.select_for_update(of=("self",), no_key=no_key).select_related("org"), view.pk, "view")
 
 
 @transaction.atomic
@@ -217,13 +205,13 @@ def view_create(
         object_type=node.type,
         object_id=node.id,
         view_type=_view_type(view_type),
-        name=_name(name),
+        name=expect_name(name),
         view_data=validate_view_data(view_data),
         options=validate_view_options(options),
         created_by=actor,
     )
     _save(view)
-    record_event(actor=actor, org=org, action="view.create", target=view, after=_state(view))
+    record_event(actor=actor, org=org, action="view.create", target=view, after=fields_state(view, VIEW_FIELDS))
     return view
 
 
@@ -243,16 +231,16 @@ def view_update(
     Braintrust's PATCH does: an object's keys are merged at every depth, anything else replaced)."""
     view = _locked(view, no_key=True)
     require(actor, "update", live_node(view.org, view.object_type, view.object_id))
-    before = _state(view)
+    before = fields_state(view, VIEW_FIELDS)
     if name is not None:
-        view.name = _name(name)
+        view.name = expect_name(name)
     if view_type is not _UNCHANGED:
         view.view_type = _view_type(view_type)
     if view_data is not _UNCHANGED:
         view.view_data = validate_view_data(_deep_merge(view.view_data, view_data) if merge else view_data)
     if options is not _UNCHANGED:
         view.options = validate_view_options(_deep_merge(view.options, options) if merge else options)
-    after = _state(view)
+    after = fields_state(view, VIEW_FIELDS)
     if after != before:
         _save(view, update_fields=["name", "view_type", "view_data", "options"])
         record_event(actor=actor, org=view.org, action="view.update", target=view, before=before, after=after)
@@ -264,7 +252,7 @@ def view_delete(*, actor, view: View) -> View:
     """Delete a view (update on its object); answers it as it was."""
     locked = _locked(view)
     require(actor, "update", live_node(locked.org, locked.object_type, locked.object_id))
-    record_event(actor=actor, org=locked.org, action="view.delete", target=locked, before=_state(locked))
+    record_event(actor=actor, org=locked.org, action="view.delete", target=locked, before=fields_state(locked, VIEW_FIELDS))
     pk = locked.pk
     locked.delete()
     locked.pk = pk

@@ -9,26 +9,27 @@ name, type and metadata and whether the value changed, never the value.
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Organization
-from permissions.audit import record_event
 from permissions.engine import Node
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound
 from secrets_store.models import AISecret
-from secrets_store.services.values import UNCHANGED, clean_label, clean_metadata, clean_name, clean_value, save_unique, set_value, state
+from secrets_store.services.values import UNCHANGED, SecretKind, clean_label, clean_metadata, clean_name, state
 
 FIELDS = ("name", "type", "metadata")
-_WHAT = "AI secret"
+AI_SECRETS = SecretKind(
+    model=AISecret,
+    what="AI secret",
+    unique_in="in this organization",
+    fields=FIELDS,
+    editable=FIELDS,
+    value_argument="secret",
+    stamp="updated_at",
+)
 
 
 def _require_manage_settings(actor, org_id) -> None:
     require(actor, "update", Node("organization", org_id))
-
-
-def _taken(name: str) -> str:
-    return f"name: an AI secret named {name!r} already exists in this organization."
 
 
 @transaction.atomic
@@ -37,21 +38,13 @@ def ai_secret_create(
 ) -> AISecret:
     """Add an AI secret to the organization (Manage settings)."""
     _require_manage_settings(actor, org.pk)
-    row = AISecret(org=org, name=clean_name(name, _WHAT), type=clean_label(type, "type"), metadata=clean_metadata(metadata))
-    value = clean_value(secret, "secret")
-    if value is not None:
-        set_value(row, value, actor=actor)
-    save_unique(row, _taken(row.name))
-    record_event(actor=actor, org=org, action="ai_secret.create", target=row, after=state(row, FIELDS))
-    return row
+    row = AISecret(org=org, name=clean_name(name, AI_SECRETS.what), type=clean_label(type, "type"), metadata=clean_metadata(metadata))
+    return AI_SECRETS.insert(row, actor=actor, value=secret)
 
 
 def _locked(actor, secret: AISecret) -> AISecret:
     _require_manage_settings(actor, secret.org_id)
-    locked = AISecret.objects.select_for_update().filter(pk=secret.pk).select_related("org").first()
-    if locked is None:
-        raise NotFound("ai_secret", secret.pk)
-    return locked
+    return AI_SECRETS.locked(secret)
 
 
 @transaction.atomic
@@ -70,35 +63,15 @@ def ai_secret_update(
     row = _locked(actor, secret)
     before = state(row, FIELDS)
     if name is not None:
-        row.name = clean_name(name, _WHAT)
+        row.name = clean_name(name, AI_SECRETS.what)
     if type is not UNCHANGED:
         row.type = clean_label(type, "type")
     if metadata is not UNCHANGED:
         row.metadata = clean_metadata(metadata)
-    value_changed = value is not UNCHANGED
-    if value_changed:
-        set_value(row, clean_value(value, "secret"), actor=actor)
-    after = state(row, FIELDS)
-    if after == before and not value_changed:
-        return row
-    row.updated_at = timezone.now()
-    save_unique(
-        row,
-        _taken(row.name),
-        update_fields=[*FIELDS, "updated_at", "encrypted_value", "preview_secret", "secret_updated_at", "secret_updated_by"],
-    )
-    record_event(
-        actor=actor, org=row.org, action="ai_secret.update", target=row, before=before, after={**after, "value_changed": value_changed}
-    )
-    return row
+    return AI_SECRETS.save_change(row, actor=actor, before=before, value=value)
 
 
 @transaction.atomic
 def ai_secret_delete(*, actor, secret: AISecret) -> AISecret:
     """Remove an AI secret (Manage settings); answers the row as it was."""
-    row = _locked(actor, secret)
-    record_event(actor=actor, org=row.org, action="ai_secret.delete", target=row, before=state(row, FIELDS))
-    pk = row.pk
-    row.delete()
-    row.pk = pk
-    return row
+    return AI_SECRETS.delete(_locked(actor, secret), actor=actor)

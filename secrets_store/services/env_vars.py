@@ -12,19 +12,20 @@ from uuid import UUID
 from django.db import transaction
 
 from accounts.models import Organization
-from permissions.audit import record_event
 from permissions.engine.guards import require
-from permissions.exceptions import NotFound
 from secrets_store.models import EnvVar
 from secrets_store.selectors import env_var_node, env_var_scope
-from secrets_store.services.values import UNCHANGED, clean_label, clean_metadata, clean_name, clean_value, save_unique, set_value, state
+from secrets_store.services.values import UNCHANGED, SecretKind, clean_label, clean_metadata, clean_name, state
 
 FIELDS = ("name", "object_type", "object_id", "secret_type", "metadata")
-_WHAT = "environment variable"
-
-
-def _taken(name: str) -> str:
-    return f"name: an environment variable named {name!r} already exists on this object."
+ENV_VARS = SecretKind(
+    model=EnvVar,
+    what="environment variable",
+    unique_in="on this object",
+    fields=FIELDS,
+    editable=("name", "metadata", "secret_type"),
+    value_argument="value",
+)
 
 
 @transaction.atomic
@@ -48,24 +49,16 @@ def env_var_create(
         object_id=scope.object_id,
         project=scope.project,
         function=scope.function,
-        name=clean_name(name, _WHAT),
+        name=clean_name(name, ENV_VARS.what),
         metadata=clean_metadata(metadata),
         secret_type=clean_label(secret_type, "secret_type"),
     )
-    cleaned = clean_value(value, "value")
-    if cleaned is not None:
-        set_value(row, cleaned, actor=actor)
-    save_unique(row, _taken(row.name))
-    record_event(actor=actor, org=org, action="env_var.create", target=row, after=state(row, FIELDS))
-    return row
+    return ENV_VARS.insert(row, actor=actor, value=value)
 
 
 def _locked(actor, env_var: EnvVar) -> EnvVar:
     require(actor, "update", env_var_node(env_var))
-    locked = EnvVar.objects.select_for_update().filter(pk=env_var.pk).select_related("org").first()
-    if locked is None:
-        raise NotFound("env_var", env_var.pk)
-    return locked
+    return ENV_VARS.locked(env_var)
 
 
 @transaction.atomic
@@ -83,31 +76,15 @@ def env_var_update(
     row = _locked(actor, env_var)
     before = state(row, FIELDS)
     if name is not None:
-        row.name = clean_name(name, _WHAT)
+        row.name = clean_name(name, ENV_VARS.what)
     if metadata is not UNCHANGED:
         row.metadata = clean_metadata(metadata)
     if secret_type is not UNCHANGED:
         row.secret_type = clean_label(secret_type, "secret_type")
-    value_changed = value is not UNCHANGED
-    if value_changed:
-        set_value(row, clean_value(value, "value"), actor=actor)
-    after = state(row, FIELDS)
-    if after == before and not value_changed:
-        return row
-    fields = ["name", "metadata", "secret_type", "encrypted_value", "preview_secret", "secret_updated_at", "secret_updated_by"]
-    save_unique(row, _taken(row.name), update_fields=fields)
-    record_event(
-        actor=actor, org=row.org, action="env_var.update", target=row, before=before, after={**after, "value_changed": value_changed}
-    )
-    return row
+    return ENV_VARS.save_change(row, actor=actor, before=before, value=value)
 
 
 @transaction.atomic
 def env_var_delete(*, actor, env_var: EnvVar) -> EnvVar:
     """Remove an environment variable (update on its object); answers the row as it was."""
-    row = _locked(actor, env_var)
-    record_event(actor=actor, org=row.org, action="env_var.delete", target=row, before=state(row, FIELDS))
-    pk = row.pk
-    row.delete()
-    row.pk = pk
-    return row
+    return ENV_VARS.delete(_locked(actor, env_var), actor=actor)
