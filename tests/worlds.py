@@ -141,6 +141,19 @@ UPDATERS = ("owner", "engineer", "group_grant", "nested_group", "object_grant")
 DELETERS = ("owner", "engineer", "group_grant", "nested_group")
 
 
+def listed_for_each_caller(
+    everything: set[str], *, through_the_group: set[str] | None = None, one_object: set[str], outsider: set[str] | None = None
+) -> list[tuple[str, set[str]]]:
+    """The ``(who, listed)`` cases of a list test over the callers of `callers_of`: the members of the built-in
+    groups list `everything`; the custom group's members, directly or through the nested group,
+    `through_the_group` (by default `everything` too); the holder of a grant on one object `one_object`; a
+    member without a grant nothing; and the owner of the other organization, where it is given, `outsider`."""
+    group = everything if through_the_group is None else through_the_group
+    cases = [("owner", everything), ("engineer", everything), ("viewer", everything)]
+    cases += [("group_grant", group), ("nested_group", group), ("object_grant", one_object), ("no_grant", set())]
+    return cases if outsider is None else [*cases, ("outsider", outsider)]
+
+
 @dataclass
 class ProjectWorld(ActsAsCallers, ServesOneKind):
     """An organization with two projects, one object (``target``) of the kind under test in the first, one

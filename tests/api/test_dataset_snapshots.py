@@ -13,7 +13,12 @@ from accounts.models import Organization, User
 from projects.models import Dataset, DatasetSnapshot, EventVersion, Project
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    not_found,
+)
 from tests.factories import (
     DatasetFactory,
     DatasetSnapshotFactory,
@@ -24,7 +29,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -172,19 +177,7 @@ def test_a_dataset_without_rows_has_no_moment_to_snapshot(world):
 ALL = {"v1", "sibling-v1"}
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("owner", ALL),
-        ("engineer", ALL),
-        ("viewer", ALL),
-        ("group_grant", ALL),
-        ("nested_group", ALL),
-        ("object_grant", {"v1"}),
-        ("no_grant", set()),
-        ("outsider", {"their-v1"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), listed_for_each_caller(ALL, one_object={"v1"}, outsider={"their-v1"}))
 def test_list_shows_exactly_the_snapshots_of_datasets_the_caller_may_read(world, who, expected):
     assert _names(world.client(who).get("/v1/dataset_snapshot")) == expected
 
@@ -227,9 +220,8 @@ def test_callers_who_may_read_the_dataset_get_its_snapshots(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_dataset_get_the_same_404_as_for_a_missing_id(world, who):
-    client, missing = world.client(who), uuid.uuid4()
-    assert client.get(f"/v1/dataset_snapshot/{missing}").json() == not_found("dataset_snapshot", missing)
-    assert client.get(f"/v1/dataset_snapshot/{world.snapshot.pk}").json() == not_found("dataset_snapshot", world.snapshot.pk)
+    client = world.client(who)
+    assert_hidden_as_if_missing(client, "dataset_snapshot", world.snapshot.pk)
     _refused(lambda: client.patch(f"/v1/dataset_snapshot/{world.snapshot.pk}", {"name": "x"}), 404)
     _refused(lambda: client.delete(f"/v1/dataset_snapshot/{world.snapshot.pk}"), 404)
     _refused(lambda: client.post("/v1/dataset_snapshot", _body(world)), 404)

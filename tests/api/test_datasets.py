@@ -12,7 +12,7 @@ from permissions.services.roles import system_role
 from projects.models import Dataset
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, ids, names, not_found
+from tests.assertions import assert_hidden_as_if_missing, assert_refused_without_writing, error, ids, names, not_found
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, project_world
@@ -129,10 +129,7 @@ def test_list_restricted_in_the_database_agrees_with_the_engine_for_each_dataset
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_dataset_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/dataset/{missing}").json() == not_found("dataset", missing)
-    assert client.get(f"/v1/dataset/{world.target.pk}").json() == not_found("dataset", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "dataset", world.target.pk)
 
 
 def test_dataset_id_that_is_not_a_uuid_answers_400(world):

@@ -18,7 +18,7 @@ from projects.services import experiments as experiment_services
 from projects.services.experiments import experiment_create
 from tests.access_helpers import audit_actions, grant, grant_many, row_counts
 from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import BAD_RENAMES, assert_refused_without_writing, error, ids, names, not_found
+from tests.assertions import BAD_RENAMES, assert_hidden_as_if_missing, assert_refused_without_writing, error, ids, names, not_found
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, project_world
@@ -208,12 +208,7 @@ def test_list_restricted_in_the_database_agrees_with_the_engine_for_each_experim
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_experiment_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/experiment/{missing}").json() == not_found("experiment", missing)
-    response = client.get(f"/v1/experiment/{world.target.pk}")
-    assert response.status_code == 404
-    assert response.json() == not_found("experiment", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "experiment", world.target.pk)
 
 
 def test_experiment_id_that_is_not_a_uuid_answers_400(world):

@@ -12,7 +12,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import BAD_NEW_NAMES, BAD_RENAMES, assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import OrganizationObjectWorld, organization_object_world
+from tests.worlds import OrganizationObjectWorld, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
 
@@ -70,18 +70,7 @@ def test_created_group_names_its_creator_as_user_id(world):
 ALL_GROUPS = {"Owners", "Engineers", "Viewers", "Group managers", "Inner", "Target"}
 
 
-@pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", ALL_GROUPS),
-        ("engineer", ALL_GROUPS),
-        ("viewer", ALL_GROUPS),
-        ("group_grant", ALL_GROUPS),
-        ("nested_group", ALL_GROUPS),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-    ],
-)
+@pytest.mark.parametrize(("who", "visible"), listed_for_each_caller(ALL_GROUPS, one_object={"Target"}))
 def test_list_shows_exactly_the_groups_the_caller_may_read(world, who, visible):
     response = world.client(who).get("/v1/group")
     assert response.status_code == 200

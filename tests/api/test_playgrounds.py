@@ -14,10 +14,19 @@ from projects.services.playgrounds import playground_create, playground_update
 from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_lacks,
+    assert_refused_without_writing,
+    error,
+    listed_ids,
+    not_found,
+)
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.worlds import listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -74,16 +83,7 @@ def second(world):
 
 
 @pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"playground", "second"}),
-        ("engineer", {"playground", "second"}),
-        ("viewer", {"playground", "second"}),
-        ("group_grant", {"playground"}),
-        ("nested_group", {"playground"}),
-        ("object_grant", {"playground"}),
-        ("no_grant", set()),
-    ],
+    ("who", "visible"), listed_for_each_caller({"playground", "second"}, through_the_group={"playground"}, one_object={"playground"})
 )
 def test_list_shows_exactly_the_playgrounds_the_caller_may_read(world, second, who, visible):
     named = {"playground": world.playground, "second": second}
@@ -154,16 +154,12 @@ def test_callers_who_may_read_the_playground_get_it(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_playground_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/prompt_session/{missing}").json() == not_found("prompt_session", missing)
-    assert client.get(f"/v1/prompt_session/{world.playground.pk}").json() == not_found("prompt_session", world.playground.pk)
+    assert_hidden_as_if_missing(world.client(who), "prompt_session", world.playground.pk)
 
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):
     response = api_client_for(grant_only(world, world.playground, "update"), world.org).get(f"/v1/prompt_session/{world.playground.pk}")
-    assert response.status_code == 403
-    assert error(response)["missing_permission"] == "read"
+    assert_lacks(response, "read")
 
 
 def test_deleted_prompts_leave_the_playground_prompt_ids(world):

@@ -6,8 +6,16 @@ import pytest
 from django.utils import timezone
 
 from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, ids, names, not_found
-from tests.worlds import READERS, ProjectWorld, project_world, read_by_a_holder_of_update_alone
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_lacks,
+    assert_refused_without_writing,
+    error,
+    ids,
+    names,
+    not_found,
+)
+from tests.worlds import READERS, ProjectWorld, listed_for_each_caller, project_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +39,9 @@ def _everything(world: ProjectWorld) -> dict:
 
 @pytest.mark.parametrize(
     ("who", "visible"),
-    [
-        ("owner", {"Target", "Also in P", "In Q"}),
-        ("engineer", {"Target", "Also in P", "In Q"}),
-        ("viewer", {"Target", "Also in P", "In Q"}),
-        ("group_grant", {"Target", "Also in P"}),
-        ("nested_group", {"Target", "Also in P"}),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-        ("outsider", {"Foreign"}),
-    ],
+    listed_for_each_caller(
+        {"Target", "Also in P", "In Q"}, through_the_group={"Target", "Also in P"}, one_object={"Target"}, outsider={"Foreign"}
+    ),
 )
 def test_list_shows_exactly_the_objects_the_caller_may_read(world, who, visible):
     _everything(world)
@@ -86,8 +87,7 @@ def test_object_grant_on_one_object_does_not_reach_another(world):
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):
     response = read_by_a_holder_of_update_alone(world)
-    assert response.status_code == 403
-    assert error(response)["missing_permission"] == "read"
+    assert_lacks(response, "read")
 
 
 def test_object_of_another_organization_is_not_found_even_for_an_owner(world):

@@ -18,6 +18,8 @@ from tests.assertions import (
     BAD_NEW_NAMES,
     BAD_RENAMES,
     assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_lacks,
     assert_refused_without_writing,
     error,
     not_found,
@@ -25,7 +27,7 @@ from tests.assertions import (
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -116,19 +118,7 @@ def test_published_schema_describes_project_as_the_endpoints_answer_it():
 # Listing
 
 
-@pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"Target", "Sibling"}),
-        ("engineer", {"Target", "Sibling"}),
-        ("viewer", {"Target", "Sibling"}),
-        ("group_grant", {"Target", "Sibling"}),
-        ("nested_group", {"Target", "Sibling"}),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-        ("outsider", {"Theirs"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "visible"), listed_for_each_caller({"Target", "Sibling"}, one_object={"Target"}, outsider={"Theirs"}))
 def test_list_shows_exactly_the_projects_the_caller_may_read(world, who, visible):
     assert _names(world.client(who).get("/v1/project")) == visible
 
@@ -193,10 +183,7 @@ def test_callers_who_may_read_the_project_get_it(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/project/{missing}").json() == not_found("project", missing)
-    assert client.get(f"/v1/project/{world.target.pk}").json() == not_found("project", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "project", world.target.pk)
 
 
 def test_object_grant_on_one_project_does_not_reach_another(world):
@@ -207,8 +194,7 @@ def test_holder_of_update_only_is_told_it_lacks_read(world):
     updater = add_member(world.org)
     grant(world.org, world.target, user=updater, permission="update")
     response = api_client_for(updater, world.org).get(f"/v1/project/{world.target.pk}")
-    assert response.status_code == 403
-    assert error(response)["missing_permission"] == "read"
+    assert_lacks(response, "read")
 
 
 def test_project_of_another_organization_is_not_found_even_for_an_owner(world):

@@ -17,6 +17,8 @@ from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_
 from tests.assertions import (
     BAD_RENAMES,
     assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_lacks,
     assert_refused_without_writing,
     error,
     listed_ids,
@@ -26,6 +28,7 @@ from tests.factories import OrganizationFactory, ProjectFactory, add_member, own
 from tests.factories_prompts import CHAT_PROMPT, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
+from tests.worlds import listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -91,16 +94,7 @@ def test_published_schema_describes_prompt_as_the_endpoints_answer_it(world):
 
 
 @pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"target", "elsewhere"}),
-        ("engineer", {"target", "elsewhere"}),
-        ("viewer", {"target", "elsewhere"}),
-        ("group_grant", {"target"}),
-        ("nested_group", {"target"}),
-        ("object_grant", {"target"}),
-        ("no_grant", set()),
-    ],
+    ("who", "visible"), listed_for_each_caller({"target", "elsewhere"}, through_the_group={"target"}, one_object={"target"})
 )
 def test_list_shows_exactly_the_prompts_the_caller_may_read(world, who, visible):
     expected = {str(getattr(world, name).pk) for name in visible}
@@ -207,12 +201,7 @@ def test_callers_who_may_read_the_prompt_get_it(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_prompt_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/prompt/{missing}").json() == not_found("prompt", missing)
-    response = client.get(f"/v1/prompt/{world.target.pk}")
-    assert response.status_code == 404
-    assert response.json() == not_found("prompt", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "prompt", world.target.pk)
 
 
 def test_object_grant_on_one_prompt_does_not_reach_another(world):
@@ -222,8 +211,7 @@ def test_object_grant_on_one_prompt_does_not_reach_another(world):
 def test_holder_of_update_only_is_told_it_lacks_read(world):
     updater = grant_only(world, world.target, "update")
     response = api_client_for(updater, world.org).get(f"/v1/prompt/{world.target.pk}")
-    assert response.status_code == 403
-    assert error(response)["missing_permission"] == "read"
+    assert_lacks(response, "read")
 
 
 def test_prompt_of_another_organization_is_not_found_even_for_an_owner(world):

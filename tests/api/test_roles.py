@@ -12,7 +12,7 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import OrganizationObjectWorld, organization_object_world
+from tests.worlds import OrganizationObjectWorld, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
 
@@ -66,18 +66,7 @@ def test_published_schema_describes_role_as_the_endpoints_answer_it(world):
 ORG_ROLES = {"Target", "Other"}
 
 
-@pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", ORG_ROLES),
-        ("engineer", ORG_ROLES),
-        ("viewer", ORG_ROLES),
-        ("group_grant", ORG_ROLES),
-        ("nested_group", ORG_ROLES),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-    ],
-)
+@pytest.mark.parametrize(("who", "visible"), listed_for_each_caller(ORG_ROLES, one_object={"Target"}))
 def test_list_shows_the_system_roles_and_exactly_the_roles_the_caller_may_read(world, who, visible):
     response = world.client(who).get("/v1/role")
     assert response.status_code == 200

@@ -15,11 +15,17 @@ from permissions.models import PermissionGroup
 from projects.models import Project, SpanIframe
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    error,
+    not_found,
+)
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import SpanIframeFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -115,19 +121,7 @@ def test_published_schema_names_the_span_iframe_operations_as_braintrust_does():
 ALL = {"viewer", "sibling-viewer"}
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("owner", ALL),
-        ("engineer", ALL),
-        ("viewer", ALL),
-        ("group_grant", ALL),
-        ("nested_group", ALL),
-        ("object_grant", {"viewer"}),
-        ("no_grant", set()),
-        ("outsider", {"their-viewer"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), listed_for_each_caller(ALL, one_object={"viewer"}, outsider={"their-viewer"}))
 def test_list_shows_exactly_the_span_iframes_of_projects_the_caller_may_read(world, who, expected):
     assert _names(world.client(who).get("/v1/span_iframe")) == expected
 
@@ -170,9 +164,8 @@ def test_callers_who_may_read_the_project_get_its_span_iframe(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id(world, who):
-    client, missing = world.client(who), uuid.uuid4()
-    assert client.get(f"/v1/span_iframe/{missing}").json() == not_found("span_iframe", missing)
-    assert client.get(f"/v1/span_iframe/{world.iframe.pk}").json() == not_found("span_iframe", world.iframe.pk)
+    client = world.client(who)
+    assert_hidden_as_if_missing(client, "span_iframe", world.iframe.pk)
     _refused(lambda: client.patch(f"/v1/span_iframe/{world.iframe.pk}", {"name": "x"}), 404)
     _refused(lambda: client.delete(f"/v1/span_iframe/{world.iframe.pk}"), 404)
 
