@@ -103,6 +103,14 @@ def assert_refused_without_writing(
     return response
 
 
+def assert_taken_without_naming(call: Callable, hidden, *, refused: Callable = assert_refused_without_writing):
+    """`call()` is refused because the name (or slug) it asks for is taken, writes nothing and does not say
+    `hidden`'s id: a caller who may not read an object learns only that its name is in use."""
+    response = refused(call, 400, "already exists")
+    assert str(hidden.pk) not in response.content.decode()
+    return response
+
+
 def assert_every_call_refused_without_writing(client, calls, status: int, *, refused: Callable = assert_refused_without_writing) -> None:
     """Each ``(method, path, body)`` of `calls`, sent by `client`, is refused with `status` and writes
     nothing (`refused`: the file's own way of saying so, if it checks more)."""

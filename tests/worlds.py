@@ -247,3 +247,14 @@ def read_by_a_holder_of_update_alone(world: ProjectWorld | OrganizationObjectWor
     updater = add_member(world.org)
     grant(world.org, world.target, user=updater, permission="update")
     return api_client_for(updater, world.org).get(world.url(world.target.pk))
+
+
+def creator_client(org: Organization, node, restrict: str | None = None, *, reads_the_organization: bool = False) -> ApiClient:
+    """A client of a new member of `org` who holds create on `node` (for objects of type `restrict`) and,
+    with `reads_the_organization`, read on the organization itself, and nothing else: one who may make
+    an object there but may read none of those already there."""
+    creator = add_member(org)
+    grant(org, node, user=creator, permission="create", restrict=restrict)
+    if reads_the_organization:
+        grant(org, org, user=creator, permission="read", restrict="organization")
+    return api_client_for(creator, org)

@@ -12,10 +12,19 @@ from permissions.services.roles import system_role
 from projects.models import Dataset
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_hidden_as_if_missing, assert_refused_without_writing, error, ids, names, not_found
+from tests.assertions import (
+    MOVE_TO_ANOTHER_PROJECT,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    assert_taken_without_naming,
+    error,
+    ids,
+    names,
+    not_found,
+)
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, project_world
+from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, creator_client, project_world
 
 pytestmark = pytest.mark.django_db
 
@@ -183,11 +192,8 @@ def test_same_name_in_another_project_is_another_dataset(world):
 
 
 def test_post_with_the_name_of_a_dataset_the_caller_cannot_read_says_only_that_the_name_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.project, user=creator, permission="create", restrict="dataset")
-    client = api_client_for(creator, world.org)
-    response = assert_refused_without_writing(lambda: _post(world, client, name="Target"), 400, "already exists")
-    assert str(world.target.pk) not in response.content.decode()
+    client = creator_client(world.org, world.project, "dataset")
+    assert_taken_without_naming(lambda: _post(world, client, name="Target"), world.target)
 
 
 @pytest.mark.parametrize(
@@ -270,7 +276,7 @@ def test_viewer_cannot_update_the_dataset(world):
         ({"name": "Taken"}, "already exists"),
         ({"tags": "a"}, "tags: Expected a list of items"),
         ({"metadata": []}, "metadata: Expected a dictionary of items"),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_patch_with_bad_input_answers_400_naming_the_problem_and_writes_nothing(world, body, message):

@@ -8,11 +8,19 @@ import pytest
 from permissions.models import AclGrant, GroupNesting, PermissionGroup
 from permissions.services.groups import member_user_ids
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
-from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import BAD_NEW_NAMES, BAD_RENAMES, assert_refused_without_writing, error, not_found
+from tests.api_helpers import ApiClient
+from tests.assertions import (
+    BAD_NEW_NAMES,
+    BAD_RENAMES,
+    assert_non_object_bodies_refused,
+    assert_refused_without_writing,
+    assert_taken_without_naming,
+    error,
+    not_found,
+)
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import OrganizationObjectWorld, listed_for_each_caller, organization_object_world
+from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
 
@@ -197,12 +205,8 @@ def test_post_with_an_existing_name_returns_that_group_unchanged(world):
 
 def test_post_with_the_name_of_a_group_the_caller_cannot_see_says_only_that_the_name_is_taken(world):
     hidden = custom_group(world.org, name="Hidden")
-    creator = add_member(world.org)
-    grant(world.org, world.org, user=creator, permission="create", restrict="group")
-    grant(world.org, world.org, user=creator, permission="read", restrict="organization")
-    client = api_client_for(creator, world.org)
-    assert_refused_without_writing(lambda: client.post("/v1/group", {"name": "Hidden"}), 400, "already exists")
-    assert str(hidden.pk) not in client.post("/v1/group", {"name": "Hidden"}).content.decode()
+    client = creator_client(world.org, world.org, "group", reads_the_organization=True)
+    assert_taken_without_naming(lambda: client.post("/v1/group", {"name": "Hidden"}), hidden)
 
 
 @pytest.mark.parametrize(
@@ -224,9 +228,7 @@ def test_post_with_bad_input_answers_400_naming_the_problem_and_writes_nothing(w
 
 
 def test_post_body_that_is_not_a_json_object_answers_400(world):
-    client = world.client("owner")
-    assert_refused_without_writing(lambda: client.post("/v1/group", ["name"]), 400, "must be a JSON object")
-    assert_refused_without_writing(lambda: client.raw_post("/v1/group", "{nope"), 400, "JSON parse error")
+    assert_non_object_bodies_refused(world.client("owner"), "/v1/group")
 
 
 def test_post_with_members_of_another_organization_is_refused_and_writes_nothing(world):

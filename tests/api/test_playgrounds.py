@@ -15,10 +15,12 @@ from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import (
+    MOVE_TO_ANOTHER_PROJECT,
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_lacks,
     assert_refused_without_writing,
+    assert_taken_without_naming,
     error,
     listed_ids,
     not_found,
@@ -26,7 +28,7 @@ from tests.assertions import (
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import listed_for_each_caller
+from tests.worlds import creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -200,12 +202,9 @@ def test_post_with_an_existing_name_returns_that_playground_unchanged(world):
 
 
 def test_post_with_the_name_of_a_playground_the_caller_cannot_read_says_only_that_it_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.project, user=creator, permission="create", restrict="prompt_session")
-    client = api_client_for(creator, world.org)
-    response = _assert_refused_without_writing(lambda: client.post("/v1/prompt_session", _new_playground(world, name="Tone of voice")), 400)
-    assert "already exists" in error(response)["message"]
-    assert str(world.playground.pk) not in response.content.decode()
+    client = creator_client(world.org, world.project, "prompt_session")
+    body = _new_playground(world, name="Tone of voice")
+    assert_taken_without_naming(lambda: client.post("/v1/prompt_session", body), world.playground, refused=_assert_refused_without_writing)
 
 
 # Prompts of other projects
@@ -378,7 +377,7 @@ def test_callers_without_update_cannot_patch(world, who, status):
     [
         ({"name": ""}, "name: This field may not be blank."),
         ({"prompt_ids": [1]}, "prompt_ids: 0: Must be a valid UUID."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):

@@ -22,6 +22,7 @@ from tests.access_helpers import row_counts as access_row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import (
     BAD_RENAMES,
+    MOVE_TO_ANOTHER_PROJECT,
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_lacks,
@@ -465,7 +466,7 @@ def test_tag_patch_leaves_out_fields_as_they_are(world):
     [
         *BAD_RENAMES,
         ({"color": 3}, "color: Not a valid string."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_tag_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):
@@ -927,7 +928,7 @@ def test_renaming_an_online_score_does_not_check_its_scorers_again(world):
         ({"name": ""}, "name: This field may not be blank."),
         ({"score_type": "thumbs"}, 'score_type: "thumbs" is not a valid choice.'),
         ({"description": 5}, "description: Not a valid string."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_score_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):

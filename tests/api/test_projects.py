@@ -3,6 +3,7 @@ organizations and query counts."""
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from permissions.engine import Node
 from permissions.models import AclGrant, PermissionGroup
 from permissions.services.roles import system_role
 from projects.models import Experiment, Project
+from projects.services.objects import PROJECT_SETTINGS_FIELDS
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import (
@@ -20,14 +22,16 @@ from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_lacks,
+    assert_non_object_bodies_refused,
     assert_refused_without_writing,
+    assert_taken_without_naming,
     error,
     not_found,
 )
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
+from tests.worlds import ActsAsCallers, callers_of, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -70,11 +74,16 @@ def _project_state(project: Project) -> tuple:
     return tuple(Project.objects.filter(pk=project.pk).values_list("name", "description", "settings", "deleted_at").get())
 
 
-def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
-    def states():
-        return {p.pk: _project_state(p) for p in Project.objects.all()}
+def _project_states() -> dict:
+    return {p.pk: _project_state(p) for p in Project.objects.all()}
 
-    return assert_refused_without_writing(call, status, message, ignore_case=True, also_unchanged=[states]).json()
+
+# A refusal here also leaves every project as it was, and its message is matched whatever its case.
+_refused = partial(assert_refused_without_writing, ignore_case=True, also_unchanged=[_project_states])
+
+
+def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
+    return _refused(call, status, message).json()
 
 
 # The JSON shape
@@ -101,14 +110,7 @@ def test_published_schema_describes_project_as_the_endpoints_answer_it():
     components = schema["components"]["schemas"]
     assert set(components["Project"]["properties"]) == PROJECT_FIELDS
     assert set(components["PatchProject"]["properties"]) == {"name", "description", "user_id", "settings"}
-    assert set(components["ProjectSettings"]["properties"]) == {
-        "comparison_key",
-        "baseline_experiment_id",
-        "spanFieldOrder",
-        "remote_eval_sources",
-        "disable_realtime_queries",
-        "default_preprocessor",
-    }
+    assert set(components["ProjectSettings"]["properties"]) == set(PROJECT_SETTINGS_FIELDS)
     operations = {method: op["operationId"] for method, op in schema["paths"]["/v1/project"].items()}
     assert operations == {"get": "getProject", "post": "postProject"}
     detail = {method: op["operationId"] for method, op in schema["paths"]["/v1/project/{project_id}"].items()}
@@ -256,11 +258,8 @@ def test_post_with_the_name_of_a_readable_project_returns_it_unchanged(world, wh
 
 
 def test_post_with_the_name_of_a_project_the_caller_cannot_see_says_only_that_the_name_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, Node("org_project", world.org.pk), user=creator, permission="create")
-    client = api_client_for(creator, world.org)
-    _assert_refused_without_writing(lambda: client.post("/v1/project", {"name": "Sibling"}), 400, "already exists")
-    assert str(world.sibling.pk) not in client.post("/v1/project", {"name": "Sibling"}).content.decode()
+    client = creator_client(world.org, Node("org_project", world.org.pk))
+    assert_taken_without_naming(lambda: client.post("/v1/project", {"name": "Sibling"}), world.sibling, refused=_refused)
 
 
 def test_post_with_the_name_of_a_project_the_caller_may_neither_read_nor_create_is_not_found(world):
@@ -284,9 +283,7 @@ def test_post_with_bad_input_answers_400_naming_the_problem_and_writes_nothing(w
 
 
 def test_post_body_that_is_not_a_json_object_answers_400(world):
-    client = world.client("owner")
-    _assert_refused_without_writing(lambda: client.post("/v1/project", ["name"]), 400, "must be a JSON object")
-    _assert_refused_without_writing(lambda: client.raw_post("/v1/project", "{nope"), 400, "JSON parse error")
+    assert_non_object_bodies_refused(world.client("owner"), "/v1/project", refused=_refused)
 
 
 def test_post_naming_another_organization_is_refused(world):
@@ -360,6 +357,7 @@ def test_patch_accepts_every_setting_of_braintrust(world):
         "disable_realtime_queries": False,
         "default_preprocessor": {"type": "function", "id": str(preprocessor.pk), "version": "1"},
     }
+    assert set(settings) == set(PROJECT_SETTINGS_FIELDS), "every setting the service knows, each of Braintrust's"
     response = world.client("owner").patch(f"/v1/project/{world.target.pk}", {"settings": settings})
     assert response.status_code == 200, response.content
     assert response.json()["settings"] == settings

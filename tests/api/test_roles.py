@@ -8,11 +8,11 @@ import pytest
 from permissions.models import AclGrant, Role, RoleNesting, RolePermission
 from permissions.services.roles import role_state, system_role
 from tests.access_helpers import audit_actions, custom_role, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.api_helpers import ApiClient
+from tests.assertions import assert_refused_without_writing, assert_taken_without_naming, error, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import OrganizationObjectWorld, listed_for_each_caller, organization_object_world
+from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
 
@@ -196,12 +196,8 @@ def test_post_with_the_name_of_a_system_role_in_any_case_is_refused(world, name)
 
 
 def test_post_with_the_name_of_a_role_the_caller_cannot_see_says_only_that_the_name_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.org, user=creator, permission="create", restrict="role")
-    grant(world.org, world.org, user=creator, permission="read", restrict="organization")
-    client = api_client_for(creator, world.org)
-    assert_refused_without_writing(lambda: client.post("/v1/role", {"name": "Target"}), 400, "already exists")
-    assert str(world.target.pk) not in client.post("/v1/role", {"name": "Target"}).content.decode()
+    client = creator_client(world.org, world.org, "role", reads_the_organization=True)
+    assert_taken_without_naming(lambda: client.post("/v1/role", {"name": "Target"}), world.target)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,6 @@
 """``/v1/span_iframe``: every endpoint for every kind of caller, the https rule for what may be embedded,
 bad input, other organizations, query counts, and names unique per project."""
 
-import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +15,7 @@ from projects.models import Project, SpanIframe
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import (
+    MOVE_TO_ANOTHER_PROJECT,
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_refused_without_writing,
@@ -330,7 +330,7 @@ def test_create_with_bad_input_answers_400_naming_the_field_and_writes_nothing(w
     [
         ({"name": ""}, "name: This field may not be blank."),
         ({"post_message": 1}, "post_message: Must be a valid boolean."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):
