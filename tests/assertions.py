@@ -64,6 +64,17 @@ def listed_ids(response) -> set[str]:
     return ids(response)
 
 
+def listed_names(response) -> set[str]:
+    """The names a list answered, after checking that it answered 200."""
+    assert response.status_code == 200, response.content
+    return names(response)
+
+
+def rows_of(model) -> dict:
+    """Every row of `model` as stored, by id: for a refusal to leave as it was."""
+    return {row["id"]: row for row in model.objects.values()}
+
+
 def assert_hidden_as_if_missing(client, object_type: str, object_id) -> None:
     """`client` reading the `object_type` `object_id` (at ``/v1/<object_type>/<id>``) gets the very 404 it gets
     for an id that does not exist: a caller who may not see an object cannot tell that it is there."""
@@ -72,12 +83,6 @@ def assert_hidden_as_if_missing(client, object_type: str, object_id) -> None:
     response = client.get(f"/v1/{object_type}/{object_id}")
     assert response.status_code == 404, response.content
     assert response.json() == not_found(object_type, object_id)
-
-
-def assert_lacks(response, permission: str) -> None:
-    """`response` is a 403 that names `permission` as the one the caller is missing."""
-    assert response.status_code == 403, response.content
-    assert error(response)["missing_permission"] == permission
 
 
 def assert_refused_without_writing(

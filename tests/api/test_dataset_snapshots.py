@@ -4,6 +4,7 @@ a snapshot's ``xact_id`` answers exactly the rows of that moment."""
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -17,7 +18,9 @@ from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_refused_without_writing,
+    listed_names,
     not_found,
+    rows_of,
 )
 from tests.factories import (
     DatasetFactory,
@@ -77,17 +80,9 @@ def world() -> World:
     return World(org, other_org, dataset, sibling, theirs, snapshot, _xact_of(dataset), callers)
 
 
-def _state() -> dict:
-    return {row["id"]: row for row in DatasetSnapshot.objects.values()}
-
-
 def _refused(call, status: int, message: str | None = None):
-    return assert_refused_without_writing(call, status, message, also_unchanged=[_state]).json()
-
-
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {row["name"] for row in response.json()["objects"]}
+    """A refusal that also leaves every snapshot as it was; its answer's JSON."""
+    return assert_refused_without_writing(call, status, message, also_unchanged=[partial(rows_of, DatasetSnapshot)]).json()
 
 
 def _body(world: World, **fields) -> dict:
@@ -179,17 +174,17 @@ ALL = {"v1", "sibling-v1"}
 
 @pytest.mark.parametrize(("who", "expected"), listed_for_each_caller(ALL, one_object={"v1"}, outsider={"their-v1"}))
 def test_list_shows_exactly_the_snapshots_of_datasets_the_caller_may_read(world, who, expected):
-    assert _names(world.client(who).get("/v1/dataset_snapshot")) == expected
+    assert listed_names(world.client(who).get("/v1/dataset_snapshot")) == expected
 
 
 def test_list_filters_by_name_and_ids_and_leaves_out_deleted_datasets(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/dataset_snapshot", {"dataset_snapshot_name": "v1"})) == {"v1"}
-    assert _names(client.get("/v1/dataset_snapshot", {"ids": str(world.snapshot.pk)})) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot", {"dataset_snapshot_name": "v1"})) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot", {"ids": str(world.snapshot.pk)})) == {"v1"}
     Dataset.objects.filter(pk=world.sibling.pk).update(deleted_at=timezone.now())
-    assert _names(client.get("/v1/dataset_snapshot")) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot")) == {"v1"}
     Project.objects.filter(pk=world.dataset.project_id).update(deleted_at=timezone.now())
-    assert _names(client.get("/v1/dataset_snapshot")) == set()
+    assert listed_names(client.get("/v1/dataset_snapshot")) == set()
     assert client.get(f"/v1/dataset_snapshot/{world.snapshot.pk}").json() == not_found("dataset_snapshot", world.snapshot.pk)
 
 

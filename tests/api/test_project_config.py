@@ -25,9 +25,9 @@ from tests.assertions import (
     MOVE_TO_ANOTHER_PROJECT,
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
-    assert_lacks,
     assert_refused_without_writing,
     error,
+    listed_names,
     not_found,
 )
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
@@ -88,11 +88,6 @@ def _config_state() -> dict:
     tags = {t["id"]: t for t in ProjectTag.objects.values()}
     scores = {s["id"]: s for s in ProjectScore.objects.values()}
     return {"tags": tags, "scores": scores}
-
-
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {row["name"] for row in response.json()["objects"]}
 
 
 def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
@@ -177,16 +172,16 @@ ALL_TAGS, ALL_SCORES = {"urgent", "later"}, {"accuracy", "fluency"}
 )
 def test_lists_show_exactly_the_rows_of_projects_the_caller_may_read(world, who, tags, scores):
     client = world.client(who)
-    assert _names(client.get("/v1/project_tag")) == tags
-    assert _names(client.get("/v1/project_score")) == scores
+    assert listed_names(client.get("/v1/project_tag")) == tags
+    assert listed_names(client.get("/v1/project_score")) == scores
 
 
 def test_holder_of_update_only_lists_nothing(world):
     updater = add_member(world.org)
     grant(world.org, world.target, user=updater, permission="update")
     client = api_client_for(updater, world.org)
-    assert _names(client.get("/v1/project_tag")) == set()
-    assert _names(client.get("/v1/project_score")) == set()
+    assert listed_names(client.get("/v1/project_tag")) == set()
+    assert listed_names(client.get("/v1/project_score")) == set()
 
 
 @pytest.mark.parametrize(
@@ -198,28 +193,28 @@ def test_lists_filter_by_name_project_and_ids(world, kind, name_param, target_na
     path = f"/v1/{kind}"
     everything = client.get(path).json()["objects"]
     [target_row] = [row for row in everything if row["name"] == target_name]
-    assert _names(client.get(path, {name_param: target_name})) == {target_name}
-    assert len(_names(client.get(path, {name_param: "nope"}))) == 0
-    assert _names(client.get(path, {"project_id": str(world.target.pk)})) == {target_name}
-    assert _names(client.get(path, {"project_name": "Target"})) == {target_name}
-    assert _names(client.get(path, {"project_name": "Target", "project_id": str(world.sibling.pk)})) == set()
-    assert _names(client.get(path, {"ids": target_row["id"]})) == {target_name}
-    assert len(_names(client.client.get(path, {"ids": [row["id"] for row in everything]}))) == 2
-    assert len(_names(client.get(path, {"org_name": world.org.name}))) == 2
+    assert listed_names(client.get(path, {name_param: target_name})) == {target_name}
+    assert len(listed_names(client.get(path, {name_param: "nope"}))) == 0
+    assert listed_names(client.get(path, {"project_id": str(world.target.pk)})) == {target_name}
+    assert listed_names(client.get(path, {"project_name": "Target"})) == {target_name}
+    assert listed_names(client.get(path, {"project_name": "Target", "project_id": str(world.sibling.pk)})) == set()
+    assert listed_names(client.get(path, {"ids": target_row["id"]})) == {target_name}
+    assert len(listed_names(client.client.get(path, {"ids": [row["id"] for row in everything]}))) == 2
+    assert len(listed_names(client.get(path, {"org_name": world.org.name}))) == 2
 
 
 def test_lists_by_ids_do_not_reveal_rows_of_projects_the_caller_cannot_read(world):
     client = world.client("object_grant")
     ids = [str(t.pk) for t in ProjectTag.objects.all()]
-    assert _names(client.client.get("/v1/project_tag", {"ids": ids})) == {"urgent"}
+    assert listed_names(client.client.get("/v1/project_tag", {"ids": ids})) == {"urgent"}
 
 
 def test_score_list_filters_by_score_type(world):
     ProjectScoreFactory(project=world.target, name="verdict", score_type="categorical", categories=[{"name": "ok", "value": 1}])
     client = world.client("owner")
-    assert _names(client.get("/v1/project_score", {"score_type": "slider"})) == {"accuracy"}
-    assert _names(client.client.get("/v1/project_score", {"score_type": ["slider", "categorical"]})) == {"accuracy", "verdict"}
-    assert _names(client.get("/v1/project_score", {"score_type": "free-form,categorical"})) == {"fluency", "verdict"}
+    assert listed_names(client.get("/v1/project_score", {"score_type": "slider"})) == {"accuracy"}
+    assert listed_names(client.client.get("/v1/project_score", {"score_type": ["slider", "categorical"]})) == {"accuracy", "verdict"}
+    assert listed_names(client.get("/v1/project_score", {"score_type": "free-form,categorical"})) == {"fluency", "verdict"}
     response = client.get("/v1/project_score", {"score_type": "thumbs"})
     assert response.status_code == 400
     assert "score_type must be one of" in error(response)["message"]
@@ -230,7 +225,7 @@ def test_rows_of_a_deleted_project_leave_lists_and_answer_404(world, kind):
     row = world.tag if kind == "project_tag" else world.score
     Project.objects.filter(pk=world.target.pk).update(deleted_at=timezone.now())
     client = world.client("owner")
-    assert row.name not in _names(client.get(f"/v1/{kind}"))
+    assert row.name not in listed_names(client.get(f"/v1/{kind}"))
     assert client.get(f"/v1/{kind}/{row.pk}").json() == not_found(kind, row.pk)
     _assert_refused_without_writing(lambda: client.patch(f"/v1/{kind}/{row.pk}", {"description": "x"}), 404)
     _assert_refused_without_writing(lambda: client.delete(f"/v1/{kind}/{row.pk}"), 404)
@@ -308,7 +303,8 @@ def test_holder_of_update_only_is_told_it_lacks_read_and_may_still_write(world, 
     grant(world.org, world.target, user=updater, permission="update")
     client = api_client_for(updater, world.org)
     response = client.get(f"/v1/{kind}/{row.pk}")
-    assert_lacks(response, "read")
+    assert response.status_code == 403
+    assert error(response)["missing_permission"] == "read"
     assert client.patch(f"/v1/{kind}/{row.pk}", {"description": "noted"}).status_code == 200
 
 

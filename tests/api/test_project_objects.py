@@ -8,14 +8,15 @@ from django.utils import timezone
 from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
 from tests.assertions import (
     assert_every_call_refused_without_writing,
-    assert_lacks,
+    assert_hidden_as_if_missing,
     assert_refused_without_writing,
+    assert_taken_without_naming,
     error,
     ids,
     names,
     not_found,
 )
-from tests.worlds import READERS, ProjectWorld, listed_for_each_caller, project_world, read_by_a_holder_of_update_alone
+from tests.worlds import READERS, ProjectWorld, creator_client, listed_for_each_caller, project_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,11 @@ def test_callers_who_may_read_the_object_get_it(world, who):
     assert response.json()["id"] == str(world.target.pk)
 
 
+@pytest.mark.parametrize("who", ["no_grant", "outsider"])
+def test_callers_who_cannot_see_the_object_get_the_same_404_as_for_a_missing_id(world, who):
+    assert_hidden_as_if_missing(world.client(who), world.object_type, world.target.pk)
+
+
 def test_object_grant_on_one_object_does_not_reach_another(world):
     other = world.make(name="Other")
     assert world.client("object_grant").get(world.url(other.pk)).json() == not_found(world.object_type, other.pk)
@@ -87,7 +93,8 @@ def test_object_grant_on_one_object_does_not_reach_another(world):
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):
     response = read_by_a_holder_of_update_alone(world)
-    assert_lacks(response, "read")
+    assert response.status_code == 403
+    assert error(response)["missing_permission"] == "read"
 
 
 def test_object_of_another_organization_is_not_found_even_for_an_owner(world):
@@ -105,6 +112,12 @@ def test_callers_who_may_not_create_objects_are_refused_and_nothing_is_written(w
     response = assert_refused_without_writing(lambda: client.post(world.url(), body), status)
     if status == 403:
         assert error(response)["missing_permission"] == "create"
+
+
+def test_post_with_the_name_of_an_object_the_caller_cannot_read_says_only_that_the_name_is_taken(world):
+    client = creator_client(world.org, world.project, world.object_type)
+    body = {"project_id": str(world.project.pk), "name": "Target"}
+    assert_taken_without_naming(lambda: client.post(world.url(), body), world.target)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

@@ -9,7 +9,7 @@ from permissions.models import AclGrant, Role, RoleNesting, RolePermission
 from permissions.services.roles import role_state, system_role
 from tests.access_helpers import audit_actions, custom_role, grant, row_counts
 from tests.api_helpers import ApiClient
-from tests.assertions import assert_refused_without_writing, assert_taken_without_naming, error, not_found
+from tests.assertions import assert_refused_without_writing, assert_taken_without_naming, error, names, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
@@ -23,10 +23,6 @@ SYSTEM_ROLES = {"owner", "engineer", "viewer"}
 @pytest.fixture
 def world() -> OrganizationObjectWorld:
     return organization_object_world("role")
-
-
-def _names(response) -> set[str]:
-    return {r["name"] for r in response.json()["objects"]}
 
 
 # The JSON shape
@@ -70,13 +66,13 @@ ORG_ROLES = {"Target", "Other"}
 def test_list_shows_the_system_roles_and_exactly_the_roles_the_caller_may_read(world, who, visible):
     response = world.client(who).get("/v1/role")
     assert response.status_code == 200
-    assert _names(response) == SYSTEM_ROLES | visible
+    assert names(response) == SYSTEM_ROLES | visible
 
 
 def test_list_of_a_principal_of_another_organization_shows_only_system_roles_and_its_own(world):
     custom_role(world.other_org, "Theirs")
     response = world.client("outsider").get("/v1/role")
-    assert _names(response) == SYSTEM_ROLES | {"Theirs"}
+    assert names(response) == SYSTEM_ROLES | {"Theirs"}
     assert {r["org_id"] for r in response.json()["objects"]} == {None, str(world.other_org.pk)}
 
 
@@ -91,15 +87,15 @@ def test_list_is_newest_first_and_pages_with_a_cursor(world):
 
 def test_list_filters_by_name_and_ids(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/role", {"role_name": "viewer"})) == {"viewer"}
-    assert _names(client.get("/v1/role", {"role_name": "Target"})) == {"Target"}
+    assert names(client.get("/v1/role", {"role_name": "viewer"})) == {"viewer"}
+    assert names(client.get("/v1/role", {"role_name": "Target"})) == {"Target"}
     ids = [str(world.target.pk), str(system_role("owner").pk)]
-    assert _names(client.client.get("/v1/role", {"ids": ids})) == {"Target", "owner"}
+    assert names(client.client.get("/v1/role", {"ids": ids})) == {"Target", "owner"}
 
 
 def test_list_by_ids_does_not_reveal_roles_the_caller_cannot_read(world):
     response = world.client("object_grant").client.get("/v1/role", {"ids": [str(world.target.pk), str(world.other.pk)]})
-    assert _names(response) == {"Target"}
+    assert names(response) == {"Target"}
 
 
 @pytest.mark.parametrize("params", [{"ids": "not-a-uuid"}, {"limit": "many"}, {"ending_before": "x"}])
