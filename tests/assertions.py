@@ -75,6 +75,13 @@ def rows_of(model) -> dict:
     return {row["id"]: row for row in model.objects.values()}
 
 
+def assert_reads(client, object_type: str, object_id) -> None:
+    """`client` reads the `object_type` `object_id` (at ``/v1/<object_type>/<id>``): a 200 with that object."""
+    response = client.get(f"/v1/{object_type}/{object_id}")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(object_id)
+
+
 def assert_hidden_as_if_missing(client, object_type: str, object_id) -> None:
     """`client` reading the `object_type` `object_id` (at ``/v1/<object_type>/<id>``) gets the very 404 it gets
     for an id that does not exist: a caller who may not see an object cannot tell that it is there."""

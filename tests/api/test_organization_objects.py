@@ -9,11 +9,12 @@ from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
 from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
+    assert_reads,
     assert_refused_without_writing,
     error,
     not_found,
 )
-from tests.worlds import OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
+from tests.worlds import READERS, OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,11 @@ def world(request) -> OrganizationObjectWorld:
 
 
 # Reading one
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_callers_who_may_read_it_get_it(world, who):
+    assert_reads(world.client(who), world.object_type, world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

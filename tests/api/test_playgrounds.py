@@ -18,6 +18,7 @@ from tests.assertions import (
     MOVE_TO_ANOTHER_PROJECT,
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
+    assert_reads,
     assert_refused_without_writing,
     assert_taken_without_naming,
     error,
@@ -27,7 +28,7 @@ from tests.assertions import (
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import creator_client, listed_for_each_caller
+from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +149,9 @@ def test_listed_prompt_ids_agree_with_each_playground_read_on_its_own(world, sec
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_playground_get_it(world, who):
-    assert world.client(who).get(f"/v1/prompt_session/{world.playground.pk}").json()["id"] == str(world.playground.pk)
+    assert_reads(world.client(who), "prompt_session", world.playground.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

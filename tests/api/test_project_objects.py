@@ -9,6 +9,7 @@ from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
 from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
+    assert_reads,
     assert_refused_without_writing,
     assert_taken_without_naming,
     error,
@@ -76,9 +77,7 @@ def test_list_by_ids_does_not_reveal_objects_the_caller_cannot_read(world):
 
 @pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_object_get_it(world, who):
-    response = world.client(who).get(world.url(world.target.pk))
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), world.object_type, world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

@@ -22,6 +22,7 @@ from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_non_object_bodies_refused,
+    assert_reads,
     assert_refused_without_writing,
     assert_taken_without_naming,
     error,
@@ -31,7 +32,7 @@ from tests.assertions import (
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of, creator_client, listed_for_each_caller
+from tests.worlds import READERS, ActsAsCallers, callers_of, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -171,11 +172,9 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_projects():
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_project_get_it(world, who):
-    response = world.client(who).get(f"/v1/project/{world.target.pk}")
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), "project", world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

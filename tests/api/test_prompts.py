@@ -19,6 +19,7 @@ from tests.assertions import (
     assert_every_call_refused_without_writing,
     assert_hidden_as_if_missing,
     assert_non_object_bodies_refused,
+    assert_reads,
     assert_refused_without_writing,
     assert_taken_without_naming,
     error,
@@ -29,7 +30,7 @@ from tests.factories import OrganizationFactory, ProjectFactory, add_member, own
 from tests.factories_prompts import CHAT_PROMPT, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
-from tests.worlds import creator_client, listed_for_each_caller
+from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -193,11 +194,9 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_prompts(versio
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_prompt_get_it(world, who):
-    response = world.client(who).get(f"/v1/prompt/{world.target.pk}")
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), "prompt", world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
