@@ -2,6 +2,7 @@
 what a Permissions panel shows."""
 
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from html import unescape as html_unescape
 
@@ -21,6 +22,24 @@ BAD_RENAMES = [
     ({"name": ""}, "name: This field may not be blank."),
     ({"name": 3}, "name: Not a valid string."),
 ]
+
+# A patch that would move an object of a project to another project, refused: an object stays where it was made.
+MOVE_TO_ANOTHER_PROJECT = ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field.")
+
+# The fields of an ACL as the API answers it, in the order it writes them.
+ACL_FIELDS = (
+    "id",
+    "object_type",
+    "object_id",
+    "user_id",
+    "group_id",
+    "permission",
+    "restrict_object_type",
+    "role_id",
+    "_object_org_id",
+    "created",
+    "expires_at",  # this server's addition
+)
 
 
 def error(response) -> dict:
@@ -43,6 +62,34 @@ def listed_ids(response) -> set[str]:
     """The ids a list answered, after checking that it answered 200."""
     assert response.status_code == 200, response.content
     return ids(response)
+
+
+def listed_names(response) -> set[str]:
+    """The names a list answered, after checking that it answered 200."""
+    assert response.status_code == 200, response.content
+    return names(response)
+
+
+def rows_of(model) -> dict:
+    """Every row of `model` as stored, by id: for a refusal to leave as it was."""
+    return {row["id"]: row for row in model.objects.values()}
+
+
+def assert_reads(client, object_type: str, object_id) -> None:
+    """`client` reads the `object_type` `object_id` (at ``/v1/<object_type>/<id>``): a 200 with that object."""
+    response = client.get(f"/v1/{object_type}/{object_id}")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(object_id)
+
+
+def assert_hidden_as_if_missing(client, object_type: str, object_id) -> None:
+    """`client` reading the `object_type` `object_id` (at ``/v1/<object_type>/<id>``) gets the very 404 it gets
+    for an id that does not exist: a caller who may not see an object cannot tell that it is there."""
+    missing = uuid.uuid4()
+    assert client.get(f"/v1/{object_type}/{missing}").json() == not_found(object_type, missing)
+    response = client.get(f"/v1/{object_type}/{object_id}")
+    assert response.status_code == 404, response.content
+    assert response.json() == not_found(object_type, object_id)
 
 
 def assert_refused_without_writing(
@@ -68,11 +115,26 @@ def assert_refused_without_writing(
     return response
 
 
+def assert_taken_without_naming(call: Callable, hidden, *, refused: Callable = assert_refused_without_writing):
+    """`call()` is refused because the name (or slug) it asks for is taken, writes nothing and does not say
+    `hidden`'s id: a caller who may not read an object learns only that its name is in use."""
+    response = refused(call, 400, "already exists")
+    assert str(hidden.pk) not in response.content.decode()
+    return response
+
+
 def assert_every_call_refused_without_writing(client, calls, status: int, *, refused: Callable = assert_refused_without_writing) -> None:
     """Each ``(method, path, body)`` of `calls`, sent by `client`, is refused with `status` and writes
     nothing (`refused`: the file's own way of saying so, if it checks more)."""
     for method, path, body in calls:
         refused(lambda method=method, path=path, body=body: send(client, method, path, body), status)
+
+
+def assert_non_object_bodies_refused(client, path: str, *, refused: Callable = assert_refused_without_writing) -> None:
+    """A post to `path` whose body is JSON but not an object, or not JSON at all, is a 400 that says so and
+    writes nothing (`refused`: the file's own way of saying so, if it checks more)."""
+    refused(lambda: client.post(path, ["name"]), 400, "must be a JSON object")
+    refused(lambda: client.raw_post(path, "{nope"), 400, "JSON parse error")
 
 
 def refusal_names(words: str) -> str:

@@ -141,6 +141,19 @@ UPDATERS = ("owner", "engineer", "group_grant", "nested_group", "object_grant")
 DELETERS = ("owner", "engineer", "group_grant", "nested_group")
 
 
+def listed_for_each_caller(
+    everything: set[str], *, through_the_group: set[str] | None = None, one_object: set[str], outsider: set[str] | None = None
+) -> list[tuple[str, set[str]]]:
+    """The ``(who, listed)`` cases of a list test over the callers of `callers_of`: the members of the built-in
+    groups list `everything`; the custom group's members, directly or through the nested group,
+    `through_the_group` (by default `everything` too); the holder of a grant on one object `one_object`; a
+    member without a grant nothing; and the owner of the other organization, where it is given, `outsider`."""
+    group = everything if through_the_group is None else through_the_group
+    cases = [("owner", everything), ("engineer", everything), ("viewer", everything)]
+    cases += [("group_grant", group), ("nested_group", group), ("object_grant", one_object), ("no_grant", set())]
+    return cases if outsider is None else [*cases, ("outsider", outsider)]
+
+
 @dataclass
 class ProjectWorld(ActsAsCallers, ServesOneKind):
     """An organization with two projects, one object (``target``) of the kind under test in the first, one
@@ -234,3 +247,14 @@ def read_by_a_holder_of_update_alone(world: ProjectWorld | OrganizationObjectWor
     updater = add_member(world.org)
     grant(world.org, world.target, user=updater, permission="update")
     return api_client_for(updater, world.org).get(world.url(world.target.pk))
+
+
+def creator_client(org: Organization, node, restrict: str | None = None, *, reads_the_organization: bool = False) -> ApiClient:
+    """A client of a new member of `org` who holds create on `node` (for objects of type `restrict`) and,
+    with `reads_the_organization`, read on the organization itself, and nothing else: one who may make
+    an object there but may read none of those already there."""
+    creator = add_member(org)
+    grant(org, node, user=creator, permission="create", restrict=restrict)
+    if reads_the_organization:
+        grant(org, org, user=creator, permission="read", restrict="organization")
+    return api_client_for(creator, org)

@@ -58,12 +58,21 @@ def request_for():
     return build
 
 
-@pytest.mark.django_db
-def test_needs_answers_404_without_any_permission_and_403_with_another(request_for):
+def _project_and_holders(*permissions: str | None):
+    """A new organization, a project of it, and for each of `permissions` a new member holding that one
+    permission on the project (None: holding nothing)."""
     org = OrganizationFactory()
     project = ProjectFactory(org=org)
-    stranger, reader = add_member(org), add_member(org)
-    grant(org, project, user=reader, permission="read")
+    holders = [add_member(org) for _ in permissions]
+    for holder, permission in zip(holders, permissions, strict=True):
+        if permission is not None:
+            grant(org, project, user=holder, permission=permission)
+    return org, project, holders
+
+
+@pytest.mark.django_db
+def test_needs_answers_404_without_any_permission_and_403_with_another(request_for):
+    org, project, (stranger, reader) = _project_and_holders(None, "read")
     requirement = Needs("update", Node.of(project))
     with pytest.raises(NotFound):
         requirement.check(request_for(stranger), org.pk)
@@ -89,11 +98,7 @@ def test_every_requirement_refuses_a_node_of_another_organization_as_missing(req
 
 @pytest.mark.django_db
 def test_needs_sight_accepts_any_permission_but_create(request_for):
-    org = OrganizationFactory()
-    project = ProjectFactory(org=org)
-    creator, updater = add_member(org), add_member(org)
-    grant(org, project, user=creator, permission="create")
-    grant(org, project, user=updater, permission="update")
+    org, project, (creator, updater) = _project_and_holders("create", "update")
     with pytest.raises(NotFound):
         NeedsSight(Node.of(project)).check(request_for(creator), org.pk)
     NeedsSight(Node.of(project)).check(request_for(updater), org.pk)

@@ -27,6 +27,7 @@ from permissions.services.roles import system_role
 from projects.models import Experiment, Project
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, custom_role, grant, grant_many, nest
 from tests.api_helpers import ApiClient, api_client_for
+from tests.assertions import ACL_FIELDS
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -148,19 +149,7 @@ def acl_fields(response_json: dict) -> set[str]:
     return set(response_json)
 
 
-ACL_FIELDS = {
-    "id",
-    "object_type",
-    "object_id",
-    "user_id",
-    "group_id",
-    "permission",
-    "restrict_object_type",
-    "role_id",
-    "_object_org_id",
-    "created",
-    "expires_at",  # this server's addition
-}
+ACL_FIELD_SET = set(ACL_FIELDS)
 
 
 # POST /v1/acl
@@ -174,7 +163,7 @@ def test_create_acl_needs_create_acls_on_the_node(world, target, actor, status):
     if status == 200:
         assert response.status_code == 200, response.content
         body = response.json()
-        assert acl_fields(body) == ACL_FIELDS
+        assert acl_fields(body) == ACL_FIELD_SET
         assert (body["object_type"], body["object_id"], body["user_id"], body["permission"]) == (
             node.type,
             str(node.id),
@@ -439,7 +428,7 @@ def test_get_acl_by_id_needs_read_acls_on_its_node(world, target, actor, status)
     if status == 200:
         assert response.status_code == 200
         body = response.json()
-        assert acl_fields(body) == ACL_FIELDS
+        assert acl_fields(body) == ACL_FIELD_SET
         assert body["id"] == str(acl.id) and body["object_id"] == str(acl.object_id)
         return
     assert_refused(response, status, "read_acls")
@@ -499,7 +488,7 @@ def test_batch_update_needs_create_and_delete_acls_on_the_nodes(world, path, tar
         result = response.json()
         assert set(result) == {"added_acls", "removed_acls"}
         [added], [removed] = result["added_acls"], result["removed_acls"]
-        assert acl_fields(added) == acl_fields(removed) == ACL_FIELDS
+        assert acl_fields(added) == acl_fields(removed) == ACL_FIELD_SET
         assert removed["id"] == str(old.id)
         grants, events = state()
         assert grants == (before[0] - {old.id}) | {uuid.UUID(added["id"])}
@@ -634,7 +623,7 @@ def test_list_org_acls_needs_read_acls_on_the_organization(world, actor, status)
 def test_list_org_acls_answers_a_bare_list_of_acls(world):
     body = world.client("owner").get("/v1/acl/list_org").json()
     assert isinstance(body, list)
-    assert body and all(acl_fields(a) == ACL_FIELDS for a in body)
+    assert body and all(acl_fields(a) == ACL_FIELD_SET for a in body)
 
 
 def test_list_org_acls_of_the_outsider_lists_its_own_organization_only(world):
@@ -1251,9 +1240,9 @@ def test_the_schema_describes_every_acl_endpoint_with_braintrusts_names():
         "items": {"$ref": ref("Acl")},
     }
 
-    assert set(components["Acl"]["properties"]) == ACL_FIELDS
+    assert set(components["Acl"]["properties"]) == ACL_FIELD_SET
     assert set(components["Acl"]["required"]) >= {"id", "object_type", "object_id", "_object_org_id"}
-    assert set(components["AclItem"]["properties"]) == ACL_FIELDS - {"id", "_object_org_id", "created"}
+    assert set(components["AclItem"]["properties"]) == ACL_FIELD_SET - {"id", "_object_org_id", "created"}
     assert set(components["AclItem"]["required"]) == {"object_type", "object_id"}
     assert set(components["AclBatchUpdateRequest"]["properties"]) == {"add_acls", "remove_acls"}
     assert set(components["AclBatchUpdateResponse"]["properties"]) == {"added_acls", "removed_acls"}

@@ -23,6 +23,7 @@ from permissions.models import AuditEvent
 from projects.models import Project
 from tests.access_helpers import audit_actions, grant, raw_grant_expiry, row_counts
 from tests.api_helpers import ApiClient, api_client_for
+from tests.assertions import ACL_FIELDS
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -135,19 +136,8 @@ def test_an_acl_without_an_expiry_answers_expires_at_null_everywhere(world, expi
 
 def test_expires_at_is_the_last_field_of_an_acl(world):
     _, acl = add(world, "/v1/acl", item(world.node, user_id=world.grantee.pk, permission="read", expires_at=iso(in_days(1))))
-    assert list(acl) == [
-        "id",
-        "object_type",
-        "object_id",
-        "user_id",
-        "group_id",
-        "permission",
-        "restrict_object_type",
-        "role_id",
-        "_object_org_id",
-        "created",
-        "expires_at",
-    ]
+    assert list(acl) == list(ACL_FIELDS)
+    assert list(acl)[-1] == "expires_at"
 
 
 # Adding again

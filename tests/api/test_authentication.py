@@ -2,6 +2,7 @@
 session with CSRF, expiry, revocation on the next request, throttled failures, last use)."""
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -51,6 +52,15 @@ def _session(user, *, csrf: bool = False) -> Client:
     if csrf:
         client.cookies["csrftoken"] = CSRF_TOKEN
     return client
+
+
+def _answer_after(raw: str, path: str, change: Callable[[], object]):
+    """What `path` answers the bearer credential `raw` on the request right after `change()`, having answered
+    200 on the one before it: a change to a credential or to what it may do counts from the next request."""
+    client = ApiClient(raw)
+    assert client.get(path).status_code == 200
+    change()
+    return client.get(path)
 
 
 def _send(client: Client, method: str, path: str, body=None, *, csrf: bool = False):
@@ -138,10 +148,7 @@ def test_a_revoked_key_is_401():
 def test_a_deleted_api_key_is_401_on_the_next_request():
     org = OrganizationFactory()
     key, raw = _key(owner_of(org), org)
-    client = ApiClient(raw)
-    assert client.get("/v1/api_key").status_code == 200
-    api_key_delete(actor=owner_of(org), key_id=key.pk)
-    assert client.get("/v1/api_key").status_code == 401
+    assert _answer_after(raw, "/v1/api_key", lambda: api_key_delete(actor=owner_of(org), key_id=key.pk)).status_code == 401
 
 
 def test_a_key_deleting_itself_stops_working_at_once():
@@ -155,20 +162,15 @@ def test_a_key_deleting_itself_stops_working_at_once():
 def test_a_revoked_service_token_is_401_on_the_next_request():
     org = OrganizationFactory()
     token, raw = _robot_token(org, _robot(org, "owners"))
-    client = ApiClient(raw)
-    assert client.get("/v1/service_token").status_code == 200
-    service_token_revoke(actor=owner_of(org), org=org, token_id=token.pk)
-    assert client.get("/v1/service_token").status_code == 401
+    revoke = lambda: service_token_revoke(actor=owner_of(org), org=org, token_id=token.pk)  # noqa: E731
+    assert _answer_after(raw, "/v1/service_token", revoke).status_code == 401
 
 
 def test_the_key_of_a_member_removed_from_the_organization_is_401():
     org = OrganizationFactory()
     engineer = add_member(org, None, "engineers")
     _, raw = _key(engineer, org)
-    client = ApiClient(raw)
-    assert client.get("/v1/api_key").status_code == 200
-    member_remove(actor=owner_of(org), org=org, user=engineer)
-    assert client.get("/v1/api_key").status_code == 401
+    assert _answer_after(raw, "/v1/api_key", lambda: member_remove(actor=owner_of(org), org=org, user=engineer)).status_code == 401
 
 
 def test_the_key_of_a_deactivated_person_is_401():
@@ -196,10 +198,7 @@ def test_a_revoked_grant_takes_effect_on_the_next_request():
     grant(org, Node("organization", org.pk), user=member, permission="read")  # so the organization stays visible
     record = grant(org, Node("organization", org.pk), user=member, permission="read_acls")
     _, raw = _key(member, org)
-    client = ApiClient(raw)
-    assert client.get("/v1/acl/list_org").status_code == 200
-    acl_revoke(actor=owner_of(org), grant_id=record.id)
-    response = client.get("/v1/acl/list_org")
+    response = _answer_after(raw, "/v1/acl/list_org", lambda: acl_revoke(actor=owner_of(org), grant_id=record.id))
     assert response.status_code == 403
     assert response.json()["error"]["missing_permission"] == "read_acls"
 
@@ -208,10 +207,8 @@ def test_leaving_owners_takes_effect_on_the_next_request():
     org = OrganizationFactory()
     robot = _robot(org, "owners")
     _, raw = _robot_token(org, robot)
-    client = ApiClient(raw)
-    assert client.get("/v1/service_token").status_code == 200
-    group_update(actor=owner_of(org), group=builtin_group(org, "owners"), remove_member_users=[robot.pk])
-    response = client.get("/v1/service_token")
+    leave = lambda: group_update(actor=owner_of(org), group=builtin_group(org, "owners"), remove_member_users=[robot.pk])  # noqa: E731
+    response = _answer_after(raw, "/v1/service_token", leave)
     assert response.status_code == 403
     assert "Only Owners" in response.json()["error"]["message"]
 
@@ -220,10 +217,7 @@ def test_a_removed_membership_takes_effect_on_the_next_request_for_a_service_tok
     org = OrganizationFactory()
     robot = _robot(org, "engineers")
     _, raw = _robot_token(org, robot)
-    client = ApiClient(raw)
-    assert client.get("/v1/api_key").status_code == 200
-    member_remove(actor=owner_of(org), org=org, user=robot)
-    assert client.get("/v1/api_key").status_code == 401
+    assert _answer_after(raw, "/v1/api_key", lambda: member_remove(actor=owner_of(org), org=org, user=robot)).status_code == 401
 
 
 # The browser session

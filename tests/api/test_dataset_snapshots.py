@@ -4,6 +4,7 @@ a snapshot's ``xact_id`` answers exactly the rows of that moment."""
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -13,7 +14,14 @@ from accounts.models import Organization, User
 from projects.models import Dataset, DatasetSnapshot, EventVersion, Project
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    listed_names,
+    not_found,
+    rows_of,
+)
 from tests.factories import (
     DatasetFactory,
     DatasetSnapshotFactory,
@@ -24,7 +32,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -72,17 +80,9 @@ def world() -> World:
     return World(org, other_org, dataset, sibling, theirs, snapshot, _xact_of(dataset), callers)
 
 
-def _state() -> dict:
-    return {row["id"]: row for row in DatasetSnapshot.objects.values()}
-
-
 def _refused(call, status: int, message: str | None = None):
-    return assert_refused_without_writing(call, status, message, also_unchanged=[_state]).json()
-
-
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {row["name"] for row in response.json()["objects"]}
+    """A refusal that also leaves every snapshot as it was; its answer's JSON."""
+    return assert_refused_without_writing(call, status, message, also_unchanged=[partial(rows_of, DatasetSnapshot)]).json()
 
 
 def _body(world: World, **fields) -> dict:
@@ -172,31 +172,19 @@ def test_a_dataset_without_rows_has_no_moment_to_snapshot(world):
 ALL = {"v1", "sibling-v1"}
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("owner", ALL),
-        ("engineer", ALL),
-        ("viewer", ALL),
-        ("group_grant", ALL),
-        ("nested_group", ALL),
-        ("object_grant", {"v1"}),
-        ("no_grant", set()),
-        ("outsider", {"their-v1"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), listed_for_each_caller(ALL, one_object={"v1"}, outsider={"their-v1"}))
 def test_list_shows_exactly_the_snapshots_of_datasets_the_caller_may_read(world, who, expected):
-    assert _names(world.client(who).get("/v1/dataset_snapshot")) == expected
+    assert listed_names(world.client(who).get("/v1/dataset_snapshot")) == expected
 
 
 def test_list_filters_by_name_and_ids_and_leaves_out_deleted_datasets(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/dataset_snapshot", {"dataset_snapshot_name": "v1"})) == {"v1"}
-    assert _names(client.get("/v1/dataset_snapshot", {"ids": str(world.snapshot.pk)})) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot", {"dataset_snapshot_name": "v1"})) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot", {"ids": str(world.snapshot.pk)})) == {"v1"}
     Dataset.objects.filter(pk=world.sibling.pk).update(deleted_at=timezone.now())
-    assert _names(client.get("/v1/dataset_snapshot")) == {"v1"}
+    assert listed_names(client.get("/v1/dataset_snapshot")) == {"v1"}
     Project.objects.filter(pk=world.dataset.project_id).update(deleted_at=timezone.now())
-    assert _names(client.get("/v1/dataset_snapshot")) == set()
+    assert listed_names(client.get("/v1/dataset_snapshot")) == set()
     assert client.get(f"/v1/dataset_snapshot/{world.snapshot.pk}").json() == not_found("dataset_snapshot", world.snapshot.pk)
 
 
@@ -227,9 +215,8 @@ def test_callers_who_may_read_the_dataset_get_its_snapshots(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_dataset_get_the_same_404_as_for_a_missing_id(world, who):
-    client, missing = world.client(who), uuid.uuid4()
-    assert client.get(f"/v1/dataset_snapshot/{missing}").json() == not_found("dataset_snapshot", missing)
-    assert client.get(f"/v1/dataset_snapshot/{world.snapshot.pk}").json() == not_found("dataset_snapshot", world.snapshot.pk)
+    client = world.client(who)
+    assert_hidden_as_if_missing(client, "dataset_snapshot", world.snapshot.pk)
     _refused(lambda: client.patch(f"/v1/dataset_snapshot/{world.snapshot.pk}", {"name": "x"}), 404)
     _refused(lambda: client.delete(f"/v1/dataset_snapshot/{world.snapshot.pk}"), 404)
     _refused(lambda: client.post("/v1/dataset_snapshot", _body(world)), 404)

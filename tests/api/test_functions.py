@@ -11,11 +11,19 @@ from projects.models import Prompt, PromptVersion
 from projects.services.prompts import FunctionFields, prompt_update
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    error,
+    listed_ids,
+    not_found,
+)
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import CHAT_PROMPT, INLINE_CODE, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.shared_worlds import as_built
+from tests.worlds import listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -89,15 +97,7 @@ def test_published_schema_describes_function_as_the_endpoints_answer_it(world):
 
 @pytest.mark.parametrize(
     ("who", "visible"),
-    [
-        ("owner", {"target", "function", "elsewhere"}),
-        ("engineer", {"target", "function", "elsewhere"}),
-        ("viewer", {"target", "function", "elsewhere"}),
-        ("group_grant", {"target", "function"}),
-        ("nested_group", {"target", "function"}),
-        ("object_grant", {"target"}),
-        ("no_grant", set()),
-    ],
+    listed_for_each_caller({"target", "function", "elsewhere"}, through_the_group={"target", "function"}, one_object={"target"}),
 )
 def test_list_shows_exactly_the_functions_the_caller_may_read_prompts_included(world, who, visible):
     expected = {str(getattr(world, name).pk) for name in visible}
@@ -180,10 +180,7 @@ def test_object_grant_reads_its_prompt_as_a_function_and_nothing_else(world):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_function_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/function/{missing}").json() == not_found("function", missing)
-    assert client.get(f"/v1/function/{world.function.pk}").json() == not_found("function", world.function.pk)
+    assert_hidden_as_if_missing(world.client(who), "function", world.function.pk)
 
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):

@@ -3,13 +3,18 @@ deletes the organization's groups and roles, and that a refusal writes nothing. 
 what one has alone (members and nesting, permission pairs and system roles, each one's fields) stays in
 its own module."""
 
-import uuid
-
 import pytest
 
 from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
-from tests.worlds import OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_reads,
+    assert_refused_without_writing,
+    error,
+    not_found,
+)
+from tests.worlds import READERS, OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +27,14 @@ def world(request) -> OrganizationObjectWorld:
 # Reading one
 
 
+@pytest.mark.parametrize("who", READERS)
+def test_callers_who_may_read_it_get_it(world, who):
+    assert_reads(world.client(who), world.object_type, world.target.pk)
+
+
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_it_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(world.url(missing)).json() == not_found(world.object_type, missing)
-    response = client.get(world.url(world.target.pk))
-    assert response.status_code == 404
-    assert response.json() == not_found(world.object_type, world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), world.object_type, world.target.pk)
 
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):

@@ -14,11 +14,22 @@ from projects.services.playgrounds import playground_create, playground_update
 from projects.services.prompts import prompt_delete
 from tests.access_helpers import audit_actions, grant, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, listed_ids, not_found
+from tests.assertions import (
+    MOVE_TO_ANOTHER_PROJECT,
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_reads,
+    assert_refused_without_writing,
+    assert_taken_without_naming,
+    error,
+    listed_ids,
+    not_found,
+)
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.shared_worlds import as_built
+from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -80,16 +91,7 @@ def second(world):
 
 
 @pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"playground", "second"}),
-        ("engineer", {"playground", "second"}),
-        ("viewer", {"playground", "second"}),
-        ("group_grant", {"playground"}),
-        ("nested_group", {"playground"}),
-        ("object_grant", {"playground"}),
-        ("no_grant", set()),
-    ],
+    ("who", "visible"), listed_for_each_caller({"playground", "second"}, through_the_group={"playground"}, one_object={"playground"})
 )
 def test_list_shows_exactly_the_playgrounds_the_caller_may_read(world, second, who, visible):
     named = {"playground": world.playground, "second": second}
@@ -153,17 +155,14 @@ def test_listed_prompt_ids_agree_with_each_playground_read_on_its_own(world, sec
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_playground_get_it(world, who):
-    assert world.client(who).get(f"/v1/prompt_session/{world.playground.pk}").json()["id"] == str(world.playground.pk)
+    assert_reads(world.client(who), "prompt_session", world.playground.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_playground_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/prompt_session/{missing}").json() == not_found("prompt_session", missing)
-    assert client.get(f"/v1/prompt_session/{world.playground.pk}").json() == not_found("prompt_session", world.playground.pk)
+    assert_hidden_as_if_missing(world.client(who), "prompt_session", world.playground.pk)
 
 
 def test_holder_of_update_only_is_told_it_lacks_read(world):
@@ -210,12 +209,9 @@ def test_post_with_an_existing_name_returns_that_playground_unchanged(world):
 
 
 def test_post_with_the_name_of_a_playground_the_caller_cannot_read_says_only_that_it_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.project, user=creator, permission="create", restrict="prompt_session")
-    client = api_client_for(creator, world.org)
-    response = _assert_refused_without_writing(lambda: client.post("/v1/prompt_session", _new_playground(world, name="Tone of voice")), 400)
-    assert "already exists" in error(response)["message"]
-    assert str(world.playground.pk) not in response.content.decode()
+    client = creator_client(world.org, world.project, "prompt_session")
+    body = _new_playground(world, name="Tone of voice")
+    assert_taken_without_naming(lambda: client.post("/v1/prompt_session", body), world.playground, refused=_assert_refused_without_writing)
 
 
 # Prompts of other projects
@@ -388,7 +384,7 @@ def test_callers_without_update_cannot_patch(world, who, status):
     [
         ({"name": ""}, "name: This field may not be blank."),
         ({"prompt_ids": [1]}, "prompt_ids: 0: Must be a valid UUID."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):

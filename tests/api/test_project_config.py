@@ -20,7 +20,16 @@ from projects.services.configuration import project_score_create, project_tag_cr
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.access_helpers import row_counts as access_row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import BAD_RENAMES, assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.assertions import (
+    BAD_RENAMES,
+    MOVE_TO_ANOTHER_PROJECT,
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    error,
+    listed_names,
+    not_found,
+)
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
@@ -79,11 +88,6 @@ def _config_state() -> dict:
     tags = {t["id"]: t for t in ProjectTag.objects.values()}
     scores = {s["id"]: s for s in ProjectScore.objects.values()}
     return {"tags": tags, "scores": scores}
-
-
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {row["name"] for row in response.json()["objects"]}
 
 
 def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
@@ -168,16 +172,16 @@ ALL_TAGS, ALL_SCORES = {"urgent", "later"}, {"accuracy", "fluency"}
 )
 def test_lists_show_exactly_the_rows_of_projects_the_caller_may_read(world, who, tags, scores):
     client = world.client(who)
-    assert _names(client.get("/v1/project_tag")) == tags
-    assert _names(client.get("/v1/project_score")) == scores
+    assert listed_names(client.get("/v1/project_tag")) == tags
+    assert listed_names(client.get("/v1/project_score")) == scores
 
 
 def test_holder_of_update_only_lists_nothing(world):
     updater = add_member(world.org)
     grant(world.org, world.target, user=updater, permission="update")
     client = api_client_for(updater, world.org)
-    assert _names(client.get("/v1/project_tag")) == set()
-    assert _names(client.get("/v1/project_score")) == set()
+    assert listed_names(client.get("/v1/project_tag")) == set()
+    assert listed_names(client.get("/v1/project_score")) == set()
 
 
 @pytest.mark.parametrize(
@@ -189,28 +193,28 @@ def test_lists_filter_by_name_project_and_ids(world, kind, name_param, target_na
     path = f"/v1/{kind}"
     everything = client.get(path).json()["objects"]
     [target_row] = [row for row in everything if row["name"] == target_name]
-    assert _names(client.get(path, {name_param: target_name})) == {target_name}
-    assert len(_names(client.get(path, {name_param: "nope"}))) == 0
-    assert _names(client.get(path, {"project_id": str(world.target.pk)})) == {target_name}
-    assert _names(client.get(path, {"project_name": "Target"})) == {target_name}
-    assert _names(client.get(path, {"project_name": "Target", "project_id": str(world.sibling.pk)})) == set()
-    assert _names(client.get(path, {"ids": target_row["id"]})) == {target_name}
-    assert len(_names(client.client.get(path, {"ids": [row["id"] for row in everything]}))) == 2
-    assert len(_names(client.get(path, {"org_name": world.org.name}))) == 2
+    assert listed_names(client.get(path, {name_param: target_name})) == {target_name}
+    assert len(listed_names(client.get(path, {name_param: "nope"}))) == 0
+    assert listed_names(client.get(path, {"project_id": str(world.target.pk)})) == {target_name}
+    assert listed_names(client.get(path, {"project_name": "Target"})) == {target_name}
+    assert listed_names(client.get(path, {"project_name": "Target", "project_id": str(world.sibling.pk)})) == set()
+    assert listed_names(client.get(path, {"ids": target_row["id"]})) == {target_name}
+    assert len(listed_names(client.client.get(path, {"ids": [row["id"] for row in everything]}))) == 2
+    assert len(listed_names(client.get(path, {"org_name": world.org.name}))) == 2
 
 
 def test_lists_by_ids_do_not_reveal_rows_of_projects_the_caller_cannot_read(world):
     client = world.client("object_grant")
     ids = [str(t.pk) for t in ProjectTag.objects.all()]
-    assert _names(client.client.get("/v1/project_tag", {"ids": ids})) == {"urgent"}
+    assert listed_names(client.client.get("/v1/project_tag", {"ids": ids})) == {"urgent"}
 
 
 def test_score_list_filters_by_score_type(world):
     ProjectScoreFactory(project=world.target, name="verdict", score_type="categorical", categories=[{"name": "ok", "value": 1}])
     client = world.client("owner")
-    assert _names(client.get("/v1/project_score", {"score_type": "slider"})) == {"accuracy"}
-    assert _names(client.client.get("/v1/project_score", {"score_type": ["slider", "categorical"]})) == {"accuracy", "verdict"}
-    assert _names(client.get("/v1/project_score", {"score_type": "free-form,categorical"})) == {"fluency", "verdict"}
+    assert listed_names(client.get("/v1/project_score", {"score_type": "slider"})) == {"accuracy"}
+    assert listed_names(client.client.get("/v1/project_score", {"score_type": ["slider", "categorical"]})) == {"accuracy", "verdict"}
+    assert listed_names(client.get("/v1/project_score", {"score_type": "free-form,categorical"})) == {"fluency", "verdict"}
     response = client.get("/v1/project_score", {"score_type": "thumbs"})
     assert response.status_code == 400
     assert "score_type must be one of" in error(response)["message"]
@@ -221,7 +225,7 @@ def test_rows_of_a_deleted_project_leave_lists_and_answer_404(world, kind):
     row = world.tag if kind == "project_tag" else world.score
     Project.objects.filter(pk=world.target.pk).update(deleted_at=timezone.now())
     client = world.client("owner")
-    assert row.name not in _names(client.get(f"/v1/{kind}"))
+    assert row.name not in listed_names(client.get(f"/v1/{kind}"))
     assert client.get(f"/v1/{kind}/{row.pk}").json() == not_found(kind, row.pk)
     _assert_refused_without_writing(lambda: client.patch(f"/v1/{kind}/{row.pk}", {"description": "x"}), 404)
     _assert_refused_without_writing(lambda: client.delete(f"/v1/{kind}/{row.pk}"), 404)
@@ -284,10 +288,7 @@ def test_callers_who_may_read_the_project_get_its_rows(world, kind, who):
 @pytest.mark.parametrize("kind", ["project_tag", "project_score"])
 def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id(world, kind, who):
     row = world.tag if kind == "project_tag" else world.score
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/{kind}/{missing}").json() == not_found(kind, missing)
-    assert client.get(f"/v1/{kind}/{row.pk}").json() == not_found(kind, row.pk)
+    assert_hidden_as_if_missing(world.client(who), kind, row.pk)
 
 
 def test_object_grant_on_one_project_does_not_reach_the_rows_of_another(world):
@@ -461,7 +462,7 @@ def test_tag_patch_leaves_out_fields_as_they_are(world):
     [
         *BAD_RENAMES,
         ({"color": 3}, "color: Not a valid string."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_tag_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):
@@ -923,7 +924,7 @@ def test_renaming_an_online_score_does_not_check_its_scorers_again(world):
         ({"name": ""}, "name: This field may not be blank."),
         ({"score_type": "thumbs"}, 'score_type: "thumbs" is not a valid choice.'),
         ({"description": 5}, "description: Not a valid string."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_score_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):

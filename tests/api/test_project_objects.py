@@ -6,9 +6,19 @@ import pytest
 from django.utils import timezone
 
 from tests.api_helpers import DEAD_CREDENTIALS, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, ids, names, not_found
+from tests.assertions import (
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_reads,
+    assert_refused_without_writing,
+    assert_taken_without_naming,
+    error,
+    ids,
+    names,
+    not_found,
+)
 from tests.shared_worlds import as_built
-from tests.worlds import READERS, ProjectWorld, project_world, read_by_a_holder_of_update_alone
+from tests.worlds import READERS, ProjectWorld, creator_client, listed_for_each_caller, project_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +47,9 @@ def _everything(world: ProjectWorld) -> dict:
 
 @pytest.mark.parametrize(
     ("who", "visible"),
-    [
-        ("owner", {"Target", "Also in P", "In Q"}),
-        ("engineer", {"Target", "Also in P", "In Q"}),
-        ("viewer", {"Target", "Also in P", "In Q"}),
-        ("group_grant", {"Target", "Also in P"}),
-        ("nested_group", {"Target", "Also in P"}),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-        ("outsider", {"Foreign"}),
-    ],
+    listed_for_each_caller(
+        {"Target", "Also in P", "In Q"}, through_the_group={"Target", "Also in P"}, one_object={"Target"}, outsider={"Foreign"}
+    ),
 )
 def test_list_shows_exactly_the_objects_the_caller_may_read(world, who, visible):
     _everything(world)
@@ -80,9 +83,12 @@ def test_list_by_ids_does_not_reveal_objects_the_caller_cannot_read(world):
 
 @pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_object_get_it(world, who):
-    response = world.client(who).get(world.url(world.target.pk))
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), world.object_type, world.target.pk)
+
+
+@pytest.mark.parametrize("who", ["no_grant", "outsider"])
+def test_callers_who_cannot_see_the_object_get_the_same_404_as_for_a_missing_id(world, who):
+    assert_hidden_as_if_missing(world.client(who), world.object_type, world.target.pk)
 
 
 def test_object_grant_on_one_object_does_not_reach_another(world):
@@ -111,6 +117,12 @@ def test_callers_who_may_not_create_objects_are_refused_and_nothing_is_written(w
     response = assert_refused_without_writing(lambda: client.post(world.url(), body), status)
     if status == 403:
         assert error(response)["missing_permission"] == "create"
+
+
+def test_post_with_the_name_of_an_object_the_caller_cannot_read_says_only_that_the_name_is_taken(world):
+    client = creator_client(world.org, world.project, world.object_type)
+    body = {"project_id": str(world.project.pk), "name": "Target"}
+    assert_taken_without_naming(lambda: client.post(world.url(), body), world.target)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])

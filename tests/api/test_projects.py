@@ -3,6 +3,7 @@ organizations and query counts."""
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -12,20 +13,26 @@ from permissions.engine import Node
 from permissions.models import AclGrant, PermissionGroup
 from permissions.services.roles import system_role
 from projects.models import Experiment, Project
+from projects.services.objects import PROJECT_SETTINGS_FIELDS
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest, row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
 from tests.assertions import (
     BAD_NEW_NAMES,
     BAD_RENAMES,
     assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_non_object_bodies_refused,
+    assert_reads,
     assert_refused_without_writing,
+    assert_taken_without_naming,
     error,
+    listed_names,
     not_found,
 )
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import READERS, ActsAsCallers, callers_of, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -59,20 +66,20 @@ def world() -> World:
     return World(org, other_org, target, sibling, managers, callers)
 
 
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {p["name"] for p in response.json()["objects"]}
-
-
 def _project_state(project: Project) -> tuple:
     return tuple(Project.objects.filter(pk=project.pk).values_list("name", "description", "settings", "deleted_at").get())
 
 
-def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
-    def states():
-        return {p.pk: _project_state(p) for p in Project.objects.all()}
+def _project_states() -> dict:
+    return {p.pk: _project_state(p) for p in Project.objects.all()}
 
-    return assert_refused_without_writing(call, status, message, ignore_case=True, also_unchanged=[states]).json()
+
+# A refusal here also leaves every project as it was, and its message is matched whatever its case.
+_refused = partial(assert_refused_without_writing, ignore_case=True, also_unchanged=[_project_states])
+
+
+def _assert_refused_without_writing(call, status: int, message: str | None = None) -> dict:
+    return _refused(call, status, message).json()
 
 
 # The JSON shape
@@ -99,14 +106,7 @@ def test_published_schema_describes_project_as_the_endpoints_answer_it():
     components = schema["components"]["schemas"]
     assert set(components["Project"]["properties"]) == PROJECT_FIELDS
     assert set(components["PatchProject"]["properties"]) == {"name", "description", "user_id", "settings"}
-    assert set(components["ProjectSettings"]["properties"]) == {
-        "comparison_key",
-        "baseline_experiment_id",
-        "spanFieldOrder",
-        "remote_eval_sources",
-        "disable_realtime_queries",
-        "default_preprocessor",
-    }
+    assert set(components["ProjectSettings"]["properties"]) == set(PROJECT_SETTINGS_FIELDS)
     operations = {method: op["operationId"] for method, op in schema["paths"]["/v1/project"].items()}
     assert operations == {"get": "getProject", "post": "postProject"}
     detail = {method: op["operationId"] for method, op in schema["paths"]["/v1/project/{project_id}"].items()}
@@ -116,21 +116,9 @@ def test_published_schema_describes_project_as_the_endpoints_answer_it():
 # Listing
 
 
-@pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"Target", "Sibling"}),
-        ("engineer", {"Target", "Sibling"}),
-        ("viewer", {"Target", "Sibling"}),
-        ("group_grant", {"Target", "Sibling"}),
-        ("nested_group", {"Target", "Sibling"}),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-        ("outsider", {"Theirs"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "visible"), listed_for_each_caller({"Target", "Sibling"}, one_object={"Target"}, outsider={"Theirs"}))
 def test_list_shows_exactly_the_projects_the_caller_may_read(world, who, visible):
-    assert _names(world.client(who).get("/v1/project")) == visible
+    assert listed_names(world.client(who).get("/v1/project")) == visible
 
 
 def test_list_is_newest_first_and_pages_with_a_cursor(world):
@@ -147,16 +135,16 @@ def test_list_is_newest_first_and_pages_with_a_cursor(world):
 
 def test_list_filters_by_name_ids_and_organization_name(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/project", {"project_name": "Sibling"})) == {"Sibling"}
-    assert _names(client.get("/v1/project", {"project_name": "Nope"})) == set()
-    assert _names(client.client.get("/v1/project", {"ids": [str(world.target.pk), str(world.sibling.pk)]})) == {"Target", "Sibling"}
-    assert _names(client.get("/v1/project", {"ids": str(world.sibling.pk)})) == {"Sibling"}
-    assert _names(client.get("/v1/project", {"org_name": world.org.name})) == {"Target", "Sibling"}
+    assert listed_names(client.get("/v1/project", {"project_name": "Sibling"})) == {"Sibling"}
+    assert listed_names(client.get("/v1/project", {"project_name": "Nope"})) == set()
+    assert listed_names(client.client.get("/v1/project", {"ids": [str(world.target.pk), str(world.sibling.pk)]})) == {"Target", "Sibling"}
+    assert listed_names(client.get("/v1/project", {"ids": str(world.sibling.pk)})) == {"Sibling"}
+    assert listed_names(client.get("/v1/project", {"org_name": world.org.name})) == {"Target", "Sibling"}
 
 
 def test_list_by_ids_does_not_reveal_projects_the_caller_cannot_read(world):
     response = world.client("object_grant").client.get("/v1/project", {"ids": [str(world.target.pk), str(world.sibling.pk)]})
-    assert _names(response) == {"Target"}
+    assert listed_names(response) == {"Target"}
 
 
 def test_list_with_org_name_of_another_organization_is_refused(world):
@@ -184,19 +172,14 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_projects():
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_project_get_it(world, who):
-    response = world.client(who).get(f"/v1/project/{world.target.pk}")
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), "project", world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/project/{missing}").json() == not_found("project", missing)
-    assert client.get(f"/v1/project/{world.target.pk}").json() == not_found("project", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "project", world.target.pk)
 
 
 def test_object_grant_on_one_project_does_not_reach_another(world):
@@ -270,11 +253,8 @@ def test_post_with_the_name_of_a_readable_project_returns_it_unchanged(world, wh
 
 
 def test_post_with_the_name_of_a_project_the_caller_cannot_see_says_only_that_the_name_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, Node("org_project", world.org.pk), user=creator, permission="create")
-    client = api_client_for(creator, world.org)
-    _assert_refused_without_writing(lambda: client.post("/v1/project", {"name": "Sibling"}), 400, "already exists")
-    assert str(world.sibling.pk) not in client.post("/v1/project", {"name": "Sibling"}).content.decode()
+    client = creator_client(world.org, Node("org_project", world.org.pk))
+    assert_taken_without_naming(lambda: client.post("/v1/project", {"name": "Sibling"}), world.sibling, refused=_refused)
 
 
 def test_post_with_the_name_of_a_project_the_caller_may_neither_read_nor_create_is_not_found(world):
@@ -298,9 +278,7 @@ def test_post_with_bad_input_answers_400_naming_the_problem_and_writes_nothing(w
 
 
 def test_post_body_that_is_not_a_json_object_answers_400(world):
-    client = world.client("owner")
-    _assert_refused_without_writing(lambda: client.post("/v1/project", ["name"]), 400, "must be a JSON object")
-    _assert_refused_without_writing(lambda: client.raw_post("/v1/project", "{nope"), 400, "JSON parse error")
+    assert_non_object_bodies_refused(world.client("owner"), "/v1/project", refused=_refused)
 
 
 def test_post_naming_another_organization_is_refused(world):
@@ -374,6 +352,7 @@ def test_patch_accepts_every_setting_of_braintrust(world):
         "disable_realtime_queries": False,
         "default_preprocessor": {"type": "function", "id": str(preprocessor.pk), "version": "1"},
     }
+    assert set(settings) == set(PROJECT_SETTINGS_FIELDS), "every setting the service knows, each of Braintrust's"
     response = world.client("owner").patch(f"/v1/project/{world.target.pk}", {"settings": settings})
     assert response.status_code == 200, response.content
     assert response.json()["settings"] == settings
@@ -519,7 +498,7 @@ def test_callers_with_delete_delete_the_project_softly(world, who):
     assert response.json()["deleted_at"] is not None
     assert audit_actions()[-1] == "project.delete"
     assert client.get(f"/v1/project/{world.target.pk}").json() == not_found("project", world.target.pk)
-    assert "Target" not in _names(client.get("/v1/project"))
+    assert "Target" not in listed_names(client.get("/v1/project"))
     assert Project.objects.filter(pk=world.target.pk).exists()
     assert Experiment.objects.filter(pk=experiment.pk, deleted_at__isnull=True).exists()
 

@@ -17,7 +17,11 @@ from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_
 from tests.assertions import (
     BAD_RENAMES,
     assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_non_object_bodies_refused,
+    assert_reads,
     assert_refused_without_writing,
+    assert_taken_without_naming,
     error,
     listed_ids,
     not_found,
@@ -26,6 +30,7 @@ from tests.factories import OrganizationFactory, ProjectFactory, add_member, own
 from tests.factories_prompts import CHAT_PROMPT, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
+from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -91,16 +96,7 @@ def test_published_schema_describes_prompt_as_the_endpoints_answer_it(world):
 
 
 @pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", {"target", "elsewhere"}),
-        ("engineer", {"target", "elsewhere"}),
-        ("viewer", {"target", "elsewhere"}),
-        ("group_grant", {"target"}),
-        ("nested_group", {"target"}),
-        ("object_grant", {"target"}),
-        ("no_grant", set()),
-    ],
+    ("who", "visible"), listed_for_each_caller({"target", "elsewhere"}, through_the_group={"target"}, one_object={"target"})
 )
 def test_list_shows_exactly_the_prompts_the_caller_may_read(world, who, visible):
     expected = {str(getattr(world, name).pk) for name in visible}
@@ -198,21 +194,14 @@ def test_list_costs_the_same_number_of_queries_for_one_and_thirty_prompts(versio
 # Reading one
 
 
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
+@pytest.mark.parametrize("who", READERS)
 def test_callers_who_may_read_the_prompt_get_it(world, who):
-    response = world.client(who).get(f"/v1/prompt/{world.target.pk}")
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
+    assert_reads(world.client(who), "prompt", world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_prompt_get_the_same_404_as_for_a_missing_id(world, who):
-    client = world.client(who)
-    missing = uuid.uuid4()
-    assert client.get(f"/v1/prompt/{missing}").json() == not_found("prompt", missing)
-    response = client.get(f"/v1/prompt/{world.target.pk}")
-    assert response.status_code == 404
-    assert response.json() == not_found("prompt", world.target.pk)
+    assert_hidden_as_if_missing(world.client(who), "prompt", world.target.pk)
 
 
 def test_object_grant_on_one_prompt_does_not_reach_another(world):
@@ -385,12 +374,9 @@ def test_same_slug_in_another_project_is_another_prompt(world):
 
 
 def test_post_with_the_slug_of_a_prompt_the_caller_cannot_read_says_only_that_it_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.project, user=creator, permission="create", restrict="prompt")
-    client = api_client_for(creator, world.org)
-    response = _assert_refused_without_writing(lambda: client.post("/v1/prompt", _new_prompt(world, slug="reply-drafter")), 400)
-    assert "already exists" in error(response)["message"]
-    assert str(world.target.pk) not in response.content.decode()
+    client = creator_client(world.org, world.project, "prompt")
+    body = _new_prompt(world, slug="reply-drafter")
+    assert_taken_without_naming(lambda: client.post("/v1/prompt", body), world.target, refused=_assert_refused_without_writing)
 
 
 def test_post_with_the_slug_of_a_function_is_refused_as_taken(world):
@@ -471,9 +457,7 @@ def test_post_with_bad_input_answers_400_naming_the_problem_and_writes_nothing(w
 
 
 def test_post_body_that_is_not_a_json_object_answers_400(world):
-    client = world.client("owner")
-    _assert_refused_without_writing(lambda: client.post("/v1/prompt", ["name"]), 400, "must be a JSON object")
-    _assert_refused_without_writing(lambda: client.raw_post("/v1/prompt", "{nope"), 400, "JSON parse error")
+    assert_non_object_bodies_refused(world.client("owner"), "/v1/prompt", refused=_assert_refused_without_writing)
 
 
 def test_bad_input_is_a_400_even_for_a_caller_who_may_not_create(world):
@@ -709,12 +693,28 @@ def _hold_before_insert(monkeypatch, parties: int) -> None:
     monkeypatch.setattr(prompt_services, "object_create", create_after_barrier)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_creations_of_one_slug_make_one_prompt(monkeypatch):
+@pytest.fixture
+def racers(monkeypatch):
+    """A project of a new organization, its owner and two API clients of the owner, with the creation of
+    prompts held (`_hold_before_insert`) so that two racing creations meet before either inserts."""
     org = OrganizationFactory()
     project, owner = ProjectFactory(org=org), owner_of(org)
+    clients = [api_client_for(owner, org), api_client_for(owner, org)]
     _hold_before_insert(monkeypatch, parties=2)
+    return project, owner, clients
+
+
+def _race_to_one_prompt(calls) -> None:
+    """Runs `calls` racing each other and checks that each answered 200 with the same prompt."""
+    responses = [value for _, value in run_racing(calls)]
+    assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_creations_of_one_slug_make_one_prompt(racers):
+    project, owner, _clients = racers
     create = lambda: prompt_create(actor=owner, project=project, name="Racer", slug="racer")  # noqa: E731
     outcomes = run_racing([create, create])
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
@@ -722,37 +722,25 @@ def test_racing_creations_of_one_slug_make_one_prompt(monkeypatch):
     assert isinstance(error, ValidationError) and "already exists" in str(error)
     assert Prompt.objects.filter(project=project, slug="racer").count() == 1
     assert PromptVersion.objects.filter(prompt__project=project).count() == 1
-    assert AuditEvent.objects.filter(org=org, action="prompt.create").count() == 1
+    assert AuditEvent.objects.filter(org=project.org, action="prompt.create").count() == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_racing_posts_of_one_slug_both_answer_the_one_prompt(monkeypatch):
-    org = OrganizationFactory()
-    project, owner = ProjectFactory(org=org), owner_of(org)
-    clients = [api_client_for(owner, org), api_client_for(owner, org)]
-    _hold_before_insert(monkeypatch, parties=2)
+def test_racing_posts_of_one_slug_both_answer_the_one_prompt(racers):
+    project, _owner, clients = racers
     body = {"project_id": str(project.pk), "name": "Racer", "slug": "racer"}
-    outcomes = run_racing([lambda client=client: client.post("/v1/prompt", body) for client in clients])
-    responses = [value for _, value in outcomes]
-    assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
-    assert len({r.json()["id"] for r in responses}) == 1
+    _race_to_one_prompt([lambda client=client: client.post("/v1/prompt", body) for client in clients])
     assert Prompt.objects.filter(project=project, slug="racer").count() == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_racing_puts_of_one_new_slug_make_one_prompt_replaced_once(monkeypatch):
-    org = OrganizationFactory()
-    project, owner = ProjectFactory(org=org), owner_of(org)
-    clients = [api_client_for(owner, org), api_client_for(owner, org)]
-    _hold_before_insert(monkeypatch, parties=2)
+def test_racing_puts_of_one_new_slug_make_one_prompt_replaced_once(racers):
+    project, _owner, clients = racers
     bodies = [{"project_id": str(project.pk), "name": name, "slug": "racer"} for name in ("First", "Second")]
     calls = [lambda client=client, body=body: client.put("/v1/prompt", body) for client, body in zip(clients, bodies, strict=True)]
-    outcomes = run_racing(calls)
-    responses = [value for _, value in outcomes]
-    assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
-    assert len({r.json()["id"] for r in responses}) == 1
+    _race_to_one_prompt(calls)
     prompt = Prompt.objects.get(project=project, slug="racer")
     assert prompt.versions.count() == 2
-    assert AuditEvent.objects.filter(org=org, action__in=["prompt.create", "prompt.update"]).count() == 2
+    assert AuditEvent.objects.filter(org=project.org, action__in=["prompt.create", "prompt.update"]).count() == 2

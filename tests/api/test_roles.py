@@ -8,12 +8,12 @@ import pytest
 from permissions.models import AclGrant, Role, RoleNesting, RolePermission
 from permissions.services.roles import role_state, system_role
 from tests.access_helpers import audit_actions, custom_role, grant, row_counts
-from tests.api_helpers import ApiClient, api_client_for
-from tests.assertions import assert_refused_without_writing, error, not_found
+from tests.api_helpers import ApiClient
+from tests.assertions import assert_refused_without_writing, assert_taken_without_naming, error, names, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
 from tests.shared_worlds import as_built
-from tests.worlds import OrganizationObjectWorld, organization_object_world
+from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,6 @@ def built_world(module_db) -> OrganizationObjectWorld:
 @pytest.fixture
 def world(built_world, db) -> OrganizationObjectWorld:
     return as_built(built_world)
-
-
-def _names(response) -> set[str]:
-    return {r["name"] for r in response.json()["objects"]}
 
 
 # The JSON shape
@@ -72,28 +68,17 @@ def test_published_schema_describes_role_as_the_endpoints_answer_it(world):
 ORG_ROLES = {"Target", "Other"}
 
 
-@pytest.mark.parametrize(
-    ("who", "visible"),
-    [
-        ("owner", ORG_ROLES),
-        ("engineer", ORG_ROLES),
-        ("viewer", ORG_ROLES),
-        ("group_grant", ORG_ROLES),
-        ("nested_group", ORG_ROLES),
-        ("object_grant", {"Target"}),
-        ("no_grant", set()),
-    ],
-)
+@pytest.mark.parametrize(("who", "visible"), listed_for_each_caller(ORG_ROLES, one_object={"Target"}))
 def test_list_shows_the_system_roles_and_exactly_the_roles_the_caller_may_read(world, who, visible):
     response = world.client(who).get("/v1/role")
     assert response.status_code == 200
-    assert _names(response) == SYSTEM_ROLES | visible
+    assert names(response) == SYSTEM_ROLES | visible
 
 
 def test_list_of_a_principal_of_another_organization_shows_only_system_roles_and_its_own(world):
     custom_role(world.other_org, "Theirs")
     response = world.client("outsider").get("/v1/role")
-    assert _names(response) == SYSTEM_ROLES | {"Theirs"}
+    assert names(response) == SYSTEM_ROLES | {"Theirs"}
     assert {r["org_id"] for r in response.json()["objects"]} == {None, str(world.other_org.pk)}
 
 
@@ -108,15 +93,15 @@ def test_list_is_newest_first_and_pages_with_a_cursor(world):
 
 def test_list_filters_by_name_and_ids(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/role", {"role_name": "viewer"})) == {"viewer"}
-    assert _names(client.get("/v1/role", {"role_name": "Target"})) == {"Target"}
+    assert names(client.get("/v1/role", {"role_name": "viewer"})) == {"viewer"}
+    assert names(client.get("/v1/role", {"role_name": "Target"})) == {"Target"}
     ids = [str(world.target.pk), str(system_role("owner").pk)]
-    assert _names(client.client.get("/v1/role", {"ids": ids})) == {"Target", "owner"}
+    assert names(client.client.get("/v1/role", {"ids": ids})) == {"Target", "owner"}
 
 
 def test_list_by_ids_does_not_reveal_roles_the_caller_cannot_read(world):
     response = world.client("object_grant").client.get("/v1/role", {"ids": [str(world.target.pk), str(world.other.pk)]})
-    assert _names(response) == {"Target"}
+    assert names(response) == {"Target"}
 
 
 @pytest.mark.parametrize("params", [{"ids": "not-a-uuid"}, {"limit": "many"}, {"ending_before": "x"}])
@@ -142,13 +127,6 @@ def test_list_pairs_and_member_roles_agree_with_the_service_read_of_each_role(wo
 
 
 # Reading one
-
-
-@pytest.mark.parametrize("who", ["owner", "engineer", "viewer", "group_grant", "nested_group", "object_grant"])
-def test_callers_who_may_read_the_role_get_it(world, who):
-    response = world.client(who).get(f"/v1/role/{world.target.pk}")
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.target.pk)
 
 
 @pytest.mark.parametrize("who", ["owner", "viewer", "object_grant", "no_grant", "outsider"])
@@ -213,12 +191,8 @@ def test_post_with_the_name_of_a_system_role_in_any_case_is_refused(world, name)
 
 
 def test_post_with_the_name_of_a_role_the_caller_cannot_see_says_only_that_the_name_is_taken(world):
-    creator = add_member(world.org)
-    grant(world.org, world.org, user=creator, permission="create", restrict="role")
-    grant(world.org, world.org, user=creator, permission="read", restrict="organization")
-    client = api_client_for(creator, world.org)
-    assert_refused_without_writing(lambda: client.post("/v1/role", {"name": "Target"}), 400, "already exists")
-    assert str(world.target.pk) not in client.post("/v1/role", {"name": "Target"}).content.decode()
+    client = creator_client(world.org, world.org, "role", reads_the_organization=True)
+    assert_taken_without_naming(lambda: client.post("/v1/role", {"name": "Target"}), world.target)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """``/v1/span_iframe``: every endpoint for every kind of caller, the https rule for what may be embedded,
 bad input, other organizations, query counts, and names unique per project."""
 
-import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -15,11 +15,20 @@ from permissions.models import PermissionGroup
 from projects.models import Project, SpanIframe
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
-from tests.assertions import assert_every_call_refused_without_writing, assert_refused_without_writing, error, not_found
+from tests.assertions import (
+    MOVE_TO_ANOTHER_PROJECT,
+    assert_every_call_refused_without_writing,
+    assert_hidden_as_if_missing,
+    assert_refused_without_writing,
+    error,
+    listed_names,
+    not_found,
+    rows_of,
+)
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import SpanIframeFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.worlds import ActsAsCallers, callers_of
+from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
 
@@ -59,17 +68,9 @@ def world() -> World:
     return World(org, other_org, target, sibling, theirs, iframe, editors, callers)
 
 
-def _state() -> dict:
-    return {row["id"]: row for row in SpanIframe.objects.values()}
-
-
 def _refused(call, status: int, message: str | None = None):
-    return assert_refused_without_writing(call, status, message, also_unchanged=[_state]).json()
-
-
-def _names(response) -> set[str]:
-    assert response.status_code == 200, response.content
-    return {row["name"] for row in response.json()["objects"]}
+    """A refusal that also leaves every span iframe as it was; its answer's JSON."""
+    return assert_refused_without_writing(call, status, message, also_unchanged=[partial(rows_of, SpanIframe)]).json()
 
 
 def _body(world: World, **fields) -> dict:
@@ -115,28 +116,16 @@ def test_published_schema_names_the_span_iframe_operations_as_braintrust_does():
 ALL = {"viewer", "sibling-viewer"}
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("owner", ALL),
-        ("engineer", ALL),
-        ("viewer", ALL),
-        ("group_grant", ALL),
-        ("nested_group", ALL),
-        ("object_grant", {"viewer"}),
-        ("no_grant", set()),
-        ("outsider", {"their-viewer"}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), listed_for_each_caller(ALL, one_object={"viewer"}, outsider={"their-viewer"}))
 def test_list_shows_exactly_the_span_iframes_of_projects_the_caller_may_read(world, who, expected):
-    assert _names(world.client(who).get("/v1/span_iframe")) == expected
+    assert listed_names(world.client(who).get("/v1/span_iframe")) == expected
 
 
 def test_list_filters_by_name_and_ids_and_pages_newest_first(world):
     client = world.client("owner")
-    assert _names(client.get("/v1/span_iframe", {"span_iframe_name": "viewer"})) == {"viewer"}
-    assert _names(client.get("/v1/span_iframe", {"ids": str(world.iframe.pk)})) == {"viewer"}
-    assert _names(client.get("/v1/span_iframe", {"org_name": world.org.name})) == ALL
+    assert listed_names(client.get("/v1/span_iframe", {"span_iframe_name": "viewer"})) == {"viewer"}
+    assert listed_names(client.get("/v1/span_iframe", {"ids": str(world.iframe.pk)})) == {"viewer"}
+    assert listed_names(client.get("/v1/span_iframe", {"org_name": world.org.name})) == ALL
     newest = client.get("/v1/span_iframe", {"limit": 1}).json()["objects"]
     assert [row["name"] for row in newest] == ["sibling-viewer"]
     rest = client.get("/v1/span_iframe", {"starting_after": newest[0]["id"]}).json()["objects"]
@@ -170,9 +159,8 @@ def test_callers_who_may_read_the_project_get_its_span_iframe(world, who):
 
 @pytest.mark.parametrize("who", ["no_grant", "outsider"])
 def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id(world, who):
-    client, missing = world.client(who), uuid.uuid4()
-    assert client.get(f"/v1/span_iframe/{missing}").json() == not_found("span_iframe", missing)
-    assert client.get(f"/v1/span_iframe/{world.iframe.pk}").json() == not_found("span_iframe", world.iframe.pk)
+    client = world.client(who)
+    assert_hidden_as_if_missing(client, "span_iframe", world.iframe.pk)
     _refused(lambda: client.patch(f"/v1/span_iframe/{world.iframe.pk}", {"name": "x"}), 404)
     _refused(lambda: client.delete(f"/v1/span_iframe/{world.iframe.pk}"), 404)
 
@@ -180,7 +168,7 @@ def test_callers_who_cannot_see_the_project_get_the_same_404_as_for_a_missing_id
 def test_span_iframe_of_a_deleted_project_is_not_found(world):
     Project.objects.filter(pk=world.target.pk).update(deleted_at=timezone.now())
     client = world.client("owner")
-    assert "viewer" not in _names(client.get("/v1/span_iframe"))
+    assert "viewer" not in listed_names(client.get("/v1/span_iframe"))
     assert client.get(f"/v1/span_iframe/{world.iframe.pk}").status_code == 404
     assert _refused(lambda: client.post("/v1/span_iframe", _body(world)), 404) == not_found("project", world.target.pk)
 
@@ -337,7 +325,7 @@ def test_create_with_bad_input_answers_400_naming_the_field_and_writes_nothing(w
     [
         ({"name": ""}, "name: This field may not be blank."),
         ({"post_message": 1}, "post_message: Must be a valid boolean."),
-        ({"project_id": str(uuid.uuid4())}, "project_id: Unknown field."),
+        MOVE_TO_ANOTHER_PROJECT,
     ],
 )
 def test_patch_with_bad_input_answers_400_and_writes_nothing(world, body, message):

@@ -15,7 +15,6 @@ from tests.assertions import error
 from tests.factories import (
     ExperimentFactory,
     OrganizationFactory,
-    ProjectFactory,
     ServiceAccountFactory,
     add_member,
     builtin_group,
@@ -28,15 +27,6 @@ pytestmark = pytest.mark.django_db
 PATH = "/v1/access/who_can"
 
 
-@pytest.fixture
-def world():
-    org = OrganizationFactory()
-    project = ProjectFactory(org=org, name="Support bot")
-    experiment = ExperimentFactory(project=project, name="baseline")
-    owner = owner_of(org)
-    return org, project, experiment, owner
-
-
 def ask(client, experiment, permission="read", **params):
     return client.get(PATH, {"object_type": "experiment", "object_id": str(experiment.pk), "permission": permission, **params})
 
@@ -45,8 +35,8 @@ def by_name(response) -> dict[str, dict]:
     return {holder["principal"]["name"]: holder for holder in response.json()["objects"]}
 
 
-def test_who_can_names_people_service_accounts_and_groups_with_their_paths(world):
-    org, project, experiment, owner = world
+def test_who_can_names_people_service_accounts_and_groups_with_their_paths(experiment_world):
+    org, project, experiment, owner = experiment_world
     outer, inner = custom_group(org, name="Reviewers"), custom_group(org, name="Contractors")
     nest(outer, inner)
     contractor = add_member(org, None, inner)
@@ -68,8 +58,8 @@ def test_who_can_names_people_service_accounts_and_groups_with_their_paths(world
     assert kinds == sorted(kinds, key=["user", "service_account", "group"].index), "people, then service accounts, then groups"
 
 
-def test_a_holder_through_an_expired_grant_or_membership_is_not_listed(world):
-    org, project, experiment, owner = world
+def test_a_holder_through_an_expired_grant_or_membership_is_not_listed(experiment_world):
+    org, project, experiment, owner = experiment_world
     leaving = add_member(org)
     raw_grant_expiry(grant(org, experiment, user=leaving, permission="update"), timezone.now() - timedelta(seconds=1))
     team, inner = custom_group(org, name="Team"), custom_group(org, name="Inner")
@@ -81,8 +71,8 @@ def test_a_holder_through_an_expired_grant_or_membership_is_not_listed(world):
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("no_grant", 404), ("outsider", 404)])
-def test_asking_needs_read_acls_on_the_object(world, who, status):
-    org, _project, experiment, _owner = world
+def test_asking_needs_read_acls_on_the_object(experiment_world, who, status):
+    org, _project, experiment, _owner = experiment_world
     caller = {
         "engineer": lambda: add_member(org, None, "engineers"),
         "no_grant": lambda: add_member(org),
@@ -95,8 +85,8 @@ def test_asking_needs_read_acls_on_the_object(world, who, status):
         assert "read_acls" in error(response)["message"]
 
 
-def test_read_acls_on_the_project_is_enough(world):
-    org, project, experiment, _owner = world
+def test_read_acls_on_the_project_is_enough(experiment_world):
+    org, project, experiment, _owner = experiment_world
     auditor = add_member(org)
     grant(org, project, user=auditor, permission="read_acls")
     assert ask(api_client_for(auditor, org), experiment).status_code == 200
@@ -112,16 +102,16 @@ BAD_QUERIES = {
 
 
 @pytest.mark.parametrize(("changes", "field"), BAD_QUERIES.values(), ids=BAD_QUERIES.keys())
-def test_a_bad_query_is_a_400_naming_the_parameter(world, changes, field):
-    org, _project, experiment, owner = world
+def test_a_bad_query_is_a_400_naming_the_parameter(experiment_world, changes, field):
+    org, _project, experiment, owner = experiment_world
     params = {"object_type": "experiment", "object_id": str(experiment.pk), "permission": "read", **changes}
     response = api_client_for(owner, org).get(PATH, params)
     assert response.status_code == 400, response.content
     assert field in error(response)["message"]
 
 
-def test_pages_follow_one_another_by_principal_id(world):
-    org, _project, experiment, owner = world
+def test_pages_follow_one_another_by_principal_id(experiment_world):
+    org, _project, experiment, owner = experiment_world
     for _ in range(3):
         add_member(org, None, "viewers")
     client = api_client_for(owner, org)
@@ -132,8 +122,8 @@ def test_pages_follow_one_another_by_principal_id(world):
 
 
 @pytest.mark.parametrize("shape", ["holders", "depth"])
-def test_one_holder_or_thirty_and_one_level_of_nesting_or_six_cost_the_same_queries(world, shape):
-    org, project, _experiment, owner = world
+def test_one_holder_or_thirty_and_one_level_of_nesting_or_six_cost_the_same_queries(experiment_world, shape):
+    org, project, _experiment, owner = experiment_world
     client = api_client_for(owner, org)
 
     def queries(size: int) -> int:
@@ -153,8 +143,8 @@ def test_one_holder_or_thirty_and_one_level_of_nesting_or_six_cost_the_same_quer
     assert queries(1) == queries(30 if shape == "holders" else 6)
 
 
-def test_the_owners_group_is_listed_among_those_who_may_delete(world):
-    org, _project, experiment, owner = world
+def test_the_owners_group_is_listed_among_those_who_may_delete(experiment_world):
+    org, _project, experiment, owner = experiment_world
     holders = by_name(ask(api_client_for(owner, org), experiment, "delete"))
     assert holders["Owners"]["principal_type"] == "group"
     assert builtin_group(org, "viewers").name not in holders

@@ -14,20 +14,12 @@ from permissions.services.groups import group_create, group_update
 from tests.access_helpers import grant
 from tests.api_helpers import api_client_for
 from tests.assertions import error
-from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import ExperimentFactory, OrganizationFactory, add_member, owner_of
 from tests.query_helpers import steady_state_queries
 
 pytestmark = pytest.mark.django_db
 
 PATH = "/v1/access/who_could"
-
-
-@pytest.fixture
-def world():
-    org = OrganizationFactory()
-    project = ProjectFactory(org=org, name="Support bot")
-    experiment = ExperimentFactory(project=project, name="baseline")
-    return org, project, experiment, owner_of(org)
 
 
 def instant():
@@ -47,8 +39,8 @@ def names(holders: list[dict]) -> set[str]:
     return {holder["principal"]["name"] for holder in holders}
 
 
-def test_who_could_names_who_held_it_then_who_gained_and_lost_it_and_what_changed(world):
-    org, project, experiment, owner = world
+def test_who_could_names_who_held_it_then_who_gained_and_lost_it_and_what_changed(experiment_world):
+    org, project, experiment, owner = experiment_world
     leaving, arriving = add_member(org), add_member(org)
     record = grant(org, experiment, user=leaving, permission="update")
     then = instant()
@@ -68,8 +60,8 @@ def test_who_could_names_who_held_it_then_who_gained_and_lost_it_and_what_change
     assert reason["acl"]["id"] == str(record.id), "the revoked grant is named as it was"
 
 
-def test_a_member_removed_from_a_group_since_held_it_through_the_group_then(world):
-    org, project, experiment, owner = world
+def test_a_member_removed_from_a_group_since_held_it_through_the_group_then(experiment_world):
+    org, project, experiment, owner = experiment_world
     member = add_member(org)
     team = group_create(actor=owner, org=org, name="Team", member_users=[member.pk])
     grant(org, project, group=team, permission="update")
@@ -87,8 +79,8 @@ def test_a_member_removed_from_a_group_since_held_it_through_the_group_then(worl
     [((), 403, "read_acls"), (("read_acls",), 404, "org_audit_logs"), (("read_acls", "audit"), 200, None)],
     ids=["engineer", "read_acls without the audit log", "both"],
 )
-def test_asking_needs_read_acls_on_the_object_and_read_on_the_audit_log(world, grants, status, missing):
-    org, project, experiment, _owner = world
+def test_asking_needs_read_acls_on_the_object_and_read_on_the_audit_log(experiment_world, grants, status, missing):
+    org, project, experiment, _owner = experiment_world
     caller = add_member(org, None, "engineers")
     if "read_acls" in grants:
         grant(org, project, user=caller, permission="read_acls")
@@ -100,8 +92,8 @@ def test_asking_needs_read_acls_on_the_object_and_read_on_the_audit_log(world, g
         assert missing in error(response)["message"]
 
 
-def test_an_outsider_is_told_the_object_does_not_exist(world):
-    _org, _project, experiment, _owner = world
+def test_an_outsider_is_told_the_object_does_not_exist(experiment_world):
+    _org, _project, experiment, _owner = experiment_world
     elsewhere = OrganizationFactory()
     response = ask(api_client_for(owner_of(elsewhere), elsewhere), experiment, timezone.now())
     assert response.status_code == 404, response.content
@@ -111,16 +103,16 @@ BAD_INSTANTS = {"missing": "", "not a date": "yesterday", "no time zone": "2026-
 
 
 @pytest.mark.parametrize("at", BAD_INSTANTS.values(), ids=BAD_INSTANTS.keys())
-def test_a_bad_instant_is_a_400_naming_at(world, at):
-    org, _project, experiment, owner = world
+def test_a_bad_instant_is_a_400_naming_at(experiment_world, at):
+    org, _project, experiment, owner = experiment_world
     params = {"object_type": "experiment", "object_id": str(experiment.pk), "permission": "read", "at": at}
     response = api_client_for(owner, org).get(PATH, params)
     assert response.status_code == 400, response.content
     assert "at" in error(response)["message"]
 
 
-def test_one_holder_and_one_change_or_twenty_of_each_cost_the_same_queries(world):
-    org, project, _experiment, owner = world
+def test_one_holder_and_one_change_or_twenty_of_each_cost_the_same_queries(experiment_world):
+    org, project, _experiment, owner = experiment_world
     client = api_client_for(owner, org)
 
     def queries(size: int) -> int:

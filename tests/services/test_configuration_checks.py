@@ -10,20 +10,10 @@ from projects.models import ProjectScore, ProjectTag
 from projects.services import configuration
 from projects.services.configuration import CSS_NAMED_COLORS, is_tag_color
 from tests.access_helpers import row_counts
-from tests.factories import ExperimentFactory, ProjectFactory, owner_of
+from tests.factories import ExperimentFactory, ProjectFactory
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def project():
-    return ProjectFactory(name="support-bot")
-
-
-@pytest.fixture
-def owner(project):
-    return owner_of(project.org)
 
 
 def refusal(call) -> str:
