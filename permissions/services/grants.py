@@ -45,6 +45,16 @@ class GrantSpec:
     # rather than saying nothing, which keeps it.
     clears_expiry: bool = False
 
+    def grantee_and_permission(self) -> dict:
+        """Whom the grant is to and what it gives, as :class:`GrantRecord` and ``grant_records`` name them."""
+        return {
+            "user_id": self.user_id,
+            "group_id": self.group_id,
+            "permission": self.permission,
+            "role_id": self.role_id,
+            "restrict_object_type": self.restrict_object_type,
+        }
+
     @classmethod
     def from_dict(cls, data: dict) -> "GrantSpec":
         unknown = set(data) - {f for f in cls.__dataclass_fields__}
@@ -148,25 +158,9 @@ def _resolve_subjects(spec: GrantSpec, org_id: UUID):
 
 def _existing(spec: GrantSpec) -> GrantRecord | None:
     """The grant that says what `spec` says, whatever its expiry (even a passed one not yet purged)."""
-    matches = grant_records(
-        nodes=[Node(spec.object_type, spec.object_id)],
-        user_id=spec.user_id,
-        group_id=spec.group_id,
-        permission=spec.permission,
-        role_id=spec.role_id,
-        restrict_object_type=spec.restrict_object_type,
-        include_expired=True,
-    )
-    for record in matches:
-        if (record.user_id, record.group_id, record.permission, record.role_id, record.restrict_object_type) == (
-            spec.user_id,
-            spec.group_id,
-            spec.permission,
-            spec.role_id,
-            spec.restrict_object_type,
-        ):
-            return record
-    return None
+    says = spec.grantee_and_permission()
+    matches = grant_records(nodes=[Node(spec.object_type, spec.object_id)], include_expired=True, **says)
+    return next((record for record in matches if all(getattr(record, field) == value for field, value in says.items())), None)
 
 
 def _node_org(node: Node) -> UUID:
@@ -217,11 +211,7 @@ def _write(spec: GrantSpec, org_id: UUID, user, group, role) -> tuple[GrantRecor
         id=row.pk,
         object_type=spec.object_type,
         object_id=spec.object_id,
-        user_id=spec.user_id,
-        group_id=spec.group_id,
-        permission=spec.permission,
-        role_id=spec.role_id,
-        restrict_object_type=spec.restrict_object_type,
+        **spec.grantee_and_permission(),
         org_id=org_id,
         created=row.created,
         expires_at=spec.expires_at.astimezone(UTC) if spec.expires_at else None,  # as a read answers it
@@ -323,9 +313,7 @@ def _remove(actor, record: GrantRecord) -> GrantRecord:
     if _is_owners_grant(record):
         raise ValidationError("The Owners group's grants on the organization cannot be removed.")
     _rows_of(record).delete()
-    record_event(
-        actor=actor, org=record.org_id, action="acl.delete", target_type="acl", target_id=record.id, before=grant_state(record)
-    )
+    record_event(actor=actor, org=record.org_id, action="acl.delete", target_type="acl", target_id=record.id, before=grant_state(record))
     return record
 
 

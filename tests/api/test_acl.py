@@ -29,6 +29,7 @@ from tests.access_helpers import ACL_PERMISSIONS, custom_group, custom_role, gra
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import ACL_FIELDS
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,8 @@ class World:
         return Node.of(self.project if target == "project" else self.experiment)
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     project = ProjectFactory(org=org)
     experiment = ExperimentFactory(project=project)
@@ -110,6 +111,11 @@ def world() -> World:
     for actor in ACTORS:  # made now, so that the key's own audit event precedes every test's snapshot
         world.client(actor)
     return world
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def state() -> tuple[frozenset, int]:

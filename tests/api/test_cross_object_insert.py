@@ -21,6 +21,7 @@ from tests.access_helpers import grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +45,8 @@ class World:
         return {e["id"]: e for e in fetch_events(actor=self.owner, target=EventTarget.of(obj), limit=1000).events}
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org = OrganizationFactory()
     owner = owner_of(org)
     project = ProjectFactory(org=org)
@@ -53,6 +54,11 @@ def world() -> World:
     for obj in (experiment, dataset, project):
         insert_events(actor=owner, target=EventTarget.of(obj), events=[{"id": "seed", "input": "seed"}])
     return World(org, owner, project, experiment, dataset)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def data_counts() -> dict[str, int]:

@@ -32,6 +32,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +62,8 @@ def _xact_of(dataset: Dataset) -> int:
     return EventVersion.objects.filter(object_id=dataset.pk).order_by("-xact_id").values_list("xact_id", flat=True).first()
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     project = ProjectFactory(org=org, name="P")
     dataset, sibling = DatasetFactory(project=project, name="Questions"), DatasetFactory(project=project, name="Other")
@@ -78,6 +79,11 @@ def world() -> World:
     nest(managers, inner)
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=dataset)
     return World(org, other_org, dataset, sibling, theirs, snapshot, _xact_of(dataset), callers)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def _refused(call, status: int, message: str | None = None):

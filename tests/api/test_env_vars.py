@@ -16,6 +16,7 @@ from tests.assertions import assert_refused_without_writing, error, names, not_f
 from tests.factories import OrganizationFactory, ProjectFactory, PromptFactory, add_member, owner_of
 from tests.factories_secrets import EnvVarFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,8 @@ class World:
         return api_client_for(user, org)
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org = OrganizationFactory()
     project, other = ProjectFactory(org=org, name="P"), ProjectFactory(org=org, name="Q")
     function = PromptFactory(project=project, name="Tool")
@@ -69,6 +70,11 @@ def world() -> World:
     EnvVarFactory(org=org, project=other, name="Q_VAR", value=RAW)
     EnvVarFactory(org=org, function=function, name="F_VAR", value=RAW)
     return World(org, project, other, function, callers)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def _body(world: World, object_type: str, **fields) -> dict:

@@ -32,6 +32,7 @@ from tests.assertions import (
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import READERS, ActsAsCallers, callers_of, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +53,8 @@ class World(ActsAsCallers):
     callers: dict[str, User]
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     target = ProjectFactory(org=org, name="Target")
     sibling = ProjectFactory(org=org, name="Sibling")
@@ -64,6 +65,11 @@ def world() -> World:
     nest(managers, inner)
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return World(org, other_org, target, sibling, managers, callers)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def _project_state(project: Project) -> tuple:

@@ -28,6 +28,7 @@ from tests.assertions import (
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import SpanIframeFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +53,8 @@ class World(ActsAsCallers):
     callers: dict[str, User]
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     target, sibling = ProjectFactory(org=org, name="Target"), ProjectFactory(org=org, name="Sibling")
     theirs = ProjectFactory(org=other_org, name="Theirs")
@@ -66,6 +67,11 @@ def world() -> World:
     nest(editors, inner)
     callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
     return World(org, other_org, target, sibling, theirs, iframe, editors, callers)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def _refused(call, status: int, message: str | None = None):
