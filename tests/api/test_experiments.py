@@ -2,11 +2,9 @@
 organizations and query counts; what it shares with ``/v1/dataset`` is tested for both in
 ``test_project_objects.py``."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from permissions.engine import Node, can
@@ -14,7 +12,6 @@ from permissions.exceptions import AccessDenied
 from permissions.models import AclGrant, AuditEvent
 from permissions.services.roles import system_role
 from projects.models import Experiment
-from projects.services import experiments as experiment_services
 from projects.services.experiments import experiment_create
 from tests.access_helpers import audit_actions, grant, grant_many, row_counts
 from tests.api_helpers import ApiClient, api_client_for
@@ -30,6 +27,7 @@ from tests.assertions import (
 )
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
+from tests.shared_worlds import as_built
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, creator_client, project_world
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +54,14 @@ EXPERIMENT_FIELDS = {
 }
 
 
-@pytest.fixture
-def world() -> ProjectWorld:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> ProjectWorld:
     return project_world("experiment")
+
+
+@pytest.fixture
+def world(built_world, db) -> ProjectWorld:
+    return as_built(built_world)
 
 
 def _post(world: ProjectWorld, who: str | ApiClient, **body):
@@ -579,45 +582,3 @@ def test_delete_of_a_missing_foreign_or_malformed_id(world):
 def test_service_checks_create_before_looking_at_links(world):
     with pytest.raises(AccessDenied):
         experiment_create(actor=world.callers["viewer"], project=world.project, dataset_id=uuid.uuid4())
-
-
-# Concurrency (PostgreSQL)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_ensure_new_requests_for_one_name_each_get_a_fresh_name(monkeypatch):
-    org = OrganizationFactory()
-    project = ProjectFactory(org=org)
-    owner = owner_of(org)
-    ExperimentFactory(project=project, name="Run")
-    barrier = threading.Barrier(2, timeout=20)
-    waited = threading.local()
-    original = experiment_services._fresh_name
-
-    def fresh_name_after_barrier(*args, **kwargs):
-        name = original(*args, **kwargs)
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()  # both requests have picked the same free name before either writes
-        return name
-
-    monkeypatch.setattr(experiment_services, "_fresh_name", fresh_name_after_barrier)
-    outcomes: list = [None, None]
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = experiment_create(actor=owner, project=project, name="Run", ensure_new=True).name
-        except Exception as exc:  # the outcome is asserted below
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
-    assert sorted(outcomes) == ["Run-1", "Run-2"]
-    assert AuditEvent.objects.filter(action="experiment.create").count() == 2

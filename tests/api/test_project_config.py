@@ -2,7 +2,6 @@
 references to scorer functions, bad input, other organizations, query counts, and names unique per project
 (also under concurrency, on PostgreSQL)."""
 
-import threading
 import uuid
 from dataclasses import dataclass
 
@@ -15,8 +14,7 @@ from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.models import PermissionGroup
 from projects.models import Project, ProjectScore, ProjectTag, Prompt
-from projects.services import configuration
-from projects.services.configuration import project_score_create, project_tag_create
+from projects.services.configuration import project_tag_create
 from tests.access_helpers import audit_actions, custom_group, grant, grant_many, nest
 from tests.access_helpers import row_counts as access_row_counts
 from tests.api_helpers import DEAD_CREDENTIALS, ApiClient, api_client_for, crud_calls
@@ -33,7 +31,7 @@ from tests.assertions import (
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.race_helpers import BARRIER_TIMEOUT, run_racing
+from tests.shared_worlds import as_built
 from tests.worlds import ActsAsCallers, callers_of
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +58,8 @@ class World(ActsAsCallers):
     callers: dict[str, User]
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(scope="module")
+def built_world(module_db) -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
     target, sibling = ProjectFactory(org=org, name="Target"), ProjectFactory(org=org, name="Sibling")
     theirs = ProjectFactory(org=other_org, name="Theirs")
@@ -77,6 +75,11 @@ def world() -> World:
     nest(editors, inner)
     callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
     return World(org, other_org, target, sibling, theirs, tag, score, editors, callers)
+
+
+@pytest.fixture
+def world(built_world, db) -> World:
+    return as_built(built_world)
 
 
 def row_counts() -> dict[str, int]:
@@ -952,42 +955,6 @@ def test_every_endpoint_answers_401_and_writes_nothing(world, credential):
     ]
     client = DEAD_CREDENTIALS[credential](world.callers["owner"], world.org)
     assert_every_call_refused_without_writing(client, calls, 401, refused=_assert_refused_without_writing)
-
-
-# Names unique per project under concurrency (PostgreSQL: real transactions, one connection per thread)
-
-
-@pytest.fixture
-def both_at_the_insert(monkeypatch):
-    """Holds each racing thread just before its insert until the other is there too: both have passed the
-    check in Python, so only the database constraint can refuse the second."""
-    barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
-    original = configuration._save_unique
-
-    def save_after_barrier(obj, what, **kwargs):
-        barrier.wait()
-        return original(obj, what, **kwargs)
-
-    monkeypatch.setattr(configuration, "_save_unique", save_after_barrier)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("kind", ["project_tag", "project_score"])
-def test_two_concurrent_creations_of_one_name_in_a_project_make_one_row(kind, both_at_the_insert):
-    org = OrganizationFactory()
-    owner, project = owner_of(org), ProjectFactory(org=org)
-    if kind == "project_tag":
-        model, create = ProjectTag, lambda: project_tag_create(actor=owner, project=project, name="same")
-    else:
-        model, create = ProjectScore, lambda: project_score_create(actor=owner, project=project, name="same", score_type="slider")
-    outcomes = run_racing([create, create])
-    assert sorted(status for status, _ in outcomes) == ["error", "ok"]
-    [error] = [result for status, result in outcomes if status == "error"]
-    assert isinstance(error, ValidationError)
-    assert "already exists" in str(error)
-    assert model.objects.filter(project=project, name="same").count() == 1
-    assert audit_actions().count(f"{kind}.create") == 1
 
 
 # What the configuration services refuse, the API refuses with a 400 naming the field

@@ -1,6 +1,5 @@
 """``/v1/prompt``: every endpoint for every kind of caller, versions, slugs, bad input and query counts."""
 
-import threading
 import uuid
 from functools import partial
 
@@ -29,7 +28,7 @@ from tests.assertions import (
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import CHAT_PROMPT, PROMPT_FIELDS, FunctionFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.race_helpers import BARRIER_TIMEOUT, run_racing
+from tests.shared_worlds import as_built
 from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +36,14 @@ pytestmark = pytest.mark.django_db
 COMPLETION = {"prompt": {"type": "completion", "content": "Say {{x}}"}, "options": {"model": "gpt-4o-mini"}}
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def built_world(module_db):
     return build_world()
+
+
+@pytest.fixture
+def world(built_world, db):
+    return as_built(built_world)
 
 
 def _new_prompt(world, **fields) -> dict:
@@ -676,71 +680,3 @@ def test_service_refuses_a_slug_taken_in_the_project(world):
 def test_a_second_function_factory_row_shares_the_slug_namespace_with_prompts(world):
     with pytest.raises(ValidationError, match="already exists"):
         FunctionFactory(project=world.project, slug="reply-drafter")
-
-
-# PostgreSQL: racing creations of one slug
-
-
-def _hold_before_insert(monkeypatch, parties: int) -> None:
-    """Both creations pass their checks and look for the slug, then wait for each other before inserting."""
-    barrier = threading.Barrier(parties, timeout=BARRIER_TIMEOUT)
-    original = prompt_services.object_create
-
-    def create_after_barrier(**kwargs):
-        barrier.wait()
-        return original(**kwargs)
-
-    monkeypatch.setattr(prompt_services, "object_create", create_after_barrier)
-
-
-@pytest.fixture
-def racers(monkeypatch):
-    """A project of a new organization, its owner and two API clients of the owner, with the creation of
-    prompts held (`_hold_before_insert`) so that two racing creations meet before either inserts."""
-    org = OrganizationFactory()
-    project, owner = ProjectFactory(org=org), owner_of(org)
-    clients = [api_client_for(owner, org), api_client_for(owner, org)]
-    _hold_before_insert(monkeypatch, parties=2)
-    return project, owner, clients
-
-
-def _race_to_one_prompt(calls) -> None:
-    """Runs `calls` racing each other and checks that each answered 200 with the same prompt."""
-    responses = [value for _, value in run_racing(calls)]
-    assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
-    assert len({r.json()["id"] for r in responses}) == 1
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_creations_of_one_slug_make_one_prompt(racers):
-    project, owner, _clients = racers
-    create = lambda: prompt_create(actor=owner, project=project, name="Racer", slug="racer")  # noqa: E731
-    outcomes = run_racing([create, create])
-    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
-    error = next(value for kind, value in outcomes if kind == "error")
-    assert isinstance(error, ValidationError) and "already exists" in str(error)
-    assert Prompt.objects.filter(project=project, slug="racer").count() == 1
-    assert PromptVersion.objects.filter(prompt__project=project).count() == 1
-    assert AuditEvent.objects.filter(org=project.org, action="prompt.create").count() == 1
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_posts_of_one_slug_both_answer_the_one_prompt(racers):
-    project, _owner, clients = racers
-    body = {"project_id": str(project.pk), "name": "Racer", "slug": "racer"}
-    _race_to_one_prompt([lambda client=client: client.post("/v1/prompt", body) for client in clients])
-    assert Prompt.objects.filter(project=project, slug="racer").count() == 1
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_puts_of_one_new_slug_make_one_prompt_replaced_once(racers):
-    project, _owner, clients = racers
-    bodies = [{"project_id": str(project.pk), "name": name, "slug": "racer"} for name in ("First", "Second")]
-    calls = [lambda client=client, body=body: client.put("/v1/prompt", body) for client, body in zip(clients, bodies, strict=True)]
-    _race_to_one_prompt(calls)
-    prompt = Prompt.objects.get(project=project, slug="racer")
-    assert prompt.versions.count() == 2
-    assert AuditEvent.objects.filter(org=project.org, action__in=["prompt.create", "prompt.update"]).count() == 2
