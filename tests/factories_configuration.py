@@ -47,6 +47,20 @@ class SpanIframeFactory(_ProjectConfigurationFactory):
     url = factory.Sequence(lambda n: f"https://tools.example.com/viewer/{n}")
 
 
+def human_review_scores(project) -> tuple[ProjectScore, ProjectScore]:
+    """What a project's human review asks of a row: the slider "helpfulness" and the categorical "verdict",
+    good or bad."""
+    return (
+        ProjectScoreFactory(project=project, name="helpfulness", score_type=ProjectScore.ScoreType.SLIDER),
+        ProjectScoreFactory(
+            project=project,
+            name="verdict",
+            score_type=ProjectScore.ScoreType.CATEGORICAL,
+            categories=[{"name": "good", "value": 1}, {"name": "bad", "value": 0}],
+        ),
+    )
+
+
 class ScorerFunctionFactory(PromptFactory):
     """A function of function_type scorer, which online scores may name."""
 

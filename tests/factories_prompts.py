@@ -32,6 +32,19 @@ PROMPT_FIELDS = {
     "function_type",
 }
 
+# A chat prompt with two template variables, a model and a temperature: what the prompt pages edit and the
+# SDK's load_prompt builds.
+GREETER = {
+    "prompt": {
+        "type": "chat",
+        "messages": [
+            {"role": "system", "content": "You greet people who like {{topic}}."},
+            {"role": "user", "content": "Say hello to {{name}}."},
+        ],
+    },
+    "options": {"model": "gpt-4o-mini", "params": {"temperature": 0.2}},
+}
+
 CHAT_PROMPT = {
     "prompt": {"type": "chat", "messages": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{input}}"}]},
     "options": {"model": "gpt-4o", "params": {"temperature": 0}},

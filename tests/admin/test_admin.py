@@ -8,10 +8,7 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 
@@ -46,6 +43,7 @@ from projects.models import (
 )
 from projects.services.dataset_snapshots import latest_transaction
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
+from tests.admin.pages import admin_client, changelist_queries, form_data, messages_of, post_change, role_grant_form, staff_owner_of, url
 from tests.admin_rows import APPS, REGISTERED, Rows
 from tests.api_helpers import api_client_for
 from tests.factories import (
@@ -111,19 +109,42 @@ class World:
         """The operator's client, or the superuser's for rows that belong to no organization."""
         return self.client("stranger_superuser" if model in SUPERUSERS_ONLY else "operator")
 
+    def operator_at_the_forms(self) -> "AdminForms":
+        return AdminForms(self.client(), self.operator)
 
-def admin_client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+
+@dataclass
+class AdminForms:
+    """An operator writing through the admin's add, change and delete forms: each write is posted as the
+    page posts it, answered with a redirect, and audited once, from the admin, with the operator as actor."""
+
+    client: Client
+    operator: User
+
+    def add(self, model, data: dict, event: str, **lookup):
+        """Post the add form of `model` with `data`; the row it made, found by `lookup`."""
+        response = self.client.post(url(model, "add"), data)
+        assert response.status_code == 302, response.content
+        assert_audited_from_admin(event, self.operator)
+        return model.objects.get(**lookup)
+
+    def change(self, obj, event: str, **overrides) -> None:
+        """Post the change form of `obj` as shown, with `overrides`; `obj` is read again afterwards."""
+        response = post_change(self.client, obj, **overrides)
+        assert response.status_code == 302, response.content
+        assert_audited_from_admin(event, self.operator)
+        obj.refresh_from_db()
+
+    def delete(self, obj, event: str) -> None:
+        """Confirm the delete page of `obj`."""
+        assert self.client.post(url(type(obj), "delete", obj.pk), {"post": "yes"}).status_code == 302
+        assert_audited_from_admin(event, self.operator)
 
 
 @pytest.fixture
 def world() -> World:
     org, other_org = OrganizationFactory(), OrganizationFactory()
-    operator = owner_of(org)
-    operator.is_staff = True
-    operator.save(update_fields=["is_staff"])
+    operator = staff_owner_of(org)
     engineer_operator = add_member(org, UserFactory(is_staff=True), "engineers")
     stranger = UserFactory(is_staff=True, is_superuser=True)
     return World(
@@ -135,39 +156,6 @@ def world() -> World:
         stranger_superuser=stranger,
         member=add_member(org),
     )
-
-
-def url(model, view: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def form_data(response, **overrides) -> dict:
-    """What the admin form on `response` would post unchanged, with `overrides` (None drops a field)."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        else:
-            data[name] = str(value)
-    data.update(overrides)
-    return {name: value for name, value in data.items() if value is not None}
-
-
-def post_change(client: Client, obj, *, follow: bool = False, **overrides):
-    """Post the change form of `obj` as the admin shows it, with `overrides`."""
-    page = client.get(url(type(obj), "change", obj.pk))
-    assert page.status_code == 200
-    return client.post(url(type(obj), "change", obj.pk), form_data(page, **overrides), follow=follow)
 
 
 def admin_events(action: str) -> list[AuditEvent]:
@@ -305,23 +293,15 @@ def test_every_autocomplete_field_finds_rows_by_their_search_fields(world, model
 # Query counts
 
 
-def _changelist_queries(client: Client, model) -> tuple[int, int]:
-    client.get(url(model, "changelist"))  # warm the content types and the session
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url(model, "changelist"))
-    assert response.status_code == 200
-    return len(response.context["cl"].result_list), len(queries)
-
-
 @pytest.mark.parametrize("model", REGISTERED, ids=_label)
 def test_changelist_costs_the_same_number_of_queries_for_one_and_thirty_rows(world, model):
     rows = Rows(world)
     client = world.client_seeing(model)
     rows.make(model)
-    shown_before, queries_at_one = _changelist_queries(client, model)
+    shown_before, queries_at_one = changelist_queries(client, model)
     for _ in range(29):
         rows.make(model)
-    shown_after, queries_at_thirty = _changelist_queries(client, model)
+    shown_after, queries_at_thirty = changelist_queries(client, model)
     assert shown_after >= shown_before + 29
     assert queries_at_thirty == queries_at_one
 
@@ -423,23 +403,18 @@ def test_a_refused_item_of_a_changelist_deletion_refuses_all_of_it(world):
 
 
 def test_creating_changing_and_deleting_a_role_go_through_the_role_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     data = {"org": world.org.pk, "name": "Auditor", "description": "", "member_permissions": ["read", "update:org_audit_logs"]}
-    assert client.post(url(Role, "add"), data).status_code == 302
-    role = Role.objects.get(org=world.org, name="Auditor")
+    role = forms.add(Role, data, "role.create", org=world.org, name="Auditor")
     assert set(role.member_permissions.values_list("permission", "restrict_object_type")) == {("read", ""), ("update", "org_audit_logs")}
-    assert_audited_from_admin("role.create", world.operator)
 
     viewer = system_role("viewer")
-    response = post_change(client, role, member_permissions=["read", "update:project"], inherited_roles=[str(viewer.pk)])
-    assert response.status_code == 302, response.content
+    forms.change(role, "role.update", member_permissions=["read", "update:project"], inherited_roles=[str(viewer.pk)])
     assert set(role.member_permissions.values_list("permission", "restrict_object_type")) == {("read", ""), ("update", "project")}
     assert list(role.member_roles.all()) == [viewer]
-    assert_audited_from_admin("role.update", world.operator)
 
-    assert client.post(url(Role, "delete", role.pk), {"post": "yes"}).status_code == 302
+    forms.delete(role, "role.delete")
     assert not Role.objects.filter(pk=role.pk).exists()
-    assert_audited_from_admin("role.delete", world.operator)
 
 
 def test_a_system_role_cannot_be_edited_through_the_admin(world):
@@ -482,21 +457,16 @@ def test_organizations_cannot_be_deleted_in_the_admin(world):
 
 
 def test_creating_renaming_and_deleting_a_project_go_through_the_project_services(world):
-    client = world.client()
-    assert client.post(url(Project, "add"), {"org": world.org.pk, "name": "Search", "description": ""}).status_code == 302
-    project = Project.objects.get(org=world.org, name="Search")
-    assert_audited_from_admin("project.create", world.operator)
+    forms = world.operator_at_the_forms()
+    project = forms.add(Project, {"org": world.org.pk, "name": "Search", "description": ""}, "project.create", org=world.org, name="Search")
     assert AclGrant.objects.filter(object_type="project", object_id=project.pk, user=world.operator, role__name="owner").exists()
 
-    assert post_change(client, project, name="Search v2", settings='{"comparison_key": "input"}').status_code == 302
-    project.refresh_from_db()
+    forms.change(project, "project.update", name="Search v2", settings='{"comparison_key": "input"}')
     assert (project.name, project.settings) == ("Search v2", {"comparison_key": "input"})
-    assert_audited_from_admin("project.update", world.operator)
 
-    assert client.post(url(Project, "delete", project.pk), {"post": "yes"}).status_code == 302
+    forms.delete(project, "project.delete")
     project.refresh_from_db()
     assert project.deleted_at is not None
-    assert_audited_from_admin("project.delete", world.operator)
 
 
 def test_invalid_project_settings_are_refused_with_the_services_message(world):
@@ -517,23 +487,18 @@ def test_deleting_a_project_only_marks_it_deleted_and_lists_no_cascade(world):
 
 
 def test_creating_changing_and_deleting_an_experiment_go_through_the_experiment_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     dataset = DatasetFactory(project=ProjectFactory(org=world.org))
     data = {"project": world.project.pk, "name": "baseline", "description": "", "dataset": dataset.pk, "tags": '["nightly"]'}
-    assert client.post(url(Experiment, "add"), data).status_code == 302
-    experiment = Experiment.objects.get(project=world.project, name="baseline")
+    experiment = forms.add(Experiment, data, "experiment.create", project=world.project, name="baseline")
     assert (experiment.dataset, experiment.tags, experiment.created_by) == (dataset, ["nightly"], world.operator)
-    assert_audited_from_admin("experiment.create", world.operator)
 
-    assert post_change(client, experiment, public="on", metadata='{"team": "search"}').status_code == 302
-    experiment.refresh_from_db()
+    forms.change(experiment, "experiment.update", public="on", metadata='{"team": "search"}')
     assert experiment.public and experiment.metadata == {"team": "search"}
-    assert_audited_from_admin("experiment.update", world.operator)
 
-    assert client.post(url(Experiment, "delete", experiment.pk), {"post": "yes"}).status_code == 302
+    forms.delete(experiment, "experiment.delete")
     experiment.refresh_from_db()
     assert experiment.deleted_at is not None
-    assert_audited_from_admin("experiment.delete", world.operator)
 
 
 def test_linking_a_dataset_of_another_organization_is_refused_as_missing(world):
@@ -546,45 +511,33 @@ def test_linking_a_dataset_of_another_organization_is_refused_as_missing(world):
 
 
 def test_creating_and_changing_a_dataset_go_through_the_dataset_services(world):
-    client = world.client()
-    assert client.post(url(Dataset, "add"), {"project": world.project.pk, "name": "golden"}).status_code == 302
-    dataset = Dataset.objects.get(project=world.project, name="golden")
-    assert_audited_from_admin("dataset.create", world.operator)
-    assert post_change(client, dataset, description="hand-checked").status_code == 302
-    dataset.refresh_from_db()
+    forms = world.operator_at_the_forms()
+    dataset = forms.add(Dataset, {"project": world.project.pk, "name": "golden"}, "dataset.create", project=world.project, name="golden")
+    forms.change(dataset, "dataset.update", description="hand-checked")
     assert dataset.description == "hand-checked"
-    assert_audited_from_admin("dataset.update", world.operator)
 
 
 def test_creating_and_changing_a_prompt_go_through_the_prompt_services_and_keep_versions(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     prompt_data = '{"prompt": {"type": "completion", "content": "Hi {{name}}"}}'
     data = {"project": world.project.pk, "name": "Greeter", "slug": "greeter", "prompt_data": prompt_data}
-    response = client.post(url(Prompt, "add"), data)
-    assert response.status_code == 302, response.content
-    prompt = Prompt.objects.get(project=world.project, slug="greeter")
+    prompt = forms.add(Prompt, data, "prompt.create", project=world.project, slug="greeter")
     assert prompt.versions.count() == 1
-    assert_audited_from_admin("prompt.create", world.operator)
 
-    assert post_change(client, prompt, description="says hello").status_code == 302
-    prompt.refresh_from_db()
+    forms.change(prompt, "prompt.update", description="says hello")
     assert prompt.description == "says hello"
     assert prompt.versions.count() == 2
-    assert_audited_from_admin("prompt.update", world.operator)
 
 
 def test_creating_and_changing_a_playground_go_through_the_playground_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     prompt = PromptFactory(project=world.project)
     data = {"project": world.project.pk, "name": "Try it", "prompts": [str(prompt.pk)]}
-    assert client.post(url(PromptSession, "add"), data).status_code == 302
-    playground = PromptSession.objects.get(project=world.project, name="Try it")
+    playground = forms.add(PromptSession, data, "prompt_session.create", project=world.project, name="Try it")
     assert list(playground.prompts.all()) == [prompt]
-    assert_audited_from_admin("prompt_session.create", world.operator)
 
-    assert post_change(client, playground, prompts=None).status_code == 302
+    forms.change(playground, "prompt_session.update", prompts=None)
     assert not playground.prompts.exists()
-    assert_audited_from_admin("prompt_session.update", world.operator)
 
 
 def test_adding_a_prompt_of_another_organization_to_a_playground_is_refused_as_missing(world):
@@ -598,100 +551,73 @@ def test_adding_a_prompt_of_another_organization_to_a_playground_is_refused_as_m
 
 
 def test_tags_are_created_changed_and_deleted_through_the_configuration_services(world):
-    client = world.client()
-    assert client.post(url(ProjectTag, "add"), {"project": world.project.pk, "name": "urgent", "color": "red"}).status_code == 302
-    tag = ProjectTag.objects.get(project=world.project, name="urgent")
+    forms = world.operator_at_the_forms()
+    data = {"project": world.project.pk, "name": "urgent", "color": "red"}
+    tag = forms.add(ProjectTag, data, "project_tag.create", project=world.project, name="urgent")
     assert tag.created_by == world.operator
-    assert_audited_from_admin("project_tag.create", world.operator)
-    assert post_change(client, tag, color="blue").status_code == 302
-    tag.refresh_from_db()
+    forms.change(tag, "project_tag.update", color="blue")
     assert tag.color == "blue"
-    assert_audited_from_admin("project_tag.update", world.operator)
-    assert client.post(url(ProjectTag, "delete", tag.pk), {"post": "yes"}).status_code == 302
+    forms.delete(tag, "project_tag.delete")
     assert not ProjectTag.objects.filter(pk=tag.pk).exists()
-    assert_audited_from_admin("project_tag.delete", world.operator)
 
 
 def test_span_iframes_are_created_changed_and_deleted_through_their_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     data = {"project": world.project.pk, "name": "Viewer", "url": "https://tools.example.com/v", "post_message": "unknown"}
-    assert client.post(url(SpanIframe, "add"), data).status_code == 302
-    iframe = SpanIframe.objects.get(project=world.project, name="Viewer")
-    assert_audited_from_admin("span_iframe.create", world.operator)
-    assert post_change(client, iframe, url="https://tools.example.com/w", post_message="true").status_code == 302
-    iframe.refresh_from_db()
+    iframe = forms.add(SpanIframe, data, "span_iframe.create", project=world.project, name="Viewer")
+    forms.change(iframe, "span_iframe.update", url="https://tools.example.com/w", post_message="true")
     assert (iframe.url, iframe.post_message) == ("https://tools.example.com/w", True)
-    assert_audited_from_admin("span_iframe.update", world.operator)
-    response = post_change(client, iframe, url="http://tools.example.com/w", follow=True)
+    response = post_change(forms.client, iframe, url="http://tools.example.com/w", follow=True)
     assert any("only https URLs may be embedded" in message for message in messages_of(response))
-    assert client.post(url(SpanIframe, "delete", iframe.pk), {"post": "yes"}).status_code == 302
+    forms.delete(iframe, "span_iframe.delete")
     assert not SpanIframe.objects.filter(pk=iframe.pk).exists()
-    assert_audited_from_admin("span_iframe.delete", world.operator)
 
 
 def test_dataset_snapshots_are_created_renamed_and_deleted_through_their_services(world):
     dataset = DatasetFactory(project=world.project)
     insert_as_owner(dataset, [{"id": "a"}])
     xact_id = latest_transaction(dataset)
-    client = world.client()
+    forms = world.operator_at_the_forms()
     data = {"dataset": dataset.pk, "name": "v1", "xact_id": xact_id + 1000}
-    response = client.post(url(DatasetSnapshot, "add"), data, follow=True)
+    response = forms.client.post(url(DatasetSnapshot, "add"), data, follow=True)
     assert any("is not a transaction of this dataset" in message for message in messages_of(response))
-    assert client.post(url(DatasetSnapshot, "add"), {**data, "xact_id": xact_id}).status_code == 302
-    snapshot = DatasetSnapshot.objects.get(dataset=dataset, name="v1")
-    assert_audited_from_admin("dataset_snapshot.create", world.operator)
-    assert post_change(client, snapshot, name="baseline").status_code == 302
+    snapshot = forms.add(DatasetSnapshot, {**data, "xact_id": xact_id}, "dataset_snapshot.create", dataset=dataset, name="v1")
+    forms.change(snapshot, "dataset_snapshot.update", name="baseline")
     assert DatasetSnapshot.objects.get(pk=snapshot.pk).name == "baseline"
-    assert client.post(url(DatasetSnapshot, "delete", snapshot.pk), {"post": "yes"}).status_code == 302
+    forms.delete(snapshot, "dataset_snapshot.delete")
     assert audit_actions()[-2:] == ["dataset_snapshot.update", "dataset_snapshot.delete"]
 
 
 def test_environments_are_created_changed_and_deleted_through_the_environment_services(world):
-    client = world.client()
-    assert client.post(url(Environment, "add"), {"org": world.org.pk, "name": "QA", "slug": "qa"}).status_code == 302
-    qa = Environment.objects.get(org=world.org, slug="qa")
-    assert_audited_from_admin("environment.create", world.operator)
-    assert post_change(client, qa, name="Quality").status_code == 302
-    qa.refresh_from_db()
+    forms = world.operator_at_the_forms()
+    qa = forms.add(Environment, {"org": world.org.pk, "name": "QA", "slug": "qa"}, "environment.create", org=world.org, slug="qa")
+    forms.change(qa, "environment.update", name="Quality")
     assert qa.name == "Quality"
-    assert_audited_from_admin("environment.update", world.operator)
-    assert client.post(url(Environment, "delete", qa.pk), {"post": "yes"}).status_code == 302
+    forms.delete(qa, "environment.delete")
     qa.refresh_from_db()
     assert qa.deleted_at is not None
-    assert_audited_from_admin("environment.delete", world.operator)
 
 
 def test_scores_are_created_changed_and_deleted_through_the_configuration_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     data = {"project": world.project.pk, "name": "Helpful", "score_type": "categorical", "categories": '[{"name": "yes", "value": 1}]'}
-    response = client.post(url(ProjectScore, "add"), data)
-    assert response.status_code == 302, response.content
-    score = ProjectScore.objects.get(project=world.project, name="Helpful")
-    assert_audited_from_admin("project_score.create", world.operator)
-    assert post_change(client, score, categories='[{"name": "yes", "value": 1}, {"name": "no", "value": 0}]').status_code == 302
-    score.refresh_from_db()
+    score = forms.add(ProjectScore, data, "project_score.create", project=world.project, name="Helpful")
+    forms.change(score, "project_score.update", categories='[{"name": "yes", "value": 1}, {"name": "no", "value": 0}]')
     assert [c["name"] for c in score.categories] == ["yes", "no"]
-    assert_audited_from_admin("project_score.update", world.operator)
-    assert client.post(url(ProjectScore, "delete", score.pk), {"post": "yes"}).status_code == 302
+    forms.delete(score, "project_score.delete")
     assert not ProjectScore.objects.filter(pk=score.pk).exists()
-    assert_audited_from_admin("project_score.delete", world.operator)
 
 
 def test_saved_views_are_created_changed_and_deleted_through_the_view_services(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     data = {"org": world.org.pk, "object_type": "project_log", "object_id": world.project.pk, "view_type": "logs", "name": "Prod"}
-    response = client.post(url(View, "add"), {**data, "view_data": '{"search": {"tag": ["production"]}}'})
-    assert response.status_code == 302, response.content
-    view = View.objects.get(object_id=world.project.pk, name="Prod")
+    data["view_data"] = '{"search": {"tag": ["production"]}}'
+    view = forms.add(View, data, "view.create", object_id=world.project.pk, name="Prod")
     assert (view.created_by, view.view_data) == (world.operator, {"search": {"tag": ["production"]}})
-    assert_audited_from_admin("view.create", world.operator)
-    assert post_change(client, view, name="Production").status_code == 302
-    view.refresh_from_db()
+    forms.change(view, "view.update", name="Production")
     assert view.name == "Production"
-    assert_audited_from_admin("view.update", world.operator)
-    assert client.post(url(View, "delete", view.pk), {"post": "yes"}).status_code == 302
+    forms.delete(view, "view.delete")
     assert not View.objects.filter(pk=view.pk).exists()
-    assert_audited_from_admin("view.delete", world.operator)
 
 
 def test_a_view_with_an_invalid_definition_is_refused_and_nothing_is_written(world):
@@ -714,23 +640,18 @@ def test_an_invalid_score_definition_is_refused_and_nothing_is_written(world):
 
 
 def test_service_accounts_are_created_renamed_and_deleted_through_the_credentials_service(world):
-    client = world.client()
+    forms = world.operator_at_the_forms()
     group = custom_group(world.org, name="Loggers")
     data = {"service_account_org": world.org.pk, "given_name": "ingest bot", "permission_groups": [str(group.pk)]}
-    assert client.post(url(ServiceAccount, "add"), data).status_code == 302
-    account = ServiceAccount.objects.get(given_name="ingest bot")
+    account = forms.add(ServiceAccount, data, "service_account.create", given_name="ingest bot")
     assert Membership.objects.filter(org=world.org, user=account).exists()
     assert list(group.auth_group.user_set.all()) == [account]
-    assert_audited_from_admin("service_account.create", world.operator)
 
-    assert post_change(client, account, given_name="ingest robot").status_code == 302
-    account.refresh_from_db()
+    forms.change(account, "service_account.update", given_name="ingest robot")
     assert account.given_name == "ingest robot"
-    assert_audited_from_admin("service_account.update", world.operator)
 
-    assert client.post(url(ServiceAccount, "delete", account.pk), {"post": "yes"}).status_code == 302
+    forms.delete(account, "service_account.delete")
     assert not User.objects.filter(pk=account.pk).exists()
-    assert_audited_from_admin("service_account.delete", world.operator)
 
 
 def test_invitations_are_made_by_member_invite_and_revoked_by_the_action(world):
@@ -775,34 +696,24 @@ def test_an_operator_may_delete_their_own_api_key_but_not_someone_elses(world):
 
 
 def test_a_role_grant_made_on_the_grants_page_is_listed_by_the_api_and_revoked_through_the_service(world):
-    client = world.client()
-    data = {
-        "object_type": "project",
-        "object_id": str(world.project.pk),
-        "user": str(world.member.pk),
-        "role": str(system_role("viewer").pk),
-    }
-    response = client.post(url(AclGrant, "add"), data)
-    assert response.status_code == 302, response.content
-    acl = AclGrant.objects.get(object_type="project", object_id=world.project.pk, user=world.member)
-    assert_audited_from_admin("acl.create", world.operator)
+    forms = world.operator_at_the_forms()
+    acl = forms.add(
+        AclGrant,
+        role_grant_form(world.project, world.member),
+        "acl.create",
+        object_type="project",
+        object_id=world.project.pk,
+        user=world.member,
+    )
     listed = api_client_for(world.operator, world.org).get("/v1/acl", {"object_type": "project", "object_id": str(world.project.pk)})
     assert str(acl.pk) in {a["id"] for a in listed.json()["objects"]}
 
-    assert client.post(url(AclGrant, "delete", acl.pk), {"post": "yes"}).status_code == 302
+    forms.delete(acl, "acl.delete")
     assert not AclGrant.objects.filter(pk=acl.pk).exists()
-    assert_audited_from_admin("acl.delete", world.operator)
 
 
 def test_a_grant_made_on_the_grants_page_may_carry_an_expiry(world):
-    data = {
-        "object_type": "project",
-        "object_id": str(world.project.pk),
-        "user": str(world.member.pk),
-        "role": str(system_role("viewer").pk),
-        "expires_at_0": "2999-01-01",
-        "expires_at_1": "12:00:00",
-    }
+    data = role_grant_form(world.project, world.member, expires_at_0="2999-01-01", expires_at_1="12:00:00")
     assert world.client().post(url(AclGrant, "add"), data).status_code == 302
     acl = AclGrant.objects.get(object_type="project", object_id=world.project.pk, user=world.member)
     assert (acl.expires_at.year, acl.expires_at.hour) == (2999, 12)

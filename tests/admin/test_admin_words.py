@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +23,7 @@ from permissions.services.roles import system_role
 from permissions.types import ObjectType
 from projects.models import Experiment, Project, Prompt, PromptVersion
 from tests.access_helpers import audit_actions, custom_group, grant, row_counts
+from tests.admin.pages import admin_client, changelist_queries, messages_of, role_grant_form, staff_owner_of, url
 from tests.admin_rows import APPS
 from tests.factories import (
     DatasetFactory,
@@ -34,7 +34,6 @@ from tests.factories import (
     UserFactory,
     add_member,
     builtin_group,
-    owner_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,23 +47,15 @@ class World:
     member: User
 
     def client(self) -> Client:
-        client = Client()
-        client.force_login(self.operator)
-        return client
+        return admin_client(self.operator)
 
 
 @pytest.fixture
 def world() -> World:
     org = OrganizationFactory(name="Acme")
-    operator = owner_of(org)
-    operator.is_staff = True
-    operator.save(update_fields=["is_staff"])
+    operator = staff_owner_of(org)
     member = add_member(org, UserFactory(given_name="Priya", family_name="Nair", email="priya@example.com"))
     return World(org=org, project=ProjectFactory(org=org, name="Support bot"), operator=operator, member=member)
-
-
-def url(model, view: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 def results_table(response) -> str:
@@ -72,10 +63,6 @@ def results_table(response) -> str:
     match = re.search(r'<table id="result_list">.*?</table>', html, re.S)
     assert match, "no result table"
     return match.group(0)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def _record(world: World, node, **what) -> AclGrant:
@@ -107,18 +94,10 @@ def test_the_grants_changelist_names_each_grants_object_type_object_subject_and_
     assert str(world.org.pk) not in table
 
 
-def _grants_changelist_queries(client: Client) -> tuple[int, int]:
-    client.get(url(AclGrant, "changelist"))  # warm the session and the content types
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url(AclGrant, "changelist"))
-    assert response.status_code == 200
-    return len(response.context["cl"].result_list), len(queries)
-
-
 def test_the_grants_changelist_costs_the_same_queries_at_one_row_and_at_many_of_every_type(world):
     client = world.client()
     _record(world, ProjectFactory(org=world.org), user=add_member(world.org), role="viewer")
-    shown_at_one, queries_at_one = _grants_changelist_queries(client)
+    shown_at_one, queries_at_one = changelist_queries(client, AclGrant)
     group = custom_group(world.org, name="Many")
     for _ in range(5):
         project = ProjectFactory(org=world.org)
@@ -128,7 +107,7 @@ def test_the_grants_changelist_costs_the_same_queries_at_one_row_and_at_many_of_
         _record(world, Node("project_log", project.pk), group=custom_group(world.org), permission="read")
         _record(world, custom_group(world.org), user=add_member(world.org), permission="read", restrict="group")
         _record(world, Node("org_member", world.org.pk), user=add_member(world.org), permission="create")
-    shown_at_many, queries_at_many = _grants_changelist_queries(client)
+    shown_at_many, queries_at_many = changelist_queries(client, AclGrant)
     assert shown_at_many >= shown_at_one + 30
     assert queries_at_many == queries_at_one
 
@@ -166,13 +145,7 @@ def _playground(project):
 
 def test_a_grant_is_named_in_words_on_its_page_its_deletion_its_messages_and_the_history(world):
     client = world.client()
-    data = {
-        "object_type": "project",
-        "object_id": str(world.project.pk),
-        "user": str(world.member.pk),
-        "role": str(system_role("viewer").pk),
-    }
-    response = client.post(url(AclGrant, "add"), data, follow=True)
+    response = client.post(url(AclGrant, "add"), role_grant_form(world.project, world.member), follow=True)
     described = "role viewer on Project Support bot, to Priya Nair (priya@example.com)"
     assert any(described in message for message in messages_of(response)), messages_of(response)
     acl = AclGrant.objects.get(object_id=world.project.pk, user=world.member)

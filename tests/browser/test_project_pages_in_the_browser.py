@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 from permissions.engine import can
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
-from projects.models import EventFeedback, ProjectScore
+from projects.models import EventFeedback
 from tests.access_helpers import custom_group
 from tests.browser.conftest import log_in, screenshot, with_password
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.factories_configuration import ProjectScoreFactory
+from tests.factories_configuration import human_review_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,13 +25,7 @@ def world():
     experiment = ExperimentFactory(project=project, name="baseline", dataset=dataset, description="First run on the golden questions")
     ExperimentFactory(project=project, name="prompt-v2")
     member = with_password(add_member(org, None, custom_group(org, name="Annotators")))
-    ProjectScoreFactory(project=project, name="helpfulness", score_type=ProjectScore.ScoreType.SLIDER)
-    ProjectScoreFactory(
-        project=project,
-        name="verdict",
-        score_type=ProjectScore.ScoreType.CATEGORICAL,
-        categories=[{"name": "good", "value": 1}, {"name": "bad", "value": 0}],
-    )
+    human_review_scores(project)
     insert_events(
         actor=owner,
         target=EventTarget.of(experiment),

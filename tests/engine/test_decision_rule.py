@@ -5,6 +5,7 @@ grants that test makes.
 """
 
 import uuid
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -44,6 +45,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def _refusal_naming(permission: str, call: Callable[[], object]) -> str:
+    """`call()` is refused as access denied for want of `permission`; the refusal's message."""
+    with pytest.raises(AccessDenied) as denied:
+        call()
+    assert denied.value.permission == permission
+    return str(denied.value)
 
 
 @pytest.fixture
@@ -322,10 +331,7 @@ def test_require_without_any_permission_is_not_found_like_a_missing_id(world):
 
 def test_require_with_some_permission_but_not_the_one_asked_is_access_denied_naming_it(world):
     grant(world.org, world.p, user=world.user, permission="read")
-    with pytest.raises(AccessDenied) as denied:
-        require(world.user, "update", world.p)
-    assert denied.value.permission == "update"
-    assert "'update'" in str(denied.value)
+    assert "'update'" in _refusal_naming("update", lambda: require(world.user, "update", world.p))
     require(world.user, "read", world.p)
 
 
@@ -344,10 +350,7 @@ def test_require_create_is_not_found_without_any_permission_on_the_parent(world)
 
 def test_require_create_is_access_denied_naming_create_when_the_parent_is_visible(world):
     grant(world.org, world.p, user=world.user, permission="read")
-    with pytest.raises(AccessDenied) as denied:
-        require_create(world.user, "experiment", world.p)
-    assert denied.value.permission == "create"
-    assert "'create'" in str(denied.value)
+    assert "'create'" in _refusal_naming("create", lambda: require_create(world.user, "experiment", world.p))
 
 
 def test_require_create_passes_with_create_alone(world):
@@ -395,13 +398,9 @@ def test_fetching_rows_needs_read_and_inserting_rows_needs_update_on_that_node(w
     grant(world.org, node, user=reader, permission="read")
     grant(world.org, node, user=writer, permission="update")
     require(reader, "read", node)
-    with pytest.raises(AccessDenied) as denied:
-        require(reader, "update", node)
-    assert denied.value.permission == "update"
+    _refusal_naming("update", lambda: require(reader, "update", node))
     require(writer, "update", node)
-    with pytest.raises(AccessDenied) as denied:
-        require(writer, "read", node)
-    assert denied.value.permission == "read"
+    _refusal_naming("read", lambda: require(writer, "read", node))
 
 
 # A logging service account
@@ -412,9 +411,7 @@ def test_logging_service_account_with_only_update_on_project_log_does_exactly_th
     grant(world.org, Node("project_log", world.p.pk), user=robot, permission="update")
     logs = Node("project_log", world.p.pk)
     require(robot, "update", logs)
-    with pytest.raises(AccessDenied) as denied:
-        require(robot, "read", logs)
-    assert denied.value.permission == "read"
+    _refusal_naming("read", lambda: require(robot, "read", logs))
     for node in (world.p, world.e, Node("project_log", world.q.pk)):
         with pytest.raises(NotFound):
             require(robot, "update", node)

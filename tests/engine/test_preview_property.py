@@ -102,24 +102,6 @@ def places_of(world: World, grants: list[Grant]) -> set[tuple[Ref, str]]:
     return places
 
 
-def group_carries_as(world: World, group: int, permission: str, ref: Ref, as_type: str) -> bool:
-    """The oracle's ``group_carries``, asked for a node of `as_type` at or below `ref`."""
-    org = world.org_of(ref)
-    if org is None or world.groups[group].org != org:
-        return False
-    containing = world.with_containers({group})
-    chain = world.chain(ref)
-    return any(
-        grant.node in chain
-        and grant.expiry != "past"
-        and grant.subject[0] == "group"
-        and grant.subject[1] in containing
-        and (grant.role is None or world.roles[grant.role].org in (None, org))
-        and world.grant_yields(grant, permission, as_type)
-        for grant in world.grants
-    )
-
-
 def oracle_triples(world: World, places: set[tuple[Ref, str]]) -> set[Triple]:
     triples = set()
     for ref, as_type in places:
@@ -134,7 +116,7 @@ def oracle_triples(world: World, places: set[tuple[Ref, str]]) -> set[Triple]:
             triples |= {
                 (("group", g), permission, (ref, as_type))
                 for g in range(len(world.groups))
-                if group_carries_as(world, g, permission, ref, as_type)
+                if world.group_carries(g, permission, ref, as_type)
             }
     return triples
 

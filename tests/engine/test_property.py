@@ -263,9 +263,10 @@ class World:
     def can(self, principal: int, permission: str, ref: Ref) -> bool:
         return bool(self.allowing_grants(principal, permission, self.chain(ref), ref[0]))
 
-    def group_carries(self, group: int, permission: str, ref: Ref) -> bool:
-        """Whether membership of `group` alone gives `permission` on `ref`: a live grant on its chain to the
-        group or to a group containing it (transitively), in the node's organization."""
+    def group_carries(self, group: int, permission: str, ref: Ref, as_type: str | None = None) -> bool:
+        """Whether membership of `group` alone gives `permission` on `ref` (or, with `as_type`, on a node of
+        that type at or below `ref`): a live grant on its chain to the group or to a group containing it
+        (transitively), in the node's organization."""
         org = self.org_of(ref)
         if org is None or self.groups[group].org != org:
             return False
@@ -277,7 +278,7 @@ class World:
             and grant.subject[0] == "group"
             and grant.subject[1] in containing
             and (grant.role is None or self.roles[grant.role].org in (None, org))
-            and self.grant_yields(grant, permission, ref[0])
+            and self.grant_yields(grant, permission, as_type or ref[0])
             for grant in self.grants
         )
 

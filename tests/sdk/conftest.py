@@ -1,10 +1,13 @@
-"""What the SDK tests share: an organization and its owner, and the storage /logs3 overflows into."""
+"""What the SDK tests share: an organization, its owner and an API key of theirs, a project, and the storage
+/logs3 overflows into."""
 
 from pathlib import Path
 
 import pytest
 
-from tests.factories import OrganizationFactory, owner_of
+from accounts.services.credentials import api_key_create
+from projects.models import Project
+from tests.factories import OrganizationFactory, ProjectFactory, owner_of
 
 
 @pytest.fixture
@@ -15,6 +18,18 @@ def org():
 @pytest.fixture
 def owner(org):
     return owner_of(org)
+
+
+@pytest.fixture
+def owner_key(org) -> str:
+    """A raw ``sk-`` API key of the organization's owner."""
+    _, raw = api_key_create(actor=owner_of(org), org=org, name="sdk")
+    return raw
+
+
+@pytest.fixture
+def project(org) -> Project:
+    return ProjectFactory(org=org, name="Chatbot")
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/api/apikey/login"
 
 
-@pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="Chatbot")
-
-
 def logs_row(project, **fields) -> dict:
     return {"project_id": str(project.pk), "log_id": "g", **fields}
 

@@ -30,10 +30,10 @@ import pytest
 from django.db import connection
 
 from accounts.services.credentials import api_key_create, api_key_delete, service_account_create, service_token_create
-from projects.models import Dataset, EventFeedback, EventRow, Experiment, OverflowUpload, Project
+from projects.models import Dataset, EventFeedback, EventRow, Experiment, OverflowUpload
 from projects.services.prompts import prompt_update
-from tests.factories import ProjectFactory, owner_of
-from tests.factories_prompts import PromptFactory
+from tests.factories import owner_of
+from tests.factories_prompts import GREETER, PromptFactory
 
 pytestmark = [pytest.mark.long_running, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("overflow_dir")]
 
@@ -178,18 +178,6 @@ def served(live_server, monkeypatch) -> list[tuple[str, str, int]]:
 
     monkeypatch.setattr(server, "application", recorded)
     return requests
-
-
-@pytest.fixture
-def owner_key(org) -> str:
-    """A raw ``sk-`` API key of the organization's owner."""
-    _, raw = api_key_create(actor=owner_of(org), org=org, name="sdk")
-    return raw
-
-
-@pytest.fixture
-def project(org) -> Project:
-    return ProjectFactory(org=org, name="sdk-project")
 
 
 # 1. Login
@@ -428,18 +416,6 @@ def test_dataset_records_inserted_updated_and_deleted_by_the_sdk_are_read_back(l
 
 
 # 6. Prompts
-
-
-GREETER = {
-    "prompt": {
-        "type": "chat",
-        "messages": [
-            {"role": "system", "content": "You greet people who like {{topic}}."},
-            {"role": "user", "content": "Say hello to {{name}}."},
-        ],
-    },
-    "options": {"model": "gpt-4o-mini", "params": {"temperature": 0.2}},
-}
 
 
 def prompt_script(project_name: str, slug: str, version: str) -> str:

@@ -5,26 +5,14 @@ the dataset, from this server, end to end (the SDK in a subprocess, as in ``test
 import pytest
 
 from accounts.models import Environment
-from accounts.services.credentials import api_key_create
-from projects.models import EventVersion, Project
+from projects.models import EventVersion
 from projects.services.environments import environment_object_update
 from projects.services.prompts import prompt_update
-from tests.factories import DatasetFactory, ProjectFactory, insert_as_owner, owner_of
-from tests.factories_prompts import PromptFactory
-from tests.sdk.test_python import GREETER, run_sdk, served  # noqa: F401 (the live server answering one request at a time)
+from tests.factories import DatasetFactory, insert_as_owner, owner_of
+from tests.factories_prompts import GREETER, PromptFactory
+from tests.sdk.test_python import run_sdk, served  # noqa: F401 (the live server answering one request at a time)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("overflow_dir")]
-
-
-@pytest.fixture
-def owner_key(org) -> str:
-    _, raw = api_key_create(actor=owner_of(org), org=org, name="sdk")
-    return raw
-
-
-@pytest.fixture
-def project(org) -> Project:
-    return ProjectFactory(org=org, name="sdk-project")
 
 
 def environment_script(project_name: str) -> str:

@@ -28,11 +28,6 @@ def client(org, owner):
     return api_client_for(owner, org)
 
 
-@pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="Chatbot")
-
-
 def message(response) -> str:
     return response.json()["error"]["message"]
 

@@ -19,15 +19,14 @@ from accounts.services.members import member_remove
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records
-from permissions.models import AclGrant, AuditEvent, GroupNesting, RoleNesting
+from permissions.models import AclGrant, AuditEvent
 from permissions.services import grants as grant_services
 from permissions.services import groups as group_services
-from permissions.services import roles as role_services
 from permissions.services.grants import acl_grant
 from permissions.services.groups import group_update, member_user_ids
-from permissions.services.roles import role_update
-from tests.access_helpers import custom_group, custom_role, spec_for
+from tests.access_helpers import custom_group, spec_for
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
+from tests.groups_and_roles import NESTING_KINDS
 from tests.race_helpers import BARRIER_TIMEOUT, run_racing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -213,33 +212,13 @@ def assert_refused_by_cycle_check(outcomes) -> None:
     assert "would make a cycle" in str(error)
 
 
-def test_racing_group_nestings_that_together_make_a_cycle_never_store_it(monkeypatch):
+@pytest.mark.parametrize("kind", NESTING_KINDS, ids=str)
+def test_racing_nestings_of_groups_or_roles_that_together_make_a_cycle_never_store_it(monkeypatch, kind):
     org = OrganizationFactory()
-    a, b = custom_group(org, name="A"), custom_group(org, name="B")
-    OrganizationLockBarrier(monkeypatch, group_services, parties=2)
+    a, b = kind.make(org, "A"), kind.make(org, "B")
+    OrganizationLockBarrier(monkeypatch, kind.services, parties=2)
     actor = owner_of(org)
-    outcomes = run_racing(
-        [
-            lambda: group_update(actor=actor, group=a, add_member_groups=[b.pk]),
-            lambda: group_update(actor=actor, group=b, add_member_groups=[a.pk]),
-        ]
-    )
-    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
-    assert GroupNesting.objects.filter(group__org=org).count() == 1
-    assert_refused_by_cycle_check(outcomes)
-
-
-def test_racing_role_nestings_that_together_make_a_cycle_never_store_it(monkeypatch):
-    org = OrganizationFactory()
-    a, b = custom_role(org, "A"), custom_role(org, "B")
-    OrganizationLockBarrier(monkeypatch, role_services, parties=2)
-    actor = owner_of(org)
-    outcomes = run_racing(
-        [
-            lambda: role_update(actor=actor, role=a, add_member_roles=[b.pk]),
-            lambda: role_update(actor=actor, role=b, add_member_roles=[a.pk]),
-        ]
-    )
-    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
-    assert RoleNesting.objects.filter(role__org=org).count() == 1
+    outcomes = run_racing([lambda: kind.nest(actor, a, b), lambda: kind.nest(actor, b, a)])
+    assert sorted(outcome for outcome, _ in outcomes) == ["error", "ok"], outcomes
+    assert kind.nestings_in(org) == 1
     assert_refused_by_cycle_check(outcomes)

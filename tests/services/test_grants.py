@@ -5,6 +5,7 @@ permission on a concrete object in that model's guardian tables, everything else
 """
 
 import uuid
+from collections.abc import Callable
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -54,18 +55,29 @@ def _guardian_rows() -> int:
     return sum(n for label, n in counts.items() if label.endswith("ObjectPermission"))
 
 
+def _node_and_member(nodes: dict, object_type: str):
+    """A new organization, its node of `object_type` made by `nodes`, and a member holding nothing on it."""
+    org = OrganizationFactory()
+    return org, nodes[object_type](org), add_member(org)
+
+
+def _granted_outside(other_store: Callable[[], int], org, node, **spec):
+    """The owner grants `spec` on `node`, and `other_store` (the rows of the store the grant does not
+    belong in) counts the same after as before. Returns the grant's record."""
+    rows = other_store()
+    record = acl_grant(actor=owner_of(org), spec=spec_for(node, **spec))
+    assert other_store() == rows
+    return record
+
+
 # Where grants are stored
 
 
 @pytest.mark.parametrize("object_type", sorted(CONCRETE_OBJECTS))
 def test_unrestricted_user_grant_on_a_concrete_object_is_stored_where_guardian_sees_it(object_type):
-    org = OrganizationFactory()
-    obj = CONCRETE_OBJECTS[object_type](org)
-    user = add_member(org)
-    acl_rows = AclGrant.objects.count()
-    record = acl_grant(actor=owner_of(org), spec=spec_for(obj, user=user, permission="update"))
+    org, obj, user = _node_and_member(CONCRETE_OBJECTS, object_type)
+    record = _granted_outside(AclGrant.objects.count, org, obj, user=user, permission="update")
     codename = f"update_{object_type}"
-    assert AclGrant.objects.count() == acl_rows
     assert get_user_obj_perms_model(obj).objects.filter(pk=record.id, user=user, content_object_id=obj.pk).exists()
     assert codename in get_perms(user, obj)
     assert ObjectPermissionChecker(user).has_perm(codename, obj)
@@ -76,14 +88,10 @@ def test_unrestricted_user_grant_on_a_concrete_object_is_stored_where_guardian_s
 
 @pytest.mark.parametrize("object_type", sorted(CONCRETE_OBJECTS))
 def test_unrestricted_group_grant_on_a_concrete_object_is_stored_where_guardian_sees_it(object_type):
-    org = OrganizationFactory()
-    obj = CONCRETE_OBJECTS[object_type](org)
-    user = add_member(org)
+    org, obj, user = _node_and_member(CONCRETE_OBJECTS, object_type)
     group = custom_group(org, user)
-    acl_rows = AclGrant.objects.count()
-    record = acl_grant(actor=owner_of(org), spec=spec_for(obj, group=group, permission="delete_acls"))
+    record = _granted_outside(AclGrant.objects.count, org, obj, group=group, permission="delete_acls")
     codename = f"delete_acls_{object_type}"
-    assert AclGrant.objects.count() == acl_rows
     assert get_group_obj_perms_model(obj).objects.filter(pk=record.id, group=group.auth_group).exists()
     assert codename in get_groups_with_perms(obj, attach_perms=True)[group.auth_group]
     assert codename in get_perms(user, obj)
@@ -94,12 +102,8 @@ def test_unrestricted_group_grant_on_a_concrete_object_is_stored_where_guardian_
 
 @pytest.mark.parametrize("object_type", sorted(VIRTUAL_NODES))
 def test_grant_on_a_virtual_node_is_stored_in_acl_grant(object_type):
-    org = OrganizationFactory()
-    node = VIRTUAL_NODES[object_type](org)
-    user = add_member(org)
-    guardian_rows = _guardian_rows()
-    record = acl_grant(actor=owner_of(org), spec=spec_for(node, user=user, permission="read"))
-    assert _guardian_rows() == guardian_rows
+    org, node, user = _node_and_member(VIRTUAL_NODES, object_type)
+    record = _granted_outside(_guardian_rows, org, node, user=user, permission="read")
     row = AclGrant.objects.get(pk=record.id)
     assert (row.object_type, row.object_id, row.user, row.permission, row.org) == (object_type, node.id, user, "read", org)
     assert can(user, "read", node)

@@ -40,24 +40,15 @@ def test_owner_creates_a_group_with_member_users_and_member_groups():
     assert _member_group_names(group) == {"Inner"}
 
 
-def test_group_name_is_unique_in_its_organization():
+def test_a_group_name_is_taken_also_with_spaces_around_it_or_as_a_built_in_groups():
     org = OrganizationFactory()
     group_create(actor=owner_of(org), org=org, name="Team")
     before = row_counts()
-    with pytest.raises(ValidationError, match="already exists"):
-        group_create(actor=owner_of(org), org=org, name="Team")
     with pytest.raises(ValidationError, match="already exists"):
         group_create(actor=owner_of(org), org=org, name="  Team ")
     with pytest.raises(ValidationError, match="already exists"):
         group_create(actor=owner_of(org), org=org, name="Owners")
     assert row_counts() == before
-
-
-def test_another_organization_may_reuse_a_group_name():
-    first, second = OrganizationFactory(), OrganizationFactory()
-    group_create(actor=owner_of(first), org=first, name="Team")
-    group = group_create(actor=owner_of(second), org=second, name="Team")
-    assert group.org == second
 
 
 def test_group_needs_a_name():
@@ -88,20 +79,6 @@ def test_creating_a_group_with_a_group_of_another_organization_is_refused_and_wr
     with pytest.raises(ValidationError, match="Not groups"):
         group_create(actor=owner_of(org), org=org, name="Team", member_groups=[foreign.pk])
     assert row_counts() == before
-
-
-def test_creating_a_group_needs_create_on_a_group_in_the_organization():
-    org = OrganizationFactory()
-    engineer, stranger = add_member(org, None, "engineers"), UserFactory()
-    creator = add_member(org)
-    grant(org, org, user=creator, permission="create", restrict="group")
-    before = row_counts()
-    with pytest.raises(AccessDenied):
-        group_create(actor=engineer, org=org, name="Team")
-    with pytest.raises(NotFound):
-        group_create(actor=stranger, org=org, name="Team")
-    assert row_counts() == before
-    assert group_create(actor=creator, org=org, name="Team").name == "Team"
 
 
 # Renaming and describing
@@ -216,15 +193,6 @@ def test_adding_a_group_of_another_organization_as_member_group_is_refused_and_w
 # Cycles
 
 
-def test_a_group_cannot_contain_itself():
-    org = OrganizationFactory()
-    group = custom_group(org, name="Loop")
-    before = row_counts()
-    with pytest.raises(ValidationError, match="cycle: Loop → Loop"):
-        group_update(actor=owner_of(org), group=group, add_member_groups=[group.pk])
-    assert row_counts() == before
-
-
 def test_two_group_cycle_is_refused_naming_the_cycle():
     org = OrganizationFactory()
     a, b = custom_group(org, name="A"), custom_group(org, name="B")
@@ -234,21 +202,6 @@ def test_two_group_cycle_is_refused_naming_the_cycle():
         group_update(actor=owner_of(org), group=b, add_member_groups=[a.pk])
     assert "A → B → A" in str(refused.value)
     assert row_counts() == before
-
-
-def test_long_group_cycle_is_refused_naming_every_group_on_it():
-    org = OrganizationFactory()
-    a, b, c, d = (custom_group(org, name=n) for n in "ABCD")
-    nest(a, b)
-    nest(b, c)
-    nest(c, d)
-    before = row_counts()
-    with pytest.raises(ValidationError) as refused:
-        group_update(actor=owner_of(org), group=d, description="x", add_member_users=[owner_of(org).pk], add_member_groups=[a.pk])
-    assert "A → B → C → D → A" in str(refused.value)
-    assert row_counts() == before
-    d.refresh_from_db()
-    assert d.description == ""
 
 
 def test_nesting_without_a_cycle_is_accepted():
@@ -288,17 +241,6 @@ def test_deleting_a_group_removes_its_memberships_and_grants_to_and_on_it():
     assert not GroupNesting.objects.filter(member_group_id=group_id).exists()
     assert not alice.groups.filter(permission_group__pk=group_id).exists()
     assert not can(alice, "read", project)
-
-
-def test_deleting_a_group_needs_delete_on_it():
-    org = OrganizationFactory()
-    group = custom_group(org)
-    engineer = add_member(org, None, "engineers")
-    before = row_counts()
-    with pytest.raises(AccessDenied) as denied:
-        group_delete(actor=engineer, group=group)
-    assert denied.value.permission == "delete"
-    assert row_counts() == before
 
 
 # Owners: at least one direct member
@@ -343,14 +285,3 @@ def test_update_without_changes_writes_no_audit_event():
     count = AuditEvent.objects.count()
     group_update(actor=owner_of(org), group=group, name="Team")
     assert AuditEvent.objects.count() == count
-
-
-@pytest.mark.parametrize("name", ["owners", "VIEWERS", "EngineerS", " engineers "])
-def test_no_group_takes_a_built_in_groups_name_in_another_case(name):
-    org = OrganizationFactory()
-    with pytest.raises(ValidationError, match="built-in group"):
-        group_create(actor=owner_of(org), org=org, name=name)
-    team = group_create(actor=owner_of(org), org=org, name="Owners of nothing")
-    with pytest.raises(ValidationError, match="built-in group"):
-        group_update(actor=owner_of(org), group=team, name=name)
-    assert PermissionGroup.objects.filter(org=org).count() == 4

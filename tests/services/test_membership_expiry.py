@@ -269,13 +269,16 @@ def test_removing_a_member_user_leaves_no_expiry_behind(team):
     assert "member_user_expiries" in event.before and "member_user_expiries" not in event.after
 
 
-def test_a_member_added_again_after_removal_is_a_member_for_good(team):
-    org, group, alice, _ = team
-    group_member_expiry_set(actor=owner_of(org), group=group, member_user_id=alice.pk, expires_at=_in_days(7))
-    group_update(actor=owner_of(org), group=group, remove_member_users=[alice.pk])
-    group_update(actor=owner_of(org), group=group, add_member_users=[alice.pk])
-    assert _expiry_of(alice, group) is None
-    assert "member_user_expiries" not in group_state(group)
+@pytest.mark.parametrize("kind", ["user", "group"])
+def test_a_member_user_or_group_added_again_after_removal_is_a_member_for_good(team, kind):
+    """Removing an expiring member takes its expiry with it: added again, it is a member with no end."""
+    org, group, alice, inner = team
+    member = alice if kind == "user" else inner
+    group_member_expiry_set(actor=owner_of(org), group=group, expires_at=_in_days(7), **{f"member_{kind}_id": member.pk})
+    group_update(actor=owner_of(org), group=group, **{f"remove_member_{kind}s": [member.pk]})
+    group_update(actor=owner_of(org), group=group, **{f"add_member_{kind}s": [member.pk]})
+    assert (_expiry_of(alice, group) if kind == "user" else _nesting_expiry(group, inner)) is None
+    assert f"member_{kind}_expiries" not in group_state(group)
 
 
 def test_removing_a_member_from_the_organization_leaves_no_expiry_behind(team):
@@ -285,14 +288,6 @@ def test_removing_a_member_from_the_organization_leaves_no_expiry_behind(team):
         group_member_expiry_set(actor=owner_of(org), group=each, member_user_id=alice.pk, expires_at=_in_days(7))
     member_remove(actor=owner_of(org), org=org, user=alice)
     assert not GroupMembershipExpiry.objects.exists()
-
-
-def test_removing_a_member_group_takes_its_expiry_with_it(team):
-    org, group, _, inner = team
-    group_member_expiry_set(actor=owner_of(org), group=group, member_group_id=inner.pk, expires_at=_in_days(7))
-    group_update(actor=owner_of(org), group=group, remove_member_groups=[inner.pk])
-    group_update(actor=owner_of(org), group=group, add_member_groups=[inner.pk])
-    assert _nesting_expiry(group, inner) is None
 
 
 def test_adding_an_expiring_member_again_keeps_its_expiry(team):

@@ -12,7 +12,7 @@ from permissions.models import AuditEvent, Role, RoleNesting
 from permissions.services.roles import ensure_system_roles, role_create, role_delete, role_state, role_update, system_role
 from permissions.types import ALL_PERMISSIONS, CRUD_PERMISSIONS
 from tests.access_helpers import custom_role, grant, row_counts
-from tests.factories import OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
+from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -79,21 +79,6 @@ def test_owner_creates_a_role_with_pairs_and_member_roles():
     assert list(role.member_roles.all()) == [system_role("viewer")]
 
 
-def test_role_name_is_unique_in_its_organization():
-    org = OrganizationFactory()
-    role_create(actor=owner_of(org), org=org, name="Reviewer")
-    before = row_counts()
-    with pytest.raises(ValidationError, match="already exists"):
-        role_create(actor=owner_of(org), org=org, name="Reviewer")
-    assert row_counts() == before
-
-
-def test_another_organization_may_reuse_a_role_name():
-    first, second = OrganizationFactory(), OrganizationFactory()
-    role_create(actor=owner_of(first), org=first, name="Reviewer")
-    assert role_create(actor=owner_of(second), org=second, name="Reviewer").org == second
-
-
 @pytest.mark.parametrize(
     "pairs",
     [[("own", "")], [("read", "folder")], [("read", "org_projects")], [{"permission": None}]],
@@ -120,19 +105,6 @@ def test_role_of_another_organization_cannot_be_a_member_role():
     assert row_counts() == before
     mine.refresh_from_db()
     assert mine.name == "Mine"
-
-
-def test_creating_a_role_needs_create_on_a_role_in_the_organization():
-    org = OrganizationFactory()
-    engineer, stranger, creator = add_member(org, None, "engineers"), UserFactory(), add_member(org)
-    grant(org, org, user=creator, permission="create", restrict="role")
-    before = row_counts()
-    with pytest.raises(AccessDenied):
-        role_create(actor=engineer, org=org, name="Mine")
-    with pytest.raises(NotFound):
-        role_create(actor=stranger, org=org, name="Mine")
-    assert row_counts() == before
-    assert role_create(actor=creator, org=org, name="Mine").org == org
 
 
 # Updating
@@ -211,29 +183,6 @@ def test_update_without_changes_writes_no_audit_event():
 # Cycles
 
 
-def test_a_role_cannot_inherit_itself():
-    org = OrganizationFactory()
-    role = custom_role(org, "Loop")
-    before = row_counts()
-    with pytest.raises(ValidationError, match="cycle: Loop → Loop"):
-        role_update(actor=owner_of(org), role=role, add_member_roles=[role.pk])
-    assert row_counts() == before
-
-
-def test_role_cycle_is_refused_naming_the_cycle_and_writes_nothing():
-    org = OrganizationFactory()
-    c = custom_role(org, "C")
-    b = custom_role(org, "B", member_roles=[c])
-    a = custom_role(org, "A", member_roles=[b])
-    before = row_counts()
-    with pytest.raises(ValidationError) as refused:
-        role_update(actor=owner_of(org), role=c, description="changed", add_member_roles=[a.pk])
-    assert "A → B → C → A" in str(refused.value)
-    assert row_counts() == before
-    c.refresh_from_db()
-    assert c.description == ""
-
-
 def test_inheriting_the_same_role_along_two_paths_is_not_a_cycle():
     org = OrganizationFactory()
     shared = custom_role(org, "Shared")
@@ -268,31 +217,8 @@ def test_deleting_a_role_removes_its_grants_and_what_they_gave():
     assert sorted((g["object_type"], g["role_id"] is not None) for g in event.before["grants"]) == [("project", True), ("role", False)]
 
 
-def test_deleting_a_role_needs_delete_on_it():
-    org = OrganizationFactory()
-    role = custom_role(org, "Role")
-    viewer = add_member(org, None, "viewers")
-    before = row_counts()
-    with pytest.raises(AccessDenied) as denied:
-        role_delete(actor=viewer, role=role)
-    assert denied.value.permission == "delete"
-    assert row_counts() == before
-
-
 def test_a_role_may_hold_a_permission_both_unrestricted_and_restricted():
     org = OrganizationFactory()
     role = role_create(actor=owner_of(org), org=org, name="Readers", member_permissions=[("read", ""), ("read", "project")])
     event = AuditEvent.objects.get(action="role.create", target_id=str(role.pk))
     assert event.after["member_permissions"] == [["read", None], ["read", "project"]]
-
-
-@pytest.mark.parametrize("name", ["owner", "Owner", "VIEWER", " engineer "])
-def test_an_organization_role_cannot_take_a_system_roles_name_in_any_case(name):
-    org = OrganizationFactory()
-    before = row_counts()
-    with pytest.raises(ValidationError, match="system role"):
-        role_create(actor=owner_of(org), org=org, name=name)
-    role = role_create(actor=owner_of(org), org=org, name="Owner of datasets")
-    with pytest.raises(ValidationError, match="system role"):
-        role_update(actor=owner_of(org), role=role, name=name)
-    assert Role.objects.filter(org=org).count() == 1 and row_counts()["permissions.Role"] == before["permissions.Role"] + 1

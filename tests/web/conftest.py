@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.access_helpers import custom_group
+from tests.access_helpers import custom_group, grant
 from tests.factories import OrganizationFactory, ProjectFactory
 from tests.worlds import people_of
 
@@ -26,3 +26,9 @@ def people(org, annotators):
 @pytest.fixture
 def project(org):
     return ProjectFactory(org=org, name="support-bot")
+
+
+@pytest.fixture
+def annotators_read_the_project(org, project, annotators):
+    """The custom group reads the project, so that its member ("custom") sees the project and no more."""
+    grant(org, project, group=annotators, permission="read")

@@ -45,6 +45,27 @@ def _event(org, *, action="group.update", actor_email="ada@example.com", target_
     )
 
 
+def _three_events(org) -> datetime:
+    """Ada's group update three days ago, Grace's group deletion a day ago and Ada's API key made now, the
+    events the filters and the exports pick from; returns now."""
+    now = timezone.now()
+    _event(org, action="group.update", actor_email="ada@example.com", target_name="Reviewers", created=now - timedelta(days=3))
+    _event(org, action="group.delete", actor_email="grace@example.com", target_name="Old", created=now - timedelta(days=1))
+    _event(org, action="api_key.create", actor_email="ada@example.com", target_type="api_key", target_name="laptop", created=now)
+    return now
+
+
+def _logged_group_update(org, people, **changes):
+    """The owner makes the group Reviewers, then updates it with `changes` and adds the viewer to it: the log
+    page the owner gets, its row of the update, and that row's changes by field."""
+    owner, viewer = people["owner"], people["viewer"]
+    group = group_create(actor=owner, org=org, name="Reviewers")
+    group_update(actor=owner, group=group, add_member_users=[viewer.pk], **changes)
+    response = client_for(owner).get(log_url(org))
+    row = next(r for r in response.context["rows"] if r["event"].action == "group.update")
+    return response, row, {change["field"]: change for change in row["changes"]["rows"]}
+
+
 @pytest.mark.parametrize(("who", "status"), [("owner", 200), ("engineer", 404), ("viewer", 404), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_read_audit_logs_see_the_audit_log(org, people, who, status):
     response = client_for(people[who]).get(log_url(org))
@@ -76,13 +97,9 @@ def test_someone_who_holds_another_permission_on_the_log_gets_the_explained_refu
 
 def test_an_event_shows_actor_action_target_and_a_readable_before_and_after(org, people):
     owner, viewer = people["owner"], people["viewer"]
-    group = group_create(actor=owner, org=org, name="Reviewers")
-    group_update(actor=owner, group=group, description="Label checkers", add_member_users=[viewer.pk])
-    response = client_for(owner).get(log_url(org))
+    response, row, changes = _logged_group_update(org, people, description="Label checkers")
     html = response.content.decode()
-    row = next(r for r in response.context["rows"] if r["event"].action == "group.update")
     assert row["changes"]["columns"] == ("before", "after")
-    changes = {change["field"]: change for change in row["changes"]["rows"]}
     assert set(changes) == {"description", "member users"}  # an update shows what changed
     assert changes["member users"]["after"] == viewer.email and changes["member users"]["before"] == "—"
     assert changes["description"]["after"] == "Label checkers"
@@ -101,10 +118,7 @@ def test_another_organizations_events_are_not_shown(org, people):
 
 
 def test_the_filters_narrow_the_log(org, people):
-    now = timezone.now()
-    _event(org, action="group.update", actor_email="ada@example.com", target_name="Reviewers", created=now - timedelta(days=3))
-    _event(org, action="group.delete", actor_email="grace@example.com", target_name="Old", created=now - timedelta(days=1))
-    _event(org, action="api_key.create", actor_email="ada@example.com", target_type="api_key", target_name="laptop", created=now)
+    now = _three_events(org)
     client = client_for(people["owner"])
 
     def shown(**filters) -> set[str]:
@@ -172,14 +186,10 @@ def test_the_audit_log_costs_the_same_queries_for_few_and_many_events(org, peopl
 
 def test_each_event_reads_as_a_sentence_with_what_it_changed_folded_under_it(org, people):
     owner, viewer = people["owner"], people["viewer"]
-    group = group_create(actor=owner, org=org, name="Reviewers")
-    group_update(actor=owner, group=group, name="Reviewers EU", add_member_users=[viewer.pk])
-    response = client_for(owner).get(log_url(org))
+    response, row, changes = _logged_group_update(org, people, name="Reviewers EU")
     html = response.content.decode()
-    row = next(r for r in response.context["rows"] if r["event"].action == "group.update")
     assert row["words"].sentence == f"{owner.full_name} renamed the group Reviewers to Reviewers EU and added {viewer.full_name} to it"
     assert escape(row["words"].predicate) in html and escape(owner.full_name) in html
-    changes = {change["field"]: change for change in row["changes"]["rows"]}
     assert set(changes) == {"name", "member users"}
     assert (changes["member users"]["added"], changes["member users"]["removed"]) == ([viewer.email], [])
     assert "<del>“Reviewers”</del> → <ins>“Reviewers EU”</ins>" in html
@@ -241,10 +251,7 @@ def test_the_export_links_carry_the_current_filters(org, people):
 
 
 def test_the_csv_export_streams_every_event_the_filters_select_as_an_attachment(org, people):
-    now = timezone.now()
-    _event(org, action="group.update", actor_email="ada@example.com", target_name="Reviewers", created=now - timedelta(days=3))
-    _event(org, action="group.delete", actor_email="grace@example.com", target_name="Old", created=now - timedelta(days=1))
-    _event(org, action="api_key.create", actor_email="ada@example.com", target_type="api_key", target_name="laptop", created=now)
+    _three_events(org)
     client = client_for(people["owner"])
     response = client.get(export_url(org, "csv"), {"actor": "ada"})
     assert response.status_code == 200 and response.streaming

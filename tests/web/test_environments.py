@@ -3,7 +3,6 @@ that they write through the same services as the API, refuse bad input without w
 number of queries whatever the number of environments."""
 
 import pytest
-from django.urls import reverse
 
 from accounts.models import Environment
 from accounts.services.environments import environment_create
@@ -15,13 +14,10 @@ from tests.assertions import assert_refused_without_writing
 from tests.factories import owner_of
 from tests.factories_prompts import PromptFactory
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import org_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def url(org, name, **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": org.name, **kwargs})
 
 
 def _environment(org, slug: str) -> Environment:
@@ -33,7 +29,7 @@ def _environment(org, slug: str) -> Environment:
 
 @pytest.mark.parametrize("who", ["engineer", "viewer"])
 def test_readers_see_the_environments_without_the_forms(org, people, who):
-    page = client_for(people[who]).get(url(org, "environments"))
+    page = client_for(people[who]).get(org_page(org, "environments"))
     assert page.status_code == 200
     html = page.content.decode()
     assert all(f'data-environment="{slug}"' in html for slug in ("development", "staging", "production"))
@@ -41,52 +37,52 @@ def test_readers_see_the_environments_without_the_forms(org, people, who):
 
 
 def test_the_settings_nav_links_environments_for_whoever_reads_the_organization(org, people):
-    assert url(org, "environments") in client_for(people["viewer"]).get(url(org, "api-keys")).content.decode()
-    assert url(org, "environments") not in client_for(people["custom"]).get(url(org, "api-keys")).content.decode()
+    assert org_page(org, "environments") in client_for(people["viewer"]).get(org_page(org, "api-keys")).content.decode()
+    assert org_page(org, "environments") not in client_for(people["custom"]).get(org_page(org, "api-keys")).content.decode()
 
 
 def test_an_owner_creates_renames_and_deletes_an_environment(org, people):
     client = client_for(people["owner"])
-    response = client.post(url(org, "environments"), {"name": "QA", "slug": "qa", "description": "manual checks"})
+    response = client.post(org_page(org, "environments"), {"name": "QA", "slug": "qa", "description": "manual checks"})
     assert response.status_code == 302
     qa = _environment(org, "qa")
-    assert client.post(url(org, "environment-edit", environment_id=qa.pk), {"name": "Quality", "slug": "quality"}).status_code == 302
+    assert client.post(org_page(org, "environment-edit", environment_id=qa.pk), {"name": "Quality", "slug": "quality"}).status_code == 302
     qa.refresh_from_db()
     assert (qa.name, qa.slug) == ("Quality", "quality")
-    assert "Delete the environment Quality?" in client.get(url(org, "environment-delete", environment_id=qa.pk)).content.decode()
-    assert client.post(url(org, "environment-delete", environment_id=qa.pk)).status_code == 302
+    assert "Delete the environment Quality?" in client.get(org_page(org, "environment-delete", environment_id=qa.pk)).content.decode()
+    assert client.post(org_page(org, "environment-delete", environment_id=qa.pk)).status_code == 302
     assert audit_actions()[-3:] == ["environment.create", "environment.update", "environment.delete"]
-    assert 'data-environment="quality"' not in client.get(url(org, "environments")).content.decode()
+    assert 'data-environment="quality"' not in client.get(org_page(org, "environments")).content.decode()
 
 
 @pytest.mark.parametrize(("data", "message"), [({"name": "QA", "slug": "Q A"}, "lowercase"), ({"name": "S", "slug": "staging"}, "already")])
 def test_a_bad_or_taken_slug_is_shown_by_the_field_and_nothing_is_written(org, people, data, message):
     client = client_for(people["owner"])
-    response = assert_refused_without_writing(lambda: client.post(url(org, "environments"), data), 400)
+    response = assert_refused_without_writing(lambda: client.post(org_page(org, "environments"), data), 400)
     assert message in response.content.decode()
 
 
 def test_a_viewer_is_refused_changes_with_the_explained_403(org, people):
     client, staging = client_for(people["viewer"]), _environment(org, "staging")
     for path, data in [
-        (url(org, "environments"), {"name": "QA", "slug": "qa"}),
-        (url(org, "environment-edit", environment_id=staging.pk), {"name": "X", "slug": "x"}),
-        (url(org, "environment-delete", environment_id=staging.pk), {}),
+        (org_page(org, "environments"), {"name": "QA", "slug": "qa"}),
+        (org_page(org, "environment-edit", environment_id=staging.pk), {"name": "X", "slug": "x"}),
+        (org_page(org, "environment-delete", environment_id=staging.pk), {}),
     ]:
         assert_refused_without_writing(lambda path=path, data=data: client.post(path, data), 403)
 
 
 def test_an_environment_of_another_organization_is_not_found(org, people):
     theirs = Environment.objects.get(org__name="Elsewhere", slug="staging")  # the outsider's organization
-    assert client_for(people["owner"]).get(url(org, "environment-edit", environment_id=theirs.pk)).status_code == 404
+    assert client_for(people["owner"]).get(org_page(org, "environment-edit", environment_id=theirs.pk)).status_code == 404
 
 
 def test_the_list_costs_the_same_queries_for_three_environments_and_twenty(org, people):
     client = client_for(people["owner"])
-    three = steady_state_queries(client, url(org, "environments"))
+    three = steady_state_queries(client, org_page(org, "environments"))
     for n in range(17):
         environment_create(actor=owner_of(org), org=org, name=f"Env {n}", slug=f"env-{n}")
-    assert steady_state_queries(client, url(org, "environments")) == three
+    assert steady_state_queries(client, org_page(org, "environments")) == three
 
 
 # A prompt's environments
@@ -101,7 +97,7 @@ def greeter(org, project):
 
 def _prompt_url(prompt, name="project-object", **kwargs) -> str:
     kind = {"kind": "prompts"} if name == "project-object" else {}
-    return url(prompt.project.org, name, project_id=prompt.project_id, object_id=prompt.pk, **kind, **kwargs)
+    return org_page(prompt.project.org, name, project_id=prompt.project_id, object_id=prompt.pk, **kind, **kwargs)
 
 
 def _versions(prompt) -> list[int]:
@@ -118,7 +114,7 @@ def test_the_prompt_page_shows_each_environments_pinned_version(org, people, gre
 
 
 def test_the_prompts_tab_shows_each_prompts_pins_at_a_fixed_number_of_queries(org, project, people, greeter):
-    tab = url(org, "project-prompts", project_id=project.pk)
+    tab = org_page(org, "project-prompts", project_id=project.pk)
     first, second = _versions(greeter)
     environment_object_update(actor=owner_of(org), environment=_environment(org, "production"), obj=greeter, object_version=first)
     environment_object_update(actor=owner_of(org), environment=_environment(org, "staging"), obj=greeter, object_version=second)

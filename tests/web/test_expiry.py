@@ -19,18 +19,12 @@ from permissions.services.groups import group_member_expiry_set
 from tests.access_helpers import audit_actions, custom_group, nest, raw_grant_expiry, row_counts, spec_for
 from tests.factories import ExperimentFactory, ProjectFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import groups_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def groups_url(org, name="groups", group=None) -> str:
-    kwargs = {"org_name": org.name}
-    if group is not None:
-        kwargs["group_id"] = group.pk
-    return reverse(f"web:{name}", kwargs=kwargs)
 
 
 def project_access_url(project, subject) -> str:
@@ -88,11 +82,11 @@ def test_an_owner_sets_until_when_a_member_and_a_member_group_stay_and_sees_it(o
     until = in_days(3)
     client = client_for(people["owner"])
     data = edit_data(annotators, people=[member], groups=[nested], **{until_user(member): typed(until), until_group(nested): typed(until)})
-    response = client.post(groups_url(org, "group-edit", annotators), data)
+    response = client.post(groups_page(org, "group-edit", annotators), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert GroupMembershipExpiry.objects.get(group=annotators, user=member).expires_at == until
     assert GroupNesting.objects.get(group=annotators, member_group=nested).expires_at == until
-    html = client.get(groups_url(org, "group-edit", annotators)).content.decode()
+    html = client.get(groups_page(org, "group-edit", annotators)).content.decode()
     row = html.split(f'data-member="{member.pk}"')[1].split("</div>")[0]
     assert "until <time datetime=" in row and shown(until) in row
     assert f'value="{typed(until)}"' in row
@@ -105,10 +99,10 @@ def test_clearing_until_makes_a_membership_permanent_and_leaving_it_as_it_was_ch
     group_member_expiry_set(actor=owner, group=annotators, expires_at=in_days(2), member_user_id=member.pk)
     client = client_for(owner)
     unchanged = edit_data(annotators, people=[member], **{until_user(member): typed(in_days(2))})
-    assert client.post(groups_url(org, "group-edit", annotators), unchanged).status_code == 302
+    assert client.post(groups_page(org, "group-edit", annotators), unchanged).status_code == 302
     assert GroupMembershipExpiry.objects.get(group=annotators, user=member).expires_at == in_days(2)
     cleared = edit_data(annotators, people=[member], **{until_user(member): ""})
-    assert client.post(groups_url(org, "group-edit", annotators), cleared).status_code == 302
+    assert client.post(groups_page(org, "group-edit", annotators), cleared).status_code == 302
     assert not GroupMembershipExpiry.objects.filter(group=annotators, user=member).exists()
 
 
@@ -117,7 +111,7 @@ def test_a_past_until_is_a_form_error_and_writes_nothing(org, people, annotators
     newcomer = add_member(org)
     before = row_counts()
     data = edit_data(annotators, people=[member, newcomer], **{until_user(member): typed(timezone.now() - timedelta(hours=1))})
-    response = client_for(people["owner"]).post(groups_url(org, "group-edit", annotators), data)
+    response = client_for(people["owner"]).post(groups_page(org, "group-edit", annotators), data)
     assert response.status_code == 400
     assert "Choose a time in the future" in response.content.decode()
     assert row_counts() == before  # not even the member the same save added
@@ -127,14 +121,14 @@ def test_a_viewer_cannot_set_until(org, people, annotators):
     member = people["custom"]
     before = row_counts()
     data = edit_data(annotators, people=[member], **{until_user(member): typed(in_days(1))})
-    response = client_for(people["viewer"]).post(groups_url(org, "group-edit", annotators), data)
+    response = client_for(people["viewer"]).post(groups_page(org, "group-edit", annotators), data)
     assert response.status_code == 403
     assert row_counts() == before
 
 
 def test_owners_memberships_offer_no_until(org, people):
     owners = builtin_group(org, "owners")
-    html = client_for(people["owner"]).get(groups_url(org, "group-edit", owners)).content.decode()
+    html = client_for(people["owner"]).get(groups_page(org, "group-edit", owners)).content.decode()
     assert 'type="datetime-local"' not in html and "never expire" in html
 
 
@@ -144,7 +138,7 @@ def test_a_crafted_until_for_an_owner_is_ignored(org, people):
     owner = people["owner"]
     before = row_counts()
     form_data = edit_data(owners, people=[owner], **{until_user(owner): typed(in_days(1))})
-    response = client_for(owner).post(groups_url(org, "group-edit", owners), form_data)
+    response = client_for(owner).post(groups_page(org, "group-edit", owners), form_data)
     assert response.status_code == 302  # the field is not offered, so it is ignored
     assert row_counts() == before
 
@@ -152,14 +146,14 @@ def test_a_crafted_until_for_an_owner_is_ignored(org, people):
 def test_the_edit_dialog_costs_the_same_queries_for_few_and_many_expiring_members(org, people, annotators):
     client = client_for(people["owner"])
     group_member_expiry_set(actor=people["owner"], group=annotators, expires_at=in_days(1), member_user_id=people["custom"].pk)
-    few = steady_state_queries(client, groups_url(org, "group-edit", annotators), **HTMX)
+    few = steady_state_queries(client, groups_page(org, "group-edit", annotators), **HTMX)
     for index in range(10):
         member = add_member(org, None, annotators)
         nested = custom_group(org, name=f"Nested {index}")
         nest(annotators, nested)
         group_member_expiry_set(actor=people["owner"], group=annotators, expires_at=in_days(2), member_user_id=member.pk)
         group_member_expiry_set(actor=people["owner"], group=annotators, expires_at=in_days(2), member_group_id=nested.pk)
-    assert steady_state_queries(client, groups_url(org, "group-edit", annotators), **HTMX) == few
+    assert steady_state_queries(client, groups_page(org, "group-edit", annotators), **HTMX) == few
 
 
 # The permissions dialogs
@@ -218,7 +212,7 @@ def test_an_end_and_no_end_together_are_a_form_error_and_write_nothing(org, proj
 
 def test_no_end_in_the_group_permissions_dialog_clears_the_expiry(org, people, annotators):
     client = client_for(people["owner"])
-    address = groups_url(org, "group-permissions", annotators)
+    address = groups_page(org, "group-permissions", annotators)
     assert client.post(address, {"boxes": ["projects_read"], "until": typed(in_days(3))}).status_code == 302
     assert client.post(address, {"boxes": ["projects_read"], "no_end": "on"}).status_code == 302
     (record,) = grant_records(nodes=[Node("org_project", org.pk)], group_id=annotators.pk)
@@ -276,7 +270,7 @@ def test_the_group_permissions_dialog_writes_the_canonical_grants_with_until(org
     until = in_days(6)
     client = client_for(people["owner"])
     response = client.post(
-        groups_url(org, "group-permissions", annotators), {"boxes": ["org_acls", "projects_read"], "until": typed(until)}
+        groups_page(org, "group-permissions", annotators), {"boxes": ["org_acls", "projects_read"], "until": typed(until)}
     )
     assert response.status_code == 302
     records = grant_records(nodes=[Node("organization", org.pk), Node("org_project", org.pk)], group_id=annotators.pk)
@@ -285,7 +279,7 @@ def test_the_group_permissions_dialog_writes_the_canonical_grants_with_until(org
         ("org_project", "read", None, until),
     }
     assert ticked_boxes(ORGANIZATION_BOXES, Subject(group_id=annotators.pk), org.pk) == {"org_acls", "projects_read"}
-    html = client.get(groups_url(org, "group-permissions", annotators)).content.decode()
+    html = client.get(groups_page(org, "group-permissions", annotators)).content.decode()
     assert html.count(shown(until)) == 2
 
 
@@ -293,7 +287,7 @@ def test_until_on_the_owners_permissions_is_refused(org, people):
     owners = builtin_group(org, "owners")
     before = row_counts()
     response = client_for(people["owner"]).post(
-        groups_url(org, "group-permissions", owners), {"boxes": ["org_acls"], "until": typed(in_days(1))}
+        groups_page(org, "group-permissions", owners), {"boxes": ["org_acls"], "until": typed(in_days(1))}
     )
     assert response.status_code == 400 and "its grants cannot be changed" in response.content.decode()
     assert row_counts() == before
@@ -304,7 +298,8 @@ def test_a_service_refusal_of_until_in_group_access_is_a_form_error_and_writes_n
     owners = builtin_group(org, "owners")
     before = row_counts()
     response = client_for(people["owner"]).post(
-        groups_url(org, "group-access", annotators), {"new_subject": f"g{owners.pk.hex}", "new_boxes": ["read"], "until": typed(in_days(1))}
+        groups_page(org, "group-access", annotators),
+        {"new_subject": f"g{owners.pk.hex}", "new_boxes": ["read"], "until": typed(in_days(1))},
     )
     assert response.status_code == 400
     assert "expires_at cannot be set on a grant to the Owners group" in response.content.decode()
@@ -317,13 +312,13 @@ def test_the_group_access_dialog_grants_with_until_the_principals_it_changes(org
     client = client_for(people["owner"])
     token = f"u{member.pk.hex}"
     response = client.post(
-        groups_url(org, "group-access", annotators),
+        groups_page(org, "group-access", annotators),
         {"new_subject": token, "new_boxes": ["read", "update"], "until": typed(until)},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     held = held_boxes(GROUP_ACCESS_BOXES, Subject(user_id=member.pk), annotators.pk)
     assert held.ticked == {"read", "update"} and held.expiries == {"read": until, "update": until}
-    html = client.get(groups_url(org, "group-access", annotators)).content.decode()
+    html = client.get(groups_page(org, "group-access", annotators)).content.decode()
     assert html.count(shown(until)) == 2
 
 
@@ -343,7 +338,7 @@ def test_expiring_soon_lists_what_ends_within_seven_days_soonest_first(org, peop
     grant_until(org, project, in_days(30), user=member, permission="delete")  # later than a week: left out
     expired = grant_until(org, project, in_days(1), user=member, permission="create")
     raw_grant_expiry(expired, timezone.now() - timedelta(minutes=1))  # counts for nothing: left out
-    html = client_for(owner).get(groups_url(org)).content.decode()
+    html = client_for(owner).get(groups_page(org)).content.decode()
     section = html.split('id="expiring-soon-title"')[1].split("</section>")[0]
     rows = section.split("<tr data-expiring=")[1:]
     assert len(rows) == 4
@@ -376,7 +371,7 @@ def test_expiring_soon_says_when_there_are_more_than_it_shows(org, people, annot
         group_member_expiry_set(actor=owner, group=annotators, expires_at=in_days(2), member_user_id=add_member(org, None, annotators).pk)
     soon = expiring_soon(owner, org)
     assert len(soon.items) == EXPIRING_SOON_LIMIT and soon.more
-    assert f"More expire in the next 7 days than these {EXPIRING_SOON_LIMIT}" in client_for(owner).get(groups_url(org)).content.decode()
+    assert f"More expire in the next 7 days than these {EXPIRING_SOON_LIMIT}" in client_for(owner).get(groups_page(org)).content.decode()
     assert not expiring_soon(owner, org, limit=EXPIRING_SOON_LIMIT + 3).more
 
 
@@ -386,7 +381,7 @@ def test_the_groups_page_costs_the_same_queries_for_one_and_many_expiring_things
     project = ProjectFactory(org=org)
     group_member_expiry_set(actor=owner, group=annotators, expires_at=in_days(1), member_user_id=people["custom"].pk)
     grant_until(org, project, in_days(1), group=annotators, permission="read")
-    one = steady_state_queries(client, groups_url(org))
+    one = steady_state_queries(client, groups_page(org))
     for index in range(8):
         member = add_member(org, None, annotators)
         group_member_expiry_set(actor=owner, group=annotators, expires_at=in_days(2), member_user_id=member.pk)
@@ -395,6 +390,6 @@ def test_the_groups_page_costs_the_same_queries_for_one_and_many_expiring_things
         group_member_expiry_set(actor=owner, group=annotators, expires_at=in_days(3), member_group_id=nested.pk)
         grant_until(org, ProjectFactory(org=org), in_days(4), user=member, permission="update")
         grant_until(org, ExperimentFactory(project=project), in_days(4), group=nested, permission="read")
-    many = steady_state_queries(client, groups_url(org))
+    many = steady_state_queries(client, groups_page(org))
     assert many == one
-    assert client.get(groups_url(org)).content.decode().count("<tr data-expiring=") == EXPIRING_SOON_LIMIT
+    assert client.get(groups_page(org)).content.decode().count("<tr data-expiring=") == EXPIRING_SOON_LIMIT

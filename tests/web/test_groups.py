@@ -17,18 +17,12 @@ from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_man
 from tests.assertions import refusal_names
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, builtin_group
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import groups_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def url(org, name="groups", group=None) -> str:
-    kwargs = {"org_name": org.name}
-    if group is not None:
-        kwargs["group_id"] = group.pk
-    return reverse(f"web:{name}", kwargs=kwargs)
 
 
 def checked(html: str, name: str | None = None) -> set[str]:
@@ -57,7 +51,7 @@ def checked(html: str, name: str | None = None) -> set[str]:
 def test_the_list_shows_each_person_the_buttons_they_may_use(
     org, people, annotators, who, status, create, permissions, access, edit, delete
 ):
-    response = client_for(people[who]).get(url(org))
+    response = client_for(people[who]).get(groups_page(org))
     assert response.status_code == status
     html = response.content.decode()
     assert ("Create permission group</button>" in html) is create
@@ -74,7 +68,7 @@ def test_the_list_marks_built_in_groups_counts_members_and_never_offers_to_delet
     annotators.save(update_fields=["description"])
     nest(annotators, builtin_group(org, "viewers"))
     add_member(org, None, annotators)
-    html = client_for(people["owner"]).get(url(org)).content.decode()
+    html = client_for(people["owner"]).get(groups_page(org)).content.decode()
     rows = {name: html.split(f'data-group="{name}"')[1].split("</tr>")[0] for name in ("Owners", "Engineers", "Viewers", "Annotators")}
     assert all("Built-in" in rows[name] for name in ("Owners", "Engineers", "Viewers"))
     assert "Built-in" not in rows["Annotators"]
@@ -88,7 +82,7 @@ def test_the_list_marks_built_in_groups_counts_members_and_never_offers_to_delet
 def test_a_person_sees_only_the_groups_they_may_read(org, people, annotators):
     other = custom_group(org, name="Secret reviewers")
     grant(org, annotators, user=people["custom"], permission="read")
-    response = client_for(people["custom"]).get(url(org))
+    response = client_for(people["custom"]).get(groups_page(org))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-group="Annotators"' in html and other.name not in html and 'data-group="Owners"' not in html
@@ -97,41 +91,43 @@ def test_a_person_sees_only_the_groups_they_may_read(org, people, annotators):
 
 def test_someone_who_may_only_create_groups_gets_the_page_with_create(org, people):
     grant(org, Node("organization", org.pk), user=people["custom"], permission="create", restrict="group")
-    html = client_for(people["custom"]).get(url(org)).content.decode()
+    html = client_for(people["custom"]).get(groups_page(org)).content.decode()
     assert "Create permission group</button>" in html and "No permission groups you can see yet." in html
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(org):
-    response = Client().get(url(org))
+    response = Client().get(groups_page(org))
     assert response.status_code == 302 and response["Location"].startswith(reverse("web:login"))
 
 
 def test_the_list_costs_the_same_queries_for_one_and_many_groups(org, people):
     client = client_for(people["owner"])
     first = custom_group(org, add_member(org), name="Group 0")
-    few = steady_state_queries(client, url(org))
+    few = steady_state_queries(client, groups_page(org))
     for index in range(1, 25):
         group = custom_group(org, add_member(org), add_member(org), name=f"Group {index}")
         nest(group, first)
         grant(org, group, user=people["engineer"], permission="update")
-    assert steady_state_queries(client, url(org)) == few
+    assert steady_state_queries(client, groups_page(org)) == few
 
 
 def test_the_list_costs_the_same_queries_for_a_person_reading_one_group_or_many(org, people, annotators):
     grant(org, annotators, user=people["custom"], permission="read")
     client = client_for(people["custom"])
-    few = steady_state_queries(client, url(org))
+    few = steady_state_queries(client, groups_page(org))
     for index in range(25):
         grant(org, custom_group(org, name=f"Readable {index}"), user=people["custom"], permission="read")
-    assert steady_state_queries(client, url(org)) == few
+    assert steady_state_queries(client, groups_page(org)) == few
 
 
 # Create permission group
 
 
 def test_an_owner_creates_a_group(org, people):
-    response = client_for(people["owner"]).post(url(org, "group-create"), {"name": "Reviewers", "description": "Review experiments"})
-    assert response.status_code == 302 and response["Location"] == url(org)
+    response = client_for(people["owner"]).post(
+        groups_page(org, "group-create"), {"name": "Reviewers", "description": "Review experiments"}
+    )
+    assert response.status_code == 302 and response["Location"] == groups_page(org)
     group = PermissionGroup.objects.get(org=org, name="Reviewers")
     assert group.description == "Review experiments" and not group.is_builtin
     assert AuditEvent.objects.filter(action="group.create", target_id=group.pk).exists()
@@ -140,7 +136,7 @@ def test_an_owner_creates_a_group(org, people):
 @pytest.mark.parametrize(("data", "message"), [({"name": "Engineers"}, "already exists"), ({"name": ""}, "This field is required")])
 def test_a_bad_new_group_writes_nothing_and_says_why(org, people, data, message):
     before = row_counts()
-    response = client_for(people["owner"]).post(url(org, "group-create"), data)
+    response = client_for(people["owner"]).post(groups_page(org, "group-create"), data)
     assert response.status_code == 400 and message in response.content.decode()
     assert row_counts() == before
 
@@ -148,14 +144,14 @@ def test_a_bad_new_group_writes_nothing_and_says_why(org, people, data, message)
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_may_create_groups_can_post_one(org, people, who, status):
     before = row_counts()
-    assert client_for(people[who]).post(url(org, "group-create"), {"name": "Sneaky"}).status_code == status
+    assert client_for(people[who]).post(groups_page(org, "group-create"), {"name": "Sneaky"}).status_code == status
     assert row_counts() == before
 
 
 def test_the_create_dialog_is_a_fragment_for_htmx_and_a_page_without_javascript(org, people):
     client = client_for(people["owner"])
-    fragment = client.get(url(org, "group-create"), **HTMX)
-    page = client.get(url(org, "group-create"))
+    fragment = client.get(groups_page(org, "group-create"), **HTMX)
+    page = client.get(groups_page(org, "group-create"))
     assert fragment.content.decode().lstrip().startswith('<dialog id="create-group-dialog"')
     assert "<html" not in fragment.content.decode()
     assert "<html" in page.content.decode() and "<h1" in page.content.decode()
@@ -167,7 +163,7 @@ def test_the_create_dialog_is_a_fragment_for_htmx_and_a_page_without_javascript(
 
 def test_the_permissions_dialog_shows_the_boxes_ticked_and_the_manage_access_warning(org, people, annotators):
     grant(org, Node("org_project", org.pk), group=annotators, permission="read")
-    html = client_for(people["owner"]).get(url(org, "group-permissions", annotators), **HTMX).content.decode()
+    html = client_for(people["owner"]).get(groups_page(org, "group-permissions", annotators), **HTMX).content.decode()
     assert 'aria-labelledby="permissions-dialog-title"' in html
     assert "<legend>Organization</legend>" in html and "<legend>All projects</legend>" in html
     assert checked(html, "boxes") == {"projects_read"}
@@ -178,17 +174,21 @@ def test_the_permissions_dialog_shows_the_boxes_ticked_and_the_manage_access_war
 def test_saving_the_permissions_dialog_gives_the_group_s_members_what_it_grants(org, people, annotators):
     project, member = ProjectFactory(org=org), people["custom"]
     assert not can(member, "read", project)
-    response = client_for(people["owner"]).post(url(org, "group-permissions", annotators), {"boxes": ["projects_read", "org_audit"]})
+    response = client_for(people["owner"]).post(
+        groups_page(org, "group-permissions", annotators), {"boxes": ["projects_read", "org_audit"]}
+    )
     assert response.status_code == 302
     assert ticked_boxes(ORGANIZATION_BOXES, Subject(group_id=annotators.pk), org.pk) == {"projects_read", "org_audit"}
     assert can(member, "read", project) and can(member, "read", Node("org_audit_logs", org.pk))
-    client_for(people["owner"]).post(url(org, "group-permissions", annotators), {"boxes": ["org_audit"]})
+    client_for(people["owner"]).post(groups_page(org, "group-permissions", annotators), {"boxes": ["org_audit"]})
     assert not can(member, "read", project)
 
 
 def test_an_unknown_box_writes_nothing(org, people, annotators):
     before = row_counts()
-    response = client_for(people["owner"]).post(url(org, "group-permissions", annotators), {"boxes": ["projects_read", "everything"]})
+    response = client_for(people["owner"]).post(
+        groups_page(org, "group-permissions", annotators), {"boxes": ["projects_read", "everything"]}
+    )
     assert response.status_code == 400 and "everything" in response.content.decode()
     assert row_counts() == before
 
@@ -196,24 +196,24 @@ def test_an_unknown_box_writes_nothing(org, people, annotators):
 def test_the_owners_group_s_permissions_are_shown_but_cannot_be_changed(org, people):
     owners = builtin_group(org, "owners")
     client = client_for(people["owner"])
-    html = client.get(url(org, "group-permissions", owners), **HTMX).content.decode()
+    html = client.get(groups_page(org, "group-permissions", owners), **HTMX).content.decode()
     assert "cannot be removed" in html and "disabled" in html and ">Save</button>" not in html
     before = row_counts()
-    assert client.post(url(org, "group-permissions", owners), {"boxes": []}).status_code == 400
+    assert client.post(groups_page(org, "group-permissions", owners), {"boxes": []}).status_code == 400
     assert row_counts() == before
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_manage_access_open_or_save_the_permissions_dialog(org, people, annotators, who, status):
     client = client_for(people[who])
-    assert client.get(url(org, "group-permissions", annotators)).status_code == status
+    assert client.get(groups_page(org, "group-permissions", annotators)).status_code == status
     before = row_counts()
-    assert client.post(url(org, "group-permissions", annotators), {"boxes": ["org_acls"]}).status_code == status
+    assert client.post(groups_page(org, "group-permissions", annotators), {"boxes": ["org_acls"]}).status_code == status
     assert row_counts() == before
 
 
 def test_a_refusal_is_the_explained_page(org, people, annotators):
-    html = client_for(people["engineer"]).get(url(org, "group-permissions", annotators)).content.decode()
+    html = client_for(people["engineer"]).get(groups_page(org, "group-permissions", annotators)).content.decode()
     assert "You can't do this" in html and refusal_names("Manage access: add grants <code") in html
 
 
@@ -226,7 +226,7 @@ def test_the_group_access_dialog_lists_who_holds_access_to_the_group(org, people
     grant(org, annotators, group=builtin_group(org, "viewers"), permission="read")
     grant_many(org, annotators, ACL_PERMISSIONS, user=robot)
     grant(org, annotators, user=people["viewer"], permission="read_acls")
-    html = client_for(people["owner"]).get(url(org, "group-access", annotators), **HTMX).content.decode()
+    html = client_for(people["owner"]).get(groups_page(org, "group-access", annotators), **HTMX).content.decode()
     legends = [part.split("</legend>")[0] for part in html.split("<legend>")[1:]]
     assert any("Viewers" in legend and "Group" in legend for legend in legends)
     assert any(people["engineer"].email in legend for legend in legends)
@@ -245,7 +245,7 @@ def test_saving_group_access_adds_a_principal_and_changes_another(org, people, a
     grant(org, annotators, user=engineer, permission="update")
     token = f"u{engineer.pk.hex}"
     response = client_for(people["owner"]).post(
-        url(org, "group-access", annotators),
+        groups_page(org, "group-access", annotators),
         {"listed": [token], f"boxes-{token}": ["read"], "new_subject": f"u{viewer.pk.hex}", "new_boxes": ["update"]},
     )
     assert response.status_code == 302
@@ -257,13 +257,13 @@ def test_saving_group_access_adds_a_principal_and_changes_another(org, people, a
 def test_clearing_every_box_of_a_principal_removes_its_access(org, people, annotators):
     grant(org, annotators, group=builtin_group(org, "viewers"), permission="delete")
     token = f"g{builtin_group(org, 'viewers').pk.hex}"
-    client_for(people["owner"]).post(url(org, "group-access", annotators), {"listed": [token]})
+    client_for(people["owner"]).post(groups_page(org, "group-access", annotators), {"listed": [token]})
     assert not can(people["viewer"], "delete", annotators)
 
 
 def test_choosing_boxes_without_a_principal_is_a_form_error(org, people, annotators):
     before = row_counts()
-    response = client_for(people["owner"]).post(url(org, "group-access", annotators), {"new_boxes": ["read"]})
+    response = client_for(people["owner"]).post(groups_page(org, "group-access", annotators), {"new_boxes": ["read"]})
     assert response.status_code == 400 and "Choose who to give access to." in response.content.decode()
     assert row_counts() == before
 
@@ -272,29 +272,29 @@ def test_someone_who_may_only_read_access_sees_it_but_cannot_save(org, people, a
     viewer = people["viewer"]
     grant(org, annotators, user=viewer, permission="read_acls")
     client = client_for(viewer)
-    html = client.get(url(org, "group-access", annotators)).content.decode()
+    html = client.get(groups_page(org, "group-access", annotators)).content.decode()
     assert 'id="access-u' in html and ">Save</button>" not in html and "Add access" not in html
-    assert f'aria-label="Group access to {annotators.name}"' in client.get(url(org)).content.decode()
+    assert f'aria-label="Group access to {annotators.name}"' in client.get(groups_page(org)).content.decode()
     before = row_counts()
-    response = client.post(url(org, "group-access", annotators), {"new_subject": f"u{viewer.pk.hex}", "new_boxes": ["update"]})
+    response = client.post(groups_page(org, "group-access", annotators), {"new_subject": f"u{viewer.pk.hex}", "new_boxes": ["update"]})
     assert response.status_code == 403
     assert row_counts() == before
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_group_access_is_refused_to_those_who_hold_no_access_rights_on_the_group(org, people, annotators, who, status):
-    assert client_for(people[who]).get(url(org, "group-access", annotators)).status_code == status
+    assert client_for(people[who]).get(groups_page(org, "group-access", annotators)).status_code == status
 
 
 def test_the_group_access_dialog_costs_the_same_queries_for_one_and_many_holders(org, people, annotators):
     client = client_for(people["owner"])
     grant(org, annotators, user=add_member(org), permission="read")
     grant(org, annotators, group=custom_group(org, name="Holder"), role="viewer")
-    few = steady_state_queries(client, url(org, "group-access", annotators), **HTMX)
+    few = steady_state_queries(client, groups_page(org, "group-access", annotators), **HTMX)
     for index in range(12):
         grant(org, annotators, user=add_member(org), permission="update")
         grant(org, annotators, group=custom_group(org, name=f"Holder {index}"), role="viewer")
-    assert steady_state_queries(client, url(org, "group-access", annotators), **HTMX) == few
+    assert steady_state_queries(client, groups_page(org, "group-access", annotators), **HTMX) == few
 
 
 def test_all_principals_boxes_read_in_one_query_agree_with_ticked_boxes_one_by_one(org, people, annotators):
@@ -321,7 +321,7 @@ def test_an_owner_renames_a_group_and_sets_its_members(org, people, annotators):
     person, robot = add_member(org), ServiceAccountFactory(service_account_org=org)
     viewers = builtin_group(org, "viewers")
     response = client_for(people["owner"]).post(
-        url(org, "group-edit", annotators),
+        groups_page(org, "group-edit", annotators),
         {
             "name": "Labelers",
             "description": "Label traces",
@@ -338,7 +338,7 @@ def test_an_owner_renames_a_group_and_sets_its_members(org, people, annotators):
 
 
 def test_the_edit_dialog_shows_current_members_ticked(org, people, annotators):
-    html = client_for(people["owner"]).get(url(org, "group-edit", annotators), **HTMX).content.decode()
+    html = client_for(people["owner"]).get(groups_page(org, "group-edit", annotators), **HTMX).content.decode()
     assert 'aria-labelledby="edit-dialog-title"' in html
     person = people["custom"]
     assert f'value="{person.pk}"' in html.split("People</legend>")[1].split("</fieldset>")[0]
@@ -349,7 +349,9 @@ def test_nesting_a_group_into_one_it_contains_is_refused_with_the_cycle_named(or
     outer = custom_group(org, name="Outer")
     nest(annotators, outer)  # Annotators contains Outer
     before = row_counts()
-    response = client_for(people["owner"]).post(url(org, "group-edit", outer), {"name": "Outer", "member_groups": [str(annotators.pk)]})
+    response = client_for(people["owner"]).post(
+        groups_page(org, "group-edit", outer), {"name": "Outer", "member_groups": [str(annotators.pk)]}
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "would make a cycle: Annotators → Outer → Annotators." in html
@@ -359,10 +361,12 @@ def test_nesting_a_group_into_one_it_contains_is_refused_with_the_cycle_named(or
 def test_a_built_in_group_keeps_its_name_while_its_members_change(org, people):
     owners = builtin_group(org, "owners")
     client = client_for(people["owner"])
-    html = client.get(url(org, "group-edit", owners)).content.decode()
+    html = client.get(groups_page(org, "group-edit", owners)).content.decode()
     assert 'name="name"' not in html and "built-in group" in html
     newcomer = add_member(org)
-    response = client.post(url(org, "group-edit", owners), {"name": "Bosses", "member_people": [str(people["owner"].pk), str(newcomer.pk)]})
+    response = client.post(
+        groups_page(org, "group-edit", owners), {"name": "Bosses", "member_people": [str(people["owner"].pk), str(newcomer.pk)]}
+    )
     assert response.status_code == 302
     owners.refresh_from_db()
     assert owners.name == "Owners" and newcomer.pk in member_user_ids(owners)
@@ -371,7 +375,7 @@ def test_a_built_in_group_keeps_its_name_while_its_members_change(org, people):
 def test_removing_every_owner_from_owners_is_refused_with_a_clear_message(org, people):
     owners = builtin_group(org, "owners")
     before = row_counts()
-    response = client_for(people["owner"]).post(url(org, "group-edit", owners), {"member_people": []})
+    response = client_for(people["owner"]).post(groups_page(org, "group-edit", owners), {"member_people": []})
     assert response.status_code == 400 and "at least one member in Owners" in response.content.decode()
     assert row_counts() == before
 
@@ -379,7 +383,7 @@ def test_removing_every_owner_from_owners_is_refused_with_a_clear_message(org, p
 def test_a_member_outside_the_choices_is_a_form_error(org, people, annotators):
     before = row_counts()
     response = client_for(people["owner"]).post(
-        url(org, "group-edit", annotators), {"name": "Annotators", "member_people": [str(people["outsider"].pk)]}
+        groups_page(org, "group-edit", annotators), {"name": "Annotators", "member_people": [str(people["outsider"].pk)]}
     )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert row_counts() == before
@@ -388,26 +392,26 @@ def test_a_member_outside_the_choices_is_a_form_error(org, people, annotators):
 def test_someone_who_may_update_a_group_but_not_read_members_is_offered_only_its_members(org, people, annotators):
     custom = people["custom"]
     grant(org, annotators, user=custom, permission="update")
-    html = client_for(custom).get(url(org, "group-edit", annotators)).content.decode()
+    html = client_for(custom).get(groups_page(org, "group-edit", annotators)).content.decode()
     assert custom.email in html and people["viewer"].email not in html
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_may_update_the_group_edit_it(org, people, annotators, who, status):
     client = client_for(people[who])
-    assert client.get(url(org, "group-edit", annotators)).status_code == status
+    assert client.get(groups_page(org, "group-edit", annotators)).status_code == status
     before = row_counts()
-    assert client.post(url(org, "group-edit", annotators), {"name": "Taken over"}).status_code == status
+    assert client.post(groups_page(org, "group-edit", annotators), {"name": "Taken over"}).status_code == status
     assert row_counts() == before
 
 
 def test_the_edit_dialog_costs_the_same_queries_for_few_and_many_members(org, people, annotators):
     client = client_for(people["owner"])
-    few = steady_state_queries(client, url(org, "group-edit", annotators), **HTMX)
+    few = steady_state_queries(client, groups_page(org, "group-edit", annotators), **HTMX)
     for index in range(20):
         add_member(org, None, annotators)
         nest(annotators, custom_group(org, name=f"Nested {index}"))
-    assert steady_state_queries(client, url(org, "group-edit", annotators), **HTMX) == few
+    assert steady_state_queries(client, groups_page(org, "group-edit", annotators), **HTMX) == few
 
 
 # Delete
@@ -417,7 +421,7 @@ def test_an_owner_deletes_a_group_and_its_members_lose_what_it_granted(org, peop
     project = ProjectFactory(org=org)
     grant(org, Node("org_project", org.pk), group=annotators, permission="read")
     assert can(people["custom"], "read", project)
-    response = client_for(people["owner"]).post(url(org, "group-delete", annotators), {"confirm_name": "Annotators"}, follow=True)
+    response = client_for(people["owner"]).post(groups_page(org, "group-delete", annotators), {"confirm_name": "Annotators"}, follow=True)
     assert "Deleted the permission group Annotators." in response.content.decode()
     assert not PermissionGroup.objects.filter(pk=annotators.pk).exists()
     assert not can(people["custom"], "read", project)
@@ -425,14 +429,14 @@ def test_an_owner_deletes_a_group_and_its_members_lose_what_it_granted(org, peop
 
 def test_a_built_in_group_cannot_be_deleted_even_by_posting(org, people):
     engineers = builtin_group(org, "engineers")
-    response = client_for(people["owner"]).post(url(org, "group-delete", engineers), follow=True)
+    response = client_for(people["owner"]).post(groups_page(org, "group-delete", engineers), follow=True)
     assert "cannot be deleted" in response.content.decode()
     assert PermissionGroup.objects.filter(pk=engineers.pk).exists()
 
 
 @pytest.mark.parametrize(("who", "status"), [("engineer", 403), ("viewer", 403), ("custom", 404), ("outsider", 404)])
 def test_only_those_who_may_delete_the_group_delete_it(org, people, annotators, who, status):
-    assert client_for(people[who]).post(url(org, "group-delete", annotators)).status_code == status
+    assert client_for(people[who]).post(groups_page(org, "group-delete", annotators)).status_code == status
     assert PermissionGroup.objects.filter(pk=annotators.pk).exists()
 
 
@@ -440,5 +444,5 @@ def test_a_group_of_another_organization_is_not_found(org, people):
     elsewhere = custom_group(OrganizationFactory(name="Other"), name="Theirs")
     client = client_for(people["owner"])
     for name in ("group-permissions", "group-access", "group-edit"):
-        assert client.get(url(org, name, elsewhere)).status_code == 404
-    assert client.post(url(org, "group-delete", elsewhere)).status_code == 404
+        assert client.get(groups_page(org, name, elsewhere)).status_code == 404
+    assert client.post(groups_page(org, "group-delete", elsewhere)).status_code == 404

@@ -18,6 +18,7 @@ from tests.access_helpers import custom_group, custom_role, grant, nest, row_cou
 from tests.assertions import holding_row, panel_row, pencil_target, ticked_boxes_in
 from tests.factories import ExperimentFactory, ServiceAccountFactory, UserFactory, add_member
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import project_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +34,6 @@ def experiment(project):
 def object_url(experiment, name="object-permissions") -> str:
     kwargs = {"org_name": experiment.project.org.name, "project_id": experiment.project_id, "kind": "experiments"}
     return reverse(f"web:{name}", kwargs={**kwargs, "object_id": experiment.pk})
-
-
-def project_url(project, name="project-configuration", **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": project.org.name, "project_id": project.pk, **kwargs})
 
 
 def group_url(group, name="group-edit") -> str:
@@ -55,7 +52,7 @@ def listed(html: str) -> str:
 def test_the_search_filters_the_list_as_one_types_and_without_javascript(org, people, project, experiment, panel):
     ada = add_member(org, UserFactory(email="ada@example.com", given_name="Ada", family_name="Lovelace"))
     robot = ServiceAccountFactory(service_account_org=org, given_name="lovelace-bot")
-    page, rows = (project_url(project), project_url(project, "project-access-search"))
+    page, rows = (project_page(project), project_page(project, "project-access-search"))
     if panel == "object":
         page, rows = object_url(experiment), object_url(experiment, "object-principals")
     client = client_for(people["owner"])
@@ -93,7 +90,7 @@ def test_an_objects_pencil_opens_that_principals_boxes_in_the_panel(org, people,
 def test_a_projects_pencil_opens_that_principals_boxes_as_a_dialog(org, people, project):
     custom = people["custom"]
     grant(org, project, user=custom, permission="read", restrict="dataset")
-    html = client_for(people["owner"]).get(project_url(project)).content.decode()
+    html = client_for(people["owner"]).get(project_page(project)).content.decode()
     row = panel_row(html, f"user:{custom.pk}")
     assert "Datasets: Read" in row
     dialog = client_for(people["owner"]).get(pencil_target(row), headers=HTMX).content.decode()
@@ -116,9 +113,9 @@ def test_saving_an_objects_boxes_writes_the_canonical_grants_and_the_row_shows_t
 def test_saving_a_projects_boxes_comes_back_to_the_saved_row_showing_them(org, people, project):
     ada = add_member(org)
     client = client_for(people["owner"])
-    address = project_url(project, "project-access", kind="user", subject_id=ada.pk)
+    address = project_page(project, "project-access", kind="user", subject_id=ada.pk)
     response = client.post(address, {"boxes": ["experiment_read", "project_update"], "principal": f"user:{ada.pk}"})
-    assert response.status_code == 302 and response["Location"] == f"{project_url(project)}?principal=user%3A{ada.pk}#permissions"
+    assert response.status_code == 302 and response["Location"] == f"{project_page(project)}?principal=user%3A{ada.pk}#permissions"
     assert ticked_boxes(PROJECT_BOXES, Subject(user_id=ada.pk), project.pk) == {"experiment_read", "project_update"}
     row = panel_row(client.get(response["Location"]).content.decode(), f"user:{ada.pk}")
     assert "Project: Update" in row and "Experiments: Read" in row
@@ -171,7 +168,7 @@ def test_inherited_access_links_to_where_it_is_granted_and_direct_grants_have_th
     ada = holding_row(html, f"user:{reaches['ada'].pk}")
     assert f'<a href="{group_url(reaches["contractors"])}">group Contractors</a>' in ada
     assert f'<a href="{group_url(reaches["reviewers"])}">nested in Reviewers</a>' in ada
-    assert f'<a href="{project_url(project)}#permissions">grant on project support-bot</a>' in ada
+    assert f'<a href="{project_page(project)}#permissions">grant on project support-bot</a>' in ada
     auditors = holding_row(html, f"group:{reaches['auditors'].pk}")
     assert f'<a href="{group_url(reaches["auditors"], "group-permissions")}">role viewer (granted on all projects)</a>' in auditors
     assert "hx-get" not in ada and "hx-get" not in auditors  # inherited: nothing to edit here
@@ -181,7 +178,7 @@ def test_inherited_access_links_to_where_it_is_granted_and_direct_grants_have_th
 
 
 def test_the_projects_who_has_access_shows_grants_on_the_project_as_direct(org, people, project, reaches):
-    html = client_for(people["owner"]).get(project_url(project)).content.decode()
+    html = client_for(people["owner"]).get(project_page(project)).content.decode()
     reviewers = holding_row(html, f"group:{reaches['reviewers'].pk}")
     assert "direct grant on this project: " in reviewers and 'aria-label="Edit the direct grants of Reviewers"' in reviewers
     ada = holding_row(html, f"user:{reaches['ada'].pk}")
@@ -194,14 +191,14 @@ def test_a_restricted_grant_says_which_objects_it_is_for(org, people, project, e
     grant(org, project, user=ada, permission="read", restrict="experiment")
     html = client_for(people["owner"]).get(object_url(experiment)).content.decode()
     assert "grant on project support-bot, experiments only</a>: <span" in holding_row(html, f"user:{ada.pk}")
-    assert not holding_row(client_for(people["owner"]).get(project_url(project)).content.decode(), f"user:{ada.pk}")
+    assert not holding_row(client_for(people["owner"]).get(project_page(project)).content.decode(), f"user:{ada.pk}")
 
 
 def test_who_has_access_is_for_those_who_may_read_the_grants(org, people, project, experiment):
     adder = add_member(org, None, "viewers")
     grant(org, experiment, user=adder, permission="create_acls")
     grant(org, project, user=adder, permission="create_acls")
-    for address in (object_url(experiment), project_url(project)):
+    for address in (object_url(experiment), project_page(project)):
         response = client_for(adder).get(address)
         html = response.content.decode()
         assert response.status_code == 200 and 'id="principal-search"' in html
@@ -247,10 +244,10 @@ def test_the_panel_costs_the_same_queries_for_one_principal_and_many_at_any_dept
     one_experiment, many_experiment = ExperimentFactory(project=project), ExperimentFactory(project=project)
     client = client_for(people["owner"])
     crowd(org, project, one_experiment, 1, 1)
-    address = object_url(one_experiment) if panel == "object" else project_url(project)
+    address = object_url(one_experiment) if panel == "object" else project_page(project)
     one = steady_state_queries(client, address)
     crowd(org, project, many_experiment, 12, 8)
-    address = object_url(many_experiment) if panel == "object" else project_url(project)
+    address = object_url(many_experiment) if panel == "object" else project_page(project)
     html = client.get(address).content.decode()
     assert html.count("<tr data-holder=") > 30
     assert steady_state_queries(client, address) == one

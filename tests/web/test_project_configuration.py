@@ -3,7 +3,6 @@ writes (tags, human review, aggregate and online scores, project Permissions), t
 nothing, and a fixed number of queries whatever the number of rows."""
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,25 +15,10 @@ from tests.assertions import panel_row, pencil_target, refusal_names, ticked_box
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory, SpanIframeFactory
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import project_page
 from tests.worlds import client_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def project(org):
-    return ProjectFactory(org=org, name="Support bot")
-
-
-@pytest.fixture
-def people(people, org, project, annotators):
-    """The cast, the custom group reading the project."""
-    grant(org, project, group=annotators, permission="read")
-    return people
-
-
-def url(project, name="project-configuration", **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": project.org.name, "project_id": project.pk, **kwargs})
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("annotators_read_the_project")]
 
 
 def html_of(response) -> str:
@@ -57,7 +41,7 @@ def html_of(response) -> str:
 def test_the_configuration_page_shows_each_person_what_they_may_do(project, people, who, status, can_change, sees_permissions):
     ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
     ProjectScoreFactory(project=project, name="Helpfulness")
-    response = client_for(people[who]).get(url(project))
+    response = client_for(people[who]).get(project_page(project))
     assert response.status_code == status
     if status != 200:
         return
@@ -74,30 +58,30 @@ def test_the_configuration_page_shows_each_person_what_they_may_do(project, peop
 
 def test_a_member_who_sees_nothing_of_the_project_gets_404(org, project):
     stranger = add_member(org)
-    assert client_for(stranger).get(url(project)).status_code == 404
+    assert client_for(stranger).get(project_page(project)).status_code == 404
 
 
 def test_someone_who_sees_the_project_but_may_not_read_it_gets_the_explained_refusal(org, project):
     updater = add_member(org)
     grant(org, project, user=updater, permission="update")
-    response = client_for(updater).get(url(project))
+    response = client_for(updater).get(project_page(project))
     assert response.status_code == 403
     assert refusal_names("Read</span>") in html_of(response)
 
 
 def test_a_deleted_project_and_another_organizations_project_are_not_found(org, project, people):
     foreign = ProjectFactory(org=OrganizationFactory(name="Other"))
-    assert client_for(people["owner"]).get(url(foreign).replace("/Other/", "/Acme/")).status_code == 404
+    assert client_for(people["owner"]).get(project_page(foreign).replace("/Other/", "/Acme/")).status_code == 404
     project.deleted_at = timezone.now()
     project.save(update_fields=["deleted_at"])
-    assert client_for(people["owner"]).get(url(project)).status_code == 404
+    assert client_for(people["owner"]).get(project_page(project)).status_code == 404
 
 
 def test_the_permissions_section_is_read_only_for_someone_holding_only_read_acls(org, project, people):
     auditor = add_member(org, None, "viewers")
     grant(org, project, user=auditor, permission="read_acls")
     grant(org, project, user=people["custom"], permission="read", restrict="experiment")
-    response = client_for(auditor).get(url(project))
+    response = client_for(auditor).get(project_page(project))
     html = html_of(response)
     assert response.status_code == 200 and 'id="permissions"' in html
     assert "Annotators" in html and people["custom"].email in html
@@ -116,25 +100,29 @@ def tag_data(prefix="tag-new", **fields) -> dict:
 
 def test_an_owner_creates_edits_and_deletes_a_tag(project, people):
     client = client_for(people["owner"])
-    response = client.post(url(project, "project-tag-create"), tag_data(name="urgent", color="#ff0000", description="Answer today"))
+    response = client.post(
+        project_page(project, "project-tag-create"), tag_data(name="urgent", color="#ff0000", description="Answer today")
+    )
     assert response.status_code == 302 and response["Location"].endswith("#tags")
     tag = ProjectTag.objects.get(project=project)
     assert (tag.name, tag.color, tag.description) == ("urgent", "#ff0000", "Answer today")
-    response = client.post(url(project, "project-tag-update", tag_id=tag.pk), tag_data(f"tag-{tag.pk.hex}", name="later", color="teal"))
+    response = client.post(
+        project_page(project, "project-tag-update", tag_id=tag.pk), tag_data(f"tag-{tag.pk.hex}", name="later", color="teal")
+    )
     assert response.status_code == 302
     tag.refresh_from_db()
     assert (tag.name, tag.color, tag.description) == ("later", "teal", "")
-    html = html_of(client.get(url(project)))
+    html = html_of(client.get(project_page(project)))
     assert 'style="background: teal"' in html
     assert 'Edit<span class="visually-hidden"> tag later</span>' in html  # each row's buttons name their row
     assert 'Delete<span class="visually-hidden"> tag later</span>' in html
-    client.post(url(project, "project-tag-delete", tag_id=tag.pk))
+    client.post(project_page(project, "project-tag-delete", tag_id=tag.pk))
     assert not ProjectTag.objects.exists()
     assert audit_actions()[-3:] == ["project_tag.create", "project_tag.update", "project_tag.delete"]
 
 
 def test_an_engineer_may_change_tags(project, people):
-    response = client_for(people["engineer"]).post(url(project, "project-tag-create"), tag_data(name="triage"))
+    response = client_for(people["engineer"]).post(project_page(project, "project-tag-create"), tag_data(name="triage"))
     assert response.status_code == 302 and ProjectTag.objects.filter(name="triage").exists()
 
 
@@ -143,13 +131,13 @@ def test_an_engineer_may_change_tags(project, people):
     [
         ({"name": "urgent"}, "already exists"),
         ({"name": ""}, "This field is required"),
-        ({"name": "x", "color": "red; background-image: url(https://evil.example)"}, "is not a color"),
+        ({"name": "x", "color": "red; background-image: project_page(https://evil.example)"}, "is not a color"),
     ],
 )
 def test_a_bad_tag_writes_nothing_and_says_why(project, people, fields, message):
     ProjectTagFactory(project=project, name="urgent")
     before, tags = row_counts(), ProjectTag.objects.count()
-    response = client_for(people["owner"]).post(url(project, "project-tag-create"), tag_data(**fields))
+    response = client_for(people["owner"]).post(project_page(project, "project-tag-create"), tag_data(**fields))
     assert response.status_code == 400
     html = html_of(response)
     assert message in html
@@ -159,7 +147,7 @@ def test_a_bad_tag_writes_nothing_and_says_why(project, people, fields, message)
 
 def test_a_colour_that_is_not_plain_css_is_shown_as_text_without_a_swatch(project, people):
     ProjectTagFactory(project=project, name="odd", color='red" onmouseover="alert(1)')
-    html = html_of(client_for(people["owner"]).get(url(project)))
+    html = html_of(client_for(people["owner"]).get(project_page(project)))
     assert 'onmouseover="alert' not in html and "swatch" not in html.split('data-tag="odd"')[1].split("</tr>")[0]
 
 
@@ -168,21 +156,23 @@ def test_reading_is_not_enough_to_change_tags_even_by_posting(project, people, w
     tag = ProjectTagFactory(project=project, name="urgent")
     client = client_for(people[who])
     before = row_counts()
-    assert client.post(url(project, "project-tag-create"), tag_data(name="new")).status_code == 403
-    assert client.post(url(project, "project-tag-update", tag_id=tag.pk), tag_data(f"tag-{tag.pk.hex}", name="x")).status_code == 403
-    assert client.post(url(project, "project-tag-delete", tag_id=tag.pk)).status_code == 403
+    assert client.post(project_page(project, "project-tag-create"), tag_data(name="new")).status_code == 403
+    assert (
+        client.post(project_page(project, "project-tag-update", tag_id=tag.pk), tag_data(f"tag-{tag.pk.hex}", name="x")).status_code == 403
+    )
+    assert client.post(project_page(project, "project-tag-delete", tag_id=tag.pk)).status_code == 403
     assert row_counts() == before and ProjectTag.objects.get().name == "urgent"
 
 
 def test_an_outsider_cannot_reach_the_tag_forms(project, people):
     tag = ProjectTagFactory(project=project, name="urgent")
-    response = client_for(people["outsider"]).post(url(project, "project-tag-delete", tag_id=tag.pk))
+    response = client_for(people["outsider"]).post(project_page(project, "project-tag-delete", tag_id=tag.pk))
     assert response.status_code == 404 and ProjectTag.objects.exists()
 
 
 def test_a_tag_of_another_project_is_not_found(org, project, people):
     other = ProjectTagFactory(project=ProjectFactory(org=org))
-    response = client_for(people["owner"]).post(url(project, "project-tag-delete", tag_id=other.pk))
+    response = client_for(people["owner"]).post(project_page(project, "project-tag-delete", tag_id=other.pk))
     assert response.status_code == 404 and ProjectTag.objects.filter(pk=other.pk).exists()
 
 
@@ -202,7 +192,7 @@ def test_an_owner_creates_a_categorical_score_with_its_categories(project, peopl
     data = score_data(
         "human-review-new", [("good", "1"), ("meh", "0.5"), ("bad", "0")], name="Quality", score_type="categorical", multi_select="on"
     )
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="human-review"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="human-review"), data)
     assert response.status_code == 302 and response["Location"].endswith("#human-review")
     score = ProjectScore.objects.get(project=project)
     assert score.score_type == "categorical"
@@ -213,7 +203,7 @@ def test_an_owner_creates_a_categorical_score_with_its_categories(project, peopl
 
 def test_a_slider_score_needs_no_rows(project, people):
     data = {"human-review-new-name": "Helpfulness", "human-review-new-score_type": "slider"}
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="human-review"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="human-review"), data)
     assert response.status_code == 302
     assert ProjectScore.objects.get().categories is None
 
@@ -231,7 +221,7 @@ def test_a_slider_score_needs_no_rows(project, people):
 def test_a_bad_categorical_score_writes_nothing_and_says_why(project, people, rows, message):
     before = row_counts()
     data = score_data("human-review-new", rows, name="Quality", score_type="categorical")
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="human-review"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="human-review"), data)
     assert response.status_code == 400
     html = html_of(response)
     assert message in html
@@ -248,10 +238,10 @@ def test_editing_a_categorical_score_into_a_slider_drops_its_categories_and_keep
         config={"multi_select": True, "destination": "expected"},
     )
     prefix = f"score-{score.pk.hex}"
-    page = html_of(client_for(people["owner"]).get(url(project)))
+    page = html_of(client_for(people["owner"]).get(project_page(project)))
     assert f'name="{prefix}-rows-0-name" value="good"' in page  # the categories are edited as rows
     data = score_data(prefix, name="Quality", score_type="slider")
-    response = client_for(people["owner"]).post(url(project, "project-score-update", score_id=score.pk), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-update", score_id=score.pk), data)
     assert response.status_code == 302
     score.refresh_from_db()
     assert (score.score_type, score.categories, score.config) == ("slider", None, {"destination": "expected"})
@@ -261,7 +251,7 @@ def test_a_score_name_taken_is_a_form_error(project, people):
     ProjectScoreFactory(project=project, name="Quality")
     before = row_counts()
     data = {"human-review-new-name": "Quality", "human-review-new-score_type": "slider"}
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="human-review"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="human-review"), data)
     assert response.status_code == 400 and "already exists" in html_of(response)
     assert row_counts() == before and ProjectScore.objects.count() == 1
 
@@ -270,16 +260,16 @@ def test_a_viewer_cannot_create_update_or_delete_a_score(project, people):
     score = ProjectScoreFactory(project=project, name="Quality")
     client = client_for(people["viewer"])
     data = {"human-review-new-name": "New", "human-review-new-score_type": "slider"}
-    assert client.post(url(project, "project-score-create", kind="human-review"), data).status_code == 403
+    assert client.post(project_page(project, "project-score-create", kind="human-review"), data).status_code == 403
     prefix = f"score-{score.pk.hex}"
-    assert client.post(url(project, "project-score-update", score_id=score.pk), {f"{prefix}-name": "X"}).status_code == 403
-    assert client.post(url(project, "project-score-delete", score_id=score.pk)).status_code == 403
+    assert client.post(project_page(project, "project-score-update", score_id=score.pk), {f"{prefix}-name": "X"}).status_code == 403
+    assert client.post(project_page(project, "project-score-delete", score_id=score.pk)).status_code == 403
     assert list(ProjectScore.objects.values_list("name", flat=True)) == ["Quality"]
 
 
 def test_an_engineer_deletes_a_score(project, people):
     score = ProjectScoreFactory(project=project, name="Quality")
-    response = client_for(people["engineer"]).post(url(project, "project-score-delete", score_id=score.pk))
+    response = client_for(people["engineer"]).post(project_page(project, "project-score-delete", score_id=score.pk))
     assert response.status_code == 302 and not ProjectScore.objects.exists()
     assert audit_actions()[-1] == "project_score.delete"
 
@@ -291,13 +281,13 @@ def test_an_owner_creates_a_weighted_and_a_minimum_aggregate(project, people):
     ProjectScoreFactory(project=project, name="Accuracy"), ProjectScoreFactory(project=project, name="Fluency")
     client = client_for(people["owner"])
     data = score_data("aggregate-new", [("Accuracy", "2"), ("Fluency", "")], name="Overall", score_type="weighted")
-    assert client.post(url(project, "project-score-create", kind="aggregate"), data).status_code == 302
+    assert client.post(project_page(project, "project-score-create", kind="aggregate"), data).status_code == 302
     data = score_data("aggregate-new", [("Accuracy", ""), ("Fluency", "")], name="Worst", score_type="minimum")
-    assert client.post(url(project, "project-score-create", kind="aggregate"), data).status_code == 302
+    assert client.post(project_page(project, "project-score-create", kind="aggregate"), data).status_code == 302
     scores = {s.name: s for s in ProjectScore.objects.filter(project=project)}
     assert scores["Overall"].categories == {"Accuracy": 2.0, "Fluency": 1}
     assert scores["Worst"].categories == ["Accuracy", "Fluency"]
-    html = html_of(client.get(url(project)))
+    html = html_of(client.get(project_page(project)))
     assert "Accuracy (weight 2), Fluency (weight 1)" in html and "Accuracy, Fluency" in html
 
 
@@ -312,7 +302,7 @@ def test_an_owner_creates_a_weighted_and_a_minimum_aggregate(project, people):
 def test_a_bad_aggregate_writes_nothing_and_says_why(project, people, rows, score_type, message):
     before = row_counts()
     data = score_data("aggregate-new", rows, name="Overall", score_type=score_type)
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="aggregate"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="aggregate"), data)
     assert response.status_code == 400 and message in html_of(response)
     assert row_counts() == before and not ProjectScore.objects.exists()
 
@@ -322,7 +312,7 @@ def test_an_aggregate_is_edited_in_place(project, people):
     score = ProjectScoreFactory(project=project, name="Overall", score_type="maximum", categories=["Accuracy"])
     prefix = f"score-{score.pk.hex}"
     data = score_data(prefix, [("Accuracy", "1"), ("Fluency", "3")], name="Overall", score_type="weighted")
-    assert client_for(people["owner"]).post(url(project, "project-score-update", score_id=score.pk), data).status_code == 302
+    assert client_for(people["owner"]).post(project_page(project, "project-score-update", score_id=score.pk), data).status_code == 302
     score.refresh_from_db()
     assert (score.score_type, score.categories) == ("weighted", {"Accuracy": 1.0, "Fluency": 3.0})
 
@@ -340,7 +330,7 @@ def online_data(prefix="online-new", **fields) -> dict:
 def test_an_owner_creates_an_online_rule_with_a_built_in_scorer_and_a_function(project, people):
     function = ScorerFunctionFactory(project=project, name="Politeness")
     data = online_data(scorers=["global:Levenshtein", f"function:{function.pk}"], span_names="llm, retrieval")
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="online"), data)
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="online"), data)
     assert response.status_code == 302 and response["Location"].endswith("#online-scoring")
     score = ProjectScore.objects.get(project=project)
     assert score.score_type == "online" and score.categories is None
@@ -352,7 +342,7 @@ def test_an_owner_creates_an_online_rule_with_a_built_in_scorer_and_a_function(p
             "apply_to_span_names": ["llm", "retrieval"],
         }
     }
-    html = html_of(client_for(people["owner"]).get(url(project)))
+    html = html_of(client_for(people["owner"]).get(project_page(project)))
     assert "Politeness" in html and "25%" in html and ">retrieval<" in html
 
 
@@ -365,7 +355,7 @@ def test_editing_a_rule_keeps_the_settings_the_form_does_not_show(project, peopl
     )
     prefix = f"score-{score.pk.hex}"
     response = client_for(people["owner"]).post(
-        url(project, "project-score-update", score_id=score.pk), online_data(prefix, sampling_rate="50", apply_to_root_span="")
+        project_page(project, "project-score-update", score_id=score.pk), online_data(prefix, sampling_rate="50", apply_to_root_span="")
     )
     assert response.status_code == 302
     score.refresh_from_db()
@@ -383,10 +373,12 @@ def test_the_scorer_select_offers_only_the_functions_the_person_may_read(org, pr
     editor = add_member(org)
     grant_many(org, project, ("read", "update"), user=editor)
     grant(org, project, user=editor, permission="read", restrict="prompt")
-    html = html_of(client_for(editor).get(url(project)))
+    html = html_of(client_for(editor).get(project_page(project)))
     assert f'value="function:{visible.pk}"' in html and f'value="function:{hidden.pk}"' not in html
     before = row_counts()
-    response = client_for(editor).post(url(project, "project-score-create", kind="online"), online_data(scorers=[f"function:{hidden.pk}"]))
+    response = client_for(editor).post(
+        project_page(project, "project-score-create", kind="online"), online_data(scorers=[f"function:{hidden.pk}"])
+    )
     assert response.status_code == 400 and "Select a valid choice" in html_of(response)
     assert row_counts() == before and not ProjectScore.objects.exists()
 
@@ -394,13 +386,13 @@ def test_the_scorer_select_offers_only_the_functions_the_person_may_read(org, pr
 @pytest.mark.parametrize(("fields", "message"), [({"sampling_rate": "150"}, "less than or equal to 100"), ({"scorers": []}, "required")])
 def test_a_bad_online_rule_writes_nothing(project, people, fields, message):
     before = row_counts()
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="online"), online_data(**fields))
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="online"), online_data(**fields))
     assert response.status_code == 400 and message in html_of(response)
     assert row_counts() == before and not ProjectScore.objects.exists()
 
 
 def test_an_unknown_score_section_is_not_found(project, people):
-    response = client_for(people["owner"]).post(url(project, "project-score-create", kind="nonsense"), {})
+    response = client_for(people["owner"]).post(project_page(project, "project-score-create", kind="nonsense"), {})
     assert response.status_code == 404
 
 
@@ -413,7 +405,7 @@ def test_the_permissions_list_shows_who_holds_grants_on_the_project_with_their_b
     robot = ServiceAccountFactory(service_account_org=org, given_name="Deploy bot")
     grant(org, project, user=robot, permission="update", restrict="project_log")
     grant(org, project, user=people["engineer"], role="owner")
-    html = html_of(client_for(people["owner"]).get(url(project)))
+    html = html_of(client_for(people["owner"]).get(project_page(project)))
     section = html.split('id="permissions"')[1]
     assert "Reviewers" in section and "Experiments: Read" in section
     assert "Deploy bot" in section and "Service account" in section and "Logs: Update" in section
@@ -447,24 +439,25 @@ def test_an_owner_grants_a_member_experiments_read_through_the_project_dialog(or
     experiment = ExperimentFactory(project=project)
     assert not can(member, "read", experiment)
     response = client_for(people["owner"]).post(
-        url(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["experiment_read"]}
+        project_page(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["experiment_read"]}
     )
     assert response.status_code == 302 and response["Location"].endswith("#permissions")
     assert can(member, "read", experiment) and not can(member, "read", project)
     assert ticked_boxes(PROJECT_BOXES, Subject(user_id=member.pk), project.pk) == {"experiment_read"}
     assert AuditEvent.objects.filter(action="acl.create").exists()
-    response = client_for(people["owner"]).post(url(project, "project-access", kind="user", subject_id=member.pk), {})
+    response = client_for(people["owner"]).post(project_page(project, "project-access", kind="user", subject_id=member.pk), {})
     assert response.status_code == 302 and not can(member, "read", experiment)
 
 
 def test_a_group_gets_project_update_and_manage_access(org, project, people):
     group = custom_group(org, name="Leads")
     client_for(people["owner"]).post(
-        url(project, "project-access", kind="group", subject_id=group.pk), {"boxes": ["project_read", "project_update", "project_acls"]}
+        project_page(project, "project-access", kind="group", subject_id=group.pk),
+        {"boxes": ["project_read", "project_update", "project_acls"]},
     )
     lead = add_member(org, None, group)
     assert can(lead, "update", project) and can(lead, "create_acls", project)
-    html = html_of(client_for(lead).get(url(project)))
+    html = html_of(client_for(lead).get(project_page(project)))
     assert 'id="principal-search"' in html and 'data-open-dialog="tag-new"' in html
 
 
@@ -472,7 +465,7 @@ def test_unknown_boxes_write_nothing(org, project, people):
     member = add_member(org)
     before = row_counts()
     response = client_for(people["owner"]).post(
-        url(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["experiment_read", "everything"]}
+        project_page(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["experiment_read", "everything"]}
     )
     assert response.status_code == 400 and "Unknown permissions: everything" in html_of(response)
     assert row_counts() == before
@@ -482,7 +475,9 @@ def test_unknown_boxes_write_nothing(org, project, people):
 def test_people_without_manage_access_cannot_save_project_permissions(org, project, people, who, status):
     member = add_member(org)
     before = row_counts()
-    response = client_for(people[who]).post(url(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["project_read"]})
+    response = client_for(people[who]).post(
+        project_page(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["project_read"]}
+    )
     assert response.status_code == status
     assert row_counts() == before
 
@@ -492,23 +487,27 @@ def test_reading_acls_alone_does_not_allow_saving(org, project, people):
     grant(org, project, user=auditor, permission="read_acls")
     member = add_member(org)
     before = row_counts()
-    response = client_for(auditor).post(url(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["project_read"]})
+    response = client_for(auditor).post(
+        project_page(project, "project-access", kind="user", subject_id=member.pk), {"boxes": ["project_read"]}
+    )
     assert response.status_code == 403 and "create_acls" in html_of(response)
     assert row_counts() == before
-    assert client_for(auditor).get(url(project, "project-access", kind="user", subject_id=member.pk)).status_code == 200
+    assert client_for(auditor).get(project_page(project, "project-access", kind="user", subject_id=member.pk)).status_code == 200
 
 
 def test_a_principal_of_another_organization_is_not_found(project, people):
     outsider = people["outsider"]
     for kind in ("user", "group", "role"):
-        response = client_for(people["owner"]).post(url(project, "project-access", kind=kind, subject_id=outsider.pk), {"boxes": []})
+        response = client_for(people["owner"]).post(
+            project_page(project, "project-access", kind=kind, subject_id=outsider.pk), {"boxes": []}
+        )
         assert response.status_code == 404
 
 
 def test_the_access_page_works_without_javascript(org, project, people):
     member = add_member(org)
     grant(org, project, user=member, permission="read", restrict="dataset")
-    response = client_for(people["owner"]).get(url(project, "project-access", kind="user", subject_id=member.pk))
+    response = client_for(people["owner"]).get(project_page(project, "project-access", kind="user", subject_id=member.pk))
     html = html_of(response)
     assert response.status_code == 200
     assert f'id="access-user-{member.pk.hex}-dataset_read"' in html
@@ -523,12 +522,14 @@ def test_the_search_finds_groups_members_and_service_accounts_of_the_organizatio
     User.objects.filter(pk=people["viewer"].pk).update(email="support.viewer@example.com")
     ServiceAccountFactory(service_account_org=org, email="support-bot@service-accounts.invalid", given_name="Support bot")
     add_member(OrganizationFactory(name="Else"), UserFactory(email="support.stranger@example.com"))
-    response = client_for(people["owner"]).get(url(project, "project-access-search"), {"q": "support"}, headers={"HX-Request": "true"})
+    response = client_for(people["owner"]).get(
+        project_page(project, "project-access-search"), {"q": "support"}, headers={"HX-Request": "true"}
+    )
     html = html_of(response)
     assert response.status_code == 200 and html.lstrip().startswith('<table class="table principal-rows"')
     assert "Support leads" in html and "support.viewer@example.com" in html and "Support bot" in html
     assert "support.stranger" not in html and "Annotators" not in html
-    assert pencil_target(panel_row(html, f"user:{people['viewer'].pk}")) == url(
+    assert pencil_target(panel_row(html, f"user:{people['viewer'].pk}")) == project_page(
         project, "project-access", kind="user", subject_id=people["viewer"].pk
     )
 
@@ -541,46 +542,50 @@ def test_the_search_offers_only_whom_the_person_may_pick_as_every_permissions_di
     grant(org, project, user=manager, permission="read")
     grant(org, project, user=manager, permission="create_acls")
     search = {"q": "support"}
-    html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
+    html = html_of(client_for(manager).get(project_page(project, "project-access-search"), search, headers={"HX-Request": "true"}))
     assert "Support leads" not in html
     assert html.count("<tr data-principal=") == 1 and panel_row(html, f"user:{manager.pk}")  # only who holds grants here
     leads = custom_group(org, name="Support leads 2")
     grant(org, leads, user=manager, permission="read")
-    html = html_of(client_for(manager).get(url(project, "project-access-search"), search, headers={"HX-Request": "true"}))
+    html = html_of(client_for(manager).get(project_page(project, "project-access-search"), search, headers={"HX-Request": "true"}))
     assert "Support leads 2" in html and panel_row(html, f"group:{leads.pk}")
-    html = html_of(client_for(manager).get(url(project), {"principal": f"user:{people['viewer'].pk}"}))
+    html = html_of(client_for(manager).get(project_page(project), {"principal": f"user:{people['viewer'].pk}"}))
     assert f'data-principal="user:{people["viewer"].pk}"' not in html  # not one they may pick
 
 
 def test_without_javascript_the_search_is_a_plain_get_of_the_page(org, project, people):
     client = client_for(people["owner"])
-    response = client.get(url(project, "project-access-search"), {"q": "annot"})
-    assert response.status_code == 302 and response["Location"] == f"{url(project)}?q=annot#permissions"
-    html = html_of(client.get(url(project), {"q": "annot"}))
+    response = client.get(project_page(project, "project-access-search"), {"q": "annot"})
+    assert response.status_code == 302 and response["Location"] == f"{project_page(project)}?q=annot#permissions"
+    html = html_of(client.get(project_page(project), {"q": "annot"}))
     listed = html.split('id="principal-list"')[1].split('id="permission-boxes"')[0]
     assert "Annotators" in listed and "Engineers" not in listed and people["viewer"].email not in listed
     assert 'value="annot"' in html
 
 
 def test_nobody_matching_says_so(project, people):
-    html = html_of(client_for(people["owner"]).get(url(project, "project-access-search"), {"q": "zzz"}, headers={"HX-Request": "true"}))
+    html = html_of(
+        client_for(people["owner"]).get(project_page(project, "project-access-search"), {"q": "zzz"}, headers={"HX-Request": "true"})
+    )
     assert "No group, member or service account matches" in html
 
 
 @pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("engineer", 403), ("outsider", 404)])
 def test_the_search_is_for_people_who_may_add_grants(project, people, who, status):
-    response = client_for(people[who]).get(url(project, "project-access-search"), {"q": "a"}, headers={"HX-Request": "true"})
+    response = client_for(people[who]).get(project_page(project, "project-access-search"), {"q": "a"}, headers={"HX-Request": "true"})
     assert response.status_code == status
 
 
 def test_the_principal_the_address_names_is_listed_whatever_the_search_with_its_pencil(org, project, people):
     """After a Save the page comes back naming the saved principal, so that its row is there to show."""
     member = add_member(org)
-    html = html_of(client_for(people["owner"]).get(url(project), {"principal": f"user:{member.pk}", "q": "annot"}))
+    html = html_of(client_for(people["owner"]).get(project_page(project), {"principal": f"user:{member.pk}", "q": "annot"}))
     row = panel_row(html, f"user:{member.pk}")
-    assert "Nothing granted here" in row and pencil_target(row) == url(project, "project-access", kind="user", subject_id=member.pk)
+    assert "Nothing granted here" in row and pencil_target(row) == project_page(
+        project, "project-access", kind="user", subject_id=member.pk
+    )
     outsider = people["outsider"]
-    html = html_of(client_for(people["owner"]).get(url(project), {"principal": f"user:{outsider.pk}"}))
+    html = html_of(client_for(people["owner"]).get(project_page(project), {"principal": f"user:{outsider.pk}"}))
     assert f'data-principal="user:{outsider.pk}"' not in html
 
 
@@ -616,16 +621,16 @@ def fill(org, project, count: int) -> None:
 def test_the_configuration_page_costs_the_same_queries_for_one_row_of_each_kind_and_many(org, project, people, who):
     client = client_for(people[who])
     fill(org, project, 1)
-    one = steady_state_queries(client, url(project))
+    one = steady_state_queries(client, project_page(project))
     crowded = ProjectFactory(org=org, name="Crowded")
     fill(org, crowded, 12)
-    assert steady_state_queries(client, url(crowded)) == one
+    assert steady_state_queries(client, project_page(crowded)) == one
 
 
 def test_the_search_costs_the_same_queries_for_one_match_and_many(org, project, people):
     client = client_for(people["owner"])
     custom_group(org, name="match 0")
-    path = url(project, "project-access-search") + "?q=match"
+    path = project_page(project, "project-access-search") + "?q=match"
     one = steady_state_queries(client, path, headers={"HX-Request": "true"})
     for index in range(1, 9):
         custom_group(org, name=f"match {index}")

@@ -3,7 +3,6 @@ rows, human review, and each object's Permissions dialog; what is refused, that 
 write nothing, and a fixed number of queries whatever the number of rows."""
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from permissions.engine import can
@@ -25,6 +24,7 @@ from tests.factories import (
 )
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import org_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
@@ -41,19 +41,15 @@ def objects(project):
     )
 
 
-def url(org, name, **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": org.name, **kwargs})
-
-
 def project_url(org, project, tab=None) -> str:
-    return url(org, f"project-{tab}" if tab else "project", project_id=project.pk)
+    return org_page(org, f"project-{tab}" if tab else "project", project_id=project.pk)
 
 
 KIND_OF = {"experiment": "experiments", "dataset": "datasets", "prompt": "prompts", "prompt_session": "playgrounds"}
 
 
 def object_url(obj, name="project-object") -> str:
-    return url(obj.project.org, name, project_id=obj.project_id, kind=KIND_OF[obj.acl_object_type], object_id=obj.pk)
+    return org_page(obj.project.org, name, project_id=obj.project_id, kind=KIND_OF[obj.acl_object_type], object_id=obj.pk)
 
 
 # The project page and its tabs
@@ -114,13 +110,13 @@ def test_an_object_is_found_only_under_its_own_project_and_kind(org, people, pro
     other = ProjectFactory(org=org)
     experiment = objects["experiment"]
     client = client_for(people["owner"])
-    assert client.get(url(org, "project-object", project_id=other.pk, kind="experiments", object_id=experiment.pk)).status_code == 404
-    assert client.get(url(org, "project-object", project_id=project.pk, kind="datasets", object_id=experiment.pk)).status_code == 404
-    assert client.get(url(org, "project-object", project_id=project.pk, kind="nonsense", object_id=experiment.pk)).status_code == 404
+    assert client.get(org_page(org, "project-object", project_id=other.pk, kind="experiments", object_id=experiment.pk)).status_code == 404
+    assert client.get(org_page(org, "project-object", project_id=project.pk, kind="datasets", object_id=experiment.pk)).status_code == 404
+    assert client.get(org_page(org, "project-object", project_id=project.pk, kind="nonsense", object_id=experiment.pk)).status_code == 404
 
 
 def test_the_projects_list_links_each_project_to_its_page(org, people, project):
-    html = client_for(people["viewer"]).get(url(org, "projects")).content.decode()
+    html = client_for(people["viewer"]).get(org_page(org, "projects")).content.decode()
     assert f'href="{project_url(org, project)}">support-bot</a>' in html
 
 

@@ -9,7 +9,6 @@ import pytest
 from braintrust.logger import LazyValue
 from braintrust.logger import Prompt as SdkPrompt
 from braintrust.prompt import PromptSchema
-from django.urls import reverse
 
 from permissions.models import AuditEvent
 from projects.models import Prompt, PromptSession
@@ -18,33 +17,19 @@ from tests.access_helpers import grant, row_counts
 from tests.api_helpers import api_client_for
 from tests.assertions import assert_refused_without_writing
 from tests.factories import DatasetFactory, ExperimentFactory, ProjectFactory, insert_as_owner, owner_of
-from tests.factories_prompts import PlaygroundFactory, PromptFactory
+from tests.factories_prompts import GREETER, PlaygroundFactory, PromptFactory
 from tests.query_helpers import steady_state_queries
+from tests.web.addresses import org_page
 from tests.worlds import client_for
 
 pytestmark = pytest.mark.django_db
 
 KIND_OF = {"experiment": "experiments", "dataset": "datasets", "prompt": "prompts", "prompt_session": "playgrounds"}
 
-GREETER = {
-    "prompt": {
-        "type": "chat",
-        "messages": [
-            {"role": "system", "content": "You greet people who like {{topic}}."},
-            {"role": "user", "content": "Say hello to {{name}}."},
-        ],
-    },
-    "options": {"model": "gpt-4o-mini", "params": {"temperature": 0.2}},
-}
-
-
-def url(org, name, **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": org.name, **kwargs})
-
 
 def object_url(obj, name="project-object", **kwargs) -> str:
     kind = {"kind": KIND_OF[obj.acl_object_type]} if name.startswith(("project-object", "object-")) else {}
-    return url(obj.project.org, name, project_id=obj.project_id, object_id=obj.pk, **kind, **kwargs)
+    return org_page(obj.project.org, name, project_id=obj.project_id, object_id=obj.pk, **kind, **kwargs)
 
 
 def editor_post(messages: list[tuple[str, str]], **fields) -> dict:
@@ -91,7 +76,7 @@ def test_the_editor_creates_a_prompt_that_the_api_and_the_sdk_read_back_exactly(
         response_format="json_object",
         tools=json.dumps(tools),
     )
-    response = client_for(people["engineer"]).post(url(org, "prompt-create", project_id=project.pk), data)
+    response = client_for(people["engineer"]).post(org_page(org, "prompt-create", project_id=project.pk), data)
     assert response.status_code == 302
     prompt = Prompt.objects.get(project=project, slug="answerer")
     assert response["Location"] == object_url(prompt)
@@ -196,7 +181,7 @@ def test_the_editor_shows_a_prompts_variables_computed_on_the_server(org, people
 def test_add_message_without_javascript_shows_one_row_more_and_writes_nothing(org, people, project):
     data = editor_post([("system", "Hello {{who}}")], add_message="1")
     before = row_counts()
-    response = client_for(people["engineer"]).post(url(org, "prompt-create", project_id=project.pk), data)
+    response = client_for(people["engineer"]).post(org_page(org, "prompt-create", project_id=project.pk), data)
     assert response.status_code == 200 and row_counts() == before
     html = response.content.decode()
     assert 'name="messages-TOTAL_FORMS" value="2"' in html and 'name="messages-1-role"' in html
@@ -219,7 +204,7 @@ def test_add_message_without_javascript_shows_one_row_more_and_writes_nothing(or
 def test_bad_input_is_an_error_on_its_field_and_writes_nothing(org, people, project, fields, field, message):
     data = editor_post([("user", "Hi")], **fields)
     response = assert_refused_without_writing(
-        lambda: client_for(people["engineer"]).post(url(org, "prompt-create", project_id=project.pk), data), 400
+        lambda: client_for(people["engineer"]).post(org_page(org, "prompt-create", project_id=project.pk), data), 400
     )
     html = response.content.decode()
     error_start = html.index(f'id="id_{field}_error"')
@@ -229,7 +214,7 @@ def test_bad_input_is_an_error_on_its_field_and_writes_nothing(org, people, proj
 def test_a_slug_taken_is_an_error_on_the_slug_and_writes_nothing(org, people, project, greeter):
     data = editor_post([("user", "Hi")], name="Another", slug="greeter")
     response = assert_refused_without_writing(
-        lambda: client_for(people["engineer"]).post(url(org, "prompt-create", project_id=project.pk), data), 400
+        lambda: client_for(people["engineer"]).post(org_page(org, "prompt-create", project_id=project.pk), data), 400
     )
     assert "already exists" in response.content.decode().split('id="id_slug_error"')[1]
 
@@ -247,7 +232,7 @@ def test_a_viewer_sees_no_edit_controls_and_every_change_is_refused(org, people,
         (object_url(greeter, "prompt-restore", xact_id=first), {}),
         (object_url(greeter, "object-rename"), {"name": "Renamed"}),
         (object_url(greeter, "object-delete"), {}),
-        (url(org, "prompt-create", project_id=project.pk), editor_post([("user", "New")], name="New one")),
+        (org_page(org, "prompt-create", project_id=project.pk), editor_post([("user", "New")], name="New one")),
     ]
     for address, data in calls:
         assert_refused_without_writing(lambda address=address, data=data: viewer.post(address, data), 403, also_unchanged=[state])
@@ -316,7 +301,7 @@ def test_the_menu_renames_and_deletes_each_kind_of_object_through_its_service(or
     obj.refresh_from_db()
     assert obj.name == "After" and AuditEvent.objects.filter(action=f"{kind}.update", target_id=str(obj.pk)).exists()
     response = client.post(object_url(obj, "object-delete"))
-    assert response.status_code == 302 and response["Location"] == url(org, f"project-{KIND_OF[kind]}", project_id=project.pk)
+    assert response.status_code == 302 and response["Location"] == org_page(org, f"project-{KIND_OF[kind]}", project_id=project.pk)
     obj.refresh_from_db()
     assert obj.deleted_at is not None
 

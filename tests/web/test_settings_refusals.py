@@ -15,6 +15,7 @@ from accounts.services.credentials import service_account_create
 from permissions.engine.nodes import Node
 from tests.access_helpers import grant, row_counts
 from tests.factories import add_member, builtin_group
+from tests.web.addresses import org_page
 from tests.worlds import client_for
 from web.views.members import MembersPage
 
@@ -22,10 +23,6 @@ pytestmark = pytest.mark.django_db
 
 MEMBERS = ("engineer", "viewer", "custom")  # members of Acme who are not Owners
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
-
-
-def url(org, name, **kwargs) -> str:
-    return reverse(f"web:{name}", kwargs={"org_name": org.name, **kwargs})
 
 
 @pytest.fixture
@@ -39,7 +36,7 @@ def robot(org, people):
 @pytest.mark.parametrize("who", MEMBERS)
 def test_a_member_who_is_not_an_owner_is_told_only_owners_manage_service_accounts(org, people, robot, who):
     client = client_for(people[who])
-    for address in (url(org, "service-accounts"), url(org, "service-account", account_id=robot.pk)):
+    for address in (org_page(org, "service-accounts"), org_page(org, "service-account", account_id=robot.pk)):
         response = client.get(address)
         html = response.content.decode()
         assert response.status_code == 403, address
@@ -50,30 +47,30 @@ def test_a_member_who_is_not_an_owner_is_told_only_owners_manage_service_account
 
 @pytest.mark.parametrize("who", ["engineer", "viewer"])
 def test_the_service_accounts_refusal_names_the_owners_to_those_who_may_read_members(org, people, who):
-    html = client_for(people[who]).get(url(org, "service-accounts")).content.decode()
+    html = client_for(people[who]).get(org_page(org, "service-accounts")).content.decode()
     assert "Who can give you access" in html and people["owner"].email in html
 
 
 def test_the_service_accounts_refusal_names_nobody_to_a_member_who_may_not_read_members(org, people):
-    html = client_for(people["custom"]).get(url(org, "service-accounts")).content.decode()
+    html = client_for(people["custom"]).get(org_page(org, "service-accounts")).content.decode()
     assert "Ask an Owner of Acme." in html
     assert people["owner"].email not in html
 
 
 def test_a_non_owner_is_refused_alike_whether_the_service_account_exists_or_not(org, people, robot):
     client = client_for(people["viewer"])
-    existing = client.get(url(org, "service-account", account_id=robot.pk))
-    missing = client.get(url(org, "service-account", account_id=MISSING_ID))
+    existing = client.get(org_page(org, "service-account", account_id=robot.pk))
+    missing = client.get(org_page(org, "service-account", account_id=MISSING_ID))
     assert existing.status_code == missing.status_code == 403
     assert existing.context["message"] == missing.context["message"]
 
 
 def test_a_missing_service_account_is_still_not_found_for_an_owner(org, people):
-    assert client_for(people["owner"]).get(url(org, "service-account", account_id=MISSING_ID)).status_code == 404
+    assert client_for(people["owner"]).get(org_page(org, "service-account", account_id=MISSING_ID)).status_code == 404
 
 
 def test_another_organizations_owner_finds_no_service_accounts_page(org, people):
-    assert client_for(people["outsider"]).get(url(org, "service-accounts")).status_code == 404
+    assert client_for(people["outsider"]).get(org_page(org, "service-accounts")).status_code == 404
 
 
 @pytest.mark.parametrize("who", MEMBERS)
@@ -81,10 +78,10 @@ def test_posting_to_service_accounts_as_a_non_owner_is_the_explained_refusal_and
     before = row_counts()
     client = client_for(people[who])
     for address, data in [
-        (url(org, "service-accounts"), {"name": "intruder"}),
-        (url(org, "service-account-rename", account_id=robot.pk), {"name": "renamed"}),
-        (url(org, "service-token-create", account_id=robot.pk), {"name": "stolen"}),
-        (url(org, "service-account-delete", account_id=robot.pk), {}),
+        (org_page(org, "service-accounts"), {"name": "intruder"}),
+        (org_page(org, "service-account-rename", account_id=robot.pk), {"name": "renamed"}),
+        (org_page(org, "service-token-create", account_id=robot.pk), {"name": "stolen"}),
+        (org_page(org, "service-account-delete", account_id=robot.pk), {}),
     ]:
         response = client.post(address, data)
         assert response.status_code == 403 and "Only Owners manage service accounts." in response.content.decode(), address
@@ -96,7 +93,7 @@ def test_posting_to_service_accounts_as_a_non_owner_is_the_explained_refusal_and
 
 @pytest.mark.parametrize("who", MEMBERS)
 def test_the_audit_log_is_not_found_by_a_member_without_read_audit_logs(org, people, who):
-    response = client_for(people[who]).get(url(org, "audit-log"))
+    response = client_for(people[who]).get(org_page(org, "audit-log"))
     html = response.content.decode()
     assert response.status_code == 404 and "There is nothing here, or nothing you may see." in html
     assert "organization.create" not in html  # nothing of the log itself
@@ -104,7 +101,11 @@ def test_the_audit_log_is_not_found_by_a_member_without_read_audit_logs(org, peo
 
 def test_not_found_is_the_sites_page_and_not_the_debug_404_when_debug_is_on(org, people, settings):
     settings.DEBUG = True
-    for path in (url(org, "audit-log"), url(org, "group-edit", group_id=MISSING_ID), reverse("web:members", kwargs={"org_name": "nope"})):
+    for path in (
+        org_page(org, "audit-log"),
+        org_page(org, "group-edit", group_id=MISSING_ID),
+        reverse("web:members", kwargs={"org_name": "nope"}),
+    ):
         response = client_for(people["viewer"]).get(path)
         html = response.content.decode()
         assert response.status_code == 404 and "There is nothing here" in html and "URLconf" not in html, path
@@ -114,7 +115,7 @@ def test_not_found_is_the_sites_page_and_not_the_debug_404_when_debug_is_on(org,
 
 
 def test_the_members_are_not_found_by_a_member_holding_nothing_on_them(org, people):
-    response = client_for(people["custom"]).get(url(org, "members"))
+    response = client_for(people["custom"]).get(org_page(org, "members"))
     assert response.status_code == 404 and "There is nothing here" in response.content.decode()
 
 
@@ -132,7 +133,7 @@ ANSWERS = {
 @pytest.mark.parametrize("who", ["owner", *MEMBERS])
 def test_each_settings_page_answers_each_member_as_the_access_model_says(org, people, page, who, settings):
     settings.DEBUG = True
-    response = client_for(people[who]).get(url(org, page))
+    response = client_for(people[who]).get(org_page(org, page))
     html = response.content.decode()
     assert response.status_code == ANSWERS[who][page]
     assert "URLconf" not in html
@@ -144,7 +145,7 @@ def test_each_settings_page_answers_each_member_as_the_access_model_says(org, pe
 
 @pytest.mark.parametrize("page", ["members", "service-accounts", "api-keys", "organization", "audit-log"])
 def test_every_settings_page_is_not_found_to_another_organizations_member(org, people, page):
-    assert client_for(people["outsider"]).get(url(org, page)).status_code == 404
+    assert client_for(people["outsider"]).get(org_page(org, page)).status_code == 404
 
 
 # The Invite dialog
@@ -164,7 +165,7 @@ def _offered(response) -> list[str]:
 
 
 def test_the_invite_dialog_offers_only_the_groups_the_inviter_may_add_members_to(org, team_lead, annotators):
-    response = client_for(team_lead).get(url(org, "members"))
+    response = client_for(team_lead).get(org_page(org, "members"))
     form = response.context["invite_form"]
     assert _offered(response) == ["Annotators", "No group"]
     assert form["group"].value() == str(annotators.pk)  # Viewers is not offered, so the default is a group that is
@@ -172,13 +173,13 @@ def test_the_invite_dialog_offers_only_the_groups_the_inviter_may_add_members_to
 
 
 def test_an_owner_is_offered_every_group_with_viewers_chosen(org, people):
-    response = client_for(people["owner"]).get(url(org, "members"))
+    response = client_for(people["owner"]).get(org_page(org, "members"))
     assert set(_offered(response)) == {"Owners", "Engineers", "Viewers", "Annotators", "No group"}
     assert response.context["invite_form"]["group"].value() == str(builtin_group(org, "viewers").pk)
 
 
 def test_a_team_lead_invites_into_the_group_they_may_add_members_to(org, team_lead, annotators):
-    response = client_for(team_lead).post(url(org, "members-invite"), {"emails": "ada@example.com", "group": str(annotators.pk)})
+    response = client_for(team_lead).post(org_page(org, "members-invite"), {"emails": "ada@example.com", "group": str(annotators.pk)})
     assert response.status_code == 302
     invitation = Invitation.objects.get(org=org, email="ada@example.com")
     assert list(invitation.groups.all()) == [annotators]
@@ -189,7 +190,7 @@ def test_inviting_into_a_group_not_offered_keeps_the_dialog_open_and_names_the_g
     before = row_counts()
     chosen = builtin_group(org, group)
     data = {"emails": "ada@example.com\neve@example.com", "group": str(chosen.pk)}
-    response = client_for(team_lead).post(url(org, "members-invite"), data)
+    response = client_for(team_lead).post(org_page(org, "members-invite"), data)
     html = response.content.decode()
     assert response.status_code == 400
     assert f"You can&#x27;t add members to {chosen.name}: that needs Update on the group" in html
@@ -203,7 +204,7 @@ def test_a_group_refused_by_the_service_keeps_the_dialog_open_and_names_the_grou
     owners = builtin_group(org, "owners")
     monkeypatch.setattr(MembersPage, "editable_groups", lambda page, groups: groups)
     before = row_counts()
-    response = client_for(team_lead).post(url(org, "members-invite"), {"emails": "ada@example.com", "group": str(owners.pk)})
+    response = client_for(team_lead).post(org_page(org, "members-invite"), {"emails": "ada@example.com", "group": str(owners.pk)})
     html = response.content.decode()
     assert response.status_code == 400
     assert "You can&#x27;t add members to Owners" in html and "data-open-on-load" in html and "ada@example.com</textarea>" in html
@@ -211,7 +212,7 @@ def test_a_group_refused_by_the_service_keeps_the_dialog_open_and_names_the_grou
 
 
 def test_an_unknown_group_is_refused_without_naming_anything(org, team_lead):
-    response = client_for(team_lead).post(url(org, "members-invite"), {"emails": "ada@example.com", "group": MISSING_ID})
+    response = client_for(team_lead).post(org_page(org, "members-invite"), {"emails": "ada@example.com", "group": MISSING_ID})
     assert response.status_code == 400 and "Choose a group from the list." in response.content.decode()
     assert not Invitation.objects.exists()
 
@@ -220,17 +221,17 @@ def test_an_inviter_who_may_add_to_no_group_invites_into_no_group(org, people):
     lead = add_member(org, None, "viewers")
     grant(org, Node("org_member", org.pk), user=lead, permission="create")
     client = client_for(lead)
-    page = client.get(url(org, "members"))
+    page = client.get(org_page(org, "members"))
     assert _offered(page) == ["No group"] and page.context["invite_form"]["group"].value() == ""
     assert "You may add members to no group" in page.content.decode()
-    response = client.post(url(org, "members-invite"), {"emails": "ada@example.com", "group": ""})
+    response = client.post(org_page(org, "members-invite"), {"emails": "ada@example.com", "group": ""})
     assert response.status_code == 302
     invitation = Invitation.objects.get(org=org, email="ada@example.com")
     assert not invitation.groups.exists()
 
 
 def test_someone_who_may_not_invite_is_refused_in_the_dialogs_words_and_nothing_is_written(org, people):
-    response = client_for(people["viewer"]).post(url(org, "members-invite"), {"emails": "ada@example.com", "group": ""})
+    response = client_for(people["viewer"]).post(org_page(org, "members-invite"), {"emails": "ada@example.com", "group": ""})
     html = response.content.decode()
     assert response.status_code == 403 and "This needs Manage members (invite) on Members." in html
     assert not Invitation.objects.exists()

@@ -25,14 +25,14 @@ from permissions.models import PermissionGroup
 from permissions.services.groups import group_member_expiry_set
 from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
-from projects.models import Project, ProjectScore, ProjectTag
+from projects.models import Project, ProjectTag
 from projects.services.prompts import prompt_update
 from secrets_store.models import AISecret, EnvVar
 from tests.access_helpers import custom_group
 from tests.admin_rows import REGISTERED, Rows
 from tests.browser.conftest import PASSWORD
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, owner_of
-from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory
+from tests.factories_configuration import ProjectTagFactory, human_review_scores
 from tests.factories_prompts import PlaygroundFactory, PromptFactory
 from tests.factories_secrets import AISecretFactory, EnvVarFactory
 
@@ -99,13 +99,7 @@ def build_world() -> World:
     insert_events(actor=owner, target=EventTarget.of(dataset), events=[{**question, "id": "d1"}])
     insert_events(actor=owner, target=EventTarget.of(project), events=[{**question, "id": "l1", "output": "Use the link."}])
     tag = ProjectTagFactory(project=project, name="urgent", color="#b3261e", description="Answer today")
-    ProjectScoreFactory(project=project, name="helpfulness", score_type=ProjectScore.ScoreType.SLIDER)
-    ProjectScoreFactory(
-        project=project,
-        name="verdict",
-        score_type=ProjectScore.ScoreType.CATEGORICAL,
-        categories=[{"name": "good", "value": 1}, {"name": "bad", "value": 0}],
-    )
+    human_review_scores(project)
     # Some access that ends soon, so that "until" and the groups page's "Expiring soon" are on the pages too.
     soon = timezone.now() + timedelta(days=3)
     group_member_expiry_set(actor=owner, group=group, expires_at=soon, member_user_id=member.pk)
