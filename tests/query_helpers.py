@@ -8,8 +8,11 @@ query-count guard compares steady states: it makes one request first, then count
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Organization
+from accounts.models import Organization, User
+from projects.models import Project
+from tests.access_helpers import grant
 from tests.api_helpers import ApiClient, api_client_for
+from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 
 
 def steady_state_queries(client, address: str, data=None, **extra) -> int:
@@ -50,3 +53,14 @@ def assert_one_and_thirty_cost_the_same(path: str, org: Organization, users, *, 
         assert (one[0], thirty[0]) == (1, 30)
         assert one[1] == thirty[1]
         assert thirty[1] <= at_most
+
+
+def projects_and_their_readers(count: int) -> tuple[Organization, list[Project], tuple[User, User, User]]:
+    """A new organization with `count` projects and three people who read them all, each another way: the
+    owner, a Viewer and a member granted read on each project (the readers a list guard counts for)."""
+    org = OrganizationFactory()
+    projects = [ProjectFactory(org=org) for _ in range(count)]
+    granted = add_member(org)
+    for project in projects:
+        grant(org, project, user=granted, permission="read")
+    return org, projects, (owner_of(org), add_member(org, None, "viewers"), granted)

@@ -6,16 +6,13 @@ services) costs more to build than most of the tests that use it do. A module bu
 pytest-django's own transaction, which nested inside is a savepoint, and is rolled back to it; and each
 test gets its own deep copy of the world's objects (:func:`as_built`), so that what one test writes, to
 the database or to an object in memory, is gone for the next. It is Django's ``TestCase.setUpTestData``
-for pytest fixtures::
+for pytest fixtures. A module declares how its world is built, once::
 
     @pytest.fixture(scope="module")
     def built_world(module_db):
         return build_world()
 
-
-    @pytest.fixture
-    def world(built_world, db):
-        return as_built(built_world)
+and its tests ask for ``world``, a copy of it for each (``cast`` for a module's ``built_cast``).
 
 Only for modules whose tests all run in a transaction (no ``transaction=True``, no live server): a test
 that commits would commit the world with it, and the collection refuses such a module.
@@ -36,6 +33,18 @@ def module_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(built_world, db):
+    """The module's world (its ``built_world``), as built, for one test."""
+    return as_built(built_world)
+
+
+@pytest.fixture
+def cast(built_cast, db):
+    """The module's cast of callers (its ``built_cast``), as built, for one test."""
+    return as_built(built_cast)
 
 
 def as_built(world: World) -> World:

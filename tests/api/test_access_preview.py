@@ -17,7 +17,6 @@ from tests.access_helpers import audit_actions, custom_group, grant, grant_many,
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +55,6 @@ def built_world(module_db) -> World:
     for robot in robots:
         grant(org, dataset, user=robot, permission="update")
     return World(org, owner_of(org), projects, dataset, readers, inner, people, robots, add_member(org))
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _acl(node: Node, **subject_and_permission) -> dict:

@@ -29,7 +29,6 @@ from tests.access_helpers import ACL_PERMISSIONS, custom_group, custom_role, gra
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import ACL_FIELDS
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -111,11 +110,6 @@ def built_world(module_db) -> World:
     for actor in ACTORS:  # made now, so that the key's own audit event precedes every test's snapshot
         world.client(actor)
     return world
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def state() -> tuple[frozenset, int]:

@@ -25,7 +25,6 @@ from tests.access_helpers import audit_actions, grant, raw_grant_expiry, row_cou
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import ACL_FIELDS
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +50,6 @@ class World:
 @pytest.fixture(scope="module")
 def built_world(module_db) -> World:
     return World()
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def in_days(days: float) -> datetime:

@@ -18,7 +18,6 @@ from permissions.models import AuditEvent
 from tests.access_helpers import audit_actions, row_counts
 from tests.api_helpers import ApiClient
 from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +67,6 @@ def built_world(module_db) -> World:
     w.robot = service_account_create(actor=w.people["owner"], org=org, name="deploy bot")
     w.token, w.token_raw = service_token_create(actor=w.people["owner"], org=org, account_id=w.robot.pk, name="ci")
     return w
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _session(user) -> Client:

@@ -21,7 +21,6 @@ from tests.access_helpers import grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +53,6 @@ def built_world(module_db) -> World:
     for obj in (experiment, dataset, project):
         insert_events(actor=owner, target=EventTarget.of(obj), events=[{"id": "seed", "input": "seed"}])
     return World(org, owner, project, experiment, dataset)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def data_counts() -> dict[str, int]:

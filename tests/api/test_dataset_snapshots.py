@@ -32,7 +32,6 @@ from tests.factories import (
     owner_of,
 )
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -79,11 +78,6 @@ def built_world(module_db) -> World:
     nest(managers, inner)
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=dataset)
     return World(org, other_org, dataset, sibling, theirs, snapshot, _xact_of(dataset), callers)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _refused(call, status: int, message: str | None = None):

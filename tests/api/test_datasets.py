@@ -15,7 +15,6 @@ from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import MOVE_TO_ANOTHER_PROJECT, assert_refused_without_writing, error, ids, names, not_found
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, project_world
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +25,6 @@ DATASET_FIELDS = {"id", "project_id", "name", "description", "created", "deleted
 @pytest.fixture(scope="module")
 def built_world(module_db) -> ProjectWorld:
     return project_world("dataset")
-
-
-@pytest.fixture
-def world(built_world, db) -> ProjectWorld:
-    return as_built(built_world)
 
 
 def _post(world: ProjectWorld, who: str | ApiClient, **body):

@@ -16,7 +16,6 @@ from tests.assertions import assert_refused_without_writing, error, names, not_f
 from tests.factories import OrganizationFactory, ProjectFactory, PromptFactory, add_member, owner_of
 from tests.factories_secrets import EnvVarFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -70,11 +69,6 @@ def built_world(module_db) -> World:
     EnvVarFactory(org=org, project=other, name="Q_VAR", value=RAW)
     EnvVarFactory(org=org, function=function, name="F_VAR", value=RAW)
     return World(org, project, other, function, callers)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _body(world: World, object_type: str, **fields) -> dict:

@@ -14,7 +14,6 @@ from tests.assertions import assert_refused_without_writing, error
 from tests.factories import DatasetFactory, insert_as_owner, owner_of
 from tests.factories_prompts import build_world
 from tests.query_helpers import steady_state_queries
-from tests.shared_worlds import as_built
 from tests.worlds import READERS, UPDATERS
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +26,6 @@ def built_world(module_db):
     prompt_update(actor=owner_of(world.org), prompt=world.target, description="second version")
     world.first, world.second = first, world.target.xact_id
     return world
-
-
-@pytest.fixture
-def world(built_world, db):
-    return as_built(built_world)
 
 
 def _environment(world, slug: str = "production") -> Environment:

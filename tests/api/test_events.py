@@ -23,7 +23,6 @@ from tests.access_helpers import custom_group, grant, grant_many, nest, row_coun
 from tests.api_helpers import ApiClient, api_client_for
 from tests.assertions import assert_refused_without_writing, error, not_found
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -103,11 +102,6 @@ def built_world(module_db) -> World:
         "logger": robot,
     }
     return World(org, other_org, project, experiment, dataset, callers, token)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def data_counts() -> dict[str, int]:

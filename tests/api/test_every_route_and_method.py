@@ -16,7 +16,6 @@ from accounts.models import Environment
 from tests.api_helpers import api_client_for
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, owner_of
 from tests.factories_secrets import AISecretFactory, EnvVarFactory
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +65,6 @@ def built_world(module_db):
             "env_var": EnvVarFactory(org=org, project=project).pk,
         },
     }
-
-
-@pytest.fixture
-def world(built_world, db):
-    return as_built(built_world)
 
 
 def _path(route: str, ids: dict, *, existing: bool) -> str:

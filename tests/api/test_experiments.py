@@ -27,7 +27,6 @@ from tests.assertions import (
 )
 from tests.factories import DatasetFactory, ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import CREATORS, DELETERS, UPDATERS, ProjectWorld, creator_client, project_world
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +56,6 @@ EXPERIMENT_FIELDS = {
 @pytest.fixture(scope="module")
 def built_world(module_db) -> ProjectWorld:
     return project_world("experiment")
-
-
-@pytest.fixture
-def world(built_world, db) -> ProjectWorld:
-    return as_built(built_world)
 
 
 def _post(world: ProjectWorld, who: str | ApiClient, **body):

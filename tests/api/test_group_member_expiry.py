@@ -12,7 +12,6 @@ from tests.access_helpers import audit_actions, custom_group, nest
 from tests.assertions import assert_refused_without_writing, error
 from tests.factories import add_member, builtin_group
 from tests.query_helpers import steady_state_queries
-from tests.shared_worlds import as_built
 from tests.worlds import OrganizationObjectWorld, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def built_world(module_db) -> OrganizationObjectWorld:
     return organization_object_world("group")
-
-
-@pytest.fixture
-def world(built_world, db) -> OrganizationObjectWorld:
-    return as_built(built_world)
 
 
 def path(group) -> str:

@@ -20,7 +20,6 @@ from tests.assertions import (
 )
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +30,6 @@ GROUP_FIELDS = {"id", "org_id", "user_id", "created", "name", "description", "de
 @pytest.fixture(scope="module")
 def built_world(module_db) -> OrganizationObjectWorld:
     return organization_object_world("group")
-
-
-@pytest.fixture
-def world(built_world, db) -> OrganizationObjectWorld:
-    return as_built(built_world)
 
 
 def _ids(response) -> set[str]:

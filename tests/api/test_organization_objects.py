@@ -14,7 +14,6 @@ from tests.assertions import (
     error,
     not_found,
 )
-from tests.shared_worlds import as_built
 from tests.worlds import READERS, OrganizationObjectWorld, organization_object_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module", params=["group", "role"])
 def built_world(request, module_db) -> OrganizationObjectWorld:
     return organization_object_world(request.param)
-
-
-@pytest.fixture
-def world(built_world, db) -> OrganizationObjectWorld:
-    return as_built(built_world)
 
 
 # Reading one

@@ -21,7 +21,6 @@ from permissions.services.groups import member_user_ids
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, nest, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of
-from tests.shared_worlds import as_built
 from tests.worlds import make_cast, revoked_client, session_client
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +31,6 @@ MEMBERS = "/v1/organization/members"
 @pytest.fixture(scope="module")
 def built_cast(module_db):
     return make_cast()
-
-
-@pytest.fixture
-def cast(built_cast, db):
-    return as_built(built_cast)
 
 
 def detail(org) -> str:

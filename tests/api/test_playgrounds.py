@@ -28,7 +28,6 @@ from tests.assertions import (
 from tests.factories import DatasetFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_prompts import PlaygroundFactory, PromptFactory, build_world, grant_only
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import READERS, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +38,6 @@ PLAYGROUND_FIELDS = {"id", "project_id", "name", "description", "created", "dele
 @pytest.fixture(scope="module")
 def built_world(module_db):
     return build_world()
-
-
-@pytest.fixture
-def world(built_world, db):
-    return as_built(built_world)
 
 
 def _links() -> int:

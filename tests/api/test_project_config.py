@@ -30,8 +30,7 @@ from tests.assertions import (
 )
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory
-from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
+from tests.query_helpers import assert_one_and_thirty_cost_the_same, projects_and_their_readers
 from tests.worlds import ActsAsCallers, callers_of
 
 pytestmark = pytest.mark.django_db
@@ -75,11 +74,6 @@ def built_world(module_db) -> World:
     nest(editors, inner)
     callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
     return World(org, other_org, target, sibling, theirs, tag, score, editors, callers)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def row_counts() -> dict[str, int]:
@@ -263,16 +257,11 @@ def test_list_with_malformed_parameters_answers_400(world, kind, params):
 
 @pytest.mark.parametrize("kind", ["project_tag", "project_score"])
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_rows(kind):
-    org = OrganizationFactory()
     factory = ProjectTagFactory if kind == "project_tag" else ProjectScoreFactory
-    projects = [ProjectFactory(org=org) for _ in range(3)]
-    granted = add_member(org)
-    for project in projects:
-        grant(org, project, user=granted, permission="read")
+    org, projects, readers = projects_and_their_readers(3)
     for n in range(30):
         factory(project=projects[n % 3], created_by=owner_of(org))
-    viewer = add_member(org, None, "viewers")
-    assert_one_and_thirty_cost_the_same(f"/v1/{kind}", org, (owner_of(org), viewer, granted), at_most=6)
+    assert_one_and_thirty_cost_the_same(f"/v1/{kind}", org, readers, at_most=6)
 
 
 # Reading one

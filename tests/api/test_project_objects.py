@@ -17,7 +17,6 @@ from tests.assertions import (
     names,
     not_found,
 )
-from tests.shared_worlds import as_built
 from tests.worlds import READERS, ProjectWorld, creator_client, listed_for_each_caller, project_world, read_by_a_holder_of_update_alone
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module", params=["experiment", "dataset"])
 def built_world(request, module_db) -> ProjectWorld:
     return project_world(request.param)
-
-
-@pytest.fixture
-def world(built_world, db) -> ProjectWorld:
-    return as_built(built_world)
 
 
 def _everything(world: ProjectWorld) -> dict:

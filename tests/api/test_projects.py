@@ -29,10 +29,9 @@ from tests.assertions import (
     listed_names,
     not_found,
 )
-from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member
 from tests.factories_configuration import ScorerFunctionFactory
-from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
+from tests.query_helpers import assert_one_and_thirty_cost_the_same, projects_and_their_readers
 from tests.worlds import READERS, ActsAsCallers, callers_of, creator_client, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +64,6 @@ def built_world(module_db) -> World:
     nest(managers, inner)
     callers = callers_of(org, other_org, managers=managers, inner=inner, target=target)
     return World(org, other_org, target, sibling, managers, callers)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _project_state(project: Project) -> tuple:
@@ -166,13 +160,8 @@ def test_list_with_malformed_parameters_answers_400(world, params):
 
 
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_projects():
-    org = OrganizationFactory()
-    projects = [ProjectFactory(org=org) for _ in range(30)]
-    granted = add_member(org)
-    for project in projects:
-        grant(org, project, user=granted, permission="read")
-    viewer = add_member(org, None, "viewers")
-    assert_one_and_thirty_cost_the_same("/v1/project", org, (owner_of(org), viewer, granted), at_most=6)
+    org, _projects, readers = projects_and_their_readers(30)
+    assert_one_and_thirty_cost_the_same("/v1/project", org, readers, at_most=6)
 
 
 # Reading one

@@ -12,7 +12,6 @@ from tests.api_helpers import ApiClient
 from tests.assertions import assert_refused_without_writing, assert_taken_without_naming, error, names, not_found
 from tests.factories import OrganizationFactory, add_member, owner_of
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 from tests.worlds import OrganizationObjectWorld, creator_client, listed_for_each_caller, organization_object_world
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +23,6 @@ SYSTEM_ROLES = {"owner", "engineer", "viewer"}
 @pytest.fixture(scope="module")
 def built_world(module_db) -> OrganizationObjectWorld:
     return organization_object_world("role")
-
-
-@pytest.fixture
-def world(built_world, db) -> OrganizationObjectWorld:
-    return as_built(built_world)
 
 
 # The JSON shape

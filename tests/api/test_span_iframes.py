@@ -25,10 +25,9 @@ from tests.assertions import (
     not_found,
     rows_of,
 )
-from tests.factories import OrganizationFactory, ProjectFactory, add_member, owner_of
+from tests.factories import OrganizationFactory, ProjectFactory, add_member
 from tests.factories_configuration import SpanIframeFactory
-from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
+from tests.query_helpers import assert_one_and_thirty_cost_the_same, projects_and_their_readers
 from tests.worlds import ActsAsCallers, callers_of, listed_for_each_caller
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +66,6 @@ def built_world(module_db) -> World:
     nest(editors, inner)
     callers = callers_of(org, other_org, managers=editors, inner=inner, target=target)
     return World(org, other_org, target, sibling, theirs, iframe, editors, callers)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def _refused(call, status: int, message: str | None = None):
@@ -144,14 +138,10 @@ def test_list_with_malformed_parameters_answers_400(world, params):
 
 
 def test_list_costs_the_same_number_of_queries_for_one_and_thirty_span_iframes():
-    org = OrganizationFactory()
-    projects = [ProjectFactory(org=org) for _ in range(3)]
-    granted = add_member(org)
-    for project in projects:
-        grant(org, project, user=granted, permission="read")
+    org, projects, readers = projects_and_their_readers(3)
     for n in range(30):
         SpanIframeFactory(project=projects[n % 3])
-    assert_one_and_thirty_cost_the_same("/v1/span_iframe", org, (owner_of(org), add_member(org, None, "viewers"), granted), at_most=6)
+    assert_one_and_thirty_cost_the_same("/v1/span_iframe", org, readers, at_most=6)
 
 
 # Reading one

@@ -14,7 +14,6 @@ from permissions.engine.nodes import Node
 from tests.access_helpers import grant, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import OrganizationFactory, UserFactory, add_member, owner_of
-from tests.shared_worlds import as_built
 from tests.worlds import make_cast, revoked_client, session_client
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def built_cast(module_db):
     return make_cast()
-
-
-@pytest.fixture
-def cast(built_cast, db):
-    return as_built(built_cast)
 
 
 def ids_of(response) -> set[str]:

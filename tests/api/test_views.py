@@ -18,7 +18,6 @@ from tests.assertions import assert_refused_without_writing, error
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, add_member, objects_in, owner_of
 from tests.factories_configuration import ViewFactory
 from tests.query_helpers import assert_one_and_thirty_cost_the_same
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -70,11 +69,6 @@ def built_world(module_db) -> World:
     ViewFactory(project=theirs, name="Their view")
     clients = {who: api_client_for(user, other_org if who == "outsider" else org) for who, user in callers.items()}
     return World(org, other_org, project, experiment, theirs, production, callers, clients)
-
-
-@pytest.fixture
-def world(built_world, db) -> World:
-    return as_built(built_world)
 
 
 def views_state() -> dict:

@@ -22,7 +22,6 @@ from tests.factories import (
     owner_of,
 )
 from tests.query_helpers import steady_state_queries
-from tests.shared_worlds import as_built
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +33,6 @@ def built_world(module_db):
     org = OrganizationFactory()
     support, billing = ProjectFactory(org=org, name="Support bot"), ProjectFactory(org=org, name="Billing")
     return org, support, billing, owner_of(org)
-
-
-@pytest.fixture
-def world(built_world, db):
-    return as_built(built_world)
 
 
 def ask(client, object_type="experiment", permission="read", **params):
