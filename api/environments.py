@@ -7,6 +7,8 @@ changed with update on it ("Manage settings"), so the requirements cover whole l
 is the node behind each row. Writes go through :mod:`accounts.services.environments`.
 """
 
+from functools import partial
+
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -138,27 +140,24 @@ class EnvironmentCollectionView(_EnvironmentRows, OrgScopedView):
         return Response(EnvironmentSerializer(environment).data)
 
 
-_ENVIRONMENT_ID = [id_parameter("environment_id", "Environment")]
+# What the operations on one environment say alike: their tag, the environment's id, and the answer.
+_environment_operation = partial(
+    operation_schema, tag=_TAG, answer=EnvironmentSerializer, parameters=[id_parameter("environment_id", "Environment")]
+)
 
 
 @extend_schema_view(
-    get=operation_schema("getEnvironment", tag=_TAG, summary="Get environment", answer=EnvironmentSerializer, parameters=_ENVIRONMENT_ID),
-    patch=operation_schema(
+    get=_environment_operation("getEnvironment", summary="Get environment"),
+    patch=_environment_operation(
         "updateEnvironment",
-        tag=_TAG,
         summary="Partially update environment",
         description="Change the name, slug or description (Manage settings); fields left out or null are left as they are.",
-        answer=EnvironmentSerializer,
-        parameters=_ENVIRONMENT_ID,
         request=PatchEnvironmentSerializer,
     ),
-    delete=operation_schema(
+    delete=_environment_operation(
         "deleteEnvironment",
-        tag=_TAG,
         summary="Delete environment",
         description="Delete an environment (Manage settings); what was pinned to it is no longer found through it.",
-        answer=EnvironmentSerializer,
-        parameters=_ENVIRONMENT_ID,
         request=None,
     ),
 )
