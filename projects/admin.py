@@ -175,23 +175,32 @@ class PromptAdmin(_ProjectObjectAdmin):
 
 @admin.register(PromptSession)
 class PromptSessionAdmin(_ProjectObjectAdmin):
-    """Playgrounds; each prompt added must be readable by the operator, whatever its project."""
+    """Playgrounds; each prompt added, and the dataset they are tried on, must be readable by the operator,
+    whatever its project."""
 
-    autocomplete_fields = ("project", "prompts")
-    add_fields = ("project", "name", "description", "prompts")
+    autocomplete_fields = ("project", "prompts", "dataset")
+    add_fields = ("project", "name", "description", "prompts", "dataset")
     fields = ("id", *add_fields, "created_by", "created", "deleted_at")
 
     def create_through_service(self, request, form):
+        dataset = form.cleaned_data["dataset"]
         return playground_create(
             actor=request.user,
             **cleaned(form, "project", "name", "description"),
             prompt_ids=[prompt.pk for prompt in form.cleaned_data["prompts"]],
+            dataset_id=dataset.pk if dataset else None,
         )
 
     def update_through_service(self, request, obj, form):
         changes = changed(form, "name", "description")
         if "prompts" in form.changed_data:
             changes["prompt_ids"] = [prompt.pk for prompt in form.cleaned_data["prompts"]]
+        if "dataset" in form.changed_data:
+            dataset = form.cleaned_data["dataset"]
+            if dataset is None:
+                changes["clear_dataset"] = True
+            else:
+                changes["dataset_id"] = dataset.pk
         return playground_update(actor=request.user, playground=obj, **changes)
 
     def delete_through_service(self, request, obj):

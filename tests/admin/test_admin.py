@@ -540,6 +540,31 @@ def test_creating_and_changing_a_playground_go_through_the_playground_services(w
     assert not playground.prompts.exists()
 
 
+def test_a_playgrounds_dataset_is_chosen_changed_and_cleared_through_the_playground_services(world):
+    forms = world.operator_at_the_forms()
+    first, second = DatasetFactory(project=world.project), DatasetFactory(project=world.project)
+    data = {"project": world.project.pk, "name": "On rows", "dataset": str(first.pk)}
+    playground = forms.add(PromptSession, data, "prompt_session.create", project=world.project, name="On rows")
+    assert playground.dataset == first
+
+    forms.change(playground, "prompt_session.update", dataset=second.pk)
+    assert playground.dataset == second
+    assert post_change(forms.client, playground, dataset="").status_code == 302
+    assert_audited_from_admin("prompt_session.update", forms.operator, count=2)
+    playground.refresh_from_db()
+    assert playground.dataset is None
+
+
+def test_a_dataset_of_another_organization_is_refused_as_missing_for_a_playground(world):
+    hidden = DatasetFactory(project=ProjectFactory(org=world.other_org))
+    before = row_counts()
+    data = {"project": world.project.pk, "name": "Leaky", "dataset": str(hidden.pk)}
+    response = world.client().post(url(PromptSession, "add"), data, follow=True)
+    _refused(response, f"No dataset with id {hidden.pk} was found.")
+    assert not PromptSession.objects.filter(name="Leaky").exists()
+    assert row_counts() == before
+
+
 def test_adding_a_prompt_of_another_organization_to_a_playground_is_refused_as_missing(world):
     hidden = PromptFactory(project=ProjectFactory(org=world.other_org))
     before = row_counts()
