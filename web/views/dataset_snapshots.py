@@ -16,7 +16,8 @@ from projects.models import Dataset, DatasetSnapshot
 from projects.services.dataset_snapshots import dataset_snapshot_create, latest_transaction
 from web.forms.snapshots import SnapshotForm
 from web.views.outcomes import save_form
-from web.views.project_pages import ObjectPage, object_url
+from web.views.project_pages.kinds import object_url
+from web.views.project_pages.object_page import ObjectPage
 
 
 def snapshot_dataset(*, actor, dataset: Dataset, data: dict) -> DatasetSnapshot:

@@ -18,7 +18,8 @@ from projects.services.playgrounds import playground_update
 from projects.services.prompts import prompt_update
 from web.forms.prompts import RenameForm
 from web.views.outcomes import save_form
-from web.views.project_pages import ObjectPage, object_url, tab_url
+from web.views.project_pages.kinds import object_url, tab_url
+from web.views.project_pages.object_page import ObjectPage
 
 
 def rename_object(*, actor, obj: ProjectObject, name: str) -> ProjectObject:

@@ -22,7 +22,8 @@ from projects.selectors import environment_by_slug, pins_of
 from projects.services.environments import environment_object_delete, environment_object_update
 from web.forms.environments import PinForm, PromoteForm
 from web.views.outcomes import report
-from web.views.project_pages import ObjectPage, object_url
+from web.views.project_pages.kinds import object_url
+from web.views.project_pages.object_page import ObjectPage
 
 
 def prompt_page_url(org, prompt: Prompt, name: str, **kwargs) -> str:

@@ -48,7 +48,9 @@ from web.forms.prompts import (
 )
 from web.prompt_diff import field_changes, message_diff
 from web.views.outcomes import report
-from web.views.project_pages import KINDS, ObjectPage, ProjectPage, object_url, tab_url
+from web.views.project_pages.kinds import KINDS, object_url, tab_url
+from web.views.project_pages.layout import ProjectPage
+from web.views.project_pages.object_page import ObjectPage
 from web.views.prompt_environments import environments_context, prompt_page_url
 
 PLAYGROUND_ROWS = 5  # the dataset rows a playground shows beside its prompts

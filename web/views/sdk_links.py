@@ -38,7 +38,7 @@ from permissions.exceptions import NotFound
 from projects.models import Dataset, Experiment, Project, ProjectObject
 from projects.selectors import newest_project_seen_by, objects_readable_by
 from web.context import member_org_or_404
-from web.views.project_pages import KINDS, object_url, tab_url
+from web.views.project_pages.kinds import KINDS, object_url, tab_url
 
 # The object types of ``/object`` that hold rows, and the model of each (project_logs: the project).
 ROW_HOLDERS: dict[str, type[ProjectObject]] = {"experiment": Experiment, "dataset": Dataset}

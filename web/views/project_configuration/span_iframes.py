@@ -1,5 +1,5 @@
 """The Span iframes section of a project's Configuration page: the pages of the team's own tools that each
-span's page embeds, sandboxed (``RowsMixin.span_iframes_context`` in :mod:`web.views.project_pages`)."""
+span's page embeds, sandboxed (``RowsMixin.span_iframes_context`` in :mod:`web.views.project_pages.rows`)."""
 
 from uuid import UUID
 

@@ -35,7 +35,7 @@ from web.views.project_configuration.scores import (
 )
 from web.views.project_configuration.span_iframes import SpanIframesSection, span_iframe_or_404
 from web.views.project_configuration.tags import TagsSection, project_tag_or_404
-from web.views.project_pages import project_layout
+from web.views.project_pages.layout import project_layout
 
 
 class ProjectConfigurationPage(TagsSection, SpanIframesSection, ScoresSection, EnvVarsSection, AccessSection):

@@ -1,0 +1,123 @@
+"""The Logs tab: the project's log rows, their filters and their saved views."""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+
+from permissions.engine.nodes import Node
+from permissions.requirements import Needs, Requirement
+from projects.events.filters import RowConditions
+from projects.events.targets import EventTarget
+from projects.models import View, ViewType
+from projects.selectors import views_readable_by
+from projects.services.views import view_create
+from web.forms.logs import FILTER_KEYS, LogFiltersForm, SaveViewForm, query_of_view_data
+from web.sdk_snippets import sdk_snippet
+from web.views.outcomes import save_form
+from web.views.project_pages.kinds import tab_url
+from web.views.project_pages.layout import ProjectPage
+from web.views.project_pages.rows import RowsMixin
+
+
+class LogsTab(RowsMixin, ProjectPage):
+    """The Logs tab: the project's log rows (read on project_log), filtered by tag, score range, a metadata
+    field and time, with human review for those who may update the logs, and the logs' saved views.
+
+    A saved view of this tab belongs to the project's ``project_log`` node (``view_type`` "logs"), not to
+    the project: what it filters are the logs' rows, which are read with read on project_log and changed with
+    update on it (docs/access-model.md, data inside objects). So exactly who may open this tab reads its
+    saved views, and whoever may update the logs saves one (update on the project gives it, and so does a
+    grant on the project restricted to project_log); someone who reads the project but not its logs sees
+    neither the rows nor their views.
+    """
+
+    template_name = "web/project/logs.html"
+    tab = "logs"
+    filter_keys = FILTER_KEYS
+    filters_form: LogFiltersForm | None = None
+    save_view_form: SaveViewForm | None = None
+
+    @cached_property
+    def logs_node(self) -> Node:
+        return Node("project_log", self.project.pk)
+
+    def rows_target(self) -> EventTarget:
+        return EventTarget.of(self.project)
+
+    def page_url(self) -> str:
+        return tab_url(self.org, self.project.pk, "logs")
+
+    def can_review(self) -> bool:
+        return self.log_flags.can_update
+
+    def requirements_get(self) -> list[Requirement]:
+        return [Needs("read", self.logs_node)]
+
+    def requirements_post(self) -> list[Requirement]:
+        """A review changes the rows and a saved view the logs' presentation; a refused one shows them again
+        with its errors."""
+        return [*self.requirements_get(), Needs("update", self.logs_node)]
+
+    def row_filters(self, query: dict[str, str]) -> tuple[list[str] | None, RowConditions | None] | None:
+        form = LogFiltersForm({key: query[key] for key in FILTER_KEYS if key in query})
+        self.filters_form = form
+        if not form.is_valid():
+            return None
+        return form.tags(), form.conditions() or None
+
+    def saved_views(self) -> list[tuple[View, str]]:
+        """The logs' saved views, each with the link that reopens its filters (one query)."""
+        views = views_readable_by(self.request.user, self.org, node=self.logs_node).filter(view_type=ViewType.LOGS).order_by("name")
+        return [(view, self.url_with(query_of_view_data(view.view_data))) for view in views]
+
+    def get_context_data(self, query=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.page_query(self.request.GET) if query is None else query
+        context.update(
+            self.rows_context(query),
+            project_tags=list(self.project.tags.order_by("name").values_list("name", flat=True)),
+            filters=self.filters_form,
+            filtered=any(query.get(key) for key in FILTER_KEYS),
+            saved_views=self.saved_views(),
+            can_save_view=self.log_flags.can_update,
+            save_view_form=self.save_view_form or SaveViewForm(prefix="view"),
+        )
+        context.update(self.span_iframes_context(context))
+        if not context["rows"] and not query:
+            context["sdk_snippet"] = sdk_snippet(self.request, self.org, self.project, "logs")
+        return context
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if self.filters_form is not None and self.filters_form.errors else 200)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("form") == "save_view":
+            return self.save_view(request)
+        return self.review(request)
+
+    def save_view(self, request):
+        """POST: save the current filters as a view of the logs, or show the page again with the errors."""
+        query = self.page_query(request.POST)
+        filters = LogFiltersForm({key: query[key] for key in FILTER_KEYS if key in query})
+        form = SaveViewForm(request.POST, prefix="view")
+        if filters.is_valid():
+            view = save_form(
+                form,
+                lambda data: view_create(
+                    actor=request.user,
+                    org=self.org,
+                    object_type=self.logs_node.type,
+                    object_id=self.logs_node.id,
+                    name=data["name"],
+                    view_type=ViewType.LOGS,
+                    view_data=filters.view_data(),
+                ),
+                error_field="name",
+            )
+            if view is not None:
+                messages.success(request, f"Saved the view {view.name}.")
+                return HttpResponseRedirect(self.url_with(filters.query()))
+        self.save_view_form = form
+        return self.render_to_response(self.get_context_data(query=query), status=400)

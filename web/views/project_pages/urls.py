@@ -1,0 +1,25 @@
+"""The routes of a project's pages: its tabs, and each object's page and Permissions."""
+
+from django.urls import path
+
+from web.views.project_pages.kinds import KINDS
+from web.views.project_pages.logs_tab import LogsTab
+from web.views.project_pages.object_detail import ObjectDetail
+from web.views.project_pages.object_permissions import ObjectPermissions, ObjectPrincipals
+from web.views.project_pages.objects_tab import tab_view
+
+project = "p/<uuid:project_id>/"
+
+urlpatterns = [
+    path(project, tab_view("experiments"), name="project"),
+    path(f"{project}logs/", LogsTab.as_view(), name="project-logs"),
+    *(path(f"{project}{slug}/", tab_view(slug), name=f"project-{slug}") for slug in KINDS),
+    path(f"{project}<str:kind>/<uuid:object_id>/", ObjectDetail.as_view(), name="project-object"),
+    path(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions.as_view(), name="object-permissions"),
+    path(f"{project}<str:kind>/<uuid:object_id>/permissions/principals/", ObjectPrincipals.as_view(), name="object-principals"),
+    path(
+        f"{project}<str:kind>/<uuid:object_id>/permissions/preview/",
+        ObjectPermissions.as_view(previewing=True, http_method_names=["post"]),
+        name="object-permissions-preview",
+    ),
+]
