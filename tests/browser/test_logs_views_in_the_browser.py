@@ -1,4 +1,5 @@
-"""The Logs tab's filters and saved views in a real browser: filter, save the filters as a view, and reopen it."""
+"""The Logs tab's filters and saved views in a real browser: filter, save the filters as a view, reopen it, and
+delete it after the question."""
 
 import pytest
 from playwright.sync_api import expect
@@ -38,7 +39,16 @@ def test_an_owner_filters_the_logs_saves_the_view_and_reopens_it(page, org_with_
 
     page.get_by_role("link", name="Clear the filters").click()
     expect(page.locator("tr[data-row]")).to_have_count(3)
-    page.get_by_role("navigation", name="Saved views").get_by_role("link", name="Weak production").click()
+    saved_views = page.get_by_role("navigation", name="Saved views")
+    saved_views.get_by_role("link", name="Weak production", exact=True).click()
     expect(page.locator("tr[data-row]")).to_have_count(1)
     expect(filters.get_by_label("Score to")).to_have_value("0.5")
     assert screenshots_at_both_widths(page, "project-logs-saved-view") <= PHONE_WIDTH
+
+    saved_views.get_by_role("link", name="Delete Weak production").click()
+    dialog = page.get_by_role("dialog", name="Delete the saved view Weak production?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Delete view").click()
+    page.get_by_text("Deleted the saved view Weak production.").wait_for()
+    assert not View.objects.exists()
+    expect(page.get_by_role("navigation", name="Saved views")).to_have_count(0)

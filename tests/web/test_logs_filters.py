@@ -168,7 +168,7 @@ def test_a_saved_view_reopens_its_filters(org, people, project, logs):
     until = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     assert save(client_for(people["owner"]), org, project, "Yesterday", since=since, until=until).status_code == 302
     reader = client_for(people["viewer"])
-    [(view, link)] = reader.get(logs_url(org, project)).context["saved_views"]
+    [(view, link, _delete)] = reader.get(logs_url(org, project)).context["saved_views"]
     assert view.name == "Yesterday" and f'href="{link.replace("&", "&amp;")}"' in reader.get(logs_url(org, project)).content.decode()
     reopened = reader.get(link)
     assert reopened.status_code == 200
@@ -179,7 +179,7 @@ def test_a_saved_view_reopens_its_filters(org, people, project, logs):
 def test_a_view_saved_elsewhere_with_bad_filters_opens_as_form_errors(org, people, project, logs):
     ViewFactory(project=project, name="Odd", view_data={"search": {"filter": [{"type": "score", "name": "accuracy", "min": 7}, "junk"]}})
     client = client_for(people["viewer"])
-    [(_, link)] = client.get(logs_url(org, project)).context["saved_views"]
+    [(_, link, _delete)] = client.get(logs_url(org, project)).context["saved_views"]
     assert client.get(link).status_code == 400
 
 
@@ -201,7 +201,7 @@ def test_saved_views_are_listed_to_whoever_reads_the_logs_only(org, people, proj
     ViewFactory(org=org, object_type="project", object_id=project.pk, name="Of the project")
     reader = people["custom"]
     grant(org, Node("project_log", project.pk), user=reader, permission="read")
-    names = [view.name for view, _ in client_for(reader).get(logs_url(org, project)).context["saved_views"]]
+    names = [view.name for view, _, _ in client_for(reader).get(logs_url(org, project)).context["saved_views"]]
     assert names == ["Production"]
 
 
@@ -222,6 +222,46 @@ def test_saving_bad_filters_is_refused_and_writes_nothing(org, people, project, 
     response = save(client_for(people["owner"]), org, project, "Bad", score_min="0.5")
     assert response.status_code == 400 and "Name the score the range is for." in response.content.decode()
     assert not View.objects.exists()
+
+
+def delete_url(org, project, view) -> str:
+    return reverse("web:project-logs-view-delete", kwargs={"org_name": org.name, "project_id": project.pk, "view_id": view.pk})
+
+
+def test_whoever_may_update_the_logs_deletes_a_saved_view_after_being_asked(org, people, project):
+    view = ViewFactory(project=project, name="Production")
+    engineer = client_for(people["engineer"])
+    [(_, _, question)] = engineer.get(logs_url(org, project)).context["saved_views"]
+    assert question.action == delete_url(org, project, view)
+    page = engineer.get(delete_url(org, project, view))
+    assert page.status_code == 200 and "Delete the saved view Production?" in page.content.decode()
+    response = engineer.post(delete_url(org, project, view))
+    assert response.status_code == 302 and response["Location"] == logs_url(org, project)
+    assert not View.objects.filter(pk=view.pk).exists()
+    deletes = AuditEvent.objects.filter(action="view.delete").values_list("target_id", "actor")
+    assert list(deletes) == [(str(view.pk), people["engineer"].pk)]
+
+
+def test_deleting_a_saved_view_needs_update_on_the_logs_and_writes_nothing_without_it(org, people, project):
+    view = ViewFactory(project=project, name="Production")
+    viewer = client_for(people["viewer"])
+    [(_, _, question)] = viewer.get(logs_url(org, project)).context["saved_views"]
+    assert question is None and delete_url(org, project, view) not in viewer.get(logs_url(org, project)).content.decode()
+    assert viewer.get(delete_url(org, project, view)).status_code == 403
+    assert viewer.post(delete_url(org, project, view)).status_code == 403
+    assert client_for(people["custom"]).post(delete_url(org, project, view)).status_code == 404  # reads nothing of the project
+    assert client_for(people["outsider"]).post(delete_url(org, project, view)).status_code == 404
+    assert View.objects.filter(pk=view.pk).exists()
+    assert not AuditEvent.objects.filter(action="view.delete").exists()
+
+
+def test_a_view_that_is_not_of_these_logs_is_not_found_at_their_address(org, people, project):
+    of_the_project = ViewFactory(org=org, object_type="project", object_id=project.pk, name="Of the project")
+    monitor = ViewFactory(project=project, name="Monitor", view_type="monitor")
+    owner = client_for(people["owner"])
+    for view in (of_the_project, monitor):
+        assert owner.post(delete_url(org, project, view)).status_code == 404
+    assert View.objects.count() == 2
 
 
 # Cost

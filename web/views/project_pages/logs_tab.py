@@ -1,23 +1,39 @@
-"""The Logs tab: the project's log rows, their filters and their saved views."""
+"""The Logs tab: the project's log rows, their filters and their saved views, which it saves and deletes."""
 
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 
+from accounts.models import Organization
 from permissions.engine.nodes import Node
+from permissions.exceptions import NotFound
 from permissions.requirements import Needs, Requirement
 from projects.events.filters import RowConditions
 from projects.events.targets import EventTarget
-from projects.models import View, ViewType
+from projects.models import Project, View, ViewType
 from projects.selectors import views_readable_by
-from projects.services.views import view_create
+from projects.services.views import view_create, view_delete
+from web.confirm import Confirmation
 from web.forms.logs import FILTER_KEYS, LogFiltersForm, SaveViewForm, query_of_view_data
 from web.sdk_snippets import sdk_snippet
-from web.views.outcomes import save_form
+from web.views.outcomes import report, save_form
 from web.views.project_pages.kinds import tab_url
 from web.views.project_pages.layout import ProjectPage
 from web.views.project_pages.rows import RowsMixin
+
+
+def view_delete_confirmation(org: Organization, project: Project, view: View) -> Confirmation:
+    """The question before a saved view of the logs is deleted."""
+    return Confirmation(
+        key=f"delete-view-{view.pk.hex}",
+        title=f"Delete the saved view {view.name}?",
+        action=reverse("web:project-logs-view-delete", kwargs={"org_name": org.name, "project_id": project.pk, "view_id": view.pk}),
+        button="Delete view",
+        back_url=tab_url(org, project.pk, "logs"),
+        goes=["Its filters are no longer offered under Saved views, to anyone who reads the logs. The log rows stay."],
+    )
 
 
 class LogsTab(RowsMixin, ProjectPage):
@@ -66,10 +82,16 @@ class LogsTab(RowsMixin, ProjectPage):
             return None
         return form.tags(), form.conditions() or None
 
-    def saved_views(self) -> list[tuple[View, str]]:
-        """The logs' saved views, each with the link that reopens its filters (one query)."""
+    def saved_views(self) -> list[tuple[View, str, Confirmation | None]]:
+        """The logs' saved views, each with the link that reopens its filters and, for whoever may update the
+        logs, the question before it is deleted (one query)."""
         views = views_readable_by(self.request.user, self.org, node=self.logs_node).filter(view_type=ViewType.LOGS).order_by("name")
-        return [(view, self.url_with(query_of_view_data(view.view_data))) for view in views]
+        deletes = self.log_flags.can_update
+
+        def delete(view: View) -> Confirmation | None:
+            return view_delete_confirmation(self.org, self.project, view) if deletes else None
+
+        return [(view, self.url_with(query_of_view_data(view.view_data)), delete(view)) for view in views]
 
     def get_context_data(self, query=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -121,3 +143,33 @@ class LogsTab(RowsMixin, ProjectPage):
                 return HttpResponseRedirect(self.url_with(filters.query()))
         self.save_view_form = form
         return self.render_to_response(self.get_context_data(query=query), status=400)
+
+
+class LogsViewDelete(ProjectPage):
+    """A saved view of the logs, deleted: GET asks, as a page (the tab asks in a dialog); POST deletes. Both
+    need update on the logs, as saving one does; a view the person cannot read is not found."""
+
+    template_name = "web/project/confirm_page.html"
+    tab = "logs"
+
+    def load(self) -> None:
+        logs = Node("project_log", self.project.pk)
+        views = views_readable_by(self.request.user, self.org, node=logs).filter(view_type=ViewType.LOGS)
+        self.view = views.filter(pk=self.kwargs["view_id"]).first()
+        if self.view is None:
+            raise NotFound("view", self.kwargs["view_id"])
+
+    def requirements_get(self) -> list[Requirement]:
+        return [Needs("update", Node("project_log", self.project.pk))]
+
+    def requirements_post(self) -> list[Requirement]:
+        return self.requirements_get()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(confirm=view_delete_confirmation(self.org, self.project, self.view))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        report(request, partial(view_delete, actor=request.user, view=self.view), success=f"Deleted the saved view {self.view.name}.")
+        return HttpResponseRedirect(tab_url(self.org, self.project.pk, "logs"))

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from web.views.project_pages.kinds import KINDS
-from web.views.project_pages.logs_tab import LogsTab
+from web.views.project_pages.logs_tab import LogsTab, LogsViewDelete
 from web.views.project_pages.object_detail import ObjectDetail
 from web.views.project_pages.object_permissions import ObjectPermissions, ObjectPrincipals
 from web.views.project_pages.objects_tab import tab_view
@@ -13,6 +13,7 @@ project = "p/<uuid:project_id>/"
 urlpatterns = [
     path(project, tab_view("experiments"), name="project"),
     path(f"{project}logs/", LogsTab.as_view(), name="project-logs"),
+    path(f"{project}logs/views/<uuid:view_id>/delete/", LogsViewDelete.as_view(), name="project-logs-view-delete"),
     *(path(f"{project}{slug}/", tab_view(slug), name=f"project-{slug}") for slug in KINDS),
     path(f"{project}<str:kind>/<uuid:object_id>/", ObjectDetail.as_view(), name="project-object"),
     path(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions.as_view(), name="object-permissions"),
