@@ -17,6 +17,7 @@ from projects.services.objects import object_delete
 from projects.services.playgrounds import playground_update
 from projects.services.prompts import prompt_update
 from web.forms.prompts import RenameForm
+from web.views.object_menu import object_delete_confirmation
 from web.views.outcomes import save_form
 from web.views.project_pages.kinds import object_url, tab_url
 from web.views.project_pages.object_page import ObjectPage
@@ -61,9 +62,9 @@ class ObjectRename(ObjectPage):
 
 
 class ObjectDelete(ObjectPage):
-    """GET: what deleting the object means, and the button; POST: delete it (delete on it)."""
+    """GET asks, as a page (the menu asks in a dialog); POST deletes the object (delete on it)."""
 
-    template_name = "web/project/object_delete.html"
+    template_name = "web/project/confirm_page.html"
 
     def requirements_get(self) -> list[Requirement]:
         return [Needs("delete", Node.of(self.obj))]
@@ -73,7 +74,8 @@ class ObjectDelete(ObjectPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(obj=self.obj, kind=self.kind, object_url=object_url(self.org, self.obj))
+        back = object_url(self.org, self.obj)
+        context.update(confirm=object_delete_confirmation(self.org, self.obj, self.kind.slug, self.kind.singular, back))
         return context
 
     def post(self, request, *args, **kwargs):

@@ -13,7 +13,7 @@ from projects.models import ProjectObject
 from web.flags import NodeFlags
 from web.views.object_menu import menu_context
 from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
-from web.views.project_pages.kinds import KINDS, Kind
+from web.views.project_pages.kinds import KINDS, Kind, object_url
 from web.views.project_pages.layout import ProjectPage
 
 
@@ -52,7 +52,7 @@ class ObjectPage(PermissionsPanel, ProjectPage):
 
     def menu_context(self) -> dict:
         """The object menu's Rename and Delete (``web.views.object_menu``)."""
-        return menu_context(self.org, self.obj, self.kind.slug, self.kind.singular, self.object_flags)
+        return menu_context(self.org, self.obj, self.kind.slug, self.kind.singular, self.object_flags, object_url(self.org, self.obj))
 
     def permissions_url(self) -> str:
         return reverse("web:object-permissions", kwargs=self.object_kwargs())
