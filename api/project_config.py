@@ -45,7 +45,7 @@ from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag
 from projects.services import configuration
-from projects.services.configuration import GLOBAL_SCORERS
+from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 
 
 class BlankAsNullCharField(serializers.CharField):

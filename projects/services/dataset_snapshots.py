@@ -21,7 +21,7 @@ from permissions.services.names import others_named, save_named
 from permissions.services.rows import row_or_not_found
 from projects.events.reads import parse_version
 from projects.models import Dataset, DatasetSnapshot, EventVersion, ObjectKind
-from projects.services.configuration import expect_name, expect_string, invalid
+from projects.services.configuration.checks import expect_name, expect_string, invalid
 
 FIELDS = ("name", "description", "xact_id")
 _LARGEST_XACT_ID = 2**63 - 1  # a 64-bit transaction id, as the database stores it

@@ -22,7 +22,7 @@ from permissions.models import AclGrant
 from permissions.services.names import clean_name, create_named
 from permissions.services.roles import system_role
 from projects.models import Dataset, Experiment, Project, ProjectObject, Prompt, PromptSession
-from projects.services.configuration import (
+from projects.services.configuration.checks import (
     expect_bool,
     expect_choice,
     expect_list,

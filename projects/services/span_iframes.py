@@ -21,7 +21,8 @@ from permissions.engine.guards import require
 from permissions.services.names import others_named, save_named
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
-from projects.services.configuration import expect_bool, expect_name, expect_string, invalid, live_project
+from projects.services.configuration.checks import expect_bool, expect_name, expect_string, invalid
+from projects.services.configuration.writes import live_project
 
 FIELDS = ("name", "description", "url", "post_message")
 KEEP: Any = object()  # an update's post_message left as it is

@@ -24,7 +24,7 @@ from permissions.services.rows import row_or_not_found
 from permissions.types import ObjectType
 from projects.models import View, ViewType
 from projects.selectors import live_node
-from projects.services.configuration import (
+from projects.services.configuration.checks import (
     expect_bool,
     expect_choice,
     expect_list,

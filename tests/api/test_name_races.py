@@ -10,10 +10,9 @@ from django.db import connections
 from permissions.exceptions import ValidationError
 from permissions.models import AuditEvent
 from projects.models import ProjectScore, ProjectTag, Prompt, PromptVersion
-from projects.services import configuration
 from projects.services import experiments as experiment_services
 from projects.services import prompts as prompt_services
-from projects.services.configuration import project_score_create, project_tag_create
+from projects.services.configuration import project_score_create, project_tag_create, writes
 from projects.services.experiments import experiment_create
 from projects.services.prompts import prompt_create
 from tests.access_helpers import audit_actions
@@ -97,13 +96,13 @@ def both_at_the_insert(monkeypatch):
     """Holds each racing thread just before its insert until the other is there too: both have passed the
     check in Python, so only the database constraint can refuse the second."""
     barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
-    original = configuration._save_unique
+    original = writes._save_unique
 
     def save_after_barrier(obj, what, **kwargs):
         barrier.wait()
         return original(obj, what, **kwargs)
 
-    monkeypatch.setattr(configuration, "_save_unique", save_after_barrier)
+    monkeypatch.setattr(writes, "_save_unique", save_after_barrier)
 
 
 @pytest.mark.postgres

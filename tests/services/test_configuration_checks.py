@@ -8,7 +8,7 @@ from projects.events.targets import EventTarget
 from projects.events.writes import insert_events
 from projects.models import ProjectScore, ProjectTag
 from projects.services import configuration
-from projects.services.configuration import CSS_NAMED_COLORS, is_tag_color
+from projects.services.configuration.tag_colors import CSS_NAMED_COLORS, is_tag_color
 from tests.access_helpers import row_counts
 from tests.factories import ExperimentFactory, ProjectFactory
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory

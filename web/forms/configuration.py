@@ -13,7 +13,7 @@ from django.forms import formset_factory
 from permissions.exceptions import ValidationError
 from projects.models import ProjectScore
 from projects.models.span_iframes import URL_MAX_LENGTH
-from projects.services.configuration import TAG_COLOR_HINT, is_tag_color
+from projects.services.configuration.tag_colors import TAG_COLOR_HINT, is_tag_color
 from projects.services.span_iframes import check_iframe_url
 
 ScoreType = ProjectScore.ScoreType

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from permissions.labels import node_permission_label, permission_label, type_label
 from projects.models import Project, ProjectTag
-from projects.services.configuration import is_tag_color
+from projects.services.configuration.tag_colors import is_tag_color
 from web import formatting
 
 register = template.Library()

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from projects.models import Project, ProjectScore, Prompt
 from projects.selectors import objects_readable_by
-from projects.services.configuration import GLOBAL_SCORERS
+from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 from web.confirm import Confirmation
 from web.forms.configuration import (
     AGGREGATE_TYPES,

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import Http404
 
 from projects.models import Project, ProjectTag
-from projects.services.configuration import is_tag_color
+from projects.services.configuration.tag_colors import is_tag_color
 from web.confirm import Confirmation
 from web.forms.configuration import TagForm
 from web.views.project_configuration.base import ConfigurationBase, Editor
