@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django.shortcuts import render
+from django.urls import URLPattern, path
 
 from permissions.engine.holdings import Place
 from permissions.exceptions import ValidationError
@@ -197,3 +198,12 @@ class PreviewsAccessChange:
         context = super().get_context_data(**kwargs)
         context["preview_url"] = self.preview_url()
         return context
+
+
+def routes_with_preview(route: str, view: type[PreviewsAccessChange], name: str) -> list[URLPattern]:
+    """The routes of a dialog page whose Save changes access: the page at `route`, named `name`, and its
+    Preview at ``<route>preview/``, named ``<name>-preview``, POST only, which the same view answers."""
+    return [
+        path(route, view.as_view(), name=name),
+        path(f"{route}preview/", view.as_view(previewing=True, http_method_names=["post"]), name=f"{name}-preview"),
+    ]

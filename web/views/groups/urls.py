@@ -3,6 +3,7 @@ Preview routes of the dialogs that have one)."""
 
 from django.urls import path
 
+from web.views.access_preview import routes_with_preview
 from web.views.groups.access import GroupAccess
 from web.views.groups.create import CreateGroup
 from web.views.groups.delete import DeleteGroup
@@ -13,18 +14,8 @@ from web.views.groups.permissions import GroupPermissions
 urlpatterns = [
     path("settings/groups/", GroupsPage.as_view(), name="groups"),
     path("settings/groups/create/", CreateGroup.as_view(), name="group-create"),
-    path("settings/groups/<uuid:group_id>/permissions/", GroupPermissions.as_view(), name="group-permissions"),
-    path(
-        "settings/groups/<uuid:group_id>/permissions/preview/",
-        GroupPermissions.as_view(previewing=True, http_method_names=["post"]),
-        name="group-permissions-preview",
-    ),
+    *routes_with_preview("settings/groups/<uuid:group_id>/permissions/", GroupPermissions, "group-permissions"),
     path("settings/groups/<uuid:group_id>/access/", GroupAccess.as_view(), name="group-access"),
-    path("settings/groups/<uuid:group_id>/edit/", EditGroup.as_view(), name="group-edit"),
-    path(
-        "settings/groups/<uuid:group_id>/edit/preview/",
-        EditGroup.as_view(previewing=True, http_method_names=["post"]),
-        name="group-edit-preview",
-    ),
+    *routes_with_preview("settings/groups/<uuid:group_id>/edit/", EditGroup, "group-edit"),
     path("settings/groups/<uuid:group_id>/delete/", DeleteGroup.as_view(), name="group-delete"),
 ]

@@ -19,6 +19,7 @@ from secrets_store.services.env_vars import env_var_create, env_var_delete, env_
 from web.confirm import Confirmation
 from web.forms.expiry import GrantUntilForm
 from web.forms.secrets import next_to_the_field
+from web.views.access_preview import routes_with_preview
 from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
@@ -335,14 +336,5 @@ urlpatterns = [
     path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/", EnvVarSave.as_view(), name="project-env-var-update"),
     path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/delete/", EnvVarDelete.as_view(), name="project-env-var-delete"),
     path("p/<uuid:project_id>/configuration/permissions/search/", AccessSearch.as_view(), name="project-access-search"),
-    path(
-        "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/",
-        ProjectAccess.as_view(),
-        name="project-access",
-    ),
-    path(
-        "p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/preview/",
-        ProjectAccess.as_view(previewing=True, http_method_names=["post"]),
-        name="project-access-preview",
-    ),
+    *routes_with_preview("p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/", ProjectAccess, "project-access"),
 ]

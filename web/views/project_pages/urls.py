@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from web.views.access_preview import routes_with_preview
 from web.views.project_pages.kinds import KINDS
 from web.views.project_pages.logs_tab import LogsTab, LogsViewDelete
 from web.views.project_pages.object_detail import ObjectDetail
@@ -16,11 +17,6 @@ urlpatterns = [
     path(f"{project}logs/views/<uuid:view_id>/delete/", LogsViewDelete.as_view(), name="project-logs-view-delete"),
     *(path(f"{project}{slug}/", tab_view(slug), name=f"project-{slug}") for slug in KINDS),
     path(f"{project}<str:kind>/<uuid:object_id>/", ObjectDetail.as_view(), name="project-object"),
-    path(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions.as_view(), name="object-permissions"),
+    *routes_with_preview(f"{project}<str:kind>/<uuid:object_id>/permissions/", ObjectPermissions, "object-permissions"),
     path(f"{project}<str:kind>/<uuid:object_id>/permissions/principals/", ObjectPrincipals.as_view(), name="object-principals"),
-    path(
-        f"{project}<str:kind>/<uuid:object_id>/permissions/preview/",
-        ObjectPermissions.as_view(previewing=True, http_method_names=["post"]),
-        name="object-permissions-preview",
-    ),
 ]
