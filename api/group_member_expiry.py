@@ -24,13 +24,13 @@ from permissions.services.preview import group_change_preview
 
 _USER_HELP = "The member user or service account. Exactly one of `user_id` and `group_id`"
 _GROUP_HELP = "The member group. Exactly one of `user_id` and `group_id`"
-_EXPIRES_HELP = "When the membership stops counting (ISO 8601, in the future; read as UTC without an offset); null: never"
+_EXPIRES_HELP = "When the membership stops counting (ISO 8601 with its UTC offset, in the future); null: never"
 
 
 class MemberExpiryInput(StrictSerializer):
     user_id = StrictUUIDField(required=False, allow_null=True, help_text=_USER_HELP)
     group_id = StrictUUIDField(required=False, allow_null=True, help_text=_GROUP_HELP)
-    expires_at = FutureDateTimeField(allow_null=True, help_text=_EXPIRES_HELP)
+    expires_at = FutureDateTimeField(offset_required=True, allow_null=True, help_text=_EXPIRES_HELP)
 
 
 class MemberExpirySerializer(serializers.Serializer):

@@ -47,18 +47,27 @@ class StrictBooleanField(serializers.BooleanField):
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class FutureDateTimeField(serializers.Field):
-    """An ISO 8601 date and time in the future (an expiry); one without an offset is read as UTC."""
+    """An ISO 8601 date and time in the future (an expiry). One without an offset is read as UTC, unless
+    `offset_required`: an expiry of access (a grant's, a membership's) names its offset, as the services
+    that write those require, so that no reader has to guess which zone was meant."""
 
     default_error_messages = {
         "invalid": "Must be an ISO 8601 date and time, not {value!r}.",
+        "offset": "Must name its UTC offset (such as Z or +02:00).",
         "past": "Must be in the future.",
     }
+
+    def __init__(self, *, offset_required: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.offset_required = offset_required
 
     def to_internal_value(self, data) -> datetime:
         parsed = parse_datetime(data) if isinstance(data, str) else None
         if parsed is None:
             self.fail("invalid", value=data)
         if timezone.is_naive(parsed):
+            if self.offset_required:
+                self.fail("offset")
             parsed = parsed.replace(tzinfo=UTC)
         if parsed <= timezone.now():
             self.fail("past")

@@ -79,6 +79,7 @@ def test_reading_needs_read_on_the_group_and_setting_needs_update(world, who, ge
 BAD_BODIES = {
     "in the past": ({"expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
     "not a date": ({"expires_at": "next friday"}, "expires_at"),
+    "no UTC offset": ({"expires_at": "2999-01-01T00:00:00"}, "expires_at"),
     "a number": ({"expires_at": 1700000000}, "expires_at"),
     "missing": ({}, "expires_at"),
     "unknown field": ({"expires_at": None, "until": "soon"}, "until"),
@@ -98,6 +99,14 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(world, body, fie
     owner = world.client("owner")
     response = assert_refused_without_writing(lambda: owner.post(path(world.target), body), 400)
     assert field in str(response.json())
+
+
+def test_an_expiry_without_its_utc_offset_is_refused_as_a_grants_is(world):
+    member = add_member(world.org, None, world.target)
+    owner = world.client("owner")
+    body = {"user_id": str(member.pk), "expires_at": "2999-01-01T00:00:00"}
+    response = assert_refused_without_writing(lambda: owner.post(path(world.target), body), 400)
+    assert "expires_at: Must name its UTC offset (such as Z or +02:00)." in response.json()["error"]["message"]
 
 
 def test_someone_not_in_the_group_is_refused(world):
