@@ -1,6 +1,7 @@
 """``?dry_run=true``: what a change of access would do, answered instead of doing it.
 
-This server's addition to Braintrust's ``POST /v1/acl/batch_update`` and ``PATCH /v1/group/{group_id}``.
+This server's addition to Braintrust's ``POST /v1/acl/batch_update``, ``PATCH /v1/group/{group_id}`` and
+``PUT /v1/group``.
 The request is checked exactly as the real one (the same 4xx for the same refusals), then the same
 service call runs as a dry run (:mod:`permissions.services.preview`): nothing is written, and the answer
 is the effective difference, who gains and who loses which permission where, with the first rows of

@@ -19,7 +19,7 @@ from api.common.organization_objects import NamedObjectSpec, id_members, inherit
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
 from permissions.services.groups import group_create, group_delete, group_update
-from permissions.services.preview import group_change_preview
+from permissions.services.preview import group_change_preview, group_creation_preview
 
 _SPEC = NamedObjectSpec(
     object_type="group",
@@ -86,6 +86,20 @@ class GroupCollectionView(NamedObjectCollectionView):
     kind = GROUPS
     queryset = PermissionGroup.objects.all()
     object_type = "group"
+    dry_run_methods = frozenset({"PUT"})
+
+    def put(self, request: Request) -> Response:
+        """With ``?dry_run=true``: the same checks and the same create or replace, run as a dry run, answering
+        what it would do to access (:mod:`api.access_preview`). Replacing a group's members changes what they
+        hold through it, as a PATCH does; a new group is granted nothing, so creating one changes nobody's."""
+        if not self.dry_run:
+            return super().put(request)
+        data = self.body(self.kind.create_input)
+        existing = self._readable_by_name(data["name"])
+        if existing is None:
+            return preview_response(group_creation_preview(change=lambda: self.kind.create(request, self.org, data)))
+        group = self.kind.with_members([self.checked(existing)])[0]
+        return preview_response(group_change_preview(group=group, change=lambda: self.kind.replace(request, group, data)))
 
 
 @GROUP_DETAIL_SCHEMA

@@ -178,6 +178,17 @@ def group_change_preview(*, group: PermissionGroup, change: Callable[[], Any]) -
     )
 
 
+def group_creation_preview(*, change: Callable[[], PermissionGroup]) -> AccessPreview:
+    """What `change`, a call of :func:`permissions.services.groups.group_create`, would do to access. A new
+    group is granted nothing, so nobody gains anything through it; the call still runs, so that it is
+    refused exactly as the real one would be."""
+    return dry_run(
+        change=change,
+        targets=lambda group: group_targets(group.pk, group.org_id),
+        within=lambda group: group_within(group.pk, group.org_id) if group is not None else Within(),
+    )
+
+
 def group_update_preview(*, actor, group: PermissionGroup, **changes: Any) -> AccessPreview:
     """What :func:`permissions.services.groups.group_update` with these arguments would do: `changes` are
     its arguments, passed on as they are, so that the preview takes exactly what the change takes."""

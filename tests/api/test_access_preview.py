@@ -1,4 +1,4 @@
-"""``?dry_run=true`` on ``POST /v1/acl/batch_update`` and ``PATCH /v1/group/{id}``: the same checks and the
+"""``?dry_run=true`` on ``POST /v1/acl/batch_update``, ``PATCH /v1/group/{id}`` and ``PUT /v1/group``: the same checks and the
 same refusals as the real call, nothing written, and the answer is who would gain and lose what."""
 
 from dataclasses import dataclass
@@ -177,6 +177,44 @@ def test_a_dry_run_of_a_group_patch_is_refused_as_the_real_patch_is(world):
     assert dry.json() == real.json()
 
 
+def test_a_dry_run_of_a_group_put_that_replaces_members_answers_as_the_same_patch_does(world):
+    grant(world.org, Node("project", world.projects[1].pk), group=world.readers, permission="read")
+    client = world.client(world.owner)
+    before, actions, versions = row_counts(), audit_actions(), _versions(world.org)
+    replaced = {"name": "Readers", "member_users": [str(world.people[0].pk), str(world.nobody.pk)], "member_groups": []}
+    put = client.put("/v1/group?dry_run=true", replaced)
+    assert put.status_code == 200, put.content
+    patch = {"add_member_users": [str(world.nobody.pk)], "remove_member_users": [str(world.people[1].pk)]}
+    patch["remove_member_groups"] = [str(world.inner.pk)]
+    assert put.json() == client.patch(f"/v1/group/{world.readers.pk}?dry_run=true", patch).json()
+    project = ("project", str(world.projects[1].pk))
+    assert _rows(put.json()["gains"]) == {("user", str(world.nobody.pk), "read", *project)}
+    assert (row_counts(), audit_actions(), _versions(world.org)) == (before, actions, versions)
+
+
+def test_a_dry_run_of_a_group_put_that_creates_it_changes_nobodys_access_and_writes_nothing(world):
+    client = world.client(world.owner)
+    before, actions, versions = row_counts(), audit_actions(), _versions(world.org)
+    response = client.put("/v1/group?dry_run=true", {"name": "Newcomers", "member_users": [str(world.nobody.pk)]})
+    assert response.status_code == 200, response.content
+    assert response.json()["gains"]["count"] == response.json()["losses"]["count"] == 0
+    assert (row_counts(), audit_actions(), _versions(world.org)) == (before, actions, versions)
+    assert not PermissionGroup.objects.filter(org=world.org, name="Newcomers").exists()
+
+
+def test_a_dry_run_of_a_group_put_is_refused_as_the_real_put_is(world):
+    viewer = add_member(world.org, None, "viewers")  # reads groups, may neither change nor create them
+    client = world.client(viewer)
+    for body in ({"name": "Readers", "member_users": []}, {"name": "Newcomers"}):
+        real = assert_refused_without_writing(lambda body=body: client.put("/v1/group", body), 403)
+        dry = assert_refused_without_writing(lambda body=body: client.put("/v1/group?dry_run=true", body), 403)
+        assert dry.json() == real.json()
+    bad = {"name": "Readers", "member_users": ["nobody"]}
+    owner = world.client(world.owner)
+    real = assert_refused_without_writing(lambda: owner.put("/v1/group", bad), 400)
+    assert assert_refused_without_writing(lambda: owner.put("/v1/group?dry_run=true", bad), 400).json() == real.json()
+
+
 def test_a_dry_run_of_a_membership_expiry_is_checked_as_the_real_one_and_writes_nothing(world):
     client = world.client(world.owner)
     path = f"/v1/group/{world.readers.pk}/member_expiry?dry_run=true"
@@ -245,6 +283,7 @@ def test_the_schema_declares_dry_run_and_the_preview_it_answers():
         (BATCH, "post"),
         ("/v1/acl/batch-update", "post"),
         ("/v1/group/{group_id}", "patch"),
+        ("/v1/group", "put"),
         ("/v1/group/{group_id}/member_expiry", "post"),
     ]
     for path, method in dry_runs:
