@@ -6,21 +6,30 @@ permission on a concrete object in that model's guardian tables, everything else
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_groups_with_perms, get_perms, get_users_with_perms
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from permissions import permission_rows
 from permissions.engine import can
-from permissions.engine.nodes import Node
+from permissions.engine.nodes import Node, model_for_type
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AclGrant, AuditEvent
+from permissions.permission_rows import permission_row
 from permissions.services.grants import GrantSpec, acl_batch_update, acl_grant, acl_revoke, acl_revoke_matching
 from permissions.services.roles import system_role
-from permissions.types import ALL_PERMISSIONS
+from permissions.types import ALL_PERMISSIONS, codename
+from projects.models import Project
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, custom_role, grant, grant_many, raw_acl_grant, row_counts, spec_for
 from tests.factories import (
     OBJECT_FACTORIES,
@@ -475,3 +484,40 @@ def test_manage_access_grants_of_a_group_are_four_rows():
     records = grant_many(org, org, ACL_PERMISSIONS, group=admins)
     assert {r.permission for r in records} == set(ACL_PERMISSIONS)
     assert all(r.in_guardian for r in records)
+
+
+# The answer a grant is made with, read from the row written, agrees with the grant read back
+
+
+@pytest.mark.parametrize("object_type", sorted(CONCRETE_OBJECTS))
+@pytest.mark.parametrize(
+    "grantee",
+    [{"permission": "update"}, {"permission": "read", "restrict": "experiment"}, {"role": "engineer"}],
+    ids=["plain", "restricted", "role"],
+)
+@pytest.mark.parametrize("subject", ["user", "group"])
+def test_the_answer_of_a_new_grant_is_the_grant_as_read_back(object_type, grantee, subject):
+    org, obj, user = _node_and_member(CONCRETE_OBJECTS, object_type)
+    who = {"user": user} if subject == "user" else {"group": custom_group(org, user)}
+    expiry = {"expires_at": timezone.now() + timedelta(days=3)} if subject == "group" else {}
+    spec = replace(spec_for(obj, **who, **grantee), **expiry)
+    record = acl_grant(actor=owner_of(org), spec=spec)
+    (read_back,) = grant_records(ids=[record.id], include_expired=True)
+    assert record == read_back
+
+
+def test_each_permission_row_kept_for_the_process_is_the_one_the_database_holds():
+    for object_type in sorted(CONCRETE_OBJECTS):
+        content_type = ContentType.objects.get_for_model(model_for_type(object_type))
+        for permission in ALL_PERMISSIONS:
+            kept = permission_row(object_type, permission)
+            assert kept == Permission.objects.get(content_type=content_type, codename=codename(permission, object_type))
+            assert kept.content_type == content_type
+
+
+def test_the_permission_rows_kept_are_forgotten_when_the_database_is_migrated_or_flushed(monkeypatch):
+    permission_row("project", "read")  # kept
+    stale = Permission(pk=-1, codename="read_project", content_type=ContentType.objects.get_for_model(Project))
+    monkeypatch.setitem(permission_rows._rows, ("project", "read"), stale)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert permission_row("project", "read").pk == Permission.objects.get(codename="read_project").pk
