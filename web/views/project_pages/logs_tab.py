@@ -3,6 +3,7 @@
 from functools import cached_property, partial
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -22,6 +23,12 @@ from web.views.outcomes import report, save_form
 from web.views.project_pages.kinds import tab_url
 from web.views.project_pages.layout import ProjectPage
 from web.views.project_pages.rows import RowsMixin
+
+
+def logs_views(user, org: Organization, project: Project) -> QuerySet[View]:
+    """The saved views of the project's logs (``view_type`` "logs" on its ``project_log`` node) that `user`
+    reads: what the tab lists and what its delete finds."""
+    return views_readable_by(user, org, node=Node("project_log", project.pk)).filter(view_type=ViewType.LOGS)
 
 
 def view_delete_confirmation(org: Organization, project: Project, view: View) -> Confirmation:
@@ -85,7 +92,7 @@ class LogsTab(RowsMixin, ProjectPage):
     def saved_views(self) -> list[tuple[View, str, Confirmation | None]]:
         """The logs' saved views, each with the link that reopens its filters and, for whoever may update the
         logs, the question before it is deleted (one query)."""
-        views = views_readable_by(self.request.user, self.org, node=self.logs_node).filter(view_type=ViewType.LOGS).order_by("name")
+        views = logs_views(self.request.user, self.org, self.project).order_by("name")
         deletes = self.log_flags.can_update
 
         def delete(view: View) -> Confirmation | None:
@@ -153,9 +160,7 @@ class LogsViewDelete(ProjectPage):
     tab = "logs"
 
     def load(self) -> None:
-        logs = Node("project_log", self.project.pk)
-        views = views_readable_by(self.request.user, self.org, node=logs).filter(view_type=ViewType.LOGS)
-        self.view = views.filter(pk=self.kwargs["view_id"]).first()
+        self.view = logs_views(self.request.user, self.org, self.project).filter(pk=self.kwargs["view_id"]).first()
         if self.view is None:
             raise NotFound("view", self.kwargs["view_id"])
 
