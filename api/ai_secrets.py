@@ -35,10 +35,11 @@ from api.secret_fields import MetadataField, PreviewField, SecretValueField, dee
 from permissions.engine import Node
 from permissions.exceptions import NotFound
 from permissions.requirements import Needs
+from permissions.services.changes import UNCHANGED
 from secrets_store.models import AISecret
 from secrets_store.selectors import ai_secrets_of
 from secrets_store.services.ai_secrets import ai_secret_create, ai_secret_delete, ai_secret_update
-from secrets_store.services.values import MAX_NAME_LENGTH, MAX_TYPE_LENGTH, MAX_VALUE_LENGTH, UNCHANGED
+from secrets_store.services.values import MAX_NAME_LENGTH, MAX_TYPE_LENGTH, MAX_VALUE_LENGTH
 
 _NAME = "Name of the AI secret"
 _ORG_NAME = (

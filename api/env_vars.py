@@ -30,10 +30,11 @@ from api.secret_fields import MetadataField, PreviewField, SecretValueField, dee
 from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
+from permissions.services.changes import UNCHANGED
 from secrets_store.models import EnvVar
 from secrets_store.selectors import OBJECT_TYPES, Scope, env_var_node, env_var_scope, env_vars_of_object, visible_env_vars
 from secrets_store.services.env_vars import env_var_create, env_var_delete, env_var_update
-from secrets_store.services.values import MAX_NAME_LENGTH, MAX_TYPE_LENGTH, MAX_VALUE_LENGTH, UNCHANGED
+from secrets_store.services.values import MAX_NAME_LENGTH, MAX_TYPE_LENGTH, MAX_VALUE_LENGTH
 
 _OBJECT_TYPE = "The type of the object the environment variable is scoped for"
 _OBJECT_ID = "The id of the object the environment variable is scoped for"

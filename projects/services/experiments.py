@@ -18,6 +18,7 @@ from permissions.audit import record_event
 from permissions.audit_states import fields_state
 from permissions.engine.guards import require, require_create
 from permissions.exceptions import NotFound, ValidationError
+from permissions.services.changes import set_given
 from permissions.services.names import save_named
 from projects.models import Dataset, Experiment, Project, ProjectObject
 from projects.references import readable_object
@@ -228,14 +229,14 @@ def experiment_update(
         if experiment.dataset_id is None:
             raise ValidationError("dataset_version needs a dataset_id.")
         experiment.dataset_version = dataset_version
-    if repo_info is not None:
-        experiment.repo_info = merged(experiment.repo_info, repo_info)
-    if public is not None:
-        experiment.public = public
-    if metadata is not None:
-        experiment.metadata = merged(experiment.metadata, metadata)
-    if tags is not None:
-        experiment.tags = list(tags)
+    set_given(
+        experiment,
+        None,
+        repo_info=(repo_info, lambda given: merged(experiment.repo_info, given)),
+        public=(public, bool),
+        metadata=(metadata, lambda given: merged(experiment.metadata, given)),
+        tags=(tags, list),
+    )
     fields = ["name", "description", "repo_info", "base_exp", "dataset", "dataset_version", "public", "metadata", "tags"]
     return _save_and_audit(experiment, actor=actor, fields=fields, recorded=EXPERIMENT_FIELDS, before=before)
 
@@ -257,10 +258,11 @@ def dataset_update(
     before = fields_state(dataset, DATASET_FIELDS)
     if name is not None:
         _rename(dataset, name)
-    if description is not None:
-        dataset.description = description
-    if metadata is not None:
-        dataset.metadata = merged(dataset.metadata, metadata)
-    if tags is not None:
-        dataset.tags = list(tags)
+    set_given(
+        dataset,
+        None,
+        description=(description, str),
+        metadata=(metadata, lambda given: merged(dataset.metadata, given)),
+        tags=(tags, list),
+    )
     return _save_and_audit(dataset, actor=actor, fields=list(DATASET_FIELDS), recorded=DATASET_FIELDS, before=before)

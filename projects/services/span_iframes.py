@@ -18,6 +18,7 @@ from django.db import transaction
 from permissions.audit import record_event
 from permissions.audit_states import fields_state
 from permissions.engine.guards import require
+from permissions.services.changes import UNCHANGED, set_given
 from permissions.services.names import others_named, save_named
 from projects.models import Project, SpanIframe
 from projects.models.span_iframes import URL_MAX_LENGTH
@@ -25,7 +26,6 @@ from projects.services.configuration.checks import expect_bool, expect_name, exp
 from projects.services.configuration.writes import live_project
 
 FIELDS = ("name", "description", "url", "post_message")
-KEEP: Any = object()  # an update's post_message left as it is
 URL_RULE = "only https URLs may be embedded"
 
 
@@ -102,21 +102,21 @@ def span_iframe_update(
     name: str | None = None,
     url: str | None = None,
     description: str | None = None,
-    post_message: bool | None = KEEP,
+    post_message: bool | None = UNCHANGED,
 ) -> SpanIframe:
     """Change a span iframe (update on its project). `name`, `url` and `description` left None are left as
     they are; `post_message` left out is kept, and given (None included) replaces the stored value."""
     require(actor, "update", live_project(iframe.project))
     iframe = SpanIframe.objects.select_for_update(of=("self",), no_key=True).select_related("project__org").get(pk=iframe.pk)
     before = fields_state(iframe, FIELDS)
-    if name is not None:
-        iframe.name = expect_name(name)
-    if url is not None:
-        iframe.url = check_iframe_url(url)
-    if description is not None:
-        iframe.description = expect_string(description, "description") or ""
-    if post_message is not KEEP:
-        iframe.post_message = expect_bool(post_message, "post_message")
+    set_given(
+        iframe,
+        None,
+        name=(name, expect_name),
+        url=(url, check_iframe_url),
+        description=(description, lambda given: expect_string(given, "description") or ""),
+    )
+    set_given(iframe, UNCHANGED, post_message=(post_message, lambda given: expect_bool(given, "post_message")))
     after = fields_state(iframe, FIELDS)
     if after != before:
         _save(iframe, update_fields=FIELDS)

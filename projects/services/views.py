@@ -19,6 +19,7 @@ from accounts.models import Organization
 from permissions.audit import record_event
 from permissions.audit_states import fields_state
 from permissions.engine.guards import require
+from permissions.services.changes import UNCHANGED, set_given
 from permissions.services.names import others_named, save_named
 from permissions.services.rows import row_or_not_found
 from permissions.types import ObjectType
@@ -37,7 +38,6 @@ from projects.services.configuration.checks import (
 )
 
 VIEW_FIELDS = ("object_type", "object_id", "view_type", "name", "view_data", "options")
-_UNCHANGED: Any = object()
 
 # What a view's definition and options may hold (Braintrust's ViewData and ViewOptions)
 
@@ -221,9 +221,9 @@ def view_update(
     actor,
     view: View,
     name: str | None = None,
-    view_type: Any = _UNCHANGED,
-    view_data: Any = _UNCHANGED,
-    options: Any = _UNCHANGED,
+    view_type: Any = UNCHANGED,
+    view_data: Any = UNCHANGED,
+    options: Any = UNCHANGED,
     merge: bool = False,
 ) -> View:
     """Change a view (update on its object). `name` left None, and the others left out, are kept; given,
@@ -232,14 +232,14 @@ def view_update(
     view = _locked(view, no_key=True)
     require(actor, "update", live_node(view.org, view.object_type, view.object_id))
     before = fields_state(view, VIEW_FIELDS)
-    if name is not None:
-        view.name = expect_name(name)
-    if view_type is not _UNCHANGED:
-        view.view_type = _view_type(view_type)
-    if view_data is not _UNCHANGED:
-        view.view_data = validate_view_data(_deep_merge(view.view_data, view_data) if merge else view_data)
-    if options is not _UNCHANGED:
-        view.options = validate_view_options(_deep_merge(view.options, options) if merge else options)
+    set_given(view, None, name=(name, expect_name))
+    set_given(
+        view,
+        UNCHANGED,
+        view_type=(view_type, _view_type),
+        view_data=(view_data, lambda given: validate_view_data(_deep_merge(view.view_data, given) if merge else given)),
+        options=(options, lambda given: validate_view_options(_deep_merge(view.options, given) if merge else given)),
+    )
     after = fields_state(view, VIEW_FIELDS)
     if after != before:
         _save(view, update_fields=["name", "view_type", "view_data", "options"])

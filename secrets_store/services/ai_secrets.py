@@ -13,8 +13,9 @@ from django.db import transaction
 from accounts.models import Organization
 from permissions.engine import Node
 from permissions.engine.guards import require
+from permissions.services.changes import UNCHANGED, set_given
 from secrets_store.models import AISecret
-from secrets_store.services.values import UNCHANGED, SecretKind, clean_label, clean_metadata, clean_name, state
+from secrets_store.services.values import SecretKind, clean_label, clean_metadata, clean_name, state
 
 FIELDS = ("name", "type", "metadata")
 AI_SECRETS = SecretKind(
@@ -62,12 +63,8 @@ def ai_secret_update(
     included (which removes it)."""
     row = _locked(actor, secret)
     before = state(row, FIELDS)
-    if name is not None:
-        row.name = clean_name(name, AI_SECRETS.what)
-    if type is not UNCHANGED:
-        row.type = clean_label(type, "type")
-    if metadata is not UNCHANGED:
-        row.metadata = clean_metadata(metadata)
+    set_given(row, None, name=(name, lambda given: clean_name(given, AI_SECRETS.what)))
+    set_given(row, UNCHANGED, type=(type, lambda given: clean_label(given, "type")), metadata=(metadata, clean_metadata))
     return AI_SECRETS.save_change(row, actor=actor, before=before, value=value)
 
 

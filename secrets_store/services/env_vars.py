@@ -13,9 +13,10 @@ from django.db import transaction
 
 from accounts.models import Organization
 from permissions.engine.guards import require
+from permissions.services.changes import UNCHANGED, set_given
 from secrets_store.models import EnvVar
 from secrets_store.selectors import env_var_node, env_var_scope
-from secrets_store.services.values import UNCHANGED, SecretKind, clean_label, clean_metadata, clean_name, state
+from secrets_store.services.values import SecretKind, clean_label, clean_metadata, clean_name, state
 
 FIELDS = ("name", "object_type", "object_id", "secret_type", "metadata")
 ENV_VARS = SecretKind(
@@ -75,12 +76,10 @@ def env_var_update(
     they are; given (None included), they replace the stored ones (`value` None removes the value)."""
     row = _locked(actor, env_var)
     before = state(row, FIELDS)
-    if name is not None:
-        row.name = clean_name(name, ENV_VARS.what)
-    if metadata is not UNCHANGED:
-        row.metadata = clean_metadata(metadata)
-    if secret_type is not UNCHANGED:
-        row.secret_type = clean_label(secret_type, "secret_type")
+    set_given(row, None, name=(name, lambda given: clean_name(given, ENV_VARS.what)))
+    set_given(
+        row, UNCHANGED, metadata=(metadata, clean_metadata), secret_type=(secret_type, lambda given: clean_label(given, "secret_type"))
+    )
     return ENV_VARS.save_change(row, actor=actor, before=before, value=value)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from permissions.audit import record_event
 from permissions.audit_states import fields_state
 from permissions.exceptions import ValidationError
+from permissions.services.changes import UNCHANGED
 from permissions.services.names import save_named
 from permissions.services.rows import row_or_not_found
 from secrets_store import crypto
@@ -21,8 +22,6 @@ from secrets_store.models import EncryptedValue
 MAX_NAME_LENGTH = 255
 MAX_TYPE_LENGTH = 255
 MAX_VALUE_LENGTH = 65_536  # room for a cloud provider's service-account file, not for arbitrary payloads
-
-UNCHANGED: Any = object()  # an argument left out: the stored value stays
 
 
 def clean_name(value: Any, what: str) -> str:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from permissions.audit_states import fields_state
 from permissions.engine.guards import require
+from permissions.services.changes import UNCHANGED, set_given
 from projects.models import Project, ProjectScore
 from projects.services.configuration.aggregates import check_aggregated_scores
 from projects.services.configuration.checks import _text
@@ -15,7 +16,6 @@ from projects.services.configuration.score_definitions import validate_score_def
 from projects.services.configuration.writes import _delete, _insert, _locked_for_change, _name, _rename, _save_change, live_project
 
 SCORE_FIELDS = ("name", "description", "score_type", "categories", "config", "position")
-_UNCHANGED: Any = object()
 
 
 @transaction.atomic
@@ -60,8 +60,8 @@ def project_score_update(
     name: str | None = None,
     description: str | None = None,
     score_type: str | None = None,
-    categories: Any = _UNCHANGED,
-    config: Any = _UNCHANGED,
+    categories: Any = UNCHANGED,
+    config: Any = UNCHANGED,
     position: str | None = None,
 ) -> ProjectScore:
     """Change a score (update on its project).
@@ -74,17 +74,19 @@ def project_score_update(
     before = fields_state(score, SCORE_FIELDS)
     if name is not None:
         _rename(score, name, "project score")
-    if description is not None:
-        score.description = _text(description, "description")
-    if position is not None:
-        score.position = _text(position, "position", max_length=255)
-    if score_type is not None or categories is not _UNCHANGED or config is not _UNCHANGED:
+    set_given(
+        score,
+        None,
+        description=(description, lambda given: _text(given, "description")),
+        position=(position, lambda given: _text(given, "position", max_length=255)),
+    )
+    if score_type is not None or categories is not UNCHANGED or config is not UNCHANGED:
         score.categories, score.config = validate_score_definition(
             actor=actor,
             org=score.project.org,
             score_type=score.score_type if score_type is None else score_type,
-            categories=score.categories if categories is _UNCHANGED else categories,
-            config=score.config if config is _UNCHANGED else config,
+            categories=score.categories if categories is UNCHANGED else categories,
+            config=score.config if config is UNCHANGED else config,
         )
         if score_type is not None:
             score.score_type = score_type

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from permissions.audit_states import fields_state
 from permissions.engine.guards import require
+from permissions.services.changes import set_given
 from projects.models import Project, ProjectTag
 from projects.services.configuration.checks import _text
 from projects.services.configuration.tag_colors import tag_color
@@ -44,12 +45,13 @@ def project_tag_update(
     before = fields_state(tag, TAG_FIELDS)
     if name is not None:
         _rename(tag, name, "project tag")
-    if description is not None:
-        tag.description = _text(description, "description")
-    if color is not None:
-        tag.color = tag_color(color)
-    if position is not None:
-        tag.position = _text(position, "position", max_length=255)
+    set_given(
+        tag,
+        None,
+        description=(description, lambda given: _text(given, "description")),
+        color=(color, tag_color),
+        position=(position, lambda given: _text(given, "position", max_length=255)),
+    )
     _save_change(actor, tag, before, TAG_FIELDS, "project tag")
     return tag
 
