@@ -317,24 +317,25 @@ class ProjectAccess(ProjectConfigurationPage):
         return redirect(f"{self.url()}?{urlencode({'principal': principal.key})}#permissions")
 
 
+def _section_routes(segment: str, name: str, id_kwarg: str, save: type, delete: type, *, create_at: str = "") -> list:
+    """A section's three routes, named ``project-<name>-create``, ``-update`` and ``-delete``: its save view
+    adds an item at the section's address (or at `create_at` below it) and changes one at the item's,
+    and its delete view takes the item's ``delete/``."""
+    section = f"p/<uuid:project_id>/configuration/{segment}/"
+    item = f"{section}<uuid:{id_kwarg}>/"
+    return [
+        path(section + create_at, save.as_view(), name=f"project-{name}-create"),
+        path(item, save.as_view(), name=f"project-{name}-update"),
+        path(f"{item}delete/", delete.as_view(), name=f"project-{name}-delete"),
+    ]
+
+
 urlpatterns = [
     path("p/<uuid:project_id>/configuration/", ProjectConfigurationPage.as_view(), name="project-configuration"),
-    path("p/<uuid:project_id>/configuration/tags/", TagSave.as_view(), name="project-tag-create"),
-    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/", TagSave.as_view(), name="project-tag-update"),
-    path("p/<uuid:project_id>/configuration/tags/<uuid:tag_id>/delete/", TagDelete.as_view(), name="project-tag-delete"),
-    path("p/<uuid:project_id>/configuration/span-iframes/", SpanIframeSave.as_view(), name="project-span-iframe-create"),
-    path("p/<uuid:project_id>/configuration/span-iframes/<uuid:iframe_id>/", SpanIframeSave.as_view(), name="project-span-iframe-update"),
-    path(
-        "p/<uuid:project_id>/configuration/span-iframes/<uuid:iframe_id>/delete/",
-        SpanIframeDelete.as_view(),
-        name="project-span-iframe-delete",
-    ),
-    path("p/<uuid:project_id>/configuration/scores/new/<slug:kind>/", ScoreSave.as_view(), name="project-score-create"),
-    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/", ScoreSave.as_view(), name="project-score-update"),
-    path("p/<uuid:project_id>/configuration/scores/<uuid:score_id>/delete/", ScoreDelete.as_view(), name="project-score-delete"),
-    path("p/<uuid:project_id>/configuration/env-vars/", EnvVarSave.as_view(), name="project-env-var-create"),
-    path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/", EnvVarSave.as_view(), name="project-env-var-update"),
-    path("p/<uuid:project_id>/configuration/env-vars/<uuid:env_var_id>/delete/", EnvVarDelete.as_view(), name="project-env-var-delete"),
+    *_section_routes("tags", "tag", "tag_id", TagSave, TagDelete),
+    *_section_routes("span-iframes", "span-iframe", "iframe_id", SpanIframeSave, SpanIframeDelete),
+    *_section_routes("scores", "score", "score_id", ScoreSave, ScoreDelete, create_at="new/<slug:kind>/"),
+    *_section_routes("env-vars", "env-var", "env_var_id", EnvVarSave, EnvVarDelete),
     path("p/<uuid:project_id>/configuration/permissions/search/", AccessSearch.as_view(), name="project-access-search"),
     *routes_with_preview("p/<uuid:project_id>/configuration/permissions/<str:kind>/<uuid:subject_id>/", ProjectAccess, "project-access"),
 ]
