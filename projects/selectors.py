@@ -25,6 +25,7 @@ from projects.models import (
     SpanIframe,
     View,
 )
+from projects.models.configuration import ProjectScore, ProjectTag
 
 PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt": Prompt, "prompt_session": PromptSession}
 
@@ -86,9 +87,21 @@ def experiment_links_readable_by(actor, experiment: Experiment) -> dict[str, Pro
     return {role: obj for role, obj in named if obj is not None and obj.deleted_at is None and can(actor, "read", obj)}
 
 
+def live_projects_of(org: Organization) -> QuerySet[Project]:
+    """The organization's projects that are not deleted, before anyone is asked about them: the caller
+    restricts them, or checks the one it takes."""
+    return Project.objects.alive().filter(org=org)
+
+
+def live_project_in(org: Organization, project_id: UUID) -> Project | None:
+    """The live project of `org` that a URL names, or None (another organization's included); whether
+    the caller may see it is the caller's to ask."""
+    return live_projects_of(org).filter(pk=project_id).first()
+
+
 def projects_readable_by(actor, org) -> QuerySet[Project]:
     """The organization's live projects on which `actor` holds read, restricted in the database."""
-    return restrict(Project.objects.alive().filter(org=org), actor, "read")
+    return restrict(live_projects_of(org), actor, "read")
 
 
 def objects_readable_by(actor, model: type[ProjectObject], **filters) -> QuerySet[ProjectObject]:
@@ -155,7 +168,7 @@ def newest_project_seen_by(user, candidates: QuerySet[Project]) -> Project | Non
 def projects_seen_by(actor, org) -> QuerySet[Project]:
     """The organization's live projects that `actor` reads, or reads something in (an object granted on its
     own): one query, every part restricted in the database."""
-    projects = Project.objects.alive().filter(org=org)
+    projects = live_projects_of(org)
     inside = Q(pk__in=restrict(projects, actor, "read").values("pk"))
     for model in PROJECT_OBJECT_MODELS.values():
         inside |= Q(pk__in=objects_readable_by(actor, model, project__org=org).values("project_id"))
@@ -187,10 +200,32 @@ def datasets_readable_by(actor, org) -> QuerySet[Dataset]:
     return objects_readable_by(actor, Dataset, project__org=org, project__deleted_at__isnull=True)
 
 
+# A project's configuration. Reading it is read on the project: the caller has checked it.
+
+
 def span_iframes_of(project: Project) -> list[SpanIframe]:
-    """The project's span iframes, by name (one query). Reading them is read on the project: the caller
-    has checked it."""
+    """The project's span iframes, by name (one query)."""
     return list(SpanIframe.objects.filter(project=project).order_by("name"))
+
+
+def tags_of(project: Project) -> list[ProjectTag]:
+    """The project's tags, in the order its people gave them (position, then name; one query)."""
+    return list(ProjectTag.objects.filter(project=project).order_by("position", "name"))
+
+
+def scores_of(project: Project, *, score_types: tuple[str, ...] | None = None) -> list[ProjectScore]:
+    """The project's scores (of `score_types` only, when given), in the order its people gave them
+    (position, then name; one query)."""
+    scores = ProjectScore.objects.filter(project=project)
+    if score_types is not None:
+        scores = scores.filter(score_type__in=score_types)
+    return list(scores.order_by("position", "name"))
+
+
+def configuration_item(model: type[ProjectTag | ProjectScore | SpanIframe], project: Project, item_id: UUID):
+    """The project's tag, score or span iframe with this id, with its project; None for any other (one
+    of another project included)."""
+    return model.objects.filter(project=project, pk=item_id).select_related("project").first()
 
 
 def snapshots_of(dataset: Dataset) -> list[DatasetSnapshot]:

@@ -16,6 +16,7 @@ from accounts.models import Organization
 from permissions.engine import Node, restrict
 from permissions.exceptions import NotFound, ValidationError
 from projects.models import Project, Prompt
+from projects.selectors import live_project_in
 from secrets_store.models import AISecret, EnvVar
 
 OBJECT_TYPES = tuple(EnvVar.ObjectType.values)
@@ -73,7 +74,7 @@ def env_var_scope(org: Organization, object_type: str, object_id: UUID) -> Scope
             raise NotFound("organization", object_id)
         return Scope(object_type, object_id, Node("organization", org.pk))
     if object_type == EnvVar.ObjectType.PROJECT:
-        project = Project.objects.alive().filter(org=org, pk=object_id).first()
+        project = live_project_in(org, object_id)
         if project is None:
             raise NotFound("project", object_id)
         return Scope(object_type, object_id, Node.of(project), project=project)

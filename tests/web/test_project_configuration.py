@@ -14,6 +14,7 @@ from tests.access_helpers import audit_actions, custom_group, grant, grant_many,
 from tests.assertions import panel_row, pencil_target, refusal_names, ticked_boxes_in
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, ServiceAccountFactory, UserFactory, add_member
 from tests.factories_configuration import ProjectScoreFactory, ProjectTagFactory, ScorerFunctionFactory, SpanIframeFactory
+from tests.factories_secrets import EnvVarFactory
 from tests.query_helpers import steady_state_queries
 from tests.web.addresses import project_page
 from tests.worlds import client_for
@@ -174,6 +175,28 @@ def test_a_tag_of_another_project_is_not_found(org, project, people):
     other = ProjectTagFactory(project=ProjectFactory(org=org))
     response = client_for(people["owner"]).post(project_page(project, "project-tag-delete", tag_id=other.pk))
     assert response.status_code == 404 and ProjectTag.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("route", "id_kwarg", "make"),
+    [
+        ("project-tag", "tag_id", lambda elsewhere: ProjectTagFactory(project=elsewhere)),
+        ("project-score", "score_id", lambda elsewhere: ProjectScoreFactory(project=elsewhere)),
+        ("project-span-iframe", "iframe_id", lambda elsewhere: SpanIframeFactory(project=elsewhere)),
+        ("project-env-var", "env_var_id", lambda elsewhere: EnvVarFactory(org=elsewhere.org, project=elsewhere)),
+    ],
+)
+def test_an_item_of_another_project_is_not_found_through_this_projects_routes(org, project, people, route, id_kwarg, make):
+    theirs = make(ProjectFactory(org=org))
+    client = client_for(people["owner"])
+    before = row_counts()
+
+    asked = client.get(project_page(project, f"{route}-delete", **{id_kwarg: theirs.pk}))
+    changed = client.post(project_page(project, f"{route}-update", **{id_kwarg: theirs.pk}), {"name": "taken over", "value": "x"})
+    deleted = client.post(project_page(project, f"{route}-delete", **{id_kwarg: theirs.pk}))
+
+    assert (asked.status_code, changed.status_code, deleted.status_code) == (404, 404, 404)
+    assert row_counts() == before and type(theirs).objects.get(pk=theirs.pk).name == theirs.name
 
 
 # Human review

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from permissions.engine.nodes import Node
 from permissions.requirements import Needs
-from projects.models import Project
+from projects.selectors import live_project_in
 from web.context import OrgPage
 from web.flags import ConfigurationFlags
 
@@ -38,7 +38,7 @@ class ConfigurationBase(OrgPage):
     section = "projects"
 
     def load(self) -> None:
-        project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
+        project = live_project_in(self.org, self.kwargs["project_id"])
         if project is None:
             raise Http404("No such project.")
         self.project = project

@@ -8,9 +8,6 @@ password field that is never filled back in.
 
 from uuid import UUID
 
-from django.http import Http404
-
-from projects.models import Project
 from secrets_store.models import EnvVar
 from secrets_store.selectors import env_vars_of_object
 from web.confirm import Confirmation
@@ -50,8 +47,10 @@ class EnvVarsSection(ConfigurationBase):
         )
 
 
-def project_env_var_or_404(org_id: UUID, project: Project, env_var_id: UUID) -> EnvVar:
-    env_var = EnvVar.objects.filter(org_id=org_id, object_type=EnvVar.ObjectType.PROJECT, project=project, pk=env_var_id).first()
-    if env_var is None:
-        raise Http404("No such environment variable.")
-    return env_var
+class EnvVarItem:
+    """What a change or delete of an environment variable is of: a variable of the project the URL names."""
+
+    item_model, item_kwarg = EnvVar, "env_var_id"
+
+    def find_item(self, env_var_id: UUID) -> EnvVar | None:
+        return env_vars_of_object(self.org, EnvVar.ObjectType.PROJECT, self.project.pk).filter(pk=env_var_id).first()

@@ -8,12 +8,9 @@ form does.
 
 import re
 from typing import Any
-from uuid import UUID
 
-from django.http import Http404
-
-from projects.models import Project, ProjectScore, Prompt
-from projects.selectors import objects_readable_by
+from projects.models import ProjectScore, Prompt
+from projects.selectors import objects_readable_by, scores_of
 from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 from web.confirm import Confirmation
 from web.forms.configuration import (
@@ -86,7 +83,7 @@ class ScoresSection(ConfigurationBase):
         return Editor(prefix, title, action, form, kind=kind)
 
     def scores_context(self, failed: Editor | None) -> dict:
-        scores = list(ProjectScore.objects.filter(project=self.project).order_by("position", "name"))
+        scores = scores_of(self.project)
         functions = self.readable_scorer_functions()
         function_names = {str(f.pk): f.name for f in functions}
         human = self.entries(
@@ -248,10 +245,3 @@ def scorer_from_value(value: str, existing) -> dict:
 def humane(message: str) -> str:
     """A service message with API paths such as ``categories[0].value`` named as the form names them."""
     return re.sub(r"categories\[(\d+)\]\.(\w+)", lambda m: f"Category {int(m.group(1)) + 1} {m.group(2)}", message)
-
-
-def project_score_or_404(project: Project, score_id: UUID) -> ProjectScore:
-    score = ProjectScore.objects.filter(project=project, pk=score_id).select_related("project").first()
-    if score is None:
-        raise Http404("No such score.")
-    return score

@@ -1,11 +1,8 @@
 """The Span iframes section of a project's Configuration page: the pages of the team's own tools that each
 span's page embeds, sandboxed (``RowsMixin.span_iframes_context`` in :mod:`web.views.project_pages.rows`)."""
 
-from uuid import UUID
-
-from django.http import Http404
-
-from projects.models import Project, SpanIframe
+from projects.models import SpanIframe
+from projects.selectors import span_iframes_of
 from web.confirm import Confirmation
 from web.forms.configuration import SpanIframeForm
 from web.views.project_configuration.base import ConfigurationBase, Editor
@@ -24,7 +21,7 @@ class SpanIframesSection(ConfigurationBase):
         return Editor(key, f"Edit span iframe {iframe.name}", action, SpanIframeForm(data, initial=initial, prefix=key), kind="span-iframe")
 
     def span_iframes_context(self, failed: Editor | None) -> dict:
-        iframes = list(SpanIframe.objects.filter(project=self.project).order_by("name"))
+        iframes = span_iframes_of(self.project)
         entries = self.entries(iframes, self.span_iframe_editor, failed)
         for entry in entries:
             entry["delete"] = self.span_iframe_delete_confirmation(entry["item"]) if entry["editor"] else None
@@ -42,10 +39,3 @@ class SpanIframesSection(ConfigurationBase):
             back_url=self.url(anchor="span-iframes"),
             goes=[f"The span iframe {iframe.name} of {self.project.name} ({iframe.url}): span pages no longer show it."],
         )
-
-
-def span_iframe_or_404(project: Project, iframe_id: UUID) -> SpanIframe:
-    iframe = SpanIframe.objects.filter(project=project, pk=iframe_id).select_related("project").first()
-    if iframe is None:
-        raise Http404("No such span iframe.")
-    return iframe

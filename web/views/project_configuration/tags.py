@@ -1,10 +1,7 @@
 """The Tags section of a project's Configuration page: the tags rows and objects may carry, with their colors."""
 
-from uuid import UUID
-
-from django.http import Http404
-
-from projects.models import Project, ProjectTag
+from projects.models import ProjectTag
+from projects.selectors import tags_of
 from projects.services.configuration.tag_colors import is_tag_color
 from web.confirm import Confirmation
 from web.forms.configuration import TagForm
@@ -22,7 +19,7 @@ class TagsSection(ConfigurationBase):
         return Editor(f"tag-{tag.pk.hex}", f"Edit tag {tag.name}", self.url("project-tag-update", tag_id=tag.pk), form, kind="tag")
 
     def tags_context(self, failed: Editor | None) -> dict:
-        tags = list(ProjectTag.objects.filter(project=self.project).order_by("position", "name"))
+        tags = tags_of(self.project)
         entries = self.entries(tags, self.tag_editor, failed)
         for entry in entries:
             entry["swatch"] = swatch(entry["item"].color)
@@ -50,10 +47,3 @@ class TagsSection(ConfigurationBase):
 
 def swatch(color: str) -> str:
     return color if color and is_tag_color(color) else ""
-
-
-def project_tag_or_404(project: Project, tag_id: UUID) -> ProjectTag:
-    tag = ProjectTag.objects.filter(project=project, pk=tag_id).select_related("project").first()
-    if tag is None:
-        raise Http404("No such tag.")
-    return tag

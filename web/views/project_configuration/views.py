@@ -1,9 +1,13 @@
 """The views of a project's Configuration page: the page, and the forms that change its tags, span
 iframes, scores and permissions (each a POST that redirects back, or shows the page again with the failed dialog open)."""
 
+from functools import cached_property
+from typing import ClassVar
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib import messages
+from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -12,7 +16,8 @@ from permissions.boxes import PROJECT_BOXES
 from permissions.engine.nodes import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
-from projects.models import ProjectTag, SpanIframe
+from projects.models import ProjectScore, ProjectTag, SpanIframe
+from projects.selectors import configuration_item
 from projects.services import configuration, span_iframes
 from secrets_store.models import EnvVar
 from secrets_store.services.env_vars import env_var_create, env_var_delete, env_var_update
@@ -24,7 +29,7 @@ from web.views.outcomes import report, save_form
 from web.views.permissions_panel import AccessRow
 from web.views.project_configuration.access import AccessSection
 from web.views.project_configuration.base import Editor
-from web.views.project_configuration.env_vars import EnvVarsSection, project_env_var_or_404
+from web.views.project_configuration.env_vars import EnvVarItem, EnvVarsSection
 from web.views.project_configuration.scores import (
     ANCHORS,
     SECTION_OF_TYPE,
@@ -32,10 +37,9 @@ from web.views.project_configuration.scores import (
     definition_from,
     humane,
     needs_rows,
-    project_score_or_404,
 )
-from web.views.project_configuration.span_iframes import SpanIframesSection, span_iframe_or_404
-from web.views.project_configuration.tags import TagsSection, project_tag_or_404
+from web.views.project_configuration.span_iframes import SpanIframesSection
+from web.views.project_configuration.tags import TagsSection
 from web.views.project_pages.layout import project_layout
 
 
@@ -63,9 +67,25 @@ class ProjectConfigurationChange(ProjectConfigurationPage):
     the project."""
 
     http_method_names = ["post"]
+    item_model: ClassVar[type[Model]]  # what the URL's item id names: a tag, a score, a span iframe, a variable
+    item_kwarg: ClassVar[str] = ""  # absent from the URL of a create
 
     def requirements_post(self):
         return [Needs("update", Node.of(self.project))]
+
+    def find_item(self, item_id: UUID) -> Model | None:
+        """The project's item with this id, or None."""
+        return configuration_item(self.item_model, self.project, item_id)
+
+    @cached_property
+    def item(self) -> Model | None:
+        """The item the URL names, None on a create; 404 for one that is not the project's."""
+        if self.item_kwarg not in self.kwargs:
+            return None
+        item = self.find_item(self.kwargs[self.item_kwarg])
+        if item is None:
+            raise Http404(f"No such {self.item_model._meta.verbose_name}.")
+        return item
 
 
 class ProjectConfigurationDelete(ProjectConfigurationChange):
@@ -94,8 +114,10 @@ class ProjectConfigurationDelete(ProjectConfigurationChange):
 class TagSave(ProjectConfigurationChange):
     """POST: add a tag to the project, or change a tag's name, color or description."""
 
+    item_model, item_kwarg = ProjectTag, "tag_id"
+
     def post(self, request, *args, **kwargs):
-        tag = project_tag_or_404(self.project, kwargs["tag_id"]) if "tag_id" in kwargs else None
+        tag = self.item
         editor = self.tag_editor(tag, data=request.POST)
         saved = save_form(editor.form, lambda data: self.save(tag, data))
         if saved is None:
@@ -113,11 +135,13 @@ class TagSave(ProjectConfigurationChange):
 class TagDelete(ProjectConfigurationDelete):
     """Remove a tag from the project (rows already tagged keep the name)."""
 
+    item_model, item_kwarg = ProjectTag, "tag_id"
+
     def confirmation(self) -> Confirmation:
-        return self.tag_delete_confirmation(project_tag_or_404(self.project, self.kwargs["tag_id"]))
+        return self.tag_delete_confirmation(self.item)
 
     def post(self, request, *args, **kwargs):
-        tag = project_tag_or_404(self.project, kwargs["tag_id"])
+        tag = self.item
         configuration.project_tag_delete(actor=request.user, tag=tag)
         messages.success(request, f"Deleted the tag {tag.name}.")
         return redirect(self.url(anchor="tags"))
@@ -129,8 +153,10 @@ class TagDelete(ProjectConfigurationDelete):
 class SpanIframeSave(ProjectConfigurationChange):
     """POST: add a span iframe to the project, or change one's name, URL, description or whether it gets the span."""
 
+    item_model, item_kwarg = SpanIframe, "iframe_id"
+
     def post(self, request, *args, **kwargs):
-        iframe = span_iframe_or_404(self.project, kwargs["iframe_id"]) if "iframe_id" in kwargs else None
+        iframe = self.item
         editor = self.span_iframe_editor(iframe, data=request.POST)
         saved = save_form(editor.form, lambda data: self.save(iframe, data))
         if saved is None:
@@ -148,11 +174,13 @@ class SpanIframeSave(ProjectConfigurationChange):
 class SpanIframeDelete(ProjectConfigurationDelete):
     """Remove a span iframe from the project."""
 
+    item_model, item_kwarg = SpanIframe, "iframe_id"
+
     def confirmation(self) -> Confirmation:
-        return self.span_iframe_delete_confirmation(span_iframe_or_404(self.project, self.kwargs["iframe_id"]))
+        return self.span_iframe_delete_confirmation(self.item)
 
     def post(self, request, *args, **kwargs):
-        iframe = span_iframe_or_404(self.project, kwargs["iframe_id"])
+        iframe = self.item
         span_iframes.span_iframe_delete(actor=request.user, iframe=iframe)
         messages.success(request, f"Deleted the span iframe {iframe.name}.")
         return redirect(self.url(anchor="span-iframes"))
@@ -164,8 +192,10 @@ class SpanIframeDelete(ProjectConfigurationDelete):
 class ScoreSave(ProjectConfigurationChange):
     """POST: create a score of a section (``kind``) or change one; the service validates the definition."""
 
+    item_model, item_kwarg = ProjectScore, "score_id"
+
     def post(self, request, *args, **kwargs):
-        score = project_score_or_404(self.project, kwargs["score_id"]) if "score_id" in kwargs else None
+        score = self.item
         kind = SECTION_OF_TYPE[score.score_type] if score else kwargs["kind"]
         if kind not in ANCHORS:
             raise Http404("No such score section.")
@@ -197,13 +227,14 @@ class ScoreSave(ProjectConfigurationChange):
 class ScoreDelete(ProjectConfigurationDelete):
     """Remove a score from the project (values already given to rows stay)."""
 
+    item_model, item_kwarg = ProjectScore, "score_id"
+
     def confirmation(self) -> Confirmation:
-        score = project_score_or_404(self.project, self.kwargs["score_id"])
         function_names = {str(f.pk): f.name for f in self.readable_scorer_functions()}
-        return self.score_delete_confirmation(score, function_names)
+        return self.score_delete_confirmation(self.item, function_names)
 
     def post(self, request, *args, **kwargs):
-        score = project_score_or_404(self.project, kwargs["score_id"])
+        score = self.item
         configuration.project_score_delete(actor=request.user, score=score)
         messages.success(request, f"Deleted {score.name}.")
         return redirect(self.url(anchor=ANCHORS[SECTION_OF_TYPE[score.score_type]]))
@@ -212,11 +243,11 @@ class ScoreDelete(ProjectConfigurationDelete):
 # Environment variables
 
 
-class EnvVarSave(ProjectConfigurationChange):
+class EnvVarSave(EnvVarItem, ProjectConfigurationChange):
     """POST: add an environment variable to the project, or replace the value of one."""
 
     def post(self, request, *args, **kwargs):
-        env_var = project_env_var_or_404(self.org.pk, self.project, kwargs["env_var_id"]) if "env_var_id" in kwargs else None
+        env_var = self.item
         editor = self.env_var_editor(env_var, data=request.POST)
         save = next_to_the_field(lambda data: self.save(env_var, data))
         saved = save_form(editor.form, save, error_field="name" if env_var is None else "value")
@@ -238,14 +269,14 @@ class EnvVarSave(ProjectConfigurationChange):
         )
 
 
-class EnvVarDelete(ProjectConfigurationDelete):
+class EnvVarDelete(EnvVarItem, ProjectConfigurationDelete):
     """Remove an environment variable from the project."""
 
     def confirmation(self) -> Confirmation:
-        return self.env_var_delete_confirmation(project_env_var_or_404(self.org.pk, self.project, self.kwargs["env_var_id"]))
+        return self.env_var_delete_confirmation(self.item)
 
     def post(self, request, *args, **kwargs):
-        env_var = project_env_var_or_404(self.org.pk, self.project, kwargs["env_var_id"])
+        env_var = self.item
         env_var_delete(actor=request.user, env_var=env_var)
         messages.success(request, f"Deleted the environment variable {env_var.name}.")
         return redirect(self.url(anchor="env-vars"))

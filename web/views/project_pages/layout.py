@@ -7,7 +7,7 @@ from accounts.models import Organization
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
 from projects.models import Project
-from projects.selectors import project_is_seen_by
+from projects.selectors import live_project_in, project_is_seen_by
 from web.context import OrgPage
 from web.flags import NodeFlags, ProjectFlags
 from web.views.project_pages.kinds import KINDS, tab_url
@@ -37,7 +37,7 @@ class ProjectPage(OrgPage):
 
     @cached_property
     def project(self) -> Project:
-        project = Project.objects.alive().filter(org=self.org, pk=self.kwargs["project_id"]).first()
+        project = live_project_in(self.org, self.kwargs["project_id"])
         if project is None or not (self.object_decides_sight or project_is_seen_by(self.request.user, project)):
             raise NotFound("project", self.kwargs["project_id"])
         return project

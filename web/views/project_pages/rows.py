@@ -15,7 +15,7 @@ from projects.events.reads import fetch_events, fetch_trace
 from projects.events.targets import EventTarget
 from projects.events.writes import record_feedback
 from projects.models import Project, ProjectScore
-from projects.selectors import span_iframes_of
+from projects.selectors import scores_of, span_iframes_of
 from web.formatting import percent, preview
 from web.forms.objects import RowReviewForm
 from web.span_iframes import embedded_span_iframes
@@ -25,8 +25,7 @@ PAGE_SIZE = 25  # traces per page of rows
 
 def review_scores_of(project: Project) -> list[ProjectScore]:
     """The project's human review scores that the review form offers (one query)."""
-    types = (ProjectScore.ScoreType.SLIDER, ProjectScore.ScoreType.CATEGORICAL)
-    return list(ProjectScore.objects.filter(project=project, score_type__in=types).order_by("position", "name"))
+    return scores_of(project, score_types=(ProjectScore.ScoreType.SLIDER, ProjectScore.ScoreType.CATEGORICAL))
 
 
 @dataclass
