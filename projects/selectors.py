@@ -99,6 +99,12 @@ def live_project_in(org: Organization, project_id: UUID) -> Project | None:
     return live_projects_of(org).filter(pk=project_id).first()
 
 
+def live_object_in(model: type[ProjectObject], project: Project, object_id: UUID) -> ProjectObject | None:
+    """The live experiment, dataset, prompt or playground of `project` that a URL names, or None; whether
+    the caller may see it is the caller's to ask."""
+    return model.objects.alive().filter(project=project, pk=object_id).first()
+
+
 def projects_readable_by(actor, org) -> QuerySet[Project]:
     """The organization's live projects on which `actor` holds read, restricted in the database."""
     return restrict(live_projects_of(org), actor, "read")
@@ -179,6 +185,11 @@ def prompt_versions(prompt: Prompt, *, limit: int = 100) -> list[PromptVersion]:
     """The latest `limit` versions `prompt` kept, newest first, each with who saved it (one query). Whoever
     may read a prompt reads its versions, as ``GET /v1/prompt/{id}?version=`` does."""
     return list(PromptVersion.objects.filter(prompt=prompt).select_related("created_by").order_by("-xact_id")[:limit])
+
+
+def prompt_version(prompt: Prompt, xact_id: int) -> PromptVersion | None:
+    """The version of `prompt` kept at `xact_id`, with who saved it, or None."""
+    return PromptVersion.objects.filter(prompt=prompt, xact_id=xact_id).select_related("created_by").first()
 
 
 def prompts_readable_in_org(actor, org: Organization) -> QuerySet[Prompt]:

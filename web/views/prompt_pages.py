@@ -30,6 +30,7 @@ from projects.prompt_templates import fill, prompt_messages, prompt_variables, r
 from projects.selectors import (
     datasets_readable_in_org,
     objects_readable_by,
+    prompt_version,
     prompt_versions,
     prompts_readable_in,
     prompts_readable_in_org,
@@ -268,7 +269,7 @@ class PromptVersionPage(PromptObjectPage):
 
     @cached_property
     def version(self) -> PromptVersion:
-        version = PromptVersion.objects.select_related("created_by").filter(prompt=self.obj, xact_id=self.kwargs["xact_id"]).first()
+        version = prompt_version(self.obj, self.kwargs["xact_id"])
         if version is None:
             raise NotFound("prompt version", self.kwargs["xact_id"])
         return version
@@ -302,7 +303,7 @@ class PromptRestore(PromptObjectPage):
 
     def post(self, request, *args, **kwargs):
         xact_id, before = self.kwargs["xact_id"], self.obj.xact_id
-        if not PromptVersion.objects.filter(prompt=self.obj, xact_id=xact_id).exists():
+        if prompt_version(self.obj, xact_id) is None:
             raise NotFound("prompt version", xact_id)
         try:
             restored = prompt_restore(actor=request.user, prompt=self.obj, version=xact_id)

@@ -36,7 +36,7 @@ from django.views import View
 
 from permissions.exceptions import NotFound
 from projects.models import Dataset, Experiment, Project, ProjectObject
-from projects.selectors import newest_project_seen_by, objects_readable_by
+from projects.selectors import live_projects_of, newest_project_seen_by, objects_readable_by
 from web.context import member_org_or_404
 from web.views.project_pages.kinds import KINDS, object_url, tab_url
 
@@ -89,7 +89,7 @@ class SdkLink(LoginRequiredMixin, View):
 
     def project(self, name: str) -> Project:
         """The live project of the organization that `name` names, tried as an id first, if the person sees it."""
-        projects = Project.objects.alive().filter(org=self.org)
+        projects = live_projects_of(self.org)
         project_id = as_uuid(name)
         project = newest_project_seen_by(self.request.user, projects.filter(pk=project_id)) if project_id else None
         if project is None:
@@ -141,7 +141,7 @@ class ObjectLink(SdkLink):
             raise NotFound(object_type, raw_id)
         row_id = request.GET.get("id")
         if object_type == "project_logs":
-            project = newest_project_seen_by(request.user, Project.objects.alive().filter(org=self.org, pk=object_id))
+            project = newest_project_seen_by(request.user, live_projects_of(self.org).filter(pk=object_id))
             if project is None:
                 raise NotFound("project", raw_id)
             return HttpResponseRedirect(with_row(tab_url(self.org, project.pk, "logs"), row_id))

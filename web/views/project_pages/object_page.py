@@ -10,6 +10,7 @@ from permissions.boxes import BoxSet, Subject, object_boxes
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound
 from projects.models import ProjectObject
+from projects.selectors import live_object_in
 from web.flags import NodeFlags
 from web.views.object_menu import menu_context
 from web.views.permissions_panel import AccessRow, Editor, PermissionsPanel, editor_with_params
@@ -33,7 +34,7 @@ class ObjectPage(PermissionsPanel, ProjectPage):
 
     @cached_property
     def obj(self) -> ProjectObject:
-        obj = self.kind.model.objects.alive().filter(project=self.project, pk=self.kwargs["object_id"]).first()
+        obj = live_object_in(self.kind.model, self.project, self.kwargs["object_id"])
         if obj is None:
             raise NotFound(self.kind.object_type, self.kwargs["object_id"])
         obj.project = self.project
