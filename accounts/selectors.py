@@ -1,8 +1,12 @@
-"""Reads about organizations and memberships that the API, the SDK's endpoints and the pages share."""
+"""Reads about organizations, memberships, invitations and credentials that the API, the SDK's endpoints
+and the pages share. Who may read them is declared by whoever asks (a page's or a view's requirements)."""
 
-from django.db.models import QuerySet
+from uuid import UUID
 
-from accounts.models import ApiKey, Organization, User
+from django.contrib.auth.models import Group as AuthGroup
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import ApiKey, Invitation, Membership, Organization, User
 from permissions.engine import can
 from permissions.engine.nodes import Node
 
@@ -20,9 +24,99 @@ def credential_organizations(user, api_key: ApiKey | None) -> QuerySet[Organizat
     return orgs
 
 
+def organizations_of(user) -> QuerySet[Organization]:
+    """The organizations `user` is a member of, by name: the organization switcher's list."""
+    return credential_organizations(user, None).order_by("name")
+
+
+def membership_named(user, org_name: str) -> Membership | None:
+    """`user`'s membership of the organization named `org_name`, with the organization, or None."""
+    return Membership.objects.filter(user=user, org__name=org_name).select_related("org").first()
+
+
 def members_visible_to(actor, org: Organization) -> QuerySet[User]:
     """The organization's members and service accounts, people first, if `actor` may read its members
     (read on org_member); none otherwise."""
     if not can(actor, "read", Node("org_member", org.pk)):
         return User.objects.none()
-    return User.objects.filter(memberships__org=org).order_by("kind", "email")
+    return members_of(org).order_by("kind", "email")
+
+
+def members_of(org: Organization) -> QuerySet[User]:
+    """The organization's members and service accounts, before anyone is asked whether they may read them."""
+    return User.objects.filter(memberships__org=org)
+
+
+def has_account(email: str) -> bool:
+    """Whether someone already signed up with `email` (case aside): an invitation then asks them to log in."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+# The Members page: who may read it is declared there (read on org_member)
+
+
+def people_of(org: Organization) -> list[Membership]:
+    """The organization's memberships of people (not service accounts), each with its user, by email."""
+    return list(Membership.objects.filter(org=org, user__kind=User.Kind.PERSON).select_related("user").order_by("user__email"))
+
+
+def membership_in(org: Organization, user_id: UUID) -> Membership | None:
+    """`user_id`'s membership of `org`, with the user, or None."""
+    return Membership.objects.filter(org=org, user_id=user_id).select_related("user").first()
+
+
+def pending_invitations_of(org: Organization) -> list[Invitation]:
+    """The organization's invitations neither accepted nor revoked, newest first, each with who sent it and
+    the groups it offers."""
+    pending = Invitation.objects.filter(org=org, accepted_at__isnull=True, revoked_at__isnull=True)
+    return list(pending.select_related("invited_by").prefetch_related("groups").order_by("-created"))
+
+
+def invitation_in(org: Organization, invitation_id: UUID) -> Invitation | None:
+    """The invitation of `org` with this id, in whatever state, or None."""
+    return Invitation.objects.filter(org=org, pk=invitation_id).first()
+
+
+# Credentials: the pages declare who may see them (Owners for service accounts; a key's own person)
+
+
+def service_accounts_of(org: Organization) -> list[User]:
+    """The organization's service accounts, by name, each with ``token_count`` (its number of tokens) and
+    ``permission_groups`` (its groups, by name): two queries for the whole list."""
+    tokens = Count("api_keys", filter=Q(api_keys__kind=ApiKey.Kind.SERVICE_TOKEN))
+    groups = AuthGroup.objects.filter(permission_group__org=org).select_related("permission_group").order_by("permission_group__name")
+    accounts = list(
+        User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org)
+        .annotate(token_count=tokens)
+        .prefetch_related(Prefetch("groups", queryset=groups, to_attr="auth_groups"))
+        .order_by("given_name", "created")
+    )
+    for account in accounts:
+        account.permission_groups = [auth_group.permission_group for auth_group in account.auth_groups]
+    return accounts
+
+
+def service_account_in(org: Organization, account_id: UUID) -> User | None:
+    """The service account of `org` with this id, or None (a person's id included)."""
+    return User.objects.filter(pk=account_id, kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org).first()
+
+
+def service_tokens_of(account: User) -> list[ApiKey]:
+    """The service account's tokens, newest first."""
+    return list(ApiKey.objects.filter(user=account, kind=ApiKey.Kind.SERVICE_TOKEN).order_by("-created"))
+
+
+def service_token_of(account: User, token_id: UUID) -> ApiKey | None:
+    """The service account's token with this id, or None."""
+    return ApiKey.objects.filter(pk=token_id, user=account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
+
+
+def api_keys_of(user: User, org: Organization | None = None) -> QuerySet[ApiKey]:
+    """The person's own API keys (of `org` only, when given), newest first, each with its organization."""
+    keys = ApiKey.objects.filter(user=user, kind=ApiKey.Kind.API_KEY).select_related("org").order_by("-created")
+    return keys if org is None else keys.filter(org=org)
+
+
+def api_key_of(user: User, key_id: UUID) -> ApiKey | None:
+    """The person's own API key with this id, with its organization, or None (anyone else's included)."""
+    return api_keys_of(user).filter(pk=key_id).first()

@@ -1,17 +1,19 @@
 """Reads about groups, principals and the audit log that pages, the API and services share."""
 
+from collections import defaultdict
 from collections.abc import Iterable
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 
 from permissions.audit_words import AuditNames, ids_of_event
 from permissions.engine import Access, Node, Reach, access_on, can, explain_reach, reachable_rows, restrict
 from permissions.engine.context import load_context
 from permissions.engine.nodes import model_for_type
 from permissions.exceptions import AccessDenied
-from permissions.models import AuditEvent, PermissionGroup, Role
+from permissions.models import AuditEvent, GroupNesting, PermissionGroup, Role
 
 # The objects of a project an audit event may name by id, besides the project itself.
 _PROJECT_CONTENT_TYPES = ("experiment", "dataset", "prompt", "prompt_session")
@@ -27,6 +29,59 @@ BUILTIN_FIRST = Case(
 def groups_in_display_order(groups: QuerySet[PermissionGroup]) -> QuerySet[PermissionGroup]:
     """`groups` as every page lists them: the built-in groups first (Owners, Engineers, Viewers), then by name."""
     return groups.order_by(BUILTIN_FIRST, Lower("name"))
+
+
+def groups_of(org) -> QuerySet[PermissionGroup]:
+    """All the organization's groups, in display order: what a member's group list names, whoever reads
+    the members sees (the page that shows it declares that read)."""
+    return groups_in_display_order(PermissionGroup.objects.filter(org=org))
+
+
+def owners_group(org_id: UUID) -> PermissionGroup:
+    """The organization's Owners group (every organization has one)."""
+    return PermissionGroup.objects.get(org_id=org_id, builtin=PermissionGroup.Builtin.OWNERS)
+
+
+def group_in(org, group_id: UUID) -> PermissionGroup | None:
+    """The group of `org` with this id, with its auth group, or None (another organization's included)."""
+    return PermissionGroup.objects.filter(org=org, pk=group_id).select_related("auth_group").first()
+
+
+def with_member_counts(groups: QuerySet[PermissionGroup]) -> QuerySet[PermissionGroup]:
+    """`groups`, each with ``member_user_count`` and ``member_group_count``: its direct members, counted in
+    the same statement."""
+    user_counts = (
+        get_user_model()
+        .groups.through.objects.filter(group_id=OuterRef("auth_group_id"))
+        .order_by()
+        .values("group_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    group_counts = GroupNesting.objects.filter(group_id=OuterRef("pk")).order_by().values("group_id").annotate(n=Count("pk")).values("n")
+    return groups.annotate(member_user_count=Coalesce(Subquery(user_counts), 0), member_group_count=Coalesce(Subquery(group_counts), 0))
+
+
+def direct_groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[PermissionGroup]]:
+    """The groups of `groups` each user is directly in, by name (one query)."""
+    by_auth_group = {group.auth_group_id: group for group in groups}
+    through = get_user_model().groups.through
+    members: dict[UUID, list[PermissionGroup]] = defaultdict(list)
+    for user_id, auth_group_id in through.objects.filter(group_id__in=list(by_auth_group)).values_list("user_id", "group_id"):
+        members[user_id].append(by_auth_group[auth_group_id])
+    for user_groups in members.values():
+        user_groups.sort(key=lambda group: group.name.lower())
+    return members
+
+
+def direct_groups_of(user, org) -> QuerySet[PermissionGroup]:
+    """The organization's groups `user` is directly in, by name, as a principal's groups are listed."""
+    return PermissionGroup.objects.filter(org=org, auth_group__user=user).order_by(Lower("name"))
+
+
+def nested_group_ids(group: PermissionGroup) -> set[UUID]:
+    """The ids of the groups directly in `group`."""
+    return set(GroupNesting.objects.filter(group=group).values_list("member_group_id", flat=True))
 
 
 def groups_containing(principal, org) -> QuerySet[PermissionGroup]:

@@ -233,6 +233,11 @@ def scores_of(project: Project, *, score_types: tuple[str, ...] | None = None) -
     return list(scores.order_by("position", "name"))
 
 
+def tag_colors_of(project: Project) -> dict[str, str]:
+    """The colors the project's tags were given, by tag name (tags without one left out; one query)."""
+    return dict(ProjectTag.objects.filter(project=project).exclude(color="").values_list("name", "color"))
+
+
 def configuration_item(model: type[ProjectTag | ProjectScore | SpanIframe], project: Project, item_id: UUID):
     """The project's tag, score or span iframe with this id, with its project; None for any other (one
     of another project included)."""

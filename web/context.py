@@ -9,7 +9,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.generic import TemplateView
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
+from accounts.selectors import membership_named, organizations_of
 from braintrust_site.errors import error_answer
 from permissions.engine import can, explain
 from permissions.engine.nodes import Node
@@ -17,6 +18,7 @@ from permissions.exceptions import AccessDenied, NotFound
 from permissions.labels import node_permission_label, type_label
 from permissions.models import PermissionGroup
 from permissions.requirements import NeedsOwner, Requirement, access_method
+from permissions.selectors import owners_group
 from web.flags import org_flags
 
 NOT_FOUND_MESSAGE = "There is nothing here, or nothing you may see. If you think you should, ask an Owner of the organization."
@@ -24,7 +26,7 @@ NOT_FOUND_MESSAGE = "There is nothing here, or nothing you may see. If you think
 
 def member_org_or_404(user, org_name: str) -> Organization:
     """The organization of that name, if `user` is a member; any other is "not found"."""
-    membership = Membership.objects.filter(user=user, org__name=org_name).select_related("org").first()
+    membership = membership_named(user, org_name)
     if membership is None:
         raise Http404("No such organization.")
     return membership.org
@@ -51,7 +53,7 @@ class NeedsOwnerOfPage:
         try:
             NeedsOwner(self.what).check(request, org_id)
         except AccessDenied:
-            owners = PermissionGroup.objects.get(org_id=org_id, builtin=PermissionGroup.Builtin.OWNERS)
+            owners = owners_group(org_id)
             message = f"Only Owners {self.what}. An Owner can add you to the Owners group."
             raise OwnersOnlyRefusal(message, owners) from None
 
@@ -103,7 +105,7 @@ class OrgPage(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        orgs = Organization.objects.filter(memberships__user=self.request.user).order_by("name")
+        orgs = organizations_of(self.request.user)
         context.update(org=self.org, flags=self.flags, orgs=orgs, section=self.section)
         return context
 
@@ -139,7 +141,7 @@ def refused_page(request, org: Organization, refusal: AccessDenied):
         "node_type_words": type_label(refusal.node.type) if refusal.node is not None else "",
         "owners_only": isinstance(refusal, OwnersOnlyRefusal),
         "grantors": grantors if may_see_members else (),
-        "orgs": Organization.objects.filter(memberships__user=request.user).order_by("name"),
+        "orgs": organizations_of(request.user),
         "flags": org_flags(request.user, org),
     }
     return render(request, "web/403.html", context, status=403)

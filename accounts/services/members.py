@@ -20,6 +20,7 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records, guardian_tables
 from permissions.models import AclGrant, PermissionGroup
+from permissions.selectors import owners_group
 from permissions.services.groups import ensure_owner_remains, lock_organization
 
 
@@ -156,7 +157,7 @@ def member_remove(*, actor, org: Organization, user: User) -> None:
         raise NotFound("user", user.pk)
     if user.is_service_account:  # removing one deletes it, which only Owners may do
         require_owner(actor, org, "remove service accounts")
-    owners = PermissionGroup.objects.get(org=org, builtin=PermissionGroup.Builtin.OWNERS)
+    owners = owners_group(org.pk)
     if is_owner(user, org):
         require(actor, "update", owners)
     # The organization's row first (with Owners after it, for an owner), as every change to its groups

@@ -322,3 +322,12 @@ def test_the_api_keys_page_costs_the_same_queries_for_few_and_many(org, people):
         api_key_create(actor=person, org=org if index % 2 else other_org, name=f"key-{index}")
     assert _queries(client, org_page(org, "api-keys")) == few_here
     assert _queries(client, org_page(org, "api-keys") + "?scope=all") == few_all
+
+
+def test_the_groups_a_service_account_can_act_through_come_owners_engineers_viewers_then_by_name(org, people):
+    custom_group(org, name="zebras")
+
+    response = client_for(people["owner"]).get(org_page(org, "service-accounts"))
+
+    offered = [label for _, label in response.context["form"].fields["groups"].choices]
+    assert offered == ["Owners", "Engineers", "Viewers", "Annotators", "zebras"]

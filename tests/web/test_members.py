@@ -205,3 +205,13 @@ def test_a_project_where_one_reads_a_single_experiment_is_listed(org, people):
     grant(org, experiment, user=people["custom"], permission="read")
     html = client_for(people["custom"]).get(members_url(org, "projects")).content.decode()
     assert "evals" in html
+
+
+def test_the_groups_a_member_can_be_put_in_come_owners_engineers_viewers_then_by_name(org, people):
+    custom_group(org, name="zebras")
+    custom_group(org, name="Auditors")
+
+    response = client_for(people["owner"]).get(members_url(org))
+
+    offered = [label for _, label in response.context["members"][0]["form"].fields["groups"].choices]
+    assert offered == ["Owners", "Engineers", "Viewers", "Annotators", "Auditors", "zebras"]

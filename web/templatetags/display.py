@@ -6,7 +6,8 @@ from django import template
 from django.utils.html import format_html
 
 from permissions.labels import node_permission_label, permission_label, type_label
-from projects.models import Project, ProjectTag
+from projects.models import Project
+from projects.selectors import tag_colors_of
 from projects.services.configuration.tag_colors import is_tag_color
 from web import formatting
 
@@ -53,8 +54,7 @@ def tag_colors(project: Project) -> dict[str, str]:
     project object the page renders, which every chip of the page shares)."""
     colors = getattr(project, "_tag_colors", None)
     if colors is None:
-        rows = ProjectTag.objects.filter(project=project).exclude(color="").values_list("name", "color")
-        colors = {name: color for name, color in rows if is_tag_color(color)}
+        colors = {name: color for name, color in tag_colors_of(project).items() if is_tag_color(color)}
         project._tag_colors = colors
     return colors
 

@@ -21,6 +21,7 @@ from django.urls import path, reverse
 
 from accounts.models import Organization, User
 from accounts.principals import Principal, find_principal, principal_choices, subject_of_key
+from accounts.selectors import members_of
 from permissions.engine import explain
 from permissions.engine.explain import Explanation, Reason
 from permissions.engine.nodes import Node
@@ -29,7 +30,7 @@ from permissions.grants import resolve_chain
 from permissions.labels import permission_label
 from permissions.models import PermissionGroup
 from permissions.requirements import to_ask_what_can, to_explain
-from permissions.selectors import first_reaches
+from permissions.selectors import first_reaches, groups_of
 from projects.selectors import node_names, nodes_visible_to
 from web.context import OrgPage
 from web.forms.check_access import DEFAULT_TYPE, TYPE_LABELS, CheckAccessForm
@@ -123,8 +124,8 @@ class CheckAccessPage(OrgPage):
         principal = find_principal(self.request.user, self.org, subject_of_key(key))
         subject = principal.subject
         if subject.group_id:
-            return PermissionGroup.objects.get(pk=subject.group_id, org=self.org)
-        return User.objects.get(pk=subject.user_id, memberships__org=self.org)
+            return groups_of(self.org).get(pk=subject.group_id)
+        return members_of(self.org).get(pk=subject.user_id)
 
     def answer(self, form: CheckAccessForm, context: dict) -> int:
         data = form.cleaned_data

@@ -15,8 +15,6 @@ from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.models import Group as AuthGroup
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from accounts.models import ApiKey, User
+from accounts.selectors import api_key_of, api_keys_of, service_account_in, service_accounts_of, service_token_of, service_tokens_of
 from accounts.services.credentials import (
     api_key_create,
     api_key_delete,
@@ -34,7 +33,7 @@ from accounts.services.credentials import (
     service_token_revoke,
 )
 from permissions.models import PermissionGroup
-from permissions.selectors import groups_visible_to
+from permissions.selectors import direct_groups_of, groups_in_display_order, groups_visible_to
 from permissions.services.groups import user_groups_set
 from web.confirm import Confirmation, counted, named
 from web.context import NeedsOwnerOfPage, OrgPage
@@ -72,14 +71,7 @@ class ServiceAccountsBase(CredentialsPage):
 
     def editable_groups(self) -> list[PermissionGroup]:
         """The groups whose members the person may change, restricted in the database (Owners: all of them)."""
-        groups = groups_visible_to(self.request.user, self.org, "update")
-        return list(groups.order_by("-builtin", "name"))
-
-
-def _with_permission_groups(accounts):
-    """Prefetch each account's permission groups of its organization (one query for the whole list)."""
-    groups = AuthGroup.objects.filter(permission_group__isnull=False).select_related("permission_group").order_by("permission_group__name")
-    return accounts.prefetch_related(Prefetch("groups", queryset=groups, to_attr="auth_groups"))
+        return list(groups_in_display_order(groups_visible_to(self.request.user, self.org, "update")))
 
 
 class ServiceAccountsPage(ServiceAccountsBase):
@@ -89,13 +81,7 @@ class ServiceAccountsPage(ServiceAccountsBase):
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        accounts = User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org).annotate(
-            token_count=Count("api_keys", filter=Q(api_keys__kind=ApiKey.Kind.SERVICE_TOKEN))
-        )
-        accounts = list(_with_permission_groups(accounts).order_by("given_name", "created"))
-        for account in accounts:
-            account.permission_groups = [g.permission_group for g in account.auth_groups if g.permission_group.org_id == self.org.pk]
-        context.update(accounts=accounts, form=form or ServiceAccountForm(groups=self.editable_groups()))
+        context.update(accounts=service_accounts_of(self.org), form=form or ServiceAccountForm(groups=self.editable_groups()))
         return context
 
     def post(self, request, *args, **kwargs):
@@ -120,23 +106,21 @@ class ServiceAccountPage(ServiceAccountsBase):
     @property
     def account(self) -> User:
         if not hasattr(self, "_account"):
-            account = User.objects.filter(
-                pk=self.kwargs["account_id"], kind=User.Kind.SERVICE_ACCOUNT, service_account_org=self.org
-            ).first()
+            account = service_account_in(self.org, self.kwargs["account_id"])
             if account is None:
                 raise Http404("No such service account.")
             self._account = account
         return self._account
 
     def account_groups(self) -> list[PermissionGroup]:
-        return list(PermissionGroup.objects.filter(org=self.org, auth_group__user=self.account).order_by("name"))
+        return list(direct_groups_of(self.account, self.org))
 
     def get_context_data(self, token_form=None, rename_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         account = self.account
         current = self.account_groups()
         editable = self.editable_groups()
-        tokens = list(ApiKey.objects.filter(user=account, kind=ApiKey.Kind.SERVICE_TOKEN).order_by("-created"))
+        tokens = service_tokens_of(account)
         context.update(
             account=account,
             account_groups=current,
@@ -210,7 +194,7 @@ class ConfirmOnItsPage(ServiceAccountPage):
 
 class DeleteServiceAccount(ConfirmOnItsPage):
     def confirmation(self) -> Confirmation:
-        tokens = list(ApiKey.objects.filter(user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).order_by("-created"))
+        tokens = service_tokens_of(self.account)
         return service_account_delete_confirmation(self.org, self.account, tokens, self.account_groups())
 
     def post(self, request, *args, **kwargs):
@@ -240,7 +224,7 @@ class CreateServiceToken(ServiceAccountPage):
 
 class RevokeServiceToken(ConfirmOnItsPage):
     def token(self) -> ApiKey:
-        token = ApiKey.objects.filter(pk=self.kwargs["token_id"], user=self.account, kind=ApiKey.Kind.SERVICE_TOKEN).first()
+        token = service_token_of(self.account, self.kwargs["token_id"])
         if token is None:
             raise Http404("No such token.")
         return token
@@ -305,10 +289,8 @@ class ApiKeysPage(CredentialsPage):
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        keys = ApiKey.objects.filter(user=self.request.user, kind=ApiKey.Kind.API_KEY).select_related("org").order_by("-created")
-        if not self.all_organizations():
-            keys = keys.filter(org=self.org)
         all_organizations = self.all_organizations()
+        keys = api_keys_of(self.request.user, None if all_organizations else self.org)
         context.update(
             keys=[{"key": key, "delete": api_key_delete_confirmation(self.org, key, all_organizations=all_organizations)} for key in keys],
             all_organizations=all_organizations,
@@ -335,7 +317,7 @@ class DeleteApiKey(ApiKeysPage):
     template_name = "web/settings/confirm_page.html"
 
     def get(self, request, *args, **kwargs):
-        key = ApiKey.objects.filter(pk=kwargs["key_id"], user=request.user, kind=ApiKey.Kind.API_KEY).select_related("org").first()
+        key = api_key_of(request.user, kwargs["key_id"])
         if key is None:
             raise Http404("No such API key.")
         context = self.get_base_context()

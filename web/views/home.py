@@ -4,13 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Organization
+from accounts.selectors import organizations_of
 
 
 @login_required
 def home(request):
     """The organization the switcher names (if the person belongs to it), else their first one."""
-    orgs = Organization.objects.filter(memberships__user=request.user).order_by("name")
+    orgs = organizations_of(request.user)
     chosen = request.GET.get("org")
     org = (orgs.filter(name=chosen).first() if chosen else None) or orgs.first()
     if org is None:

@@ -15,7 +15,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from accounts.models import Invitation, User, normalize_email
+from accounts.models import Invitation, normalize_email
+from accounts.selectors import has_account
 from accounts.services.invitations import invitation_accept_new_account, invitation_for_token
 from accounts.services.members import invitation_accept
 from permissions.exceptions import ValidationError
@@ -82,7 +83,7 @@ class InvitationPage(View):
         return redirect(reverse("web:projects", kwargs={"org_name": org.name}))
 
     def account_exists(self) -> bool:
-        return User.objects.filter(email__iexact=self.invitation.email).exists()
+        return has_account(self.invitation.email)
 
     def page(self, *, form, error: str | None = None, status: int = 200):
         user = self.request.user

@@ -6,42 +6,29 @@ with delete on org_member, and a member's groups are editable for the groups on 
 update. The services check all of it again and write the audit events.
 """
 
-from collections import defaultdict
 from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, User
+from accounts.selectors import invitation_in, membership_in, pending_invitations_of, people_of
 from accounts.services.invitations import invitation_resend, member_invite_with_link
 from accounts.services.members import invitation_revoke, member_remove
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.models import PermissionGroup
 from permissions.requirements import Needs
-from permissions.selectors import groups_visible_to
+from permissions.selectors import direct_groups_by_member, groups_of, groups_visible_to
 from permissions.services.groups import user_groups_set
 from web.confirm import Confirmation, counted, named
 from web.context import OrgPage
 from web.forms.members import InviteForm, MemberGroupsForm, may_not_add_to
 from web.views.outcomes import report, save_form
-
-
-def _groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[PermissionGroup]]:
-    """The groups each user is directly in, among `groups` (one query)."""
-    by_auth_group = {group.auth_group_id: group for group in groups}
-    through = get_user_model().groups.through
-    members: dict[UUID, list[PermissionGroup]] = defaultdict(list)
-    for user_id, auth_group_id in through.objects.filter(group_id__in=list(by_auth_group)).values_list("user_id", "group_id"):
-        members[user_id].append(by_auth_group[auth_group_id])
-    for user_groups in members.values():
-        user_groups.sort(key=lambda group: group.name.lower())
-    return members
 
 
 class MembersPage(OrgPage):
@@ -52,7 +39,7 @@ class MembersPage(OrgPage):
         return [Needs("read", Node("org_member", self.org.pk))]
 
     def groups(self) -> list[PermissionGroup]:
-        return list(PermissionGroup.objects.filter(org=self.org).order_by("-builtin", "name"))
+        return list(groups_of(self.org))
 
     def editable_groups(self, groups: list[PermissionGroup]) -> list[PermissionGroup]:
         """The groups whose members the person may change (update on the group), restricted in the database."""
@@ -63,10 +50,8 @@ class MembersPage(OrgPage):
         context = super().get_context_data(**kwargs)
         groups = self.groups()
         editable = self.editable_groups(groups)
-        memberships = list(
-            Membership.objects.filter(org=self.org, user__kind=User.Kind.PERSON).select_related("user").order_by("user__email")
-        )
-        by_member = _groups_by_member(groups)
+        memberships = people_of(self.org)
+        by_member = direct_groups_by_member(groups)
         members = [
             {
                 "user": membership.user,
@@ -86,12 +71,7 @@ class MembersPage(OrgPage):
         ]
         invitations = []
         if self.flags.can_invite:
-            invitations = list(
-                Invitation.objects.filter(org=self.org, accepted_at__isnull=True, revoked_at__isnull=True)
-                .select_related("invited_by")
-                .prefetch_related("groups")
-                .order_by("-created")
-            )
+            invitations = pending_invitations_of(self.org)
         context.update(
             members=members,
             invitations=[
@@ -152,13 +132,13 @@ class MembersChange(MembersPage):
     http_method_names = ["post"]
 
     def member(self) -> Membership:
-        member = Membership.objects.filter(org=self.org, user_id=self.kwargs["user_id"]).select_related("user").first()
+        member = membership_in(self.org, self.kwargs["user_id"])
         if member is None:
             raise Http404("No such member.")
         return member
 
     def invitation(self) -> Invitation:
-        invitation = Invitation.objects.filter(org=self.org, pk=self.kwargs["invitation_id"]).first()
+        invitation = invitation_in(self.org, self.kwargs["invitation_id"])
         if invitation is None:
             raise Http404("No such invitation.")
         return invitation
@@ -180,7 +160,7 @@ class ChangeMemberGroups(MembersChange):
             user_id=member.user_id,
             groups=editable,
             wanted={UUID(value) for value in form.cleaned_data["groups"]},
-            current={g.pk for g in _groups_by_member(editable).get(member.user_id, [])},
+            current={g.pk for g in direct_groups_by_member(editable).get(member.user_id, [])},
         )
         report(request, change, success=f"Updated the groups of {member.user.email}.")
         return redirect(_members_url(self.org))
@@ -198,7 +178,7 @@ class RemoveMember(MembersChange):
 
     def get(self, request, *args, **kwargs):
         member = self.member()
-        groups = _groups_by_member(self.groups()).get(member.user_id, [])
+        groups = direct_groups_by_member(self.groups()).get(member.user_id, [])
         context = OrgPage.get_context_data(self)
         context.update(confirm=member_remove_confirmation(self.org, member.user, groups), back_label="Members")
         return self.render_to_response(context)

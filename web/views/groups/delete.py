@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.models import User
 from permissions.engine.nodes import Node
 from permissions.group_deletion import GroupDeletion, group_deletions
-from permissions.models import GroupNesting, PermissionGroup
+from permissions.models import PermissionGroup
 from permissions.requirements import Needs, Requirement
+from permissions.selectors import groups_of, with_member_counts
 from permissions.services.groups import group_delete
 from web.confirm import Confirmation, counted, named
 from web.views.groups.dialogs import GroupDialogOnGroup, _groups_url
@@ -39,10 +39,7 @@ class DeleteGroup(GroupDialogOnGroup):
         return super().get(request, *args, **kwargs)
 
     def confirmation(self) -> Confirmation:
-        through = User.groups.through
-        group = self.group
-        group.member_user_count = through.objects.filter(group_id=group.auth_group_id).count()
-        group.member_group_count = GroupNesting.objects.filter(group=group).count()
+        group = with_member_counts(groups_of(self.org).filter(pk=self.group.pk)).get()
         return group_delete_confirmation(self.org, group, group_deletions(self.request.user, self.org, [group.pk]).get(group.pk))
 
     def title(self) -> str:

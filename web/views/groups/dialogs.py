@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from permissions.exceptions import NotFound
-from permissions.models import PermissionGroup
 from permissions.requirements import Requirement
+from permissions.selectors import group_in
 from web.context import OrgPage
 from web.views.access_preview import PreviewsAccessChange
 from web.views.outcomes import save_form
@@ -83,7 +83,7 @@ class GroupDialogOnGroup(GroupDialogPage):
 
     def load(self) -> None:
         group_id = self.kwargs["group_id"]
-        self.group = PermissionGroup.objects.filter(org=self.org, pk=group_id).select_related("auth_group").first()
+        self.group = group_in(self.org, group_id)
         if self.group is None:
             raise NotFound("group", group_id)
 

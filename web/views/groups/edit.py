@@ -7,12 +7,12 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from accounts.models import User
+from accounts.selectors import members_of
 from permissions.engine.nodes import Node
 from permissions.expiring import membership_expiries
-from permissions.models import GroupNesting, PermissionGroup
+from permissions.models import PermissionGroup
 from permissions.requirements import Needs, Requirement
-from permissions.selectors import groups_visible_to
+from permissions.selectors import groups_of, groups_visible_to, nested_group_ids
 from permissions.services.groups import group_member_expiry_set, group_update, member_user_ids
 from permissions.services.preview import group_change_preview
 from web.forms.groups import GroupEditForm
@@ -39,13 +39,13 @@ class EditGroup(GroupAccessChange):
         accounts if they may read the members (else only the current ones), and the groups they may read."""
         group = self.group
         current_users = set(member_user_ids(group))
-        current_groups = set(GroupNesting.objects.filter(group=group).values_list("member_group_id", flat=True))
-        users = User.objects.filter(memberships__org=self.org)
+        current_groups = nested_group_ids(group)
+        users = members_of(self.org)
         if not self.flags.can_read_members:
             users = users.filter(pk__in=current_users)
         users = list(users.order_by(Lower("email")))
         readable = groups_visible_to(self.request.user, self.org).values("pk")
-        groups = PermissionGroup.objects.filter(org=self.org).exclude(pk=group.pk)
+        groups = groups_of(self.org).exclude(pk=group.pk)
         groups = list(groups.filter(pk__in=readable) | groups.filter(pk__in=current_groups))
         groups.sort(key=lambda g: g.name.lower())
         initial = {

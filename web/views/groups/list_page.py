@@ -9,15 +9,11 @@ with create_acls or read_acls on the group, "Edit" (name, description and member
 
 from uuid import UUID
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
-from accounts.models import User
 from permissions.expiring import expiring_soon
 from permissions.group_deletion import group_deletions
-from permissions.models import GroupNesting
-from permissions.selectors import BUILTIN_FIRST, groups_visible_to
+from permissions.selectors import groups_in_display_order, groups_visible_to, with_member_counts
 from web.context import OrgPage
 from web.views.groups.delete import group_delete_confirmation
 
@@ -40,21 +36,7 @@ class GroupsPage(OrgPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        through = User.groups.through
-        user_counts = (
-            through.objects.filter(group_id=OuterRef("auth_group_id")).order_by().values("group_id").annotate(n=Count("pk")).values("n")
-        )
-        group_counts = (
-            GroupNesting.objects.filter(group_id=OuterRef("pk")).order_by().values("group_id").annotate(n=Count("pk")).values("n")
-        )
-        groups = list(
-            self.readable_groups()
-            .annotate(
-                member_user_count=Coalesce(Subquery(user_counts), 0),
-                member_group_count=Coalesce(Subquery(group_counts), 0),
-            )
-            .order_by(BUILTIN_FIRST, Lower("name"))
-        )
+        groups = list(groups_in_display_order(with_member_counts(self.readable_groups())))
         user = self.request.user
 
         def ids(permission: str) -> set[UUID]:
