@@ -47,6 +47,11 @@ def members_of(org: Organization) -> QuerySet[User]:
     return User.objects.filter(memberships__org=org)
 
 
+def member_in(org: Organization, user_id: UUID) -> User | None:
+    """The member (person or service account) of `org` with this id, or None (anyone else's included)."""
+    return members_of(org).filter(pk=user_id).first()
+
+
 def has_account(email: str) -> bool:
     """Whether someone already signed up with `email` (case aside): an invitation then asks them to log in."""
     return User.objects.filter(email__iexact=email).exists()

@@ -26,7 +26,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Membership
+from accounts.selectors import member_in
 from api.access_fields import AclObjectTypeField
 from api.acl import AclExplanationReasonSerializer, AclExplanationRefSerializer, reason_json, ref_json
 from api.base import OrgScopedView
@@ -35,8 +35,8 @@ from api.schema import ORG_NAME_PARAMETER, error_responses, pagination_parameter
 from permissions.engine import Holder, Node, Reach, explain_reach, holders, reachable_rows, who_could
 from permissions.engine.explain import HOLDER_KINDS
 from permissions.exceptions import NotFound, ValidationError
-from permissions.models import PermissionGroup
 from permissions.requirements import Needs, to_ask_what_can, to_ask_who_could
+from permissions.selectors import group_in
 from permissions.types import ALL_PERMISSIONS, ObjectType
 
 
@@ -167,16 +167,16 @@ class WhatCanView(OrgScopedView):
         """The member or group asked about: the caller, unless ``user_id`` or ``group_id`` names another."""
         user_id, group_id = self.uuid_param("user_id"), self.uuid_param("group_id")
         if group_id is not None:
-            group = PermissionGroup.objects.filter(org=self.org, pk=group_id).first()
+            group = group_in(self.org, group_id)
             if group is None:
                 raise NotFound("group", group_id)
             return group
         if user_id is None or user_id == self.request.user.pk:
             return self.request.user
-        membership = Membership.objects.filter(org=self.org, user_id=user_id).select_related("user").first()
-        if membership is None:
+        member = member_in(self.org, user_id)
+        if member is None:
             raise NotFound("user", user_id)
-        return membership.user
+        return member
 
     def requirements_get(self):
         self.object_type, self.permission  # noqa: B018 (bad parameters are a 400 before access is looked at)

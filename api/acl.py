@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.selectors import member_in
 from api.access_fields import OBJECT_TYPE_HELP, PERMISSION_HELP, AclObjectTypeField, PermissionField
 from api.access_preview import preview_response
 from api.base import OrgScopedView
@@ -29,6 +30,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup
 from permissions.requirements import Needs, to_explain
+from permissions.selectors import group_in
 from permissions.services.grants import (
     GrantSpec,
     acl_batch_update,
@@ -422,12 +424,12 @@ class AclExplainView(OrgScopedView):
         if user_id and group_id:
             raise ValidationError("Pass only one of user_id and group_id.")
         if group_id:
-            group = PermissionGroup.objects.filter(pk=group_id, org=self.org).first()
+            group = group_in(self.org, group_id)
             if group is None:
                 raise NotFound("group", group_id)
             return group
         user_id = user_id or self.request.user.pk
-        principal = User.objects.filter(pk=user_id, memberships__org=self.org).first()
+        principal = member_in(self.org, user_id)
         if principal is None:
             raise NotFound("user", user_id)
         return principal

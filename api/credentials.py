@@ -25,21 +25,25 @@ from functools import cached_property
 from typing import ClassVar
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
-from accounts.services.credentials import api_key_create, api_key_delete, service_token_create, service_token_revoke
+from accounts.services.credentials import (
+    api_key_create,
+    api_key_delete,
+    service_token_create,
+    service_token_replace,
+    service_token_revoke,
+)
 from api.authentication import is_api_key_request
 from api.base import OrgScopedView
 from api.common.lists import filter_ids
 from api.inputs import FutureDateTimeField, StrictCharField, StrictSerializer, StrictUUIDField
 from api.pagination import paginate
 from api.schema import collection_operations_schema, object_operations_schema, operation_name, operation_schema
-from permissions.exceptions import NotFound
 from permissions.requirements import NeedsOwner, NeedsSession, access_method
 
 API_KEYS_CANNOT_CREATE = "API keys cannot create API keys"
@@ -316,20 +320,9 @@ class ServiceTokenCollectionView(_OrgServiceTokens, CredentialCollectionView):
 
     def put(self, request: Request) -> Response:
         data = self.body(CreateServiceTokenSerializer)
-        org, account_id, name = self.org, data["service_account_id"], data["name"]
-        with transaction.atomic():
-            # Locking the service account serializes two replacements of its tokens.
-            account = (
-                User.objects.select_for_update().filter(pk=account_id, kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org).first()
-            )
-            if account is None:
-                raise NotFound("service_account", account_id)
-            replaced = list(self.get_queryset().filter(user=account, name=name.strip()).values_list("pk", flat=True))
-            key, raw = service_token_create(
-                actor=request.user, org=org, account_id=account.pk, name=name, expires_at=data.get("expires_at")
-            )
-            for token_id in replaced:
-                service_token_revoke(actor=request.user, org=org, token_id=token_id)
+        key, raw = service_token_replace(
+            actor=request.user, org=self.org, account_id=data["service_account_id"], name=data["name"], expires_at=data.get("expires_at")
+        )
         return Response({**SERVICE_TOKENS.json(key), "key": raw})
 
     @operation_schema(

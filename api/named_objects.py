@@ -44,6 +44,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
 from permissions.services.groups import lock_organization
 from projects.models import Project
+from projects.selectors import live_projects_of
 
 T = TypeVar("T")
 
@@ -298,7 +299,7 @@ class BodyProject:
     def target_project(self) -> Project:
         """The live project of the caller's organization that the body names ("not found" otherwise)."""
         project_id = self.body(self.kind.create_input)["project_id"]
-        project = Project.objects.alive().filter(org=self.org, pk=project_id).select_related("org").first()
+        project = live_projects_of(self.org).filter(pk=project_id).select_related("org").first()
         if project is None:
             raise NotFound("project", project_id)
         return project

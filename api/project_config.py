@@ -40,10 +40,11 @@ from api.named_objects import (
     kind_schema,
     patch_through,
 )
-from permissions.engine import Node, restrict
+from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag
+from projects.selectors import projects_readable_by
 from projects.services import configuration
 from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 
@@ -271,7 +272,7 @@ class ConfigCollectionView(_ProjectRows, BodyProject, ObjectCollectionView):
     object_permissions = {"POST": "read", "PUT": "update"}
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        readable = restrict(Project.objects.alive().filter(org=self.org), self.request.user, "read")
+        readable = projects_readable_by(self.request.user, self.org)
         return queryset.filter(project__in=readable)
 
     def _existing(self) -> Model | None:

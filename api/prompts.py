@@ -46,7 +46,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import NeedsCreate
 from permissions.types import PARENT_TYPE
 from projects.models import Prompt, PromptVersion
-from projects.selectors import environment_by_slug, pinned_version
+from projects.selectors import environment_by_slug, pinned_version, prompt_version
 from projects.services.prompts import (
     FUNCTION_DATA_TYPES,
     FUNCTION_TYPES,
@@ -343,7 +343,7 @@ def _environment(request: Request, org_id) -> Environment | None:
 def _pinned(kind: "PromptKind", prompt: Prompt, environment: Environment) -> dict:
     """`prompt` at the version pinned to `environment`; "not found" naming both when none is pinned there."""
     version = pinned_version(environment, Node.of(prompt))
-    kept = None if version is None else PromptVersion.objects.filter(prompt=prompt, xact_id=version).first()
+    kept = None if version is None else prompt_version(prompt, version)
     if kept is None:
         raise NotFound(f"{kind.object_type} version pinned to the environment {environment.slug} for the {kind.object_type}", prompt.pk)
     return kind.json(prompt, kept)

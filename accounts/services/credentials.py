@@ -93,8 +93,9 @@ def service_account_create(*, actor, org: Organization, name: str, group_ids: It
     return account
 
 
-def _service_account(org: Organization, account_id: UUID) -> User:
-    return row_or_not_found(User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org), account_id, "service_account")
+def _service_account(org: Organization, account_id: UUID, *, locked: bool = False) -> User:
+    accounts = User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, service_account_org=org)
+    return row_or_not_found(accounts.select_for_update() if locked else accounts, account_id, "service_account")
 
 
 @transaction.atomic
@@ -128,6 +129,23 @@ def service_token_create(
     require_owner(actor, org, "create service tokens")
     account = _service_account(org, account_id)
     return _issue_key(actor=actor, kind=ApiKey.Kind.SERVICE_TOKEN, holder=account, org=org, name=name, expires_at=expires_at)
+
+
+@transaction.atomic
+def service_token_replace(
+    *, actor, org: Organization, account_id: UUID, name: str, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """A new token for a service account in place of the tokens it has of that name, which stop working in
+    the same transaction (each revoke audited). The account stays locked until then, so that two
+    replacements run one after the other and leave one token of that name. Owners only."""
+    require_owner(actor, org, "create service tokens")
+    account = _service_account(org, account_id, locked=True)
+    tokens = ApiKey.objects.filter(user=account, kind=ApiKey.Kind.SERVICE_TOKEN)
+    replaced = list(tokens.filter(name=name.strip()).values_list("pk", flat=True))
+    key, raw = service_token_create(actor=actor, org=org, account_id=account.pk, name=name, expires_at=expires_at)
+    for token_id in replaced:
+        service_token_revoke(actor=actor, org=org, token_id=token_id)
+    return key, raw
 
 
 @transaction.atomic

@@ -11,10 +11,13 @@ grant), so the race is real rather than left to scheduling.
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
-from accounts.models import Membership
+from accounts.models import ApiKey, Membership
+from accounts.services import credentials as credential_services
+from accounts.services.credentials import service_account_create, service_token_create, service_token_replace
 from accounts.services.members import member_remove
 from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
@@ -222,3 +225,30 @@ def test_racing_nestings_of_groups_or_roles_that_together_make_a_cycle_never_sto
     assert sorted(outcome for outcome, _ in outcomes) == ["error", "ok"], outcomes
     assert kind.nestings_in(org) == 1
     assert_refused_by_cycle_check(outcomes)
+
+
+def test_racing_replacements_of_a_service_token_leave_one_token_of_that_name(monkeypatch):
+    """``PUT /v1/service_token`` twice at once for one account and name: each replaces what it finds, and
+    the account's lock makes the second find the first's token, so one token of that name is left and
+    both calls answer."""
+    org = OrganizationFactory()
+    owner = owner_of(org)
+    account = service_account_create(actor=owner, org=org, name="ingest", group_ids=[])
+    service_token_create(actor=owner, org=org, account_id=account.pk, name="ci")
+    barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
+    original = credential_services._service_account
+
+    def after_both_arrive(*args, **kwargs):
+        if kwargs.get("locked"):
+            barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(credential_services, "_service_account", after_both_arrive)
+    replace = partial(service_token_replace, actor=owner, org=org, account_id=account.pk, name="ci")
+
+    outcomes = run_racing([replace, replace])
+
+    assert [status for status, _ in outcomes] == ["ok", "ok"], outcomes
+    left = list(ApiKey.objects.filter(user=account, name="ci"))
+    assert [key.pk for key in left] in ([outcomes[0][1][0].pk], [outcomes[1][1][0].pk])
+    assert AuditEvent.objects.filter(org=org, action="service_token.delete").count() == 2
