@@ -34,10 +34,16 @@ def membership_named(user, org_name: str) -> Membership | None:
     return Membership.objects.filter(user=user, org__name=org_name).select_related("org").first()
 
 
+def may_read_members(actor, org: Organization) -> bool:
+    """Whether `actor` may read the organization's members (read on org_member): who they are, and so the
+    names of those who could grant what a refusal or an explanation is about."""
+    return can(actor, "read", Node("org_member", org.pk))
+
+
 def members_visible_to(actor, org: Organization) -> QuerySet[User]:
     """The organization's members and service accounts, people first, if `actor` may read its members
     (read on org_member); none otherwise."""
-    if not can(actor, "read", Node("org_member", org.pk)):
+    if not may_read_members(actor, org):
         return User.objects.none()
     return members_of(org).order_by("kind", "email")
 

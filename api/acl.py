@@ -18,14 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.selectors import member_in
+from accounts.selectors import may_read_members, member_in
 from api.access_fields import OBJECT_TYPE_HELP, PERMISSION_HELP, AclObjectTypeField, PermissionField
 from api.access_preview import preview_response
 from api.base import OrgScopedView
 from api.inputs import object_list
 from api.pagination import paginate_list, parse_ids
 from api.schema import ORG_NAME_PARAMETER, error_responses, id_parameter, pagination_parameters
-from permissions.engine import Node, can, explain
+from permissions.engine import Node, explain
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import GrantRecord, grant_records
 from permissions.models import PermissionGroup
@@ -458,7 +458,7 @@ class AclExplainView(OrgScopedView):
     def get(self, request: Request) -> Response:
         explanation = explain(self.subject, _choice(request, "permission", ALL_PERMISSIONS), self.node)
         body = explanation_json(explanation)
-        if not can(request.user, "read", Node("org_member", self.org.pk)):
+        if not may_read_members(request.user, self.org):
             body["could_grant"] = []
         return Response(body)
 

@@ -108,7 +108,7 @@ class DatasetSnapshotCollectionView(_DatasetRows, ObjectCollectionView):
     def target_dataset(self) -> Dataset:
         """The live dataset of a live project of the caller's organization that the body names ("not found" otherwise)."""
         dataset_id = self.body(CreateDatasetSnapshotSerializer)["dataset_id"]
-        alive = Dataset.objects.alive().filter(project__org=self.org, project__deleted_at__isnull=True, pk=dataset_id)
+        alive = Dataset.objects.live_in(self.org).filter(pk=dataset_id)
         dataset = alive.select_related("project__org").first()
         if dataset is None:
             raise NotFound("dataset", dataset_id)

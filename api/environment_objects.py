@@ -80,7 +80,7 @@ class _PinnedObjectView(OrgScopedView):
 
     def find_object(self, pk: UUID):
         model, rows = _ROWS[self.pinned_type]
-        found = model.objects.alive().filter(pk=pk, project__org=self.org, project__deleted_at__isnull=True)
+        found = model.objects.live_in(self.org).filter(pk=pk)
         return (found if rows is None else found.filter(rows)).select_related("project__org").first()
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -33,7 +33,7 @@ PROJECT_OBJECT_MODELS = {"experiment": Experiment, "dataset": Dataset, "prompt":
 def comparison_experiment(actor, experiment: Experiment) -> Experiment | None:
     """What `experiment` is compared with by default, as Braintrust does: its base experiment, else the
     most recent experiment of the same project created before it; either only if `actor` may read it."""
-    alive = Experiment.objects.alive().filter(project__org_id=experiment.project.org_id, project__deleted_at__isnull=True)
+    alive = Experiment.objects.live_in(experiment.project.org_id)
     readable = restrict(alive, actor, "read")
     if experiment.base_exp_id is not None:
         base = readable.filter(pk=experiment.base_exp_id).first()
@@ -126,7 +126,7 @@ def nodes_visible_to(actor, org, object_type: str) -> list[tuple[str, str]]:
         return [(str(role.pk), role.name) for role in roles_visible_to(actor, org).order_by("name")]
     if object_type in ("project", "project_log"):
         return [(str(project.pk), project.name) for project in projects_readable_by(actor, org).order_by("name")]
-    found = objects_readable_by(actor, PROJECT_OBJECT_MODELS[object_type], project__org=org, project__deleted_at__isnull=True)
+    found = restrict(PROJECT_OBJECT_MODELS[object_type].objects.live_in(org), actor, "read")
     return [(str(obj.pk), f"{obj.project.name} / {obj.name}") for obj in found.select_related("project").order_by("project__name", "name")]
 
 
@@ -195,20 +195,27 @@ def prompt_version(prompt: Prompt, xact_id: int) -> PromptVersion | None:
 def prompts_readable_in_org(actor, org: Organization) -> QuerySet[Prompt]:
     """The organization's live prompts (functions of other kinds aside) that `actor` may read, with their
     projects: what a playground may use."""
-    prompts = Prompt.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
+    prompts = Prompt.objects.live_in(org)
     prompts = prompts.filter(Q(function_data__isnull=True) | Q(function_data__type="prompt"))
     return restrict(prompts, actor, "read", listing=True).select_related("project").order_by("project__name", "name")
 
 
+def scorers_readable_in_org(actor, org: Organization) -> list[Prompt]:
+    """The organization's live scorer functions that `actor` may read, by name, with their projects: what an
+    online scoring rule may run."""
+    scorers = Prompt.objects.live_in(org).filter(function_type=Prompt.FunctionType.SCORER)
+    return list(restrict(scorers, actor, "read").select_related("project").order_by("name"))
+
+
 def datasets_readable_in_org(actor, org: Organization) -> QuerySet[Dataset]:
     """The organization's live datasets that `actor` may read, with their projects: what a playground may try its prompts on."""
-    datasets = Dataset.objects.alive().filter(project__org=org, project__deleted_at__isnull=True)
+    datasets = Dataset.objects.live_in(org)
     return restrict(datasets, actor, "read", listing=True).select_related("project").order_by("project__name", "name")
 
 
 def datasets_readable_by(actor, org) -> QuerySet[Dataset]:
     """The organization's live datasets, of live projects, on which `actor` holds read, restricted in the database."""
-    return objects_readable_by(actor, Dataset, project__org=org, project__deleted_at__isnull=True)
+    return restrict(Dataset.objects.live_in(org), actor, "read")
 
 
 # A project's configuration. Reading it is read on the project: the caller has checked it.

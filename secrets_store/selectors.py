@@ -78,7 +78,7 @@ def env_var_scope(org: Organization, object_type: str, object_id: UUID) -> Scope
         if project is None:
             raise NotFound("project", object_id)
         return Scope(object_type, object_id, Node.of(project), project=project)
-    function = Prompt.objects.alive().filter(project__org=org, project__deleted_at__isnull=True, pk=object_id).first()
+    function = Prompt.objects.live_in(org).filter(pk=object_id).first()
     if function is None:
         raise NotFound("function", object_id)
     return Scope(object_type, object_id, Node.of(function), function=function)

@@ -10,10 +10,9 @@ from django.shortcuts import render
 from django.views.generic import TemplateView
 
 from accounts.models import Organization
-from accounts.selectors import membership_named, organizations_of
+from accounts.selectors import may_read_members, membership_named, organizations_of
 from braintrust_site.errors import error_answer
-from permissions.engine import can, explain
-from permissions.engine.nodes import Node
+from permissions.engine import explain
 from permissions.exceptions import AccessDenied, NotFound
 from permissions.labels import node_permission_label, type_label
 from permissions.models import PermissionGroup
@@ -132,7 +131,7 @@ def refused_page(request, org: Organization, refusal: AccessDenied):
         grantors = explanation.grantors
     else:
         grantors = ()
-    may_see_members = can(request.user, "read", Node("org_member", org.pk))
+    may_see_members = may_read_members(request.user, org)
     context = {
         "org": org,
         "message": str(refusal) if refusal.stated else refusal_in_words(refusal),

@@ -56,7 +56,7 @@ def live_targets(org_id: UUID, wanted: Iterable[tuple[str, UUID]]) -> dict[tuple
             objects = Project.objects.alive().filter(org_id=org_id, pk__in=ids)
         else:
             model = Experiment if kind == ObjectKind.EXPERIMENT else Dataset
-            objects = model.objects.alive().filter(project__org_id=org_id, project__deleted_at__isnull=True, pk__in=ids)
+            objects = model.objects.live_in(org_id).filter(pk__in=ids)
             objects = objects.select_related("project")
         for obj in objects:
             found[(kind, obj.pk)] = EventTarget.of(obj)

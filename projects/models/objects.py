@@ -20,6 +20,13 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
 
+class ProjectObjectQuerySet(SoftDeleteQuerySet):
+    def live_in(self, org):
+        """The live objects of the live projects of `org` (an organization or its id): what a path or a body
+        sent to that organization may name. An object of a deleted project is gone with it."""
+        return self.alive().filter(project__org=org, project__deleted_at__isnull=True)
+
+
 class Project(NamedRecord):
     """A project of an organization: it holds logs, experiments, datasets, prompts and playgrounds."""
 
@@ -49,7 +56,7 @@ class ProjectObject(NamedRecord):
     description = models.TextField(blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="deleted")
 
-    objects = SoftDeleteQuerySet.as_manager()
+    objects = ProjectObjectQuerySet.as_manager()
 
     class Meta(NamedRecord.Meta):
         abstract = True

@@ -183,6 +183,12 @@ CASES = {
         "service_token.create",
         lambda r: r[0].pk,
     ),
+    "service_token_replace": lambda c: case(
+        lambda: credentials.service_token_replace(actor=c.owner, org=c.org, account_id=c.robot.pk, name=c.token.name),
+        "service_token.create",
+        lambda r: r[0].pk,
+        count=2,  # and the delete of the token it replaces
+    ),
     "service_token_revoke": lambda c: case(
         lambda: credentials.service_token_revoke(actor=c.owner, org=c.org, token_id=c.token.pk), "service_token.delete", c.token.pk
     ),

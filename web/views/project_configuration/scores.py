@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from projects.models import ProjectScore, Prompt
-from projects.selectors import objects_readable_by, scores_of
+from projects.selectors import scorers_readable_in_org, scores_of
 from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 from web.confirm import Confirmation
 from web.forms.configuration import (
@@ -40,10 +40,7 @@ class ScoresSection(ConfigurationBase):
     """The project's scores, by section, and their create and edit dialogs."""
 
     def readable_scorer_functions(self) -> list[Prompt]:
-        functions = objects_readable_by(
-            self.request.user, Prompt, project__org=self.org, project__deleted_at__isnull=True, function_type=Prompt.FunctionType.SCORER
-        )
-        return list(functions.select_related("project").order_by("name"))
+        return scorers_readable_in_org(self.request.user, self.org)
 
     def scorer_choices(self, functions: list[Prompt], extra: list[dict] = ()) -> list:
         built_in = [(f"global:{name}", name) for name in GLOBAL_SCORERS]
