@@ -1,6 +1,7 @@
 """Reads about organizations, memberships, invitations and credentials that the API, the SDK's endpoints
 and the pages share. Who may read them is declared by whoever asks (a page's or a view's requirements)."""
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib.auth.models import Group as AuthGroup
@@ -74,6 +75,26 @@ def people_of(org: Organization) -> list[Membership]:
 def membership_in(org: Organization, user_id: UUID) -> Membership | None:
     """`user_id`'s membership of `org`, with the user, or None."""
     return Membership.objects.filter(org=org, user_id=user_id).select_related("user").first()
+
+
+def members_with_ids(org: Organization, user_ids: Iterable[UUID]) -> dict[UUID, User]:
+    """The members of `org` among these ids, by id (one query)."""
+    return {user.pk: user for user in members_of(org).filter(pk__in=list(user_ids))}
+
+
+def members_with_emails(org: Organization, emails: Iterable[str]) -> dict[str, User]:
+    """The members of `org` with these (normalized) emails, by email (one query)."""
+    return {user.email: user for user in members_of(org).filter(email__in=list(emails))}
+
+
+def pending_invitation_for(org: Organization, email: str) -> Invitation | None:
+    """The invitation of `email` to `org` neither accepted nor revoked, if there is one."""
+    return Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True).first()
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    """`user`'s memberships, each with its organization: where a browser session may act."""
+    return Membership.objects.filter(user=user).select_related("org")
 
 
 def pending_invitations_of(org: Organization) -> list[Invitation]:

@@ -24,7 +24,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 
-from accounts.models import ApiKey, Membership, Organization
+from accounts.models import ApiKey, Organization
+from accounts.selectors import memberships_of
 from api.access_preview import parse_dry_run
 from api.inputs import StrictSerializer, validated_body
 from api.pagination import parse_uuid
@@ -52,7 +53,7 @@ def caller_org(request: Request) -> Organization:
         if (org_name and org_name != org.name) or (org_id and str(org_id) != str(org.pk)):
             raise ValidationError(f"This credential acts in the organization {org.name!r} only.")
     else:
-        memberships = Membership.objects.filter(user=request.user).select_related("org")
+        memberships = memberships_of(request.user)
         if org_id:
             memberships = memberships.filter(org_id=parse_uuid(org_id, "org_id"))
         if org_name:

@@ -30,7 +30,7 @@ from permissions.engine import Node
 from permissions.exceptions import NotFound
 from permissions.requirements import Needs
 from projects.models import Dataset, DatasetSnapshot
-from projects.selectors import datasets_readable_by
+from projects.selectors import datasets_readable_by, live_objects_of_org, snapshot_named
 from projects.services import dataset_snapshots
 
 _DATASET = "Unique identifier for the dataset that this snapshot belongs to"
@@ -108,7 +108,7 @@ class DatasetSnapshotCollectionView(_DatasetRows, ObjectCollectionView):
     def target_dataset(self) -> Dataset:
         """The live dataset of a live project of the caller's organization that the body names ("not found" otherwise)."""
         dataset_id = self.body(CreateDatasetSnapshotSerializer)["dataset_id"]
-        alive = Dataset.objects.live_in(self.org).filter(pk=dataset_id)
+        alive = live_objects_of_org(Dataset, self.org).filter(pk=dataset_id)
         dataset = alive.select_related("project__org").first()
         if dataset is None:
             raise NotFound("dataset", dataset_id)
@@ -117,7 +117,7 @@ class DatasetSnapshotCollectionView(_DatasetRows, ObjectCollectionView):
     def _existing(self) -> DatasetSnapshot | None:
         """The dataset's snapshot with the body's name, whoever may see it: the requirements decide what follows."""
         name = self.body(CreateDatasetSnapshotSerializer)["name"].strip()
-        return DatasetSnapshot.objects.filter(dataset=self.target_dataset, name=name).first()
+        return snapshot_named(self.target_dataset, name)
 
     def requirements_post(self):
         return [Needs("read" if self._existing() is not None else "update", Node.of(self.target_dataset))]

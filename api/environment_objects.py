@@ -27,8 +27,8 @@ from api.prompts import FUNCTIONS, PROMPTS
 from api.schema import ORG_NAME_PARAMETER, operation_schema
 from permissions.engine import Node
 from permissions.exceptions import NotFound, ValidationError
-from projects.models import Dataset, EnvironmentObject, Prompt
-from projects.selectors import environment_by_slug, pinned_version
+from projects.models import Dataset, Prompt
+from projects.selectors import environment_by_slug, live_objects_of_org, live_pins_of, pinned_version
 from projects.services.environments import environment_object_delete, environment_object_update, parse_object_version
 
 # The object types of the path: what is looked up, among which rows (a prompt is a function of type prompt).
@@ -80,7 +80,7 @@ class _PinnedObjectView(OrgScopedView):
 
     def find_object(self, pk: UUID):
         model, rows = _ROWS[self.pinned_type]
-        found = model.objects.live_in(self.org).filter(pk=pk)
+        found = live_objects_of_org(model, self.org).filter(pk=pk)
         return (found if rows is None else found.filter(rows)).select_related("project__org").first()
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -102,9 +102,7 @@ class EnvironmentObjectListView(_PinnedObjectView):
 
     def get(self, request: Request, **_path) -> Response:
         node = Node.of(self.get_object())
-        pins = EnvironmentObject.objects.filter(
-            object_type=node.type, object_id=node.id, environment__org=self.org, environment__deleted_at__isnull=True
-        ).select_related("environment")
+        pins = live_pins_of(self.org.pk, node)
         return Response(
             {
                 "objects": [

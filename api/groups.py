@@ -5,11 +5,6 @@ The views are :mod:`api.named_objects`'s; the shapes and the writes follow from 
 ``permissions.services.groups``, which check, write and audit in one transaction.
 """
 
-from collections import defaultdict
-
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +12,8 @@ from rest_framework.response import Response
 from api.access_preview import preview_response
 from api.common.organization_objects import NamedObjectSpec, id_members, inherited_members
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
-from permissions.models import GroupMembershipExpiry, GroupNesting, PermissionGroup
+from permissions.models import PermissionGroup
+from permissions.selectors import with_live_members
 from permissions.services.groups import group_create, group_delete, group_update
 from permissions.services.preview import group_change_preview, group_creation_preview
 
@@ -39,37 +35,14 @@ _SPEC = NamedObjectSpec(
 )
 
 
-# The output shape reads ``member_user_ids`` and ``member_group_ids``, which :func:`with_members` sets.
+# The output shape reads ``member_user_ids`` and ``member_group_ids``, which :func:`permissions.selectors.with_live_members` sets.
 @extend_schema_serializer(component_name="Group")
 class GroupSerializer(_SPEC.output_base()):
     """A group is a collection of users which can be assigned an ACL. Groups can consist of individual users, as well as
     a set of groups they inherit from."""
 
 
-def with_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
-    """`groups`, each with its sorted member user and member group ids: two queries for the whole list.
-
-    Memberships whose expiry has passed count for nothing, so they are left out until the cleanup job
-    removes them (``/v1/group/{id}/member_expiry`` lists those that will expire)."""
-    users, nested = defaultdict(list), defaultdict(list)
-    if groups:
-        now = timezone.now()
-        expired = GroupMembershipExpiry.objects.filter(
-            user_id=OuterRef("user_id"), group__auth_group_id=OuterRef("group_id"), expires_at__lte=now
-        )
-        memberships = get_user_model().groups.through.objects.filter(group_id__in=[g.auth_group_id for g in groups])
-        for auth_group_id, user_id in memberships.exclude(Exists(expired)).values_list("group_id", "user_id"):
-            users[auth_group_id].append(user_id)
-        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group_id__in=[g.pk for g in groups])
-        for group_id, member_group_id in nestings.values_list("group_id", "member_group_id"):
-            nested[group_id].append(member_group_id)
-    for group in groups:
-        group.member_user_ids = sorted(users[group.auth_group_id], key=str)
-        group.member_group_ids = sorted(nested[group.pk], key=str)
-    return groups
-
-
-GROUPS = _SPEC.kind(model=PermissionGroup, output=GroupSerializer, with_members=with_members)
+GROUPS = _SPEC.kind(model=PermissionGroup, output=GroupSerializer, with_members=with_live_members)
 
 GROUP_SCHEMA, GROUP_DETAIL_SCHEMA = named_object_schema(
     GROUPS,

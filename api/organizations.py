@@ -39,8 +39,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Invitation, Membership, Organization, normalize_email
-from accounts.selectors import credential_organizations
+from accounts.models import Invitation, Organization, normalize_email
+from accounts.selectors import credential_organizations, members_with_emails, members_with_ids, pending_invitation_for
 from accounts.services.credentials import service_account_create, service_token_create
 from accounts.services.members import (
     invitation_revoke,
@@ -59,8 +59,8 @@ from api.pagination import paginate, parse_uuid
 from api.schema import list_operation_schema, object_operations_schema, operation_schema, pagination_parameters
 from permissions.engine import Node, is_visible
 from permissions.exceptions import ValidationError
-from permissions.models import PermissionGroup
 from permissions.requirements import Needs, NeedsOwner
+from permissions.selectors import groups_named
 
 
 def _without_nulls(data: dict) -> dict:
@@ -316,7 +316,7 @@ class OrganizationMembersView(OrgScopedView):
         if invite.get("group_name"):
             names.append(invite["group_name"])
         if names:
-            by_name = {g.name: g for g in PermissionGroup.objects.filter(org=org, name__in=names)}
+            by_name = groups_named(org, names)
             unknown = [n for n in dict.fromkeys(names) if n not in by_name or not is_visible(request.user, by_name[n])]
             if unknown:
                 raise ValidationError(f"No groups with these names in this organization: {', '.join(unknown)}.")
@@ -330,8 +330,8 @@ class OrganizationMembersView(OrgScopedView):
         emails = list(dict.fromkeys(normalize_email(e) for e in remove.get("emails") or []))
         if not (ids or emails):
             return
-        members = {m.user.pk: m.user for m in Membership.objects.filter(org=org, user_id__in=ids).select_related("user")}
-        by_email = {m.user.email: m.user for m in Membership.objects.filter(org=org, user__email__in=emails).select_related("user")}
+        members = members_with_ids(org, ids)
+        by_email = members_with_emails(org, emails)
         missing = [str(i) for i in ids if i not in members]
         if missing:
             raise ValidationError(f"Not members of this organization: {', '.join(missing)}.")
@@ -339,7 +339,7 @@ class OrganizationMembersView(OrgScopedView):
         for email in emails:
             if email in by_email:
                 continue
-            invitation = Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True).first()
+            invitation = pending_invitation_for(org, email)
             if invitation is None:
                 raise ValidationError(f"Neither a member nor invited to this organization: {email}.")
             pending[email] = invitation

@@ -9,7 +9,6 @@ read them. The views are
 :mod:`api.named_objects`'s, given the playground's kind (:data:`PLAYGROUNDS`).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from drf_spectacular.utils import extend_schema_serializer
@@ -22,6 +21,7 @@ from api.named_objects import Kind, KindDocs, ProjectObjectCollectionView, Proje
 from permissions.engine import Node
 from permissions.requirements import NeedsCreate
 from projects.models import Project, PromptSession
+from projects.selectors import with_prompt_ids
 from projects.services.playgrounds import playground_create, playground_delete, playground_update
 
 _PROMPT_IDS_HELP = "Ids of the prompts the playground uses; they may be of other projects of the organization"
@@ -63,22 +63,6 @@ class PatchPromptSessionSerializer(StrictSerializer):
     description = StrictCharField(required=False, allow_null=True, allow_blank=True, help_text="Textual description of the playground")
     prompt_ids = uuid_list(_PROMPT_IDS_HELP)
     dataset_id = StrictUUIDField(required=False, allow_null=True, help_text=_DATASET_ID_HELP)
-
-
-def with_prompt_ids(playgrounds: list[PromptSession]) -> list[PromptSession]:
-    """`playgrounds`, each with ``prompt_ids`` (its live prompts, sorted): one query for the whole list."""
-    used = defaultdict(list)
-    if playgrounds:
-        links = PromptSession.prompts.through.objects.filter(
-            promptsession_id__in=[p.pk for p in playgrounds],
-            prompt__deleted_at__isnull=True,
-            prompt__project__deleted_at__isnull=True,
-        )
-        for playground_id, prompt_id in links.values_list("promptsession_id", "prompt_id"):
-            used[playground_id].append(prompt_id)
-    for playground in playgrounds:
-        playground.prompt_ids = sorted(used[playground.pk], key=str)
-    return playgrounds
 
 
 @dataclass(frozen=True, kw_only=True)

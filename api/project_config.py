@@ -44,7 +44,7 @@ from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs
 from projects.models import Project, ProjectScore, ProjectTag
-from projects.selectors import projects_readable_by
+from projects.selectors import configuration_item_named, projects_readable_by
 from projects.services import configuration
 from projects.services.configuration.score_definitions import GLOBAL_SCORERS
 
@@ -278,7 +278,7 @@ class ConfigCollectionView(_ProjectRows, BodyProject, ObjectCollectionView):
     def _existing(self) -> Model | None:
         """The row of the project with the body's name, whoever may see it: the requirements decide what follows."""
         name = self.body(self.kind.create_input)["name"].strip()
-        return self.kind.model.objects.filter(project=self.target_project, name=name).first()
+        return configuration_item_named(self.kind.model, self.target_project, name)
 
     def requirements_post(self):
         project = Node.of(self.target_project)

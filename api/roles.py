@@ -7,8 +7,6 @@ roles are served by :mod:`api.named_objects`'s views, with the shapes and writes
 ``permissions.services.roles``, which check, write and audit in one transaction.
 """
 
-from collections import defaultdict
-
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -18,7 +16,8 @@ from api.common.organization_objects import MemberList, NamedObjectSpec, inherit
 from api.inputs import StrictSerializer, object_list
 from api.named_objects import NamedObjectCollectionView, NamedObjectDetailView, NamedObjectDocs, named_object_schema
 from permissions.engine import Node
-from permissions.models import Role, RoleNesting, RolePermission
+from permissions.models import Role
+from permissions.selectors import with_contents
 from permissions.services.roles import role_create, role_delete, role_update
 
 
@@ -79,20 +78,10 @@ class RoleSerializer(_SPEC.output_base()):
 
 
 def with_members(roles: list[Role]) -> list[Role]:
-    """`roles`, each with its sorted pairs and member role ids: two queries for the whole list."""
-    pairs, nested = defaultdict(set), defaultdict(list)
-    if roles:
-        ids = [r.pk for r in roles]
-        for role_id, permission, restriction in RolePermission.objects.filter(role_id__in=ids).values_list(
-            "role_id", "permission", "restrict_object_type"
-        ):
-            pairs[role_id].add((permission, restriction))
-        for role_id, member_role_id in RoleNesting.objects.filter(role_id__in=ids).values_list("role_id", "member_role_id"):
-            nested[role_id].append(member_role_id)
-    for role in roles:
-        role.pair_set = pairs[role.pk]
+    """`roles`, each with its pairs as the output shape lists them, and its member role ids: two queries for
+    the whole list (:func:`permissions.selectors.with_contents`)."""
+    for role in with_contents(roles):
         role.member_permission_pairs = [{"permission": p, "restrict_object_type": r or None} for p, r in sorted(role.pair_set)]
-        role.member_role_ids = sorted(nested[role.pk], key=str)
     return roles
 
 

@@ -35,7 +35,7 @@ from permissions.exceptions import NotFound, ValidationError
 from permissions.requirements import Needs
 from permissions.types import ObjectType
 from projects.models import View, ViewType
-from projects.selectors import live_node, views_readable_by
+from projects.selectors import live_node, view_named, views_readable_by
 from projects.services import views as services
 
 _VIEW_TYPE_HELP = "Type of object that the view corresponds to."
@@ -332,7 +332,7 @@ class ViewCollectionView(_ViewsOfAnObject, ObjectCollectionView):
     def _existing(self) -> View | None:
         """The view of the body's object, type and name, whoever may see it: the requirements decide what follows."""
         data, node = self.body(CreateViewSerializer), self.target_object
-        return View.objects.filter(object_type=node.type, object_id=node.id, view_type=data["view_type"], name=data["name"].strip()).first()
+        return view_named(node, data["view_type"], data["name"].strip())
 
     def requirements_get(self):
         return [Needs("read", self.listed_object)]

@@ -5,15 +5,16 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from permissions.audit_words import AuditNames, ids_of_event
 from permissions.engine import Access, Node, Reach, access_on, can, explain_reach, reachable_rows, restrict
 from permissions.engine.context import load_context
 from permissions.engine.nodes import model_for_type
 from permissions.exceptions import AccessDenied
-from permissions.models import AuditEvent, GroupNesting, PermissionGroup, Role
+from permissions.models import AuditEvent, GroupMembershipExpiry, GroupNesting, PermissionGroup, Role, RoleNesting, RolePermission
 
 # The objects of a project an audit event may name by id, besides the project itself.
 _PROJECT_CONTENT_TYPES = ("experiment", "dataset", "prompt", "prompt_session")
@@ -77,6 +78,52 @@ def direct_groups_by_member(groups: list[PermissionGroup]) -> dict[UUID, list[Pe
 def direct_groups_of(user, org) -> QuerySet[PermissionGroup]:
     """The organization's groups `user` is directly in, by name, as a principal's groups are listed."""
     return PermissionGroup.objects.filter(org=org, auth_group__user=user).order_by(Lower("name"))
+
+
+def groups_named(org, names: Iterable[str]) -> dict[str, PermissionGroup]:
+    """The organization's groups with these names, by name; whether the caller may see each is the caller's
+    to ask."""
+    return {group.name: group for group in PermissionGroup.objects.filter(org=org, name__in=list(names))}
+
+
+def with_live_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:
+    """`groups`, each with ``member_user_ids`` and ``member_group_ids``, sorted: two queries for the whole list.
+
+    Memberships whose expiry has passed count for nothing, so they are left out until the cleanup job
+    removes them."""
+    users, nested = defaultdict(list), defaultdict(list)
+    if groups:
+        now = timezone.now()
+        expired = GroupMembershipExpiry.objects.filter(
+            user_id=OuterRef("user_id"), group__auth_group_id=OuterRef("group_id"), expires_at__lte=now
+        )
+        memberships = get_user_model().groups.through.objects.filter(group_id__in=[g.auth_group_id for g in groups])
+        for auth_group_id, user_id in memberships.exclude(Exists(expired)).values_list("group_id", "user_id"):
+            users[auth_group_id].append(user_id)
+        nestings = GroupNesting.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), group_id__in=[g.pk for g in groups])
+        for group_id, member_group_id in nestings.values_list("group_id", "member_group_id"):
+            nested[group_id].append(member_group_id)
+    for group in groups:
+        group.member_user_ids = sorted(users[group.auth_group_id], key=str)
+        group.member_group_ids = sorted(nested[group.pk], key=str)
+    return groups
+
+
+def with_contents(roles: list[Role]) -> list[Role]:
+    """`roles`, each with ``pair_set`` (its (permission, restrict_object_type) pairs; "" for no restriction)
+    and ``member_role_ids``, sorted: two queries for the whole list."""
+    pairs, nested = defaultdict(set), defaultdict(list)
+    if roles:
+        ids = [role.pk for role in roles]
+        rows = RolePermission.objects.filter(role_id__in=ids).values_list("role_id", "permission", "restrict_object_type")
+        for role_id, permission, restriction in rows:
+            pairs[role_id].add((permission, restriction))
+        for role_id, member_role_id in RoleNesting.objects.filter(role_id__in=ids).values_list("role_id", "member_role_id"):
+            nested[role_id].append(member_role_id)
+    for role in roles:
+        role.pair_set = pairs[role.pk]
+        role.member_role_ids = sorted(nested[role.pk], key=str)
+    return roles
 
 
 def nested_group_ids(group: PermissionGroup) -> set[UUID]:

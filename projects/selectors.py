@@ -1,5 +1,6 @@
 """Reads about projects, their objects and the nodes of the hierarchy that the API, the SDK's endpoints and the pages share."""
 
+from collections import defaultdict
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -97,6 +98,12 @@ def live_project_in(org: Organization, project_id: UUID) -> Project | None:
     """The live project of `org` that a URL names, or None (another organization's included); whether
     the caller may see it is the caller's to ask."""
     return live_projects_of(org).filter(pk=project_id).first()
+
+
+def live_objects_of_org(model: type[ProjectObject], org: Organization) -> QuerySet[ProjectObject]:
+    """The live objects of `model` in the organization's live projects, before anyone is asked about them:
+    what a path or a body sent to that organization may name."""
+    return model.objects.live_in(org)
 
 
 def live_object_in(model: type[ProjectObject], project: Project, object_id: UUID) -> ProjectObject | None:
@@ -245,10 +252,20 @@ def tag_colors_of(project: Project) -> dict[str, str]:
     return dict(ProjectTag.objects.filter(project=project).exclude(color="").values_list("name", "color"))
 
 
+def configuration_item_named(model: type[ProjectTag | ProjectScore | SpanIframe], project: Project, name: str):
+    """The project's tag, score or span iframe of this name, or None: what a create by name finds."""
+    return model.objects.filter(project=project, name=name).first()
+
+
 def configuration_item(model: type[ProjectTag | ProjectScore | SpanIframe], project: Project, item_id: UUID):
     """The project's tag, score or span iframe with this id, with its project; None for any other (one
     of another project included)."""
     return model.objects.filter(project=project, pk=item_id).select_related("project").first()
+
+
+def snapshot_named(dataset: Dataset, name: str) -> DatasetSnapshot | None:
+    """The dataset's snapshot of this name, or None: what a create by name finds."""
+    return DatasetSnapshot.objects.filter(dataset=dataset, name=name).first()
 
 
 def snapshots_of(dataset: Dataset) -> list[DatasetSnapshot]:
@@ -276,6 +293,12 @@ def pinned_version(environment: Environment, node: Node) -> int | None:
     """The version of the object `node` pinned to `environment`, if any."""
     pin = EnvironmentObject.objects.filter(environment=environment, object_type=node.type, object_id=node.id)
     return pin.values_list("object_version", flat=True).first()
+
+
+def live_pins_of(org_id: UUID, node: Node) -> list[EnvironmentObject]:
+    """The pins of the object `node` in the organization's live environments, each with its environment."""
+    pins = EnvironmentObject.objects.filter(object_type=node.type, object_id=node.id, environment__in=live_environments(org_id))
+    return list(pins.select_related("environment"))
 
 
 def pins_of(org_id: UUID, node: Node) -> list[tuple[Environment, EnvironmentObject | None]]:
@@ -321,6 +344,27 @@ def live_node(org: Organization, object_type: str, object_id: UUID) -> Node:
     if rows.values_list(chain_plan(object_type).org_lookup, flat=True).first() != org.pk:
         raise NotFound(object_type, object_id)
     return node
+
+
+def view_named(node: Node, view_type: str, name: str) -> View | None:
+    """The object's saved view of this type and name, or None: what a create by name finds."""
+    return View.objects.filter(object_type=node.type, object_id=node.id, view_type=view_type, name=name).first()
+
+
+def with_prompt_ids(playgrounds: list[PromptSession]) -> list[PromptSession]:
+    """`playgrounds`, each with ``prompt_ids`` (its live prompts, sorted): one query for the whole list."""
+    used = defaultdict(list)
+    if playgrounds:
+        links = PromptSession.prompts.through.objects.filter(
+            promptsession_id__in=[p.pk for p in playgrounds],
+            prompt__deleted_at__isnull=True,
+            prompt__project__deleted_at__isnull=True,
+        )
+        for playground_id, prompt_id in links.values_list("promptsession_id", "prompt_id"):
+            used[playground_id].append(prompt_id)
+    for playground in playgrounds:
+        playground.prompt_ids = sorted(used[playground.pk], key=str)
+    return playgrounds
 
 
 def views_readable_by(actor, org: Organization | None, *, node: Node | None = None) -> QuerySet[View]:

@@ -1,6 +1,7 @@
 """The layers docs/architecture.md describes hold in the code: the apps import each other in one direction
-only, pages never query the database themselves (they read through selectors), and no page view asks the
-engine for a decision by hand (it declares requirements; the engine's answers reach it as flags)."""
+only, pages and API views never query a model themselves (they read through selectors, or the queryset an
+API view declares for its sealed base to restrict), and no page view asks the engine for a decision by
+hand (it declares requirements; the engine's answers reach it as flags)."""
 
 import ast
 from collections.abc import Iterator
@@ -80,6 +81,28 @@ def test_pages_read_through_selectors_and_never_query_a_model_themselves():
         for node in ast.walk(ast.parse(path.read_text()))
         if is_manager(node)
     ]
+
+    assert queries == []
+
+
+def declared_querysets(tree: ast.AST) -> set[int]:
+    """The ids of the nodes inside a view's declared ``queryset = ...`` (the rows its sealed base restricts)."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            (isinstance(target, ast.Name) and target.id == "queryset") or (isinstance(target, ast.Attribute) and target.attr == "queryset")
+            for target in node.targets
+        ):
+            inside |= {id(child) for child in ast.walk(node.value)}
+    return inside
+
+
+def test_api_views_read_through_selectors_or_the_queryset_they_declare():
+    queries = []
+    for path in python_files("api"):
+        tree = ast.parse(path.read_text())
+        declared = declared_querysets(tree)
+        queries += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree) if is_manager(node) and id(node) not in declared]
 
     assert queries == []
 
