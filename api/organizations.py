@@ -57,10 +57,10 @@ from api.common.lists import filter_ids
 from api.inputs import StrictBooleanField, StrictCharField, StrictSerializer, StrictUUIDField, uuid_list
 from api.pagination import paginate, parse_uuid
 from api.schema import list_operation_schema, object_operations_schema, operation_schema, pagination_parameters
-from permissions.engine import Node, is_visible
+from permissions.engine import Node
 from permissions.exceptions import ValidationError
 from permissions.requirements import Needs, NeedsOwner
-from permissions.selectors import groups_named
+from permissions.selectors import groups_named_visible_to
 
 
 def _without_nulls(data: dict) -> dict:
@@ -316,8 +316,8 @@ class OrganizationMembersView(OrgScopedView):
         if invite.get("group_name"):
             names.append(invite["group_name"])
         if names:
-            by_name = groups_named(org, names)
-            unknown = [n for n in dict.fromkeys(names) if n not in by_name or not is_visible(request.user, by_name[n])]
+            by_name = groups_named_visible_to(request.user, org, names)
+            unknown = [n for n in dict.fromkeys(names) if n not in by_name]
             if unknown:
                 raise ValidationError(f"No groups with these names in this organization: {', '.join(unknown)}.")
             ids += [by_name[n].pk for n in names]

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from permissions.audit_words import AuditNames, ids_of_event
-from permissions.engine import Access, Node, Reach, access_on, can, explain_reach, reachable_rows, restrict
+from permissions.engine import Access, Node, Reach, access_on, can, explain_reach, is_visible, reachable_rows, restrict
 from permissions.engine.context import load_context
 from permissions.engine.nodes import model_for_type
 from permissions.exceptions import AccessDenied
@@ -80,10 +80,11 @@ def direct_groups_of(user, org) -> QuerySet[PermissionGroup]:
     return PermissionGroup.objects.filter(org=org, auth_group__user=user).order_by(Lower("name"))
 
 
-def groups_named(org, names: Iterable[str]) -> dict[str, PermissionGroup]:
-    """The organization's groups with these names, by name; whether the caller may see each is the caller's
-    to ask."""
-    return {group.name: group for group in PermissionGroup.objects.filter(org=org, name__in=list(names))}
+def groups_named_visible_to(actor, org, names: Iterable[str]) -> dict[str, PermissionGroup]:
+    """The organization's groups with these names that exist for `actor` (it holds some permission on
+    them other than create), by name: a name of a group it cannot see is as unknown as a name of none."""
+    found = PermissionGroup.objects.filter(org=org, name__in=list(names))
+    return {group.name: group for group in found if is_visible(actor, group)}
 
 
 def with_live_members(groups: list[PermissionGroup]) -> list[PermissionGroup]:

@@ -1,7 +1,7 @@
 """The layers docs/architecture.md describes hold in the code: the apps import each other in one direction
 only, pages and API views never query a model themselves (they read through selectors, or the queryset an
-API view declares for its sealed base to restrict), and no page view asks the engine for a decision by
-hand (it declares requirements; the engine's answers reach it as flags)."""
+API view declares for its sealed base to restrict), and neither asks the engine for a decision by hand
+(they declare requirements; a page gets the engine's answers as flags)."""
 
 import ast
 from collections.abc import Iterator
@@ -107,17 +107,23 @@ def test_api_views_read_through_selectors_or_the_queryset_they_declare():
     assert queries == []
 
 
-def test_no_page_view_asks_the_engine_for_a_decision_by_hand():
-    decisions = [
+def decisions_imported(package: str) -> list[str]:
+    return [
         f"{path.relative_to(ROOT)}: {name} from {module}"
-        for path in python_files("web/views")
+        for path in python_files(package)
         for module, names in imports_of(path)
         if module.startswith("permissions.engine")
         for name in names
         if name in DECISIONS
     ]
 
-    assert decisions == []
+
+def test_no_page_view_asks_the_engine_for_a_decision_by_hand():
+    assert decisions_imported("web/views") == []
+
+
+def test_no_api_view_asks_the_engine_for_a_decision_but_the_sealed_base_that_restricts_every_list():
+    assert decisions_imported("api") == ["api/base.py: restrict from permissions.engine"]
 
 
 def test_these_checks_see_what_they_look_for(tmp_path):
