@@ -127,6 +127,11 @@ def with_contents(roles: list[Role]) -> list[Role]:
     return roles
 
 
+def member_user_ids(group: PermissionGroup) -> list[UUID]:
+    """The ids of the users directly in `group`."""
+    return list(get_user_model().objects.filter(groups=group.auth_group_id).values_list("id", flat=True))
+
+
 def nested_group_ids(group: PermissionGroup) -> set[UUID]:
     """The ids of the groups directly in `group`."""
     return set(GroupNesting.objects.filter(group=group).values_list("member_group_id", flat=True))

@@ -51,10 +51,6 @@ def group_state(group: PermissionGroup) -> dict:
     return state
 
 
-def member_user_ids(group: PermissionGroup) -> list[UUID]:
-    return list(get_user_model().objects.filter(groups=group.auth_group_id).values_list("id", flat=True))
-
-
 def _refuse_builtin_group_name(name: str) -> None:
     """No group may take a built-in group's name in another case ("owners" beside "Owners")."""
     builtin = next((kind.label for kind in Builtin if kind.label.casefold() == name.casefold()), None)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from permissions.models import AclGrant, GroupNesting, PermissionGroup
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import audit_actions, custom_group, grant, nest, row_counts
 from tests.api_helpers import ApiClient
 from tests.assertions import (

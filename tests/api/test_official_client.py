@@ -13,7 +13,7 @@ from accounts.services.credentials import api_key_create, service_account_create
 from accounts.services.members import invitation_accept
 from permissions.engine import Node, can
 from permissions.models import GroupNesting, PermissionGroup, Role, RolePermission
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from permissions.services.roles import system_role
 from tests.access_helpers import custom_group, grant
 from tests.factories import ExperimentFactory, OrganizationFactory, ProjectFactory, UserFactory, add_member, builtin_group, owner_of

@@ -17,7 +17,7 @@ from accounts.services.members import invitation_accept, member_invite
 from api.organizations import OrganizationSerializer, organization_json
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, nest, row_counts
 from tests.api_helpers import ApiClient, api_client_for
 from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import ApiKey, Membership, User
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.browser.conftest import PASSWORD, log_in, open_dialog, open_settings, screenshot
 from tests.factories import builtin_group
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from permissions.engine import can
 from permissions.models import PermissionGroup
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import custom_group
 from tests.browser.conftest import log_in, open_dialog, open_settings, screenshot
 from tests.factories import ProjectFactory, add_member

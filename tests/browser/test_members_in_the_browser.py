@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Invitation
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.browser.conftest import log_in, open_dialog, open_settings, screenshot
 from tests.factories import add_member, builtin_group
 

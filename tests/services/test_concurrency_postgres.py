@@ -23,10 +23,11 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AclGrant, AuditEvent
+from permissions.selectors import member_user_ids
 from permissions.services import grants as grant_services
 from permissions.services import groups as group_services
 from permissions.services.grants import acl_grant
-from permissions.services.groups import group_update, member_user_ids
+from permissions.services.groups import group_update
 from tests.access_helpers import custom_group, spec_for
 from tests.factories import OrganizationFactory, ProjectFactory, add_member, builtin_group, owner_of
 from tests.groups_and_roles import NESTING_KINDS

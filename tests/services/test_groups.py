@@ -9,7 +9,8 @@ from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
 from permissions.models import AuditEvent, GroupNesting, PermissionGroup
-from permissions.services.groups import group_create, group_delete, group_update, member_user_ids
+from permissions.selectors import member_user_ids
+from permissions.services.groups import group_create, group_delete, group_update
 from tests.access_helpers import (
     custom_group,
     grant,

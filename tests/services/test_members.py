@@ -24,7 +24,7 @@ from permissions.engine import can, permissions_on
 from permissions.engine.nodes import Node
 from permissions.exceptions import AccessDenied, NotFound, ValidationError
 from permissions.grants import grant_records
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import (
     custom_group,
     grant,

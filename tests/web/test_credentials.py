@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Membership, User
 from accounts.services.credentials import api_key_create, service_account_create, service_token_create
 from permissions.models import AuditEvent
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import custom_group, row_counts
 from tests.factories import OrganizationFactory, add_member, builtin_group, owner_of
 from tests.web.addresses import org_page

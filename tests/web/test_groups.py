@@ -12,7 +12,7 @@ from permissions.boxes import GROUP_ACCESS_BOXES, ORGANIZATION_BOXES, PROJECT_BO
 from permissions.engine import can
 from permissions.engine.nodes import Node
 from permissions.models import AuditEvent, GroupNesting, PermissionGroup
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import ACL_PERMISSIONS, custom_group, grant, grant_many, nest, row_counts
 from tests.assertions import refusal_names
 from tests.factories import OrganizationFactory, ProjectFactory, ServiceAccountFactory, add_member, builtin_group

@@ -15,7 +15,7 @@ from accounts.services.members import invitation_revoke, member_invite
 from accounts.tokens import hash_token
 from permissions.exceptions import NotFound
 from permissions.models import AuditEvent
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from tests.access_helpers import row_counts
 from tests.factories import OrganizationFactory, UserFactory, add_member, builtin_group, owner_of
 from tests.worlds import client_for

@@ -11,7 +11,7 @@ from accounts.models import Invitation, Membership
 from accounts.services.members import member_invite
 from permissions.engine import can
 from permissions.engine.nodes import Node
-from permissions.services.groups import member_user_ids
+from permissions.selectors import member_user_ids
 from projects.models import Project
 from tests.access_helpers import custom_group, grant, row_counts
 from tests.assertions import refusal_names

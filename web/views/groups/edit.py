@@ -12,8 +12,8 @@ from permissions.engine.nodes import Node
 from permissions.expiring import membership_expiries
 from permissions.models import PermissionGroup
 from permissions.requirements import Needs, Requirement
-from permissions.selectors import groups_of, groups_visible_to, nested_group_ids
-from permissions.services.groups import group_member_expiry_set, group_update, member_user_ids
+from permissions.selectors import groups_of, groups_visible_to, member_user_ids, nested_group_ids
+from permissions.services.groups import group_member_expiry_set, group_update
 from permissions.services.preview import group_change_preview
 from web.forms.groups import GroupEditForm
 from web.views.groups.dialogs import GroupAccessChange
